@@ -1,0 +1,349 @@
+//! [`Error`], [`ErrorKind`] and [`Result`].
+
+use std::fmt;
+
+use crate::Capability;
+
+/// The result type of every fallible remote-store call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, independent of the backend. Match on this, never on message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The file or folder (or its bucket/container) does not exist.
+    NotFound,
+    /// The target exists and overwrite was not asked.
+    AlreadyExists,
+    /// Credentials or access rules refuse the operation.
+    PermissionDenied,
+    /// A malformed or unsafe path, or a path of the wrong type for the method.
+    InvalidPath,
+    /// The backend does not declare the capability the method needs.
+    CapabilityNotSupported,
+    /// The backend cannot be reached or used (network, timeout, 5xx, throttling, closed).
+    BackendUnavailable,
+    /// A non-recursive folder delete of a non-empty folder.
+    DirectoryNotEmpty,
+    /// Bad options or configuration values.
+    InvalidArgument,
+    /// Anything else; the source is kept.
+    Other,
+}
+
+impl ErrorKind {
+    /// A short, stable, human-readable label (`"not found"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "not found",
+            ErrorKind::AlreadyExists => "already exists",
+            ErrorKind::PermissionDenied => "permission denied",
+            ErrorKind::InvalidPath => "invalid path",
+            ErrorKind::CapabilityNotSupported => "capability not supported",
+            ErrorKind::BackendUnavailable => "backend unavailable",
+            ErrorKind::DirectoryNotEmpty => "directory not empty",
+            ErrorKind::InvalidArgument => "invalid argument",
+            ErrorKind::Other => "error",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The one error type of remote-store.
+///
+/// It carries a [`kind`](Self::kind), and optionally the [`path`](Self::path) it concerns,
+/// the [`backend`](Self::backend) that raised it, the missing
+/// [`capability`](Self::capability), a message, and the native error as its
+/// [`source`](std::error::Error::source) (kept for debugging; its type never leaks into the
+/// API). `Display` reads like `not found: reports/q3.csv (backend: s3)`.
+///
+/// ```
+/// use remote_store_core::{Error, ErrorKind};
+///
+/// let e = Error::not_found("reports/q3.csv").with_backend("s3");
+/// assert_eq!(e.kind(), ErrorKind::NotFound);
+/// assert_eq!(e.to_string(), "not found: reports/q3.csv (backend: s3)");
+/// ```
+pub struct Error {
+    kind: ErrorKind,
+    path: Option<String>,
+    backend: Option<&'static str>,
+    capability: Option<Capability>,
+    message: Option<String>,
+    retryable: bool,
+    source: Option<Source>,
+}
+
+impl Error {
+    /// A new error of `kind`. `BackendUnavailable` errors start out retryable.
+    pub fn new(kind: ErrorKind) -> Self {
+        Error {
+            kind,
+            path: None,
+            backend: None,
+            capability: None,
+            message: None,
+            retryable: kind == ErrorKind::BackendUnavailable,
+            source: None,
+        }
+    }
+
+    /// `NotFound` for `path`.
+    pub fn not_found(path: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound).with_path(path)
+    }
+
+    /// `AlreadyExists` for `path`.
+    pub fn already_exists(path: impl Into<String>) -> Self {
+        Self::new(ErrorKind::AlreadyExists).with_path(path)
+    }
+
+    /// `InvalidPath` for `path`, with the reason.
+    pub fn invalid_path(path: impl Into<String>, why: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidPath)
+            .with_path(path)
+            .with_message(why)
+    }
+
+    /// `InvalidArgument` with the reason.
+    pub fn invalid_argument(why: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidArgument).with_message(why)
+    }
+
+    /// `DirectoryNotEmpty` for `path`.
+    pub fn directory_not_empty(path: impl Into<String>) -> Self {
+        Self::new(ErrorKind::DirectoryNotEmpty).with_path(path)
+    }
+
+    /// `PermissionDenied` with the reason.
+    pub fn permission_denied(why: impl Into<String>) -> Self {
+        Self::new(ErrorKind::PermissionDenied).with_message(why)
+    }
+
+    /// `CapabilityNotSupported` naming `cap`.
+    pub fn unsupported(cap: Capability) -> Self {
+        let mut e = Self::new(ErrorKind::CapabilityNotSupported)
+            .with_message(format!("the backend does not support '{cap}'"));
+        e.capability = Some(cap);
+        e
+    }
+
+    /// Retryable `BackendUnavailable` with the reason.
+    pub fn unavailable(why: impl Into<String>) -> Self {
+        Self::new(ErrorKind::BackendUnavailable).with_message(why)
+    }
+
+    /// Terminal `BackendUnavailable("closed")`: the backend was closed and cannot be reused.
+    pub fn closed() -> Self {
+        Self::new(ErrorKind::BackendUnavailable)
+            .with_message("closed")
+            .retryable(false)
+    }
+
+    /// `Other` wrapping `source`.
+    pub fn other(source: impl Into<Source>) -> Self {
+        Self::new(ErrorKind::Other).with_source(source)
+    }
+
+    /// Sets the path this error concerns.
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Sets the path unless one is already set.
+    pub fn or_path(mut self, path: impl FnOnce() -> String) -> Self {
+        if self.path.is_none() {
+            self.path = Some(path());
+        }
+        self
+    }
+
+    /// Sets the backend name (a static label such as `"s3"`) unless one is already set.
+    pub fn with_backend(mut self, backend: &'static str) -> Self {
+        self.backend.get_or_insert(backend);
+        self
+    }
+
+    /// Sets a human-readable detail.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// Keeps the native error as the source.
+    pub fn with_source(mut self, source: impl Into<Source>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Marks whether retrying may succeed. Only meaningful for `BackendUnavailable`.
+    pub fn retryable(mut self, retryable: bool) -> Self {
+        self.retryable = retryable;
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The path the error concerns, relative to the store that reported it.
+    pub fn path(&self) -> Option<&str> {
+        self.path.as_deref()
+    }
+
+    /// Rewrites the path (used by stores to make it store-relative).
+    pub fn map_path(mut self, f: impl FnOnce(String) -> String) -> Self {
+        self.path = self.path.map(f);
+        self
+    }
+
+    /// The backend that raised the error.
+    pub fn backend(&self) -> Option<&'static str> {
+        self.backend
+    }
+
+    /// For `CapabilityNotSupported`: the capability that was missing.
+    pub fn capability(&self) -> Option<Capability> {
+        self.capability
+    }
+
+    /// The detail message, if any.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// True for a `BackendUnavailable` caused by a transient condition.
+    pub fn is_retryable(&self) -> bool {
+        self.kind == ErrorKind::BackendUnavailable && self.retryable
+    }
+
+    /// Turns this error into an [`std::io::Error`] that [`Error::from_io`] can unwrap again.
+    pub fn into_io(self) -> std::io::Error {
+        let kind = match self.kind {
+            ErrorKind::NotFound => std::io::ErrorKind::NotFound,
+            ErrorKind::AlreadyExists => std::io::ErrorKind::AlreadyExists,
+            ErrorKind::PermissionDenied => std::io::ErrorKind::PermissionDenied,
+            ErrorKind::InvalidArgument | ErrorKind::InvalidPath => std::io::ErrorKind::InvalidInput,
+            _ => std::io::ErrorKind::Other,
+        };
+        std::io::Error::new(kind, self)
+    }
+
+    /// Recovers an [`Error`] wrapped by [`into_io`](Self::into_io); any other I/O error
+    /// becomes `Other` (or `BackendUnavailable` for connection-type kinds) with its source kept.
+    pub fn from_io(err: std::io::Error) -> Self {
+        if err.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+            let inner = err.into_inner().expect("checked above");
+            return *inner.downcast::<Error>().expect("checked above");
+        }
+        use std::io::ErrorKind as K;
+        match err.kind() {
+            K::ConnectionAborted
+            | K::ConnectionReset
+            | K::ConnectionRefused
+            | K::BrokenPipe
+            | K::TimedOut
+            | K::UnexpectedEof
+            | K::NotConnected => Error::unavailable("connection failed").with_source(err),
+            _ => Error::other(err),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.kind.as_str())?;
+        if let Some(path) = &self.path {
+            let shown = if path.is_empty() { "." } else { path.as_str() };
+            write!(f, ": {}", shown.escape_debug())?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        if let Some(backend) = self.backend {
+            write!(f, " (backend: {backend})")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.kind);
+        if let Some(p) = &self.path {
+            d.field("path", p);
+        }
+        if let Some(b) = self.backend {
+            d.field("backend", &b);
+        }
+        if let Some(c) = self.capability {
+            d.field("capability", &c);
+        }
+        if let Some(m) = &self.message {
+            d.field("message", m);
+        }
+        if let Some(s) = &self.source {
+            d.field("source", &format_args!("{s}"));
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<Error> for std::io::Error {
+    fn from(e: Error) -> Self {
+        e.into_io()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_reads_naturally_and_is_never_empty() {
+        assert_eq!(Error::new(ErrorKind::Other).to_string(), "error");
+        assert_eq!(
+            Error::invalid_path("", "the store root is not a file").to_string(),
+            "invalid path: .: the store root is not a file"
+        );
+        let e = Error::unsupported(Capability::Glob).with_backend("memory");
+        assert_eq!(e.capability(), Some(Capability::Glob));
+        assert!(e.to_string().contains("'glob'"));
+    }
+
+    #[test]
+    fn retryability_is_data() {
+        assert!(Error::unavailable("reset").is_retryable());
+        assert!(!Error::closed().is_retryable());
+        assert!(!Error::not_found("x").retryable(true).is_retryable());
+    }
+
+    #[test]
+    fn io_round_trip_keeps_the_error() {
+        let e = Error::not_found("a/b").with_backend("s3");
+        let back = Error::from_io(e.into_io());
+        assert_eq!(back.kind(), ErrorKind::NotFound);
+        assert_eq!(back.path(), Some("a/b"));
+        assert_eq!(back.backend(), Some("s3"));
+        let reset = Error::from_io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert_eq!(reset.kind(), ErrorKind::BackendUnavailable);
+    }
+}

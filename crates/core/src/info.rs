@@ -1,0 +1,173 @@
+//! What listings and info calls return: [`FileInfo`], [`FolderInfo`], [`FolderEntry`],
+//! [`Entry`] and [`ContentDigest`].
+
+use std::time::SystemTime;
+
+use crate::{Metadata, RemotePath};
+
+/// A content digest: algorithm name (e.g. `"md5"`, `"sha256"`) and lower-case hex value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ContentDigest {
+    /// The algorithm, lower case.
+    pub algorithm: String,
+    /// The digest, lower-case hex.
+    pub value: String,
+}
+
+/// Facts about one file. `path` is relative to the store that returned it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FileInfo {
+    /// The file's key, relative to the store root.
+    pub path: RemotePath,
+    /// The last segment of `path`.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Last modification time (UTC).
+    pub modified: SystemTime,
+    /// The service's entity tag, where it has one.
+    pub etag: Option<String>,
+    /// The content type, where the backend stores one.
+    pub content_type: Option<String>,
+    /// A content digest, where the backend provides one.
+    pub digest: Option<ContentDigest>,
+    /// User metadata, where the backend stores it (`None` without `user_metadata`).
+    pub metadata: Option<Metadata>,
+}
+
+impl FileInfo {
+    /// A `FileInfo` with the required fields; optional fields start as `None`.
+    pub fn new(path: RemotePath, size: u64, modified: SystemTime) -> Self {
+        FileInfo {
+            name: path.name().to_owned(),
+            path,
+            size,
+            modified,
+            etag: None,
+            content_type: None,
+            digest: None,
+            metadata: None,
+        }
+    }
+
+    /// Replaces the path (and name).
+    pub fn with_path(mut self, path: RemotePath) -> Self {
+        self.name = path.name().to_owned();
+        self.path = path;
+        self
+    }
+
+    /// Sets the etag.
+    pub fn with_etag(mut self, etag: Option<String>) -> Self {
+        self.etag = etag;
+        self
+    }
+
+    /// Sets the content type.
+    pub fn with_content_type(mut self, content_type: Option<String>) -> Self {
+        self.content_type = content_type;
+        self
+    }
+
+    /// Sets the digest.
+    pub fn with_digest(mut self, digest: Option<ContentDigest>) -> Self {
+        self.digest = digest;
+        self
+    }
+
+    /// Sets the user metadata (an empty map is stored as `None`).
+    pub fn with_metadata(mut self, metadata: Option<Metadata>) -> Self {
+        self.metadata = metadata.filter(|m| !m.is_empty());
+        self
+    }
+}
+
+/// Aggregate facts about a folder's whole subtree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FolderInfo {
+    /// The folder's key, relative to the store root (the root is [`RemotePath::ROOT`]).
+    pub path: RemotePath,
+    /// Number of files (not folders) anywhere below.
+    pub file_count: u64,
+    /// Sum of their sizes.
+    pub total_size: u64,
+    /// The newest file modification time, `None` when there are no files.
+    pub modified: Option<SystemTime>,
+}
+
+impl FolderInfo {
+    /// An empty aggregate for `path`.
+    pub fn new(path: RemotePath) -> Self {
+        FolderInfo {
+            path,
+            file_count: 0,
+            total_size: 0,
+            modified: None,
+        }
+    }
+
+    /// Adds one file to the aggregate.
+    pub fn add(&mut self, file: &FileInfo) {
+        self.file_count += 1;
+        self.total_size += file.size;
+        self.modified = Some(
+            self.modified
+                .map_or(file.modified, |m| m.max(file.modified)),
+        );
+    }
+}
+
+/// A folder seen in a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct FolderEntry {
+    /// The folder's key, relative to the store root.
+    pub path: RemotePath,
+    /// The last segment of `path`.
+    pub name: String,
+}
+
+impl FolderEntry {
+    /// An entry for `path`.
+    pub fn new(path: RemotePath) -> Self {
+        FolderEntry {
+            name: path.name().to_owned(),
+            path,
+        }
+    }
+}
+
+/// One child of a folder, as yielded by `iter_children`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// A file.
+    File(FileInfo),
+    /// A folder.
+    Folder(FolderEntry),
+}
+
+impl Entry {
+    /// The entry's path.
+    pub fn path(&self) -> &RemotePath {
+        match self {
+            Entry::File(f) => &f.path,
+            Entry::Folder(f) => &f.path,
+        }
+    }
+
+    /// The entry's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Entry::File(f) => &f.name,
+            Entry::Folder(f) => &f.name,
+        }
+    }
+
+    /// True for a file.
+    pub fn is_file(&self) -> bool {
+        matches!(self, Entry::File(_))
+    }
+}

@@ -1,0 +1,95 @@
+//! [`ListOptions`] and the depth/pattern filter both stores apply.
+
+use crate::error::Result;
+use crate::glob::GlobPattern;
+use crate::{FileInfo, RemotePath};
+
+/// Options for `list_files_with`.
+///
+/// `max_depth` overrides `recursive`: `Some(0)` lists direct children only, `Some(n)` goes
+/// `n` folders deep (inclusive). `pattern` is a glob on the file *name*, applied after depth.
+///
+/// ```
+/// use remote_store_core::ListOptions;
+///
+/// let opts = ListOptions::new().max_depth(1).pattern("*.csv");
+/// assert!(opts.is_recursive());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListOptions {
+    /// List the whole subtree (ignored when `max_depth` is set).
+    pub recursive: bool,
+    /// How many folder levels below the listed folder to descend.
+    pub max_depth: Option<u32>,
+    /// A glob matched against each file's name.
+    pub pattern: Option<String>,
+}
+
+impl ListOptions {
+    /// Direct children, no pattern.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `recursive`.
+    pub fn recursive(mut self, recursive: bool) -> Self {
+        self.recursive = recursive;
+        self
+    }
+
+    /// Sets `max_depth`.
+    pub fn max_depth(mut self, depth: u32) -> Self {
+        self.max_depth = Some(depth);
+        self
+    }
+
+    /// Sets the name pattern.
+    pub fn pattern(mut self, pattern: impl Into<String>) -> Self {
+        self.pattern = Some(pattern.into());
+        self
+    }
+
+    /// Whether the backend must be asked for a recursive listing.
+    pub fn is_recursive(&self) -> bool {
+        match self.max_depth {
+            Some(d) => d > 0,
+            None => self.recursive,
+        }
+    }
+
+    /// Compiles the options into a filter for files listed under `folder` (a full key).
+    ///
+    /// # Errors
+    /// [`InvalidArgument`](crate::ErrorKind::InvalidArgument) for a malformed pattern.
+    pub fn filter(&self, folder: &RemotePath) -> Result<ListFilter> {
+        let pattern = self.pattern.as_deref().map(GlobPattern::new).transpose()?;
+        Ok(ListFilter {
+            base_depth: folder.depth(),
+            max_depth: self.max_depth,
+            pattern,
+        })
+    }
+}
+
+/// A compiled [`ListOptions`] filter: keeps files within the depth bound whose name matches.
+#[derive(Debug, Clone)]
+pub struct ListFilter {
+    base_depth: usize,
+    max_depth: Option<u32>,
+    pattern: Option<GlobPattern>,
+}
+
+impl ListFilter {
+    /// True when `file` (whose path is a full key) passes the filter.
+    pub fn accepts(&self, file: &FileInfo) -> bool {
+        let depth_ok = self.max_depth.is_none_or(|max| {
+            file.path.depth().saturating_sub(self.base_depth + 1) <= max as usize
+        });
+        depth_ok
+            && self
+                .pattern
+                .as_ref()
+                .is_none_or(|p| p.matches_name(&file.name))
+    }
+}

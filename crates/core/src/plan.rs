@@ -1,0 +1,323 @@
+//! The policy both stores apply around every backend call, written once as pure functions.
+//!
+//! A store method is *plan → backend call → rebase*: [`Plan`] validates the caller's path
+//! against the method's tier, prefixes the store root, checks the capability the method
+//! needs before any I/O, and afterwards turns full keys (and error paths) back into
+//! store-relative ones. `Store` and `AsyncStore` differ only in how they call the backend.
+
+use std::ops::Range;
+
+use crate::list::ListFilter;
+use crate::{
+    Capability, CapabilitySet, Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo,
+    GlobPattern, ListOptions, RemotePath, Result, WriteOptions, WriteResult,
+};
+
+/// The validated root of a store plus the backend's declared capabilities.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    root: RemotePath,
+    capabilities: CapabilitySet,
+    backend: &'static str,
+}
+
+impl Plan {
+    /// A plan for a store rooted at `root` (a full key) over a backend named `backend`.
+    pub fn new(root: RemotePath, capabilities: CapabilitySet, backend: &'static str) -> Self {
+        Plan {
+            root,
+            capabilities,
+            backend,
+        }
+    }
+
+    /// The store root, as a full backend key.
+    pub fn root(&self) -> &RemotePath {
+        &self.root
+    }
+
+    /// The backend's declared capabilities.
+    pub fn capabilities(&self) -> CapabilitySet {
+        self.capabilities
+    }
+
+    /// Checks `cap` before any I/O.
+    ///
+    /// # Errors
+    /// `CapabilityNotSupported` naming `cap` and the backend.
+    pub fn require(&self, cap: Capability) -> Result<()> {
+        self.capabilities
+            .require(cap)
+            .map_err(|e| e.with_backend(self.backend))
+    }
+
+    /// A file-method target: the root is refused. Returns the full key.
+    ///
+    /// # Errors
+    /// `CapabilityNotSupported`, then `InvalidPath` naming the caller's input.
+    pub fn file(&self, path: &str, cap: Capability) -> Result<RemotePath> {
+        self.require(cap)?;
+        let rel = RemotePath::file(path).map_err(|e| e.with_backend(self.backend))?;
+        Ok(self.root.join_path(&rel))
+    }
+
+    /// A folder/query target: the root is accepted. Returns the full key.
+    ///
+    /// # Errors
+    /// `CapabilityNotSupported` (when `cap` is given), then `InvalidPath`.
+    pub fn folder(&self, path: &str, cap: Option<Capability>) -> Result<RemotePath> {
+        if let Some(cap) = cap {
+            self.require(cap)?;
+        }
+        let rel = RemotePath::new(path).map_err(|e| e.with_backend(self.backend))?;
+        Ok(self.root.join_path(&rel))
+    }
+
+    /// A folder target that must not be the store root (`delete_folder`).
+    ///
+    /// # Errors
+    /// As [`folder`](Self::folder), plus `InvalidPath` for the root.
+    pub fn folder_not_root(&self, path: &str, cap: Capability) -> Result<RemotePath> {
+        let full = self.folder(path, Some(cap))?;
+        if full == self.root {
+            return Err(
+                Error::invalid_path(path, "refusing to use the store root as a target")
+                    .with_backend(self.backend),
+            );
+        }
+        Ok(full)
+    }
+
+    /// A write target: `cap` (`write` or `atomic_write`), the options' shape, `user_metadata`
+    /// for non-empty metadata, then the path. Returns the full key.
+    ///
+    /// # Errors
+    /// `CapabilityNotSupported`, `InvalidArgument`, `InvalidPath`.
+    pub fn write(&self, path: &str, cap: Capability, opts: &WriteOptions) -> Result<RemotePath> {
+        self.require(cap)?;
+        opts.validate().map_err(|e| e.with_backend(self.backend))?;
+        if opts.user_metadata().is_some() {
+            self.require(Capability::UserMetadata)?;
+        }
+        self.file(path, cap)
+    }
+
+    /// Both ends of a move or copy; the root as either end is refused before any I/O.
+    ///
+    /// # Errors
+    /// `CapabilityNotSupported`, then `InvalidPath` naming the offending end.
+    pub fn transfer(
+        &self,
+        src: &str,
+        dst: &str,
+        cap: Capability,
+    ) -> Result<(RemotePath, RemotePath)> {
+        Ok((self.file(src, cap)?, self.file(dst, cap)?))
+    }
+
+    /// A compiled glob rooted at the store root, and the folder to list for it.
+    ///
+    /// # Errors
+    /// `CapabilityNotSupported`, then `InvalidArgument`/`InvalidPath` for a bad pattern.
+    pub fn glob(&self, pattern: &str) -> Result<GlobPattern> {
+        self.require(Capability::Glob)?;
+        GlobPattern::new(pattern)
+            .and_then(|g| g.rooted_at(&self.root))
+            .map_err(|e| e.with_backend(self.backend))
+    }
+
+    /// The listing filter for `opts` under `folder` (a full key).
+    ///
+    /// # Errors
+    /// `InvalidArgument` for a bad pattern.
+    pub fn list_filter(&self, folder: &RemotePath, opts: &ListOptions) -> Result<ListFilter> {
+        opts.filter(folder)
+            .map_err(|e| e.with_backend(self.backend))
+    }
+
+    /// The root of a child store at `sub` (relative to this store).
+    ///
+    /// # Errors
+    /// `InvalidPath` for a bad `sub`.
+    pub fn child(&self, sub: &str) -> Result<RemotePath> {
+        self.folder(sub, None)
+    }
+
+    /// A full key made store-relative; `None` when the key lies outside the store.
+    pub fn rebase(&self, full: &RemotePath) -> Option<RemotePath> {
+        full.strip_prefix(&self.root)
+    }
+
+    /// A listed file made store-relative; `None` (dropped) when outside the store.
+    pub fn rebase_file(&self, file: FileInfo) -> Option<FileInfo> {
+        self.rebase(&file.path).map(|p| file.with_path(p))
+    }
+
+    /// A listed folder made store-relative; `None` when outside the store.
+    pub fn rebase_folder(&self, folder: FolderEntry) -> Option<FolderEntry> {
+        self.rebase(&folder.path).map(FolderEntry::new)
+    }
+
+    /// A listed entry made store-relative; `None` when outside the store.
+    pub fn rebase_entry(&self, entry: Entry) -> Option<Entry> {
+        match entry {
+            Entry::File(f) => self.rebase_file(f).map(Entry::File),
+            Entry::Folder(f) => self.rebase_folder(f).map(Entry::Folder),
+        }
+    }
+
+    /// One listing item made store-relative: files outside the store are dropped, errors
+    /// get their context.
+    pub fn rebase_item<T>(
+        &self,
+        item: Result<T>,
+        rebase: impl FnOnce(&Self, T) -> Option<T>,
+    ) -> Option<Result<T>> {
+        match item {
+            Ok(v) => rebase(self, v).map(Ok),
+            Err(e) => Some(Err(self.context(e))),
+        }
+    }
+
+    /// A file info made store-relative.
+    pub fn rebase_info(&self, info: FileInfo) -> FileInfo {
+        match self.rebase(&info.path) {
+            Some(p) => info.with_path(p),
+            None => info,
+        }
+    }
+
+    /// A write result made store-relative.
+    pub fn rebase_result(&self, mut result: WriteResult) -> WriteResult {
+        if let Some(p) = self.rebase(&result.path) {
+            result.path = p;
+        }
+        result
+    }
+
+    /// The outcome of a backend's folder-info call for `key`: the store root never fails
+    /// with `NotFound` (it aggregates to zero), paths become store-relative.
+    ///
+    /// # Errors
+    /// The backend's error, with context.
+    pub fn folder_info(&self, key: RemotePath, outcome: Result<FolderInfo>) -> Result<FolderInfo> {
+        let mut info = match outcome {
+            Err(e) if e.kind() == ErrorKind::NotFound && key == self.root => FolderInfo::new(key),
+            other => other.map_err(|e| self.context(e))?,
+        };
+        info.path = self.rebase(&info.path).unwrap_or(RemotePath::ROOT);
+        Ok(info)
+    }
+
+    /// The outcome of `exists`/`is_file`/`is_folder`: `NotFound` and `InvalidPath` (a
+    /// missing bucket, a path under a file) become `false`; other errors get context.
+    ///
+    /// # Errors
+    /// Failures to ask (`BackendUnavailable`, `PermissionDenied`, ...).
+    pub fn probe(&self, outcome: Result<bool>) -> Result<bool> {
+        match outcome {
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::InvalidPath) => Ok(false),
+            other => other.map_err(|e| self.context(e)),
+        }
+    }
+
+    /// A range check for ranged reads.
+    ///
+    /// # Errors
+    /// `InvalidArgument` when `range.start > range.end`.
+    pub fn range(&self, p: &str, range: &Range<u64>) -> Result<()> {
+        if range.start > range.end {
+            return Err(Error::invalid_argument(format!(
+                "range start {} is after its end {}",
+                range.start, range.end
+            ))
+            .with_path(p)
+            .with_backend(self.backend));
+        }
+        Ok(())
+    }
+
+    /// The error for a missing native client of type `type_name`.
+    pub fn no_native_client(&self, type_name: &str) -> Error {
+        Error::new(ErrorKind::CapabilityNotSupported)
+            .with_message(format!("no native client of type {type_name}"))
+            .with_backend(self.backend)
+    }
+
+    /// The error for a native name outside the store.
+    pub fn outside(&self, native: &str) -> Error {
+        Error::invalid_path(native, "outside the store").with_backend(self.backend)
+    }
+
+    /// The error for any call after a terminal close.
+    pub fn closed(&self) -> Error {
+        Error::closed().with_backend(self.backend)
+    }
+
+    /// Stamps the backend name on `err` and makes its path store-relative.
+    pub fn context(&self, err: Error) -> Error {
+        let root = self.root.as_str();
+        let err = err.with_backend(self.backend);
+        if root.is_empty() {
+            return err;
+        }
+        err.map_path(|p| match p.strip_prefix(root) {
+            Some("") => String::new(),
+            Some(rest) if rest.starts_with('/') => rest[1..].to_owned(),
+            _ => p,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn plan(root: &str, caps: CapabilitySet) -> Plan {
+        Plan::new(RemotePath::new(root).unwrap(), caps, "test")
+    }
+
+    #[test]
+    fn tiers() {
+        let p = plan("base", CapabilitySet::all());
+        assert_eq!(
+            p.file("a/b", Capability::Read).unwrap().as_str(),
+            "base/a/b"
+        );
+        for root in ["", ".", "/"] {
+            assert_eq!(
+                p.file(root, Capability::Read).unwrap_err().kind(),
+                ErrorKind::InvalidPath
+            );
+            assert_eq!(p.folder(root, None).unwrap().as_str(), "base");
+            let e = p.folder_not_root(root, Capability::Delete).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidPath);
+        }
+    }
+
+    #[test]
+    fn capability_checked_first() {
+        let p = plan("", CapabilitySet::EMPTY.with(Capability::Write));
+        let e = p.file("", Capability::Read).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::CapabilityNotSupported);
+        let meta = WriteOptions::new().metadata([("k", "v")].into_iter().collect());
+        let e = p.write("a", Capability::Write, &meta).unwrap_err();
+        assert_eq!(e.capability(), Some(Capability::UserMetadata));
+    }
+
+    #[test]
+    fn rebasing_and_context() {
+        let p = plan("base/x", CapabilitySet::all());
+        let full = RemotePath::new("base/x/f.txt").unwrap();
+        assert_eq!(p.rebase(&full).unwrap().as_str(), "f.txt");
+        assert!(p.rebase(&RemotePath::new("base/xy").unwrap()).is_none());
+        let e = p.context(Error::not_found("base/x/f.txt"));
+        assert_eq!(e.path(), Some("f.txt"));
+        assert_eq!(e.backend(), Some("test"));
+        assert_eq!(
+            p.context(Error::not_found("base/xy")).path(),
+            Some("base/xy")
+        );
+    }
+}

@@ -1,0 +1,164 @@
+//! [`WriteOptions`] and [`WriteResult`].
+
+use std::time::SystemTime;
+
+use crate::error::Result;
+use crate::{ContentDigest, FileInfo, Metadata, RemotePath};
+
+/// Options for every write. `overwrite` is false unless asked.
+///
+/// ```
+/// use remote_store_core::{Metadata, WriteOptions};
+///
+/// let opts = WriteOptions::new()
+///     .overwrite(true)
+///     .content_type("text/csv")
+///     .metadata([("owner", "ana")].into_iter().collect::<Metadata>());
+/// assert!(opts.overwrite);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WriteOptions {
+    /// Replace an existing file (default false: an existing file is `AlreadyExists`).
+    pub overwrite: bool,
+    /// User metadata to store with the file (needs `user_metadata` when non-empty).
+    pub metadata: Option<Metadata>,
+    /// The content type to store, where the backend keeps one.
+    pub content_type: Option<String>,
+}
+
+impl WriteOptions {
+    /// Defaults: no overwrite, no metadata, no content type.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Shorthand for `WriteOptions::new().overwrite(true)`.
+    pub fn overwriting() -> Self {
+        Self::new().overwrite(true)
+    }
+
+    /// Sets `overwrite`.
+    pub fn overwrite(mut self, overwrite: bool) -> Self {
+        self.overwrite = overwrite;
+        self
+    }
+
+    /// Sets user metadata.
+    pub fn metadata(mut self, metadata: Metadata) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    /// Sets the content type.
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// The metadata if it is non-empty.
+    pub fn user_metadata(&self) -> Option<&Metadata> {
+        self.metadata.as_ref().filter(|m| !m.is_empty())
+    }
+
+    /// Validates the options (metadata shape).
+    ///
+    /// # Errors
+    /// [`InvalidArgument`](crate::ErrorKind::InvalidArgument) naming the offending key.
+    pub fn validate(&self) -> Result<()> {
+        self.metadata.as_ref().map_or(Ok(()), Metadata::validate)
+    }
+}
+
+/// Where the fields of a [`WriteResult`] came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WriteResultSource {
+    /// Returned by the service with the write (`write_result_native`).
+    Native,
+    /// Only `path` and `size` are known.
+    Basic,
+    /// Built by `head()` from file info.
+    Head,
+}
+
+/// What a write produced. Populated fields agree with a later `get_file_info`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WriteResult {
+    /// The written file, relative to the store root.
+    pub path: RemotePath,
+    /// Bytes written (the true count, also for streamed input).
+    pub size: u64,
+    /// The service's entity tag.
+    pub etag: Option<String>,
+    /// The service's version id.
+    pub version_id: Option<String>,
+    /// The service's modification time.
+    pub last_modified: Option<SystemTime>,
+    /// A content digest.
+    pub digest: Option<ContentDigest>,
+    /// The metadata the caller passed, when it was stored.
+    pub metadata: Option<Metadata>,
+    /// Where these fields came from.
+    pub source: WriteResultSource,
+}
+
+impl WriteResult {
+    /// A `Basic` result: only path and size.
+    pub fn basic(path: RemotePath, size: u64) -> Self {
+        WriteResult {
+            path,
+            size,
+            etag: None,
+            version_id: None,
+            last_modified: None,
+            digest: None,
+            metadata: None,
+            source: WriteResultSource::Basic,
+        }
+    }
+
+    /// A `Native` result from the service's answer (metadata echoed from `opts` when non-empty).
+    pub fn native(
+        path: RemotePath,
+        size: u64,
+        etag: Option<String>,
+        last_modified: Option<SystemTime>,
+        opts: &WriteOptions,
+    ) -> Self {
+        WriteResult {
+            etag,
+            last_modified,
+            metadata: opts.user_metadata().cloned(),
+            source: WriteResultSource::Native,
+            ..Self::basic(path, size)
+        }
+    }
+
+    /// Sets the version id.
+    pub fn with_version_id(mut self, version_id: Option<String>) -> Self {
+        self.version_id = version_id;
+        self
+    }
+
+    /// Sets the digest.
+    pub fn with_digest(mut self, digest: Option<ContentDigest>) -> Self {
+        self.digest = digest;
+        self
+    }
+
+    /// A `Head` result built from file info.
+    pub fn from_info(info: FileInfo) -> Self {
+        WriteResult {
+            path: info.path,
+            size: info.size,
+            etag: info.etag,
+            version_id: None,
+            last_modified: Some(info.modified),
+            digest: info.digest,
+            metadata: info.metadata,
+            source: WriteResultSource::Head,
+        }
+    }
+}
