@@ -1,1 +1,26 @@
-//! Work in progress.
+//! The async half of remote-store: the [`AsyncBackend`] trait, [`AsyncStore`], and the two
+//! adapters that let either kind of backend serve either kind of store.
+//!
+//! - [`AsyncStore`] is the async version of `remote_store_sync::Store`, method for method.
+//! - [`SyncBackendAdapter`] turns any blocking `Backend` into an [`AsyncBackend`] by running
+//!   each call on tokio's blocking pool.
+//! - [`BlockingAdapter`] turns any [`AsyncBackend`] into a blocking `Backend` by running
+//!   each call on a runtime the adapter owns and waiting on a channel — so it works on a
+//!   plain thread, inside `#[tokio::main]`, on a current-thread runtime and inside
+//!   `spawn_blocking`, and never panics with "Cannot start a runtime from within a runtime".
+
+mod backend;
+mod blocking_adapter;
+mod content;
+pub mod fallback;
+mod store;
+mod stream;
+mod sync_adapter;
+
+pub use async_trait::async_trait;
+pub use backend::AsyncBackend;
+pub use blocking_adapter::BlockingAdapter;
+pub use content::AsyncContent;
+pub use store::AsyncStore;
+pub use stream::{ByteStream, EntryStream, FileStream, FolderStream};
+pub use sync_adapter::SyncBackendAdapter;

@@ -108,7 +108,7 @@ impl Store {
     /// # Errors
     /// As [`exists`](Self::exists).
     pub fn is_file(&self, p: &str) -> Result<bool> {
-        self.probe(p, |k| Ok(!k.is_root() && self.backend.is_file(k)?))
+        self.probe(p, |k| Ok(k != self.plan.root() && self.backend.is_file(k)?))
     }
 
     /// Whether a folder exists at `p` (the root always does). Never `NotFound`.

@@ -1,0 +1,85 @@
+//! Portable fallbacks behind [`AsyncBackend`]'s default methods, usable by backends
+//! directly. The async versions of `remote_store_sync::fallback`.
+
+use futures::StreamExt;
+use remote_store_core::{Capability, Error, FolderInfo, RemotePath, Result, WriteOptions};
+use remote_store_sync::fallback::partial_move;
+
+use crate::{AsyncBackend, AsyncContent};
+
+/// Aggregates a folder by listing it recursively.
+///
+/// # Errors
+/// `InvalidPath` for a file, `NotFound` for a missing folder, or the listing's error.
+pub async fn folder_info_by_listing<B: AsyncBackend + ?Sized>(
+    backend: &B,
+    path: &RemotePath,
+) -> Result<FolderInfo> {
+    if backend.is_file(path).await? {
+        return Err(Error::invalid_path(path.as_str(), "is a file"));
+    }
+    let mut info = FolderInfo::new(path.clone());
+    let mut files = backend.list_files(path, true);
+    while let Some(file) = files.next().await {
+        info.add(&file?);
+    }
+    if info.file_count == 0 && !path.is_root() && !backend.is_folder(path).await? {
+        return Err(Error::not_found(path.as_str()));
+    }
+    Ok(info)
+}
+
+/// Copies `src` to `dst` by streaming a read into a write, keeping user metadata and
+/// content type.
+///
+/// # Errors
+/// As `AsyncBackend::copy_file`.
+pub async fn copy_by_streaming<B: AsyncBackend + ?Sized>(
+    backend: &B,
+    src: &RemotePath,
+    dst: &RemotePath,
+    overwrite: bool,
+) -> Result<()> {
+    let info = backend.get_file_info(src).await?;
+    if src == dst {
+        return Ok(());
+    }
+    if backend.is_folder(dst).await? {
+        return Err(Error::invalid_path(
+            dst.as_str(),
+            "the destination is a folder",
+        ));
+    }
+    let mut opts = WriteOptions::new().overwrite(overwrite);
+    opts.content_type = info.content_type;
+    opts.metadata = info
+        .metadata
+        .filter(|_| backend.capabilities().supports(Capability::UserMetadata));
+    let body = backend.read(src).await?;
+    let chunks = body.map(|chunk| chunk.map_err(Error::into_io));
+    backend
+        .write(dst, AsyncContent::chunks(chunks), &opts)
+        .await
+        .map(drop)
+}
+
+/// Moves by [`copy_by_streaming`] then deleting the source; a failed delete is a partial
+/// failure.
+///
+/// # Errors
+/// As `AsyncBackend::move_file`.
+pub async fn move_by_copy_and_delete<B: AsyncBackend + ?Sized>(
+    backend: &B,
+    src: &RemotePath,
+    dst: &RemotePath,
+    overwrite: bool,
+) -> Result<()> {
+    if src == dst {
+        return backend.get_file_info(src).await.map(drop);
+    }
+    copy_by_streaming(backend, src, dst, overwrite).await?;
+    backend
+        .delete(src, false)
+        .await
+        .map_err(|e| partial_move(e, src, dst))
+}
