@@ -129,7 +129,8 @@ impl Store {
     pub fn read(&self, p: &str) -> Result<Reader> {
         self.open()?;
         let key = self.plan.file(p, Capability::Read)?;
-        self.backend.read(&key).map_err(self.ctx())
+        let body = self.backend.read(&key).map_err(self.ctx())?;
+        Ok(self.rebase_body(body))
     }
 
     /// The whole content of `p` in memory.
@@ -164,7 +165,8 @@ impl Store {
         self.open()?;
         let key = self.plan.file(p, Capability::Read)?;
         self.plan.range(p, &range)?;
-        self.backend.read_range(&key, range).map_err(self.ctx())
+        let body = self.backend.read_range(&key, range).map_err(self.ctx())?;
+        Ok(self.rebase_body(body))
     }
 
     /// A `Read + Seek` stream over `p`: native where the backend has `seekable_read`, else a
@@ -443,9 +445,30 @@ impl Store {
         }
     }
 
+    fn rebase_body(&self, body: Reader) -> Reader {
+        Box::new(ContextReader {
+            body,
+            plan: Arc::clone(&self.plan),
+        })
+    }
+
     fn rebase_files(&self, files: FileIter) -> FileIter {
         let plan = Arc::clone(&self.plan);
         Box::new(files.filter_map(move |r| plan.rebase_item(r, Plan::rebase_file)))
+    }
+}
+
+/// A read stream whose errors carry the store's context, like the async twin's.
+struct ContextReader {
+    body: Reader,
+    plan: Arc<Plan>,
+}
+
+impl std::io::Read for ContextReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.body
+            .read(buf)
+            .map_err(|e| self.plan.context(Error::from_io(e)).into_io())
     }
 }
 
