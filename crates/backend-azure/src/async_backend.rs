@@ -1,0 +1,467 @@
+//! [`AsyncAzureBackend`]: the native async backend over `azure_storage_blob`.
+
+use std::any::Any;
+use std::fmt;
+use std::num::NonZero;
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use azure_storage_blob::BlobContainerClient;
+use azure_storage_blob::models::{
+    BlobClientDownloadOptions, BlobClientGetPropertiesResultHeaders,
+    BlobClientStartCopyFromUrlOptions, BlobClientStartCopyFromUrlResultHeaders, CopyStatus,
+};
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use remote_store_async::{
+    AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream,
+};
+use remote_store_core::{
+    Capability, CapabilitySet, Error, ErrorKind, FileInfo, Metadata, RemotePath, Result,
+    WriteOptions, WriteResult,
+};
+
+use crate::client::Client;
+use crate::config::AzureConfig;
+use crate::error::{self, BACKEND, is_invalid_range, is_not_found, map_at};
+use crate::list::{self, Listed};
+
+/// What the Azure backend declares: everything but `atomic_move` (a move is copy + delete)
+/// and `seekable_read` (the blocking half adds it over native ranged reads).
+pub const AZURE_CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
+    .with(Capability::Read)
+    .with(Capability::Write)
+    .with(Capability::Delete)
+    .with(Capability::List)
+    .with(Capability::Move)
+    .with(Capability::Copy)
+    .with(Capability::AtomicWrite)
+    .with(Capability::Metadata)
+    .with(Capability::Glob)
+    .with(Capability::RangeRead)
+    .with(Capability::WriteResultNative)
+    .with(Capability::UserMetadata)
+    .with(Capability::ConditionalCreate);
+
+/// Blobs deleted at the same time by a recursive folder delete.
+const DELETE_CONCURRENCY: usize = 16;
+
+/// Azure Blob Storage as an [`AsyncBackend`], on Microsoft's official `azure_storage_blob`
+/// crate. The blocking twin is `AzureBackend`.
+///
+/// Block blobs in one container (optionally under a key prefix); folders are key prefixes
+/// (no marker blobs are written, a folder exists while a blob is under it). The constructor
+/// does no I/O; [`ping`](AsyncBackend::ping) probes the container.
+///
+/// ```no_run
+/// # async fn demo() -> remote_store_core::Result<()> {
+/// use remote_store_async::AsyncStore;
+/// use remote_store_azure::{AsyncAzureBackend, AzureAuth, AzureConfig};
+///
+/// let config = AzureConfig::new("reports", AzureAuth::ConnectionString {
+///     connection_string: std::env::var("AZURE_STORAGE_CONNECTION_STRING").unwrap().into(),
+/// });
+/// let store = AsyncStore::new(AsyncAzureBackend::new(config)?, "")?;
+/// store.write("q3/summary.txt", "done", Default::default()).await?;
+/// # Ok(()) }
+/// ```
+pub struct AsyncAzureBackend {
+    client: Arc<Client>,
+    closed: AtomicBool,
+}
+
+impl AsyncAzureBackend {
+    /// A backend for `config`. No network I/O happens here.
+    ///
+    /// # Errors
+    /// `InvalidArgument` for a bad configuration (empty container, unusable endpoint,
+    /// malformed connection string or key, Entra ID without the `identity` feature).
+    pub fn new(config: AzureConfig) -> Result<Self> {
+        Ok(AsyncAzureBackend {
+            client: Arc::new(Client::new(&config)?),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// Creates the container; an existing container is fine.
+    ///
+    /// # Errors
+    /// `PermissionDenied`, `BackendUnavailable`.
+    pub async fn create_container(&self) -> Result<()> {
+        match self.client.container.create(None).await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let mapped = error::map(e);
+                if mapped.kind() == ErrorKind::AlreadyExists {
+                    Ok(())
+                } else {
+                    Err(mapped.with_path(self.client.container_name.clone()))
+                }
+            }
+        }
+    }
+
+    /// Deletes the container and everything in it (for test clean-up).
+    ///
+    /// # Errors
+    /// `NotFound`, `PermissionDenied`, `BackendUnavailable`.
+    pub async fn delete_container(&self) -> Result<()> {
+        self.client
+            .container
+            .delete(None)
+            .await
+            .map(drop)
+            .map_err(|e| error::map(e).with_path(self.client.container_name.clone()))
+    }
+
+    /// How many listing pages this backend has fetched so far (a diagnostic: tests use it
+    /// to prove listings are paginated).
+    pub fn list_pages_fetched(&self) -> u64 {
+        self.client.pages_fetched.load(Ordering::Relaxed)
+    }
+
+    /// The SDK's container client.
+    pub fn container_client(&self) -> &BlobContainerClient {
+        &self.client.container
+    }
+
+    /// `NotFound`, or `InvalidPath` when `key` names a folder: what a file operation on a
+    /// missing blob reports.
+    async fn missing(&self, key: &RemotePath) -> Error {
+        match self.has_children(key).await {
+            Ok(true) => Error::invalid_path(key.as_str(), "is a folder").with_backend(BACKEND),
+            Ok(false) => Error::not_found(key.as_str()).with_backend(BACKEND),
+            Err(e) => e,
+        }
+    }
+
+    async fn has_children(&self, key: &RemotePath) -> Result<bool> {
+        list::has_children(self.client.clone(), key).await
+    }
+
+    async fn properties(&self, key: &RemotePath) -> Result<FileInfo> {
+        let rsp = match self.client.blob(key).get_properties(None).await {
+            Ok(rsp) => rsp,
+            Err(e) if is_not_found(&e) => return Err(self.missing(key).await),
+            Err(e) => return Err(map_at(e, key.as_str())),
+        };
+        let bad = |e: azure_core::Error| map_at(e, key.as_str());
+        let size = rsp.content_length().map_err(bad)?.unwrap_or(0);
+        let modified = rsp
+            .last_modified()
+            .map_err(bad)?
+            .map(SystemTime::from)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let metadata: Metadata = crate::meta::decode(rsp.metadata().map_err(bad)?);
+        Ok(FileInfo::new(key.clone(), size, modified)
+            .with_etag(rsp.etag().map_err(bad)?.map(|e| e.to_string()))
+            .with_content_type(rsp.content_type().map_err(bad)?)
+            .with_metadata((!metadata.is_empty()).then_some(metadata)))
+    }
+
+    async fn download(&self, key: &RemotePath, range: Option<Range<u64>>) -> Result<ByteStream> {
+        let options = BlobClientDownloadOptions {
+            // One request whose body streams; no parallel partitions buffered in memory.
+            parallel: NonZero::new(1),
+            partition_size: NonZero::new(usize::MAX / 2),
+            range: range.clone().map(Into::into),
+            ..Default::default()
+        };
+        match self.client.blob(key).download(Some(options)).await {
+            Ok(result) => {
+                let path = key.as_str().to_owned();
+                let body = result.body.map_err(move |e| map_at(e, &path));
+                Ok(ByteStream::new(body))
+            }
+            Err(e) if is_not_found(&e) => Err(self.missing(key).await),
+            // The range starts at or past the end of an existing blob: nothing to read.
+            Err(e) if range.is_some() && is_invalid_range(&e) => {
+                Ok(ByteStream::from_bytes(Bytes::new()))
+            }
+            Err(e) => Err(map_at(e, key.as_str())),
+        }
+    }
+
+    async fn check_write_target(&self, key: &RemotePath) -> Result<()> {
+        if self.has_children(key).await? {
+            return Err(
+                Error::invalid_path(key.as_str(), "a folder exists at this path")
+                    .with_backend(BACKEND),
+            );
+        }
+        Ok(())
+    }
+
+    async fn delete_blob_name(&self, name: String) -> Result<()> {
+        match self.client.container.blob_client(&name).delete(None).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(error::map(e).with_path(name)),
+        }
+    }
+
+    async fn wait_for_copy(&self, dst: &RemotePath, mut status: Option<CopyStatus>) -> Result<()> {
+        let mut delay = Duration::from_millis(20);
+        loop {
+            match status {
+                Some(CopyStatus::Success) | None => return Ok(()),
+                Some(CopyStatus::Pending) => {}
+                Some(_) => {
+                    return Err(Error::new(ErrorKind::Other)
+                        .with_path(dst.as_str())
+                        .with_message("the server-side copy failed or was aborted")
+                        .with_backend(BACKEND));
+                }
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(1));
+            let rsp = self
+                .client
+                .blob(dst)
+                .get_properties(None)
+                .await
+                .map_err(|e| map_at(e, dst.as_str()))?;
+            status = rsp.copy_status().map_err(|e| map_at(e, dst.as_str()))?;
+        }
+    }
+
+    fn listing(
+        &self,
+        path: &RemotePath,
+        hierarchical: bool,
+    ) -> futures::stream::BoxStream<'static, Result<Listed>> {
+        list::list(self.client.clone(), path, hierarchical).boxed()
+    }
+}
+
+impl fmt::Debug for AsyncAzureBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncAzureBackend")
+            .field("container", &self.client)
+            .field("closed", &self.closed.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl AsyncBackend for AsyncAzureBackend {
+    fn name(&self) -> &'static str {
+        BACKEND
+    }
+
+    fn capabilities(&self) -> CapabilitySet {
+        AZURE_CAPABILITIES
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    async fn exists(&self, path: &RemotePath) -> Result<bool> {
+        Ok(self.is_file(path).await? || self.is_folder(path).await?)
+    }
+
+    async fn is_file(&self, path: &RemotePath) -> Result<bool> {
+        if path.is_root() {
+            return Ok(false);
+        }
+        match self.client.blob(path).get_properties(None).await {
+            Ok(_) => Ok(true),
+            Err(e) if is_not_found(&e) => Ok(false),
+            Err(e) => Err(map_at(e, path.as_str())),
+        }
+    }
+
+    async fn is_folder(&self, path: &RemotePath) -> Result<bool> {
+        if path.is_root() {
+            return Ok(true);
+        }
+        self.has_children(path).await
+    }
+
+    async fn read(&self, path: &RemotePath) -> Result<ByteStream> {
+        self.download(path, None).await
+    }
+
+    async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
+        if range.start >= range.end {
+            self.properties(path).await?;
+            return Ok(ByteStream::from_bytes(Bytes::new()));
+        }
+        self.download(path, Some(range)).await
+    }
+
+    async fn write(
+        &self,
+        path: &RemotePath,
+        content: AsyncContent<'_>,
+        opts: &WriteOptions,
+    ) -> Result<WriteResult> {
+        self.check_write_target(path).await?;
+        crate::upload::upload(&self.client, path, content, opts).await
+    }
+
+    async fn write_atomic(
+        &self,
+        path: &RemotePath,
+        content: AsyncContent<'_>,
+        opts: &WriteOptions,
+    ) -> Result<WriteResult> {
+        // A Put Blob, or a block list commit, is all-or-nothing.
+        self.write(path, content, opts).await
+    }
+
+    async fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()> {
+        match self.client.blob(path).delete(None).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_not_found(&e) => match self.missing(path).await {
+                e if e.kind() == ErrorKind::NotFound && missing_ok => Ok(()),
+                e => Err(e),
+            },
+            Err(e) => Err(map_at(e, path.as_str())),
+        }
+    }
+
+    async fn delete_folder(
+        &self,
+        path: &RemotePath,
+        recursive: bool,
+        missing_ok: bool,
+    ) -> Result<()> {
+        if self.is_file(path).await? {
+            return Err(Error::invalid_path(path.as_str(), "is a file").with_backend(BACKEND));
+        }
+        if !self.has_children(path).await? {
+            return if missing_ok {
+                Ok(())
+            } else {
+                Err(Error::not_found(path.as_str()).with_backend(BACKEND))
+            };
+        }
+        if !recursive {
+            return Err(Error::directory_not_empty(path.as_str()).with_backend(BACKEND));
+        }
+        list::names(self.client.clone(), path)
+            .map_ok(|name| self.delete_blob_name(name))
+            .try_buffer_unordered(DELETE_CONCURRENCY)
+            .try_collect::<()>()
+            .await
+    }
+
+    fn list_files(&self, path: &RemotePath, recursive: bool) -> FileStream {
+        self.listing(path, !recursive)
+            .try_filter_map(|l| async move {
+                Ok(match l {
+                    Listed::File(f) => Some(f),
+                    Listed::Folder(_) => None,
+                })
+            })
+            .boxed()
+    }
+
+    fn list_folders(&self, path: &RemotePath) -> FolderStream {
+        self.listing(path, true)
+            .try_filter_map(|l| async move {
+                Ok(match l {
+                    Listed::Folder(d) => Some(d),
+                    Listed::File(_) => None,
+                })
+            })
+            .boxed()
+    }
+
+    fn iter_children(&self, path: &RemotePath) -> EntryStream {
+        self.listing(path, true).map_ok(Listed::into_entry).boxed()
+    }
+
+    async fn get_file_info(&self, path: &RemotePath) -> Result<FileInfo> {
+        self.properties(path).await
+    }
+
+    async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+        self.properties(src).await?;
+        if src == dst {
+            return Ok(());
+        }
+        self.check_write_target(dst).await?;
+        let source_url = self.client.blob(src).url().to_string();
+        let options = BlobClientStartCopyFromUrlOptions {
+            if_none_match: (!overwrite).then(|| azure_core::http::Etag::from("*")),
+            ..Default::default()
+        };
+        let rsp = self
+            .client
+            .blob(dst)
+            .start_copy_from_url(source_url, Some(options))
+            .await
+            .map_err(|e| map_at(e, dst.as_str()))?;
+        let status = rsp.copy_status().map_err(|e| map_at(e, dst.as_str()))?;
+        self.wait_for_copy(dst, status).await
+    }
+
+    async fn move_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+        if src == dst {
+            return self.properties(src).await.map(drop);
+        }
+        self.copy_file(src, dst, overwrite).await?;
+        self.delete(src, false)
+            .await
+            .map_err(|e| remote_store_sync::fallback::partial_move(e, src, dst))
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.client
+            .container
+            .get_properties(None)
+            .await
+            .map(drop)
+            .map_err(|e| error::map(e).with_path(self.client.container_name.clone()))
+    }
+
+    fn native_path(&self, key: &RemotePath) -> Result<String> {
+        let name = self.client.blob_name(key);
+        Ok(if name.is_empty() {
+            format!("azure://{}", self.client.container_name)
+        } else {
+            format!("azure://{}/{name}", self.client.container_name)
+        })
+    }
+
+    fn to_key(&self, native: &str) -> Result<RemotePath> {
+        let outside = || {
+            Error::invalid_path(native, "not inside this backend's container and prefix")
+                .with_backend(BACKEND)
+        };
+        let rest = native
+            .strip_prefix("azure://")
+            .and_then(|r| r.strip_prefix(self.client.container_name.as_str()))
+            .ok_or_else(outside)?;
+        let rest = match rest {
+            "" | "/" => "",
+            r => r.strip_prefix('/').ok_or_else(outside)?,
+        };
+        let prefix = self.client.prefix.as_str();
+        let key = if prefix.is_empty() {
+            rest
+        } else if rest == prefix {
+            ""
+        } else {
+            rest.strip_prefix(prefix)
+                .and_then(|r| r.strip_prefix('/'))
+                .ok_or_else(outside)?
+        };
+        RemotePath::new(key)
+    }
+
+    fn native_client(&self) -> Option<&(dyn Any + Send + Sync)> {
+        Some(&self.client.container)
+    }
+
+    async fn close(&self) -> Result<()> {
+        self.closed.store(true, Ordering::Release);
+        Ok(())
+    }
+}

@@ -1,0 +1,180 @@
+//! The SDK clients one backend works through, built once from an [`AzureConfig`], and the
+//! mapping between store keys and blob names.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use azure_core::http::policies::Policy;
+use azure_core::http::{ClientOptions, ExponentialRetryOptions, Pipeline, RetryOptions, Url};
+use azure_storage_blob::{BlobClient, BlobContainerClient, BlobContainerClientOptions};
+use remote_store_core::{Error, RemotePath, Result};
+
+use crate::auth::SharedKeyPolicy;
+use crate::config::{AzureConfig, Credential};
+use crate::transport::Transport;
+
+/// Everything a backend needs to talk to its container.
+pub(crate) struct Client {
+    /// The SDK's container client (blob clients derive from it).
+    pub(crate) container: BlobContainerClient,
+    /// The same pipeline (transport, retries, auth), for the one call the SDK does not
+    /// offer: listing by hierarchy (`delimiter=/`).
+    pub(crate) pipeline: Pipeline,
+    /// The service version sent with our own requests.
+    pub(crate) version: String,
+    /// The container URL, including a SAS query when the auth mode is a SAS token.
+    pub(crate) container_url: Url,
+    /// The container name.
+    pub(crate) container_name: String,
+    /// The key prefix inside the container, without surrounding `/`.
+    pub(crate) prefix: String,
+    pub(crate) block_size: u64,
+    pub(crate) max_concurrency: usize,
+    pub(crate) page_size: Option<u32>,
+    /// Listing pages fetched so far (observable in tests).
+    pub(crate) pages_fetched: AtomicU64,
+    /// A description safe to print: endpoint without query, container, prefix, auth mode.
+    pub(crate) display: String,
+}
+
+impl Client {
+    pub(crate) fn new(config: &AzureConfig) -> Result<Self> {
+        let resolved = config.resolve()?;
+        let transport = Transport::new(
+            config.connect_timeout,
+            config.request_timeout,
+            config.read_timeout,
+        )?;
+        let mut per_try: Vec<Arc<dyn Policy>> = Vec::new();
+        let mut token: Option<Arc<dyn azure_core::credentials::TokenCredential>> = None;
+        let mut sas = None;
+        match &resolved.credential {
+            Credential::SharedKey { account, key } => {
+                per_try.push(Arc::new(SharedKeyPolicy::new(account, key)?));
+            }
+            Credential::Sas(token) => sas = Some(token.clone()),
+            Credential::Entra(credential) => {
+                token = Some(crate::identity::token_credential(credential)?);
+            }
+            Credential::Anonymous => {}
+        }
+        let client_options = ClientOptions {
+            per_try_policies: per_try.clone(),
+            retry: if config.max_retries == 0 {
+                RetryOptions::none()
+            } else {
+                RetryOptions::exponential(ExponentialRetryOptions {
+                    max_retries: config.max_retries,
+                    ..Default::default()
+                })
+            },
+            transport: Some(azure_core::http::Transport::new(Arc::new(transport))),
+            ..Default::default()
+        };
+
+        let mut container_url = resolved.endpoint.clone();
+        container_url
+            .path_segments_mut()
+            .map_err(|()| Error::invalid_argument("azure: `endpoint` is not a base URL"))?
+            .pop_if_empty()
+            .push(&config.container);
+        let display = format!(
+            "{}{} (auth: {:?})",
+            container_url,
+            if resolved.prefix.is_empty() {
+                String::new()
+            } else {
+                format!(" prefix {}", resolved.prefix)
+            },
+            resolved.credential
+        );
+        if let Some(sas) = &sas {
+            container_url.set_query(Some(sas.expose()));
+        }
+
+        let options = BlobContainerClientOptions {
+            client_options: client_options.clone(),
+            ..Default::default()
+        };
+        let version = options.version.clone();
+        let container =
+            BlobContainerClient::new(container_url.clone(), token.clone(), Some(options)).map_err(
+                |e| crate::error::map(e).with_message("azure: cannot create the container client"),
+            )?;
+
+        if let Some(token) = token {
+            per_try.push(Arc::new(
+                azure_core::http::policies::auth::BearerTokenAuthorizationPolicy::new(
+                    token,
+                    vec!["https://storage.azure.com/.default"],
+                ),
+            ));
+        }
+        let pipeline = Pipeline::new(
+            Some(env!("CARGO_PKG_NAME")),
+            Some(env!("CARGO_PKG_VERSION")),
+            client_options,
+            Vec::new(),
+            per_try,
+            None,
+        );
+
+        Ok(Client {
+            container,
+            pipeline,
+            version,
+            container_url,
+            container_name: config.container.clone(),
+            prefix: resolved.prefix,
+            block_size: config.block_size,
+            max_concurrency: config.max_concurrency,
+            page_size: config.list_page_size,
+            pages_fetched: AtomicU64::new(0),
+            display,
+        })
+    }
+
+    /// The blob name of `key` (the prefix joined in front).
+    pub(crate) fn blob_name(&self, key: &RemotePath) -> String {
+        match (self.prefix.is_empty(), key.as_str()) {
+            (true, k) => k.to_owned(),
+            (false, "") => self.prefix.clone(),
+            (false, k) => format!("{}/{k}", self.prefix),
+        }
+    }
+
+    /// The listing prefix of the folder `key`: its blob name and `/`, or `""` for the root
+    /// of an unprefixed container.
+    pub(crate) fn folder_prefix(&self, key: &RemotePath) -> String {
+        let name = self.blob_name(key);
+        if name.is_empty() { name } else { name + "/" }
+    }
+
+    /// The store key of a listed blob name, or `None` when the name is outside the prefix
+    /// or is not a canonical key (`a//b`, a trailing `/` directory marker, `..`), which
+    /// this backend cannot address and therefore does not list.
+    pub(crate) fn key_of(&self, name: &str) -> Option<RemotePath> {
+        let rest = if self.prefix.is_empty() {
+            name
+        } else {
+            name.strip_prefix(self.prefix.as_str())?.strip_prefix('/')?
+        };
+        let key = RemotePath::new(rest).ok()?;
+        (key.as_str() == rest && !rest.is_empty()).then_some(key)
+    }
+
+    pub(crate) fn blob(&self, key: &RemotePath) -> BlobClient {
+        self.container.blob_client(&self.blob_name(key))
+    }
+
+    pub(crate) fn note_page(&self) {
+        self.pages_fetched.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display)
+    }
+}

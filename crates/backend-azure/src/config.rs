@@ -1,0 +1,668 @@
+//! [`AzureConfig`]: where the container is, how to authenticate, and transfer tuning.
+
+use std::fmt;
+use std::time::Duration;
+
+use remote_store_core::{Error, Result};
+use serde::{Deserialize, Deserializer};
+use url::Url;
+
+/// Default block size of streamed uploads (and the largest single-request upload): 8 MiB.
+pub const DEFAULT_BLOCK_SIZE: u64 = 8 * 1024 * 1024;
+/// Default number of blocks staged at the same time by one streamed upload.
+pub const DEFAULT_MAX_CONCURRENCY: usize = 4;
+/// The largest block Azure accepts (service version 2019-12-12 and later): 4000 MiB.
+const MAX_BLOCK_SIZE: u64 = 4000 * 1024 * 1024;
+
+/// A secret string (account key, SAS token, connection string, client secret).
+///
+/// Its `Debug` and `Display` print `***`; the value is only reachable through
+/// [`expose`](Self::expose).
+///
+/// ```
+/// use remote_store_azure::Secret;
+///
+/// let key = Secret::new("c2VjcmV0");
+/// assert_eq!(format!("{key:?}"), "***");
+/// assert_eq!(key.expose(), "c2VjcmV0");
+/// ```
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret value itself. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_owned())
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How the backend authenticates to the Blob service.
+///
+/// In a config file (`serde`), the variant is chosen by the `type` key:
+///
+/// ```
+/// use remote_store_azure::AzureAuth;
+///
+/// let auth: AzureAuth = serde_json::from_str(
+///     r#"{ "type": "account_key", "account": "myaccount", "key": "c2VjcmV0" }"#,
+/// ).unwrap();
+/// assert!(matches!(auth, AzureAuth::AccountKey { .. }));
+/// assert!(!format!("{auth:?}").contains("c2VjcmV0"));
+/// ```
+#[derive(Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum AzureAuth {
+    /// A storage connection string (`AccountName=..;AccountKey=..;BlobEndpoint=..` or
+    /// `..;SharedAccessSignature=..`, or `UseDevelopmentStorage=true`). It also supplies the
+    /// endpoint unless [`AzureConfig::endpoint`] is set.
+    ConnectionString {
+        /// The connection string.
+        connection_string: Secret,
+    },
+    /// The account name and one of its access keys: every request is signed with Shared
+    /// Key (HMAC-SHA256); the key never travels.
+    AccountKey {
+        /// The storage account name.
+        account: String,
+        /// The base64 account key.
+        key: Secret,
+    },
+    /// A SAS token (account or container SAS), with or without the leading `?`.
+    SasToken {
+        /// The token, e.g. `sv=2022-11-02&ss=b&...&sig=...`.
+        token: Secret,
+    },
+    /// Microsoft Entra ID (OAuth bearer tokens) through `azure_identity`. Needs the
+    /// `identity` cargo feature and an `https` endpoint.
+    EntraId {
+        /// Which credential to use.
+        credential: EntraCredential,
+    },
+    /// No authentication (a public container, or an emulator that allows it).
+    Anonymous,
+}
+
+impl fmt::Debug for AzureAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AzureAuth::ConnectionString { .. } => f
+                .debug_struct("ConnectionString")
+                .field("connection_string", &"***")
+                .finish(),
+            AzureAuth::AccountKey { account, .. } => f
+                .debug_struct("AccountKey")
+                .field("account", account)
+                .field("key", &"***")
+                .finish(),
+            AzureAuth::SasToken { .. } => {
+                f.debug_struct("SasToken").field("token", &"***").finish()
+            }
+            AzureAuth::EntraId { credential } => f
+                .debug_struct("EntraId")
+                .field("credential", credential)
+                .finish(),
+            AzureAuth::Anonymous => f.write_str("Anonymous"),
+        }
+    }
+}
+
+/// Which Microsoft Entra ID credential [`AzureAuth::EntraId`] uses (feature `identity`).
+#[derive(Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum EntraCredential {
+    /// The developer tools chain: Azure CLI, then Azure Developer CLI.
+    DeveloperTools,
+    /// A managed identity (system-assigned, or user-assigned by client id).
+    ManagedIdentity {
+        /// The client id of a user-assigned identity.
+        #[serde(default)]
+        client_id: Option<String>,
+    },
+    /// Workload identity federation (Kubernetes), configured from the standard
+    /// `AZURE_*` environment variables.
+    WorkloadIdentity,
+    /// An app registration with a client secret.
+    ClientSecret {
+        /// The directory (tenant) id.
+        tenant_id: String,
+        /// The application (client) id.
+        client_id: String,
+        /// The client secret.
+        client_secret: Secret,
+    },
+}
+
+impl fmt::Debug for EntraCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EntraCredential::DeveloperTools => f.write_str("DeveloperTools"),
+            EntraCredential::ManagedIdentity { client_id } => f
+                .debug_struct("ManagedIdentity")
+                .field("client_id", client_id)
+                .finish(),
+            EntraCredential::WorkloadIdentity => f.write_str("WorkloadIdentity"),
+            EntraCredential::ClientSecret {
+                tenant_id,
+                client_id,
+                ..
+            } => f
+                .debug_struct("ClientSecret")
+                .field("tenant_id", tenant_id)
+                .field("client_id", client_id)
+                .field("client_secret", &"***")
+                .finish(),
+        }
+    }
+}
+
+/// Configuration of an Azure Blob backend.
+///
+/// Deserializable (unknown keys are refused); durations are written as `"30s"`, `"500ms"`,
+/// `"2m"` or a number of seconds. `Debug` never shows a key, SAS token or connection string.
+///
+/// ```
+/// use remote_store_azure::{AzureAuth, AzureConfig};
+///
+/// let cfg = AzureConfig::new("my-container", AzureAuth::AccountKey {
+///     account: "myaccount".into(),
+///     key: "c2VjcmV0".into(),
+/// })
+/// .with_prefix("reports");
+/// assert_eq!(cfg.container, "my-container");
+/// assert!(!format!("{cfg:?}").contains("c2VjcmV0"));
+///
+/// let from_file: AzureConfig = serde_json::from_str(r#"{
+///     "container": "my-container",
+///     "endpoint": "http://127.0.0.1:10000/devstoreaccount1",
+///     "auth": { "type": "sas_token", "token": "sv=2022-11-02&sig=abc" },
+///     "block_size": 4194304,
+///     "request_timeout": "30s"
+/// }"#).unwrap();
+/// assert_eq!(from_file.block_size, 4 * 1024 * 1024);
+/// ```
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AzureConfig {
+    /// The container holding the files. It must exist (see `create_container` on the
+    /// backends).
+    pub container: String,
+    /// A key prefix inside the container under which the backend works (no leading or
+    /// trailing `/`); empty for the whole container.
+    #[serde(default)]
+    pub prefix: String,
+    /// The Blob service endpoint, e.g. `https://myaccount.blob.core.windows.net` or, for
+    /// Azurite, `http://127.0.0.1:10000/devstoreaccount1`. Default: derived from the
+    /// connection string, else `https://{account}.blob.core.windows.net`.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// How to authenticate.
+    pub auth: AzureAuth,
+    /// Block size of streamed uploads, and the largest upload sent as one `Put Blob`
+    /// (default 8 MiB, at most 4000 MiB).
+    #[serde(default = "default_block_size")]
+    pub block_size: u64,
+    /// Blocks of one upload staged at the same time (default 4). A streamed upload holds at
+    /// most `block_size × (max_concurrency + 1)` bytes in memory.
+    #[serde(default = "default_max_concurrency")]
+    pub max_concurrency: usize,
+    /// Entries per listing page (`maxresults`); default: the service's (5000).
+    #[serde(default)]
+    pub list_page_size: Option<u32>,
+    /// Time allowed to open a TCP (and TLS) connection (default 10 s).
+    #[serde(default = "default_connect_timeout", deserialize_with = "de_duration")]
+    pub connect_timeout: Duration,
+    /// Time allowed from sending a request (including its body, at most one block) until
+    /// the response headers arrive (default 60 s).
+    #[serde(default = "default_request_timeout", deserialize_with = "de_duration")]
+    pub request_timeout: Duration,
+    /// Longest pause allowed while a response body streams in (default 30 s).
+    #[serde(default = "default_read_timeout", deserialize_with = "de_duration")]
+    pub read_timeout: Duration,
+    /// Retries of a failed request (transport errors, 408/429/5xx), with exponential
+    /// back-off (default 3).
+    #[serde(default = "default_max_retries")]
+    pub max_retries: u32,
+}
+
+fn default_block_size() -> u64 {
+    DEFAULT_BLOCK_SIZE
+}
+fn default_max_concurrency() -> usize {
+    DEFAULT_MAX_CONCURRENCY
+}
+fn default_connect_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_request_timeout() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_read_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_max_retries() -> u32 {
+    3
+}
+
+impl AzureConfig {
+    /// A configuration for `container` with every other setting at its default.
+    pub fn new(container: impl Into<String>, auth: AzureAuth) -> Self {
+        AzureConfig {
+            container: container.into(),
+            prefix: String::new(),
+            endpoint: None,
+            auth,
+            block_size: DEFAULT_BLOCK_SIZE,
+            max_concurrency: DEFAULT_MAX_CONCURRENCY,
+            list_page_size: None,
+            connect_timeout: default_connect_timeout(),
+            request_timeout: default_request_timeout(),
+            read_timeout: default_read_timeout(),
+            max_retries: default_max_retries(),
+        }
+    }
+
+    /// Sets [`prefix`](Self::prefix).
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Sets [`endpoint`](Self::endpoint).
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Sets [`block_size`](Self::block_size) and [`max_concurrency`](Self::max_concurrency).
+    pub fn with_blocks(mut self, block_size: u64, max_concurrency: usize) -> Self {
+        self.block_size = block_size;
+        self.max_concurrency = max_concurrency;
+        self
+    }
+
+    /// Sets [`list_page_size`](Self::list_page_size).
+    pub fn with_list_page_size(mut self, size: u32) -> Self {
+        self.list_page_size = Some(size);
+        self
+    }
+
+    /// Sets the three timeouts.
+    pub fn with_timeouts(mut self, connect: Duration, request: Duration, read: Duration) -> Self {
+        self.connect_timeout = connect;
+        self.request_timeout = request;
+        self.read_timeout = read;
+        self
+    }
+
+    /// Sets [`max_retries`](Self::max_retries).
+    pub fn with_max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Checks the settings and works out the endpoint and credentials.
+    pub(crate) fn resolve(&self) -> Result<Resolved> {
+        if self.container.is_empty() {
+            return Err(Error::invalid_argument("azure: `container` is empty"));
+        }
+        if !(1..=MAX_BLOCK_SIZE).contains(&self.block_size) {
+            return Err(Error::invalid_argument(
+                "azure: `block_size` must be between 1 byte and 4000 MiB",
+            ));
+        }
+        if self.max_concurrency == 0 {
+            return Err(Error::invalid_argument(
+                "azure: `max_concurrency` must be at least 1",
+            ));
+        }
+        if self.list_page_size == Some(0) {
+            return Err(Error::invalid_argument(
+                "azure: `list_page_size` must be at least 1",
+            ));
+        }
+        let prefix = self.prefix.trim_matches('/');
+        if prefix.split('/').any(|s| s == ".." || s == ".") || prefix.contains("//") {
+            return Err(Error::invalid_argument(
+                "azure: `prefix` must be a plain key prefix",
+            ));
+        }
+        let (credential, cs_endpoint, cs_account) = match &self.auth {
+            AzureAuth::ConnectionString { connection_string } => {
+                let cs = ConnectionString::parse(connection_string.expose())?;
+                (cs.credential, cs.endpoint, cs.account)
+            }
+            AzureAuth::AccountKey { account, key } => (
+                Credential::SharedKey {
+                    account: account.clone(),
+                    key: key.clone(),
+                },
+                None,
+                Some(account.clone()),
+            ),
+            AzureAuth::SasToken { token } => (
+                Credential::Sas(Secret::new(token.expose().trim_start_matches('?'))),
+                None,
+                None,
+            ),
+            AzureAuth::EntraId { credential } => {
+                (Credential::Entra(credential.clone()), None, None)
+            }
+            AzureAuth::Anonymous => (Credential::Anonymous, None, None),
+        };
+        let endpoint = match (&self.endpoint, cs_endpoint, cs_account) {
+            (Some(e), _, _) => e.clone(),
+            (None, Some(e), _) => e,
+            (None, None, Some(account)) => format!("https://{account}.blob.core.windows.net"),
+            (None, None, None) => {
+                return Err(Error::invalid_argument(
+                    "azure: set `endpoint` (it cannot be derived from this auth mode)",
+                ));
+            }
+        };
+        let mut endpoint = Url::parse(&endpoint)
+            .map_err(|_| Error::invalid_argument("azure: `endpoint` is not a valid URL"))?;
+        if endpoint.cannot_be_a_base() || !matches!(endpoint.scheme(), "http" | "https") {
+            return Err(Error::invalid_argument(
+                "azure: `endpoint` must be an http(s) URL",
+            ));
+        }
+        if endpoint.query().is_some() || !endpoint.username().is_empty() {
+            return Err(Error::invalid_argument(
+                "azure: `endpoint` must not carry a query or user info (put a SAS token in `auth`)",
+            ));
+        }
+        if !endpoint.path().ends_with('/') {
+            let path = format!("{}/", endpoint.path());
+            endpoint.set_path(&path);
+        }
+        Ok(Resolved {
+            endpoint,
+            credential,
+            prefix: prefix.to_owned(),
+        })
+    }
+}
+
+impl fmt::Debug for AzureConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AzureConfig")
+            .field("container", &self.container)
+            .field("prefix", &self.prefix)
+            .field("endpoint", &self.endpoint)
+            .field("auth", &self.auth)
+            .field("block_size", &self.block_size)
+            .field("max_concurrency", &self.max_concurrency)
+            .field("list_page_size", &self.list_page_size)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("max_retries", &self.max_retries)
+            .finish()
+    }
+}
+
+/// What the configuration resolves to.
+#[derive(Debug)]
+pub(crate) struct Resolved {
+    /// The service endpoint, ending in `/`.
+    pub(crate) endpoint: Url,
+    pub(crate) credential: Credential,
+    /// The key prefix, without surrounding `/`.
+    pub(crate) prefix: String,
+}
+
+/// The credential a backend signs its requests with.
+#[derive(Clone)]
+pub(crate) enum Credential {
+    SharedKey {
+        account: String,
+        key: Secret,
+    },
+    Sas(Secret),
+    #[cfg_attr(not(feature = "identity"), allow(dead_code))]
+    Entra(EntraCredential),
+    Anonymous,
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Credential::SharedKey { .. } => "SharedKey(***)",
+            Credential::Sas(_) => "Sas(***)",
+            Credential::Entra(_) => "EntraId",
+            Credential::Anonymous => "Anonymous",
+        })
+    }
+}
+
+/// The Azurite development account's documented, public key.
+const DEV_ACCOUNT: &str = "devstoreaccount1";
+const DEV_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+/// A parsed storage connection string.
+struct ConnectionString {
+    credential: Credential,
+    endpoint: Option<String>,
+    account: Option<String>,
+}
+
+impl ConnectionString {
+    fn parse(s: &str) -> Result<Self> {
+        let mut protocol = None;
+        let mut account = None;
+        let mut key = None;
+        let mut sas = None;
+        let mut blob_endpoint = None;
+        let mut suffix = None;
+        let mut dev = false;
+        for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let Some((name, value)) = part.split_once('=') else {
+                return Err(Error::invalid_argument(
+                    "azure: malformed connection string (a part has no `=`)",
+                ));
+            };
+            match name.trim() {
+                "DefaultEndpointsProtocol" => protocol = Some(value.to_owned()),
+                "AccountName" => account = Some(value.to_owned()),
+                "AccountKey" => key = Some(Secret::new(value)),
+                "SharedAccessSignature" => sas = Some(Secret::new(value.trim_start_matches('?'))),
+                "BlobEndpoint" => blob_endpoint = Some(value.to_owned()),
+                "EndpointSuffix" => suffix = Some(value.to_owned()),
+                "UseDevelopmentStorage" => dev = value.eq_ignore_ascii_case("true"),
+                // Endpoints of the other storage services do not concern the blob backend.
+                "QueueEndpoint"
+                | "TableEndpoint"
+                | "FileEndpoint"
+                | "DevelopmentStorageProxyUri" => {}
+                other => {
+                    return Err(Error::invalid_argument(format!(
+                        "azure: unknown connection string key `{}`",
+                        other.escape_debug()
+                    )));
+                }
+            }
+        }
+        if dev {
+            return Ok(ConnectionString {
+                credential: Credential::SharedKey {
+                    account: DEV_ACCOUNT.to_owned(),
+                    key: Secret::new(DEV_KEY),
+                },
+                endpoint: Some(
+                    blob_endpoint
+                        .unwrap_or_else(|| format!("http://127.0.0.1:10000/{DEV_ACCOUNT}")),
+                ),
+                account: Some(DEV_ACCOUNT.to_owned()),
+            });
+        }
+        let credential = match (key, sas, &account) {
+            (Some(key), None, Some(account)) => Credential::SharedKey {
+                account: account.clone(),
+                key,
+            },
+            (None, Some(sas), _) => Credential::Sas(sas),
+            (Some(_), None, None) => {
+                return Err(Error::invalid_argument(
+                    "azure: connection string has an AccountKey but no AccountName",
+                ));
+            }
+            (Some(_), Some(_), _) => {
+                return Err(Error::invalid_argument(
+                    "azure: connection string has both AccountKey and SharedAccessSignature",
+                ));
+            }
+            (None, None, _) => Credential::Anonymous,
+        };
+        let endpoint = blob_endpoint.or_else(|| {
+            account.as_ref().map(|a| {
+                format!(
+                    "{}://{a}.blob.{}",
+                    protocol.as_deref().unwrap_or("https"),
+                    suffix.as_deref().unwrap_or("core.windows.net")
+                )
+            })
+        });
+        Ok(ConnectionString {
+            credential,
+            endpoint,
+            account,
+        })
+    }
+}
+
+/// Accepts a number of seconds, or a string such as `"250ms"`, `"30s"`, `"2m"`.
+fn de_duration<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Duration, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Secs(f64),
+        Text(String),
+    }
+    let bad = || serde::de::Error::custom("expected a duration such as 30, \"30s\" or \"500ms\"");
+    let secs = match Raw::deserialize(d)? {
+        Raw::Secs(s) => s,
+        Raw::Text(t) => {
+            let t = t.trim();
+            let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+                (n, 0.001)
+            } else if let Some(n) = t.strip_suffix('s') {
+                (n, 1.0)
+            } else if let Some(n) = t.strip_suffix('m') {
+                (n, 60.0)
+            } else {
+                (t, 1.0)
+            };
+            num.trim().parse::<f64>().map_err(|_| bad())? * scale
+        }
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_string_with_key() {
+        let cs = ConnectionString::parse(
+            "DefaultEndpointsProtocol=http;AccountName=acc;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:1/acc;",
+        )
+        .unwrap();
+        assert!(
+            matches!(cs.credential, Credential::SharedKey { ref account, .. } if account == "acc")
+        );
+        assert_eq!(cs.endpoint.as_deref(), Some("http://127.0.0.1:1/acc"));
+    }
+
+    #[test]
+    fn connection_string_derives_endpoint() {
+        let cs = ConnectionString::parse(
+            "AccountName=acc;AccountKey=a2V5;EndpointSuffix=core.chinacloudapi.cn",
+        )
+        .unwrap();
+        assert_eq!(
+            cs.endpoint.as_deref(),
+            Some("https://acc.blob.core.chinacloudapi.cn")
+        );
+    }
+
+    #[test]
+    fn connection_string_with_sas_and_dev() {
+        let cs =
+            ConnectionString::parse("BlobEndpoint=https://x/;SharedAccessSignature=?sv=1&sig=s")
+                .unwrap();
+        assert!(matches!(cs.credential, Credential::Sas(ref s) if s.expose() == "sv=1&sig=s"));
+        let dev = ConnectionString::parse("UseDevelopmentStorage=true").unwrap();
+        assert_eq!(dev.account.as_deref(), Some(DEV_ACCOUNT));
+    }
+
+    #[test]
+    fn connection_string_rejects_unknown_keys() {
+        let err = ConnectionString::parse("AccountName=a;Bogus=1")
+            .err()
+            .unwrap();
+        assert_eq!(err.kind(), remote_store_core::ErrorKind::InvalidArgument);
+        assert!(err.to_string().contains("Bogus"));
+    }
+
+    #[test]
+    fn config_rejects_unknown_fields_and_parses_durations() {
+        let bad = serde_json::from_str::<AzureConfig>(
+            r#"{"container":"c","auth":{"type":"anonymous"},"endpoint":"http://x","nope":1}"#,
+        );
+        assert!(bad.is_err());
+        let ok: AzureConfig = serde_json::from_str(
+            r#"{"container":"c","auth":{"type":"anonymous"},"endpoint":"http://x",
+                "connect_timeout":"250ms","request_timeout":2,"read_timeout":"1m"}"#,
+        )
+        .unwrap();
+        assert_eq!(ok.connect_timeout, Duration::from_millis(250));
+        assert_eq!(ok.request_timeout, Duration::from_secs(2));
+        assert_eq!(ok.read_timeout, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn resolve_checks_values() {
+        let mut cfg = AzureConfig::new("c", AzureAuth::Anonymous);
+        assert!(cfg.resolve().is_err(), "anonymous needs an endpoint");
+        cfg.endpoint = Some("http://127.0.0.1:1/acc".into());
+        let r = cfg.resolve().unwrap();
+        assert_eq!(r.endpoint.as_str(), "http://127.0.0.1:1/acc/");
+        cfg.block_size = 0;
+        assert!(cfg.resolve().is_err());
+    }
+}

@@ -1,0 +1,150 @@
+//! SDK errors → [`ErrorKind`]s, by HTTP status and `x-ms-error-code`, never by message
+//! text. Shared by both halves (the sync half is the async one behind an adapter).
+
+use std::fmt;
+
+use azure_core::error::ErrorKind as AzErrorKind;
+use remote_store_core::{Error, ErrorKind};
+
+/// The backend name stamped on every error.
+pub(crate) const BACKEND: &str = "azure";
+
+/// What a failed service call looked like on the wire. It replaces the SDK error as the
+/// `source` of a mapped error, because the SDK keeps the response body in its message, and
+/// an authentication failure's body may quote the request's signature.
+#[derive(Debug)]
+pub(crate) struct ServiceError {
+    status: u16,
+    code: Option<String>,
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " ({code})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+/// The HTTP status and service error code of an SDK error, when it is a service answer.
+pub(crate) fn status_of(err: &azure_core::Error) -> Option<(u16, Option<&str>)> {
+    match err.kind() {
+        AzErrorKind::HttpResponse {
+            status, error_code, ..
+        } => Some((u16::from(*status), error_code.as_deref())),
+        _ => None,
+    }
+}
+
+/// Whether the service said "not found" (404 with any code: `BlobNotFound`,
+/// `ContainerNotFound`, `ResourceNotFound`).
+pub(crate) fn is_not_found(err: &azure_core::Error) -> bool {
+    matches!(status_of(err), Some((404, _)))
+}
+
+/// Whether the service refused a range that starts at or past the end (416).
+pub(crate) fn is_invalid_range(err: &azure_core::Error) -> bool {
+    matches!(status_of(err), Some((416, _)))
+}
+
+/// The kind (and retryability) for a service answer.
+fn classify(status: u16, code: Option<&str>) -> (ErrorKind, bool) {
+    match (status, code) {
+        (404, _) => (ErrorKind::NotFound, false),
+        (401 | 403, _) => (ErrorKind::PermissionDenied, false),
+        (409, Some("BlobAlreadyExists" | "ContainerAlreadyExists")) => {
+            (ErrorKind::AlreadyExists, false)
+        }
+        // We only send conditions of the form `If-None-Match: *` (overwrite = false).
+        (412, _) => (ErrorKind::AlreadyExists, false),
+        (409, Some("ContainerBeingDeleted" | "ContainerBeingDisabled")) => {
+            (ErrorKind::BackendUnavailable, true)
+        }
+        (400 | 411 | 413 | 414 | 416, _) => (ErrorKind::InvalidArgument, false),
+        (408 | 429 | 500 | 502 | 503 | 504, _) => (ErrorKind::BackendUnavailable, true),
+        (500..=599, _) => (ErrorKind::BackendUnavailable, false),
+        _ => (ErrorKind::Other, false),
+    }
+}
+
+/// Maps an SDK error to our [`Error`] (without a path; callers add it).
+pub(crate) fn map(err: azure_core::Error) -> Error {
+    let mapped = match err.kind() {
+        AzErrorKind::HttpResponse {
+            status, error_code, ..
+        } => {
+            let status = u16::from(*status);
+            let code = error_code.clone();
+            let (kind, retryable) = classify(status, code.as_deref());
+            let source = ServiceError { status, code };
+            let message = source.to_string();
+            return Error::new(kind)
+                .with_message(message)
+                .with_source(source)
+                .retryable(retryable)
+                .with_backend(BACKEND);
+        }
+        AzErrorKind::Connection => Error::unavailable("cannot connect to the Blob service"),
+        AzErrorKind::Io => Error::unavailable("the connection to the Blob service failed"),
+        AzErrorKind::Credential => {
+            Error::permission_denied("cannot obtain an Entra ID token for the Blob service")
+        }
+        AzErrorKind::DataConversion => {
+            Error::new(ErrorKind::Other).with_message("unexpected data from the Blob service")
+        }
+        _ => Error::new(ErrorKind::Other).with_message("the Blob service call failed"),
+    };
+    mapped.with_source(err).with_backend(BACKEND)
+}
+
+/// [`map`], with the key the error concerns.
+pub(crate) fn map_at(err: azure_core::Error, key: &str) -> Error {
+    map(err).with_path(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification_by_status_and_code() {
+        assert_eq!(classify(404, Some("BlobNotFound")).0, ErrorKind::NotFound);
+        assert_eq!(
+            classify(404, Some("ContainerNotFound")).0,
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            classify(403, Some("AuthorizationFailure")).0,
+            ErrorKind::PermissionDenied
+        );
+        assert_eq!(
+            classify(409, Some("BlobAlreadyExists")).0,
+            ErrorKind::AlreadyExists
+        );
+        assert_eq!(
+            classify(412, Some("ConditionNotMet")).0,
+            ErrorKind::AlreadyExists
+        );
+        assert_eq!(classify(409, Some("LeaseIdMissing")).0, ErrorKind::Other);
+        assert_eq!(
+            classify(503, Some("ServerBusy")),
+            (ErrorKind::BackendUnavailable, true)
+        );
+        assert_eq!(
+            classify(400, Some("InvalidMetadata")).0,
+            ErrorKind::InvalidArgument
+        );
+    }
+
+    #[test]
+    fn transport_errors_are_retryable_unavailable() {
+        let e = map(azure_core::Error::with_message(AzErrorKind::Io, "reset"));
+        assert_eq!(e.kind(), ErrorKind::BackendUnavailable);
+        assert!(e.is_retryable());
+        assert_eq!(e.backend(), Some(BACKEND));
+    }
+}

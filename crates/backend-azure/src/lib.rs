@@ -1,0 +1,43 @@
+//! Azure Blob Storage for remote-store, on Microsoft's official `azure_storage_blob` SDK.
+//!
+//! - [`AsyncAzureBackend`] (feature `async`) is the native implementation;
+//!   [`AzureBackend`] (feature `sync`) is the same backend driven on a runtime it owns.
+//! - [`AzureConfig`] says where the container is and how to authenticate: connection
+//!   string, account key (Shared Key signing, done locally), SAS token, or Microsoft Entra
+//!   ID (feature `identity`). Secrets never appear in `Debug`, in errors or in URLs we log.
+//!
+//! **Design.** The container is a flat namespace of block blobs; folders are key prefixes
+//! and are never written as marker blobs, so a folder exists while a blob is under it and
+//! disappears with its last blob. Listings are `List Blobs` pages fetched lazily (one level
+//! with `delimiter=/`, or the whole subtree). Writes up to `block_size` are one `Put Blob`;
+//! larger or streamed writes stage blocks (at most `max_concurrency` at once, so memory
+//! stays below `block_size × (max_concurrency + 1)`) and commit them with one
+//! `Put Block List` — nothing is visible before that commit, so every write is atomic and a
+//! failed one leaves the previous blob intact. `overwrite = false` is `If-None-Match: *`,
+//! enforced by the service. A move is a server-side copy and a delete (not atomic).
+//!
+//! | feature | default | what |
+//! |---|---|---|
+//! | `sync` | yes | [`AzureBackend`] |
+//! | `async` | yes | [`AsyncAzureBackend`] |
+//! | `identity` | no | Entra ID through `azure_identity` |
+
+mod async_backend;
+mod auth;
+mod client;
+mod config;
+mod error;
+mod identity;
+mod list;
+mod meta;
+#[cfg(feature = "sync")]
+mod sync_backend;
+mod transport;
+mod upload;
+
+pub use async_backend::{AZURE_CAPABILITIES, AsyncAzureBackend};
+pub use config::{
+    AzureAuth, AzureConfig, DEFAULT_BLOCK_SIZE, DEFAULT_MAX_CONCURRENCY, EntraCredential, Secret,
+};
+#[cfg(feature = "sync")]
+pub use sync_backend::AzureBackend;

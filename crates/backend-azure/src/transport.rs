@@ -1,0 +1,114 @@
+//! The HTTP transport under the SDK pipeline: `reqwest` with our timeouts, and errors that
+//! never carry the request URL (a SAS token lives in the query string).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use azure_core::error::{Error as AzError, ErrorKind as AzErrorKind};
+use azure_core::http::headers::{HeaderName, HeaderValue, Headers};
+use azure_core::http::{AsyncRawResponse, Body, HttpClient, Method, Request};
+use futures::TryStreamExt;
+use remote_store_core::{Error, Result};
+
+/// `reqwest` behind the SDK's [`HttpClient`] trait.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    client: reqwest::Client,
+    request_timeout: Duration,
+}
+
+impl Transport {
+    pub(crate) fn new(
+        connect_timeout: Duration,
+        request_timeout: Duration,
+        read_timeout: Duration,
+    ) -> Result<Self> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .read_timeout(read_timeout)
+            .tcp_nodelay(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                Error::invalid_argument("azure: cannot build the HTTP client")
+                    .with_source(e.without_url())
+            })?;
+        Ok(Transport {
+            client,
+            request_timeout,
+        })
+    }
+}
+
+#[async_trait]
+impl HttpClient for Transport {
+    async fn execute_request(&self, request: &Request) -> azure_core::Result<AsyncRawResponse> {
+        let method = match request.method() {
+            Method::Delete => reqwest::Method::DELETE,
+            Method::Get => reqwest::Method::GET,
+            Method::Head => reqwest::Method::HEAD,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            other => {
+                return Err(AzError::with_message(
+                    AzErrorKind::Other,
+                    format!("unsupported HTTP method {other:?}"),
+                ));
+            }
+        };
+        let mut builder = self.client.request(method, request.url().clone());
+        for (name, value) in request.headers().iter() {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        builder = match request.body().clone() {
+            Body::Bytes(bytes) => builder.body(bytes),
+            Body::SeekableStream(stream) => builder.body(reqwest::Body::wrap_stream(stream)),
+        };
+        let req = builder.build().map_err(|e| {
+            AzError::with_error(
+                AzErrorKind::Other,
+                e.without_url(),
+                "cannot build the request",
+            )
+        })?;
+        let rsp = match tokio::time::timeout(self.request_timeout, self.client.execute(req)).await {
+            Err(_) => {
+                return Err(AzError::with_message(
+                    AzErrorKind::Io,
+                    format!(
+                        "no response within the request timeout ({:?})",
+                        self.request_timeout
+                    ),
+                ));
+            }
+            Ok(Err(e)) => {
+                let kind = if e.is_connect() {
+                    AzErrorKind::Connection
+                } else {
+                    AzErrorKind::Io
+                };
+                return Err(AzError::with_error(
+                    kind,
+                    e.without_url(),
+                    "the request failed",
+                ));
+            }
+            Ok(Ok(rsp)) => rsp,
+        };
+        let status = rsp.status().as_u16().into();
+        let mut headers = Headers::new();
+        for (name, value) in rsp.headers() {
+            if let Ok(value) = value.to_str() {
+                headers.insert(
+                    HeaderName::from(name.as_str().to_owned()),
+                    HeaderValue::from(value.to_owned()),
+                );
+            }
+        }
+        let body = rsp.bytes_stream().map_err(|e| {
+            AzError::with_error(AzErrorKind::Io, e.without_url(), "the response body failed")
+        });
+        Ok(AsyncRawResponse::new(status, headers, Box::pin(body)))
+    }
+}

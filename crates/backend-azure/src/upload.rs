@@ -1,0 +1,230 @@
+//! Writes: one `Put Blob` up to the block size, else `Put Block` × n (at most
+//! `max_concurrency` in flight) and one `Put Block List`.
+//!
+//! Nothing is visible until the single upload or the block-list commit succeeds, so a write
+//! that fails (or is dropped) half-way leaves the previous blob untouched. Staged blocks
+//! that are never committed are discarded by the service (after a week at the latest) and
+//! never show up in listings or reads.
+
+use std::collections::HashMap;
+use std::num::NonZero;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use azure_core::http::Etag;
+use azure_storage_blob::BlockBlobClient;
+use azure_storage_blob::models::{
+    BlockBlobClientCommitBlockListOptions, BlockBlobClientCommitBlockListResultHeaders,
+    BlockBlobClientUploadOptions, BlockLookupList,
+};
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use remote_store_async::AsyncContent;
+use remote_store_core::{Error, RemotePath, Result, WriteOptions, WriteResult};
+use tokio::task::JoinSet;
+
+use crate::client::Client;
+use crate::error;
+
+/// The conditional, metadata and content-type settings of one write.
+struct Settings {
+    if_none_match: Option<Etag>,
+    metadata: Option<HashMap<String, String>>,
+    content_type: Option<String>,
+}
+
+impl Settings {
+    fn new(opts: &WriteOptions) -> Self {
+        Settings {
+            if_none_match: (!opts.overwrite).then(|| Etag::from("*")),
+            metadata: opts.user_metadata().map(crate::meta::encode),
+            content_type: opts.content_type.clone(),
+        }
+    }
+}
+
+/// Uploads `content` to `key`. The caller has checked the preconditions that need a
+/// listing (a folder at `key`); `AlreadyExists` is decided here, by the service.
+pub(crate) async fn upload(
+    client: &Arc<Client>,
+    key: &RemotePath,
+    content: AsyncContent<'_>,
+    opts: &WriteOptions,
+) -> Result<WriteResult> {
+    let settings = Settings::new(opts);
+    let block_size = usize::try_from(client.block_size).unwrap_or(usize::MAX);
+    let blob_client = client.blob(key);
+    let blob = Arc::new(blob_client.block_blob_client());
+    if let AsyncContent::Bytes(bytes) = &content
+        && bytes.len() <= block_size
+    {
+        return put_single(client, &blob, key, bytes.clone(), &settings, opts).await;
+    }
+    let mut source = match content {
+        // Large in-memory content: hand it over block by block (no copy of the whole).
+        AsyncContent::Bytes(bytes) => {
+            let chunks: Vec<std::io::Result<Bytes>> = (0..bytes.len())
+                .step_by(block_size)
+                .map(|at| Ok(bytes.slice(at..(at + block_size).min(bytes.len()))))
+                .collect();
+            futures::stream::iter(chunks).boxed()
+        }
+        AsyncContent::Stream(s) => s,
+    };
+
+    // The first block decides: a source that ends within it is sent as one Put Blob.
+    let mut buf = BytesMut::new();
+    let ended = fill(&mut source, &mut buf, block_size, key).await?;
+    if ended && buf.len() <= block_size {
+        return put_single(client, &blob, key, buf.freeze(), &settings, opts).await;
+    }
+
+    // Large or streamed: fail fast without staging anything when overwrite is off and the
+    // blob exists (the commit's If-None-Match still decides races).
+    if settings.if_none_match.is_some()
+        && exists(&blob_client)
+            .await
+            .map_err(|e| error::map_at(e, key.as_str()))?
+    {
+        return Err(Error::already_exists(key.as_str()).with_backend(error::BACKEND));
+    }
+
+    let write_id = uuid::Uuid::new_v4();
+    let mut ids: Vec<Vec<u8>> = Vec::new();
+    let mut total: u64 = 0;
+    let mut in_flight: JoinSet<azure_core::Result<()>> = JoinSet::new();
+    let mut ended = ended;
+    loop {
+        while buf.len() >= block_size || (ended && !buf.is_empty()) {
+            let take = buf.len().min(block_size);
+            let block = buf.split_to(take).freeze();
+            // Bounded: at most `max_concurrency` blocks staged at once.
+            while in_flight.len() >= client.max_concurrency {
+                join_one(&mut in_flight, key).await?;
+            }
+            let id = block_id(&write_id, ids.len());
+            ids.push(id.clone());
+            total += block.len() as u64;
+            let blob = blob.clone();
+            in_flight.spawn(async move {
+                let len = block.len() as u64;
+                blob.stage_block(&id, len, block.into(), None)
+                    .await
+                    .map(drop)
+            });
+        }
+        if ended {
+            break;
+        }
+        ended = fill(&mut source, &mut buf, block_size, key).await?;
+    }
+    while !in_flight.is_empty() {
+        join_one(&mut in_flight, key).await?;
+    }
+
+    let list = BlockLookupList {
+        latest: Some(ids),
+        ..Default::default()
+    };
+    let body = list
+        .try_into()
+        .map_err(|e| error::map_at(e, key.as_str()))?;
+    let rsp = blob
+        .commit_block_list(
+            body,
+            Some(BlockBlobClientCommitBlockListOptions {
+                if_none_match: settings.if_none_match,
+                metadata: settings.metadata,
+                blob_content_type: settings.content_type,
+                ..Default::default()
+            }),
+        )
+        .await
+        .map_err(|e| error::map_at(e, key.as_str()))?;
+    let etag = rsp.etag().ok().flatten().map(|e| e.to_string());
+    let modified = rsp.last_modified().ok().flatten().map(SystemTime::from);
+    Ok(WriteResult::native(
+        key.clone(),
+        total,
+        etag,
+        modified,
+        opts,
+    ))
+}
+
+async fn put_single(
+    client: &Client,
+    blob: &BlockBlobClient,
+    key: &RemotePath,
+    bytes: Bytes,
+    settings: &Settings,
+    opts: &WriteOptions,
+) -> Result<WriteResult> {
+    let size = bytes.len() as u64;
+    let partition = NonZero::new(client.block_size.max(size).max(1)).expect("non-zero");
+    let rsp = blob
+        .upload(
+            bytes.into(),
+            Some(BlockBlobClientUploadOptions {
+                if_none_match: settings.if_none_match.clone(),
+                metadata: settings.metadata.clone(),
+                blob_content_type: settings.content_type.clone(),
+                parallel: NonZero::new(1),
+                partition_size: Some(partition),
+                ..Default::default()
+            }),
+        )
+        .await
+        .map_err(|e| error::map_at(e, key.as_str()))?;
+    let etag = rsp.etag.map(|e| e.to_string());
+    let modified = rsp.last_modified.map(SystemTime::from);
+    Ok(WriteResult::native(key.clone(), size, etag, modified, opts))
+}
+
+async fn exists(blob: &azure_storage_blob::BlobClient) -> azure_core::Result<bool> {
+    match blob.get_properties(None).await {
+        Ok(_) => Ok(true),
+        Err(e) if error::is_not_found(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads from `source` until `buf` holds at least `want` bytes or the source ends; returns
+/// whether it ended.
+async fn fill(
+    source: &mut BoxStream<'_, std::io::Result<Bytes>>,
+    buf: &mut BytesMut,
+    want: usize,
+    key: &RemotePath,
+) -> Result<bool> {
+    while buf.len() < want {
+        match source.next().await {
+            None => return Ok(true),
+            Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
+            Some(Err(e)) => {
+                return Err(Error::from_io(e)
+                    .with_path(key.as_str())
+                    .with_message("the source of the write failed; nothing was committed"));
+            }
+        }
+    }
+    Ok(false)
+}
+
+async fn join_one(set: &mut JoinSet<azure_core::Result<()>>, key: &RemotePath) -> Result<()> {
+    match set.join_next().await {
+        None | Some(Ok(Ok(()))) => Ok(()),
+        Some(Ok(Err(e))) => Err(error::map_at(e, key.as_str())),
+        Some(Err(join)) => Err(Error::unavailable("a block upload task failed")
+            .with_source(join)
+            .with_path(key.as_str())
+            .with_backend(error::BACKEND)),
+    }
+}
+
+/// Block ids of one write: the write's UUID and the block index, always 48 bytes long
+/// (the service requires equal lengths within a blob).
+fn block_id(write: &uuid::Uuid, index: usize) -> Vec<u8> {
+    format!("{}-{index:011}", write.simple()).into_bytes()
+}
