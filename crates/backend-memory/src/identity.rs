@@ -1,0 +1,87 @@
+//! What both halves say about themselves: name, capabilities, native names, `Debug`.
+
+use std::fmt;
+
+use remote_store_core::{Capability, CapabilitySet, Error, RemotePath, Result};
+
+use crate::tree::SharedTree;
+
+/// The backend name used in errors: `"memory"`.
+pub(crate) const NAME: &str = "memory";
+
+/// What the memory backends declare: everything except `glob` (the store's portable glob
+/// lists the pattern's literal prefix and matches, which is as fast as a native one here).
+pub const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
+    .with(Capability::Read)
+    .with(Capability::Write)
+    .with(Capability::Delete)
+    .with(Capability::List)
+    .with(Capability::Move)
+    .with(Capability::Copy)
+    .with(Capability::AtomicWrite)
+    .with(Capability::AtomicMove)
+    .with(Capability::Metadata)
+    .with(Capability::SeekableRead)
+    .with(Capability::RangeRead)
+    .with(Capability::WriteResultNative)
+    .with(Capability::UserMetadata)
+    .with(Capability::ConditionalCreate);
+
+/// The scheme of native names; a key follows it verbatim (no percent-encoding).
+const SCHEME: &str = "memory:///";
+
+/// `memory:///a/b` for `a/b`, `memory:///` for the root.
+pub(crate) fn native_path(key: &RemotePath) -> String {
+    format!("{SCHEME}{}", key.as_str())
+}
+
+/// The inverse of [`native_path`]; anything without the `memory:///` scheme is refused.
+pub(crate) fn to_key(native: &str) -> Result<RemotePath> {
+    match native.strip_prefix(SCHEME) {
+        Some(key) => RemotePath::new(key),
+        None => Err(Error::invalid_path(
+            native,
+            "a memory native path starts with 'memory:///'",
+        )),
+    }
+}
+
+/// A short `Debug`: the type name and how many files it holds, never the contents.
+pub(crate) fn debug(tree: &SharedTree, type_name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let mut s = f.debug_struct(type_name);
+    // `try_read`: never wait on (or deadlock against) a writer just to print.
+    match tree.try_read() {
+        Some(t) => s.field("files", &t.file_count()),
+        None => s.field("files", &format_args!("<busy>")),
+    };
+    s.finish_non_exhaustive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use remote_store_core::ErrorKind;
+
+    #[test]
+    fn native_names_round_trip() {
+        for key in ["", "a", "a/b c/ü#?%.txt"] {
+            let key = RemotePath::new(key).unwrap();
+            let native = native_path(&key);
+            assert!(native.starts_with("memory:///"));
+            assert_eq!(to_key(&native).unwrap(), key);
+        }
+        assert_eq!(native_path(&RemotePath::ROOT), "memory:///");
+        for bad in ["a/b", "/a", "memory://a", "s3://b/k", "memory:///a/../b"] {
+            assert_eq!(
+                to_key(bad).unwrap_err().kind(),
+                ErrorKind::InvalidPath,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn declares_everything_but_glob() {
+        assert_eq!(CAPABILITIES, CapabilitySet::all().without(Capability::Glob));
+    }
+}
