@@ -1,0 +1,152 @@
+//! Project automation for remote-store, run as `cargo xtask <command>`.
+//!
+//! - `cargo xtask test` — everything CI checks, in order, failing fast: fmt, clippy, rustdoc,
+//!   per-feature backend builds, then the whole test suite against freshly started emulators
+//!   (stopped again afterwards, also on failure), then cargo-deny.
+//! - `cargo xtask lint` — the same without the tests.
+//! - `cargo xtask emulators start|stop|status|install|list` — manage the emulators by hand.
+//! - `cargo xtask bench <name>` — run a benchmark crate.
+//!
+//! Everything it installs is cached under `target/` (`target/emulators`, `target/tools`). The
+//! crate has no dependencies so that it builds in seconds on a fresh machine.
+
+mod bench;
+mod checks;
+mod emulators;
+mod util;
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use crate::emulators::{Ctx, EmulatorSet};
+use crate::util::{Result, Steps, bail, cargo, repo_root, run};
+
+/// Set for the test run so that a missing emulator fails a test instead of skipping it.
+const REQUIRE_EMULATORS_VAR: &str = "REMOTE_STORE_REQUIRE_EMULATORS";
+
+/// Printed by `cargo xtask help`.
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  test [--no-lint] [-- <cargo test args>]
+        fmt, clippy, doc, feature builds, tests with emulators, cargo-deny (what CI runs).
+        --no-lint (dev only, never in CI): just start the emulators and run the tests;
+        extra arguments after `--` go to `cargo test`.
+  lint  fmt, clippy, doc, feature builds, cargo-deny.
+  emulators start [NAME...]   start the enabled emulators, write target/emulators/state.env
+                              and print `export` lines (eval \"$(cargo xtask emulators start)\")
+  emulators stop              stop what `emulators start` started
+  emulators status            show whether they are up (non-zero exit if not)
+  emulators install [NAME...] install without starting
+  emulators list              all definitions, whether enabled, the variables they export
+  bench <NAME> [-- <args>]    run benchmark crate crates/bench-<NAME> (release) with emulators
+
+An emulator is enabled when its backend crate exists (crates/backend-s3: moto and s3s-fs,
+crates/backend-azure: azurite, crates/backend-sftp: sshd); XTASK_FORCE_EMULATORS=moto,sshd
+(or =all) enables definitions regardless.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match dispatch(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the command named by `args`.
+fn dispatch(args: &[String]) -> Result<()> {
+    let (command, rest) = match args.split_first() {
+        Some((command, rest)) => (command.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    match command {
+        "test" => test(rest),
+        "lint" => {
+            if !rest.is_empty() {
+                bail!("`lint` takes no arguments");
+            }
+            lint()
+        }
+        "emulators" => emulators::cli(rest),
+        "bench" => {
+            let (name, extra) = split_extra(rest);
+            if name.len() > 1 {
+                bail!("`bench` takes one name (extra arguments go after `--`)");
+            }
+            bench::bench(name.first().map(String::as_str), extra)
+        }
+        "help" | "-h" | "--help" => {
+            // A closed pipe (`cargo xtask help | head`) is not worth a panic.
+            let _ = writeln!(std::io::stdout(), "{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}
+
+/// Splits `args` at the first `--` into (own arguments, pass-through arguments).
+fn split_extra(args: &[String]) -> (&[String], &[String]) {
+    match args.iter().position(|a| a == "--") {
+        Some(i) => (&args[..i], &args[i + 1..]),
+        None => (args, &[]),
+    }
+}
+
+/// `cargo xtask lint`.
+fn lint() -> Result<()> {
+    let root = repo_root();
+    let mut steps = Steps::new(5);
+    steps.run("fmt", checks::fmt)?;
+    steps.run("clippy", checks::clippy)?;
+    steps.run("doc", checks::doc)?;
+    steps.run("feature builds", || checks::features(&root))?;
+    steps.run("cargo-deny", || checks::deny(&root))?;
+    steps.summary();
+    Ok(())
+}
+
+/// `cargo xtask test [--no-lint] [-- <cargo test args>]`.
+fn test(args: &[String]) -> Result<()> {
+    let (own, extra) = split_extra(args);
+    let mut no_lint = false;
+    for arg in own {
+        match arg.as_str() {
+            "--no-lint" => no_lint = true,
+            other => {
+                bail!("unknown `test` argument `{other}` (cargo test arguments go after `--`)")
+            }
+        }
+    }
+    let root = repo_root();
+    let mut steps = Steps::new(if no_lint { 1 } else { 6 });
+    if !no_lint {
+        steps.run("fmt", checks::fmt)?;
+        steps.run("clippy", checks::clippy)?;
+        steps.run("doc", checks::doc)?;
+        steps.run("feature builds", || checks::features(&root))?;
+    }
+    steps.run("tests with emulators", || run_tests(extra))?;
+    if !no_lint {
+        steps.run("cargo-deny", || checks::deny(&root))?;
+    }
+    steps.summary();
+    Ok(())
+}
+
+/// Starts the enabled emulators, runs the whole test suite against them, stops them.
+fn run_tests(extra: &[String]) -> Result<()> {
+    let ctx = Ctx::new();
+    // Dropping `servers` stops them, also on an early return or a panic.
+    let mut servers = EmulatorSet::start(&ctx, &emulators::enabled(&ctx)?)?;
+    let tested = run(cargo()
+        .args(["test", "--workspace", "--all-features"])
+        .args(extra)
+        .env(REQUIRE_EMULATORS_VAR, "1")
+        .envs(servers.env()));
+    let stopped = servers.stop();
+    tested.and(stopped)
+}
