@@ -30,14 +30,20 @@ mod error;
 mod identity;
 mod list;
 mod meta;
+mod sas;
 #[cfg(feature = "sync")]
 mod sync_backend;
 mod transport;
 mod upload;
 
+/// The SDK itself, for [`AsyncAzureBackend::container_client`] and `Store::unwrap`
+/// (`native_client` is its `BlobContainerClient`).
+pub use azure_storage_blob;
+
 pub use async_backend::{AZURE_CAPABILITIES, AsyncAzureBackend};
 pub use config::{
     AzureAuth, AzureConfig, DEFAULT_BLOCK_SIZE, DEFAULT_MAX_CONCURRENCY, EntraCredential, Secret,
 };
+pub use sas::account_sas;
 #[cfg(feature = "sync")]
 pub use sync_backend::AzureBackend;

@@ -1,0 +1,307 @@
+//! Azure-specific behaviour beyond the shared contract: paginated and lazy listings, the
+//! blocking backend inside tokio runtimes, failed streamed writes that commit nothing,
+//! server-side copies, and block-staged writes.
+#![cfg(feature = "azure")]
+
+mod azure_support;
+
+use std::io;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use remote_store_async::{AsyncContent, AsyncStore};
+use remote_store_azure::azure_storage_blob::BlobContainerClient;
+use remote_store_azure::azure_storage_blob::models::BlobClientGetPropertiesResultHeaders;
+use remote_store_azure::{AsyncAzureBackend, AzureBackend};
+use remote_store_core::{ErrorKind, WriteOptions};
+use remote_store_sync::{Content, Store};
+
+use azure_support::{Azurite, azurite, pattern};
+
+const MIB: usize = 1024 * 1024;
+
+fn sync_backend(az: &Azurite, tag: &str, page: u32) -> AzureBackend {
+    let b = AzureBackend::new(
+        az.config(tag)
+            .with_list_page_size(page)
+            .with_blocks(MIB as u64, 3),
+    )
+    .unwrap();
+    b.create_container().unwrap();
+    b
+}
+
+async fn async_backend(az: &Azurite, tag: &str, page: u32) -> AsyncAzureBackend {
+    let b = AsyncAzureBackend::new(
+        az.config(tag)
+            .with_list_page_size(page)
+            .with_blocks(MIB as u64, 3),
+    )
+    .unwrap();
+    b.create_container().await.unwrap();
+    b
+}
+
+#[test]
+fn sync_listing_spans_pages_and_is_lazy() {
+    let Some(az) = azurite() else { return };
+    let backend = Arc::new(sync_backend(&az, "pages-s", 3));
+    let store = Store::from_arc(backend.clone(), "").unwrap();
+    for i in 0..10 {
+        store
+            .write(&format!("dir/f{i:02}.txt"), "x", WriteOptions::default())
+            .unwrap();
+    }
+    for d in 0..7 {
+        store
+            .write(
+                &format!("dir/sub{d}/inner.txt"),
+                "y",
+                WriteOptions::default(),
+            )
+            .unwrap();
+    }
+
+    let before = backend.list_pages_fetched();
+    let files: Vec<_> = store.list_files("dir", false).unwrap().collect();
+    assert_eq!(files.len(), 10);
+    let pages = backend.list_pages_fetched() - before;
+    assert!(
+        pages >= 4,
+        "17 entries at 3 per page need at least 6 pages, saw {pages}"
+    );
+
+    let before = backend.list_pages_fetched();
+    assert_eq!(store.list_folders("dir").unwrap().count(), 7);
+    assert!(backend.list_pages_fetched() - before > 1);
+
+    let before = backend.list_pages_fetched();
+    assert_eq!(store.list_files("dir", true).unwrap().count(), 17);
+    assert!(backend.list_pages_fetched() - before >= 6);
+
+    // Lazy: taking the first entry fetches one page, not the whole listing.
+    let before = backend.list_pages_fetched();
+    let first = store
+        .list_files("dir", true)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.path.as_str(), "dir/f00.txt");
+    assert!(backend.list_pages_fetched() - before <= 2);
+}
+
+#[tokio::test]
+async fn async_listing_spans_pages_and_is_lazy() {
+    let Some(az) = azurite() else { return };
+    let backend = Arc::new(async_backend(&az, "pages-a", 4).await);
+    let store = AsyncStore::from_arc(backend.clone(), "").unwrap();
+    for i in 0..13 {
+        store
+            .write(&format!("f{i:02}.txt"), "x", WriteOptions::default())
+            .await
+            .unwrap();
+    }
+    let before = backend.list_pages_fetched();
+    let n = store.list_files("", false).unwrap().count().await;
+    assert_eq!(n, 13);
+    assert!(backend.list_pages_fetched() - before >= 4);
+
+    let before = backend.list_pages_fetched();
+    let mut s = store.list_files("", true).unwrap();
+    assert!(s.next().await.unwrap().is_ok());
+    assert_eq!(backend.list_pages_fetched() - before, 1);
+}
+
+/// The blocking backend used straight from async code on both runtime flavours: no panic
+/// ("Cannot start a runtime from within a runtime"), no deadlock.
+#[tokio::test(flavor = "current_thread")]
+async fn sync_backend_inside_current_thread_runtime() {
+    let Some(az) = azurite() else { return };
+    let store = Store::new(sync_backend(&az, "inside-ct", 100), "").unwrap();
+    store
+        .write("a.txt", "inside", WriteOptions::default())
+        .unwrap();
+    assert_eq!(store.read_text("a.txt").unwrap(), "inside");
+    assert_eq!(store.list_files("", true).unwrap().count(), 1);
+    store.close().unwrap();
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+#[test]
+async fn sync_backend_inside_tokio_main() {
+    let Some(az) = azurite() else { return };
+    let store = Store::new(sync_backend(&az, "inside-mt", 100), "").unwrap();
+    let big = pattern(3 * MIB + 17, 1);
+    store
+        .write(
+            "big.bin",
+            Content::reader(&big[..]),
+            WriteOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(store.read_bytes("big.bin").unwrap(), big);
+    store.close().unwrap();
+    assert_eq!(
+        store.read_bytes("big.bin").unwrap_err().kind(),
+        ErrorKind::BackendUnavailable
+    );
+}
+
+/// A stream that yields `ok_bytes` and then fails.
+fn failing_chunks(ok_bytes: usize) -> impl Iterator<Item = io::Result<Bytes>> {
+    let chunk = Bytes::from(pattern(256 * 1024, 9));
+    (0..ok_bytes / chunk.len())
+        .map(move |_| Ok(chunk.clone()))
+        .chain(std::iter::once(Err(io::Error::other("source failed"))))
+}
+
+#[test]
+fn sync_failed_streamed_write_commits_nothing() {
+    let Some(az) = azurite() else { return };
+    let store = Store::new(sync_backend(&az, "fail-s", 100), "").unwrap();
+    store
+        .write("keep.bin", "old", WriteOptions::default())
+        .unwrap();
+    // Four 1 MiB blocks are staged before the source fails.
+    let err = store
+        .write_atomic(
+            "keep.bin",
+            Content::chunks(failing_chunks(4 * MIB)),
+            WriteOptions::default().overwrite(true),
+        )
+        .unwrap_err();
+    assert_ne!(err.kind(), ErrorKind::NotFound, "{err}");
+    assert_eq!(store.read_text("keep.bin").unwrap(), "old");
+    let err = store
+        .write(
+            "new.bin",
+            Content::chunks(failing_chunks(2 * MIB)),
+            WriteOptions::default(),
+        )
+        .unwrap_err();
+    assert_ne!(err.kind(), ErrorKind::AlreadyExists);
+    assert!(!store.exists("new.bin").unwrap());
+    let names: Vec<_> = store
+        .list_files("", true)
+        .unwrap()
+        .map(|f| f.unwrap().path.as_str().to_owned())
+        .collect();
+    assert_eq!(names, ["keep.bin"]);
+}
+
+#[tokio::test]
+async fn async_failed_streamed_write_commits_nothing() {
+    let Some(az) = azurite() else { return };
+    let store = AsyncStore::new(async_backend(&az, "fail-a", 100).await, "").unwrap();
+    store
+        .write("keep.bin", "old", WriteOptions::default())
+        .await
+        .unwrap();
+    let err = store
+        .write_atomic(
+            "keep.bin",
+            AsyncContent::chunks(futures::stream::iter(failing_chunks(4 * MIB))),
+            WriteOptions::default().overwrite(true),
+        )
+        .await
+        .unwrap_err();
+    assert_ne!(err.kind(), ErrorKind::NotFound, "{err}");
+    assert_eq!(store.read_text("keep.bin").await.unwrap(), "old");
+    assert_eq!(store.list_files("", true).unwrap().count().await, 1);
+}
+
+#[tokio::test]
+async fn streamed_write_stages_blocks_and_reports_service_values() {
+    let Some(az) = azurite() else { return };
+    let store = AsyncStore::new(async_backend(&az, "blocks", 100).await, "").unwrap();
+    let data = pattern(5 * MIB + 3, 4);
+    let chunks: Vec<io::Result<Bytes>> = data
+        .chunks(100_000)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
+    let result = store
+        .write(
+            "staged.bin",
+            AsyncContent::chunks(futures::stream::iter(chunks)),
+            WriteOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(result.size, data.len() as u64);
+    let info = store.get_file_info("staged.bin").await.unwrap();
+    assert_eq!(result.etag, info.etag);
+    assert_eq!(result.last_modified, Some(info.modified));
+    assert_eq!(store.read_bytes("staged.bin").await.unwrap(), data);
+
+    // Six blocks were committed (5 MiB + 3 bytes in 1 MiB blocks).
+    let client = store.unwrap::<BlobContainerClient>().unwrap();
+    let blocks = client
+        .blob_client("staged.bin")
+        .block_blob_client()
+        .get_block_list(
+            remote_store_azure::azure_storage_blob::models::BlockListType::Committed,
+            None,
+        )
+        .await
+        .unwrap()
+        .into_model()
+        .unwrap();
+    assert_eq!(blocks.committed_blocks.map_or(0, |b| b.len()), 6);
+
+    // A native ranged read.
+    let mut part = Vec::new();
+    let mut s = store
+        .read_range("staged.bin", 1_048_570..1_048_590)
+        .await
+        .unwrap();
+    while let Some(c) = s.next().await {
+        part.extend_from_slice(&c.unwrap());
+    }
+    assert_eq!(part, &data[1_048_570..1_048_590]);
+}
+
+#[tokio::test]
+async fn copy_is_server_side() {
+    let Some(az) = azurite() else { return };
+    let store = AsyncStore::new(async_backend(&az, "copy", 100).await, "").unwrap();
+    let mut meta = remote_store_core::Metadata::new();
+    meta.insert("owner", "ada");
+    store
+        .write(
+            "src.bin",
+            pattern(2 * MIB, 7),
+            WriteOptions::default().metadata(meta.clone()),
+        )
+        .await
+        .unwrap();
+    store.copy_file("src.bin", "dst.bin", false).await.unwrap();
+    assert_eq!(
+        store.read_bytes("dst.bin").await.unwrap(),
+        pattern(2 * MIB, 7)
+    );
+    assert_eq!(
+        store.get_file_info("dst.bin").await.unwrap().metadata,
+        Some(meta)
+    );
+    // The service recorded a Copy Blob operation on the destination.
+    let client: &BlobContainerClient = store.unwrap::<BlobContainerClient>().unwrap();
+    let props = client
+        .blob_client("dst.bin")
+        .get_properties(None)
+        .await
+        .unwrap();
+    assert!(
+        props.copy_id().unwrap().is_some(),
+        "no x-ms-copy-id: not a server-side copy"
+    );
+    assert_eq!(
+        store
+            .copy_file("src.bin", "dst.bin", false)
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::AlreadyExists
+    );
+}
