@@ -1,0 +1,731 @@
+//! [`AsyncSftpBackend`]: the native async SFTP backend (russh + russh-sftp).
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use remote_store_async::{
+    AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream,
+};
+use remote_store_core::{
+    Capability, CapabilitySet, Entry, Error, ErrorKind, FileInfo, RemotePath, Result, WriteOptions,
+    WriteResult,
+};
+use russh_sftp::client::error::Error as SftpError;
+use russh_sftp::protocol::{FileAttributes, OpenFlags, StatusCode};
+
+use crate::config::SftpConfig;
+use crate::connection::{Client, Lease, POSIX_RENAME};
+use crate::error::{NAME, map_sftp, status_of};
+use crate::listing::{self, Kind, Want, kind};
+use crate::paths::{Paths, native_parent};
+use crate::transfer::{self, READ_CHUNK, UploadError, close_later};
+
+/// What the SFTP backend can do. `atomic_move` and the replacing `write_atomic` rely on the
+/// server's `posix-rename@openssh.com` (OpenSSH has it; see the crate docs for the fallback).
+/// `seekable_read` is added by the blocking half (ranged reads).
+pub(crate) const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
+    .with(Capability::Read)
+    .with(Capability::Write)
+    .with(Capability::Delete)
+    .with(Capability::List)
+    .with(Capability::Move)
+    .with(Capability::Copy)
+    .with(Capability::AtomicWrite)
+    .with(Capability::AtomicMove)
+    .with(Capability::Metadata)
+    .with(Capability::RangeRead)
+    .with(Capability::WriteResultNative)
+    .with(Capability::ConditionalCreate);
+
+/// The state shared by the backend, its clones and its open streams.
+pub(crate) struct Inner {
+    pub(crate) client: Client,
+    pub(crate) paths: Paths,
+}
+
+/// A storage backend on an SFTP server, driven natively with async russh + russh-sftp.
+/// The blocking twin is [`SftpBackend`](crate::SftpBackend), which runs this same backend on
+/// a runtime of its own.
+///
+/// Creating it does no I/O: the SSH connection is opened by the first call (within
+/// `connect_timeout`) and shared by every call and clone, with up to `max_sessions` SFTP
+/// channels. Every request is bounded by `io_timeout`. After a connection failure the
+/// failing call returns `BackendUnavailable` and the next call reconnects; `close` drops the
+/// connection and the backend reconnects lazily if used again.
+///
+/// ```no_run
+/// # async fn demo() -> remote_store_core::Result<()> {
+/// use remote_store_async::AsyncStore;
+/// use remote_store_sftp::{AsyncSftpBackend, Auth, SftpConfig};
+///
+/// let config = SftpConfig::new("files.example.com", "deploy", Auth::key_file("/keys/id_ed25519"))
+///     .known_hosts_file("/home/deploy/.ssh/known_hosts")
+///     .base_path("/srv/data");
+/// let store = AsyncStore::new(AsyncSftpBackend::new(config)?, "")?;
+/// store.write("reports/q3.csv", "a,b\n1,2\n", Default::default()).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct AsyncSftpBackend {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for AsyncSftpBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncSftpBackend")
+            .field("config", &self.inner.client.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AsyncSftpBackend {
+    /// A backend for `config`; does no I/O.
+    ///
+    /// # Errors
+    /// `InvalidArgument` when the config does not validate ([`SftpConfig::validate`]).
+    pub fn new(config: SftpConfig) -> Result<Self> {
+        config.validate()?;
+        let paths = Paths::new(&config.base_path);
+        Ok(AsyncSftpBackend {
+            inner: Arc::new(Inner {
+                client: Client::new(config),
+                paths,
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SftpConfig {
+        &self.inner.client.config
+    }
+
+    /// The SFTP extensions the server announced (name → version), connecting if needed.
+    ///
+    /// # Errors
+    /// As for connecting: `BackendUnavailable`, `PermissionDenied`.
+    pub async fn server_extensions(&self) -> Result<Vec<(String, String)>> {
+        let conn = self.inner.client.connection().await?;
+        let mut list: Vec<_> = conn
+            .extensions()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        list.sort();
+        Ok(list)
+    }
+
+    fn native(&self, key: &RemotePath) -> String {
+        self.inner.paths.native(key)
+    }
+
+    async fn lease(&self) -> Result<Lease> {
+        self.inner.client.lease().await
+    }
+
+    /// `stat` (links followed); `None` when missing or under a file.
+    async fn stat(&self, lease: &Lease, key: &RemotePath) -> Result<Option<FileAttributes>> {
+        stat_native(lease, &self.native(key), key.as_str()).await
+    }
+
+    /// Explains a failed open/rename/mkdir on `key` by what is there now.
+    async fn explain(&self, lease: &Lease, key: &RemotePath, err: SftpError) -> Error {
+        if status_of(&err) != Some(StatusCode::Failure) {
+            return map_sftp(err, key.as_str());
+        }
+        match self.stat(lease, key).await {
+            Ok(Some(a)) if kind(&a) == Kind::Dir => {
+                Error::invalid_path(key.as_str(), "is a folder").with_backend(NAME)
+            }
+            Ok(Some(_)) => Error::already_exists(key.as_str()).with_backend(NAME),
+            _ => map_sftp(err, key.as_str()),
+        }
+    }
+
+    /// Creates the server directory `dir` and its missing parents (`mkdir -p`).
+    /// `key` names the write in errors: a file in the way is `InvalidPath`.
+    async fn make_dirs(&self, lease: &Lease, dir: &str, key: &RemotePath) -> Result<()> {
+        let raw = lease.raw().clone();
+        let mut missing = Vec::new();
+        let mut current = Some(dir.to_owned());
+        while let Some(path) = current {
+            match stat_native(lease, &path, key.as_str()).await? {
+                Some(a) if kind(&a) == Kind::Dir => break,
+                Some(_) => {
+                    return Err(
+                        Error::invalid_path(key.as_str(), "a parent is a file").with_backend(NAME)
+                    );
+                }
+                None => {
+                    current = native_parent(&path);
+                    missing.push(path);
+                }
+            }
+        }
+        for path in missing.iter().rev() {
+            if let Err(e) = lease
+                .run(raw.mkdir(path.clone(), FileAttributes::empty()))
+                .await
+            {
+                // Failure = it exists now (a concurrent writer made it) or something else.
+                match stat_native(lease, path, key.as_str()).await? {
+                    Some(a) if kind(&a) == Kind::Dir => {}
+                    Some(_) => {
+                        return Err(Error::invalid_path(key.as_str(), "a parent is a file")
+                            .with_backend(NAME));
+                    }
+                    None => return Err(map_sftp(e, key.as_str())),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens `native` (the target or a temp file for `key`) for writing with `flags`,
+    /// creating missing parents. Errors name `key`.
+    async fn open_for_write(
+        &self,
+        lease: &Lease,
+        native: &str,
+        key: &RemotePath,
+        flags: OpenFlags,
+    ) -> Result<String> {
+        let raw = lease.raw().clone();
+        let open = || lease.run(raw.open(native.to_owned(), flags, FileAttributes::empty()));
+        match open().await {
+            Ok(h) => return Ok(h.handle),
+            Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) => {}
+            Err(e) => return Err(self.explain(lease, key, e).await),
+        }
+        // A missing parent, or a file where a parent should be.
+        if let Some(parent) = native_parent(native) {
+            self.make_dirs(lease, &parent, key).await?;
+        }
+        match open().await {
+            Ok(h) => Ok(h.handle),
+            Err(e) => Err(self.explain(lease, key, e).await),
+        }
+    }
+
+    /// Opens `key` for reading and reads the first chunk of `range` in the same round trip.
+    async fn open_read(&self, key: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
+        let lease = Arc::new(self.lease().await?);
+        let raw = lease.raw().clone();
+        let permit = lease.handle_permit().await?;
+        let handle = match lease
+            .run(raw.open(self.native(key), OpenFlags::READ, FileAttributes::empty()))
+            .await
+        {
+            Ok(h) => h.handle,
+            Err(e) => return Err(self.explain_read(&lease, key, e).await),
+        };
+        let first_len = (range.end.saturating_sub(range.start)).min(u64::from(READ_CHUNK)) as u32;
+        let (attrs, first) = futures::join!(lease.run(raw.fstat(handle.clone())), async {
+            if first_len == 0 {
+                return Ok(Vec::new());
+            }
+            match lease
+                .run(raw.read(handle.clone(), range.start, first_len))
+                .await
+            {
+                Ok(d) => Ok(d.data),
+                Err(e) if status_of(&e) == Some(StatusCode::Eof) => Ok(Vec::new()),
+                Err(e) => Err(e),
+            }
+        });
+        let attrs = match attrs {
+            Ok(a) => a.attrs,
+            Err(e) => {
+                close_later(&lease, handle, Some(permit));
+                return Err(map_sftp(e, key.as_str()));
+            }
+        };
+        if kind(&attrs) == Kind::Dir {
+            close_later(&lease, handle, Some(permit));
+            return Err(Error::invalid_path(key.as_str(), "is a folder").with_backend(NAME));
+        }
+        let first = match first {
+            Ok(first) => first,
+            Err(e) => {
+                close_later(&lease, handle, Some(permit));
+                return Err(map_sftp(e, key.as_str()));
+            }
+        };
+        let end = attrs.size.map_or(range.end, |size| range.end.min(size));
+        Ok(transfer::download(
+            lease,
+            handle,
+            permit,
+            key.as_str().to_owned(),
+            range.start,
+            end,
+            first,
+        ))
+    }
+
+    async fn explain_read(&self, lease: &Lease, key: &RemotePath, err: SftpError) -> Error {
+        match self.explain(lease, key, err).await {
+            e if e.kind() == ErrorKind::AlreadyExists => Error::new(ErrorKind::Other)
+                .with_path(key.as_str())
+                .with_backend(NAME),
+            e => e,
+        }
+    }
+
+    /// Shared body of `write` and `write_atomic` once the file to write is chosen.
+    async fn write_to(
+        &self,
+        lease: &Lease,
+        native: &str,
+        key: &RemotePath,
+        flags: OpenFlags,
+        content: AsyncContent<'_>,
+    ) -> Result<(u64, Option<FileAttributes>)> {
+        let raw = lease.raw().clone();
+        let _permit = lease.handle_permit().await?;
+        let handle = self.open_for_write(lease, native, key, flags).await?;
+        match transfer::upload(lease, &handle, content).await {
+            Ok(size) => {
+                // Ask for the final attributes and close in one round trip.
+                let (attrs, closed) = futures::join!(
+                    lease.run(raw.fstat(handle.clone())),
+                    lease.run(raw.close(handle.clone()))
+                );
+                closed.map_err(|e| map_sftp(e, key.as_str()))?;
+                Ok((size, attrs.ok().map(|a| a.attrs)))
+            }
+            Err(failure) => {
+                let _ = lease.run(raw.close(handle)).await;
+                let _ = lease.run(raw.remove(native.to_owned())).await;
+                Err(match failure {
+                    UploadError::Source(e) => Error::from_io(e).or_path(|| key.as_str().to_owned()),
+                    UploadError::Sftp(e) => map_sftp(e, key.as_str()),
+                })
+            }
+        }
+    }
+
+    fn result(
+        key: &RemotePath,
+        size: u64,
+        attrs: Option<FileAttributes>,
+        opts: &WriteOptions,
+    ) -> WriteResult {
+        match attrs {
+            Some(a) => WriteResult::native(key.clone(), size, None, listing::modified(&a), opts),
+            None => WriteResult::basic(key.clone(), size),
+        }
+    }
+
+    /// Renames `from` to `to` (server paths) for `key`: replacing atomically with
+    /// posix-rename when `replace`, else refusing an existing target (SFTP v3 `RENAME`,
+    /// which OpenSSH implements with `link` + `unlink`, so the check is race-free).
+    async fn rename(
+        &self,
+        lease: &Lease,
+        from: &str,
+        to: &str,
+        key: &RemotePath,
+        replace: bool,
+    ) -> Result<()> {
+        let raw = lease.raw().clone();
+        let result = if replace {
+            if lease.conn().has_extension(POSIX_RENAME, "1") {
+                lease.posix_rename(from, to).await
+            } else {
+                // Fallback for servers without posix-rename: not atomic (documented).
+                match lease.run(raw.rename(from.to_owned(), to.to_owned())).await {
+                    Err(e) if status_of(&e) == Some(StatusCode::Failure) => {
+                        let _ = lease.run(raw.remove(to.to_owned())).await;
+                        lease
+                            .run(raw.rename(from.to_owned(), to.to_owned()))
+                            .await
+                            .map(drop)
+                    }
+                    other => other.map(drop),
+                }
+            }
+        } else {
+            lease
+                .run(raw.rename(from.to_owned(), to.to_owned()))
+                .await
+                .map(drop)
+        };
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.explain(lease, key, e).await),
+        }
+    }
+
+    /// Removes the server directory `native` and everything below it.
+    async fn remove_tree(&self, lease: &Lease, native: String, key: &RemotePath) -> Result<()> {
+        let raw = lease.raw().clone();
+        let mut stack = vec![(native, false)];
+        while let Some((dir, emptied)) = stack.pop() {
+            if emptied {
+                match lease.run(raw.rmdir(dir.clone())).await {
+                    Ok(_) => {}
+                    Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) => {}
+                    Err(e) => return Err(map_sftp(e, key.as_str())),
+                }
+                continue;
+            }
+            stack.push((dir.clone(), true));
+            let names = match listing::read_all(lease, &dir, key.as_str()).await {
+                Ok(names) => names,
+                Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            let mut files = Vec::new();
+            for (name, attrs) in names {
+                let path = format!("{dir}/{name}");
+                if kind(&attrs) == Kind::Dir {
+                    stack.push((path, false));
+                } else {
+                    files.push(path);
+                }
+            }
+            // Remove this folder's files with several requests in flight.
+            let removals = futures::stream::iter(files)
+                .map(|path| {
+                    let raw = raw.clone();
+                    async move { lease.run(raw.remove(path)).await }
+                })
+                .buffer_unordered(32);
+            let results: Vec<_> = removals.collect().await;
+            for result in results {
+                match result {
+                    Ok(_) => {}
+                    Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) => {}
+                    Err(e) => return Err(map_sftp(e, key.as_str())),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn walk(&self, dir: &RemotePath, want: Want) -> EntryStream {
+        listing::walk(self.inner.clone(), dir.clone(), want)
+    }
+}
+
+/// `stat` of a server path; `None` when missing (or under a file).
+async fn stat_native(lease: &Lease, native: &str, key: &str) -> Result<Option<FileAttributes>> {
+    let raw = lease.raw().clone();
+    match lease.run(raw.stat(native.to_owned())).await {
+        Ok(a) => Ok(Some(a.attrs)),
+        Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) => Ok(None),
+        Err(e) => Err(map_sftp(e, key)),
+    }
+}
+
+/// Removes a temp file if the write that owns it is dropped before it finishes.
+struct TempGuard {
+    lease: Option<Arc<Lease>>,
+    path: String,
+}
+
+impl TempGuard {
+    fn disarm(&mut self) {
+        self.lease = None;
+    }
+}
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        let Some(lease) = self.lease.take() else {
+            return;
+        };
+        let path = std::mem::take(&mut self.path);
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                let raw = lease.raw().clone();
+                let _ = lease.run(raw.remove(path)).await;
+            });
+        }
+    }
+}
+
+#[async_trait]
+impl AsyncBackend for AsyncSftpBackend {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn capabilities(&self) -> CapabilitySet {
+        CAPABILITIES
+    }
+
+    async fn is_file(&self, path: &RemotePath) -> Result<bool> {
+        if path.is_root() {
+            return Ok(false);
+        }
+        let lease = self.lease().await?;
+        Ok(self
+            .stat(&lease, path)
+            .await?
+            .is_some_and(|a| kind(&a) == Kind::File))
+    }
+
+    async fn is_folder(&self, path: &RemotePath) -> Result<bool> {
+        if path.is_root() {
+            return Ok(true);
+        }
+        let lease = self.lease().await?;
+        Ok(self
+            .stat(&lease, path)
+            .await?
+            .is_some_and(|a| kind(&a) == Kind::Dir))
+    }
+
+    async fn read(&self, path: &RemotePath) -> Result<ByteStream> {
+        self.open_read(path, 0..u64::MAX).await
+    }
+
+    async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
+        self.open_read(path, range).await
+    }
+
+    async fn write(
+        &self,
+        path: &RemotePath,
+        content: AsyncContent<'_>,
+        opts: &WriteOptions,
+    ) -> Result<WriteResult> {
+        let lease = self.lease().await?;
+        let flags = OpenFlags::WRITE
+            | OpenFlags::CREATE
+            | if opts.overwrite {
+                OpenFlags::TRUNCATE
+            } else {
+                OpenFlags::EXCLUDE
+            };
+        let native = self.native(path);
+        let (size, attrs) = self.write_to(&lease, &native, path, flags, content).await?;
+        Ok(Self::result(path, size, attrs, opts))
+    }
+
+    async fn write_atomic(
+        &self,
+        path: &RemotePath,
+        content: AsyncContent<'_>,
+        opts: &WriteOptions,
+    ) -> Result<WriteResult> {
+        let lease = Arc::new(self.lease().await?);
+        // Refuse early what the promotion would refuse, before uploading anything.
+        match self.stat(&lease, path).await? {
+            Some(a) if kind(&a) == Kind::Dir => {
+                return Err(Error::invalid_path(path.as_str(), "is a folder").with_backend(NAME));
+            }
+            Some(_) if !opts.overwrite => {
+                return Err(Error::already_exists(path.as_str()).with_backend(NAME));
+            }
+            _ => {}
+        }
+        let native = self.native(path);
+        let temp = self.inner.paths.temp_for(path);
+        let mut guard = TempGuard {
+            lease: Some(lease.clone()),
+            path: temp.clone(),
+        };
+        let flags = OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE;
+        let written = self.write_to(&lease, &temp, path, flags, content).await;
+        let (size, attrs) = match written {
+            Ok(done) => done,
+            Err(e) => {
+                // write_to removed the temp file where it could.
+                guard.disarm();
+                return Err(e);
+            }
+        };
+        match self
+            .rename(&lease, &temp, &native, path, opts.overwrite)
+            .await
+        {
+            Ok(()) => {
+                guard.disarm();
+                Ok(Self::result(path, size, attrs, opts))
+            }
+            Err(e) => {
+                let raw = lease.raw().clone();
+                let _ = lease.run(raw.remove(temp)).await;
+                guard.disarm();
+                Err(e)
+            }
+        }
+    }
+
+    async fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()> {
+        let lease = self.lease().await?;
+        let raw = lease.raw().clone();
+        match lease.run(raw.remove(self.native(path))).await {
+            Ok(_) => Ok(()),
+            Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) => {
+                if missing_ok {
+                    Ok(())
+                } else {
+                    Err(Error::not_found(path.as_str()).with_backend(NAME))
+                }
+            }
+            Err(e) => match self.stat(&lease, path).await {
+                Ok(Some(a)) if kind(&a) == Kind::Dir => {
+                    Err(Error::invalid_path(path.as_str(), "is a folder").with_backend(NAME))
+                }
+                _ => Err(map_sftp(e, path.as_str())),
+            },
+        }
+    }
+
+    async fn delete_folder(
+        &self,
+        path: &RemotePath,
+        recursive: bool,
+        missing_ok: bool,
+    ) -> Result<()> {
+        let lease = self.lease().await?;
+        match self.stat(&lease, path).await? {
+            None if missing_ok => return Ok(()),
+            None => return Err(Error::not_found(path.as_str()).with_backend(NAME)),
+            Some(a) if kind(&a) != Kind::Dir => {
+                return Err(Error::invalid_path(path.as_str(), "is a file").with_backend(NAME));
+            }
+            Some(_) => {}
+        }
+        let native = self.native(path);
+        if recursive {
+            return self.remove_tree(&lease, native, path).await;
+        }
+        let raw = lease.raw().clone();
+        match lease.run(raw.rmdir(native)).await {
+            Ok(_) => Ok(()),
+            Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) && missing_ok => Ok(()),
+            Err(e) if status_of(&e) == Some(StatusCode::Failure) => {
+                // ENOTEMPTY; confirm by what is there rather than by the message.
+                match self.stat(&lease, path).await? {
+                    Some(a) if kind(&a) == Kind::Dir => {
+                        Err(Error::directory_not_empty(path.as_str()).with_backend(NAME))
+                    }
+                    _ => Err(map_sftp(e, path.as_str())),
+                }
+            }
+            Err(e) => Err(map_sftp(e, path.as_str())),
+        }
+    }
+
+    fn list_files(&self, path: &RemotePath, recursive: bool) -> FileStream {
+        let want = Want {
+            files: true,
+            folders: false,
+            recursive,
+        };
+        self.walk(path, want)
+            .filter_map(|e| async move {
+                match e {
+                    Ok(Entry::File(f)) => Some(Ok(f)),
+                    Ok(Entry::Folder(_)) => None,
+                    Err(e) => Some(Err(e)),
+                }
+            })
+            .boxed()
+    }
+
+    fn list_folders(&self, path: &RemotePath) -> FolderStream {
+        let want = Want {
+            files: false,
+            folders: true,
+            recursive: false,
+        };
+        self.walk(path, want)
+            .filter_map(|e| async move {
+                match e {
+                    Ok(Entry::Folder(f)) => Some(Ok(f)),
+                    Ok(Entry::File(_)) => None,
+                    Err(e) => Some(Err(e)),
+                }
+            })
+            .boxed()
+    }
+
+    fn iter_children(&self, path: &RemotePath) -> EntryStream {
+        let want = Want {
+            files: true,
+            folders: true,
+            recursive: false,
+        };
+        self.walk(path, want)
+    }
+
+    async fn get_file_info(&self, path: &RemotePath) -> Result<FileInfo> {
+        let lease = self.lease().await?;
+        match self.stat(&lease, path).await? {
+            None => Err(Error::not_found(path.as_str()).with_backend(NAME)),
+            Some(a) if kind(&a) == Kind::Dir => {
+                Err(Error::invalid_path(path.as_str(), "is a folder").with_backend(NAME))
+            }
+            Some(a) => Ok(listing::file_info(path.clone(), &a)),
+        }
+    }
+
+    async fn move_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+        let lease = self.lease().await?;
+        match self.stat(&lease, src).await? {
+            None => return Err(Error::not_found(src.as_str()).with_backend(NAME)),
+            Some(a) if kind(&a) == Kind::Dir => {
+                return Err(Error::invalid_path(src.as_str(), "is a folder").with_backend(NAME));
+            }
+            Some(_) => {}
+        }
+        if src == dst {
+            return Ok(());
+        }
+        match self.stat(&lease, dst).await? {
+            Some(a) if kind(&a) == Kind::Dir => {
+                return Err(
+                    Error::invalid_path(dst.as_str(), "the destination is a folder")
+                        .with_backend(NAME),
+                );
+            }
+            Some(_) if !overwrite => {
+                return Err(Error::already_exists(dst.as_str()).with_backend(NAME));
+            }
+            Some(_) => {}
+            None => {
+                let native = self.native(dst);
+                if let Some(parent) = native_parent(&native) {
+                    self.make_dirs(&lease, &parent, dst).await?;
+                }
+            }
+        }
+        let (from, to) = (self.native(src), self.native(dst));
+        self.rename(&lease, &from, &to, dst, overwrite).await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        let lease = self.lease().await?;
+        match self.stat(&lease, &RemotePath::ROOT).await? {
+            // A missing base is an empty store: the first write creates it.
+            None => Ok(()),
+            Some(a) if kind(&a) == Kind::Dir => Ok(()),
+            Some(_) => Err(Error::invalid_argument(format!(
+                "sftp base_path {:?} is not a directory",
+                self.config().base_path
+            ))
+            .with_backend(NAME)),
+        }
+    }
+
+    fn native_path(&self, key: &RemotePath) -> Result<String> {
+        Ok(self.native(key))
+    }
+
+    fn to_key(&self, native: &str) -> Result<RemotePath> {
+        self.inner.paths.to_key(native)
+    }
+
+    async fn close(&self) -> Result<()> {
+        self.inner.client.disconnect().await;
+        Ok(())
+    }
+}
