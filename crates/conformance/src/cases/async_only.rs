@@ -1,0 +1,240 @@
+//! Cases of the async half only: chunked streaming, cancellation, concurrency over tasks.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use remote_store_async::{AsyncContent, AsyncStore};
+
+use super::support::nonblocking::{children, content, files, put};
+use super::support::{Bytes, Capability, ErrorKind, WriteOptions, entry_paths, ok, pattern};
+use super::{AsyncCase, CaseDef};
+use crate::Features;
+
+fn always(_: &Features) -> bool {
+    true
+}
+
+fn thread_safe(f: &Features) -> bool {
+    f.thread_safe
+}
+
+fn streams_lazily(f: &Features) -> bool {
+    f.streams_lazily
+}
+
+/// The async-only cases.
+pub(crate) const CASES: &[AsyncCase] = &[
+    CaseDef {
+        name: "read_large_arrives_in_chunks",
+        requires: &[Capability::Write, Capability::Read],
+        lacks: &[],
+        when: streams_lazily,
+        when_text: "f.streams_lazily",
+        run: |s, f| Box::pin(read_large_arrives_in_chunks(s, f)),
+    },
+    CaseDef {
+        name: "atomic_cancelled_leaves_nothing",
+        requires: &[Capability::AtomicWrite, Capability::Write, Capability::List],
+        lacks: &[],
+        when: always,
+        when_text: "",
+        run: |s, f| Box::pin(atomic_cancelled_leaves_nothing(s, f)),
+    },
+    CaseDef {
+        name: "race_create_exactly_one_wins",
+        requires: &[
+            Capability::Write,
+            Capability::Read,
+            Capability::ConditionalCreate,
+        ],
+        lacks: &[],
+        when: thread_safe,
+        when_text: "f.thread_safe",
+        run: |s, f| Box::pin(race_create(s, f, false)),
+    },
+    CaseDef {
+        name: "race_atomic_create_exactly_one_wins",
+        requires: &[
+            Capability::AtomicWrite,
+            Capability::Read,
+            Capability::ConditionalCreate,
+        ],
+        lacks: &[],
+        when: thread_safe,
+        when_text: "f.thread_safe",
+        run: |s, f| Box::pin(race_create(s, f, true)),
+    },
+    CaseDef {
+        name: "concurrency_mixed_operations",
+        requires: &[
+            Capability::Write,
+            Capability::Read,
+            Capability::List,
+            Capability::Delete,
+        ],
+        lacks: &[],
+        when: thread_safe,
+        when_text: "f.thread_safe",
+        run: |s, f| Box::pin(concurrency_mixed_operations(s, f)),
+    },
+];
+
+/// A large object arrives as a stream of chunks: the first chunk is not the whole object.
+async fn read_large_arrives_in_chunks(s: AsyncStore, _: Features) {
+    let len = 8 << 20;
+    let data = pattern(len, 1);
+    put(&s, "big.bin", &data).await;
+    let mut body = ok(s.read("big.bin").await, "read");
+    let first = body
+        .next()
+        .await
+        .expect("a non-empty object yields a chunk")
+        .expect("the first chunk");
+    assert!(
+        !first.is_empty() && first.len() < len,
+        "the first chunk holds {} of {len} bytes; a streaming read yields smaller chunks",
+        first.len()
+    );
+    assert_eq!(&first[..], &data[..first.len()]);
+}
+
+/// A never-ending source; dropping the write (a timeout) must leave no object and no temp.
+async fn atomic_cancelled_leaves_nothing(s: AsyncStore, _: Features) {
+    put(&s, "d/keep.txt", "k").await;
+    put(&s, "d/old.txt", "old").await;
+    for (target, opts) in [
+        ("d/new.bin", WriteOptions::new()),
+        ("d/old.txt", WriteOptions::new().overwrite(true)),
+    ] {
+        let first =
+            futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from(pattern(100_000, 2)))]);
+        let endless = first.chain(futures::stream::pending());
+        let write = s.write_atomic(target, AsyncContent::chunks(endless), opts);
+        let outcome = tokio::time::timeout(Duration::from_millis(300), write).await;
+        assert!(
+            outcome.is_err(),
+            "a write from an endless source finished: {outcome:?}"
+        );
+    }
+    // Give a backend that finishes work in the background the chance to misbehave.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let entries = ok(children(&s, "d").await, "iter_children");
+    assert_eq!(
+        entry_paths(&entries),
+        [
+            ("d/keep.txt".to_owned(), true),
+            ("d/old.txt".to_owned(), true)
+        ],
+        "a cancelled atomic write left something behind"
+    );
+    assert_eq!(content(&s, "d/old.txt").await, b"old");
+}
+
+/// Racing overwrite=false writers (tasks) on a new key: exactly one wins.
+async fn race_create(s: AsyncStore, _: Features, atomic: bool) {
+    for round in 0..10 {
+        let key = format!("race/{round}.txt");
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let (s, key) = (s.clone(), key.clone());
+                tokio::spawn(async move {
+                    let body = format!("writer {i}");
+                    let r = if atomic {
+                        s.write_atomic(&key, body, WriteOptions::new()).await
+                    } else {
+                        s.write(&key, body, WriteOptions::new()).await
+                    };
+                    match r {
+                        Ok(_) => Some(i),
+                        Err(e) if e.kind() == ErrorKind::AlreadyExists => None,
+                        Err(e) => panic!("writer {i}: expected Ok or AlreadyExists, got {e}"),
+                    }
+                })
+            })
+            .collect();
+        let mut winners = Vec::new();
+        for t in tasks {
+            if let Some(i) = t.await.expect("a writer task panicked") {
+                winners.push(i);
+            }
+        }
+        assert_eq!(
+            winners.len(),
+            1,
+            "{key}: winners {winners:?}, exactly one expected"
+        );
+        let stored = content(&s, &key).await;
+        assert_eq!(stored, format!("writer {}", winners[0]).as_bytes());
+    }
+}
+
+fn worker(s: AsyncStore, t: usize) -> BoxFuture<'static, ()> {
+    Box::pin(async move {
+        for i in 0..3 {
+            let p = format!("t{t}/f{i}.txt");
+            ok(
+                s.write(&p, format!("{t}:{i}"), WriteOptions::new()).await,
+                "write",
+            );
+            assert_eq!(
+                content(&s, &p).await,
+                format!("{t}:{i}").as_bytes(),
+                "{p}: crossed result"
+            );
+        }
+        assert_eq!(content(&s, "shared.txt").await, b"shared");
+        let over = WriteOptions::new().overwrite(true);
+        ok(
+            s.write(&format!("t{t}/f0.txt"), format!("{t}:again"), over)
+                .await,
+            "overwrite",
+        );
+        ok(s.delete(&format!("t{t}/f1.txt"), false).await, "delete");
+        if s.supports(Capability::Move) {
+            let (src, dst) = (format!("t{t}/f2.txt"), format!("t{t}/moved.txt"));
+            ok(s.move_file(&src, &dst, false).await, "move");
+        }
+        let mine = ok(files(&s, &format!("t{t}"), false).await, "list_files");
+        let prefix = format!("t{t}/");
+        assert!(
+            mine.iter().all(|f| f.path.as_str().starts_with(&prefix)),
+            "crossed listing"
+        );
+        assert_eq!(mine.len(), 2, "t{t}: two files left");
+    })
+}
+
+/// 256 tasks × mixed operations on one store: no error, no crossed results, and the final
+/// state is exactly what the tasks left.
+async fn concurrency_mixed_operations(s: AsyncStore, _: Features) {
+    const TASKS: usize = 256;
+    put(&s, "shared.txt", "shared").await;
+    let handles: Vec<_> = (0..TASKS)
+        .map(|t| tokio::spawn(worker(s.clone(), t)))
+        .collect();
+    for h in handles {
+        h.await.expect("a worker task panicked");
+    }
+    let mut want = BTreeSet::from(["shared.txt".to_owned()]);
+    for t in 0..TASKS {
+        want.insert(format!("t{t}/f0.txt"));
+        if s.supports(Capability::Move) {
+            want.insert(format!("t{t}/moved.txt"));
+        } else {
+            want.insert(format!("t{t}/f2.txt"));
+        }
+    }
+    let got: BTreeSet<String> = ok(files(&s, "", true).await, "list_files")
+        .into_iter()
+        .map(|f| f.path.as_str().to_owned())
+        .collect();
+    assert_eq!(got, want, "final state");
+    for t in 0..TASKS {
+        assert_eq!(
+            content(&s, &format!("t{t}/f0.txt")).await,
+            format!("{t}:again").as_bytes()
+        );
+    }
+}

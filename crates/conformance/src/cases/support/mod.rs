@@ -1,0 +1,183 @@
+//! What case bodies share: fixtures, assertions, and the core vocabulary. The I/O helpers
+//! come in two twins with the same names: [`blocking`] (over `Store`) and [`nonblocking`]
+//! (over `AsyncStore`).
+
+pub(crate) mod blocking;
+pub(crate) mod nonblocking;
+
+#[allow(unused_imports)]
+pub(crate) use bytes::Bytes;
+#[allow(unused_imports)]
+pub(crate) use remote_store_core::{
+    Capability, CapabilitySet, Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo,
+    ListOptions, Metadata, RemotePath, Result, WriteOptions, WriteResult, WriteResultSource,
+};
+
+/// Every spelling of the store root.
+pub(crate) const ROOT_FORMS: &[&str] = &["", ".", "/", "./", "//"];
+
+/// Every malformed path form of the contract (01-contract §1): `..` segments, NUL and
+/// other ASCII control characters.
+pub(crate) const INVALID_PATHS: &[&str] = &[
+    "..",
+    "../x.txt",
+    "a/../b.txt",
+    "a/..",
+    "a/b/../../../c",
+    "..\\x.txt",
+    "a\0b",
+    "\0",
+    "a\u{1}b",
+    "a/\nb",
+    "tab\there",
+    "del\u{7f}",
+];
+
+/// A small tree used by the listing, glob and info cases. `d2` shares a name prefix with
+/// `d`, to catch prefix matching that forgets the separator.
+pub(crate) const TREE: &[(&str, &str)] = &[
+    ("top.txt", "t"),
+    ("d/a.txt", "aa"),
+    ("d/b.csv", "bbb"),
+    ("d/e/c.txt", "cccc"),
+    ("d/e/f/g.txt", "ggggg"),
+    ("d/e/f/h/i.txt", "iiiiii"),
+    ("d2/z.txt", "zzzzzzz"),
+];
+
+/// The paths of [`TREE`] under `folder` (recursively), sorted.
+pub(crate) fn tree_under(folder: &str) -> Vec<String> {
+    let mut out: Vec<String> = TREE
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| folder.is_empty() || p.starts_with(&format!("{folder}/")))
+        .map(str::to_owned)
+        .collect();
+    out.sort();
+    out
+}
+
+/// Names that need escaping somewhere (URLs, shells, XML).
+pub(crate) const SPECIAL_NAMES: &[&str] = &[
+    "with space.txt",
+    "ünïcødé-文件-🦀.txt",
+    "!@#$%^&()_+-=;',.txt",
+    "sp ace/ñ é/%20literal+plus.txt",
+    "a..b",
+    "...",
+    ".hidden",
+];
+
+/// Which transfer a shared scenario exercises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    Move,
+    Copy,
+}
+
+/// Deterministic content of `len` bytes, different per `seed`.
+pub(crate) fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| ((i as u64).wrapping_mul(31).wrapping_add(u64::from(seed)) % 251) as u8)
+        .collect()
+}
+
+/// `WriteOptions::new()`.
+pub(crate) fn opts() -> WriteOptions {
+    WriteOptions::new()
+}
+
+/// `WriteOptions::new().overwrite(true)`.
+pub(crate) fn overwrite() -> WriteOptions {
+    WriteOptions::new().overwrite(true)
+}
+
+/// A metadata map from pairs.
+pub(crate) fn meta(pairs: &[(&str, &str)]) -> Metadata {
+    pairs.iter().copied().collect()
+}
+
+/// The sorted paths of listed files.
+pub(crate) fn paths(files: &[FileInfo]) -> Vec<String> {
+    let mut out: Vec<String> = files.iter().map(|f| f.path.as_str().to_owned()).collect();
+    out.sort();
+    out
+}
+
+/// The sorted paths of listed folders.
+pub(crate) fn folder_paths(folders: &[FolderEntry]) -> Vec<String> {
+    let mut out: Vec<String> = folders.iter().map(|f| f.path.as_str().to_owned()).collect();
+    out.sort();
+    out
+}
+
+/// Sorted `(path, is_file)` of listed entries.
+pub(crate) fn entry_paths(entries: &[Entry]) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = entries
+        .iter()
+        .map(|e| (e.path().as_str().to_owned(), e.is_file()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Sorted owned strings.
+pub(crate) fn sorted(items: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = items.iter().map(|s| (*s).to_owned()).collect();
+    out.sort();
+    out
+}
+
+/// The error of `r`, which must be of `kind`.
+#[track_caller]
+pub(crate) fn expect_kind<T>(r: Result<T>, kind: ErrorKind) -> Error {
+    match r {
+        Ok(_) => panic!("expected {kind:?}, got Ok"),
+        Err(e) if e.kind() == kind => e,
+        Err(e) => panic!("expected {kind:?}, got {:?}: {e}", e.kind()),
+    }
+}
+
+/// The error of `r`, which must be of `kind` and name `path`.
+#[track_caller]
+pub(crate) fn expect_kind_at<T>(r: Result<T>, kind: ErrorKind, path: &str) -> Error {
+    let e = expect_kind(r, kind);
+    assert_eq!(
+        e.path(),
+        Some(path),
+        "the {kind:?} error must name {path:?} (store-relative): {e}"
+    );
+    e
+}
+
+/// `InvalidPath` naming exactly the caller's input.
+#[track_caller]
+pub(crate) fn expect_invalid_path<T>(r: Result<T>, input: &str) -> Error {
+    expect_kind_at(r, ErrorKind::InvalidPath, input)
+}
+
+/// `CapabilityNotSupported` naming `cap`.
+#[track_caller]
+pub(crate) fn expect_unsupported<T>(r: Result<T>, cap: Capability) -> Error {
+    let e = expect_kind(r, ErrorKind::CapabilityNotSupported);
+    assert_eq!(e.capability(), Some(cap), "the error must name {cap}: {e}");
+    e
+}
+
+/// `r` must be an error (of any kind).
+#[track_caller]
+pub(crate) fn expect_err<T>(r: Result<T>) -> Error {
+    match r {
+        Ok(_) => panic!("expected an error, got Ok"),
+        Err(e) => e,
+    }
+}
+
+/// Unwraps `r`, naming `what` on failure.
+#[track_caller]
+pub(crate) fn ok<T>(r: Result<T>, what: &str) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("{what} failed: {e} ({e:?})"),
+    }
+}

@@ -1,0 +1,213 @@
+//! [`Features`]: what a backend fixture declares about itself beyond its capabilities.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// What a backend fixture declares about itself, beyond the [`CapabilitySet`] its store
+/// reports.
+///
+/// Cases are selected by the store's declared capabilities and by these flags — never by
+/// name. Start from [`Features::hierarchical`] (real folders: local, SFTP) or
+/// [`Features::flat`] (folders are key prefixes: S3, Azure) and adjust with the builder
+/// setters, which share their names with the fields.
+///
+/// A documented server deviation is declared with [`deviation`](Self::deviation): the case
+/// still runs, and its failure is reported in a visible table instead of failing the run.
+///
+/// ```
+/// use remote_store_conformance::Features;
+///
+/// let memory = Features::hierarchical().empty_folders_persist(false);
+/// assert!(!memory.flat_namespace);
+///
+/// let s3 = Features::flat()
+///     .large_listing(1100)
+///     .deviation("race_create_exactly_one_wins", "the emulator ignores If-None-Match");
+/// assert!(s3.terminal_close);
+/// assert_eq!(s3.deviations().count(), 1);
+///
+/// let with_key = Features::flat().secret("wJalrXUtnFEMI/K7MDENG");
+/// assert!(!format!("{with_key:?}").contains("wJalrXUtnFEMI"));
+/// ```
+///
+/// [`CapabilitySet`]: remote_store_core::CapabilitySet
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Features {
+    /// Folders are key prefixes (S3, Azure): a folder exists only while a key lies under it.
+    pub flat_namespace: bool,
+    /// Writes (and move/copy destinations) below a file are refused with `InvalidPath`.
+    /// Hierarchical backends always do; flat ones only when configured to walk ancestors.
+    pub checks_ancestor_files: bool,
+    /// A folder survives the deletion of its last file (real directories: local, SFTP).
+    /// False for prefix namespaces and for backends whose folders are implicit (memory).
+    pub empty_folders_persist: bool,
+    /// One store may be used from many threads or tasks at once (enables the concurrency
+    /// and race cases).
+    pub thread_safe: bool,
+    /// `close()` is terminal: every later call fails with `BackendUnavailable("closed")`,
+    /// checked before any path check (S3, Azure). Otherwise the store stays usable.
+    pub terminal_close: bool,
+    /// Reads stream: an async read of a large object yields its first chunk before the
+    /// whole object has arrived (so the body comes in more than one chunk).
+    pub streams_lazily: bool,
+    /// Run the multi-part-sized write case (12 MiB, at least two parts on S3/Azure).
+    pub big_writes: bool,
+    /// How many files the big-listing case writes into one folder. Backends whose listings
+    /// are paged by the server need more than one page (> 1000 on S3 and Azure).
+    pub large_listing: usize,
+    /// How long one case may take before it is reported as hung.
+    pub case_timeout: Duration,
+    deviations: BTreeMap<String, String>,
+    secrets: Secrets,
+}
+
+/// Secret strings, never shown (not even by `Features`' own `Debug`).
+#[derive(Clone, Default, PartialEq, Eq)]
+struct Secrets(Vec<String>);
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} redacted>", self.0.len())
+    }
+}
+
+impl Features {
+    /// A backend with real folders (local filesystem, SFTP): folders persist when emptied,
+    /// writes below a file are refused, `close` is not terminal, reads stream, and the
+    /// store is thread-safe. A backend with implicit folders (memory) also sets
+    /// [`empty_folders_persist(false)`](Self::empty_folders_persist).
+    pub fn hierarchical() -> Self {
+        Features {
+            flat_namespace: false,
+            checks_ancestor_files: true,
+            empty_folders_persist: true,
+            thread_safe: true,
+            terminal_close: false,
+            streams_lazily: true,
+            big_writes: true,
+            large_listing: 1100,
+            case_timeout: Duration::from_secs(60),
+            deviations: BTreeMap::new(),
+            secrets: Secrets::default(),
+        }
+    }
+
+    /// A backend whose folders are key prefixes (S3, Azure): folders vanish with their last
+    /// file, ancestors are not walked, `close` is terminal, reads stream, and the store is
+    /// thread-safe. The big listing spans more than one 1000-key page.
+    pub fn flat() -> Self {
+        Features {
+            flat_namespace: true,
+            checks_ancestor_files: false,
+            empty_folders_persist: false,
+            terminal_close: true,
+            ..Self::hierarchical()
+        }
+    }
+
+    /// Sets [`flat_namespace`](Self::flat_namespace).
+    pub fn flat_namespace(mut self, yes: bool) -> Self {
+        self.flat_namespace = yes;
+        self
+    }
+
+    /// Sets [`checks_ancestor_files`](Self::checks_ancestor_files).
+    pub fn checks_ancestor_files(mut self, yes: bool) -> Self {
+        self.checks_ancestor_files = yes;
+        self
+    }
+
+    /// Sets [`empty_folders_persist`](Self::empty_folders_persist).
+    pub fn empty_folders_persist(mut self, yes: bool) -> Self {
+        self.empty_folders_persist = yes;
+        self
+    }
+
+    /// Sets [`thread_safe`](Self::thread_safe).
+    pub fn thread_safe(mut self, yes: bool) -> Self {
+        self.thread_safe = yes;
+        self
+    }
+
+    /// Sets [`terminal_close`](Self::terminal_close).
+    pub fn terminal_close(mut self, yes: bool) -> Self {
+        self.terminal_close = yes;
+        self
+    }
+
+    /// Sets [`streams_lazily`](Self::streams_lazily).
+    pub fn streams_lazily(mut self, yes: bool) -> Self {
+        self.streams_lazily = yes;
+        self
+    }
+
+    /// Sets [`big_writes`](Self::big_writes).
+    pub fn big_writes(mut self, yes: bool) -> Self {
+        self.big_writes = yes;
+        self
+    }
+
+    /// Sets [`large_listing`](Self::large_listing).
+    pub fn large_listing(mut self, files: usize) -> Self {
+        self.large_listing = files;
+        self
+    }
+
+    /// Sets [`case_timeout`](Self::case_timeout).
+    pub fn case_timeout(mut self, timeout: Duration) -> Self {
+        self.case_timeout = timeout;
+        self
+    }
+
+    /// Declares a documented deviation of this fixture from the contract: the case named
+    /// `case` still runs; if it fails, the failure is reported as a known deviation with
+    /// `reason` instead of failing the run, and if it passes, the report says so. A name
+    /// that is not a case of the suite fails the run (see [`case_names`]).
+    ///
+    /// [`case_names`]: crate::case_names
+    pub fn deviation(mut self, case: impl Into<String>, reason: impl Into<String>) -> Self {
+        self.deviations.insert(case.into(), reason.into());
+        self
+    }
+
+    /// Declares a secret of the fixture (a password, an account key, a secret access key):
+    /// the identity cases check that it never appears in the store's `Debug` output, in
+    /// native paths, or in errors. `Features`' own `Debug` never shows it either.
+    pub fn secret(mut self, secret: impl Into<String>) -> Self {
+        let secret = secret.into();
+        if !secret.is_empty() {
+            self.secrets.0.push(secret);
+        }
+        self
+    }
+
+    /// The declared secrets.
+    pub fn secrets(&self) -> impl Iterator<Item = &str> {
+        self.secrets.0.iter().map(String::as_str)
+    }
+
+    /// The declared deviations, as `(case, reason)`.
+    pub fn deviations(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.deviations
+            .iter()
+            .map(|(c, r)| (c.as_str(), r.as_str()))
+    }
+
+    /// The reason given for `case`, if it is a declared deviation.
+    pub fn deviation_for(&self, case: &str) -> Option<&str> {
+        self.deviations.get(case).map(String::as_str)
+    }
+
+    /// True when writes (and move/copy destinations) below a file must be refused.
+    pub fn refuses_writes_under_files(&self) -> bool {
+        !self.flat_namespace || self.checks_ancestor_files
+    }
+}
+
+impl Default for Features {
+    /// [`Features::hierarchical`].
+    fn default() -> Self {
+        Self::hierarchical()
+    }
+}
