@@ -1,0 +1,503 @@
+//! [`AsyncLocalBackend`]: the async half.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::stream::{self, BoxStream, StreamExt};
+use remote_store_async::{
+    AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream,
+};
+use remote_store_core::{
+    CapabilitySet, Entry, Error, FileInfo, RemotePath, Result, WriteOptions, WriteResult,
+};
+use tokio::task::JoinHandle;
+
+use crate::config::LocalConfig;
+use crate::error::{self, NAME};
+use crate::list::{Walker, Want, batch, only_files, only_folders};
+use crate::ops::{self, CAPABILITIES, Kind};
+use crate::resolve;
+use crate::root::Root;
+use crate::write::{self, Pending};
+
+/// Largest chunk an async read yields (and the memory one read stream holds).
+const READ_CHUNK: usize = 1024 * 1024;
+/// Chunk size for reading past a file's expected end (a file that grew, or was empty).
+const GROWN_CHUNK: u64 = 64 * 1024;
+/// A streamed write hands the blocking pool about this many bytes per trip.
+const WRITE_BATCH: usize = 1024 * 1024;
+/// Listing items pulled per trip to the blocking pool.
+const LIST_BATCH: usize = 512;
+
+/// A store's local folder, with async calls. This is an async version of
+/// [`LocalBackend`](crate::LocalBackend): the same rules, the same guarantees, the same
+/// containment.
+///
+/// Filesystems have no truly async interface here, so — like `tokio::fs` — every
+/// filesystem call runs on tokio's blocking pool (`spawn_blocking`), never on a runtime
+/// worker. Unlike `tokio::fs`, each operation is *one* trip to the pool: a small write is
+/// open + write + fstat + close in a single task. Large bodies move in 1 MiB chunks:
+/// reads are pulled one chunk per poll, and streamed writes keep one chunk being written
+/// while the next is gathered, so memory stays bounded. Needs a tokio runtime; called
+/// outside one it returns `BackendUnavailable` instead of panicking.
+///
+/// # Cancel safety
+/// Dropping a `write_atomic` future at any point leaves the old content (or nothing) and
+/// no temp file: the temp file's guard lives in the future (or in the blocking task that
+/// holds it) and removes it when dropped. A dropped plain write without `overwrite`
+/// removes the file it created. Removing the temp file on drop is one `unlinkat`, done
+/// synchronously by the guard.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> remote_store_core::Result<()> {
+/// use remote_store_async::AsyncStore;
+/// use remote_store_core::WriteOptions;
+/// use remote_store_local::AsyncLocalBackend;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let store = AsyncStore::new(AsyncLocalBackend::new(dir.path())?, "")?;
+/// store.write_atomic("notes/today.txt", "ship it", WriteOptions::new()).await?;
+/// assert_eq!(store.read_text("notes/today.txt").await?, "ship it");
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct AsyncLocalBackend {
+    root: Arc<Root>,
+}
+
+impl AsyncLocalBackend {
+    /// A backend over the existing folder `root`, with the default configuration. Opening
+    /// the root is a few quick system calls, made right here.
+    ///
+    /// # Errors
+    /// `NotFound` when `root` does not exist, `InvalidPath` when it is not a folder,
+    /// `PermissionDenied` when it cannot be opened.
+    pub fn new(root: impl Into<PathBuf>) -> Result<Self> {
+        Self::from_config(LocalConfig::new(root))
+    }
+
+    /// A backend from `config` (creating the root first when `create_root` is set).
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn from_config(config: LocalConfig) -> Result<Self> {
+        Ok(AsyncLocalBackend {
+            root: Arc::new(crate::open_root(&config)?),
+        })
+    }
+
+    /// The root folder, with every symbolic link in its own path resolved.
+    pub fn root(&self) -> &Path {
+        self.root.canonical()
+    }
+
+    /// Runs `f` with the root on the blocking pool.
+    async fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Arc<Root>) -> Result<T> + Send + 'static,
+    {
+        let root = Arc::clone(&self.root);
+        blocking(move || f(&root)).await
+    }
+
+    async fn write_content(
+        &self,
+        path: &RemotePath,
+        content: AsyncContent<'_>,
+        opts: &WriteOptions,
+        atomic: bool,
+    ) -> Result<WriteResult> {
+        let (key, opts) = (path.clone(), opts.clone());
+        let chunks = match content {
+            AsyncContent::Bytes(bytes) => {
+                return self
+                    .run(move |root| {
+                        let mut pending = write::begin(root, &key, opts.overwrite, atomic)?;
+                        pending.write(&bytes)?;
+                        pending.finish(root, &opts)
+                    })
+                    .await;
+            }
+            AsyncContent::Stream(chunks) => chunks,
+        };
+        let overwrite = opts.overwrite;
+        let begin_key = key.clone();
+        let pending = self
+            .run(move |root| write::begin(root, &begin_key, overwrite, atomic))
+            .await?;
+        let pending = pump(pending, chunks, &key).await?;
+        self.run(move |root| pending.finish(root, &opts)).await
+    }
+}
+
+impl fmt::Debug for AsyncLocalBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncLocalBackend")
+            .field("root", &self.root.canonical())
+            .field("fsync", &self.root.fsync())
+            .finish()
+    }
+}
+
+/// Runs `f` on tokio's blocking pool.
+async fn blocking<T, F>(f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T> + Send + 'static,
+{
+    spawn(f)?.await.unwrap_or_else(|e| Err(joined(e)))
+}
+
+/// Spawns `f` on the blocking pool of the current runtime.
+fn spawn<T, F>(f: F) -> Result<JoinHandle<T>>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let handle = tokio::runtime::Handle::try_current().map_err(|_| {
+        Error::unavailable(
+            "no tokio runtime: AsyncLocalBackend runs filesystem calls on tokio's blocking pool",
+        )
+        .retryable(false)
+        .with_backend(NAME)
+    })?;
+    Ok(handle.spawn_blocking(f))
+}
+
+/// A blocking task that did not return: a panic is resumed, a cancellation (runtime
+/// shutting down) is `BackendUnavailable`.
+fn joined(e: tokio::task::JoinError) -> Error {
+    match e.try_into_panic() {
+        Ok(panic) => std::panic::resume_unwind(panic),
+        Err(e) => Error::unavailable("the runtime is shutting down")
+            .with_backend(NAME)
+            .with_source(e),
+    }
+}
+
+/// Writes a streamed body: gathers about [`WRITE_BATCH`] bytes, writes them on the
+/// blocking pool while gathering the next batch, and returns the write once the stream
+/// ends. On any failure the pending write is dropped on the blocking pool (removing its
+/// temp or created file) before the error is returned.
+async fn pump(
+    pending: Pending,
+    mut chunks: BoxStream<'_, io::Result<Bytes>>,
+    key: &RemotePath,
+) -> Result<Pending> {
+    let mut idle = Some(pending);
+    let mut inflight: Option<JoinHandle<(Pending, Result<()>)>> = None;
+    loop {
+        let mut gathered: Vec<Bytes> = Vec::new();
+        let mut size = 0;
+        let mut ended = false;
+        while size < WRITE_BATCH {
+            match chunks.next().await {
+                Some(Ok(chunk)) => {
+                    size += chunk.len();
+                    if !chunk.is_empty() {
+                        gathered.push(chunk);
+                    }
+                }
+                Some(Err(e)) => {
+                    let err = error::source_failed(e, key);
+                    return Err(abandon(idle, inflight, err).await);
+                }
+                None => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        if let Some(task) = inflight.take() {
+            let (pending, outcome) = match task.await {
+                Ok(done) => done,
+                Err(e) => return Err(joined(e)),
+            };
+            if let Err(e) = outcome {
+                return Err(abandon(Some(pending), None, e).await);
+            }
+            idle = Some(pending);
+        }
+        if !gathered.is_empty() {
+            let mut pending = idle.take().expect("no write in flight");
+            inflight = Some(spawn(move || {
+                let outcome = gathered.iter().try_for_each(|chunk| pending.write(chunk));
+                (pending, outcome)
+            })?);
+        }
+        if ended {
+            if let Some(task) = inflight.take() {
+                let (pending, outcome) = task.await.map_err(joined)?;
+                if let Err(e) = outcome {
+                    return Err(abandon(Some(pending), None, e).await);
+                }
+                idle = Some(pending);
+            }
+            return Ok(idle.expect("the write is back"));
+        }
+    }
+}
+
+/// Drops a failed write on the blocking pool (its guard removes the temp or created file)
+/// and returns `err` once that is done, so the caller never sees a leftover.
+async fn abandon(
+    idle: Option<Pending>,
+    inflight: Option<JoinHandle<(Pending, Result<()>)>>,
+    err: Error,
+) -> Error {
+    let mut pending = idle;
+    if let Some(Ok((p, _))) = match inflight {
+        Some(task) => Some(task.await),
+        None => None,
+    } {
+        pending = Some(p);
+    }
+    if let Some(p) = pending {
+        let _ = blocking(move || {
+            drop(p);
+            Ok(())
+        })
+        .await;
+    }
+    err
+}
+
+/// A read body: one chunk of at most [`READ_CHUNK`] bytes per poll, read on the blocking
+/// pool, ending at end of file or after `limit` bytes.
+fn read_stream(file: File, key: RemotePath, size_hint: u64, limit: u64) -> ByteStream {
+    struct State {
+        file: File,
+        key: RemotePath,
+        hint: u64,
+        left: u64,
+    }
+    let state = State {
+        file,
+        key,
+        hint: size_hint,
+        left: limit,
+    };
+    ByteStream::new(
+        stream::unfold(Some(state), |state| async move {
+            let mut st = state?;
+            if st.left == 0 {
+                return None;
+            }
+            // Ask for what the file should still hold plus one byte, so a file that ends
+            // where expected is seen to end in the same trip; a file that grew past its
+            // size hint is read in ordinary chunks.
+            let expected = match st.hint {
+                0 => GROWN_CHUNK,
+                n => n.saturating_add(1),
+            };
+            let want = expected.min(st.left).min(READ_CHUNK as u64);
+            let outcome = blocking(move || {
+                let mut buf = Vec::with_capacity(usize::try_from(want).unwrap_or(READ_CHUNK));
+                match (&mut st.file).take(want).read_to_end(&mut buf) {
+                    Ok(_) => Ok((st, buf)),
+                    Err(e) => Err(error::map(e, &st.key)),
+                }
+            })
+            .await;
+            match outcome {
+                Ok((mut st, buf)) => {
+                    let n = buf.len() as u64;
+                    if n == 0 {
+                        return None;
+                    }
+                    st.left -= n;
+                    st.hint = st.hint.saturating_sub(n);
+                    let next = if n < want { None } else { Some(st) };
+                    Some((Ok(Bytes::from(buf)), next))
+                }
+                Err(e) => Some((Err(e), None)),
+            }
+        })
+        // `ByteStream`'s `AsyncRead` may poll again after the end: stay ended.
+        .fuse(),
+    )
+}
+
+/// A lazy listing stream: the walker moves to the blocking pool for each batch.
+fn walk_stream(root: Arc<Root>, key: RemotePath, want: Want) -> BoxStream<'static, Result<Entry>> {
+    let walker = Walker::new(root, key, want);
+    stream::unfold(
+        (Some(walker), VecDeque::new()),
+        |(walker, mut ready): (Option<Walker>, VecDeque<Result<Entry>>)| async move {
+            if let Some(item) = ready.pop_front() {
+                return Some((item, (walker, ready)));
+            }
+            let mut w = walker?;
+            let pulled = blocking(move || {
+                let items = batch(&mut w, LIST_BATCH);
+                Ok((w, items))
+            })
+            .await;
+            match pulled {
+                Ok((w, items)) => {
+                    // A short batch means the walker is done.
+                    let walker = (items.len() == LIST_BATCH).then_some(w);
+                    ready.extend(items);
+                    let item = ready.pop_front()?;
+                    Some((item, (walker, ready)))
+                }
+                Err(e) => Some((Err(e), (None, ready))),
+            }
+        },
+    )
+    .fuse()
+    .boxed()
+}
+
+#[async_trait]
+impl AsyncBackend for AsyncLocalBackend {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn capabilities(&self) -> CapabilitySet {
+        CAPABILITIES
+    }
+
+    async fn exists(&self, path: &RemotePath) -> Result<bool> {
+        let key = path.clone();
+        let kind = self.run(move |root| ops::kind(root, &key)).await?;
+        Ok(matches!(kind, Kind::File | Kind::Folder))
+    }
+
+    async fn is_file(&self, path: &RemotePath) -> Result<bool> {
+        let key = path.clone();
+        Ok(self.run(move |root| ops::kind(root, &key)).await? == Kind::File)
+    }
+
+    async fn is_folder(&self, path: &RemotePath) -> Result<bool> {
+        let key = path.clone();
+        Ok(self.run(move |root| ops::kind(root, &key)).await? == Kind::Folder)
+    }
+
+    async fn read(&self, path: &RemotePath) -> Result<ByteStream> {
+        let key = path.clone();
+        let (file, size) = self.run(move |root| ops::open_read(root, &key)).await?;
+        Ok(read_stream(file, path.clone(), size, u64::MAX))
+    }
+
+    async fn read_bytes(&self, path: &RemotePath) -> Result<Bytes> {
+        let key = path.clone();
+        self.run(move |root| ops::read_all(root, &key).map(Bytes::from))
+            .await
+    }
+
+    async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
+        let key = path.clone();
+        let start = range.start;
+        let (file, size) = self
+            .run(move |root| {
+                let (mut file, size) = ops::open_read(root, &key)?;
+                file.seek(SeekFrom::Start(start))
+                    .map_err(|e| error::map(e, &key))?;
+                Ok((file, size))
+            })
+            .await?;
+        let limit = range.end.saturating_sub(range.start);
+        Ok(read_stream(
+            file,
+            path.clone(),
+            size.saturating_sub(start),
+            limit,
+        ))
+    }
+
+    async fn write(
+        &self,
+        path: &RemotePath,
+        content: AsyncContent<'_>,
+        opts: &WriteOptions,
+    ) -> Result<WriteResult> {
+        self.write_content(path, content, opts, false).await
+    }
+
+    async fn write_atomic(
+        &self,
+        path: &RemotePath,
+        content: AsyncContent<'_>,
+        opts: &WriteOptions,
+    ) -> Result<WriteResult> {
+        self.write_content(path, content, opts, true).await
+    }
+
+    async fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()> {
+        let key = path.clone();
+        self.run(move |root| ops::delete(root, &key, missing_ok))
+            .await
+    }
+
+    async fn delete_folder(
+        &self,
+        path: &RemotePath,
+        recursive: bool,
+        missing_ok: bool,
+    ) -> Result<()> {
+        let key = path.clone();
+        self.run(move |root| ops::delete_folder(root, &key, recursive, missing_ok))
+            .await
+    }
+
+    fn list_files(&self, path: &RemotePath, recursive: bool) -> FileStream {
+        walk_stream(
+            Arc::clone(&self.root),
+            path.clone(),
+            Want::Files { recursive },
+        )
+        .filter_map(|item| futures::future::ready(only_files(item)))
+        .boxed()
+    }
+
+    fn list_folders(&self, path: &RemotePath) -> FolderStream {
+        walk_stream(Arc::clone(&self.root), path.clone(), Want::Folders)
+            .filter_map(|item| futures::future::ready(only_folders(item)))
+            .boxed()
+    }
+
+    fn iter_children(&self, path: &RemotePath) -> EntryStream {
+        walk_stream(Arc::clone(&self.root), path.clone(), Want::Children)
+    }
+
+    async fn get_file_info(&self, path: &RemotePath) -> Result<FileInfo> {
+        let key = path.clone();
+        self.run(move |root| ops::file_info(root, &key)).await
+    }
+
+    async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+        let (src, dst) = (src.clone(), dst.clone());
+        self.run(move |root| ops::copy(root, &src, &dst, overwrite))
+            .await
+    }
+
+    async fn move_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+        let (src, dst) = (src.clone(), dst.clone());
+        self.run(move |root| ops::rename(root, &src, &dst, overwrite))
+            .await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.run(|root| ops::ping(root)).await
+    }
+
+    fn native_path(&self, key: &RemotePath) -> Result<String> {
+        resolve::native_path(self.root.canonical(), key).map_err(|e| e.with_backend(NAME))
+    }
+
+    fn to_key(&self, native: &str) -> Result<RemotePath> {
+        resolve::to_key(&[self.root.canonical(), self.root.given()], native)
+            .map_err(|e| e.with_backend(NAME))
+    }
+}

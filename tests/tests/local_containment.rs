@@ -1,0 +1,393 @@
+//! Containment of the local backend: no key, however written, and no symbolic link planted
+//! inside the root leads any operation outside it — in both halves.
+//!
+//! The fixture is `outer/root` (the store) next to `outer/sibling` (a secret the store
+//! must never reach), with links planted inside the root: to `/etc`, to the sibling
+//! (relative and absolute), to the root's parent, a deeper climb, and links to single
+//! files outside. Every attempt must fail with a clear error (`InvalidPath` for malformed
+//! keys, `PermissionDenied` "... leads outside the store root" for links) and the sibling
+//! must be byte-for-byte, name-for-name and time-for-time unchanged afterwards. Writes
+//! through the `/etc` link only ever try fresh canary names (never an existing file), and
+//! the test asserts the canaries do not exist.
+
+#![cfg(feature = "local")]
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use futures::StreamExt;
+use remote_store_async::AsyncStore;
+use remote_store_core::{ErrorKind, Result, WriteOptions};
+use remote_store_local::{AsyncLocalBackend, LocalBackend};
+use remote_store_sync::{Content, Store};
+
+/// One operation a caller might try.
+#[derive(Debug, Clone)]
+enum Op {
+    Read(&'static str),
+    ReadRange(&'static str),
+    Info(&'static str),
+    Exists(&'static str),
+    Write(&'static str),
+    WriteOver(&'static str),
+    WriteAtomic(&'static str),
+    Delete(&'static str),
+    DeleteFolder(&'static str),
+    List(&'static str),
+    Move(&'static str, &'static str),
+    Copy(&'static str, &'static str),
+}
+
+const CANARY: &str = "remote-store-containment-canary";
+
+/// Malformed keys: refused as `InvalidPath` before any I/O.
+fn malformed() -> Vec<Op> {
+    let keys: &[&'static str] = &[
+        "../escape.txt",
+        "a/../../escape.txt",
+        "./../escape.txt",
+        "a/b/../../../escape.txt",
+        "..\\escape.txt",
+        "a\\..\\..\\escape.txt",
+        "..",
+        "../",
+        "a/..",
+        "nul\0byte",
+        "../\0",
+        "line\nbreak",
+        "tab\there",
+        ".~tmp.reserved.0123",
+        "a/.~tmp.reserved.0123",
+    ];
+    let mut ops = Vec::new();
+    for k in keys {
+        ops.extend([
+            Op::Read(k),
+            Op::Write(k),
+            Op::WriteAtomic(k),
+            Op::Delete(k),
+            Op::Info(k),
+            Op::Move("inside.txt", k),
+            Op::Copy("inside.txt", k),
+        ]);
+    }
+    ops
+}
+
+/// Attempts through planted links: refused as `PermissionDenied`.
+fn through_links() -> Vec<Op> {
+    vec![
+        // The link to /etc: reads and fresh canary names only.
+        Op::Read("etc/passwd"),
+        Op::Read("etc/hostname"),
+        Op::ReadRange("etc/passwd"),
+        Op::Info("etc/passwd"),
+        Op::Exists("etc/passwd"),
+        Op::Exists("etc"),
+        Op::List("etc"),
+        Op::Write("etc/remote-store-containment-canary"),
+        Op::WriteAtomic("etc/remote-store-containment-canary"),
+        Op::Write("etc/remote-store-containment-canary-dir/f"),
+        Op::Copy("etc/passwd", "stolen-passwd"),
+        Op::Read("etc_passwd"),
+        Op::Copy("etc_passwd", "stolen-passwd"),
+        // The sibling, through a relative link, an absolute link, the root's parent and
+        // a link deeper in the tree that climbs out.
+        Op::Read("sib/secret"),
+        Op::Read("abs/secret"),
+        Op::Read("up/sibling/secret"),
+        Op::Read("a/climb/sibling/secret"),
+        Op::Read("secret_link"),
+        Op::Info("sib/secret"),
+        Op::Exists("sib/secret"),
+        Op::Exists("sib"),
+        Op::List("sib"),
+        Op::List("up"),
+        Op::Write("sib/secret"),
+        Op::WriteOver("sib/secret"),
+        Op::WriteOver("secret_link"),
+        Op::WriteOver("abs/secret"),
+        Op::WriteAtomic("sib/secret"),
+        Op::WriteAtomic("sib/planted"),
+        Op::Write("sib/planted"),
+        Op::Write("sib/new/deeper/planted"),
+        Op::Write("up/sibling/planted"),
+        Op::Write("a/climb/sibling/planted"),
+        Op::Delete("sib/secret"),
+        Op::Delete("abs/secret"),
+        Op::Delete("secret_link"),
+        Op::DeleteFolder("sib"),
+        Op::DeleteFolder("abs"),
+        Op::DeleteFolder("up"),
+        Op::Move("sib/secret", "taken"),
+        Op::Move("secret_link", "taken"),
+        Op::Move("inside.txt", "sib/planted"),
+        Op::Move("inside.txt", "up/sibling/planted"),
+        Op::Copy("sib/secret", "taken"),
+        Op::Copy("inside.txt", "sib/planted"),
+        Op::Copy("inside.txt", "abs/planted"),
+    ]
+}
+
+struct Fixture {
+    outer: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let outer = tempfile::tempdir().expect("temp dir");
+        let root = outer.path().join("root");
+        let sibling = outer.path().join("sibling");
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::fs::create_dir_all(&sibling).unwrap();
+        std::fs::write(sibling.join("secret"), "top secret").unwrap();
+        std::fs::write(root.join("inside.txt"), "inside").unwrap();
+        std::fs::write(root.join("a/b/f.txt"), "deep").unwrap();
+        symlink("/etc", root.join("etc")).unwrap();
+        symlink("/etc/passwd", root.join("etc_passwd")).unwrap();
+        symlink("../sibling", root.join("sib")).unwrap();
+        symlink(&sibling, root.join("abs")).unwrap();
+        symlink("..", root.join("up")).unwrap();
+        symlink("../..", root.join("a/climb")).unwrap();
+        symlink("../sibling/secret", root.join("secret_link")).unwrap();
+        // A link that stays inside is followed.
+        symlink("a/b", root.join("inner")).unwrap();
+        Fixture { outer }
+    }
+
+    fn root(&self) -> PathBuf {
+        self.outer.path().join("root")
+    }
+
+    /// Names, sizes, contents and times of everything outside the root (not following
+    /// links), plus the presence of the `/etc` canaries.
+    fn outside(&self) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
+        let mut seen = BTreeMap::new();
+        let mut stack = vec![self.outer.path().to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            let meta = std::fs::symlink_metadata(&dir).unwrap();
+            seen.insert(dir.clone(), (Vec::new(), meta.modified().unwrap()));
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path == self.root() {
+                    continue;
+                }
+                let meta = std::fs::symlink_metadata(&path).unwrap();
+                if meta.is_dir() {
+                    stack.push(path);
+                } else {
+                    let content = std::fs::read(&path).unwrap();
+                    seen.insert(path, (content, meta.modified().unwrap()));
+                }
+            }
+        }
+        seen
+    }
+
+    fn assert_no_canaries(&self) {
+        for name in [CANARY, "remote-store-containment-canary-dir"] {
+            assert!(
+                !Path::new("/etc").join(name).exists(),
+                "/etc/{name} was created through the link"
+            );
+        }
+        for name in ["planted", "new"] {
+            assert!(!self.outer.path().join("sibling").join(name).exists());
+        }
+    }
+
+    /// The root's own content survived (the attempts could not delete through links).
+    fn assert_root_intact(&self) {
+        assert_eq!(
+            std::fs::read(self.root().join("inside.txt")).unwrap(),
+            b"inside"
+        );
+        assert!(!self.root().join("stolen-passwd").exists());
+        assert!(!self.root().join("taken").exists());
+        assert!(!self.outer.path().join("escape.txt").exists());
+        assert!(!self.root().join("escape.txt").exists());
+    }
+}
+
+fn run_sync(store: &Store, op: &Op) -> Result<()> {
+    let write = |k: &str, atomic: bool, overwrite: bool| {
+        let opts = WriteOptions::new().overwrite(overwrite);
+        if atomic {
+            store.write_atomic(k, Content::from("planted"), opts)
+        } else {
+            store.write(k, Content::from("planted"), opts)
+        }
+        .map(drop)
+    };
+    match *op {
+        Op::Read(k) => store.read_bytes(k).map(drop),
+        Op::ReadRange(k) => store.read_range(k, 0..4).map(drop),
+        Op::Info(k) => store.get_file_info(k).map(drop),
+        Op::Exists(k) => store.exists(k).map(drop),
+        Op::Write(k) => write(k, false, false),
+        Op::WriteOver(k) => write(k, false, true),
+        Op::WriteAtomic(k) => write(k, true, true),
+        Op::Delete(k) => store.delete(k, true),
+        Op::DeleteFolder(k) => store.delete_folder(k, true, true),
+        Op::List(k) => store.list_files(k, true)?.try_for_each(|f| f.map(drop)),
+        Op::Move(a, b) => store.move_file(a, b, true),
+        Op::Copy(a, b) => store.copy_file(a, b, true),
+    }
+}
+
+async fn run_async(store: &AsyncStore, op: &Op) -> Result<()> {
+    let opts = |overwrite: bool| WriteOptions::new().overwrite(overwrite);
+    match *op {
+        Op::Read(k) => store.read_bytes(k).await.map(drop),
+        Op::ReadRange(k) => store
+            .read_range(k, 0..4)
+            .await?
+            .collect_bytes()
+            .await
+            .map(drop),
+        Op::Info(k) => store.get_file_info(k).await.map(drop),
+        Op::Exists(k) => store.exists(k).await.map(drop),
+        Op::Write(k) => store.write(k, "planted", opts(false)).await.map(drop),
+        Op::WriteOver(k) => store.write(k, "planted", opts(true)).await.map(drop),
+        Op::WriteAtomic(k) => store.write_atomic(k, "planted", opts(true)).await.map(drop),
+        Op::Delete(k) => store.delete(k, true).await,
+        Op::DeleteFolder(k) => store.delete_folder(k, true, true).await,
+        Op::List(k) => {
+            let mut files = store.list_files(k, true)?;
+            while let Some(f) = files.next().await {
+                f?;
+            }
+            Ok(())
+        }
+        Op::Move(a, b) => store.move_file(a, b, true).await,
+        Op::Copy(a, b) => store.copy_file(a, b, true).await,
+    }
+}
+
+/// Checks one outcome: the expected kind, and a message that says why.
+fn check(op: &Op, outcome: Result<()>, want: ErrorKind) {
+    let err = match outcome {
+        Ok(()) => panic!("{op:?} succeeded; it must be refused with {want:?}"),
+        Err(e) => e,
+    };
+    assert_eq!(err.kind(), want, "{op:?}: {err}");
+    let text = err.to_string();
+    if want == ErrorKind::PermissionDenied {
+        assert!(
+            text.contains("leads outside the store root"),
+            "{op:?}: unclear message: {text}"
+        );
+    }
+    assert!(text.contains("(backend: local)"), "{op:?}: {text}");
+}
+
+#[test]
+fn sync_every_escape_is_refused_and_nothing_outside_changes() {
+    let fx = Fixture::new();
+    let before = fx.outside();
+    let store = Store::new(LocalBackend::new(fx.root()).unwrap(), "").unwrap();
+    for op in malformed() {
+        check(&op, run_sync(&store, &op), ErrorKind::InvalidPath);
+    }
+    for op in through_links() {
+        check(&op, run_sync(&store, &op), ErrorKind::PermissionDenied);
+    }
+    assert_eq!(fx.outside(), before, "something outside the root changed");
+    fx.assert_no_canaries();
+    fx.assert_root_intact();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_every_escape_is_refused_and_nothing_outside_changes() {
+    let fx = Fixture::new();
+    let before = fx.outside();
+    let store = AsyncStore::new(AsyncLocalBackend::new(fx.root()).unwrap(), "").unwrap();
+    for op in malformed() {
+        check(&op, run_async(&store, &op).await, ErrorKind::InvalidPath);
+    }
+    for op in through_links() {
+        check(
+            &op,
+            run_async(&store, &op).await,
+            ErrorKind::PermissionDenied,
+        );
+    }
+    assert_eq!(fx.outside(), before, "something outside the root changed");
+    fx.assert_no_canaries();
+    fx.assert_root_intact();
+}
+
+/// Keys that look alarming but are ordinary names, or absolute spellings: they must land
+/// inside the root (leading slashes and backslash separators are normalised).
+#[test]
+fn odd_but_valid_keys_stay_inside() {
+    let fx = Fixture::new();
+    let before = fx.outside();
+    let store = Store::new(LocalBackend::new(fx.root()).unwrap(), "").unwrap();
+    for (key, lands) in [
+        ("/abs-key.txt", "abs-key.txt"),
+        ("//double/slash.txt", "double/slash.txt"),
+        ("a\\b\\back.txt", "a/b/back.txt"),
+        ("....", "...."),
+        ("..a", "..a"),
+        ("a..b/c", "a..b/c"),
+        ("%2e%2e/x", "%2e%2e/x"),
+        ("tmp/x.txt", "tmp/x.txt"),
+    ] {
+        store.write(key, "ok", WriteOptions::new()).unwrap();
+        assert_eq!(
+            std::fs::read(fx.root().join(lands)).unwrap(),
+            b"ok",
+            "{key}"
+        );
+    }
+    // Links that stay inside are followed.
+    assert_eq!(store.read_text("inner/f.txt").unwrap(), "deep");
+    // The planted links are not part of the store's listings.
+    let mut names: Vec<String> = store
+        .iter_children("")
+        .unwrap()
+        .map(|e| e.unwrap().name().to_owned())
+        .collect();
+    names.sort();
+    for hidden in ["etc", "etc_passwd", "sib", "abs", "up", "secret_link"] {
+        assert!(
+            !names.contains(&hidden.to_owned()),
+            "{hidden} listed: {names:?}"
+        );
+    }
+    assert!(names.contains(&"inner".to_owned()), "{names:?}");
+    let all: Vec<String> = store
+        .list_files("", true)
+        .unwrap()
+        .map(|f| f.unwrap().path.as_str().to_owned())
+        .collect();
+    assert!(
+        all.iter()
+            .all(|p| !p.contains("secret") && !p.contains("passwd")),
+        "{all:?}"
+    );
+    let info = store.get_folder_info("").unwrap();
+    assert_eq!(info.file_count as usize, all.len());
+    let globbed = store.glob("**").unwrap().count();
+    assert_eq!(globbed, all.len());
+    // Native names outside the root are refused by `to_key`.
+    for outside in [
+        "/etc/passwd".to_owned(),
+        fx.outer.path().join("sibling/secret").display().to_string(),
+        format!("{}/../sibling/secret", fx.root().display()),
+        "relative/path".to_owned(),
+    ] {
+        assert_eq!(
+            store.to_key(&outside).unwrap_err().kind(),
+            ErrorKind::InvalidPath,
+            "{outside}"
+        );
+    }
+    let native = store.native_path("a/b/f.txt").unwrap();
+    assert!(Path::new(&native).starts_with(fx.root().canonicalize().unwrap()));
+    assert_eq!(store.to_key(&native).unwrap().as_str(), "a/b/f.txt");
+    assert_eq!(fx.outside(), before);
+}
