@@ -1,0 +1,519 @@
+//! [`AsyncS3Backend`]: the S3 backend on aws-sdk-s3's async client.
+
+use std::any::Any;
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::operation::get_object::GetObjectError;
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use remote_store_async::{
+    AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream, async_trait,
+};
+use remote_store_core::{
+    Capability, CapabilitySet, Error, ErrorKind, FileInfo, FolderInfo, RemotePath, Result,
+    WriteOptions, WriteResult,
+};
+use remote_store_sync::fallback::partial_move;
+
+use crate::error::{self, Failure};
+use crate::inner::Inner;
+use crate::{S3Config, copy, list, read, upload};
+
+/// What every S3 backend can do; `conditional_create` is added when the configuration says
+/// the server honours `If-None-Match`.
+const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
+    .with(Capability::Read)
+    .with(Capability::Write)
+    .with(Capability::Delete)
+    .with(Capability::List)
+    .with(Capability::Move)
+    .with(Capability::Copy)
+    .with(Capability::AtomicWrite)
+    .with(Capability::Metadata)
+    .with(Capability::Glob)
+    .with(Capability::RangeRead)
+    .with(Capability::WriteResultNative)
+    .with(Capability::UserMetadata);
+
+/// An S3 bucket (or a prefix in one) as an [`AsyncBackend`], on aws-sdk-s3's async client.
+///
+/// This is the async version of [`S3Backend`](crate::S3Backend), which drives this very
+/// type through `BlockingAdapter`. Construction does no network I/O; use `ping` to probe.
+/// Cloning is cheap and shares the client.
+///
+/// ```no_run
+/// # async fn demo() -> remote_store_core::Result<()> {
+/// use remote_store_async::AsyncStore;
+/// use remote_store_core::WriteOptions;
+/// use remote_store_s3::{AsyncS3Backend, S3Config};
+///
+/// let backend = AsyncS3Backend::new(S3Config::new("my-bucket").prefix("reports"))?;
+/// let store = AsyncStore::new(backend, "")?;
+/// store.write("q3/summary.txt", "all good", WriteOptions::new()).await?;
+/// assert_eq!(store.read_text("q3/summary.txt").await?, "all good");
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct AsyncS3Backend {
+    inner: Arc<Inner>,
+}
+
+impl AsyncS3Backend {
+    /// A backend for `config`, with its own SDK client. No network I/O happens here.
+    ///
+    /// # Errors
+    /// `InvalidArgument` for an invalid configuration (naming the field).
+    pub fn new(config: S3Config) -> Result<Self> {
+        Ok(AsyncS3Backend {
+            inner: Arc::new(Inner::new(config)?),
+        })
+    }
+
+    /// A backend over an SDK client built elsewhere (custom interceptors, HTTP client, ...).
+    /// `config` still supplies the bucket, prefix and tuning; its connection, credential,
+    /// retry and timeout fields are not used.
+    ///
+    /// # Errors
+    /// `InvalidArgument` for an invalid configuration.
+    pub fn with_client(client: aws_sdk_s3::Client, config: S3Config) -> Result<Self> {
+        let prefix = config.validate()?;
+        Ok(AsyncS3Backend {
+            inner: Arc::new(Inner::with_client(client, config, prefix)),
+        })
+    }
+
+    /// The SDK client (also available through `AsyncStore::unwrap`).
+    pub fn client(&self) -> &aws_sdk_s3::Client {
+        &self.inner.client
+    }
+
+    /// The configuration this backend was built from.
+    pub fn config(&self) -> &S3Config {
+        &self.inner.config
+    }
+
+    /// Deletes every key below folder `path`, in `DeleteObjects` batches of up to 1000
+    /// keys, then the folder-marker keys (`a/`, `a/b/`) of the folder and every sub-folder
+    /// seen: on S3 those are no-ops within one more batch; on servers that keep objects as
+    /// files (s3s-fs, MinIO in FS mode) they remove the emptied directories, so no trace
+    /// of the folder is left. Returns how many keys were listed and deleted.
+    async fn delete_tree(&self, path: &RemotePath) -> Result<usize> {
+        let inner = &self.inner;
+        let prefix = inner.keys.folder(path);
+        let mut markers = std::collections::BTreeSet::from([prefix.clone()]);
+        let mut after: Option<String> = None;
+        let mut deleted = 0;
+        loop {
+            // Each round lists from the last deleted key on, so the listing never depends
+            // on how a server's continuation tokens behave while keys disappear.
+            let out = inner
+                .client
+                .list_objects_v2()
+                .bucket(inner.bucket())
+                .prefix(&prefix)
+                .max_keys(1000)
+                .set_start_after(after.clone())
+                .send()
+                .await
+                .map_err(|e| error::from_sdk(e, path.as_str()))?;
+            let keys: Vec<String> = out
+                .contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_owned))
+                .collect();
+            let Some(last) = keys.last().cloned() else {
+                break;
+            };
+            for key in &keys {
+                let below = &key[prefix.len().min(key.len())..];
+                for (i, _) in below.match_indices('/') {
+                    markers.insert(key[..prefix.len() + i + 1].to_owned());
+                }
+            }
+            self.delete_batch(path, keys.clone()).await?;
+            deleted += keys.len();
+            after = Some(last);
+        }
+        // Deepest first: a directory is removed only once it is empty.
+        let mut markers: Vec<String> = markers.into_iter().collect();
+        markers.sort_by_key(|m| std::cmp::Reverse(m.matches('/').count()));
+        for batch in markers.chunks(1000) {
+            self.delete_batch(path, batch.to_vec()).await?;
+        }
+        Ok(deleted)
+    }
+
+    /// One `DeleteObjects` call (at most 1000 keys); a per-key failure is an error.
+    async fn delete_batch(&self, path: &RemotePath, keys: Vec<String>) -> Result<()> {
+        let inner = &self.inner;
+        let objects = keys
+            .into_iter()
+            .map(|k| ObjectIdentifier::builder().key(k).build())
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| error::finish(Error::other(e), path.as_str()))?;
+        let delete = Delete::builder()
+            .set_objects(Some(objects))
+            .quiet(true)
+            .build()
+            .map_err(|e| error::finish(Error::other(e), path.as_str()))?;
+        let result = inner
+            .client
+            .delete_objects()
+            .bucket(inner.bucket())
+            .delete(delete)
+            .send()
+            .await
+            .map_err(|e| error::from_sdk(e, path.as_str()))?;
+        if let Some(failed) = result.errors().first() {
+            let kind = error::classify(None, failed.code()).unwrap_or(ErrorKind::Other);
+            let key = failed.key().unwrap_or_default();
+            let shown = inner
+                .keys
+                .path_of(key)
+                .map_or(key.to_owned(), |p| p.as_str().to_owned());
+            return Err(error::finish(
+                Error::new(kind).with_message(format!(
+                    "DeleteObjects failed for {shown}: {}",
+                    failed.code().unwrap_or("unknown error")
+                )),
+                path.as_str(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for AsyncS3Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.inner.config;
+        f.debug_struct("AsyncS3Backend")
+            .field("bucket", &c.bucket)
+            .field("prefix", &c.prefix)
+            .field("endpoint_url", &c.endpoint_url)
+            .field("closed", &self.inner.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+#[warn(clippy::missing_trait_methods)]
+impl AsyncBackend for AsyncS3Backend {
+    fn name(&self) -> &'static str {
+        error::BACKEND
+    }
+
+    fn capabilities(&self) -> CapabilitySet {
+        if self.inner.config.conditional_create {
+            CAPABILITIES.with(Capability::ConditionalCreate)
+        } else {
+            CAPABILITIES
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    async fn exists(&self, path: &RemotePath) -> Result<bool> {
+        let (file, folder) =
+            futures::try_join!(self.inner.is_file(path), self.inner.is_folder(path))?;
+        Ok(file || folder)
+    }
+
+    async fn is_file(&self, path: &RemotePath) -> Result<bool> {
+        self.inner.is_file(path).await
+    }
+
+    async fn is_folder(&self, path: &RemotePath) -> Result<bool> {
+        self.inner.is_folder(path).await
+    }
+
+    async fn read(&self, path: &RemotePath) -> Result<ByteStream> {
+        self.read_range_inner(path, None).await
+    }
+
+    async fn read_bytes(&self, path: &RemotePath) -> Result<bytes::Bytes> {
+        self.read(path).await?.collect_bytes().await
+    }
+
+    async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
+        if range.start >= range.end {
+            self.inner.file_info(path).await?;
+            return Ok(ByteStream::from_bytes(bytes::Bytes::new()));
+        }
+        self.read_range_inner(path, Some(range)).await
+    }
+
+    async fn write(
+        &self,
+        path: &RemotePath,
+        content: AsyncContent<'_>,
+        opts: &WriteOptions,
+    ) -> Result<WriteResult> {
+        upload::write(&self.inner, path, content, opts).await
+    }
+
+    /// A `PutObject` or a completed multipart upload is all-or-nothing, so this is
+    /// [`write`](Self::write).
+    async fn write_atomic(
+        &self,
+        path: &RemotePath,
+        content: AsyncContent<'_>,
+        opts: &WriteOptions,
+    ) -> Result<WriteResult> {
+        upload::write(&self.inner, path, content, opts).await
+    }
+
+    async fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()> {
+        if !self.inner.is_file(path).await? {
+            return match self.inner.missing(path).await {
+                e if e.kind() == ErrorKind::NotFound && missing_ok => Ok(()),
+                e => Err(e),
+            };
+        }
+        self.inner
+            .client
+            .delete_object()
+            .bucket(self.inner.bucket())
+            .key(self.inner.keys.object(path))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| error::from_sdk(e, path.as_str()))
+    }
+
+    async fn delete_folder(
+        &self,
+        path: &RemotePath,
+        recursive: bool,
+        missing_ok: bool,
+    ) -> Result<()> {
+        // List first: a folder with keys below it is a folder (this also spares servers
+        // that keep objects as files a HEAD of a directory).
+        let out = self
+            .inner
+            .client
+            .list_objects_v2()
+            .bucket(self.inner.bucket())
+            .prefix(self.inner.keys.folder(path))
+            .max_keys(2)
+            .send()
+            .await;
+        let keys: Vec<String> = match out {
+            Ok(out) => out
+                .contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_owned))
+                .collect(),
+            Err(e) if Failure::of(&e).is_missing_bucket() => Vec::new(),
+            Err(e) => return Err(error::from_sdk(e, path.as_str())),
+        };
+        if keys.is_empty() {
+            return if self.inner.is_file(path).await? {
+                Err(error::finish(
+                    Error::invalid_path(path.as_str(), "is a file"),
+                    path.as_str(),
+                ))
+            } else if missing_ok {
+                Ok(())
+            } else {
+                Err(error::finish(
+                    Error::not_found(path.as_str()),
+                    path.as_str(),
+                ))
+            };
+        }
+        let only_marker = keys.len() == 1 && keys[0] == self.inner.keys.folder(path);
+        if !recursive && !only_marker {
+            return Err(error::finish(
+                Error::directory_not_empty(path.as_str()),
+                path.as_str(),
+            ));
+        }
+        self.delete_tree(path).await.map(drop)
+    }
+
+    fn list_files(&self, path: &RemotePath, recursive: bool) -> FileStream {
+        list::files(Arc::clone(&self.inner), path, recursive)
+    }
+
+    fn list_folders(&self, path: &RemotePath) -> FolderStream {
+        list::folders(Arc::clone(&self.inner), path)
+    }
+
+    fn iter_children(&self, path: &RemotePath) -> EntryStream {
+        list::children(Arc::clone(&self.inner), path)
+    }
+
+    /// The portable glob over a recursive listing of the pattern's literal prefix: only
+    /// keys below that prefix are fetched.
+    fn glob(&self, pattern: &remote_store_core::GlobPattern) -> FileStream {
+        use futures::StreamExt;
+        let pattern = pattern.clone();
+        list::files(Arc::clone(&self.inner), pattern.literal_prefix(), true)
+            .filter(move |f| {
+                futures::future::ready(f.as_ref().map_or(true, |f| pattern.matches(&f.path)))
+            })
+            .boxed()
+    }
+
+    async fn get_file_info(&self, path: &RemotePath) -> Result<FileInfo> {
+        self.inner.file_info(path).await
+    }
+
+    /// One recursive listing; only an empty one costs a `HeadObject` (file or missing?).
+    async fn get_folder_info(&self, path: &RemotePath) -> Result<FolderInfo> {
+        use futures::StreamExt;
+        let mut info = FolderInfo::new(path.clone());
+        let mut files = list::files(Arc::clone(&self.inner), path, true);
+        while let Some(file) = files.next().await {
+            info.add(&file?);
+        }
+        if info.file_count > 0 || path.is_root() {
+            return Ok(info);
+        }
+        if self.inner.is_file(path).await? {
+            return Err(error::finish(
+                Error::invalid_path(path.as_str(), "is a file"),
+                path.as_str(),
+            ));
+        }
+        if self.inner.is_folder(path).await? {
+            return Ok(info); // only a folder marker below it
+        }
+        Err(error::finish(
+            Error::not_found(path.as_str()),
+            path.as_str(),
+        ))
+    }
+
+    async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+        copy::copy(&self.inner, src, dst, overwrite).await
+    }
+
+    /// `CopyObject` then `DeleteObject`: not atomic; a failed delete is reported as a
+    /// partial failure (the copy exists, the source too).
+    async fn move_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+        if src == dst {
+            return self.inner.file_info(src).await.map(drop);
+        }
+        copy::copy(&self.inner, src, dst, overwrite).await?;
+        self.inner
+            .client
+            .delete_object()
+            .bucket(self.inner.bucket())
+            .key(self.inner.keys.object(src))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| partial_move(error::from_sdk(e, src.as_str()), src, dst))
+    }
+
+    /// `HeadBucket`: bad credentials are `PermissionDenied`, a missing bucket `NotFound`,
+    /// an unreachable endpoint `BackendUnavailable`.
+    async fn ping(&self) -> Result<()> {
+        self.inner
+            .client
+            .head_bucket()
+            .bucket(self.inner.bucket())
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| error::from_sdk(e, ""))
+    }
+
+    fn native_path(&self, key: &RemotePath) -> Result<String> {
+        Ok(self.inner.keys.native(key))
+    }
+
+    fn to_key(&self, native: &str) -> Result<RemotePath> {
+        self.inner
+            .keys
+            .parse_native(native)
+            .map_err(|e| e.with_backend(error::BACKEND))
+    }
+
+    fn native_client(&self) -> Option<&(dyn Any + Send + Sync)> {
+        Some(&self.inner.client)
+    }
+
+    /// Terminal: every later call through a store fails with `BackendUnavailable("closed")`.
+    /// The SDK client's connections are released when the last clone is dropped.
+    async fn close(&self) -> Result<()> {
+        self.inner.closed.store(true, Ordering::Release);
+        Ok(())
+    }
+}
+
+impl AsyncS3Backend {
+    /// `GetObject` of the whole object or of `range` (non-empty).
+    async fn read_range_inner(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> Result<ByteStream> {
+        let inner = &self.inner;
+        let e = match self.get_object(path, range.clone()).await {
+            Ok(body) => return Ok(body),
+            Err(e) => e,
+        };
+        let failure = Failure::of(&e);
+        if failure.is_not_found() || (failure.is_server_error() && inner.is_folder(path).await?) {
+            return Err(inner.missing(path).await);
+        }
+        if let Some(range) = range.filter(|_| failure.may_be_unsatisfiable_range()) {
+            // S3 answers 416 for a range starting at or past the end; some servers (s3s-fs)
+            // answer 400 for one that merely ends past it. Clamped, the first is nothing and
+            // the second is the rest of the object.
+            let size = inner.file_info(path).await?.size;
+            if range.start >= size {
+                return Ok(ByteStream::from_bytes(bytes::Bytes::new()));
+            }
+            if range.end > size {
+                return self
+                    .get_object(path, Some(range.start..size))
+                    .await
+                    .map_err(|e| error::from_sdk(e, path.as_str()));
+            }
+        }
+        Err(error::from_sdk(e, path.as_str()))
+    }
+
+    /// One `GetObject`, its body wrapped as a [`ByteStream`].
+    async fn get_object(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> std::result::Result<ByteStream, SdkError<GetObjectError>> {
+        let inner = &self.inner;
+        let out = inner
+            .client
+            .get_object()
+            .bucket(inner.bucket())
+            .key(inner.keys.object(path))
+            .set_range(range.map(|r| range_header(&r)))
+            .send()
+            .await?;
+        let expected = out.content_length().and_then(|n| u64::try_from(n).ok());
+        Ok(read::body_stream(
+            out.body,
+            path.as_str().to_owned(),
+            inner.config.timeouts.read,
+            expected,
+        ))
+    }
+}
+
+/// The `Range` header for a non-empty range; open-ended when the end is beyond any
+/// object size (S3 objects are at most 5 TiB, and some servers refuse huge numbers).
+fn range_header(r: &Range<u64>) -> String {
+    const OPEN_ENDED_FROM: u64 = 1 << 50;
+    if r.end >= OPEN_ENDED_FROM {
+        format!("bytes={}-", r.start)
+    } else {
+        format!("bytes={}-{}", r.start, r.end - 1)
+    }
+}

@@ -1,0 +1,113 @@
+//! Building the aws-sdk-s3 client from an [`S3Config`], without any network I/O.
+//!
+//! One HTTP/TLS stack: hyper 1 + rustls (ring) from `aws-smithy-http-client`, shared by the
+//! S3 client and the credential providers of the default chain.
+
+use aws_config::default_provider::credentials::DefaultCredentialsChain;
+use aws_config::provider_config::ProviderConfig;
+use aws_credential_types::provider::{ProvideCredentials, future};
+use aws_sdk_s3::config::retry::RetryConfig;
+use aws_sdk_s3::config::timeout::TimeoutConfig;
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, SharedHttpClient};
+use aws_smithy_http_client::tls;
+use tokio::sync::OnceCell;
+
+use crate::S3Config;
+
+/// The region used when neither the config nor the environment names one.
+const FALLBACK_REGION: &str = "us-east-1";
+
+/// The SDK client for `config` (already validated).
+pub(crate) fn build(config: &S3Config) -> aws_sdk_s3::Client {
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    let region = Region::new(region_of(config));
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(config.timeouts.connect)
+        .operation_attempt_timeout(config.timeouts.request)
+        .build();
+    let retry = RetryConfig::standard()
+        .with_max_attempts(config.retry.max_attempts)
+        .with_initial_backoff(config.retry.initial_backoff);
+
+    let mut builder = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .http_client(http.clone())
+        .region(region.clone())
+        .timeout_config(timeouts)
+        .retry_config(retry)
+        .force_path_style(config.force_path_style);
+    if let Some(url) = &config.endpoint_url {
+        builder = builder.endpoint_url(url);
+    }
+    builder = match (&config.access_key_id, &config.secret_access_key) {
+        (Some(id), Some(secret)) => builder.credentials_provider(Credentials::new(
+            id,
+            secret,
+            config.session_token.clone(),
+            None,
+            "remote-store-config",
+        )),
+        _ => builder.credentials_provider(LazyDefaultChain {
+            http,
+            region,
+            profile: config.profile.clone(),
+            chain: OnceCell::new(),
+        }),
+    };
+    aws_sdk_s3::Client::from_conf(builder.build())
+}
+
+/// The configured region, else `AWS_REGION`, else `AWS_DEFAULT_REGION`, else `us-east-1`.
+fn region_of(config: &S3Config) -> String {
+    config
+        .region
+        .clone()
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| FALLBACK_REGION.to_owned())
+}
+
+/// AWS's default credential chain (environment, profile, web identity, ECS, EC2 instance
+/// metadata), built on first use: building it is async, and constructors stay I/O-free.
+#[derive(Debug)]
+struct LazyDefaultChain {
+    http: SharedHttpClient,
+    region: Region,
+    profile: Option<String>,
+    chain: OnceCell<DefaultCredentialsChain>,
+}
+
+impl LazyDefaultChain {
+    async fn chain(&self) -> &DefaultCredentialsChain {
+        self.chain
+            .get_or_init(|| async {
+                let conf = ProviderConfig::without_region()
+                    .with_http_client(self.http.clone())
+                    .with_region(Some(self.region.clone()));
+                let mut builder = DefaultCredentialsChain::builder()
+                    .configure(conf)
+                    .region(self.region.clone());
+                if let Some(profile) = &self.profile {
+                    builder = builder.profile_name(profile);
+                }
+                builder.build().await
+            })
+            .await
+    }
+}
+
+impl ProvideCredentials for LazyDefaultChain {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(
+            async move { self.chain().await.provide_credentials().await },
+        )
+    }
+}

@@ -1,0 +1,188 @@
+//! The state every operation shares, and the small requests the others are built from:
+//! `HeadObject`, the one-key folder probe, and the write preconditions.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
+
+use aws_sdk_s3::operation::head_object::HeadObjectOutput;
+use remote_store_core::{Error, FileInfo, RemotePath, Result};
+
+use crate::S3Config;
+use crate::error::{self, Failure};
+use crate::keys::{self, Keys};
+
+/// What an [`AsyncS3Backend`](crate::AsyncS3Backend) owns, behind an `Arc` so streams and
+/// spawned part uploads can hold it.
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) client: aws_sdk_s3::Client,
+    pub(crate) keys: Keys,
+    pub(crate) config: S3Config,
+    pub(crate) closed: AtomicBool,
+}
+
+impl Inner {
+    pub(crate) fn new(config: S3Config) -> Result<Self> {
+        let prefix = config.validate()?;
+        let client = crate::client::build(&config);
+        Ok(Self::with_client(client, config, prefix))
+    }
+
+    pub(crate) fn with_client(
+        client: aws_sdk_s3::Client,
+        config: S3Config,
+        prefix: RemotePath,
+    ) -> Self {
+        Inner {
+            client,
+            keys: Keys::new(config.bucket.clone(), prefix),
+            config,
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn bucket(&self) -> &str {
+        self.keys.bucket()
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// `HeadObject` of `path`: `Ok(None)` when there is no such object (or bucket).
+    pub(crate) async fn head(&self, path: &RemotePath) -> Result<Option<HeadObjectOutput>> {
+        if path.is_root() {
+            return Ok(None);
+        }
+        let result = self
+            .client
+            .head_object()
+            .bucket(self.bucket())
+            .key(self.keys.object(path))
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(Some(out)),
+            Err(e) if Failure::of(&e).is_not_found() => Ok(None),
+            // A server error on a key that is a folder prefix: no object there (s3s-fs
+            // answers 500 for a key that is a directory on its disk).
+            Err(e) if Failure::of(&e).is_server_error() && self.is_folder(path).await? => Ok(None),
+            Err(e) => Err(error::from_sdk(e, path.as_str())),
+        }
+    }
+
+    /// Whether an object exists at `path`.
+    pub(crate) async fn is_file(&self, path: &RemotePath) -> Result<bool> {
+        Ok(self.head(path).await?.is_some())
+    }
+
+    /// Whether any key lies below `path/` (a folder marker `path/` counts). The root always
+    /// is a folder.
+    pub(crate) async fn is_folder(&self, path: &RemotePath) -> Result<bool> {
+        if path.is_root() {
+            return Ok(true);
+        }
+        let result = self
+            .client
+            .list_objects_v2()
+            .bucket(self.bucket())
+            .prefix(self.keys.folder(path))
+            .max_keys(1)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(!out.contents().is_empty() || !out.common_prefixes().is_empty()),
+            Err(e) if Failure::of(&e).is_missing_bucket() => Ok(false),
+            Err(e) => Err(error::from_sdk(e, path.as_str())),
+        }
+    }
+
+    /// Facts about the object at `path`.
+    ///
+    /// # Errors
+    /// `InvalidPath` for a folder, `NotFound` when missing.
+    pub(crate) async fn file_info(&self, path: &RemotePath) -> Result<FileInfo> {
+        match self.head(path).await? {
+            Some(head) => Ok(info_from_head(path.clone(), &head)),
+            None => Err(self.missing(path).await),
+        }
+    }
+
+    /// The error for a file method on `path` when no object is there: `InvalidPath` when
+    /// it is a folder, else `NotFound`.
+    pub(crate) async fn missing(&self, path: &RemotePath) -> Error {
+        match self.is_folder(path).await {
+            Ok(true) => error::finish(
+                Error::invalid_path(path.as_str(), "is a folder"),
+                path.as_str(),
+            ),
+            Ok(false) => error::finish(Error::not_found(path.as_str()), path.as_str()),
+            Err(e) => e,
+        }
+    }
+
+    /// The write preconditions, in the contract's order: a folder at the target (or a file
+    /// at an ancestor, when configured) is `InvalidPath`; an existing target without
+    /// `overwrite` is `AlreadyExists` — checked here only when the service cannot enforce
+    /// it (`conditional_create` off); otherwise the write itself carries `If-None-Match`.
+    pub(crate) async fn check_write_target(
+        &self,
+        path: &RemotePath,
+        overwrite: bool,
+    ) -> Result<()> {
+        let check_exists = !overwrite && !self.config.conditional_create;
+        let (folder, exists) = futures::try_join!(self.is_folder(path), async {
+            if check_exists {
+                self.is_file(path).await
+            } else {
+                Ok(false)
+            }
+        })?;
+        if folder {
+            return Err(error::finish(
+                Error::invalid_path(path.as_str(), "a folder exists at the target"),
+                path.as_str(),
+            ));
+        }
+        if self.config.check_ancestor_files {
+            for ancestor in path.ancestors() {
+                if self.is_file(&ancestor).await? {
+                    return Err(error::finish(
+                        Error::invalid_path(
+                            path.as_str(),
+                            format!("the ancestor {} is a file", ancestor.as_str()),
+                        ),
+                        path.as_str(),
+                    ));
+                }
+            }
+        }
+        if exists {
+            return Err(self.already_exists(path));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn already_exists(&self, path: &RemotePath) -> Error {
+        error::finish(Error::already_exists(path.as_str()), path.as_str())
+    }
+}
+
+/// A [`FileInfo`] from a `HeadObject` response.
+pub(crate) fn info_from_head(path: RemotePath, head: &HeadObjectOutput) -> FileInfo {
+    FileInfo::new(
+        path,
+        head.content_length()
+            .map_or(0, |n| u64::try_from(n).unwrap_or(0)),
+        to_system_time(head.last_modified()),
+    )
+    .with_etag(head.e_tag().map(str::to_owned))
+    .with_content_type(head.content_type().map(str::to_owned))
+    .with_metadata(keys::metadata_from_s3(head.metadata()))
+}
+
+/// An SDK timestamp as `SystemTime` (the epoch when absent or out of range).
+pub(crate) fn to_system_time(t: Option<&aws_smithy_types::DateTime>) -> SystemTime {
+    t.and_then(|t| SystemTime::try_from(*t).ok())
+        .unwrap_or(SystemTime::UNIX_EPOCH)
+}

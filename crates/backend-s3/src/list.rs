@@ -1,0 +1,147 @@
+//! Lazy listings over `ListObjectsV2`: one page per request, the next page fetched only
+//! when the consumer has used the previous one, following continuation tokens.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures::stream::{self, BoxStream, StreamExt};
+use remote_store_core::{Entry, FileInfo, FolderEntry, RemotePath, Result};
+
+use crate::error::{self, Failure};
+use crate::inner::{Inner, to_system_time};
+
+/// One page of a listing, already converted to backend paths.
+#[derive(Debug, Default)]
+pub(crate) struct Page {
+    pub(crate) files: Vec<FileInfo>,
+    pub(crate) folders: Vec<FolderEntry>,
+}
+
+/// Where a paged listing stands.
+enum Cursor {
+    First,
+    Next(String),
+    Done,
+}
+
+/// The pages below folder `path`: one level (delimiter `/`) or the whole subtree.
+///
+/// A missing bucket on the first page lists as empty; any error on a later page is
+/// yielded (and ends the listing), never a silently truncated result.
+pub(crate) fn pages(
+    inner: Arc<Inner>,
+    path: &RemotePath,
+    recursive: bool,
+) -> BoxStream<'static, Result<Page>> {
+    let prefix = inner.keys.folder(path);
+    let path = path.clone();
+    stream::unfold(Cursor::First, move |cursor| {
+        let inner = Arc::clone(&inner);
+        let prefix = prefix.clone();
+        let path = path.clone();
+        async move {
+            let token = match cursor {
+                Cursor::First => None,
+                Cursor::Next(token) => Some(token),
+                Cursor::Done => return None,
+            };
+            let first = token.is_none();
+            let mut request = inner
+                .client
+                .list_objects_v2()
+                .bucket(inner.bucket())
+                .prefix(&prefix)
+                .max_keys(page_size(&inner))
+                .set_continuation_token(token);
+            if !recursive {
+                request = request.delimiter("/");
+            }
+            let out = match request.send().await {
+                Ok(out) => out,
+                Err(e) if first && Failure::of(&e).is_missing_bucket() => return None,
+                Err(e) => return Some((Err(error::from_sdk(e, path.as_str())), Cursor::Done)),
+            };
+            let mut page = Page::default();
+            for object in out.contents() {
+                let Some(file) = object.key().and_then(|k| inner.keys.path_of(k)) else {
+                    continue; // folder markers and keys outside the normal path form
+                };
+                let size = object.size().map_or(0, |n| u64::try_from(n).unwrap_or(0));
+                page.files.push(
+                    FileInfo::new(
+                        file,
+                        size,
+                        whole_seconds(to_system_time(object.last_modified())),
+                    )
+                    .with_etag(object.e_tag().map(str::to_owned)),
+                );
+            }
+            for common in out.common_prefixes() {
+                if let Some(folder) = common.prefix().and_then(|p| inner.keys.folder_path_of(p)) {
+                    page.folders.push(FolderEntry::new(folder));
+                }
+            }
+            let next = match out.next_continuation_token() {
+                Some(token) if out.is_truncated() == Some(true) => Cursor::Next(token.to_owned()),
+                _ => Cursor::Done,
+            };
+            Some((Ok(page), next))
+        }
+    })
+    .boxed()
+}
+
+fn page_size(inner: &Inner) -> i32 {
+    i32::try_from(inner.config.list_page_size).unwrap_or(1000)
+}
+
+/// Files directly in `path`, or the whole subtree.
+pub(crate) fn files(
+    inner: Arc<Inner>,
+    path: &RemotePath,
+    recursive: bool,
+) -> BoxStream<'static, Result<FileInfo>> {
+    flatten(pages(inner, path, recursive), |page| page.files)
+}
+
+/// Immediate subfolders of `path`.
+pub(crate) fn folders(
+    inner: Arc<Inner>,
+    path: &RemotePath,
+) -> BoxStream<'static, Result<FolderEntry>> {
+    flatten(pages(inner, path, false), |page| page.folders)
+}
+
+/// Immediate files and folders of `path`.
+pub(crate) fn children(inner: Arc<Inner>, path: &RemotePath) -> BoxStream<'static, Result<Entry>> {
+    flatten(pages(inner, path, false), |page| {
+        let folders = page.folders.into_iter().map(Entry::Folder);
+        page.files
+            .into_iter()
+            .map(Entry::File)
+            .chain(folders)
+            .collect()
+    })
+}
+
+fn flatten<T: Send + 'static>(
+    pages: BoxStream<'static, Result<Page>>,
+    items: impl Fn(Page) -> Vec<T> + Send + 'static,
+) -> BoxStream<'static, Result<T>> {
+    pages
+        .flat_map(move |page| {
+            let batch: Vec<Result<T>> = match page {
+                Ok(page) => items(page).into_iter().map(Ok).collect(),
+                Err(e) => vec![Err(e)],
+            };
+            stream::iter(batch)
+        })
+        .boxed()
+}
+
+/// Listings may carry milliseconds (moto, s3s-fs) while `HeadObject` reports whole seconds
+/// (an HTTP date); truncating keeps a file's time the same whichever call reported it.
+fn whole_seconds(t: SystemTime) -> SystemTime {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    UNIX_EPOCH + Duration::from_secs(secs)
+}

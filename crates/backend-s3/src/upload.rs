@@ -1,0 +1,455 @@
+//! Writes: one `PutObject` up to `part_size`, a multipart upload beyond it.
+//!
+//! Content is consumed part by part: the first `part_size` bytes are buffered, and if the
+//! content ends there it goes as a single `PutObject` (so a short stream of unknown length
+//! costs one request). Otherwise a multipart upload starts; at most `max_concurrency`
+//! parts are in flight while the next one fills, so memory stays at or below
+//! `part_size × (max_concurrency + 1)`. Any failure — a part, the source stream, the
+//! completion — aborts the upload before the error is returned, and dropping the write
+//! future aborts it in the background, so no parts are left behind. A multipart upload is
+//! all-or-nothing: readers see the old object until it completes.
+
+use std::io;
+use std::sync::Arc;
+
+use aws_sdk_s3::primitives::ByteStream as SdkBody;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use bytes::{Bytes, BytesMut};
+use futures::stream::{BoxStream, FuturesUnordered, StreamExt};
+use remote_store_async::AsyncContent;
+use remote_store_core::{Error, RemotePath, Result, WriteOptions, WriteResult};
+use tokio::runtime::Handle;
+use tokio::task::{AbortHandle, JoinHandle};
+
+use crate::error::{self, Failure};
+use crate::inner::Inner;
+use crate::keys;
+
+/// Writes `content` to `path`.
+pub(crate) async fn write(
+    inner: &Arc<Inner>,
+    path: &RemotePath,
+    content: AsyncContent<'_>,
+    opts: &WriteOptions,
+) -> Result<WriteResult> {
+    opts.validate()
+        .map_err(|e| error::finish(e, path.as_str()))?;
+    inner.check_write_target(path, opts.overwrite).await?;
+    let part_size = usize::try_from(inner.config.part_size).unwrap_or(usize::MAX);
+    let mut source = Parts::new(content, part_size);
+    let first = source
+        .next_part()
+        .await
+        .map_err(|e| source_error(e, path))?;
+    if source.at_end() {
+        return put_single(inner, path, opts, first).await;
+    }
+    // A stream that ends exactly at the part size still fits one PutObject.
+    let second = source
+        .next_part()
+        .await
+        .map_err(|e| source_error(e, path))?;
+    if second.is_empty() && source.at_end() {
+        return put_single(inner, path, opts, first).await;
+    }
+    multipart(inner, path, opts, [first, second], source).await
+}
+
+/// One `PutObject`.
+async fn put_single(
+    inner: &Inner,
+    path: &RemotePath,
+    opts: &WriteOptions,
+    body: Bytes,
+) -> Result<WriteResult> {
+    let size = body.len() as u64;
+    let request = inner
+        .client
+        .put_object()
+        .bucket(inner.bucket())
+        .key(inner.keys.object(path))
+        .content_length(i64::try_from(size).unwrap_or(i64::MAX))
+        .body(SdkBody::from(body))
+        .set_content_type(opts.content_type.clone())
+        .set_metadata(opts.user_metadata().map(keys::metadata_to_s3))
+        .set_if_none_match(if_none_match(inner, opts));
+    let result = if inner.config.sign_payload {
+        request.send().await
+    } else {
+        request.customize().disable_payload_signing().send().await
+    };
+    match result {
+        Ok(out) => Ok(WriteResult::native(
+            path.clone(),
+            size,
+            out.e_tag().map(str::to_owned),
+            None,
+            opts,
+        )
+        .with_version_id(out.version_id().map(str::to_owned))),
+        Err(e) if !opts.overwrite && Failure::of(&e).is_precondition_failed() => {
+            Err(inner.already_exists(path))
+        }
+        Err(e) => Err(error::from_sdk(e, path.as_str())),
+    }
+}
+
+/// `If-None-Match: *` when the service enforces overwrite=false.
+fn if_none_match(inner: &Inner, opts: &WriteOptions) -> Option<String> {
+    (!opts.overwrite && inner.config.conditional_create).then(|| "*".to_owned())
+}
+
+/// A multipart upload, starting with the already-buffered parts `initial`.
+async fn multipart(
+    inner: &Arc<Inner>,
+    path: &RemotePath,
+    opts: &WriteOptions,
+    initial: [Bytes; 2],
+    mut source: Parts<'_>,
+) -> Result<WriteResult> {
+    let key = inner.keys.object(path);
+    let handle = Handle::try_current().map_err(|_| {
+        error::finish(
+            Error::invalid_argument("the S3 backend must run on a tokio runtime"),
+            path.as_str(),
+        )
+    })?;
+    let created = inner
+        .client
+        .create_multipart_upload()
+        .bucket(inner.bucket())
+        .key(&key)
+        .set_content_type(opts.content_type.clone())
+        .set_metadata(opts.user_metadata().map(keys::metadata_to_s3))
+        .send()
+        .await
+        .map_err(|e| error::from_sdk(e, path.as_str()))?;
+    let upload_id = created
+        .upload_id()
+        .ok_or_else(|| {
+            error::finish(
+                Error::unavailable("CreateMultipartUpload returned no upload id"),
+                path.as_str(),
+            )
+        })?
+        .to_owned();
+    let mut upload = Upload {
+        inner: Arc::clone(inner),
+        handle,
+        key,
+        upload_id,
+        in_flight: Vec::new(),
+        finished: false,
+    };
+    match upload.run(path, opts, initial, &mut source).await {
+        Ok(result) => {
+            upload.finished = true;
+            Ok(result)
+        }
+        Err(e) => {
+            upload.abort().await;
+            Err(e)
+        }
+    }
+}
+
+/// A multipart upload in progress. Dropped before it finished (the write future was
+/// cancelled), it aborts its part uploads and the upload itself in the background.
+struct Upload {
+    inner: Arc<Inner>,
+    handle: Handle,
+    key: String,
+    upload_id: String,
+    in_flight: Vec<AbortHandle>,
+    finished: bool,
+}
+
+impl Upload {
+    async fn run(
+        &mut self,
+        path: &RemotePath,
+        opts: &WriteOptions,
+        initial: [Bytes; 2],
+        source: &mut Parts<'_>,
+    ) -> Result<WriteResult> {
+        let limit = self.inner.config.max_concurrency;
+        let mut running: FuturesUnordered<JoinHandle<Result<CompletedPart>>> =
+            FuturesUnordered::new();
+        let mut done: Vec<CompletedPart> = Vec::new();
+        let mut size = 0u64;
+        let mut queued = initial.into_iter().filter(|p| !p.is_empty());
+        let mut number = 0i32;
+        loop {
+            let part = match queued.next() {
+                Some(part) => part,
+                None if source.at_end() => break,
+                None => {
+                    let part = source
+                        .next_part()
+                        .await
+                        .map_err(|e| source_error(e, path))?;
+                    // An exact multiple of the part size ends with an empty read.
+                    if part.is_empty() {
+                        break;
+                    }
+                    part
+                }
+            };
+            while running.len() >= limit {
+                done.push(joined(running.next().await, path)?);
+            }
+            number += 1;
+            size += part.len() as u64;
+            let task = self.handle.spawn(upload_part(
+                Arc::clone(&self.inner),
+                self.key.clone(),
+                self.upload_id.clone(),
+                number,
+                part,
+                path.clone(),
+            ));
+            self.in_flight.push(task.abort_handle());
+            running.push(task);
+        }
+        while let Some(result) = running.next().await {
+            done.push(joined(Some(result), path)?);
+        }
+        done.sort_by_key(|p| p.part_number());
+        let request = self
+            .inner
+            .client
+            .complete_multipart_upload()
+            .bucket(self.inner.bucket())
+            .key(&self.key)
+            .upload_id(&self.upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(done))
+                    .build(),
+            )
+            .set_if_none_match(if_none_match(&self.inner, opts));
+        match request.send().await {
+            Ok(out) => Ok(WriteResult::native(
+                path.clone(),
+                size,
+                out.e_tag().map(str::to_owned),
+                None,
+                opts,
+            )
+            .with_version_id(out.version_id().map(str::to_owned))),
+            Err(e) if !opts.overwrite && Failure::of(&e).is_precondition_failed() => {
+                Err(self.inner.already_exists(path))
+            }
+            Err(e) => Err(error::from_sdk(e, path.as_str())),
+        }
+    }
+
+    /// Stops the part uploads and aborts the multipart upload (best effort: the error that
+    /// caused the abort is what the caller sees).
+    async fn abort(&mut self) {
+        self.finished = true;
+        for task in self.in_flight.drain(..) {
+            task.abort();
+        }
+        let result = abort_request(&self.inner, &self.key, &self.upload_id).await;
+        if let Err(e) = result {
+            tracing::warn!(key = %self.key, error = %e, "aborting a multipart upload failed");
+        }
+    }
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        for task in self.in_flight.drain(..) {
+            task.abort();
+        }
+        let inner = Arc::clone(&self.inner);
+        let key = std::mem::take(&mut self.key);
+        let upload_id = std::mem::take(&mut self.upload_id);
+        self.handle.spawn(async move {
+            if let Err(e) = abort_request(&inner, &key, &upload_id).await {
+                tracing::warn!(%key, error = %e, "aborting a cancelled multipart upload failed");
+            }
+        });
+    }
+}
+
+async fn abort_request(inner: &Inner, key: &str, upload_id: &str) -> Result<()> {
+    inner
+        .client
+        .abort_multipart_upload()
+        .bucket(inner.bucket())
+        .key(key)
+        .upload_id(upload_id)
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| error::from_sdk(e, key))
+}
+
+/// Uploads one part (spawned, so parts are signed and sent in parallel).
+async fn upload_part(
+    inner: Arc<Inner>,
+    key: String,
+    upload_id: String,
+    number: i32,
+    body: Bytes,
+    path: RemotePath,
+) -> Result<CompletedPart> {
+    let request = inner
+        .client
+        .upload_part()
+        .bucket(inner.bucket())
+        .key(key)
+        .upload_id(upload_id)
+        .part_number(number)
+        .content_length(i64::try_from(body.len()).unwrap_or(i64::MAX))
+        .body(SdkBody::from(body));
+    let result = if inner.config.sign_payload {
+        request.send().await
+    } else {
+        request.customize().disable_payload_signing().send().await
+    };
+    let out = result.map_err(|e| error::from_sdk(e, path.as_str()))?;
+    Ok(CompletedPart::builder()
+        .part_number(number)
+        .set_e_tag(out.e_tag().map(str::to_owned))
+        .set_checksum_crc32(out.checksum_crc32().map(str::to_owned))
+        .set_checksum_crc32_c(out.checksum_crc32_c().map(str::to_owned))
+        .set_checksum_crc64_nvme(out.checksum_crc64_nvme().map(str::to_owned))
+        .set_checksum_sha1(out.checksum_sha1().map(str::to_owned))
+        .set_checksum_sha256(out.checksum_sha256().map(str::to_owned))
+        .build())
+}
+
+fn joined(
+    result: Option<std::result::Result<Result<CompletedPart>, tokio::task::JoinError>>,
+    path: &RemotePath,
+) -> Result<CompletedPart> {
+    match result {
+        Some(Ok(part)) => part,
+        Some(Err(join)) => Err(error::finish(
+            Error::new(remote_store_core::ErrorKind::Other)
+                .with_message("a part upload task failed")
+                .with_source(join),
+            path.as_str(),
+        )),
+        None => Err(error::finish(
+            Error::new(remote_store_core::ErrorKind::Other).with_message("no part upload running"),
+            path.as_str(),
+        )),
+    }
+}
+
+/// A failure of the caller's content stream.
+fn source_error(e: io::Error, path: &RemotePath) -> Error {
+    Error::from_io(e).or_path(|| path.as_str().to_owned())
+}
+
+/// Cuts content into parts of exactly `part_size` bytes (the last may be shorter).
+struct Parts<'a> {
+    stream: Option<BoxStream<'a, io::Result<Bytes>>>,
+    carry: Bytes,
+    part_size: usize,
+}
+
+impl<'a> Parts<'a> {
+    fn new(content: AsyncContent<'a>, part_size: usize) -> Self {
+        match content {
+            AsyncContent::Bytes(b) => Parts {
+                stream: None,
+                carry: b,
+                part_size,
+            },
+            AsyncContent::Stream(s) => Parts {
+                stream: Some(s),
+                carry: Bytes::new(),
+                part_size,
+            },
+        }
+    }
+
+    /// True once everything has been handed out.
+    fn at_end(&self) -> bool {
+        self.stream.is_none() && self.carry.is_empty()
+    }
+
+    /// The next part: `part_size` bytes, or fewer at the end (possibly empty).
+    async fn next_part(&mut self) -> io::Result<Bytes> {
+        if self.carry.len() >= self.part_size {
+            return Ok(self.carry.split_to(self.part_size));
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return Ok(std::mem::take(&mut self.carry));
+        };
+        let mut buf = BytesMut::new();
+        let mut pending = std::mem::take(&mut self.carry);
+        loop {
+            let room = self.part_size - buf.len();
+            if pending.len() >= room {
+                if buf.is_empty() && pending.len() == room {
+                    return Ok(pending);
+                }
+                buf.extend_from_slice(&pending.split_to(room));
+                self.carry = pending;
+                return Ok(buf.freeze());
+            }
+            if buf.is_empty() {
+                buf.reserve(self.part_size.min(1 << 20));
+            }
+            buf.extend_from_slice(&pending);
+            match stream.next().await {
+                Some(chunk) => pending = chunk?,
+                None => {
+                    self.stream = None;
+                    return Ok(buf.freeze());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect_parts(content: AsyncContent<'static>, part: usize) -> Vec<usize> {
+        futures::executor::block_on(async {
+            let mut parts = Parts::new(content, part);
+            let mut sizes = vec![];
+            loop {
+                let p = parts.next_part().await.unwrap();
+                sizes.push(p.len());
+                if parts.at_end() {
+                    return sizes;
+                }
+            }
+        })
+    }
+
+    fn chunks(sizes: &[usize]) -> AsyncContent<'static> {
+        let chunks: Vec<io::Result<Bytes>> = sizes
+            .iter()
+            .map(|n| Ok(Bytes::from(vec![7u8; *n])))
+            .collect();
+        AsyncContent::chunks(futures::stream::iter(chunks))
+    }
+
+    #[test]
+    fn parts_are_exact() {
+        assert_eq!(
+            collect_parts(Bytes::from(vec![0; 25]).into(), 10),
+            [10, 10, 5]
+        );
+        assert_eq!(collect_parts(Bytes::from(vec![0; 10]).into(), 10), [10]);
+        assert_eq!(collect_parts(Bytes::new().into(), 10), [0]);
+        assert_eq!(collect_parts(chunks(&[3, 4, 5, 6, 7]), 10), [10, 10, 5]);
+        assert_eq!(collect_parts(chunks(&[10, 10]), 10), [10, 10, 0]);
+        assert_eq!(collect_parts(chunks(&[25]), 10), [10, 10, 5]);
+        assert_eq!(collect_parts(chunks(&[]), 10), [0]);
+        assert_eq!(collect_parts(chunks(&[9]), 10), [9]);
+    }
+}

@@ -1,0 +1,114 @@
+//! Conformance cells for the S3 backend against two independent S3 servers — moto (Python)
+//! and s3s-fs (Rust, over a directory) — each in both halves: {moto, s3s-fs} × {sync,
+//! async}. Every cell gets its own bucket; every case its own key prefix in it.
+//!
+//! Whether a server enforces `If-None-Match: *` atomically is detected here, per server,
+//! with the raw SDK; the backend then declares `conditional_create` only where it holds
+//! (otherwise overwrite=false is a documented check-then-put, and the race cases, which
+//! need `conditional_create`, do not apply).
+#![cfg(feature = "s3")]
+
+mod s3_support;
+
+use std::time::Duration;
+
+use remote_store_async::AsyncStore;
+use remote_store_conformance::{Features, run_async, run_sync};
+use remote_store_s3::{AsyncS3Backend, S3Backend, S3Config};
+use remote_store_sync::Store;
+use s3_support::{Server, block_on, unique_name};
+
+/// Every cell must run (and pass) at least this many cases.
+const MIN_CASES: usize = 100;
+
+/// S3 is a flat namespace: folders are key prefixes and vanish with their last key. The
+/// big-listing case (1100 keys) spans three pages of [`PAGE_SIZE`]; the default 1000-key
+/// pages are proven by `s3_listing.rs` (2,500 keys).
+fn features() -> Features {
+    Features::flat()
+        .large_listing(1100)
+        .case_timeout(Duration::from_secs(180))
+}
+
+/// Keys per `ListObjectsV2` page in these cells.
+const PAGE_SIZE: u32 = 500;
+
+/// The configuration of one cell: a fresh bucket, and conditional writes as detected.
+struct Cell {
+    server: Server,
+    bucket: String,
+    conditional: bool,
+}
+
+impl Cell {
+    async fn new(server: Server, tag: &str) -> Cell {
+        let bucket = server.fresh_bucket(tag).await;
+        let conditional = server.enforces_if_none_match(&bucket).await;
+        eprintln!(
+            "{}: If-None-Match on PutObject {} -> conditional_create = {conditional}",
+            server.name,
+            if conditional {
+                "is enforced atomically"
+            } else {
+                "is not enforced atomically (check-then-put)"
+            },
+        );
+        Cell {
+            server,
+            bucket,
+            conditional,
+        }
+    }
+
+    /// A configuration for one case: its own prefix in the cell's bucket.
+    fn config(&self) -> S3Config {
+        self.server
+            .config(&self.bucket)
+            .prefix(unique_name("case"))
+            .list_page_size(PAGE_SIZE)
+            .conditional_create(self.conditional)
+    }
+}
+
+fn sync_cell(server: Option<Server>, name: &str) {
+    let Some(server) = server else { return };
+    let cell = block_on(Cell::new(server, "conf-s"));
+    let report = run_sync(name, features(), || {
+        Store::new(S3Backend::new(cell.config()).expect("valid config"), "").expect("store")
+    });
+    report.assert_passed(MIN_CASES);
+}
+
+async fn async_cell(server: Option<Server>, name: &str) {
+    let Some(server) = server else { return };
+    let cell = Cell::new(server, "conf-a").await;
+    let report = run_async(name, features(), || async {
+        AsyncStore::new(
+            AsyncS3Backend::new(cell.config()).expect("valid config"),
+            "",
+        )
+        .expect("store")
+    })
+    .await;
+    report.assert_passed(MIN_CASES);
+}
+
+#[test]
+fn s3_moto_sync() {
+    sync_cell(Server::moto(), "s3-moto/sync");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn s3_moto_async() {
+    async_cell(Server::moto(), "s3-moto/async").await;
+}
+
+#[test]
+fn s3_s3sfs_sync() {
+    sync_cell(Server::s3s_fs(), "s3-s3sfs/sync");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn s3_s3sfs_async() {
+    async_cell(Server::s3s_fs(), "s3-s3sfs/async").await;
+}

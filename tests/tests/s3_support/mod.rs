@@ -1,0 +1,176 @@
+//! What the S3 tests share: the two servers `cargo xtask test` starts (moto and s3s-fs),
+//! fresh buckets and prefixes, and the raw SDK client for setup and inspection.
+#![allow(dead_code, unreachable_pub)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use remote_store_s3::aws_sdk_s3::Client;
+use remote_store_s3::aws_sdk_s3::primitives::ByteStream;
+use remote_store_s3::{AsyncS3Backend, S3Config};
+use remote_store_tests::emulator;
+
+/// One S3 server the tests run against.
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// `moto` or `s3s-fs`.
+    pub name: &'static str,
+    pub endpoint: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+impl Server {
+    /// moto (accepts any credentials), or `None` (one SKIP line) under plain `cargo test`.
+    pub fn moto() -> Option<Server> {
+        let endpoint = emulator::var("REMOTE_STORE_S3_MOTO_ENDPOINT")?;
+        Some(Server {
+            name: "moto",
+            endpoint,
+            access_key: "testing".into(),
+            secret_key: "testing".into(),
+        })
+    }
+
+    /// s3s-fs (requires its key pair), or `None` (one SKIP line) under plain `cargo test`.
+    pub fn s3s_fs() -> Option<Server> {
+        let [endpoint, access_key, secret_key] = emulator::vars([
+            "REMOTE_STORE_S3_S3SFS_ENDPOINT",
+            "REMOTE_STORE_S3_S3SFS_ACCESS_KEY",
+            "REMOTE_STORE_S3_S3SFS_SECRET_KEY",
+        ])?;
+        Some(Server {
+            name: "s3s-fs",
+            endpoint,
+            access_key,
+            secret_key,
+        })
+    }
+
+    /// Both servers that are available.
+    pub fn all() -> Vec<Server> {
+        [Server::moto(), Server::s3s_fs()]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    /// The `host:port` of the endpoint.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        let hostport = self
+            .endpoint
+            .trim_start_matches("http://")
+            .trim_end_matches('/');
+        hostport.parse().expect("the endpoint is http://IP:PORT")
+    }
+
+    /// A configuration for `bucket` on this server (path-style, static keys).
+    pub fn config(&self, bucket: &str) -> S3Config {
+        self.config_at(bucket, &self.endpoint)
+    }
+
+    /// The same, but through another endpoint (a fault proxy in front of the server).
+    pub fn config_at(&self, bucket: &str, endpoint: &str) -> S3Config {
+        S3Config::new(bucket)
+            .endpoint_url(endpoint)
+            .region("us-east-1")
+            .force_path_style(true)
+            .credentials(self.access_key.clone(), self.secret_key.clone())
+    }
+
+    /// A raw SDK client for setup and inspection (the backend's own client, built from the
+    /// same configuration, but used directly).
+    pub fn client(&self) -> Client {
+        AsyncS3Backend::new(self.config("unused"))
+            .expect("valid config")
+            .client()
+            .clone()
+    }
+
+    /// Creates a bucket no other test uses and returns its name.
+    pub async fn fresh_bucket(&self, tag: &str) -> String {
+        let bucket = unique_name(tag);
+        self.client()
+            .create_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("create bucket {bucket} on {}: {e:?}", self.name));
+        bucket
+    }
+
+    /// Whether this server enforces `If-None-Match: *` on `PutObject` *atomically*: a
+    /// second conditional put of an existing key is refused, and of 8 conditional puts
+    /// racing to create one new key exactly one succeeds (5 rounds). Only then may the
+    /// backend declare `conditional_create`.
+    pub async fn enforces_if_none_match(&self, bucket: &str) -> bool {
+        let client = self.client();
+        let put = |key: String, body: &'static [u8]| {
+            let client = client.clone();
+            let bucket = bucket.to_owned();
+            async move {
+                client
+                    .put_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .if_none_match("*")
+                    .body(ByteStream::from_static(body))
+                    .send()
+                    .await
+                    .is_ok()
+            }
+        };
+        let key = unique_name("probe-if-none-match");
+        assert!(
+            put(key.clone(), b"first").await,
+            "the first conditional put"
+        );
+        let sequential = !put(key.clone(), b"second").await;
+        let mut atomic = true;
+        for round in 0..5 {
+            let key = format!("{key}-race-{round}");
+            let racers = (0..8).map(|_| tokio::spawn(put(key.clone(), b"racer")));
+            let wins = futures::future::join_all(racers)
+                .await
+                .into_iter()
+                .filter(|won| matches!(won, Ok(true)))
+                .count();
+            atomic &= wins == 1;
+        }
+        sequential && atomic
+    }
+
+    /// Multipart uploads still open in `bucket`.
+    pub async fn open_uploads(&self, bucket: &str) -> Vec<String> {
+        let out = self
+            .client()
+            .list_multipart_uploads()
+            .bucket(bucket)
+            .send()
+            .await
+            .expect("ListMultipartUploads");
+        out.uploads()
+            .iter()
+            .map(|u| u.key().unwrap_or_default().to_owned())
+            .collect()
+    }
+}
+
+/// A lower-case name unique to this process and call: `<tag>-<pid>-<n>-<nanos>`.
+pub fn unique_name(tag: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{tag}-{}-{n}-{nanos}", std::process::id())
+}
+
+/// Runs `fut` to completion on a fresh runtime (setup for blocking tests).
+pub fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(fut)
+}
