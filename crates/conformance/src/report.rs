@@ -93,8 +93,13 @@ impl Report {
     /// On any failure, or when `ran < min_cases`.
     #[track_caller]
     pub fn assert_passed(&self, min_cases: usize) {
-        println!("{self}");
-        eprintln!("{self}");
+        // Written to the stderr handle directly, not through `eprintln!`: the test harness
+        // captures the print macros of passing tests, and the counts must always show.
+        {
+            use std::io::Write as _;
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{self}");
+        }
         let mut problems = Vec::new();
         if self.ran < min_cases {
             problems.push(format!(

@@ -60,7 +60,7 @@ capabilities! {
     AtomicMove => "atomic_move",
     /// `get_file_info`, `get_folder_info`, `head`.
     Metadata => "metadata",
-    /// `glob` (the store's portable glob serves backends that list).
+    /// Quality: `glob` is native (without it, the store globs by listing).
     Glob => "glob",
     /// Quality: `read_seekable` is native and costs nothing extra.
     SeekableRead => "seekable_read",

@@ -115,12 +115,17 @@ impl Plan {
         Ok((self.file(src, cap)?, self.file(dst, cap)?))
     }
 
-    /// A compiled glob rooted at the store root, and the folder to list for it.
+    /// A compiled glob rooted at the store root. A backend without native `glob` is served
+    /// by the portable fallback (list the pattern's literal prefix and match), which needs
+    /// `list`.
     ///
     /// # Errors
-    /// `CapabilityNotSupported`, then `InvalidArgument`/`InvalidPath` for a bad pattern.
+    /// `CapabilityNotSupported` naming `glob` when the backend has neither `glob` nor
+    /// `list`, then `InvalidArgument`/`InvalidPath` for a bad pattern.
     pub fn glob(&self, pattern: &str) -> Result<GlobPattern> {
-        self.require(Capability::Glob)?;
+        if !self.capabilities.supports(Capability::List) {
+            self.require(Capability::Glob)?;
+        }
         GlobPattern::new(pattern)
             .and_then(|g| g.rooted_at(&self.root))
             .map_err(|e| e.with_backend(self.backend))
@@ -304,6 +309,17 @@ mod tests {
         let meta = WriteOptions::new().metadata([("k", "v")].into_iter().collect());
         let e = p.write("a", Capability::Write, &meta).unwrap_err();
         assert_eq!(e.capability(), Some(Capability::UserMetadata));
+    }
+
+    #[test]
+    fn glob_falls_back_to_listing() {
+        let listing = plan("", CapabilitySet::EMPTY.with(Capability::List));
+        assert!(listing.glob("*.txt").is_ok());
+        let neither = plan("", CapabilitySet::EMPTY.with(Capability::Read));
+        assert_eq!(
+            neither.glob("*.txt").unwrap_err().capability(),
+            Some(Capability::Glob)
+        );
     }
 
     #[test]

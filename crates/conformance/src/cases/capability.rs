@@ -37,7 +37,7 @@ cases! {
     }
 
     /// Without `glob`, `glob` is refused at once.
-    fn unsupported_glob_refused(s, f) [] without [Glob] {
+    fn unsupported_glob_refused(s, f) [] without [Glob, List] {
         expect_unsupported(s.glob("*.txt"), Capability::Glob);
     }
 
