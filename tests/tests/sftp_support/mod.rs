@@ -11,20 +11,20 @@ use remote_store_tests::emulator;
 
 /// The sshd emulator's coordinates.
 #[derive(Debug, Clone)]
-pub struct Sshd {
-    pub host: String,
-    pub port: u16,
-    pub user: String,
-    pub key: String,
+pub(crate) struct Sshd {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) user: String,
+    pub(crate) key: String,
     /// The server's public host key line (`ssh-ed25519 AAAA... comment`).
-    pub host_key: String,
-    pub base: String,
+    pub(crate) host_key: String,
+    pub(crate) base: String,
 }
 
 impl Sshd {
     /// The emulator from the environment; `None` (with a loud SKIP line) under plain
     /// `cargo test`, a panic under `cargo xtask test` when it is missing.
-    pub fn from_env() -> Option<Sshd> {
+    pub(crate) fn from_env() -> Option<Sshd> {
         let [host, port, user, key, host_key_pub, base] = emulator::vars([
             "REMOTE_STORE_SFTP_HOST",
             "REMOTE_STORE_SFTP_PORT",
@@ -48,19 +48,19 @@ impl Sshd {
     }
 
     /// The `known_hosts` line that trusts the server's real host key.
-    pub fn known_hosts_line(&self) -> String {
+    pub(crate) fn known_hosts_line(&self) -> String {
         format!("[{}]:{} {}", self.host, self.port, self.host_key)
     }
 
     /// The server's address.
-    pub fn addr(&self) -> SocketAddr {
+    pub(crate) fn addr(&self) -> SocketAddr {
         format!("{}:{}", self.host, self.port)
             .parse()
             .expect("the sshd host is an IP address")
     }
 
     /// A fresh, not yet existing base directory (the backend creates it on first write).
-    pub fn fresh_base(&self, tag: &str) -> String {
+    pub(crate) fn fresh_base(&self, tag: &str) -> String {
         static N: AtomicUsize = AtomicUsize::new(0);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -75,17 +75,43 @@ impl Sshd {
 
     /// A config with Strict host-key checking against the server's real key, rooted at a
     /// fresh base directory.
-    pub fn config(&self, tag: &str) -> SftpConfig {
+    pub(crate) fn config(&self, tag: &str) -> SftpConfig {
+        self.bare_config(self.port, tag)
+            .known_hosts_line(self.known_hosts_line())
+    }
+
+    /// A config for the server reached at `127.0.0.1:port` (a proxy in front of it), with
+    /// Strict host-key checking against the server's real key recorded for that port.
+    pub(crate) fn config_via(&self, port: u16, tag: &str) -> SftpConfig {
+        self.bare_config(port, tag)
+            .known_hosts_line(format!("[{}]:{port} {}", self.host, self.host_key))
+    }
+
+    /// A Strict config with no known hosts at all.
+    pub(crate) fn bare_config(&self, port: u16, tag: &str) -> SftpConfig {
         SftpConfig::new(
             self.host.clone(),
             self.user.clone(),
             Auth::key_file(&self.key),
         )
-        .port(self.port)
+        .port(port)
         .host_key_policy(HostKeyPolicy::Strict)
-        .known_hosts_line(self.known_hosts_line())
         .base_path(self.fresh_base(tag))
         .connect_timeout(Duration::from_secs(20))
         .io_timeout(Duration::from_secs(30))
+    }
+
+    /// The SHA256 fingerprint of the server's host key, as `ssh-keygen -lf` prints it.
+    pub(crate) fn fingerprint(&self) -> String {
+        let out = std::process::Command::new("ssh-keygen")
+            .arg("-lf")
+            .arg(std::env::var("REMOTE_STORE_SFTP_HOST_KEY_PUB").expect("checked by from_env"))
+            .output()
+            .expect("ssh-keygen runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.split_whitespace()
+            .nth(1)
+            .expect("ssh-keygen -lf prints `bits fingerprint comment (type)`")
+            .to_owned()
     }
 }

@@ -1,0 +1,372 @@
+//! Fault injection for the SFTP backend with the shared TCP proxy between the client and
+//! the real sshd, in both halves: a cut during `write_atomic` leaves the old file intact;
+//! a cut during a read surfaces `BackendUnavailable`; a silent server fails a call within
+//! `io_timeout`; the call after a cut reconnects and succeeds.
+#![cfg(feature = "sftp")]
+
+mod sftp_support;
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use remote_store_async::AsyncStore;
+use remote_store_core::{ErrorKind, WriteOptions};
+use remote_store_sftp::{AsyncSftpBackend, SftpBackend, SftpConfig};
+use remote_store_sync::Store;
+use remote_store_tests::proxy::{Direction, Fault, FaultProxy};
+use sftp_support::Sshd;
+
+const MIB: usize = 1024 * 1024;
+
+fn payload(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+struct Setup {
+    sshd: Sshd,
+    proxy: FaultProxy,
+    /// One base directory shared by the direct and the proxied configs.
+    base: String,
+}
+
+impl Setup {
+    fn new(tag: &str) -> Option<Setup> {
+        let sshd = Sshd::from_env()?;
+        let proxy = FaultProxy::start(sshd.addr()).expect("the proxy starts");
+        let base = sshd.fresh_base(tag);
+        Some(Setup { sshd, proxy, base })
+    }
+
+    /// [`Setup::new`] from async code (`FaultProxy::start` blocks on a runtime of its own,
+    /// which tokio refuses on a runtime thread).
+    async fn new_async(tag: &'static str) -> Option<Setup> {
+        tokio::task::spawn_blocking(move || Setup::new(tag))
+            .await
+            .expect("setup does not panic")
+    }
+
+    /// Straight to the server (no faults).
+    fn direct(&self) -> SftpConfig {
+        self.sshd.config("unused").base_path(self.base.clone())
+    }
+
+    /// Through the proxy, with a short I/O timeout.
+    fn proxied(&self, io_timeout: Duration) -> SftpConfig {
+        self.sshd
+            .config_via(self.proxy.addr().port(), "unused")
+            .base_path(self.base.clone())
+            .io_timeout(io_timeout)
+            .connect_timeout(Duration::from_secs(5))
+    }
+
+    fn sync_store(config: SftpConfig) -> Store {
+        Store::new(SftpBackend::new(config).unwrap(), "").unwrap()
+    }
+
+    fn async_store(config: SftpConfig) -> AsyncStore {
+        AsyncStore::new(AsyncSftpBackend::new(config).unwrap(), "").unwrap()
+    }
+
+    /// Names in the base directory on the server's disk that are `write_atomic` temps
+    /// (the sshd runs on this machine; reported, not asserted: an orphan temp is the
+    /// documented worst case after a cut).
+    fn orphan_temps(&self) -> usize {
+        std::fs::read_dir(&self.base)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(".~tmp."))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+}
+
+#[test]
+fn sync_cut_during_write_atomic_keeps_the_old_file() {
+    let Some(setup) = Setup::new("fault-atomic-sync") else {
+        return;
+    };
+    let old = payload(MIB, 1);
+    let direct = Setup::sync_store(setup.direct());
+    direct
+        .write("f.bin", old.clone(), WriteOptions::new())
+        .unwrap();
+
+    setup.proxy.set_fault(Fault::CutAfter {
+        bytes: 4 * MIB as u64,
+        direction: Direction::Upload,
+    });
+    let cut = Setup::sync_store(setup.proxied(Duration::from_secs(10)));
+    let err = cut
+        .write_atomic(
+            "f.bin",
+            payload(32 * MIB, 2),
+            WriteOptions::new().overwrite(true),
+        )
+        .expect_err("the connection is cut mid-upload");
+    assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err}");
+
+    assert_eq!(
+        direct.read_bytes("f.bin").unwrap(),
+        old,
+        "the old content is intact"
+    );
+    let listed: Vec<_> = direct
+        .list_files("", false)
+        .unwrap()
+        .map(|f| f.unwrap().path)
+        .collect();
+    assert_eq!(listed.len(), 1, "only the target is listed: {listed:?}");
+    eprintln!("orphan temp files after the cut: {}", setup.orphan_temps());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn async_cut_during_write_atomic_keeps_the_old_file() {
+    let Some(setup) = Setup::new_async("fault-atomic-async").await else {
+        return;
+    };
+    let old = payload(MIB, 3);
+    let direct = Setup::async_store(setup.direct());
+    direct
+        .write("f.bin", old.clone(), WriteOptions::new())
+        .await
+        .unwrap();
+
+    setup.proxy.set_fault(Fault::CutAfter {
+        bytes: 4 * MIB as u64,
+        direction: Direction::Upload,
+    });
+    let cut = Setup::async_store(setup.proxied(Duration::from_secs(10)));
+    let err = cut
+        .write_atomic(
+            "f.bin",
+            payload(32 * MIB, 4),
+            WriteOptions::new().overwrite(true),
+        )
+        .await
+        .expect_err("the connection is cut mid-upload");
+    assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err}");
+
+    assert_eq!(
+        direct.read_bytes("f.bin").await.unwrap(),
+        old,
+        "the old content is intact"
+    );
+    eprintln!("orphan temp files after the cut: {}", setup.orphan_temps());
+}
+
+#[test]
+fn sync_cut_during_read_is_unavailable_and_the_next_call_reconnects() {
+    let Some(setup) = Setup::new("fault-read-sync") else {
+        return;
+    };
+    let data = payload(16 * MIB, 5);
+    Setup::sync_store(setup.direct())
+        .write("big.bin", data.clone(), WriteOptions::new())
+        .unwrap();
+
+    // The first connection is cut after 4 MiB have come down.
+    setup.proxy.set_fault(Fault::CutAfter {
+        bytes: 4 * MIB as u64,
+        direction: Direction::Download,
+    });
+    let store = Setup::sync_store(setup.proxied(Duration::from_secs(10)));
+    store.ping().unwrap();
+    setup.proxy.set_fault(Fault::None);
+    assert_eq!(setup.proxy.connections(), 1);
+    let mut reader = store.read("big.bin").unwrap();
+    let mut buf = vec![0; 256 * 1024];
+    reader.read_exact(&mut buf).unwrap();
+    assert_eq!(buf, data[..buf.len()]);
+    let mut rest = Vec::new();
+    let err = reader.read_to_end(&mut rest).expect_err("the read is cut");
+    let err = remote_store_core::Error::from_io(err);
+    assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err}");
+    drop(reader);
+
+    // The same store reconnects on its next call.
+    assert_eq!(store.read_bytes("big.bin").unwrap(), data);
+    assert_eq!(setup.proxy.connections(), 2, "one new connection");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn async_cut_during_read_is_unavailable_and_the_next_call_reconnects() {
+    let Some(setup) = Setup::new_async("fault-read-async").await else {
+        return;
+    };
+    let data = payload(16 * MIB, 6);
+    Setup::async_store(setup.direct())
+        .write("big.bin", data.clone(), WriteOptions::new())
+        .await
+        .unwrap();
+
+    // The first connection is cut after 4 MiB have come down.
+    setup.proxy.set_fault(Fault::CutAfter {
+        bytes: 4 * MIB as u64,
+        direction: Direction::Download,
+    });
+    let store = Setup::async_store(setup.proxied(Duration::from_secs(10)));
+    store.ping().await.unwrap();
+    setup.proxy.set_fault(Fault::None);
+    let mut body = store.read("big.bin").await.unwrap();
+    let first = body.next().await.unwrap().unwrap();
+    assert_eq!(first, data[..first.len()]);
+    let mut failure = None;
+    while let Some(chunk) = body.next().await {
+        if let Err(e) = chunk {
+            failure = Some(e);
+            break;
+        }
+    }
+    let err = failure.expect("the read is cut before its end");
+    assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err}");
+    drop(body);
+
+    assert_eq!(store.read_bytes("big.bin").await.unwrap(), data);
+    assert_eq!(setup.proxy.connections(), 2, "one new connection");
+}
+
+#[test]
+fn sync_cut_mid_read_by_byte_count() {
+    let Some(setup) = Setup::new("fault-read-bytes-sync") else {
+        return;
+    };
+    Setup::sync_store(setup.direct())
+        .write("big.bin", payload(16 * MIB, 7), WriteOptions::new())
+        .unwrap();
+    setup.proxy.set_fault(Fault::CutAfter {
+        bytes: 2 * MIB as u64,
+        direction: Direction::Download,
+    });
+    let store = Setup::sync_store(setup.proxied(Duration::from_secs(10)));
+    let err = store.read_bytes("big.bin").expect_err("cut after 2 MiB");
+    assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err}");
+    assert!(err.is_retryable());
+}
+
+#[test]
+fn sync_stalled_server_fails_within_io_timeout() {
+    let Some(setup) = Setup::new("fault-stall-sync") else {
+        return;
+    };
+    Setup::sync_store(setup.direct())
+        .write("big.bin", payload(16 * MIB, 8), WriteOptions::new())
+        .unwrap();
+    setup.proxy.set_fault(Fault::StallAfter {
+        bytes: 2 * MIB as u64,
+        direction: Direction::Download,
+    });
+    let io_timeout = Duration::from_secs(2);
+    let store = Setup::sync_store(setup.proxied(io_timeout));
+    let started = Instant::now();
+    let err = store
+        .read_bytes("big.bin")
+        .expect_err("the server goes silent");
+    let took = started.elapsed();
+    assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err}");
+    assert!(
+        took < io_timeout + Duration::from_secs(3),
+        "failed after {took:?}"
+    );
+
+    // The next call reconnects (the stall only hits the first connection's later bytes,
+    // so lift it first).
+    setup.proxy.set_fault(Fault::None);
+    assert!(store.is_file("big.bin").unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn async_stalled_server_fails_within_io_timeout() {
+    let Some(setup) = Setup::new_async("fault-stall-async").await else {
+        return;
+    };
+    Setup::async_store(setup.direct())
+        .write("big.bin", payload(16 * MIB, 9), WriteOptions::new())
+        .await
+        .unwrap();
+    setup.proxy.set_fault(Fault::StallAfter {
+        bytes: 2 * MIB as u64,
+        direction: Direction::Download,
+    });
+    let io_timeout = Duration::from_secs(2);
+    let store = Setup::async_store(setup.proxied(io_timeout));
+    let started = Instant::now();
+    let err = store
+        .read_bytes("big.bin")
+        .await
+        .expect_err("the server goes silent");
+    let took = started.elapsed();
+    assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err}");
+    assert!(
+        took < io_timeout + Duration::from_secs(3),
+        "failed after {took:?}"
+    );
+
+    setup.proxy.set_fault(Fault::None);
+    assert!(store.is_file("big.bin").await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stalled_handshake_fails_within_connect_timeout() {
+    let Some(setup) = Setup::new_async("fault-stall-connect").await else {
+        return;
+    };
+    setup.proxy.set_fault(Fault::StallAfter {
+        bytes: 0,
+        direction: Direction::Both,
+    });
+    let config = setup
+        .proxied(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(2));
+    let started = Instant::now();
+    let err = Setup::async_store(config)
+        .ping()
+        .await
+        .expect_err("no handshake");
+    assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn sync_backend_inside_tokio_main() {
+    // `#[tokio::main]` in a test: a current-thread and a multi-thread runtime calling the
+    // blocking backend from async code.
+    let Some(sshd) = Sshd::from_env() else { return };
+    for flavor in ["current_thread", "multi_thread"] {
+        let rt = if flavor == "current_thread" {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        } else {
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        let config = sshd.config("in-runtime");
+        rt.block_on(async move {
+            let store = Store::new(SftpBackend::new(config).unwrap(), "").unwrap();
+            store
+                .write("a/b.txt", "hello", WriteOptions::new())
+                .unwrap();
+            assert_eq!(store.read_bytes("a/b.txt").unwrap(), "hello".as_bytes());
+            let mut seek = store.read_seekable("a/b.txt").unwrap();
+            use std::io::{Seek, SeekFrom};
+            seek.seek(SeekFrom::Start(2)).unwrap();
+            let mut s = String::new();
+            seek.read_to_string(&mut s).unwrap();
+            assert_eq!(s, "llo", "{flavor}");
+            store.close().unwrap();
+            // Not terminal: the next call reconnects.
+            assert!(store.is_file("a/b.txt").unwrap(), "{flavor}");
+        });
+    }
+}
