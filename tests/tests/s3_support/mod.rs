@@ -2,10 +2,16 @@
 //! fresh buckets and prefixes, and the raw SDK client for setup and inspection.
 #![allow(dead_code, unreachable_pub)]
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use remote_store_s3::aws_sdk_s3::Client;
+use remote_store_s3::aws_sdk_s3::config::interceptors::FinalizerInterceptorContextRef;
+use remote_store_s3::aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
+use remote_store_s3::aws_sdk_s3::error::BoxError;
+use remote_store_s3::aws_sdk_s3::operation::create_multipart_upload::CreateMultipartUploadOutput;
+use remote_store_s3::aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
 use remote_store_s3::aws_sdk_s3::primitives::ByteStream;
 use remote_store_s3::{AsyncS3Backend, S3Config};
 use remote_store_tests::emulator;
@@ -140,19 +146,92 @@ impl Server {
         sequential && atomic
     }
 
-    /// Multipart uploads still open in `bucket`.
-    pub async fn open_uploads(&self, bucket: &str) -> Vec<String> {
-        let out = self
+    /// Multipart uploads still open in `bucket`, by key — or `None` when the server does
+    /// not implement ListMultipartUploads (s3s-fs answers 501 NotImplemented).
+    pub async fn open_uploads(&self, bucket: &str) -> Option<Vec<String>> {
+        let result = self
             .client()
             .list_multipart_uploads()
             .bucket(bucket)
             .send()
-            .await
-            .expect("ListMultipartUploads");
-        out.uploads()
-            .iter()
-            .map(|u| u.key().unwrap_or_default().to_owned())
-            .collect()
+            .await;
+        match result {
+            Ok(out) => Some(
+                out.uploads()
+                    .iter()
+                    .map(|u| u.key().unwrap_or_default().to_owned())
+                    .collect(),
+            ),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 501) => None,
+            Err(e) => panic!("ListMultipartUploads on {}: {e:?}", self.name),
+        }
+    }
+
+    /// Whether the multipart upload `upload_id` of `key` is gone (aborted or completed):
+    /// uploading a part to it must fail (S3, moto: NoSuchUpload; s3s-fs: AccessDenied
+    /// for an upload id it no longer knows). An open upload accepts the part.
+    pub async fn upload_is_gone(&self, bucket: &str, key: &str, upload_id: &str) -> bool {
+        let result = self
+            .client()
+            .upload_part()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(1)
+            .body(ByteStream::from_static(b"probe"))
+            .send()
+            .await;
+        if result.is_ok() {
+            let _ = self
+                .client()
+                .abort_multipart_upload()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .send()
+                .await;
+        }
+        result.is_err()
+    }
+
+    /// Asserts that no multipart upload the recorder saw is still open, by both checks
+    /// the server supports.
+    pub async fn assert_no_open_uploads(&self, bucket: &str, recorder: &Recorder) {
+        let created = recorder.uploads();
+        assert!(
+            !created.is_empty(),
+            "{}: no multipart upload was started",
+            self.name
+        );
+        if let Some(open) = self.open_uploads(bucket).await {
+            assert!(
+                open.is_empty(),
+                "{}: uploads left open: {open:?}",
+                self.name
+            );
+        }
+        for (key, id) in created {
+            assert!(
+                self.upload_is_gone(bucket, &key, &id).await,
+                "{}: the upload {id} of {key} is still open",
+                self.name
+            );
+        }
+    }
+
+    /// An async backend whose client reports to a [`Recorder`].
+    pub fn recorded_backend(&self, config: S3Config) -> (AsyncS3Backend, Arc<Recorder>) {
+        let recorder = Arc::new(Recorder::default());
+        let plain = AsyncS3Backend::new(config.clone()).expect("valid config");
+        let conf = plain
+            .client()
+            .config()
+            .to_builder()
+            .interceptor(SharedRecorder(Arc::clone(&recorder)))
+            .build();
+        let backend =
+            AsyncS3Backend::with_client(Client::from_conf(conf), config).expect("valid config");
+        (backend, recorder)
     }
 }
 
@@ -173,4 +252,53 @@ pub fn block_on<F: std::future::Future>(fut: F) -> F::Output {
         .build()
         .expect("a runtime")
         .block_on(fut)
+}
+
+/// What an SDK client did, seen by an interceptor: completed `ListObjectsV2` pages and the
+/// multipart uploads it created.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    list_pages: AtomicUsize,
+    uploads: Mutex<Vec<(String, String)>>,
+}
+
+impl Recorder {
+    /// `ListObjectsV2` responses received so far.
+    pub fn list_pages(&self) -> usize {
+        self.list_pages.load(Ordering::SeqCst)
+    }
+
+    /// `(key, upload id)` of every multipart upload created so far.
+    pub fn uploads(&self) -> Vec<(String, String)> {
+        self.uploads.lock().unwrap().clone()
+    }
+}
+
+#[derive(Debug)]
+struct SharedRecorder(Arc<Recorder>);
+
+impl Intercept for SharedRecorder {
+    fn name(&self) -> &'static str {
+        "Recorder"
+    }
+
+    fn read_after_execution(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(Ok(output)) = context.output_or_error() {
+            if output.downcast_ref::<ListObjectsV2Output>().is_some() {
+                self.0.list_pages.fetch_add(1, Ordering::SeqCst);
+            }
+            if let Some(out) = output.downcast_ref::<CreateMultipartUploadOutput>() {
+                self.0.uploads.lock().unwrap().push((
+                    out.key().unwrap_or_default().to_owned(),
+                    out.upload_id().unwrap_or_default().to_owned(),
+                ));
+            }
+        }
+        Ok(())
+    }
 }

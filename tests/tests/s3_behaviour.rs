@@ -1,0 +1,410 @@
+//! S3-specific behaviour beyond the conformance suite, against both servers:
+//! paged lazy listings of 2,500 keys, the sync backend inside a tokio runtime, probes and
+//! error mapping (missing bucket, bad credentials, unreachable endpoint), single PUT vs
+//! multipart, aborts on a failing source and on a dropped write future, metadata encoding,
+//! write results, and the optional ancestor check.
+#![cfg(feature = "s3")]
+
+mod s3_support;
+
+use std::io;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use remote_store_async::{AsyncContent, AsyncStore};
+use remote_store_core::{ErrorKind, Metadata, WriteOptions};
+use remote_store_s3::{AsyncS3Backend, RetrySettings, S3Backend, S3Config, Timeouts};
+use remote_store_sync::Store;
+use s3_support::{Server, block_on, unique_name};
+
+const MIB: usize = 1024 * 1024;
+const KEYS: usize = 2500;
+
+fn servers() -> Vec<Server> {
+    let servers = Server::all();
+    if servers.is_empty() {
+        eprintln!("SKIP: no S3 server — run `cargo xtask test`");
+    }
+    servers
+}
+
+/// Writes `n` small files `f/k-00000` .. into `store`, 64 at a time.
+async fn fill(store: &AsyncStore, n: usize) {
+    futures::stream::iter(0..n)
+        .map(|i| {
+            let store = store.clone();
+            async move {
+                store
+                    .write(&format!("f/k-{i:05}"), "x", WriteOptions::new())
+                    .await
+                    .map(drop)
+            }
+        })
+        .buffer_unordered(64)
+        .try_collect::<Vec<()>>()
+        .await
+        .expect("fill");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn listing_2500_keys_is_complete_and_fetched_page_by_page() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("list").await;
+        let config = server.config(&bucket).prefix(unique_name("list"));
+        let writer = AsyncStore::new(AsyncS3Backend::new(config.clone()).unwrap(), "").unwrap();
+        fill(&writer, KEYS).await;
+
+        // Async, default 1000-key pages: one page per 1000 keys, fetched on demand.
+        let (backend, recorder) = server.recorded_backend(config.clone());
+        let store = AsyncStore::new(backend, "").unwrap();
+        let mut files = store.list_files("f", false).unwrap();
+        assert_eq!(recorder.list_pages(), 0, "{}: listing is lazy", server.name);
+        let first = files.next().await.unwrap().unwrap();
+        assert_eq!(first.path.as_str(), "f/k-00000");
+        assert_eq!(
+            recorder.list_pages(),
+            1,
+            "{}: one page for the first item",
+            server.name
+        );
+        let mut seen = 1;
+        while let Some(file) = files.next().await {
+            let file = file.unwrap();
+            assert_eq!(file.path.as_str(), format!("f/k-{seen:05}"));
+            seen += 1;
+            if seen == 1000 {
+                assert_eq!(
+                    recorder.list_pages(),
+                    1,
+                    "{}: still on page one",
+                    server.name
+                );
+            }
+        }
+        assert_eq!(seen, KEYS, "{}: the listing is complete", server.name);
+        assert_eq!(
+            recorder.list_pages(),
+            3,
+            "{}: 2500 keys = 3 pages",
+            server.name
+        );
+
+        // Sync, 300-key pages: complete, and 9 pages.
+        let (backend, recorder) = server.recorded_backend(config.clone().list_page_size(300));
+        let sync = S3Backend::from_async(backend);
+        let listed = tokio::task::spawn_blocking(move || {
+            let store = Store::new(sync, "").unwrap();
+            let mut files = store.list_files("", true).unwrap();
+            files.next().unwrap().unwrap();
+            let early = recorder.list_pages();
+            let rest = files.map(|f| f.unwrap()).count();
+            (early, rest + 1, recorder.list_pages())
+        })
+        .await
+        .unwrap();
+        assert!(
+            listed.0 <= 2,
+            "{}: sync listing read ahead {} pages",
+            server.name,
+            listed.0
+        );
+        assert_eq!(listed.1, KEYS, "{}", server.name);
+        assert_eq!(listed.2, KEYS.div_ceil(300), "{}", server.name);
+    }
+}
+
+/// The blocking backend used directly on a runtime's thread — as in `#[tokio::main]` —
+/// on both runtime flavours: no "cannot start a runtime from within a runtime" panic.
+fn blocking_calls_inside_a_runtime(server: &Server, bucket: &str) {
+    let store = Store::new(
+        S3Backend::new(server.config(bucket).prefix(unique_name("rt"))).unwrap(),
+        "",
+    )
+    .unwrap();
+    store
+        .write("a/b.txt", "inside", WriteOptions::new())
+        .unwrap();
+    assert_eq!(store.read_text("a/b.txt").unwrap(), "inside");
+    assert_eq!(store.list_files("a", false).unwrap().count(), 1);
+    assert!(store.is_folder("a").unwrap());
+    store.delete_folder("a", true, false).unwrap();
+    assert!(!store.exists("a").unwrap());
+    store.close().unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn sync_backend_works_inside_a_current_thread_runtime() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("rt-ct").await;
+        blocking_calls_inside_a_runtime(&server, &bucket);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_backend_works_inside_a_multi_thread_runtime() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("rt-mt").await;
+        blocking_calls_inside_a_runtime(&server, &bucket);
+    }
+}
+
+#[test]
+fn probes_and_errors_of_a_missing_bucket() {
+    for server in servers() {
+        let missing = unique_name("no-such-bucket");
+        let store = Store::new(S3Backend::new(server.config(&missing)).unwrap(), "").unwrap();
+        assert_eq!(
+            store.ping().unwrap_err().kind(),
+            ErrorKind::NotFound,
+            "{}",
+            server.name
+        );
+        assert_eq!(store.read("x").err().unwrap().kind(), ErrorKind::NotFound);
+        assert_eq!(
+            store.get_file_info("x").unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+        assert!(!store.exists("x").unwrap());
+        assert!(!store.is_folder("d").unwrap());
+        assert_eq!(store.list_files("", true).unwrap().count(), 0);
+        assert_eq!(store.list_folders("").unwrap().count(), 0);
+        store.delete_folder("d", true, true).unwrap();
+    }
+}
+
+#[test]
+fn ping_reports_credentials_and_reachability() {
+    for server in servers() {
+        let bucket = block_on(server.fresh_bucket("ping"));
+        let store = Store::new(S3Backend::new(server.config(&bucket)).unwrap(), "").unwrap();
+        store.ping().unwrap();
+
+        if server.name == "s3s-fs" {
+            // moto accepts any credentials; s3s-fs checks signatures.
+            let bad = server
+                .config(&bucket)
+                .credentials("AKWRONG", "wrong-secret");
+            let store = Store::new(S3Backend::new(bad).unwrap(), "").unwrap();
+            let err = store.ping().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err:?}");
+            let err = store.read("x").err().unwrap();
+            assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err:?}");
+            assert!(!format!("{err:?}").contains("wrong-secret"));
+        }
+    }
+    // Nothing listens on port 9 of the loopback: connection refused.
+    let unreachable = S3Config::new("b")
+        .endpoint_url("http://127.0.0.1:9")
+        .force_path_style(true)
+        .credentials("a", "b")
+        .retry(RetrySettings::none())
+        .timeouts(Timeouts::all(Duration::from_secs(3)));
+    let store = Store::new(S3Backend::new(unreachable).unwrap(), "").unwrap();
+    let err = store.ping().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err:?}");
+    assert!(err.is_retryable());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_writes_are_one_put_and_large_ones_multipart() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("mpu").await;
+        let config = server
+            .config(&bucket)
+            .prefix(unique_name("mpu"))
+            .part_size(5 * MIB as u64)
+            .max_concurrency(2);
+        let (backend, recorder) = server.recorded_backend(config);
+        let store = AsyncStore::new(backend, "").unwrap();
+
+        // A stream of unknown length that fits one part: a single PutObject.
+        let small = vec![1u8; 3 * MIB];
+        let r = store
+            .write(
+                "small.bin",
+                AsyncContent::reader(io::Cursor::new(small)),
+                WriteOptions::new(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.size, 3 * MIB as u64);
+        assert!(
+            recorder.uploads().is_empty(),
+            "{}: no multipart for 3 MiB",
+            server.name
+        );
+        let info = store.get_file_info("small.bin").await.unwrap();
+        assert_eq!(r.etag, info.etag, "{}", server.name);
+
+        // 12 MiB in odd-sized chunks: a multipart upload of 3 parts.
+        let data: Vec<u8> = (0..12 * MIB).map(|i| (i % 251) as u8).collect();
+        let chunks: Vec<io::Result<Bytes>> = data
+            .chunks(777_777)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let r = store
+            .write(
+                "big.bin",
+                AsyncContent::chunks(futures::stream::iter(chunks)),
+                WriteOptions::new(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.size, 12 * MIB as u64);
+        assert_eq!(recorder.uploads().len(), 1, "{}", server.name);
+        assert_eq!(
+            store.read_bytes("big.bin").await.unwrap(),
+            data,
+            "{}",
+            server.name
+        );
+        let info = store.get_file_info("big.bin").await.unwrap();
+        assert_eq!(info.size, 12 * MIB as u64);
+        assert_eq!(r.etag, info.etag, "{}", server.name);
+        assert_eq!(
+            store
+                .read_range("big.bin", 5 * MIB as u64..5 * MIB as u64 + 10)
+                .await
+                .unwrap()
+                .collect_bytes()
+                .await
+                .unwrap(),
+            &data[5 * MIB..5 * MIB + 10]
+        );
+        server.assert_no_open_uploads(&bucket, &recorder).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_source_aborts_the_multipart_upload() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("srcfail").await;
+        let config = server
+            .config(&bucket)
+            .prefix(unique_name("srcfail"))
+            .part_size(5 * MIB as u64);
+        let (backend, recorder) = server.recorded_backend(config);
+        let store = AsyncStore::new(backend, "").unwrap();
+        let chunks = (0..13)
+            .map(|i| {
+                if i < 12 {
+                    Ok(Bytes::from(vec![9u8; MIB]))
+                } else {
+                    Err(io::Error::other("the source broke"))
+                }
+            })
+            .collect::<Vec<_>>();
+        let err = store
+            .write_atomic(
+                "t.bin",
+                AsyncContent::chunks(futures::stream::iter(chunks)),
+                WriteOptions::new(),
+            )
+            .await
+            .unwrap_err();
+        assert_ne!(err.kind(), ErrorKind::NotFound);
+        assert!(!store.exists("t.bin").await.unwrap());
+        server.assert_no_open_uploads(&bucket, &recorder).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_write_future_aborts_the_upload_in_the_background() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("cancel").await;
+        let config = server
+            .config(&bucket)
+            .prefix(unique_name("cancel"))
+            .part_size(5 * MIB as u64);
+        let (backend, recorder) = server.recorded_backend(config);
+        let store = AsyncStore::new(backend, "").unwrap();
+        // 12 MiB arrive at once, then the source never ends.
+        let body = futures::stream::iter((0..12).map(|_| Ok(Bytes::from(vec![3u8; MIB]))))
+            .chain(futures::stream::pending());
+        let write = store.write_atomic("c.bin", AsyncContent::chunks(body), WriteOptions::new());
+        let outcome = tokio::time::timeout(Duration::from_secs(3), write).await;
+        assert!(
+            outcome.is_err(),
+            "the write cannot finish: its source never ends"
+        );
+        // The future is dropped; the abort runs in the background.
+        let mut gone = false;
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if let [(key, id)] = recorder.uploads().as_slice() {
+                if server.upload_is_gone(&bucket, key, id).await {
+                    gone = true;
+                    break;
+                }
+            }
+        }
+        assert!(
+            gone,
+            "{}: the cancelled upload was not aborted",
+            server.name
+        );
+        assert!(!store.exists("c.bin").await.unwrap());
+    }
+}
+
+#[test]
+fn metadata_values_survive_encoding_and_copies() {
+    for server in servers() {
+        let bucket = block_on(server.fresh_bucket("meta"));
+        let config = server.config(&bucket).prefix(unique_name("meta"));
+        let store = Store::new(S3Backend::new(config).unwrap(), "").unwrap();
+        let mut meta = Metadata::new();
+        meta.insert("plain", "value")
+            .insert("unicode", "grüße ✓")
+            .insert("empty", "");
+        if server.name == "s3s-fs" {
+            // Known s3s-fs deviation: it decodes RFC 2047 values on input and re-encodes
+            // only non-ASCII ones on output, so a value with surrounding spaces comes back
+            // trimmed (HTTP strips them) and one that itself looks encoded comes back
+            // decoded. S3 and moto store the header values as sent.
+            eprintln!("s3s-fs: skipping the padded and encoded-looking metadata values");
+        } else {
+            meta.insert("spaced", "  padded  ")
+                .insert("looks-encoded", "=?UTF-8?B?eA==?=");
+        }
+        let r = store
+            .write("m.txt", "x", WriteOptions::new().metadata(meta.clone()))
+            .unwrap();
+        assert_eq!(r.metadata.as_ref(), Some(&meta));
+        let info = store.get_file_info("m.txt").unwrap();
+        assert_eq!(info.metadata.as_ref(), Some(&meta), "{}", server.name);
+        store.copy_file("m.txt", "n.txt", false).unwrap();
+        assert_eq!(
+            store.get_file_info("n.txt").unwrap().metadata,
+            Some(meta),
+            "{}",
+            server.name
+        );
+    }
+}
+
+#[test]
+fn ancestor_check_refuses_writes_below_a_file_when_configured() {
+    for server in servers() {
+        let bucket = block_on(server.fresh_bucket("anc"));
+        let config = server
+            .config(&bucket)
+            .prefix(unique_name("anc"))
+            .check_ancestor_files(true);
+        let store = Store::new(S3Backend::new(config).unwrap(), "").unwrap();
+        store.write("a/f.txt", "file", WriteOptions::new()).unwrap();
+        let err = store
+            .write("a/f.txt/below.txt", "x", WriteOptions::new())
+            .unwrap_err();
+        assert_eq!(
+            err.kind(),
+            ErrorKind::InvalidPath,
+            "{}: {err:?}",
+            server.name
+        );
+        store
+            .write("a/g/ok.txt", "fine", WriteOptions::new())
+            .unwrap();
+    }
+}
