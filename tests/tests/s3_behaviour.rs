@@ -98,7 +98,7 @@ async fn listing_2500_keys_is_complete_and_fetched_page_by_page() {
             let mut files = store.list_files("", true).unwrap();
             files.next().unwrap().unwrap();
             let early = recorder.list_pages();
-            let rest = files.map(|f| f.unwrap()).count();
+            let rest = files.inspect(|f| assert!(f.is_ok(), "{f:?}")).count();
             (early, rest + 1, recorder.list_pages())
         })
         .await
@@ -332,11 +332,11 @@ async fn a_dropped_write_future_aborts_the_upload_in_the_background() {
         let mut gone = false;
         for _ in 0..50 {
             tokio::time::sleep(Duration::from_millis(100)).await;
-            if let [(key, id)] = recorder.uploads().as_slice() {
-                if server.upload_is_gone(&bucket, key, id).await {
-                    gone = true;
-                    break;
-                }
+            if let [(key, id)] = recorder.uploads().as_slice()
+                && server.upload_is_gone(&bucket, key, id).await
+            {
+                gone = true;
+                break;
             }
         }
         assert!(
