@@ -267,7 +267,9 @@ async fn copy_is_server_side() {
     let Some(az) = azurite() else { return };
     let store = AsyncStore::new(async_backend(&az, "copy", 100).await, "").unwrap();
     let mut meta = remote_store_core::Metadata::new();
-    meta.insert("owner", "ada");
+    meta.insert("owner", "ada")
+        .insert("Project-Name", "Straße 9")
+        .insert("CamelCase", " padded ");
     store
         .write(
             "src.bin",

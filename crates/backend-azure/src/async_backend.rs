@@ -9,9 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use azure_core::http::{NoFormat, Response};
 use azure_storage_blob::BlobContainerClient;
 use azure_storage_blob::models::{
-    BlobClientDownloadOptions, BlobClientGetPropertiesResultHeaders,
+    BlobClientDownloadOptions, BlobClientGetPropertiesResult, BlobClientGetPropertiesResultHeaders,
     BlobClientStartCopyFromUrlOptions, BlobClientStartCopyFromUrlResultHeaders, CopyStatus,
 };
 use bytes::Bytes;
@@ -142,12 +143,19 @@ impl AsyncAzureBackend {
         list::has_children(self.client.clone(), key).await
     }
 
+    async fn raw_properties(
+        &self,
+        key: &RemotePath,
+    ) -> Result<Response<BlobClientGetPropertiesResult, NoFormat>> {
+        match self.client.blob(key).get_properties(None).await {
+            Ok(rsp) => Ok(rsp),
+            Err(e) if is_not_found(&e) => Err(self.missing(key).await),
+            Err(e) => Err(map_at(e, key.as_str())),
+        }
+    }
+
     async fn properties(&self, key: &RemotePath) -> Result<FileInfo> {
-        let rsp = match self.client.blob(key).get_properties(None).await {
-            Ok(rsp) => rsp,
-            Err(e) if is_not_found(&e) => return Err(self.missing(key).await),
-            Err(e) => return Err(map_at(e, key.as_str())),
-        };
+        let rsp = self.raw_properties(key).await?;
         let bad = |e: azure_core::Error| map_at(e, key.as_str());
         let size = rsp.content_length().map_err(bad)?.unwrap_or(0);
         let modified = rsp
@@ -382,23 +390,38 @@ impl AsyncBackend for AsyncAzureBackend {
     }
 
     async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
-        self.properties(src).await?;
+        let source = self.raw_properties(src).await?;
         if src == dst {
             return Ok(());
         }
         self.check_write_target(dst).await?;
         let source_url = self.client.blob(src).url().to_string();
-        let options = BlobClientStartCopyFromUrlOptions {
-            if_none_match: (!overwrite).then(|| azure_core::http::Etag::from("*")),
-            ..Default::default()
-        };
-        let rsp = self
-            .client
-            .blob(dst)
+        let mut options = BlobClientStartCopyFromUrlOptions::default();
+        let mut write_id = None;
+        if !overwrite {
+            // As for writes: the copy carries the source's metadata plus this operation's
+            // id, so a retried copy that meets its own success is recognised.
+            let id = uuid::Uuid::new_v4().simple().to_string();
+            let mut metadata = source.metadata().map_err(|e| map_at(e, src.as_str()))?;
+            metadata.retain(|k, _| !k.eq_ignore_ascii_case(crate::meta::WRITE_ID_KEY));
+            metadata.insert(crate::meta::WRITE_ID_KEY.to_owned(), id.clone());
+            options.metadata = Some(metadata);
+            options.if_none_match = Some(azure_core::http::Etag::from("*"));
+            write_id = Some(id);
+        }
+        let dst_blob = self.client.blob(dst);
+        let status = match dst_blob
             .start_copy_from_url(source_url, Some(options))
             .await
-            .map_err(|e| map_at(e, dst.as_str()))?;
-        let status = rsp.copy_status().map_err(|e| map_at(e, dst.as_str()))?;
+        {
+            Ok(rsp) => rsp.copy_status().map_err(|e| map_at(e, dst.as_str()))?,
+            Err(e) => {
+                let err = map_at(e, dst.as_str());
+                crate::upload::recognise_own_write(&dst_blob, dst, write_id.as_deref(), err)
+                    .await?;
+                None
+            }
+        };
         self.wait_for_copy(dst, status).await
     }
 

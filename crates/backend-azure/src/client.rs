@@ -4,6 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use azure_core::http::policies::Policy;
 use azure_core::http::{ClientOptions, ExponentialRetryOptions, Pipeline, RetryOptions, Url};
@@ -64,8 +65,14 @@ impl Client {
             retry: if config.max_retries == 0 {
                 RetryOptions::none()
             } else {
+                // `max_retries` governs: the SDK's default 60 s budget for all tries would
+                // end retries after a single slow try.
+                let per_try = config.request_timeout + Duration::from_secs(30);
+                let budget = per_try * (config.max_retries + 1);
                 RetryOptions::exponential(ExponentialRetryOptions {
                     max_retries: config.max_retries,
+                    max_total_elapsed: time::Duration::try_from(budget)
+                        .unwrap_or(time::Duration::MAX),
                     ..Default::default()
                 })
             },

@@ -1,8 +1,8 @@
 //! User metadata ↔ `x-ms-meta-*` headers.
 //!
-//! Azure accepts only C#-identifier names and printable-ASCII values, while the store
-//! accepts any ASCII name and any UTF-8 value. Names that are not identifiers travel as
-//! `rsk_` + hex of the name; values that are not plain printable ASCII travel as `=?b64?` +
+//! Azure accepts only C#-identifier names and printable-ASCII values, and header names come
+//! back lower-cased, while the store accepts any ASCII name and any UTF-8 value. Names that
+//! are not lower-case identifiers travel as `rsk_` + hex of the name; values that are not plain printable ASCII travel as `=?b64?` +
 //! base64. Both decode back exactly, so metadata round-trips.
 
 use std::collections::HashMap;
@@ -12,6 +12,10 @@ use base64::engine::general_purpose::STANDARD;
 use remote_store_core::Metadata;
 
 const KEY_MARK: &str = "rsk_";
+/// An internal entry, not user metadata: the id of the conditional write (overwrite =
+/// false) that created the blob, so a retried create that meets its own earlier success can
+/// recognise it. No user key encodes to it (`w` is not a hex digit).
+pub(crate) const WRITE_ID_KEY: &str = "rsk_wid";
 const VALUE_MARK: &str = "=?b64?";
 
 fn is_identifier(name: &str) -> bool {
@@ -21,7 +25,12 @@ fn is_identifier(name: &str) -> bool {
 }
 
 fn encode_key(key: &str) -> String {
-    if is_identifier(key) && !key.to_ascii_lowercase().starts_with(KEY_MARK) {
+    // Names travel as HTTP header names, which come back lower-cased: names with capitals
+    // are encoded too, so their case survives.
+    let plain = is_identifier(key)
+        && !key.bytes().any(|b| b.is_ascii_uppercase())
+        && !key.starts_with(KEY_MARK);
+    if plain {
         key.to_owned()
     } else {
         let mut out = String::from(KEY_MARK);
@@ -75,12 +84,21 @@ pub(crate) fn encode(meta: &Metadata) -> HashMap<String, String> {
         .collect()
 }
 
-/// The store metadata of a blob.
+/// The store metadata of a blob (without internal entries).
 pub(crate) fn decode(values: HashMap<String, String>) -> Metadata {
     values
         .into_iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case(WRITE_ID_KEY))
         .map(|(k, v)| (decode_key(&k), decode_value(&v)))
         .collect()
+}
+
+/// The write id recorded on a blob, if any.
+pub(crate) fn write_id(values: &HashMap<String, String>) -> Option<&str> {
+    values
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(WRITE_ID_KEY))
+        .map(|(_, v)| v.as_str())
 }
 
 #[cfg(test)]
@@ -99,6 +117,9 @@ mod tests {
         assert!(wire.keys().all(|k| is_identifier(k)));
         assert!(wire.values().all(|v| v.is_ascii()));
         assert_eq!(wire.get("author").map(String::as_str), Some("Ada"));
+        let mut wire = wire;
+        wire.insert(WRITE_ID_KEY.to_owned(), "id".to_owned());
+        assert_eq!(write_id(&wire), Some("id"));
         assert_eq!(decode(wire), m);
     }
 }

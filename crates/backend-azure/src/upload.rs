@@ -32,16 +32,64 @@ struct Settings {
     if_none_match: Option<Etag>,
     metadata: Option<HashMap<String, String>>,
     content_type: Option<String>,
+    /// Set for conditional writes (see [`recognise_own_write`]).
+    write_id: Option<String>,
 }
 
 impl Settings {
     fn new(opts: &WriteOptions) -> Self {
+        let mut metadata = opts.user_metadata().map(crate::meta::encode);
+        let write_id = (!opts.overwrite).then(|| uuid::Uuid::new_v4().simple().to_string());
+        if let Some(id) = &write_id {
+            metadata
+                .get_or_insert_with(HashMap::new)
+                .insert(crate::meta::WRITE_ID_KEY.to_owned(), id.clone());
+        }
         Settings {
             if_none_match: (!opts.overwrite).then(|| Etag::from("*")),
-            metadata: opts.user_metadata().map(crate::meta::encode),
+            metadata,
             content_type: opts.content_type.clone(),
+            write_id,
         }
     }
+}
+
+/// A conditional create can meet its own success: the pipeline retries a request whose
+/// response was lost (a reset connection, a 5xx after the service had stored the blob), and
+/// the retry's `If-None-Match: *` then fails. The blob carries the write's id, so an
+/// `AlreadyExists` for a blob holding *our* id is the success it looks like.
+pub(crate) async fn recognise_own_write(
+    blob: &azure_storage_blob::BlobClient,
+    key: &RemotePath,
+    write_id: Option<&str>,
+    err: Error,
+) -> Result<(u64, Option<String>, Option<SystemTime>)> {
+    use azure_storage_blob::models::BlobClientGetPropertiesResultHeaders;
+    let Some(id) = write_id else {
+        return Err(err);
+    };
+    if err.kind() != remote_store_core::ErrorKind::AlreadyExists {
+        return Err(err);
+    }
+    let Ok(props) = blob.get_properties(None).await else {
+        return Err(err);
+    };
+    let ours = props
+        .metadata()
+        .ok()
+        .is_some_and(|m| crate::meta::write_id(&m) == Some(id));
+    if !ours {
+        return Err(err);
+    }
+    tracing::debug!(
+        key = key.as_str(),
+        "a retried conditional write met its own success"
+    );
+    Ok((
+        props.content_length().ok().flatten().unwrap_or(0),
+        props.etag().ok().flatten().map(|e| e.to_string()),
+        props.last_modified().ok().flatten().map(SystemTime::from),
+    ))
 }
 
 /// Uploads `content` to `key`. The caller has checked the preconditions that need a
@@ -53,13 +101,31 @@ pub(crate) async fn upload(
     opts: &WriteOptions,
 ) -> Result<WriteResult> {
     let settings = Settings::new(opts);
+    match upload_with(client, key, content, opts, &settings).await {
+        Ok(result) => Ok(result),
+        Err(err) => {
+            let blob = client.blob(key);
+            let (size, etag, modified) =
+                recognise_own_write(&blob, key, settings.write_id.as_deref(), err).await?;
+            Ok(WriteResult::native(key.clone(), size, etag, modified, opts))
+        }
+    }
+}
+
+async fn upload_with(
+    client: &Arc<Client>,
+    key: &RemotePath,
+    content: AsyncContent<'_>,
+    opts: &WriteOptions,
+    settings: &Settings,
+) -> Result<WriteResult> {
     let block_size = usize::try_from(client.block_size).unwrap_or(usize::MAX);
     let blob_client = client.blob(key);
     let blob = Arc::new(blob_client.block_blob_client());
     if let AsyncContent::Bytes(bytes) = &content
         && bytes.len() <= block_size
     {
-        return put_single(client, &blob, key, bytes.clone(), &settings, opts).await;
+        return put_single(client, &blob, key, bytes.clone(), settings, opts).await;
     }
     let mut source = match content {
         // Large in-memory content: hand it over block by block (no copy of the whole).
@@ -77,7 +143,7 @@ pub(crate) async fn upload(
     let mut buf = BytesMut::new();
     let ended = fill(&mut source, &mut buf, block_size, key).await?;
     if ended && buf.len() <= block_size {
-        return put_single(client, &blob, key, buf.freeze(), &settings, opts).await;
+        return put_single(client, &blob, key, buf.freeze(), settings, opts).await;
     }
 
     // Large or streamed: fail fast without staging anything when overwrite is off and the
@@ -134,9 +200,9 @@ pub(crate) async fn upload(
         .commit_block_list(
             body,
             Some(BlockBlobClientCommitBlockListOptions {
-                if_none_match: settings.if_none_match,
-                metadata: settings.metadata,
-                blob_content_type: settings.content_type,
+                if_none_match: settings.if_none_match.clone(),
+                metadata: settings.metadata.clone(),
+                blob_content_type: settings.content_type.clone(),
                 ..Default::default()
             }),
         )
