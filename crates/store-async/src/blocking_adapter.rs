@@ -50,15 +50,12 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// backend and shuts the runtime down; a backend that is not terminal is reused lazily.
 ///
 /// ```
-/// # fn backend() -> impl remote_store_async::AsyncBackend { unimplemented!() }
-/// # fn main() -> remote_store_core::Result<()> {
-/// # if false {
-/// use remote_store_async::BlockingAdapter;
+/// use remote_store_async::{AsyncBackend, BlockingAdapter};
 /// use remote_store_sync::Store;
 ///
-/// let store = Store::new(BlockingAdapter::new(backend()), "")?;
-/// # }
-/// # Ok(()) }
+/// fn blocking_store(backend: impl AsyncBackend) -> remote_store_core::Result<Store> {
+///     Store::new(BlockingAdapter::new(backend), "")
+/// }
 /// ```
 pub struct BlockingAdapter<B> {
     shared: Arc<Shared<B>>,

@@ -11,6 +11,7 @@
 
 mod backend;
 mod blocking_adapter;
+mod blocking_twin;
 mod content;
 pub mod fallback;
 mod store;
@@ -24,3 +25,16 @@ pub use content::AsyncContent;
 pub use store::AsyncStore;
 pub use stream::{ByteStream, EntryStream, FileStream, FolderStream};
 pub use sync_adapter::SyncBackendAdapter;
+
+/// What the exported macros refer to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use bytes::Bytes;
+    pub use remote_store_core::{
+        CapabilitySet, FileInfo, FolderInfo, GlobPattern, RemotePath, Result, WriteOptions,
+        WriteResult,
+    };
+    pub use remote_store_sync::{
+        Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader,
+    };
+}

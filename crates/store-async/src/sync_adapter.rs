@@ -34,14 +34,13 @@ const WRITE_QUEUE: usize = 4;
 /// `BackendUnavailable` instead of panicking.
 ///
 /// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> remote_store_core::Result<()> {
-/// # use remote_store_async::{AsyncStore, SyncBackendAdapter};
-/// # fn backend() -> impl remote_store_sync::Backend { unimplemented!() }
-/// # if false {
-/// let store = AsyncStore::new(SyncBackendAdapter::new(backend()), "")?;
-/// # }
-/// # Ok(()) }
+/// use remote_store_async::{AsyncStore, SyncBackendAdapter};
+/// use remote_store_sync::Backend;
+///
+/// fn async_store(backend: impl Backend) -> remote_store_core::Result<AsyncStore> {
+///     AsyncStore::new(SyncBackendAdapter::new(backend), "")
+///     // or, equivalently: AsyncStore::from_blocking(backend, "")
+/// }
 /// ```
 pub struct SyncBackendAdapter<B> {
     inner: Arc<B>,
