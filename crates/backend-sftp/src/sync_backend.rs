@@ -3,7 +3,6 @@
 use std::any::Any;
 use std::fmt;
 use std::ops::Range;
-use std::sync::Arc;
 
 use bytes::Bytes;
 use remote_store_async::BlockingAdapter;
@@ -57,7 +56,7 @@ impl SftpBackend {
 
     /// The async backend underneath.
     #[cfg(feature = "async")]
-    pub fn as_async(&self) -> &Arc<AsyncSftpBackend> {
+    pub fn as_async(&self) -> &std::sync::Arc<AsyncSftpBackend> {
         self.adapter.inner()
     }
 
