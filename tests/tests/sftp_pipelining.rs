@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// One-way delay added to every chunk in both directions.
-const DELAY: Duration = Duration::from_millis(25);
+const DELAY: Duration = Duration::from_millis(50);
 /// The backend's request size (128 KiB).
 const REQUEST: usize = 128 * 1024;
 
@@ -78,7 +78,7 @@ async fn reads_and_writes_are_pipelined() {
     store.ping().await.unwrap();
     let rtt = 2 * DELAY;
 
-    let len = 16 * 1024 * 1024;
+    let len = 8 * 1024 * 1024;
     let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
     let requests = (len / REQUEST) as u32;
     let serial_bound = rtt * requests;
@@ -97,7 +97,7 @@ async fn reads_and_writes_are_pipelined() {
     assert!(back == data, "the content survives the slow link");
 
     eprintln!(
-        "16 MiB over a {rtt:?} RTT link: write {write:?}, read {read:?}; one request at a \
+        "8 MiB over a {rtt:?} RTT link: write {write:?}, read {read:?}; one request at a \
          time would need at least {serial_bound:?} each"
     );
     assert!(

@@ -51,10 +51,14 @@ impl Env {
     }
 
     fn config(&self, base: &str) -> SftpConfig {
-        SftpConfig::new(self.host.clone(), self.user.clone(), Auth::key_file(&self.key))
-            .port(self.port)
-            .known_hosts_line(self.known_hosts_line())
-            .base_path(base)
+        SftpConfig::new(
+            self.host.clone(),
+            self.user.clone(),
+            Auth::key_file(&self.key),
+        )
+        .port(self.port)
+        .known_hosts_line(self.known_hosts_line())
+        .base_path(base)
     }
 
     /// Runs OpenSSH's `sftp -b batch`, returning the wall time.
@@ -150,28 +154,53 @@ async fn main() {
     let ssh_base = format!("{run_base}/openssh");
     let connect_only = best(
         &(0..rounds)
-            .map(|_| env.openssh(&format!("-mkdir {run_base}\n-mkdir {ssh_base}\n"), &known_hosts, work.path()))
+            .map(|_| {
+                env.openssh(
+                    &format!("-mkdir {run_base}\n-mkdir {ssh_base}\n"),
+                    &known_hosts,
+                    work.path(),
+                )
+            })
             .collect::<Vec<_>>(),
     );
     let ssh_put_big = best(
         &(0..rounds)
-            .map(|_| env.openssh(&format!("put big.bin {ssh_base}/big.bin\n"), &known_hosts, work.path()))
+            .map(|_| {
+                env.openssh(
+                    &format!("put big.bin {ssh_base}/big.bin\n"),
+                    &known_hosts,
+                    work.path(),
+                )
+            })
             .collect::<Vec<_>>(),
     )
     .saturating_sub(connect_only);
     let ssh_get_big = best(
         &(0..rounds)
-            .map(|_| env.openssh(&format!("get {ssh_base}/big.bin big.out\n"), &known_hosts, work.path()))
+            .map(|_| {
+                env.openssh(
+                    &format!("get {ssh_base}/big.bin big.out\n"),
+                    &known_hosts,
+                    work.path(),
+                )
+            })
             .collect::<Vec<_>>(),
     )
     .saturating_sub(connect_only);
-    assert_eq!(std::fs::metadata(work.path().join("big.out")).unwrap().len(), big_len as u64);
+    assert_eq!(
+        std::fs::metadata(work.path().join("big.out"))
+            .unwrap()
+            .len(),
+        big_len as u64
+    );
     let mut put_small = format!("-mkdir {ssh_base}/small\n");
     let mut get_small = String::new();
     std::fs::create_dir_all(work.path().join("small.out")).unwrap();
     for i in 0..small {
         put_small.push_str(&format!("put small/f{i}.bin {ssh_base}/small/f{i}.bin\n"));
-        get_small.push_str(&format!("get {ssh_base}/small/f{i}.bin small.out/f{i}.bin\n"));
+        get_small.push_str(&format!(
+            "get {ssh_base}/small/f{i}.bin small.out/f{i}.bin\n"
+        ));
     }
     let ssh_put_small = best(
         &(0..rounds)
@@ -237,7 +266,12 @@ async fn main() {
         futures::stream::iter(0..small)
             .map(|i| {
                 let (store, body) = (store.clone(), small_body.clone());
-                async move { store.write(&format!("par/f{i}.bin"), body, over()).await.unwrap() }
+                async move {
+                    store
+                        .write(&format!("par/f{i}.bin"), body, over())
+                        .await
+                        .unwrap()
+                }
             })
             .buffer_unordered(16)
             .collect::<Vec<_>>()
@@ -283,7 +317,8 @@ async fn main() {
     .unwrap();
 
     // Clean up the server side.
-    let cleanup = AsyncStore::new(AsyncSftpBackend::new(env.config(&run_base)).unwrap(), "").unwrap();
+    let cleanup =
+        AsyncStore::new(AsyncSftpBackend::new(env.config(&run_base)).unwrap(), "").unwrap();
     for dir in ["openssh", "ours-async", "ours-sync"] {
         let _ = cleanup.delete_folder(dir, true, true).await;
     }
@@ -292,17 +327,72 @@ async fn main() {
 
     // --- report ------------------------------------------------------------------------------
     let rows = [
-        Row { what: format!("put {big_mib} MiB (async)"), ours: async_put_big, openssh: ssh_put_big, unit: "MiB/s", amount: big_len as f64 },
-        Row { what: format!("get {big_mib} MiB (async)"), ours: async_get_big, openssh: ssh_get_big, unit: "MiB/s", amount: big_len as f64 },
-        Row { what: format!("put {big_mib} MiB (sync)"), ours: sync_put_big, openssh: ssh_put_big, unit: "MiB/s", amount: big_len as f64 },
-        Row { what: format!("get {big_mib} MiB (sync)"), ours: sync_get_big, openssh: ssh_get_big, unit: "MiB/s", amount: big_len as f64 },
-        Row { what: format!("put {small} x 4 KiB, one at a time"), ours: async_put_small, openssh: ssh_put_small, unit: "files/s", amount: small as f64 },
-        Row { what: format!("get {small} x 4 KiB, one at a time"), ours: async_get_small, openssh: ssh_get_small, unit: "files/s", amount: small as f64 },
-        Row { what: format!("put {small} x 4 KiB, 16 tasks"), ours: par_put_small, openssh: ssh_put_small, unit: "files/s", amount: small as f64 },
-        Row { what: format!("get {small} x 4 KiB, 16 tasks"), ours: par_get_small, openssh: ssh_get_small, unit: "files/s", amount: small as f64 },
+        Row {
+            what: format!("put {big_mib} MiB (async)"),
+            ours: async_put_big,
+            openssh: ssh_put_big,
+            unit: "MiB/s",
+            amount: big_len as f64,
+        },
+        Row {
+            what: format!("get {big_mib} MiB (async)"),
+            ours: async_get_big,
+            openssh: ssh_get_big,
+            unit: "MiB/s",
+            amount: big_len as f64,
+        },
+        Row {
+            what: format!("put {big_mib} MiB (sync)"),
+            ours: sync_put_big,
+            openssh: ssh_put_big,
+            unit: "MiB/s",
+            amount: big_len as f64,
+        },
+        Row {
+            what: format!("get {big_mib} MiB (sync)"),
+            ours: sync_get_big,
+            openssh: ssh_get_big,
+            unit: "MiB/s",
+            amount: big_len as f64,
+        },
+        Row {
+            what: format!("put {small} x 4 KiB, one at a time"),
+            ours: async_put_small,
+            openssh: ssh_put_small,
+            unit: "files/s",
+            amount: small as f64,
+        },
+        Row {
+            what: format!("get {small} x 4 KiB, one at a time"),
+            ours: async_get_small,
+            openssh: ssh_get_small,
+            unit: "files/s",
+            amount: small as f64,
+        },
+        Row {
+            what: format!("put {small} x 4 KiB, 16 tasks"),
+            ours: par_put_small,
+            openssh: ssh_put_small,
+            unit: "files/s",
+            amount: small as f64,
+        },
+        Row {
+            what: format!("get {small} x 4 KiB, 16 tasks"),
+            ours: par_get_small,
+            openssh: ssh_get_small,
+            unit: "files/s",
+            amount: small as f64,
+        },
     ];
-    println!("SFTP benchmark against OpenSSH sftp -b on the same sshd ({}:{}), best of {rounds}", env.host, env.port);
-    println!("connect: remote-store {:.0} ms (handshake + auth + SFTP start), OpenSSH sftp -b with an empty batch {:.0} ms (subtracted from its rows)", our_connect.as_secs_f64() * 1e3, connect_only.as_secs_f64() * 1e3);
+    println!(
+        "SFTP benchmark against OpenSSH sftp -b on the same sshd ({}:{}), best of {rounds}",
+        env.host, env.port
+    );
+    println!(
+        "connect: remote-store {:.0} ms (handshake + auth + SFTP start), OpenSSH sftp -b with an empty batch {:.0} ms (subtracted from its rows)",
+        our_connect.as_secs_f64() * 1e3,
+        connect_only.as_secs_f64() * 1e3
+    );
     println!("| operation | remote-store | OpenSSH sftp | ratio (ours / OpenSSH throughput) |");
     println!("|---|---|---|---|");
     for r in rows {
