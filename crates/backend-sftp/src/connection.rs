@@ -88,10 +88,11 @@ impl Client {
     /// Drops the connection (the next call connects again).
     pub(crate) async fn disconnect(&self) {
         if let Some(conn) = self.current.lock().await.take() {
-            let _ = conn
+            let goodbye = conn
                 .handle
-                .disconnect(russh::Disconnect::ByApplication, "", "en")
-                .await;
+                .disconnect(russh::Disconnect::ByApplication, "", "en");
+            // A silent server must not hang `close`.
+            let _ = tokio::time::timeout(conn.io_timeout, goodbye).await;
             conn.shut_down();
         }
     }
@@ -197,8 +198,18 @@ impl Conn {
         Ok(conn)
     }
 
-    /// Opens one more SFTP channel.
+    /// Opens one more SFTP channel, within `io_timeout`.
     async fn open_slot(&self) -> Result<(Arc<Slot>, HashMap<String, String>)> {
+        match tokio::time::timeout(self.io_timeout, self.open_slot_inner()).await {
+            Ok(result) => result,
+            Err(_) => Err(
+                Error::unavailable("opening an SFTP channel timed out (io_timeout)")
+                    .with_backend(NAME),
+            ),
+        }
+    }
+
+    async fn open_slot_inner(&self) -> Result<(Arc<Slot>, HashMap<String, String>)> {
         let unavailable = |e: russh::Error| map_ssh(e).with_message("cannot open an SFTP channel");
         let channel = self
             .handle
