@@ -370,3 +370,49 @@ fn sync_backend_inside_tokio_main() {
         });
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dropped_write_atomic_leaves_old_file_and_no_temp() {
+    let Some(setup) = Setup::new_async("fault-cancel").await else {
+        return;
+    };
+    let store = Setup::async_store(setup.direct());
+    store
+        .write("f.bin", "old", WriteOptions::new())
+        .await
+        .unwrap();
+    // A source that sends 1 MiB and then never ends.
+    let chunks =
+        futures::stream::iter((0..8).map(|_| Ok(bytes::Bytes::from(vec![1u8; 128 * 1024]))))
+            .chain(futures::stream::pending());
+    let write = store.write_atomic(
+        "f.bin",
+        remote_store_async::AsyncContent::chunks(chunks),
+        WriteOptions::new().overwrite(true),
+    );
+    let mut write = Box::pin(write);
+    assert!(
+        tokio::time::timeout(Duration::from_secs(1), &mut write)
+            .await
+            .is_err(),
+        "the write cannot finish"
+    );
+    assert_eq!(setup.orphan_temps(), 1, "the upload goes to a temp file");
+    drop(write);
+    // The dropped write's clean-up runs in the background.
+    let mut temps = setup.orphan_temps();
+    for _ in 0..50 {
+        if temps == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        temps = setup.orphan_temps();
+    }
+    assert_eq!(temps, 0, "the temp file is removed");
+    assert_eq!(store.read_bytes("f.bin").await.unwrap(), "old".as_bytes());
+    // The connection is still usable (the handle was closed, nothing leaked).
+    store
+        .write("g.bin", "new", WriteOptions::new())
+        .await
+        .unwrap();
+}

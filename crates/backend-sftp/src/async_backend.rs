@@ -277,27 +277,27 @@ impl AsyncSftpBackend {
     /// Shared body of `write` and `write_atomic` once the file to write is chosen.
     async fn write_to(
         &self,
-        lease: &Lease,
+        lease: &Arc<Lease>,
         native: &str,
         key: &RemotePath,
         flags: OpenFlags,
         content: AsyncContent<'_>,
     ) -> Result<(u64, Option<FileAttributes>)> {
         let raw = lease.raw().clone();
-        let _permit = lease.handle_permit().await?;
+        let permit = lease.handle_permit().await?;
         let handle = self.open_for_write(lease, native, key, flags).await?;
+        // Closes the handle even if this future is dropped mid-upload.
+        let guard = transfer::OpenHandle::new(lease.clone(), handle.clone(), permit);
         match transfer::upload(lease, &handle, content).await {
             Ok(size) => {
                 // Ask for the final attributes and close in one round trip.
-                let (attrs, closed) = futures::join!(
-                    lease.run(raw.fstat(handle.clone())),
-                    lease.run(raw.close(handle.clone()))
-                );
+                let (attrs, closed) =
+                    futures::join!(lease.run(raw.fstat(handle.clone())), guard.close());
                 closed.map_err(|e| map_sftp(e, key.as_str()))?;
                 Ok((size, attrs.ok().map(|a| a.attrs)))
             }
             Err(failure) => {
-                let _ = lease.run(raw.close(handle)).await;
+                let _ = guard.close().await;
                 let _ = lease.run(raw.remove(native.to_owned())).await;
                 Err(match failure {
                     UploadError::Source(e) => Error::from_io(e).or_path(|| key.as_str().to_owned()),
@@ -439,12 +439,11 @@ impl Drop for TempGuard {
             return;
         };
         let path = std::mem::take(&mut self.path);
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(async move {
-                let raw = lease.raw().clone();
-                let _ = lease.run(raw.remove(path)).await;
-            });
-        }
+        let owner = lease.clone();
+        lease.spawn_cleanup(async move {
+            let raw = owner.raw().clone();
+            let _ = owner.run(raw.remove(path)).await;
+        });
     }
 }
 
@@ -494,7 +493,7 @@ impl AsyncBackend for AsyncSftpBackend {
         content: AsyncContent<'_>,
         opts: &WriteOptions,
     ) -> Result<WriteResult> {
-        let lease = self.lease().await?;
+        let lease = Arc::new(self.lease().await?);
         let flags = OpenFlags::WRITE
             | OpenFlags::CREATE
             | if opts.overwrite {

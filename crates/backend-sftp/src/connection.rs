@@ -317,6 +317,8 @@ impl Conn {
 pub(crate) struct Lease {
     conn: Arc<Conn>,
     slot: Arc<Slot>,
+    /// The runtime the lease was taken on, for clean-up sent from `Drop`.
+    runtime: Option<tokio::runtime::Handle>,
 }
 
 impl fmt::Debug for Lease {
@@ -328,7 +330,23 @@ impl fmt::Debug for Lease {
 impl Lease {
     fn new(conn: Arc<Conn>, slot: Arc<Slot>) -> Self {
         slot.busy.fetch_add(1, Ordering::AcqRel);
-        Lease { conn, slot }
+        Lease {
+            conn,
+            slot,
+            runtime: tokio::runtime::Handle::try_current().ok(),
+        }
+    }
+
+    /// Runs `cleanup` (a close or remove) in the background on the lease's runtime. If it
+    /// cannot run, the connection is retired so the server drops its handles with it.
+    pub(crate) fn spawn_cleanup(&self, cleanup: impl Future<Output = ()> + Send + 'static) {
+        let runtime = tokio::runtime::Handle::try_current()
+            .ok()
+            .or_else(|| self.runtime.clone());
+        match runtime {
+            Some(rt) => drop(rt.spawn(cleanup)),
+            None => self.conn.mark_broken(),
+        }
     }
 
     /// The channel.

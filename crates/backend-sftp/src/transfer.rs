@@ -125,14 +125,12 @@ pub(crate) fn close_later(lease: &Arc<Lease>, handle: String, permit: Option<Han
     if handle.is_empty() {
         return;
     }
-    let lease = lease.clone();
-    if let Ok(rt) = tokio::runtime::Handle::try_current() {
-        rt.spawn(async move {
-            let raw = lease.raw().clone();
-            let _ = lease.run(raw.close(handle)).await;
-            drop(permit);
-        });
-    }
+    let owner = lease.clone();
+    lease.spawn_cleanup(async move {
+        let raw = owner.raw().clone();
+        let _ = owner.run(raw.close(handle)).await;
+        drop(permit);
+    });
 }
 
 /// A stream over `start..end` of an open file; `first` is the reply to a read at `start`
@@ -177,6 +175,42 @@ pub(crate) fn download(
         })
         .fuse(),
     )
+}
+
+/// An open handle that is closed when dropped (in the background) unless closed first.
+pub(crate) struct OpenHandle {
+    lease: Arc<Lease>,
+    handle: String,
+    permit: Option<HandlePermit>,
+}
+
+impl OpenHandle {
+    pub(crate) fn new(lease: Arc<Lease>, handle: String, permit: HandlePermit) -> Self {
+        OpenHandle {
+            lease,
+            handle,
+            permit: Some(permit),
+        }
+    }
+
+    /// Closes the handle and waits for the server's answer.
+    pub(crate) async fn close(mut self) -> Result<(), SftpError> {
+        let handle = std::mem::take(&mut self.handle);
+        let raw = self.lease.raw().clone();
+        let result = self.lease.run(raw.close(handle)).await.map(drop);
+        drop(self.permit.take());
+        result
+    }
+}
+
+impl Drop for OpenHandle {
+    fn drop(&mut self) {
+        close_later(
+            &self.lease,
+            std::mem::take(&mut self.handle),
+            self.permit.take(),
+        );
+    }
 }
 
 /// Why an upload stopped.
