@@ -123,7 +123,7 @@ impl AsyncLocalBackend {
                     .run(move |root| {
                         let mut pending = write::begin(root, &key, opts.overwrite, atomic)?;
                         pending.write(&bytes)?;
-                        pending.finish(root, &opts)
+                        pending.finish(&opts)
                     })
                     .await;
             }
@@ -135,7 +135,7 @@ impl AsyncLocalBackend {
             .run(move |root| write::begin(root, &begin_key, overwrite, atomic))
             .await?;
         let pending = pump(pending, chunks, &key).await?;
-        self.run(move |root| pending.finish(root, &opts)).await
+        blocking(move || pending.finish(&opts)).await
     }
 }
 

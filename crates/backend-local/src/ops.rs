@@ -360,7 +360,7 @@ pub(crate) fn copy(
     }
     let mut pending = write::begin(root, dst, overwrite, true)?;
     pending.copy_file(&mut file, src)?;
-    pending.finish(root, &WriteOptions::new()).map(drop)
+    pending.finish(&WriteOptions::new()).map(drop)
 }
 
 /// Moves the file `src` to `dst` with one `rename` (atomic; no-replace without

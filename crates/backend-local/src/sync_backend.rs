@@ -213,5 +213,5 @@ fn write_content(
         Content::Bytes(bytes) => pending.write(&bytes)?,
         Content::Reader(mut reader) => pending.copy_from(&mut reader)?,
     }
-    pending.finish(root, opts)
+    pending.finish(opts)
 }

@@ -31,19 +31,32 @@ use crate::root::{self, DirAccess, FILE_MODE, Root};
 #[cfg(feature = "sync")]
 pub(crate) const COPY_BUF: usize = 64 * 1024;
 
-/// A write in progress: the open file and what to do at the end.
-#[derive(Debug)]
+/// A write in progress: the open file and what to do at the end. Dropped before
+/// [`finish`](Pending::finish), it removes what it created: the temp file of an atomic
+/// write, or the file a plain write without overwrite created.
 pub(crate) struct Pending {
+    root: Arc<Root>,
     key: RemotePath,
-    file: File,
+    file: Option<File>,
     written: u64,
-    target: Target,
+    /// `None` once finished.
+    target: Option<Target>,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending")
+            .field("key", &self.key)
+            .field("written", &self.written)
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
 enum Target {
-    /// Writing the target in place; `created` removes it again if the write fails.
-    Plain { created: Option<Created> },
+    /// Writing the target in place; `created` when this write created it (no overwrite).
+    Plain { created: bool },
     /// Writing a temp file that replaces (or creates) the target at the end.
     Atomic { temp: TempFile, overwrite: bool },
 }
@@ -61,25 +74,24 @@ pub(crate) fn begin(
     atomic: bool,
 ) -> Result<Pending> {
     let rel = Rel::new(key)?;
-    if atomic {
+    let (file, target) = if atomic {
         let (temp, file) = begin_atomic(root, rel, key, overwrite)?;
-        return Ok(Pending {
-            key: key.clone(),
+        (file, Target::Atomic { temp, overwrite })
+    } else {
+        let file = open_plain(root, rel, key, overwrite)?;
+        (
             file,
-            written: 0,
-            target: Target::Atomic { temp, overwrite },
-        });
-    }
-    let file = open_plain(root, rel, key, overwrite)?;
-    let created = (!overwrite).then(|| Created {
+            Target::Plain {
+                created: !overwrite,
+            },
+        )
+    };
+    Ok(Pending {
         root: Arc::clone(root),
         key: key.clone(),
-    });
-    Ok(Pending {
-        key: key.clone(),
-        file,
+        file: Some(file),
         written: 0,
-        target: Target::Plain { created },
+        target: Some(target),
     })
 }
 
@@ -170,7 +182,7 @@ impl Pending {
     /// # Errors
     /// The filesystem's failure (`ENOSPC`, `EIO`, ...).
     pub(crate) fn write(&mut self, buf: &[u8]) -> Result<()> {
-        self.file
+        self.file()
             .write_all(buf)
             .map_err(|e| error::map(e, &self.key))?;
         self.written += buf.len() as u64;
@@ -200,12 +212,17 @@ impl Pending {
     /// # Errors
     /// Either file's failure.
     pub(crate) fn copy_file(&mut self, src: &mut File, src_key: &RemotePath) -> Result<()> {
-        let n = io::copy(src, &mut self.file).map_err(|e| {
+        let file = self.file.as_mut().expect("open until finished");
+        let n = io::copy(src, file).map_err(|e| {
             // Tell a failed read of the source from a failed write of the target.
             error::map(e, &self.key).or_path(|| src_key.as_str().to_owned())
         })?;
         self.written += n;
         Ok(())
+    }
+
+    fn file(&mut self) -> &mut File {
+        self.file.as_mut().expect("open until finished")
     }
 
     /// Completes the write: fsync per policy, promote an atomic write, report the result
@@ -214,40 +231,29 @@ impl Pending {
     /// # Errors
     /// `AlreadyExists` when another writer created the target first (no overwrite),
     /// `InvalidPath` when a folder took its place, or the I/O failure. The temp file of a
-    /// failed atomic write is removed.
-    pub(crate) fn finish(self, root: &Root, opts: &WriteOptions) -> Result<WriteResult> {
-        let Pending {
-            key,
-            file,
-            written,
-            target,
-        } = self;
-        let policy = root.fsync();
-        let sync = match &target {
-            Target::Plain { .. } => policy.plain(),
-            Target::Atomic { .. } => policy.atomic(),
+    /// failed atomic write is removed, and so is a file a failed plain write created.
+    pub(crate) fn finish(mut self, opts: &WriteOptions) -> Result<WriteResult> {
+        let file = self.file.take().expect("open until finished");
+        let policy = self.root.fsync();
+        let sync = match &self.target {
+            Some(Target::Atomic { .. }) => policy.atomic(),
+            _ => policy.plain(),
         };
         if sync {
-            root::sync(&file).map_err(|e| error::map(e, &key))?;
+            root::sync(&file).map_err(|e| error::map(e, &self.key))?;
         }
-        let st = rustix::fs::fstat(&file).map_err(|e| error::map(e.into(), &key))?;
+        let st = rustix::fs::fstat(&file).map_err(|e| error::map(e.into(), &self.key))?;
         drop(file);
-        match target {
-            Target::Plain { created } => {
-                if let Some(mut created) = created {
-                    created.disarm();
-                }
-            }
-            Target::Atomic { temp, overwrite } => {
-                let rel = Rel::new(&key)?;
-                temp.promote(rel.name(), overwrite)
-                    .map_err(|e| target_error(root, rel, &key, e))?;
-            }
+        if let Some(Target::Atomic { temp, overwrite }) = self.target.take() {
+            let rel = Rel::new(&self.key)?;
+            temp.promote(rel.name(), overwrite)
+                .map_err(|e| target_error(&self.root, rel, &self.key, e))?;
         }
         let modified = root::modified(&st);
+        let key = std::mem::replace(&mut self.key, RemotePath::ROOT);
         Ok(WriteResult::native(
             key,
-            written,
+            self.written,
             None,
             Some(modified),
             opts,
@@ -255,34 +261,18 @@ impl Pending {
     }
 }
 
-/// Removes a file created by a plain write that did not complete (dropped or failed).
-struct Created {
-    root: Arc<Root>,
-    key: RemotePath,
-}
-
-impl Created {
-    fn disarm(&mut self) {
-        self.key = RemotePath::ROOT;
-    }
-}
-
-impl std::fmt::Debug for Created {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Created").field("key", &self.key).finish()
-    }
-}
-
-impl Drop for Created {
+impl Drop for Pending {
     fn drop(&mut self) {
-        if self.key.is_root() {
-            return;
-        }
-        let Ok(rel) = Rel::new(&self.key) else {
-            return;
-        };
-        if let Ok(parent) = self.root.parent(rel, DirAccess::Path, false) {
-            let _ = rustix::fs::unlinkat(self.root.fd(&parent), rel.name(), AtFlags::empty());
+        // An unfinished plain write removes the file it created; an atomic write's temp
+        // file removes itself (`TempFile`'s own drop).
+        if let Some(Target::Plain { created: true }) = self.target {
+            self.file = None;
+            let Ok(rel) = Rel::new(&self.key) else {
+                return;
+            };
+            if let Ok(parent) = self.root.parent(rel, DirAccess::Path, false) {
+                let _ = rustix::fs::unlinkat(self.root.fd(&parent), rel.name(), AtFlags::empty());
+            }
         }
     }
 }

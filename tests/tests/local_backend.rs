@@ -1,0 +1,234 @@
+//! The local backend's own rules beyond the shared contract: construction and the root
+//! folder, symbolic links that stay inside the root, reserved temp names, permissions kept
+//! by `write_atomic`, and the async half outside a runtime.
+
+#![cfg(feature = "local")]
+
+use std::os::unix::fs::{PermissionsExt, symlink};
+
+use remote_store_async::AsyncStore;
+use remote_store_core::{ErrorKind, WriteOptions};
+use remote_store_local::{AsyncLocalBackend, FsyncPolicy, LocalBackend, LocalConfig};
+use remote_store_sync::Store;
+
+#[test]
+fn construction_checks_the_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let e = LocalBackend::new(&missing).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert!(
+        !missing.exists(),
+        "a missing root must not be created by default"
+    );
+    assert_eq!(
+        AsyncLocalBackend::new(&missing).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+
+    std::fs::write(dir.path().join("file"), "x").unwrap();
+    let e = LocalBackend::new(dir.path().join("file")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidPath, "{e}");
+
+    let created = LocalBackend::from_config(LocalConfig::new(&missing).create_root(true)).unwrap();
+    assert!(missing.is_dir());
+    assert_eq!(created.root(), missing.canonicalize().unwrap());
+    let shown = format!("{created:?}");
+    assert!(
+        shown.contains("missing") && shown.contains("Atomic"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_removed_root_is_reported_not_recreated() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    let store = Store::new(LocalBackend::new(&root).unwrap(), "").unwrap();
+    store.write("a.txt", "x", WriteOptions::new()).unwrap();
+    store.ping().unwrap();
+    std::fs::remove_dir_all(&root).unwrap();
+    let e = store.ping().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert_eq!(
+        store.read_bytes("a.txt").unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert!(store.write("b.txt", "x", WriteOptions::new()).is_err());
+    assert!(!root.exists(), "the removed root must not be recreated");
+}
+
+#[test]
+fn a_root_reached_through_a_link_maps_both_spellings() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let alias = dir.path().join("alias");
+    symlink(&real, &alias).unwrap();
+    let store = Store::new(LocalBackend::new(&alias).unwrap(), "").unwrap();
+    store.write("x/y.txt", "y", WriteOptions::new()).unwrap();
+    let native = store.native_path("x/y.txt").unwrap();
+    assert_eq!(
+        native,
+        real.canonicalize()
+            .unwrap()
+            .join("x/y.txt")
+            .display()
+            .to_string()
+    );
+    assert_eq!(store.to_key(&native).unwrap().as_str(), "x/y.txt");
+    let via_alias = alias.join("x/y.txt").display().to_string();
+    assert_eq!(store.to_key(&via_alias).unwrap().as_str(), "x/y.txt");
+    assert!(
+        store
+            .to_key(&store.native_path("").unwrap())
+            .unwrap()
+            .is_root()
+    );
+}
+
+#[test]
+fn links_inside_the_root_are_followed_for_data_and_acted_on_as_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("data/sub")).unwrap();
+    std::fs::write(root.join("data/file.txt"), "target").unwrap();
+    std::fs::write(root.join("data/sub/deep.txt"), "deep").unwrap();
+    symlink("data/file.txt", root.join("flink")).unwrap();
+    symlink("data", root.join("dlink")).unwrap();
+    let store = Store::new(LocalBackend::new(root).unwrap(), "").unwrap();
+
+    // Data: read and info through links; a link to a folder is a folder.
+    assert_eq!(store.read_text("flink").unwrap(), "target");
+    assert_eq!(store.read_text("dlink/sub/deep.txt").unwrap(), "deep");
+    assert_eq!(store.get_file_info("flink").unwrap().size, 6);
+    assert!(store.is_file("flink").unwrap());
+    assert!(store.is_folder("dlink").unwrap());
+    let folders: Vec<String> = store
+        .list_folders("")
+        .unwrap()
+        .map(|f| f.unwrap().name)
+        .collect();
+    assert!(folders.contains(&"dlink".to_owned()), "{folders:?}");
+    // Recursive listings never descend through a link: deep.txt appears once.
+    let deep: Vec<String> = store
+        .list_files("", true)
+        .unwrap()
+        .map(|f| f.unwrap().path.as_str().to_owned())
+        .filter(|p| p.ends_with("deep.txt"))
+        .collect();
+    assert_eq!(deep, ["data/sub/deep.txt"]);
+
+    // A plain overwrite writes through the link; write_atomic replaces the link itself.
+    store
+        .write("flink", "through", WriteOptions::overwriting())
+        .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(root.join("data/file.txt")).unwrap(),
+        "through"
+    );
+    store
+        .write_atomic("flink", "replaced", WriteOptions::overwriting())
+        .unwrap();
+    assert!(
+        !std::fs::symlink_metadata(root.join("flink"))
+            .unwrap()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("data/file.txt")).unwrap(),
+        "through"
+    );
+
+    // Namespace operations act on the link, never on what it points to.
+    symlink("data/file.txt", root.join("flink2")).unwrap();
+    store.move_file("flink2", "moved-link", false).unwrap();
+    assert!(
+        std::fs::symlink_metadata(root.join("moved-link"))
+            .unwrap()
+            .is_symlink()
+    );
+    store.delete("moved-link", false).unwrap();
+    assert!(root.join("data/file.txt").exists());
+    store.delete_folder("dlink", true, false).unwrap();
+    assert!(std::fs::symlink_metadata(root.join("dlink")).is_err());
+    assert_eq!(
+        std::fs::read_to_string(root.join("data/sub/deep.txt")).unwrap(),
+        "deep"
+    );
+}
+
+#[test]
+fn temp_names_are_reserved_and_hidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(LocalBackend::new(dir.path()).unwrap(), "").unwrap();
+    // A leftover from a crashed process (the backend never leaves one itself).
+    std::fs::write(dir.path().join(".~tmp.report.csv.00000000deadbeef"), "junk").unwrap();
+    store
+        .write("report.csv", "real", WriteOptions::new())
+        .unwrap();
+    let names: Vec<String> = store
+        .list_files("", true)
+        .unwrap()
+        .map(|f| f.unwrap().name)
+        .collect();
+    assert_eq!(names, ["report.csv"]);
+    assert_eq!(store.get_folder_info("").unwrap().file_count, 1);
+    for op in [
+        store
+            .read_bytes(".~tmp.report.csv.00000000deadbeef")
+            .map(drop),
+        store
+            .write(".~tmp.mine", "x", WriteOptions::new())
+            .map(drop),
+    ] {
+        assert_eq!(op.unwrap_err().kind(), ErrorKind::InvalidPath);
+    }
+}
+
+#[test]
+fn write_atomic_keeps_the_replaced_files_permissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secret.cfg");
+    std::fs::write(&path, "old").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    for policy in [FsyncPolicy::Atomic, FsyncPolicy::Always, FsyncPolicy::Never] {
+        let backend = LocalBackend::from_config(LocalConfig::new(dir.path()).fsync(policy));
+        let store = Store::new(backend.unwrap(), "").unwrap();
+        store
+            .write_atomic("secret.cfg", "new", WriteOptions::overwriting())
+            .unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{policy:?}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
+}
+
+#[test]
+fn write_results_agree_with_file_info() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(LocalBackend::new(dir.path()).unwrap(), "").unwrap();
+    for atomic in [false, true] {
+        let key = format!("r/{atomic}.bin");
+        let result = if atomic {
+            store.write_atomic(&key, vec![1u8; 1234], WriteOptions::new())
+        } else {
+            store.write(&key, vec![1u8; 1234], WriteOptions::new())
+        }
+        .unwrap();
+        let info = store.get_file_info(&key).unwrap();
+        assert_eq!(result.size, info.size);
+        assert_eq!(result.last_modified, Some(info.modified));
+    }
+}
+
+#[test]
+fn the_async_half_outside_a_runtime_errs_instead_of_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = AsyncStore::new(AsyncLocalBackend::new(dir.path()).unwrap(), "").unwrap();
+    let e = futures::executor::block_on(store.write("a", "x", WriteOptions::new())).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BackendUnavailable, "{e}");
+    assert!(!e.is_retryable());
+    assert!(!dir.path().join("a").exists());
+}
