@@ -44,3 +44,18 @@ async fn sftp_async() {
     .await;
     report.assert_passed(MIN_CASES);
 }
+
+/// The backend declares `atomic_move` and replaces atomically in `write_atomic` through
+/// `posix-rename@openssh.com`: confirm the server offers it (else the documented,
+/// non-atomic fallback would run).
+#[tokio::test(flavor = "multi_thread")]
+async fn sshd_offers_posix_rename() {
+    let Some(sshd) = Sshd::from_env() else { return };
+    let backend = AsyncSftpBackend::new(sshd.config("extensions")).expect("a valid config");
+    let extensions = backend.server_extensions().await.expect("connects");
+    eprintln!("sshd SFTP extensions: {extensions:?}");
+    assert!(
+        extensions.contains(&("posix-rename@openssh.com".to_owned(), "1".to_owned())),
+        "{extensions:?}"
+    );
+}

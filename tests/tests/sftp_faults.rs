@@ -416,3 +416,33 @@ async fn dropped_write_atomic_leaves_old_file_and_no_temp() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_is_server_side() {
+    // Through a proxy that cuts the connection after 1 MiB in either direction, copying a
+    // 16 MiB file still succeeds: the bytes never pass through the client (`copy-data`).
+    let Some(setup) = Setup::new_async("copy-server-side").await else {
+        return;
+    };
+    let data = payload(16 * MIB, 10);
+    let direct = Setup::async_store(setup.direct());
+    direct
+        .write("src.bin", data.clone(), WriteOptions::new())
+        .await
+        .unwrap();
+    setup.proxy.set_fault(Fault::CutAfter {
+        bytes: MIB as u64,
+        direction: Direction::Both,
+    });
+    let proxied = Setup::async_store(setup.proxied(Duration::from_secs(10)));
+    proxied
+        .copy_file("src.bin", "sub/dst.bin", false)
+        .await
+        .unwrap();
+    let err = proxied
+        .copy_file("src.bin", "sub/dst.bin", false)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err}");
+    assert!(direct.read_bytes("sub/dst.bin").await.unwrap() == data);
+}

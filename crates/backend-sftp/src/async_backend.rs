@@ -17,7 +17,7 @@ use russh_sftp::client::error::Error as SftpError;
 use russh_sftp::protocol::{FileAttributes, OpenFlags, StatusCode};
 
 use crate::config::SftpConfig;
-use crate::connection::{Client, Lease, POSIX_RENAME};
+use crate::connection::{COPY_DATA, Client, Lease, POSIX_RENAME};
 use crate::error::{NAME, map_sftp, status_of};
 use crate::listing::{self, Kind, Want, kind};
 use crate::paths::{Paths, native_parent};
@@ -664,6 +664,66 @@ impl AsyncBackend for AsyncSftpBackend {
                 Err(Error::invalid_path(path.as_str(), "is a folder").with_backend(NAME))
             }
             Some(a) => Ok(listing::file_info(path.clone(), &a)),
+        }
+    }
+
+    async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+        let lease = Arc::new(self.lease().await?);
+        if !lease.conn().has_extension(COPY_DATA, "1") {
+            drop(lease);
+            return remote_store_async::fallback::copy_by_streaming(self, src, dst, overwrite)
+                .await;
+        }
+        match self.stat(&lease, src).await? {
+            None => return Err(Error::not_found(src.as_str()).with_backend(NAME)),
+            Some(a) if kind(&a) == Kind::Dir => {
+                return Err(Error::invalid_path(src.as_str(), "is a folder").with_backend(NAME));
+            }
+            Some(_) => {}
+        }
+        if src == dst {
+            return Ok(());
+        }
+        if let Some(a) = self.stat(&lease, dst).await? {
+            if kind(&a) == Kind::Dir {
+                return Err(
+                    Error::invalid_path(dst.as_str(), "the destination is a folder")
+                        .with_backend(NAME),
+                );
+            }
+            if !overwrite {
+                return Err(Error::already_exists(dst.as_str()).with_backend(NAME));
+            }
+        }
+        // Server-side copy between two handles on this channel.
+        let raw = lease.raw().clone();
+        let permit = lease.handle_permit().await?;
+        let from = match lease
+            .run(raw.open(self.native(src), OpenFlags::READ, FileAttributes::empty()))
+            .await
+        {
+            Ok(h) => transfer::OpenHandle::new(lease.clone(), h.handle, permit),
+            Err(e) => return Err(self.explain_read(&lease, src, e).await),
+        };
+        let permit = lease.handle_permit().await?;
+        let flags = OpenFlags::WRITE
+            | OpenFlags::CREATE
+            | if overwrite {
+                OpenFlags::TRUNCATE
+            } else {
+                OpenFlags::EXCLUDE
+            };
+        let native_dst = self.native(dst);
+        let to_handle = self.open_for_write(&lease, &native_dst, dst, flags).await?;
+        let to = transfer::OpenHandle::new(lease.clone(), to_handle, permit);
+        let copied = lease.copy_data(from.handle(), to.handle()).await;
+        let (_, closed) = futures::join!(from.close(), to.close());
+        match copied.and(closed) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = lease.run(raw.remove(native_dst)).await;
+                Err(map_sftp(e, dst.as_str()))
+            }
         }
     }
 

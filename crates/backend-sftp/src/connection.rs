@@ -30,6 +30,8 @@ use crate::known_hosts::{self, KnownHosts, Verdict};
 
 /// The OpenSSH extension for an atomic, replacing rename.
 pub(crate) const POSIX_RENAME: &str = "posix-rename@openssh.com";
+/// The extension for a server-side copy between two open handles.
+pub(crate) const COPY_DATA: &str = "copy-data";
 
 /// The shared state of one backend: its config and the current connection, if any.
 pub(crate) struct Client {
@@ -406,8 +408,34 @@ impl Lease {
             data.extend_from_slice(&(s.len() as u32).to_be_bytes());
             data.extend_from_slice(s.as_bytes());
         }
+        self.extended_status(POSIX_RENAME, data).await
+    }
+
+    /// `copy-data`: copies all of the open `from` handle into the open `to` handle on the
+    /// server, from offset 0.
+    pub(crate) async fn copy_data(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> std::result::Result<(), SftpError> {
+        let mut data = Vec::with_capacity(32 + from.len() + to.len());
+        data.extend_from_slice(&(from.len() as u32).to_be_bytes());
+        data.extend_from_slice(from.as_bytes());
+        data.extend_from_slice(&0u64.to_be_bytes()); // read offset
+        data.extend_from_slice(&0u64.to_be_bytes()); // length: 0 = to the end
+        data.extend_from_slice(&(to.len() as u32).to_be_bytes());
+        data.extend_from_slice(to.as_bytes());
+        data.extend_from_slice(&0u64.to_be_bytes()); // write offset
+        self.extended_status(COPY_DATA, data).await
+    }
+
+    async fn extended_status(
+        &self,
+        name: &str,
+        data: Vec<u8>,
+    ) -> std::result::Result<(), SftpError> {
         let raw = self.raw().clone();
-        match self.run(raw.extended(POSIX_RENAME, data)).await? {
+        match self.run(raw.extended(name.to_owned(), data)).await? {
             Packet::Status(status) if status.status_code == StatusCode::Ok => Ok(()),
             Packet::Status(status) => Err(SftpError::Status(status)),
             _ => Err(SftpError::UnexpectedPacket),

@@ -193,6 +193,11 @@ impl OpenHandle {
         }
     }
 
+    /// The handle.
+    pub(crate) fn handle(&self) -> &str {
+        &self.handle
+    }
+
     /// Closes the handle and waits for the server's answer.
     pub(crate) async fn close(mut self) -> Result<(), SftpError> {
         let handle = std::mem::take(&mut self.handle);
