@@ -358,3 +358,68 @@ mod seconds {
         Duration::try_from_secs_f64(secs).map_err(|e| D::Error::custom(format!("{e}: {secs}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> std::result::Result<SftpConfig, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn serde_defaults_and_unknown_keys() {
+        let c = parse(r#"{"host":"h","username":"u","auth":{"method":"agent"}}"#).unwrap();
+        assert_eq!(c.port, 22);
+        assert_eq!(c.host_key_policy, HostKeyPolicy::Strict);
+        assert_eq!(c.max_sessions, 4);
+        assert_eq!(c.io_timeout, Duration::from_secs(30));
+        let c = parse(
+            r#"{"host":"h","username":"u","io_timeout":2.5,
+                "auth":{"method":"private_key","key":{"inline":"KEY"},"passphrase":"pp"}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.io_timeout, Duration::from_millis(2500));
+        assert!(matches!(
+            c.auth,
+            Auth::PrivateKey {
+                passphrase: Some(_),
+                ..
+            }
+        ));
+        let debug = format!("{c:?}");
+        assert!(!debug.contains("KEY") && !debug.contains("pp"), "{debug}");
+
+        let unknown_top =
+            parse(r#"{"host":"h","username":"u","auth":{"method":"agent"},"hots":1}"#);
+        assert!(unknown_top.unwrap_err().contains("hots"));
+        let unknown_auth = parse(
+            r#"{"host":"h","username":"u","auth":{"method":"password","password":"x","pw":1}}"#,
+        );
+        assert!(unknown_auth.unwrap_err().contains("pw"));
+        assert!(parse(r#"{"host":"h","username":"u","auth":{"method":"telepathy"}}"#).is_err());
+    }
+
+    #[test]
+    fn validation() {
+        let ok = SftpConfig::new("h", "u", Auth::password("p"));
+        assert!(ok.validate().is_ok());
+        let tofu = ok.clone().host_key_policy(HostKeyPolicy::TrustOnFirstUse);
+        assert!(
+            tofu.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("known_hosts_file")
+        );
+        assert!(tofu.known_hosts_file("/tmp/kh").validate().is_ok());
+        assert!(ok.clone().max_sessions(0).validate().is_err());
+        assert!(ok.clone().io_timeout(Duration::ZERO).validate().is_err());
+        assert!(
+            ok.clone()
+                .known_hosts_line("h ssh-ed25519 !!")
+                .validate()
+                .is_err()
+        );
+        assert!(SftpConfig::new(" ", "u", Auth::agent()).validate().is_err());
+    }
+}
