@@ -47,6 +47,12 @@ pub const AZURE_CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::UserMetadata)
     .with(Capability::ConditionalCreate);
 
+/// What a delete found.
+enum Deleted {
+    Yes,
+    Missing,
+}
+
 /// Blobs deleted at the same time by a recursive folder delete.
 const DELETE_CONCURRENCY: usize = 16;
 
@@ -204,11 +210,39 @@ impl AsyncAzureBackend {
     }
 
     async fn delete_blob_name(&self, name: String) -> Result<()> {
-        match self.client.container.blob_client(&name).delete(None).await {
-            Ok(_) => Ok(()),
-            Err(e) if is_not_found(&e) => Ok(()),
-            Err(e) => Err(error::map(e).with_path(name)),
+        self.delete_blob(&name)
+            .await
+            .map(drop)
+            .map_err(|e| e.with_path(name))
+    }
+
+    /// Deletes one blob, retrying transient failures itself: a retry that finds the blob
+    /// gone after an attempt whose answer was lost counts as deleted (the pipeline's own
+    /// retry would report such a success as `NotFound`).
+    async fn delete_blob(&self, name: &str) -> Result<Deleted> {
+        let blob = self.client.container_once.blob_client(name);
+        let mut delay = Duration::from_millis(200);
+        let mut lost_answer = false;
+        for attempt in 0..=self.client.max_retries {
+            let err = match blob.delete(None).await {
+                Ok(_) => return Ok(Deleted::Yes),
+                Err(e) if is_not_found(&e) => {
+                    return Ok(if lost_answer {
+                        Deleted::Yes
+                    } else {
+                        Deleted::Missing
+                    });
+                }
+                Err(e) => error::map(e),
+            };
+            if !err.is_retryable() || attempt == self.client.max_retries {
+                return Err(err);
+            }
+            lost_answer = true;
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(10));
         }
+        unreachable!("the loop returns on its last attempt")
     }
 
     async fn wait_for_copy(&self, dst: &RemotePath, mut status: Option<CopyStatus>) -> Result<()> {
@@ -323,13 +357,13 @@ impl AsyncBackend for AsyncAzureBackend {
     }
 
     async fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()> {
-        match self.client.blob(path).delete(None).await {
-            Ok(_) => Ok(()),
-            Err(e) if is_not_found(&e) => match self.missing(path).await {
+        match self.delete_blob(&self.client.blob_name(path)).await {
+            Ok(Deleted::Yes) => Ok(()),
+            Ok(Deleted::Missing) => match self.missing(path).await {
                 e if e.kind() == ErrorKind::NotFound && missing_ok => Ok(()),
                 e => Err(e),
             },
-            Err(e) => Err(map_at(e, path.as_str())),
+            Err(e) => Err(e.with_path(path.as_str())),
         }
     }
 

@@ -19,6 +19,10 @@ use crate::transport::Transport;
 pub(crate) struct Client {
     /// The SDK's container client (blob clients derive from it).
     pub(crate) container: BlobContainerClient,
+    /// The same client without pipeline retries, for deletes: their retries are ours, so a
+    /// retry that finds the blob gone can be told apart from a blob that never existed.
+    pub(crate) container_once: BlobContainerClient,
+    pub(crate) max_retries: u32,
     /// The same pipeline (transport, retries, auth), for the one call the SDK does not
     /// offer: listing by hierarchy (`delimiter=/`).
     pub(crate) pipeline: Pipeline,
@@ -46,6 +50,7 @@ impl Client {
             config.connect_timeout,
             config.request_timeout,
             config.read_timeout,
+            config.max_in_flight_requests,
         )?;
         let mut per_try: Vec<Arc<dyn Policy>> = Vec::new();
         let mut token: Option<Arc<dyn azure_core::credentials::TokenCredential>> = None;
@@ -105,10 +110,20 @@ impl Client {
             ..Default::default()
         };
         let version = options.version.clone();
-        let container =
+        let once = BlobContainerClientOptions {
+            client_options: ClientOptions {
+                retry: RetryOptions::none(),
+                ..client_options.clone()
+            },
+            ..Default::default()
+        };
+        let build = |options| {
             BlobContainerClient::new(container_url.clone(), token.clone(), Some(options)).map_err(
                 |e| crate::error::map(e).with_message("azure: cannot create the container client"),
-            )?;
+            )
+        };
+        let container = build(options)?;
+        let container_once = build(once)?;
 
         if let Some(token) = token {
             per_try.push(Arc::new(
@@ -129,6 +144,8 @@ impl Client {
 
         Ok(Client {
             container,
+            container_once,
+            max_retries: config.max_retries,
             pipeline,
             version,
             container_url,

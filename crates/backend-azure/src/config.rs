@@ -255,6 +255,10 @@ pub struct AzureConfig {
     /// back-off (default 3).
     #[serde(default = "default_max_retries")]
     pub max_retries: u32,
+    /// Requests of this backend waiting for their response at the same time (default 64);
+    /// more concurrent calls queue. Streaming response bodies do not count.
+    #[serde(default = "default_max_in_flight_requests")]
+    pub max_in_flight_requests: usize,
 }
 
 fn default_block_size() -> u64 {
@@ -275,6 +279,9 @@ fn default_read_timeout() -> Duration {
 fn default_max_retries() -> u32 {
     3
 }
+fn default_max_in_flight_requests() -> usize {
+    64
+}
 
 impl AzureConfig {
     /// A configuration for `container` with every other setting at its default.
@@ -291,6 +298,7 @@ impl AzureConfig {
             request_timeout: default_request_timeout(),
             read_timeout: default_read_timeout(),
             max_retries: default_max_retries(),
+            max_in_flight_requests: default_max_in_flight_requests(),
         }
     }
 
@@ -341,6 +349,11 @@ impl AzureConfig {
         if !(1..=MAX_BLOCK_SIZE).contains(&self.block_size) {
             return Err(Error::invalid_argument(
                 "azure: `block_size` must be between 1 byte and 4000 MiB",
+            ));
+        }
+        if self.max_in_flight_requests == 0 {
+            return Err(Error::invalid_argument(
+                "azure: `max_in_flight_requests` must be at least 1",
             ));
         }
         if self.max_concurrency == 0 {
@@ -430,6 +443,7 @@ impl fmt::Debug for AzureConfig {
             .field("request_timeout", &self.request_timeout)
             .field("read_timeout", &self.read_timeout)
             .field("max_retries", &self.max_retries)
+            .field("max_in_flight_requests", &self.max_in_flight_requests)
             .finish()
     }
 }

@@ -15,6 +15,11 @@ use remote_store_core::{Error, Result};
 pub(crate) struct Transport {
     client: reqwest::Client,
     request_timeout: Duration,
+    /// Bounds the requests waiting for their response headers at once, so a burst of
+    /// concurrent calls does not open hundreds of connections at the same moment (a
+    /// flood a single-process server such as Azurite answers with resets and dropped SYNs).
+    /// Response bodies do not hold a permit: an unread stream never blocks other calls.
+    in_flight: tokio::sync::Semaphore,
 }
 
 impl Transport {
@@ -22,6 +27,7 @@ impl Transport {
         connect_timeout: Duration,
         request_timeout: Duration,
         read_timeout: Duration,
+        max_in_flight: usize,
     ) -> Result<Self> {
         let client = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
@@ -36,6 +42,7 @@ impl Transport {
         Ok(Transport {
             client,
             request_timeout,
+            in_flight: tokio::sync::Semaphore::new(max_in_flight.max(1)),
         })
     }
 }
@@ -72,7 +79,12 @@ impl HttpClient for Transport {
                 "cannot build the request",
             )
         })?;
-        let rsp = match tokio::time::timeout(self.request_timeout, self.client.execute(req)).await {
+        let permit = self.in_flight.acquire().await.map_err(|_| {
+            AzError::with_message(AzErrorKind::Other, "the HTTP client was shut down")
+        })?;
+        let sent = tokio::time::timeout(self.request_timeout, self.client.execute(req)).await;
+        drop(permit);
+        let rsp = match sent {
             Err(_) => {
                 return Err(AzError::with_message(
                     AzErrorKind::Io,
