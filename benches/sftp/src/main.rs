@@ -80,6 +80,9 @@ impl Env {
             .arg("StrictHostKeyChecking=yes")
             .arg("-o")
             .arg("BatchMode=yes")
+            // The cipher remote-store negotiates first, so both clients do the same crypto.
+            .arg("-o")
+            .arg("Ciphers=aes256-gcm@openssh.com")
             .arg(format!("{}@{}", self.user, self.host))
             .current_dir(work)
             .output()

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::stream::{FuturesOrdered, FuturesUnordered, StreamExt};
 use remote_store_async::{AsyncContent, ByteStream};
@@ -248,24 +248,27 @@ pub(crate) async fn upload(
         return Ok(bytes.len() as u64);
     }
 
+    // Source chunks wait here (without copying) until a request's worth has arrived.
     let mut source = content.into_stream();
-    let mut pending = BytesMut::new();
+    let mut queue: VecDeque<Bytes> = VecDeque::new();
+    let mut queued = 0usize;
     let mut offset = 0u64;
     let mut source_done = false;
     let mut in_flight = FuturesUnordered::new();
     loop {
         while in_flight.len() < WRITE_AHEAD
-            && (pending.len() >= WRITE_CHUNK || (source_done && !pending.is_empty()))
+            && (queued >= WRITE_CHUNK || (source_done && queued > 0))
         {
-            let n = pending.len().min(WRITE_CHUNK);
-            let chunk = pending.split_to(n);
-            in_flight.push(write(offset, chunk.to_vec()));
-            offset += n as u64;
+            let data = take(&mut queue, WRITE_CHUNK);
+            queued -= data.len();
+            let n = data.len() as u64;
+            in_flight.push(write(offset, data));
+            offset += n;
         }
-        if source_done && pending.is_empty() && in_flight.is_empty() {
+        if source_done && queued == 0 && in_flight.is_empty() {
             return Ok(offset);
         }
-        let want_source = !source_done && pending.len() < WRITE_CHUNK;
+        let want_source = !source_done && queued < WRITE_CHUNK;
         tokio::select! {
             biased;
             Some(done) = in_flight.next(), if !in_flight.is_empty() => {
@@ -273,9 +276,46 @@ pub(crate) async fn upload(
             }
             item = source.next(), if want_source => match item {
                 None => source_done = true,
-                Some(Ok(bytes)) => pending.extend_from_slice(&bytes),
+                Some(Ok(bytes)) => {
+                    queued += bytes.len();
+                    queue.push_back(bytes);
+                }
                 Some(Err(e)) => return Err(UploadError::Source(e)),
             },
         }
+    }
+}
+
+/// Up to `max` bytes from the front of `queue`, as one request body.
+fn take(queue: &mut VecDeque<Bytes>, max: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(max);
+    while out.len() < max {
+        let Some(front) = queue.front_mut() else {
+            break;
+        };
+        let n = front.len().min(max - out.len());
+        out.extend_from_slice(&front.split_to(n));
+        if front.is_empty() {
+            queue.pop_front();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn take_coalesces_and_splits() {
+        let mut q: VecDeque<Bytes> = ["ab", "cde", "fghij"]
+            .into_iter()
+            .map(|s| Bytes::from_static(s.as_bytes()))
+            .collect();
+        assert_eq!(take(&mut q, 4), b"abcd");
+        assert_eq!(take(&mut q, 2), b"ef");
+        assert_eq!(take(&mut q, 10), b"ghij");
+        assert!(q.is_empty());
+        assert!(take(&mut q, 3).is_empty());
     }
 }
