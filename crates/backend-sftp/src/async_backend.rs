@@ -288,6 +288,31 @@ impl AsyncSftpBackend {
         let handle = self.open_for_write(lease, native, key, flags).await?;
         // Closes the handle even if this future is dropped mid-upload.
         let guard = transfer::OpenHandle::new(lease.clone(), handle.clone(), permit);
+        if let AsyncContent::Bytes(bytes) = &content
+            && bytes.len() <= transfer::WRITE_CHUNK
+        {
+            // Small content: write, FSTAT and CLOSE go out together (one round trip).
+            let size = bytes.len() as u64;
+            let data = bytes.to_vec();
+            let write = async {
+                if data.is_empty() {
+                    return Ok(());
+                }
+                lease
+                    .run(raw.write(handle.clone(), 0, data))
+                    .await
+                    .map(drop)
+            };
+            let (written, attrs, closed) =
+                futures::join!(write, lease.run(raw.fstat(handle.clone())), guard.close());
+            return match written.and(closed) {
+                Ok(()) => Ok((size, attrs.ok().map(|a| a.attrs))),
+                Err(e) => {
+                    let _ = lease.run(raw.remove(native.to_owned())).await;
+                    Err(map_sftp(e, key.as_str()))
+                }
+            };
+        }
         match transfer::upload(lease, &handle, content).await {
             Ok(size) => {
                 // Ask for the final attributes and close in one round trip.
