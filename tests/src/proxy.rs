@@ -87,8 +87,10 @@ impl FaultProxy {
             .thread_name("fault-proxy")
             .enable_all()
             .build()?;
-        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0"))?;
-        let addr = listener.local_addr()?;
+        // Bound with std so that starting a proxy inside a tokio runtime cannot panic.
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
         let fault = Arc::new(Mutex::new(Fault::None));
         let (generation, gen_rx) = watch::channel(0u64);
         let connections = Arc::new(AtomicU64::new(0));

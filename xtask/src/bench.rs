@@ -1,4 +1,4 @@
-//! `cargo xtask bench <name>`: runs a benchmark crate `crates/bench-<name>` in release mode,
+//! `cargo xtask bench <name>`: runs the benchmark crate `benches/<name>` in release mode,
 //! with the enabled emulators started for it.
 //!
 //! Benchmarks are binaries (`cargo run --release -p <package>`), not `cargo bench` targets:
@@ -7,21 +7,23 @@
 use crate::emulators::{self, Ctx, EmulatorSet};
 use crate::util::{Result, bail, cargo, read_manifest, repo_root, run};
 
-/// Known benchmarks: (name, package), from the `crates/bench-*` directories.
+/// Known benchmarks: (name, manifest path), from the `benches/<name>` directories. Some
+/// are workspace members, others carry their own workspace (to keep peer libraries out of
+/// the CI build); `--manifest-path` runs either.
 fn known() -> Result<Vec<(String, String)>> {
     let mut benches = Vec::new();
-    for entry in std::fs::read_dir(repo_root().join("crates"))? {
+    let Ok(dir) = std::fs::read_dir(repo_root().join("benches")) else {
+        return Ok(benches);
+    };
+    for entry in dir {
         let path = entry?.path();
-        let Some(name) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_prefix("bench-"))
-        else {
+        let manifest = path.join("Cargo.toml");
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
-        if path.join("Cargo.toml").is_file() {
-            let (package, _) = read_manifest(&path.join("Cargo.toml"))?;
-            benches.push((name.to_string(), package));
+        if manifest.is_file() {
+            read_manifest(&manifest)?;
+            benches.push((name.to_string(), manifest.display().to_string()));
         }
     }
     benches.sort();
@@ -32,24 +34,24 @@ fn known() -> Result<Vec<(String, String)>> {
 pub(crate) fn bench(name: Option<&str>, args: &[String]) -> Result<()> {
     let benches = known()?;
     let listing = if benches.is_empty() {
-        "none yet (a benchmark is a crate crates/bench-<name>)".to_string()
+        "none yet (a benchmark is a crate benches/<name>)".to_string()
     } else {
         benches
             .iter()
-            .map(|(n, p)| format!("{n} ({p})"))
+            .map(|(n, _)| n.clone())
             .collect::<Vec<_>>()
             .join(", ")
     };
     let Some(name) = name else {
         bail!("usage: cargo xtask bench <name> [-- args]; known benchmarks: {listing}");
     };
-    let Some((_, package)) = benches.iter().find(|(n, _)| n == name) else {
+    let Some((_, manifest)) = benches.iter().find(|(n, _)| n == name) else {
         bail!("unknown benchmark `{name}`; known benchmarks: {listing}");
     };
     let ctx = Ctx::new();
     let mut servers = EmulatorSet::start(&ctx, &emulators::enabled(&ctx)?)?;
     let result = run(cargo()
-        .args(["run", "--release", "-p", package, "--"])
+        .args(["run", "--release", "--manifest-path", manifest, "--"])
         .args(args)
         .envs(servers.env()));
     let stopped = servers.stop();
