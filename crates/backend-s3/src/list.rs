@@ -88,6 +88,7 @@ pub(crate) fn pages(
             Some((Ok(page), next))
         }
     })
+    .fuse()
     .boxed()
 }
 
@@ -136,6 +137,8 @@ fn flatten<T: Send + 'static>(
             };
             stream::iter(batch)
         })
+        // Fused: consumers may poll again after the end.
+        .fuse()
         .boxed()
 }
 
