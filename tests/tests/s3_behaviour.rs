@@ -83,7 +83,10 @@ async fn listing_2500_keys_is_complete_and_fetched_page_by_page() {
             }
         }
         assert_eq!(seen, KEYS, "{}: the listing is complete", server.name);
-        assert!(files.next().await.is_none(), "polling after the end is fine");
+        assert!(
+            files.next().await.is_none(),
+            "polling after the end is fine"
+        );
         assert_eq!(
             recorder.list_pages(),
             3,
