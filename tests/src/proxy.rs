@@ -100,6 +100,9 @@ impl FaultProxy {
             .name("fault-proxy".into())
             .spawn(move || {
                 runtime.block_on(async move {
+                    let Ok(listener) = TcpListener::from_std(std_listener) else {
+                        return;
+                    };
                     loop {
                         tokio::select! {
                             _ = &mut shutdown_rx => break,

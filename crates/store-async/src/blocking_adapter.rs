@@ -217,7 +217,8 @@ impl<B: AsyncBackend> Shared<B> {
         let guard = InFlight::enter(&self.in_flight);
         handle.spawn(async move {
             let _guard = guard;
-            let mut stream = make(inner);
+            // Fused: the batching loop may ask again after the stream has ended.
+            let mut stream = make(inner).fuse();
             while let Some(first) = stream.next().await {
                 let mut batch = Vec::with_capacity(16);
                 batch.push(first);

@@ -41,7 +41,8 @@ impl ByteStream {
     /// Wraps a stream of chunks.
     pub fn new(stream: impl Stream<Item = Result<Bytes>> + Send + 'static) -> Self {
         ByteStream {
-            inner: stream.boxed(),
+            // Fused: callers (AsyncRead, the adapters) may poll again after the end.
+            inner: stream.fuse().boxed(),
             pending: Bytes::new(),
         }
     }
