@@ -380,6 +380,8 @@ fn secs(d: Duration) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 4)]
 async fn main() {
+    // OpenDAL needs its process-wide HTTP transport installed.
+    opendal::install_default();
     let e = env();
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--rss-child") {

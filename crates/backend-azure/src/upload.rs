@@ -127,7 +127,7 @@ async fn upload_with(
     {
         return put_single(client, &blob, key, bytes.clone(), settings, opts).await;
     }
-    let mut source = match content {
+    let source = match content {
         // Large in-memory content: hand it over block by block (no copy of the whole).
         AsyncContent::Bytes(bytes) => {
             let chunks: Vec<std::io::Result<Bytes>> = (0..bytes.len())
@@ -140,10 +140,15 @@ async fn upload_with(
     };
 
     // The first block decides: a source that ends within it is sent as one Put Blob.
-    let mut buf = BytesMut::new();
-    let ended = fill(&mut source, &mut buf, block_size, key).await?;
-    if ended && buf.len() <= block_size {
-        return put_single(client, &blob, key, buf.freeze(), settings, opts).await;
+    let mut blocks = Blocks {
+        source,
+        pending: Bytes::new(),
+        ended: false,
+        size: block_size,
+    };
+    let first = blocks.next(key).await?.unwrap_or_default();
+    if blocks.is_done(key).await? {
+        return put_single(client, &blob, key, first, settings, opts).await;
     }
 
     // Large or streamed: fail fast without staging anything when overwrite is off and the
@@ -160,11 +165,9 @@ async fn upload_with(
     let mut ids: Vec<Vec<u8>> = Vec::new();
     let mut total: u64 = 0;
     let mut in_flight: JoinSet<azure_core::Result<()>> = JoinSet::new();
-    let mut ended = ended;
-    loop {
-        while buf.len() >= block_size || (ended && !buf.is_empty()) {
-            let take = buf.len().min(block_size);
-            let block = buf.split_to(take).freeze();
+    let mut next = Some(first);
+    while let Some(block) = next {
+        {
             // Bounded: at most `max_concurrency` blocks staged at once.
             while in_flight.len() >= client.max_concurrency {
                 join_one(&mut in_flight, key).await?;
@@ -180,10 +183,7 @@ async fn upload_with(
                     .map(drop)
             });
         }
-        if ended {
-            break;
-        }
-        ended = fill(&mut source, &mut buf, block_size, key).await?;
+        next = blocks.next(key).await?;
     }
     while !in_flight.is_empty() {
         join_one(&mut in_flight, key).await?;
@@ -256,26 +256,67 @@ async fn exists(blob: &azure_storage_blob::BlobClient) -> azure_core::Result<boo
     }
 }
 
-/// Reads from `source` until `buf` holds at least `want` bytes or the source ends; returns
-/// whether it ended.
-async fn fill(
-    source: &mut BoxStream<'_, std::io::Result<Bytes>>,
-    buf: &mut BytesMut,
-    want: usize,
-    key: &RemotePath,
-) -> Result<bool> {
-    while buf.len() < want {
-        match source.next().await {
-            None => return Ok(true),
-            Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
-            Some(Err(e)) => {
-                return Err(Error::from_io(e)
-                    .with_path(key.as_str())
-                    .with_message("the source of the write failed; nothing was committed"));
+/// Cuts the caller's stream into blocks of exactly `size` bytes (the last may be shorter).
+/// Each block is its own allocation of `size` bytes, so a block in flight pins no more
+/// memory than its length.
+struct Blocks<'a> {
+    source: BoxStream<'a, std::io::Result<Bytes>>,
+    /// The rest of a chunk that crossed a block boundary.
+    pending: Bytes,
+    ended: bool,
+    size: usize,
+}
+
+impl Blocks<'_> {
+    /// The next block, or `None` at the end of the source.
+    async fn next(&mut self, key: &RemotePath) -> Result<Option<Bytes>> {
+        let mut buf = BytesMut::new();
+        loop {
+            if !self.pending.is_empty() {
+                let room = self.size - buf.len();
+                if buf.is_empty() && self.pending.len() >= self.size {
+                    // A whole block inside one chunk: no copy.
+                    return Ok(Some(self.pending.split_to(self.size)));
+                }
+                if buf.capacity() == 0 {
+                    buf.reserve(self.size);
+                }
+                let take = room.min(self.pending.len());
+                buf.extend_from_slice(&self.pending.split_to(take));
+                if buf.len() == self.size {
+                    return Ok(Some(buf.freeze()));
+                }
+            }
+            if self.ended || !self.pull(key).await? {
+                return Ok((!buf.is_empty()).then(|| buf.freeze()));
             }
         }
     }
-    Ok(false)
+
+    /// Whether the source is exhausted (reading ahead one chunk if needed).
+    async fn is_done(&mut self, key: &RemotePath) -> Result<bool> {
+        while self.pending.is_empty() && !self.ended {
+            self.pull(key).await?;
+        }
+        Ok(self.pending.is_empty())
+    }
+
+    /// Reads one chunk into `pending`; false at the end.
+    async fn pull(&mut self, key: &RemotePath) -> Result<bool> {
+        match self.source.next().await {
+            None => {
+                self.ended = true;
+                Ok(false)
+            }
+            Some(Ok(chunk)) => {
+                self.pending = chunk;
+                Ok(true)
+            }
+            Some(Err(e)) => Err(Error::from_io(e)
+                .with_path(key.as_str())
+                .with_message("the source of the write failed; nothing was committed")),
+        }
+    }
 }
 
 async fn join_one(set: &mut JoinSet<azure_core::Result<()>>, key: &RemotePath) -> Result<()> {
