@@ -5,6 +5,7 @@
 //! lies under it and goes with its last file (see `remote_store_memory`'s crate docs), so
 //! every cell declares `empty_folders_persist(false)`. Each factory call makes a new,
 //! empty backend, so every case gets an isolated namespace.
+#![cfg(feature = "memory")]
 
 use remote_store_async::{AsyncStore, BlockingAdapter, SyncBackendAdapter};
 use remote_store_conformance::{Features, run_async, run_sync};
