@@ -9,8 +9,9 @@
 //!
 //! # The key decision: resolve relative to an open root, never by string
 //! The root folder is opened once; every key is resolved *relative to that descriptor* —
-//! by the kernel with `openat2(RESOLVE_BENEATH)` on Linux, by a walker that opens one
-//! component at a time with `O_NOFOLLOW` elsewhere. So no key, however written, and no
+//! by the kernel with `openat2` (`RESOLVE_NO_SYMLINKS`, then `RESOLVE_BENEATH` when a link
+//! is on the path) on Linux, by a walker that opens one component at a time with
+//! `O_NOFOLLOW` elsewhere. So no key, however written, and no
 //! symbolic link planted inside the root can lead a call outside it, and there is no gap
 //! between checking a path and using it for another process to exploit. Links that stay
 //! inside the root are followed; a link that would leave it makes the call fail with

@@ -105,9 +105,20 @@ pub(crate) fn open_read(root: &Root, key: &RemotePath) -> Result<(File, u64)> {
 pub(crate) fn read_all(root: &Root, key: &RemotePath) -> Result<Vec<u8>> {
     use std::io::Read;
     let (mut file, size) = open_read(root, key)?;
-    let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
-    file.read_to_end(&mut buf).map_err(|e| error::map(e, key))?;
-    Ok(buf)
+    // Exactly the size `fstat` reported, then one probe for a file that grew meanwhile.
+    // (`File::read_to_end` itself would `statx` and `lseek` again first.)
+    let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    let failed = |e| error::map(e, key);
+    (&mut file).take(size).read_to_end(&mut buf).map_err(failed)?;
+    let mut probe = [0u8; 512];
+    loop {
+        match file.read(&mut probe) {
+            Ok(0) => return Ok(buf),
+            Ok(n) => buf.extend_from_slice(&probe[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(failed(e)),
+        }
+    }
 }
 
 /// Facts about the file `key`.

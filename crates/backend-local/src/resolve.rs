@@ -104,13 +104,23 @@ pub(crate) fn is_temp_name(name: &str) -> bool {
 
 /// The key of `name` inside the folder `dir`, or `None` when the name cannot be a key
 /// (not UTF-8, a backslash, a control character, a reserved name): such entries are not
-/// part of the store and listings skip them.
+/// part of the store and listings skip them. Called once per listed entry, so it builds
+/// the key in one buffer and lets [`RemotePath::new`] do the remaining checks (control
+/// characters, `.` and `..`) in the same pass that copies it.
 pub(crate) fn child_key(dir: &RemotePath, name: &[u8]) -> Option<RemotePath> {
     let name = std::str::from_utf8(name).ok()?;
-    check_segment(name).ok()?;
-    // A valid segment is a valid single-segment path, so this cannot fail.
-    let child = RemotePath::new(name).ok()?;
-    Some(dir.join_path(&child))
+    // A backslash would be read as a separator; `.`/`..` would normalise away.
+    if name.contains('\\') || is_temp_name(name) || matches!(name, "" | "." | "..") {
+        return None;
+    }
+    let parent = dir.as_str();
+    let mut full = String::with_capacity(parent.len() + 1 + name.len());
+    if !parent.is_empty() {
+        full.push_str(parent);
+        full.push('/');
+    }
+    full.push_str(name);
+    RemotePath::new(&full).ok()
 }
 
 /// The temp name for a file called `name`: `.~tmp.<name>.<random>`, shortened to fit in

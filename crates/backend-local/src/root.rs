@@ -4,10 +4,14 @@
 //! The root folder is opened once and every path is resolved *relative to that descriptor*,
 //! never as a string glued to the root's name:
 //!
-//! - On Linux ≥ 5.6, `openat2(root, key, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)` lets the
-//!   kernel resolve the whole key in one call and refuse (`EXDEV`) any step that would leave
-//!   the root — a `..` in a symlink target that climbs too far, an absolute symlink, a
-//!   `/proc` magic link. This is atomic: there is no window between a check and the use.
+//! - On Linux ≥ 5.6, `openat2` lets the kernel resolve the whole key in one call. A key is
+//!   a relative path of plain names (no `..`), so it is first opened with
+//!   `RESOLVE_NO_SYMLINKS`: without a link on the path it can only go downward from the
+//!   root, and this costs what a plain `openat` costs. If a link is on the path (`ELOOP`),
+//!   it is opened again with `RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS`, which follows links
+//!   that stay inside and refuses (`EXDEV`) any step that would leave the root — a `..` in
+//!   a link target that climbs too far, an absolute link, a `/proc` magic link. Each call
+//!   is atomic: there is no window between a check and the use.
 //! - Elsewhere (or where `openat2` is missing or filtered), a portable walker does the same
 //!   in user space: it opens one component at a time with `O_NOFOLLOW` relative to the
 //!   previous folder's descriptor, expands symbolic links itself, tracks the depth below the
@@ -170,9 +174,20 @@ impl Root {
         )?)
     }
 
+    /// `openat2` in two steps. First with `RESOLVE_NO_SYMLINKS`: a key is a relative path
+    /// of plain names (no `..`, checked by [`Rel`]), so when no link lies on it the kernel
+    /// resolves it strictly downward from the root — as cheap as a plain `openat`. Only if
+    /// a link is on the path (`ELOOP`) is it resolved again with `RESOLVE_BENEATH`, which
+    /// follows links that stay inside and refuses (`EXDEV`) any step out. Both steps are
+    /// atomic on their own, so a link swapped in between is caught by the second.
     #[cfg(any(target_os = "linux", target_os = "android"))]
     fn open_beneath(&self, path: &Path, flags: OFlags, mode: Mode) -> io::Result<OwnedFd> {
         use rustix::fs::ResolveFlags;
+        let plain = ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+        match rustix::fs::openat2(&self.fd, path, flags, mode, plain) {
+            Err(Errno::LOOP) => {}
+            other => return Ok(other?),
+        }
         let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
         // EAGAIN: the kernel saw a concurrent rename it could not rule out; retrying is
         // what the man page asks for.

@@ -30,6 +30,9 @@ use crate::root::{self, DirAccess, FILE_MODE, Root};
 /// Buffer size for copying a streamed body into the file.
 #[cfg(feature = "sync")]
 pub(crate) const COPY_BUF: usize = 64 * 1024;
+/// Page size the copy buffer is aligned to.
+#[cfg(feature = "sync")]
+const PAGE: usize = 4096;
 
 /// A write in progress: the open file and what to do at the end. Dropped before
 /// [`finish`](Pending::finish), it removes what it created: the temp file of an atomic
@@ -195,9 +198,11 @@ impl Pending {
     /// # Errors
     /// The reader's failure (mapped as a source error), or the filesystem's.
     pub(crate) fn copy_from(&mut self, reader: &mut (dyn std::io::Read + '_)) -> Result<()> {
-        let mut buf = vec![0u8; COPY_BUF];
+        let mut storage = vec![0u8; COPY_BUF + PAGE];
+        let start = storage.as_ptr().align_offset(PAGE).min(PAGE);
+        let buf = &mut storage[start..start + COPY_BUF];
         loop {
-            let n = match reader.read(&mut buf) {
+            let n = match reader.read(buf) {
                 Ok(0) => return Ok(()),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

@@ -5,7 +5,7 @@
 //! check-then-open implementation (lstat every component, then open the path) loses this
 //! race within milliseconds.
 
-#![cfg(target_os = "linux")]
+#![cfg(all(target_os = "linux", feature = "sync", feature = "async"))]
 
 use std::os::unix::fs::symlink;
 use std::path::Path;
