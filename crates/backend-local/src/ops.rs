@@ -109,7 +109,10 @@ pub(crate) fn read_all(root: &Root, key: &RemotePath) -> Result<Vec<u8>> {
     // (`File::read_to_end` itself would `statx` and `lseek` again first.)
     let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     let failed = |e| error::map(e, key);
-    (&mut file).take(size).read_to_end(&mut buf).map_err(failed)?;
+    (&mut file)
+        .take(size)
+        .read_to_end(&mut buf)
+        .map_err(failed)?;
     let mut probe = [0u8; 512];
     loop {
         match file.read(&mut probe) {
