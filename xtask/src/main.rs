@@ -40,7 +40,7 @@ commands:
   emulators status            show whether they are up (non-zero exit if not)
   emulators install [NAME...] install without starting
   emulators list              all definitions, whether enabled, the variables they export
-  bench <NAME> [-- <args>]    run benchmark crate crates/bench-<NAME> (release) with emulators
+  bench <NAME> [-- <args>]    run benchmark crate benches/<NAME> (release) with emulators
 
 An emulator is enabled when its backend crate exists (crates/backend-s3: moto and s3s-fs,
 crates/backend-azure: azurite, crates/backend-sftp: sshd); XTASK_FORCE_EMULATORS=moto,sshd

@@ -397,8 +397,13 @@ impl<'a> Parts<'a> {
                 self.carry = pending;
                 return Ok(buf.freeze());
             }
-            if buf.is_empty() {
-                buf.reserve(self.part_size.min(1 << 20));
+            if buf.capacity() == 0 {
+                // One exact allocation per part: growing by doubling would copy the part
+                // several times and leave freed 1/2/4 MiB blocks in the allocator's
+                // per-thread arenas, which is what pushed the peak RSS of a streamed
+                // upload well past `part_size × (max_concurrency + 1)`. Pages that a short
+                // stream never writes are never touched, so a small write stays cheap.
+                buf = BytesMut::with_capacity(self.part_size);
             }
             buf.extend_from_slice(&pending);
             match stream.next().await {
