@@ -99,6 +99,26 @@ impl<B: AsyncBackend> BlockingAdapter<B> {
         self.shared.handle()
     }
 
+    /// Runs `make(backend)` on the adapter's runtime and blocks the calling thread (on a
+    /// channel, never with `block_on`) until it finishes: how a blocking twin offers its
+    /// backend-specific extras (creating a container, say) next to the `Backend` methods.
+    /// Counts as an in-flight call for [`close`](remote_store_sync::Backend::close).
+    ///
+    /// # Errors
+    /// What the future returns; `BackendUnavailable` if the runtime cannot start or shuts
+    /// down during the call.
+    ///
+    /// # Panics
+    /// Resumes a panic raised by the future on the caller's thread.
+    pub fn run<T, F, Fut>(&self, make: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(Arc<B>) -> Fut,
+        Fut: Future<Output = Result<T>> + Send + 'static,
+    {
+        self.shared.call(make)
+    }
+
     fn call<T, F, Fut>(&self, make: F) -> Result<T>
     where
         T: Send + 'static,
