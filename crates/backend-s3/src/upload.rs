@@ -173,7 +173,7 @@ impl Upload {
         source: &mut Parts<'_>,
     ) -> Result<WriteResult> {
         let limit = self.inner.config.max_concurrency;
-        let mut running: FuturesUnordered<JoinHandle<Result<CompletedPart>>> =
+        let mut running: FuturesUnordered<JoinHandle<Result<(CompletedPart, Bytes)>>> =
             FuturesUnordered::new();
         let mut done: Vec<CompletedPart> = Vec::new();
         let mut size = 0u64;
@@ -196,7 +196,9 @@ impl Upload {
                 }
             };
             while running.len() >= limit {
-                done.push(joined(running.next().await, path)?);
+                let (part, body) = joined(running.next().await, path)?;
+                done.push(part);
+                source.recycle(body);
             }
             number += 1;
             size += part.len() as u64;
@@ -212,7 +214,7 @@ impl Upload {
             running.push(task);
         }
         while let Some(result) = running.next().await {
-            done.push(joined(Some(result), path)?);
+            done.push(joined(Some(result), path)?.0);
         }
         done.sort_by_key(|p| p.part_number());
         let request = self
@@ -290,7 +292,8 @@ async fn abort_request(inner: &Inner, key: &str, upload_id: &str) -> Result<()> 
         .map_err(|e| error::from_sdk(e, key))
 }
 
-/// Uploads one part (spawned, so parts are signed and sent in parallel).
+/// Uploads one part (spawned, so parts are signed and sent in parallel). Hands the body
+/// back with the result so that its buffer can carry a later part.
 async fn upload_part(
     inner: Arc<Inner>,
     key: String,
@@ -298,7 +301,7 @@ async fn upload_part(
     number: i32,
     body: Bytes,
     path: RemotePath,
-) -> Result<CompletedPart> {
+) -> Result<(CompletedPart, Bytes)> {
     let request = inner
         .client
         .upload_part()
@@ -307,14 +310,14 @@ async fn upload_part(
         .upload_id(upload_id)
         .part_number(number)
         .content_length(i64::try_from(body.len()).unwrap_or(i64::MAX))
-        .body(SdkBody::from(body));
+        .body(SdkBody::from(body.clone()));
     let result = if inner.config.sign_payload {
         request.send().await
     } else {
         request.customize().disable_payload_signing().send().await
     };
     let out = result.map_err(|e| error::from_sdk(e, path.as_str()))?;
-    Ok(CompletedPart::builder()
+    let part = CompletedPart::builder()
         .part_number(number)
         .set_e_tag(out.e_tag().map(str::to_owned))
         .set_checksum_crc32(out.checksum_crc32().map(str::to_owned))
@@ -322,13 +325,14 @@ async fn upload_part(
         .set_checksum_crc64_nvme(out.checksum_crc64_nvme().map(str::to_owned))
         .set_checksum_sha1(out.checksum_sha1().map(str::to_owned))
         .set_checksum_sha256(out.checksum_sha256().map(str::to_owned))
-        .build())
+        .build();
+    Ok((part, body))
 }
 
 fn joined(
-    result: Option<std::result::Result<Result<CompletedPart>, tokio::task::JoinError>>,
+    result: Option<std::result::Result<Result<(CompletedPart, Bytes)>, tokio::task::JoinError>>,
     path: &RemotePath,
-) -> Result<CompletedPart> {
+) -> Result<(CompletedPart, Bytes)> {
     match result {
         Some(Ok(part)) => part,
         Some(Err(join)) => Err(error::finish(
@@ -350,10 +354,19 @@ fn source_error(e: io::Error, path: &RemotePath) -> Error {
 }
 
 /// Cuts content into parts of exactly `part_size` bytes (the last may be shorter).
+///
+/// Part buffers are recycled: once a part is uploaded its buffer comes back through
+/// [`recycle`](Self::recycle) and carries a later part, so a long upload allocates at most
+/// `max_concurrency + 1` buffers instead of one per part. (Allocating and freeing one
+/// 8 MiB buffer per part from several runtime threads spreads them over the allocator's
+/// per-thread arenas, each of which keeps its own high-water mark: measured, the peak RSS
+/// of a 1 GiB upload through the blocking `S3Backend` went from ~64 MiB with one arena to
+/// ~100 MiB with the default ones.)
 struct Parts<'a> {
     stream: Option<BoxStream<'a, io::Result<Bytes>>>,
     carry: Bytes,
     part_size: usize,
+    spare: Vec<BytesMut>,
 }
 
 impl<'a> Parts<'a> {
@@ -363,12 +376,28 @@ impl<'a> Parts<'a> {
                 stream: None,
                 carry: b,
                 part_size,
+                spare: Vec::new(),
             },
             AsyncContent::Stream(s) => Parts {
                 stream: Some(s),
                 carry: Bytes::new(),
                 part_size,
+                spare: Vec::new(),
             },
+        }
+    }
+
+    /// Takes back an uploaded part; its buffer is reused when nothing else holds it and it
+    /// is one of ours (a whole part-sized allocation, not a slice of the caller's content).
+    fn recycle(&mut self, part: Bytes) {
+        if self.stream.is_none() {
+            return; // no more parts will be filled
+        }
+        if let Ok(mut buf) = part.try_into_mut()
+            && buf.capacity() >= self.part_size
+        {
+            buf.clear();
+            self.spare.push(buf);
         }
     }
 
@@ -398,12 +427,14 @@ impl<'a> Parts<'a> {
                 return Ok(buf.freeze());
             }
             if buf.capacity() == 0 {
-                // One exact allocation per part: growing by doubling would copy the part
-                // several times and leave freed 1/2/4 MiB blocks in the allocator's
-                // per-thread arenas, which is what pushed the peak RSS of a streamed
-                // upload well past `part_size × (max_concurrency + 1)`. Pages that a short
-                // stream never writes are never touched, so a small write stays cheap.
-                buf = BytesMut::with_capacity(self.part_size);
+                // A recycled buffer, else one exact allocation: growing by doubling would
+                // copy the part several times and scatter freed 1/2/4 MiB blocks over the
+                // allocator's arenas. Pages a short stream never writes are never touched,
+                // so a small write stays cheap.
+                buf = self
+                    .spare
+                    .pop()
+                    .unwrap_or_else(|| BytesMut::with_capacity(self.part_size));
             }
             buf.extend_from_slice(&pending);
             match stream.next().await {
@@ -456,5 +487,28 @@ mod tests {
         assert_eq!(collect_parts(chunks(&[25]), 10), [10, 10, 5]);
         assert_eq!(collect_parts(chunks(&[]), 10), [0]);
         assert_eq!(collect_parts(chunks(&[9]), 10), [9]);
+    }
+
+    #[test]
+    fn uploaded_part_buffers_are_reused() {
+        futures::executor::block_on(async {
+            let mut parts = Parts::new(chunks(&[4, 4, 4, 4, 4, 4, 4]), 10);
+            let first = parts.next_part().await.unwrap();
+            let first_ptr = first.as_ptr();
+            parts.recycle(first);
+            let second = parts.next_part().await.unwrap();
+            assert_eq!(
+                second.as_ptr(),
+                first_ptr,
+                "the recycled buffer carries the next part"
+            );
+            assert_eq!(second.len(), 10);
+            // A part still shared elsewhere (a retry in flight, say) is not reused.
+            let held = second.clone();
+            parts.recycle(second);
+            let third = parts.next_part().await.unwrap();
+            assert_ne!(third.as_ptr(), held.as_ptr());
+            assert_eq!(third.len(), 8);
+        });
     }
 }
