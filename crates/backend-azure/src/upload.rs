@@ -145,6 +145,7 @@ async fn upload_with(
         pending: Bytes::new(),
         ended: false,
         size: block_size,
+        spare: Vec::new(),
     };
     let first = blocks.next(key).await?.unwrap_or_default();
     if blocks.is_done(key).await? {
@@ -164,13 +165,14 @@ async fn upload_with(
     let write_id = uuid::Uuid::new_v4();
     let mut ids: Vec<Vec<u8>> = Vec::new();
     let mut total: u64 = 0;
-    let mut in_flight: JoinSet<azure_core::Result<()>> = JoinSet::new();
+    let mut in_flight: JoinSet<azure_core::Result<Bytes>> = JoinSet::new();
     let mut next = Some(first);
     while let Some(block) = next {
         {
             // Bounded: at most `max_concurrency` blocks staged at once.
             while in_flight.len() >= client.max_concurrency {
-                join_one(&mut in_flight, key).await?;
+                let staged = join_one(&mut in_flight, key).await?;
+                blocks.recycle(staged);
             }
             let id = block_id(&write_id, ids.len());
             ids.push(id.clone());
@@ -178,9 +180,9 @@ async fn upload_with(
             let blob = blob.clone();
             in_flight.spawn(async move {
                 let len = block.len() as u64;
-                blob.stage_block(&id, len, block.into(), None)
+                blob.stage_block(&id, len, block.clone().into(), None)
                     .await
-                    .map(drop)
+                    .map(|_| block)
             });
         }
         next = blocks.next(key).await?;
@@ -258,16 +260,35 @@ async fn exists(blob: &azure_storage_blob::BlobClient) -> azure_core::Result<boo
 
 /// Cuts the caller's stream into blocks of exactly `size` bytes (the last may be shorter).
 /// Each block is its own allocation of `size` bytes, so a block in flight pins no more
-/// memory than its length.
+/// memory than its length; staged blocks come back through [`recycle`](Self::recycle) and
+/// carry later blocks, so a long upload allocates at most `max_concurrency + 1` buffers
+/// (one allocation per block, from whichever runtime thread runs the write, spreads them
+/// over the allocator's per-thread arenas and multiplies the peak RSS).
 struct Blocks<'a> {
     source: BoxStream<'a, std::io::Result<Bytes>>,
     /// The rest of a chunk that crossed a block boundary.
     pending: Bytes,
     ended: bool,
     size: usize,
+    /// Buffers of staged blocks, ready for reuse.
+    spare: Vec<BytesMut>,
 }
 
 impl Blocks<'_> {
+    /// Takes back a staged block; keeps its buffer when nothing else holds it and it is a
+    /// whole block-sized allocation of ours (not a slice of the caller's content).
+    fn recycle(&mut self, block: Bytes) {
+        if self.ended {
+            return;
+        }
+        if let Ok(mut buf) = block.try_into_mut()
+            && buf.capacity() >= self.size
+        {
+            buf.clear();
+            self.spare.push(buf);
+        }
+    }
+
     /// The next block, or `None` at the end of the source.
     async fn next(&mut self, key: &RemotePath) -> Result<Option<Bytes>> {
         let mut buf = BytesMut::new();
@@ -279,7 +300,10 @@ impl Blocks<'_> {
                     return Ok(Some(self.pending.split_to(self.size)));
                 }
                 if buf.capacity() == 0 {
-                    buf.reserve(self.size);
+                    buf = self
+                        .spare
+                        .pop()
+                        .unwrap_or_else(|| BytesMut::with_capacity(self.size));
                 }
                 let take = room.min(self.pending.len());
                 buf.extend_from_slice(&self.pending.split_to(take));
@@ -319,9 +343,11 @@ impl Blocks<'_> {
     }
 }
 
-async fn join_one(set: &mut JoinSet<azure_core::Result<()>>, key: &RemotePath) -> Result<()> {
+/// Waits for one staged block; hands its buffer back (empty when nothing was running).
+async fn join_one(set: &mut JoinSet<azure_core::Result<Bytes>>, key: &RemotePath) -> Result<Bytes> {
     match set.join_next().await {
-        None | Some(Ok(Ok(()))) => Ok(()),
+        None => Ok(Bytes::new()),
+        Some(Ok(Ok(block))) => Ok(block),
         Some(Ok(Err(e))) => Err(error::map_at(e, key.as_str())),
         Some(Err(join)) => Err(Error::unavailable("a block upload task failed")
             .with_source(join)
