@@ -89,10 +89,12 @@ enum Client {
     ObjectStore(Arc<dyn ObjectStore>),
 }
 
-/// A stream of `total` bytes in `CHUNK`-sized pieces of one shared buffer (no growth).
+/// A stream of `total` bytes as freshly allocated `CHUNK`-sized buffers, as a real source
+/// (a file, a socket) hands them over: a client that keeps chunks alive pays for them in
+/// RSS. (Clones of one shared buffer would let a client that queues chunks by reference
+/// look as if it buffered nothing.)
 fn source(total: usize) -> impl futures::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
-    let chunk = Bytes::from(vec![0x5a; CHUNK]);
-    futures::stream::iter((0..total / CHUNK).map(move |_| Ok(chunk.clone())))
+    futures::stream::iter((0..total / CHUNK).map(|_| Ok(Bytes::from(vec![0x5a; CHUNK]))))
 }
 
 impl Client {
@@ -112,10 +114,7 @@ impl Client {
                 });
             }
             Client::Raw(c) => {
-                c.blob_client(name)
-                    .upload(data.into(), None)
-                    .await
-                    .unwrap();
+                c.blob_client(name).upload(data.into(), None).await.unwrap();
             }
             Client::OpenDal(op) => {
                 op.write(name, data).await.unwrap();
@@ -143,7 +142,14 @@ impl Client {
                 rsp.body.collect().await.unwrap().len()
             }
             Client::OpenDal(op) => op.read(name).await.unwrap().len(),
-            Client::ObjectStore(s) => s.get(&name.into()).await.unwrap().bytes().await.unwrap().len(),
+            Client::ObjectStore(s) => s
+                .get(&name.into())
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap()
+                .len(),
         }
     }
 
@@ -162,8 +168,7 @@ impl Client {
                 let s = s.clone();
                 let name = name.to_owned();
                 tokio::task::block_in_place(move || {
-                    let chunk = Bytes::from(vec![0x5a; CHUNK]);
-                    let chunks = (0..total / CHUNK).map(move |_| Ok(chunk.clone()));
+                    let chunks = (0..total / CHUNK).map(|_| Ok(Bytes::from(vec![0x5a; CHUNK])));
                     s.write(
                         &name,
                         remote_store_sync::Content::chunks(chunks),
@@ -399,7 +404,10 @@ async fn main() {
     let setup = AzureBackend::new(e.config(e.key_auth())).unwrap();
     tokio::task::block_in_place(|| setup.create_container().unwrap());
 
-    println!("# Azure on Azurite ({}), container `{}`", e.endpoint, e.container);
+    println!(
+        "# Azure on Azurite ({}), container `{}`",
+        e.endpoint, e.container
+    );
     println!(
         "# small: {SMALL_COUNT} x {} KiB, sequential; big: {} MiB streamed, {} MiB blocks x {CONCURRENCY}",
         SMALL / 1024,
@@ -478,7 +486,10 @@ async fn main() {
             let Some(line) = text.lines().find(|l| l.starts_with("RSS ")) else {
                 println!(
                     "| {name} | failed: {} | | |",
-                    String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")
+                    String::from_utf8_lossy(&out.stderr)
+                        .lines()
+                        .last()
+                        .unwrap_or("")
                 );
                 continue;
             };
