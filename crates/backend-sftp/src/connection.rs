@@ -169,7 +169,11 @@ impl Conn {
         let attempt = Self::connect_inner(config, handler);
         match tokio::time::timeout(config.connect_timeout, attempt).await {
             Ok(Ok(conn)) => Ok(conn),
-            Ok(Err(e)) => Err(rejection.lock().expect("not poisoned").take().unwrap_or(e)),
+            Ok(Err(e)) => Err(rejection
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
+                .unwrap_or(e)),
             Err(_) => Err(Error::unavailable(format!(
                 "connecting to {}:{} timed out after {:?} (connect_timeout)",
                 config.host, config.port, config.connect_timeout
@@ -211,7 +215,10 @@ impl Conn {
         };
         let (slot, extensions) = conn.open_slot().await?;
         conn.extensions = extensions;
-        conn.slots.lock().expect("not poisoned").push(slot);
+        conn.slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(slot);
         Ok(conn)
     }
 
@@ -271,7 +278,12 @@ impl Conn {
 
     fn shut_down(&self) {
         self.mark_broken();
-        for slot in self.slots.lock().expect("not poisoned").drain(..) {
+        for slot in self
+            .slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .drain(..)
+        {
             let _ = slot.raw.close_session();
         }
     }
@@ -289,7 +301,10 @@ impl Conn {
     /// The least busy channel; opens another one when all are busy and the pool has room.
     async fn lease(self: &Arc<Self>) -> Result<Lease> {
         let (best, open) = {
-            let slots = self.slots.lock().expect("not poisoned");
+            let slots = self
+                .slots
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let best = slots
                 .iter()
                 .min_by_key(|s| {
@@ -312,7 +327,10 @@ impl Conn {
             self.opening.store(false, Ordering::Release);
             match opened {
                 Ok((slot, _)) => {
-                    self.slots.lock().expect("not poisoned").push(slot.clone());
+                    self.slots
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(slot.clone());
                     return Ok(Lease::new(self.clone(), slot));
                 }
                 Err(e) => {
@@ -604,7 +622,10 @@ pub(crate) struct Handler {
 
 impl Handler {
     fn refuse(&self, error: Error) -> bool {
-        *self.rejection.lock().expect("not poisoned") = Some(error.with_backend(NAME));
+        *self
+            .rejection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(error.with_backend(NAME));
         false
     }
 
