@@ -20,7 +20,7 @@ use azure_storage_blob::models::{
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use remote_store_async::AsyncContent;
+use remote_store_async::{AsyncContent, PartBuffers};
 use remote_store_core::{Error, RemotePath, Result, WriteOptions, WriteResult};
 use tokio::task::JoinSet;
 
@@ -145,7 +145,7 @@ async fn upload_with(
         pending: Bytes::new(),
         ended: false,
         size: block_size,
-        spare: Vec::new(),
+        buffers: PartBuffers::new(block_size),
     };
     let first = blocks.next(key).await?.unwrap_or_default();
     if blocks.is_done(key).await? {
@@ -260,32 +260,23 @@ async fn exists(blob: &azure_storage_blob::BlobClient) -> azure_core::Result<boo
 
 /// Cuts the caller's stream into blocks of exactly `size` bytes (the last may be shorter).
 /// Each block is its own allocation of `size` bytes, so a block in flight pins no more
-/// memory than its length; staged blocks come back through [`recycle`](Self::recycle) and
-/// carry later blocks, so a long upload allocates at most `max_concurrency + 1` buffers
-/// (one allocation per block, from whichever runtime thread runs the write, spreads them
-/// over the allocator's per-thread arenas and multiplies the peak RSS).
+/// memory than its length; buffers come from a [`PartBuffers`] pool and staged blocks go
+/// back through [`recycle`](Self::recycle), so a long upload allocates at most
+/// `max_concurrency + 1` of them.
 struct Blocks<'a> {
     source: BoxStream<'a, std::io::Result<Bytes>>,
     /// The rest of a chunk that crossed a block boundary.
     pending: Bytes,
     ended: bool,
     size: usize,
-    /// Buffers of staged blocks, ready for reuse.
-    spare: Vec<BytesMut>,
+    buffers: PartBuffers,
 }
 
 impl Blocks<'_> {
-    /// Takes back a staged block; keeps its buffer when nothing else holds it and it is a
-    /// whole block-sized allocation of ours (not a slice of the caller's content).
+    /// Takes back a staged block, for its buffer to carry a later one.
     fn recycle(&mut self, block: Bytes) {
-        if self.ended {
-            return;
-        }
-        if let Ok(mut buf) = block.try_into_mut()
-            && buf.capacity() >= self.size
-        {
-            buf.clear();
-            self.spare.push(buf);
+        if !self.ended {
+            self.buffers.give_back(block);
         }
     }
 
@@ -300,10 +291,7 @@ impl Blocks<'_> {
                     return Ok(Some(self.pending.split_to(self.size)));
                 }
                 if buf.capacity() == 0 {
-                    buf = self
-                        .spare
-                        .pop()
-                        .unwrap_or_else(|| BytesMut::with_capacity(self.size));
+                    buf = self.buffers.take();
                 }
                 let take = room.min(self.pending.len());
                 buf.extend_from_slice(&self.pending.split_to(take));

@@ -16,7 +16,7 @@ use aws_sdk_s3::primitives::ByteStream as SdkBody;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use bytes::{Bytes, BytesMut};
 use futures::stream::{BoxStream, FuturesUnordered, StreamExt};
-use remote_store_async::AsyncContent;
+use remote_store_async::{AsyncContent, PartBuffers};
 use remote_store_core::{Error, RemotePath, Result, WriteOptions, WriteResult};
 use tokio::runtime::Handle;
 use tokio::task::{AbortHandle, JoinHandle};
@@ -353,20 +353,15 @@ fn source_error(e: io::Error, path: &RemotePath) -> Error {
     Error::from_io(e).or_path(|| path.as_str().to_owned())
 }
 
-/// Cuts content into parts of exactly `part_size` bytes (the last may be shorter).
-///
-/// Part buffers are recycled: once a part is uploaded its buffer comes back through
-/// [`recycle`](Self::recycle) and carries a later part, so a long upload allocates at most
-/// `max_concurrency + 1` buffers instead of one per part. (Allocating and freeing one
-/// 8 MiB buffer per part from several runtime threads spreads them over the allocator's
-/// per-thread arenas, each of which keeps its own high-water mark: measured, the peak RSS
-/// of a 1 GiB upload through the blocking `S3Backend` went from ~64 MiB with one arena to
-/// ~100 MiB with the default ones.)
+/// Cuts content into parts of exactly `part_size` bytes (the last may be shorter). Part
+/// buffers come from a [`PartBuffers`] pool and go back to it through
+/// [`recycle`](Self::recycle) once uploaded, so a long upload allocates at most
+/// `max_concurrency + 1` of them.
 struct Parts<'a> {
     stream: Option<BoxStream<'a, io::Result<Bytes>>>,
     carry: Bytes,
     part_size: usize,
-    spare: Vec<BytesMut>,
+    buffers: PartBuffers,
 }
 
 impl<'a> Parts<'a> {
@@ -376,28 +371,21 @@ impl<'a> Parts<'a> {
                 stream: None,
                 carry: b,
                 part_size,
-                spare: Vec::new(),
+                buffers: PartBuffers::new(part_size),
             },
             AsyncContent::Stream(s) => Parts {
                 stream: Some(s),
                 carry: Bytes::new(),
                 part_size,
-                spare: Vec::new(),
+                buffers: PartBuffers::new(part_size),
             },
         }
     }
 
-    /// Takes back an uploaded part; its buffer is reused when nothing else holds it and it
-    /// is one of ours (a whole part-sized allocation, not a slice of the caller's content).
+    /// Takes back an uploaded part, for its buffer to carry a later one.
     fn recycle(&mut self, part: Bytes) {
-        if self.stream.is_none() {
-            return; // no more parts will be filled
-        }
-        if let Ok(mut buf) = part.try_into_mut()
-            && buf.capacity() >= self.part_size
-        {
-            buf.clear();
-            self.spare.push(buf);
+        if self.stream.is_some() {
+            self.buffers.give_back(part);
         }
     }
 
@@ -427,14 +415,8 @@ impl<'a> Parts<'a> {
                 return Ok(buf.freeze());
             }
             if buf.capacity() == 0 {
-                // A recycled buffer, else one exact allocation: growing by doubling would
-                // copy the part several times and scatter freed 1/2/4 MiB blocks over the
-                // allocator's arenas. Pages a short stream never writes are never touched,
-                // so a small write stays cheap.
-                buf = self
-                    .spare
-                    .pop()
-                    .unwrap_or_else(|| BytesMut::with_capacity(self.part_size));
+                // Never grown by doubling: that would copy the part several times.
+                buf = self.buffers.take();
             }
             buf.extend_from_slice(&pending);
             match stream.next().await {
