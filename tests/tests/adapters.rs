@@ -22,16 +22,10 @@ fn blocking_store() -> Store {
 fn exercise(store: &Store, tag: &str) {
     let path = format!("{tag}/data.bin");
     let body: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
-    store
-        .write(&path, body.clone(), WriteOptions::new())
-        .unwrap();
+    store.write(&path, body.clone()).unwrap();
     let streamed = format!("{tag}/streamed.bin");
     let result = store
-        .write(
-            &streamed,
-            Content::reader(io::Cursor::new(body.clone())),
-            WriteOptions::new(),
-        )
+        .write(&streamed, Content::reader(io::Cursor::new(body.clone())))
         .unwrap();
     assert_eq!(result.size, body.len() as u64);
     let mut back = Vec::new();
@@ -39,12 +33,12 @@ fn exercise(store: &Store, tag: &str) {
     assert_eq!(back, body);
     assert_eq!(store.read_bytes(&streamed).unwrap(), Bytes::from(body));
     let names: Vec<String> = store
-        .list_files(tag, false)
+        .list_files(tag)
         .unwrap()
         .map(|f| f.unwrap().name)
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
-    let missing = store.read_bytes(&format!("{tag}/missing")).unwrap_err();
+    let missing = store.read_bytes(format!("{tag}/missing")).unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::NotFound);
 }
 
@@ -99,7 +93,7 @@ fn blocking_adapter_survives_32_threads_without_crossed_results() {
                     let path = format!("t{t}/f{i}.txt");
                     let body = format!("thread {t} file {i}");
                     store
-                        .write_text(&path, body.clone(), WriteOptions::overwriting())
+                        .write_text_with(&path, body.clone(), WriteOptions::overwriting())
                         .unwrap();
                     assert_eq!(
                         store.read_text(&path).unwrap(),
@@ -107,11 +101,11 @@ fn blocking_adapter_survives_32_threads_without_crossed_results() {
                         "result for another caller"
                     );
                     assert!(store.is_file(&path).unwrap());
-                    let listed = store.list_files(&format!("t{t}"), false).unwrap().count();
+                    let listed = store.list_files(format!("t{t}")).unwrap().count();
                     assert_eq!(listed, i + 1);
                     if i % 5 == 0 {
-                        store.delete(&path, false).unwrap();
-                        store.write_text(&path, body, WriteOptions::new()).unwrap();
+                        store.delete(&path).unwrap();
+                        store.write_text(&path, body).unwrap();
                     }
                 }
             })
@@ -130,8 +124,8 @@ fn blocking_adapter_returns_errors_unchanged() {
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert_eq!(e.path(), Some("nope/x.txt"));
     assert_eq!(e.backend(), Some("memory"));
-    store.write("a.txt", "x", WriteOptions::new()).unwrap();
-    let e = store.write("a.txt", "y", WriteOptions::new()).unwrap_err();
+    store.write("a.txt", "x").unwrap();
+    let e = store.write("a.txt", "y").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists);
     assert_eq!(e.path(), Some("a.txt"));
 }
@@ -156,15 +150,15 @@ impl Read for FailingReader {
 #[test]
 fn blocking_adapter_failed_stream_writes_nothing() {
     let store = blocking_store();
-    store.write("keep.bin", "old", WriteOptions::new()).unwrap();
+    store.write("keep.bin", "old").unwrap();
     let reader = Content::reader(FailingReader { left: 1 << 20 });
     let err = store
-        .write_atomic("keep.bin", reader, WriteOptions::overwriting())
+        .write_atomic_with("keep.bin", reader, WriteOptions::overwriting())
         .unwrap_err();
     assert_ne!(err.kind(), ErrorKind::NotFound);
     assert_eq!(store.read_text("keep.bin").unwrap(), "old");
     let reader = Content::reader(FailingReader { left: 1 << 20 });
-    assert!(store.write("new.bin", reader, WriteOptions::new()).is_err());
+    assert!(store.write("new.bin", reader).is_err());
     assert!(!store.exists("new.bin").unwrap());
 }
 
@@ -172,7 +166,7 @@ fn blocking_adapter_failed_stream_writes_nothing() {
 fn blocking_adapter_streams_reads_in_chunks() {
     let store = blocking_store();
     let body = vec![1u8; 4 << 20];
-    store.write("big.bin", body, WriteOptions::new()).unwrap();
+    store.write("big.bin", body).unwrap();
     let mut reader = store.read("big.bin").unwrap();
     let mut buf = [0u8; 1000];
     let n = reader.read(&mut buf).unwrap();
@@ -200,16 +194,9 @@ async fn sync_adapter_survives_256_tasks_without_crossed_results() {
                 for i in 0..4 {
                     let path = format!("t{t}/f{i}.txt");
                     let body = format!("task {t} file {i}");
-                    store
-                        .write_text(&path, body.clone(), WriteOptions::new())
-                        .await
-                        .unwrap();
+                    store.write_text(&path, body.clone()).await.unwrap();
                     assert_eq!(store.read_text(&path).await.unwrap(), body);
-                    let listed = store
-                        .list_files(&format!("t{t}"), false)
-                        .unwrap()
-                        .count()
-                        .await;
+                    let listed = store.list_files(format!("t{t}")).unwrap().count().await;
                     assert_eq!(listed, i + 1);
                 }
             })
@@ -231,7 +218,7 @@ async fn sync_adapter_streams_and_cancels_cleanly() {
             .collect::<Vec<_>>(),
     );
     let result = store
-        .write("s.bin", AsyncContent::chunks(chunks), WriteOptions::new())
+        .write("s.bin", AsyncContent::chunks(chunks))
         .await
         .unwrap();
     assert_eq!(result.size, body.len() as u64);
@@ -247,11 +234,7 @@ async fn sync_adapter_streams_and_cancels_cleanly() {
     // A write whose future is dropped mid-stream must not commit a truncated file.
     let endless = futures::stream::once(async { Ok(Bytes::from_static(b"partial")) })
         .chain(futures::stream::pending());
-    let write = store.write_atomic(
-        "cancelled.bin",
-        AsyncContent::chunks(endless),
-        WriteOptions::new(),
-    );
+    let write = store.write_atomic("cancelled.bin", AsyncContent::chunks(endless));
     assert!(
         tokio::time::timeout(Duration::from_millis(200), write)
             .await

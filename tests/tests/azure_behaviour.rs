@@ -18,6 +18,7 @@ use remote_store_core::{ErrorKind, WriteOptions};
 use remote_store_sync::{Content, Store};
 
 use azure_support::{Azurite, azurite, pattern};
+use remote_store_core::ListOptions;
 
 const MIB: usize = 1024 * 1024;
 
@@ -49,22 +50,14 @@ fn sync_listing_spans_pages_and_is_lazy() {
     let backend = Arc::new(sync_backend(&az, "pages-s", 3));
     let store = Store::from_arc(backend.clone(), "").unwrap();
     for i in 0..10 {
-        store
-            .write(&format!("dir/f{i:02}.txt"), "x", WriteOptions::default())
-            .unwrap();
+        store.write(format!("dir/f{i:02}.txt"), "x").unwrap();
     }
     for d in 0..7 {
-        store
-            .write(
-                &format!("dir/sub{d}/inner.txt"),
-                "y",
-                WriteOptions::default(),
-            )
-            .unwrap();
+        store.write(format!("dir/sub{d}/inner.txt"), "y").unwrap();
     }
 
     let before = backend.list_pages_fetched();
-    let files: Vec<_> = store.list_files("dir", false).unwrap().collect();
+    let files: Vec<_> = store.list_files("dir").unwrap().collect();
     assert_eq!(files.len(), 10);
     let pages = backend.list_pages_fetched() - before;
     assert!(
@@ -77,13 +70,19 @@ fn sync_listing_spans_pages_and_is_lazy() {
     assert!(backend.list_pages_fetched() - before > 1);
 
     let before = backend.list_pages_fetched();
-    assert_eq!(store.list_files("dir", true).unwrap().count(), 17);
+    assert_eq!(
+        store
+            .list_files_with("dir", ListOptions::new().recursive(true))
+            .unwrap()
+            .count(),
+        17
+    );
     assert!(backend.list_pages_fetched() - before >= 6);
 
     // Lazy: taking the first entry fetches one page, not the whole listing.
     let before = backend.list_pages_fetched();
     let first = store
-        .list_files("dir", true)
+        .list_files_with("dir", ListOptions::new().recursive(true))
         .unwrap()
         .next()
         .unwrap()
@@ -98,18 +97,17 @@ async fn async_listing_spans_pages_and_is_lazy() {
     let backend = Arc::new(async_backend(&az, "pages-a", 4).await);
     let store = AsyncStore::from_arc(backend.clone(), "").unwrap();
     for i in 0..13 {
-        store
-            .write(&format!("f{i:02}.txt"), "x", WriteOptions::default())
-            .await
-            .unwrap();
+        store.write(&format!("f{i:02}.txt"), "x").await.unwrap();
     }
     let before = backend.list_pages_fetched();
-    let n = store.list_files("", false).unwrap().count().await;
+    let n = store.list_files("").unwrap().count().await;
     assert_eq!(n, 13);
     assert!(backend.list_pages_fetched() - before >= 4);
 
     let before = backend.list_pages_fetched();
-    let mut s = store.list_files("", true).unwrap();
+    let mut s = store
+        .list_files_with("", ListOptions::new().recursive(true))
+        .unwrap();
     assert!(s.next().await.unwrap().is_ok());
     assert_eq!(backend.list_pages_fetched() - before, 1);
 }
@@ -120,11 +118,15 @@ async fn async_listing_spans_pages_and_is_lazy() {
 async fn sync_backend_inside_current_thread_runtime() {
     let Some(az) = azurite() else { return };
     let store = Store::new(sync_backend(&az, "inside-ct", 100), "").unwrap();
-    store
-        .write("a.txt", "inside", WriteOptions::default())
-        .unwrap();
+    store.write("a.txt", "inside").unwrap();
     assert_eq!(store.read_text("a.txt").unwrap(), "inside");
-    assert_eq!(store.list_files("", true).unwrap().count(), 1);
+    assert_eq!(
+        store
+            .list_files_with("", ListOptions::new().recursive(true))
+            .unwrap()
+            .count(),
+        1
+    );
     store.close().unwrap();
 }
 
@@ -134,13 +136,7 @@ async fn sync_backend_inside_tokio_main() {
     let Some(az) = azurite() else { return };
     let store = Store::new(sync_backend(&az, "inside-mt", 100), "").unwrap();
     let big = pattern(3 * MIB + 17, 1);
-    store
-        .write(
-            "big.bin",
-            Content::reader(&big[..]),
-            WriteOptions::default(),
-        )
-        .unwrap();
+    store.write("big.bin", Content::reader(&big[..])).unwrap();
     assert_eq!(store.read_bytes("big.bin").unwrap(), big);
     store.close().unwrap();
     assert_eq!(
@@ -161,12 +157,10 @@ fn failing_chunks(ok_bytes: usize) -> impl Iterator<Item = io::Result<Bytes>> {
 fn sync_failed_streamed_write_commits_nothing() {
     let Some(az) = azurite() else { return };
     let store = Store::new(sync_backend(&az, "fail-s", 100), "").unwrap();
-    store
-        .write("keep.bin", "old", WriteOptions::default())
-        .unwrap();
+    store.write("keep.bin", "old").unwrap();
     // Four 1 MiB blocks are staged before the source fails.
     let err = store
-        .write_atomic(
+        .write_atomic_with(
             "keep.bin",
             Content::chunks(failing_chunks(4 * MIB)),
             WriteOptions::default().overwrite(true),
@@ -175,16 +169,12 @@ fn sync_failed_streamed_write_commits_nothing() {
     assert_ne!(err.kind(), ErrorKind::NotFound, "{err}");
     assert_eq!(store.read_text("keep.bin").unwrap(), "old");
     let err = store
-        .write(
-            "new.bin",
-            Content::chunks(failing_chunks(2 * MIB)),
-            WriteOptions::default(),
-        )
+        .write("new.bin", Content::chunks(failing_chunks(2 * MIB)))
         .unwrap_err();
     assert_ne!(err.kind(), ErrorKind::AlreadyExists);
     assert!(!store.exists("new.bin").unwrap());
     let names: Vec<_> = store
-        .list_files("", true)
+        .list_files_with("", ListOptions::new().recursive(true))
         .unwrap()
         .map(|f| f.unwrap().path.as_str().to_owned())
         .collect();
@@ -195,12 +185,9 @@ fn sync_failed_streamed_write_commits_nothing() {
 async fn async_failed_streamed_write_commits_nothing() {
     let Some(az) = azurite() else { return };
     let store = AsyncStore::new(async_backend(&az, "fail-a", 100).await, "").unwrap();
-    store
-        .write("keep.bin", "old", WriteOptions::default())
-        .await
-        .unwrap();
+    store.write("keep.bin", "old").await.unwrap();
     let err = store
-        .write_atomic(
+        .write_atomic_with(
             "keep.bin",
             AsyncContent::chunks(futures::stream::iter(failing_chunks(4 * MIB))),
             WriteOptions::default().overwrite(true),
@@ -209,7 +196,14 @@ async fn async_failed_streamed_write_commits_nothing() {
         .unwrap_err();
     assert_ne!(err.kind(), ErrorKind::NotFound, "{err}");
     assert_eq!(store.read_text("keep.bin").await.unwrap(), "old");
-    assert_eq!(store.list_files("", true).unwrap().count().await, 1);
+    assert_eq!(
+        store
+            .list_files_with("", ListOptions::new().recursive(true))
+            .unwrap()
+            .count()
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -225,7 +219,6 @@ async fn streamed_write_stages_blocks_and_reports_service_values() {
         .write(
             "staged.bin",
             AsyncContent::chunks(futures::stream::iter(chunks)),
-            WriteOptions::default(),
         )
         .await
         .unwrap();
@@ -236,7 +229,7 @@ async fn streamed_write_stages_blocks_and_reports_service_values() {
     assert_eq!(store.read_bytes("staged.bin").await.unwrap(), data);
 
     // Six blocks were committed (5 MiB + 3 bytes in 1 MiB blocks).
-    let client = store.unwrap::<BlobContainerClient>().unwrap();
+    let client = store.native::<BlobContainerClient>().unwrap();
     let blocks = client
         .blob_client("staged.bin")
         .block_blob_client()
@@ -271,14 +264,14 @@ async fn copy_is_server_side() {
         .insert("Project-Name", "Straße 9")
         .insert("CamelCase", " padded ");
     store
-        .write(
+        .write_with(
             "src.bin",
             pattern(2 * MIB, 7),
             WriteOptions::default().metadata(meta.clone()),
         )
         .await
         .unwrap();
-    store.copy_file("src.bin", "dst.bin", false).await.unwrap();
+    store.copy_file("src.bin", "dst.bin").await.unwrap();
     assert_eq!(
         store.read_bytes("dst.bin").await.unwrap(),
         pattern(2 * MIB, 7)
@@ -288,7 +281,7 @@ async fn copy_is_server_side() {
         Some(meta)
     );
     // The service recorded a Copy Blob operation on the destination.
-    let client: &BlobContainerClient = store.unwrap::<BlobContainerClient>().unwrap();
+    let client: &BlobContainerClient = store.native::<BlobContainerClient>().unwrap();
     let props = client
         .blob_client("dst.bin")
         .get_properties(None)
@@ -300,7 +293,7 @@ async fn copy_is_server_side() {
     );
     assert_eq!(
         store
-            .copy_file("src.bin", "dst.bin", false)
+            .copy_file("src.bin", "dst.bin")
             .await
             .unwrap_err()
             .kind(),

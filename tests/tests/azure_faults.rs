@@ -17,6 +17,7 @@ use remote_store_sync::{Content, Store};
 use remote_store_tests::proxy::{Direction, Fault, FaultProxy};
 
 use azure_support::{Azurite, azurite, impatient, pattern};
+use remote_store_core::ListOptions;
 
 const MIB: usize = 1024 * 1024;
 /// Generous upper bound for a call that must fail through a 2–3 s timeout.
@@ -67,9 +68,7 @@ fn sync_cut_mid_write_atomic_keeps_old_blob() {
     let Some(az) = azurite() else { return };
     let setup = Setup::new(az, "cutw-s");
     let direct = direct_sync(&setup);
-    direct
-        .write("doc.bin", "old content", WriteOptions::default())
-        .unwrap();
+    direct.write("doc.bin", "old content").unwrap();
 
     setup.proxy.set_fault(Fault::CutAfter {
         bytes: (2 * MIB + MIB / 2) as u64,
@@ -78,7 +77,7 @@ fn sync_cut_mid_write_atomic_keeps_old_blob() {
     let proxied = Store::new(AzureBackend::new(setup.proxied()).unwrap(), "").unwrap();
     let data = pattern(6 * MIB, 3);
     let err = proxied
-        .write_atomic(
+        .write_atomic_with(
             "doc.bin",
             Content::reader(&data[..]),
             WriteOptions::default().overwrite(true),
@@ -88,7 +87,13 @@ fn sync_cut_mid_write_atomic_keeps_old_blob() {
     assert!(err.is_retryable());
 
     assert_eq!(direct.read_text("doc.bin").unwrap(), "old content");
-    assert_eq!(direct.list_files("", true).unwrap().count(), 1);
+    assert_eq!(
+        direct
+            .list_files_with("", ListOptions::new().recursive(true))
+            .unwrap()
+            .count(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -96,10 +101,7 @@ async fn async_cut_mid_write_atomic_keeps_old_blob() {
     let Some(az) = azurite() else { return };
     let setup = Setup::new(az, "cutw-a");
     let direct = direct_async(&setup).await;
-    direct
-        .write("doc.bin", "old content", WriteOptions::default())
-        .await
-        .unwrap();
+    direct.write("doc.bin", "old content").await.unwrap();
 
     setup.proxy.set_fault(Fault::CutAfter {
         bytes: (2 * MIB + MIB / 2) as u64,
@@ -108,7 +110,7 @@ async fn async_cut_mid_write_atomic_keeps_old_blob() {
     let proxied = AsyncStore::new(AsyncAzureBackend::new(setup.proxied()).unwrap(), "").unwrap();
     let data = pattern(6 * MIB, 3);
     let err = proxied
-        .write_atomic(
+        .write_atomic_with(
             "doc.bin",
             AsyncContent::reader(&data[..]),
             WriteOptions::default().overwrite(true),
@@ -118,7 +120,14 @@ async fn async_cut_mid_write_atomic_keeps_old_blob() {
     assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err}");
 
     assert_eq!(direct.read_text("doc.bin").await.unwrap(), "old content");
-    assert_eq!(direct.list_files("", true).unwrap().count().await, 1);
+    assert_eq!(
+        direct
+            .list_files_with("", ListOptions::new().recursive(true))
+            .unwrap()
+            .count()
+            .await,
+        1
+    );
 }
 
 #[test]
@@ -127,9 +136,7 @@ fn sync_cut_mid_read_is_backend_unavailable() {
     let setup = Setup::new(az, "cutr-s");
     let direct = direct_sync(&setup);
     let data = pattern(8 * MIB, 5);
-    direct
-        .write("big.bin", data.clone(), WriteOptions::default())
-        .unwrap();
+    direct.write("big.bin", data.clone()).unwrap();
 
     setup.proxy.set_fault(Fault::CutAfter {
         bytes: (3 * MIB) as u64,
@@ -163,10 +170,7 @@ async fn async_cut_mid_read_is_backend_unavailable() {
     let setup = Setup::new(az, "cutr-a");
     let direct = direct_async(&setup).await;
     let data = pattern(8 * MIB, 5);
-    direct
-        .write("big.bin", data.clone(), WriteOptions::default())
-        .await
-        .unwrap();
+    direct.write("big.bin", data.clone()).await.unwrap();
 
     setup.proxy.set_fault(Fault::CutAfter {
         bytes: (3 * MIB) as u64,
@@ -192,9 +196,7 @@ fn sync_stall_fails_within_timeout() {
     let Some(az) = azurite() else { return };
     let setup = Setup::new(az, "stall-s");
     let direct = direct_sync(&setup);
-    direct
-        .write("big.bin", pattern(4 * MIB, 1), WriteOptions::default())
-        .unwrap();
+    direct.write("big.bin", pattern(4 * MIB, 1)).unwrap();
 
     // A read whose body stops arriving.
     setup.proxy.set_fault(Fault::StallAfter {
@@ -215,7 +217,7 @@ fn sync_stall_fails_within_timeout() {
     let proxied = Store::new(AzureBackend::new(setup.proxied()).unwrap(), "").unwrap();
     let started = Instant::now();
     let err = proxied
-        .write(
+        .write_with(
             "up.bin",
             pattern(3 * MIB, 2),
             WriteOptions::default().overwrite(true),
@@ -231,10 +233,7 @@ async fn async_stall_fails_within_timeout() {
     let Some(az) = azurite() else { return };
     let setup = Setup::new(az, "stall-a");
     let direct = direct_async(&setup).await;
-    direct
-        .write("big.bin", pattern(4 * MIB, 1), WriteOptions::default())
-        .await
-        .unwrap();
+    direct.write("big.bin", pattern(4 * MIB, 1)).await.unwrap();
 
     setup.proxy.set_fault(Fault::StallAfter {
         bytes: MIB as u64,

@@ -12,7 +12,8 @@ use remote_store_async::AsyncStore;
 use remote_store_azure::{
     AsyncAzureBackend, AzureAuth, AzureBackend, AzureConfig, Secret, account_sas,
 };
-use remote_store_core::{Error, ErrorKind, WriteOptions};
+use remote_store_core::ListOptions;
+use remote_store_core::{Error, ErrorKind};
 use remote_store_sync::Store;
 
 /// Every secret string that must never appear.
@@ -156,12 +157,10 @@ fn sync_auth_modes_work_and_never_leak() {
 
         // The mode works: write, read back, list, copy (server-side, source authorised by
         // the same credential).
-        store
-            .write("a/file.txt", "hello", WriteOptions::default())
-            .unwrap();
+        store.write("a/file.txt", "hello").unwrap();
         assert_eq!(store.read_text("a/file.txt").unwrap(), "hello", "{mode}");
-        assert_eq!(store.list_files("a", false).unwrap().count(), 1, "{mode}");
-        store.copy_file("a/file.txt", "b/copy.txt", false).unwrap();
+        assert_eq!(store.list_files("a").unwrap().count(), 1, "{mode}");
+        store.copy_file("a/file.txt", "b/copy.txt").unwrap();
         assert_eq!(store.read_text("b/copy.txt").unwrap(), "hello", "{mode}");
         store.ping().unwrap();
 
@@ -169,9 +168,7 @@ fn sync_auth_modes_work_and_never_leak() {
         let missing = store.read_bytes("nope.txt").unwrap_err();
         assert_eq!(missing.kind(), ErrorKind::NotFound, "{mode}");
         secrets.assert_error_clean(mode, &missing);
-        let exists = store
-            .write("a/file.txt", "again", WriteOptions::default())
-            .unwrap_err();
+        let exists = store.write("a/file.txt", "again").unwrap_err();
         assert_eq!(exists.kind(), ErrorKind::AlreadyExists, "{mode}");
         secrets.assert_error_clean(mode, &exists);
         let unreachable = {
@@ -204,19 +201,13 @@ async fn async_auth_modes_work_and_never_leak() {
         let store = AsyncStore::new(backend, mode).unwrap();
         secrets.assert_clean(mode, &format!("{store:?}"));
 
-        store
-            .write("a/file.txt", "hello", WriteOptions::default())
-            .await
-            .unwrap();
+        store.write("a/file.txt", "hello").await.unwrap();
         assert_eq!(
             store.read_text("a/file.txt").await.unwrap(),
             "hello",
             "{mode}"
         );
-        store
-            .copy_file("a/file.txt", "b/copy.txt", false)
-            .await
-            .unwrap();
+        store.copy_file("a/file.txt", "b/copy.txt").await.unwrap();
         assert_eq!(
             store.read_text("b/copy.txt").await.unwrap(),
             "hello",
@@ -226,10 +217,7 @@ async fn async_auth_modes_work_and_never_leak() {
         let missing = store.read_bytes("nope.txt").await.unwrap_err();
         assert_eq!(missing.kind(), ErrorKind::NotFound, "{mode}");
         secrets.assert_error_clean(mode, &missing);
-        let exists = store
-            .write("a/file.txt", "again", WriteOptions::default())
-            .await
-            .unwrap_err();
+        let exists = store.write("a/file.txt", "again").await.unwrap_err();
         assert_eq!(exists.kind(), ErrorKind::AlreadyExists, "{mode}");
         secrets.assert_error_clean(mode, &exists);
     }
@@ -264,13 +252,11 @@ fn wrong_credentials_are_permission_denied_without_leaking() {
         let ping = store.ping().unwrap_err();
         assert_eq!(ping.kind(), ErrorKind::PermissionDenied, "{mode}: {ping}");
         secrets.assert_error_clean(mode, &ping);
-        let write = store
-            .write("f.txt", "x", WriteOptions::default())
-            .unwrap_err();
+        let write = store.write("f.txt", "x").unwrap_err();
         assert_eq!(write.kind(), ErrorKind::PermissionDenied, "{mode}: {write}");
         secrets.assert_error_clean(mode, &write);
         let list = store
-            .list_files("", true)
+            .list_files_with("", ListOptions::new().recursive(true))
             .unwrap()
             .next()
             .unwrap()

@@ -110,7 +110,7 @@ fn sync_failing_source_after_1mib_keeps_old_content_and_leaves_no_temp() {
         let backend = LocalBackend::from_config(LocalConfig::new(dir.path()).fsync(policy));
         let store = Store::new(backend.unwrap(), "").unwrap();
         let err = store
-            .write_atomic(
+            .write_atomic_with(
                 "docs/report.bin",
                 Content::reader(FailingReader { left: MIB }),
                 WriteOptions::overwriting(),
@@ -124,7 +124,6 @@ fn sync_failing_source_after_1mib_keeps_old_content_and_leaves_no_temp() {
             .write_atomic(
                 "docs/new/fresh.bin",
                 Content::reader(FailingReader { left: MIB }),
-                WriteOptions::new(),
             )
             .unwrap_err();
         assert_eq!(err.path(), Some("docs/new/fresh.bin"));
@@ -136,7 +135,7 @@ fn sync_failing_source_after_1mib_keeps_old_content_and_leaves_no_temp() {
         );
         // And a good write afterwards replaces the content completely.
         store
-            .write_atomic(
+            .write_atomic_with(
                 "docs/report.bin",
                 Content::reader(io::repeat(7).take(3 * MIB as u64)),
                 WriteOptions::overwriting(),
@@ -155,11 +154,7 @@ fn sync_plain_write_with_failing_source_removes_the_file_it_created() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::new(LocalBackend::new(dir.path()).unwrap(), "").unwrap();
     let err = store
-        .write(
-            "new.bin",
-            Content::reader(FailingReader { left: MIB }),
-            WriteOptions::new(),
-        )
+        .write("new.bin", Content::reader(FailingReader { left: MIB }))
         .unwrap_err();
     assert_eq!(err.path(), Some("new.bin"));
     assert!(tree(dir.path()).is_empty(), "{:?}", tree(dir.path()));
@@ -178,7 +173,7 @@ async fn async_failing_source_after_1mib_keeps_old_content_and_leaves_no_temp() 
     .unwrap();
     for store in [native, adapted] {
         let err = store
-            .write_atomic(
+            .write_atomic_with(
                 "docs/report.bin",
                 failing_stream(MIB),
                 WriteOptions::overwriting(),
@@ -188,11 +183,7 @@ async fn async_failing_source_after_1mib_keeps_old_content_and_leaves_no_temp() 
         assert_eq!(err.path(), Some("docs/report.bin"), "{err}");
         assert_untouched(dir.path(), &before);
         let err = store
-            .write_atomic(
-                "docs/new/fresh.bin",
-                failing_stream(MIB),
-                WriteOptions::new(),
-            )
+            .write_atomic("docs/new/fresh.bin", failing_stream(MIB))
             .await
             .unwrap_err();
         assert_eq!(err.path(), Some("docs/new/fresh.bin"));
@@ -206,7 +197,7 @@ async fn async_failing_source_after_1mib_keeps_old_content_and_leaves_no_temp() 
         // A failing AsyncRead source too.
         let reader = tokio::io::AsyncReadExt::chain(&[1u8; 300_000][..], FailingAsyncRead);
         let err = store
-            .write_atomic(
+            .write_atomic_with(
                 "docs/report.bin",
                 AsyncContent::reader(reader),
                 WriteOptions::overwriting(),
@@ -223,7 +214,7 @@ async fn async_plain_write_with_failing_source_removes_the_file_it_created() {
     let dir = tempfile::tempdir().unwrap();
     let store = AsyncStore::new(AsyncLocalBackend::new(dir.path()).unwrap(), "").unwrap();
     let err = store
-        .write("new.bin", failing_stream(MIB), WriteOptions::new())
+        .write("new.bin", failing_stream(MIB))
         .await
         .unwrap_err();
     assert_eq!(err.path(), Some("new.bin"));
@@ -277,7 +268,7 @@ async fn async_dropped_write_atomic_future_leaves_nothing() {
             let opts = opts.clone();
             tokio::spawn(async move {
                 store
-                    .write_atomic(target, AsyncContent::chunks(body), opts)
+                    .write_atomic_with(target, AsyncContent::chunks(body), opts)
                     .await
             })
         };
@@ -299,7 +290,7 @@ async fn async_dropped_write_atomic_future_leaves_nothing() {
         futures::stream::iter([Ok(Bytes::from(vec![1u8; MIB]))]).chain(futures::stream::pending());
     let outcome = tokio::time::timeout(
         Duration::from_millis(200),
-        store.write_atomic(
+        store.write_atomic_with(
             "docs/report.bin",
             AsyncContent::chunks(body),
             WriteOptions::overwriting(),

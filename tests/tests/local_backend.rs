@@ -7,6 +7,7 @@
 use std::os::unix::fs::{PermissionsExt, symlink};
 
 use remote_store_async::AsyncStore;
+use remote_store_core::{DeleteFolderOptions, ListOptions};
 use remote_store_core::{ErrorKind, WriteOptions};
 use remote_store_local::{AsyncLocalBackend, FsyncPolicy, LocalBackend, LocalConfig};
 use remote_store_sync::Store;
@@ -46,7 +47,7 @@ fn a_removed_root_is_reported_not_recreated() {
     let root = dir.path().join("root");
     std::fs::create_dir(&root).unwrap();
     let store = Store::new(LocalBackend::new(&root).unwrap(), "").unwrap();
-    store.write("a.txt", "x", WriteOptions::new()).unwrap();
+    store.write("a.txt", "x").unwrap();
     store.ping().unwrap();
     std::fs::remove_dir_all(&root).unwrap();
     let e = store.ping().unwrap_err();
@@ -55,7 +56,7 @@ fn a_removed_root_is_reported_not_recreated() {
         store.read_bytes("a.txt").unwrap_err().kind(),
         ErrorKind::NotFound
     );
-    assert!(store.write("b.txt", "x", WriteOptions::new()).is_err());
+    assert!(store.write("b.txt", "x").is_err());
     assert!(!root.exists(), "the removed root must not be recreated");
 }
 
@@ -67,7 +68,7 @@ fn a_root_reached_through_a_link_maps_both_spellings() {
     let alias = dir.path().join("alias");
     symlink(&real, &alias).unwrap();
     let store = Store::new(LocalBackend::new(&alias).unwrap(), "").unwrap();
-    store.write("x/y.txt", "y", WriteOptions::new()).unwrap();
+    store.write("x/y.txt", "y").unwrap();
     let native = store.native_path("x/y.txt").unwrap();
     assert_eq!(
         native,
@@ -82,7 +83,7 @@ fn a_root_reached_through_a_link_maps_both_spellings() {
     assert_eq!(store.to_key(&via_alias).unwrap().as_str(), "x/y.txt");
     assert!(
         store
-            .to_key(&store.native_path("").unwrap())
+            .to_key(store.native_path("").unwrap())
             .unwrap()
             .is_root()
     );
@@ -113,7 +114,7 @@ fn links_inside_the_root_are_followed_for_data_and_acted_on_as_links() {
     assert!(folders.contains(&"dlink".to_owned()), "{folders:?}");
     // Recursive listings never descend through a link: deep.txt appears once.
     let deep: Vec<String> = store
-        .list_files("", true)
+        .list_files_with("", ListOptions::new().recursive(true))
         .unwrap()
         .map(|f| f.unwrap().path.as_str().to_owned())
         .filter(|p| p.ends_with("deep.txt"))
@@ -122,14 +123,14 @@ fn links_inside_the_root_are_followed_for_data_and_acted_on_as_links() {
 
     // A plain overwrite writes through the link; write_atomic replaces the link itself.
     store
-        .write("flink", "through", WriteOptions::overwriting())
+        .write_with("flink", "through", WriteOptions::overwriting())
         .unwrap();
     assert_eq!(
         std::fs::read_to_string(root.join("data/file.txt")).unwrap(),
         "through"
     );
     store
-        .write_atomic("flink", "replaced", WriteOptions::overwriting())
+        .write_atomic_with("flink", "replaced", WriteOptions::overwriting())
         .unwrap();
     assert!(
         !std::fs::symlink_metadata(root.join("flink"))
@@ -143,15 +144,17 @@ fn links_inside_the_root_are_followed_for_data_and_acted_on_as_links() {
 
     // Namespace operations act on the link, never on what it points to.
     symlink("data/file.txt", root.join("flink2")).unwrap();
-    store.move_file("flink2", "moved-link", false).unwrap();
+    store.move_file("flink2", "moved-link").unwrap();
     assert!(
         std::fs::symlink_metadata(root.join("moved-link"))
             .unwrap()
             .is_symlink()
     );
-    store.delete("moved-link", false).unwrap();
+    store.delete("moved-link").unwrap();
     assert!(root.join("data/file.txt").exists());
-    store.delete_folder("dlink", true, false).unwrap();
+    store
+        .delete_folder_with("dlink", DeleteFolderOptions::new().recursive(true))
+        .unwrap();
     assert!(std::fs::symlink_metadata(root.join("dlink")).is_err());
     assert_eq!(
         std::fs::read_to_string(root.join("data/sub/deep.txt")).unwrap(),
@@ -165,11 +168,9 @@ fn temp_names_are_reserved_and_hidden() {
     let store = Store::new(LocalBackend::new(dir.path()).unwrap(), "").unwrap();
     // A leftover from a crashed process (the backend never leaves one itself).
     std::fs::write(dir.path().join(".~tmp.report.csv.00000000deadbeef"), "junk").unwrap();
-    store
-        .write("report.csv", "real", WriteOptions::new())
-        .unwrap();
+    store.write("report.csv", "real").unwrap();
     let names: Vec<String> = store
-        .list_files("", true)
+        .list_files_with("", ListOptions::new().recursive(true))
         .unwrap()
         .map(|f| f.unwrap().name)
         .collect();
@@ -179,9 +180,7 @@ fn temp_names_are_reserved_and_hidden() {
         store
             .read_bytes(".~tmp.report.csv.00000000deadbeef")
             .map(drop),
-        store
-            .write(".~tmp.mine", "x", WriteOptions::new())
-            .map(drop),
+        store.write(".~tmp.mine", "x").map(drop),
     ] {
         assert_eq!(op.unwrap_err().kind(), ErrorKind::InvalidPath);
     }
@@ -197,7 +196,7 @@ fn write_atomic_keeps_the_replaced_files_permissions() {
         let backend = LocalBackend::from_config(LocalConfig::new(dir.path()).fsync(policy));
         let store = Store::new(backend.unwrap(), "").unwrap();
         store
-            .write_atomic("secret.cfg", "new", WriteOptions::overwriting())
+            .write_atomic_with("secret.cfg", "new", WriteOptions::overwriting())
             .unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{policy:?}");
@@ -212,9 +211,9 @@ fn write_results_agree_with_file_info() {
     for atomic in [false, true] {
         let key = format!("r/{atomic}.bin");
         let result = if atomic {
-            store.write_atomic(&key, vec![1u8; 1234], WriteOptions::new())
+            store.write_atomic(&key, vec![1u8; 1234])
         } else {
-            store.write(&key, vec![1u8; 1234], WriteOptions::new())
+            store.write(&key, vec![1u8; 1234])
         }
         .unwrap();
         let info = store.get_file_info(&key).unwrap();
@@ -227,7 +226,7 @@ fn write_results_agree_with_file_info() {
 fn the_async_half_outside_a_runtime_errs_instead_of_panicking() {
     let dir = tempfile::tempdir().unwrap();
     let store = AsyncStore::new(AsyncLocalBackend::new(dir.path()).unwrap(), "").unwrap();
-    let e = futures::executor::block_on(store.write("a", "x", WriteOptions::new())).unwrap_err();
+    let e = futures::executor::block_on(store.write("a", "x")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::BackendUnavailable, "{e}");
     assert!(!e.is_retryable());
     assert!(!dir.path().join("a").exists());

@@ -19,6 +19,9 @@ use std::time::SystemTime;
 
 use futures::StreamExt;
 use remote_store_async::AsyncStore;
+use remote_store_core::{
+    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions,
+};
 use remote_store_core::{ErrorKind, Result, WriteOptions};
 use remote_store_local::{AsyncLocalBackend, LocalBackend};
 use remote_store_sync::{Content, Store};
@@ -215,9 +218,9 @@ fn run_sync(store: &Store, op: &Op) -> Result<()> {
     let write = |k: &str, atomic: bool, overwrite: bool| {
         let opts = WriteOptions::new().overwrite(overwrite);
         if atomic {
-            store.write_atomic(k, Content::from("planted"), opts)
+            store.write_atomic_with(k, Content::from("planted"), opts)
         } else {
-            store.write(k, Content::from("planted"), opts)
+            store.write_with(k, Content::from("planted"), opts)
         }
         .map(drop)
     };
@@ -229,11 +232,16 @@ fn run_sync(store: &Store, op: &Op) -> Result<()> {
         Op::Write(k) => write(k, false, false),
         Op::WriteOver(k) => write(k, false, true),
         Op::WriteAtomic(k) => write(k, true, true),
-        Op::Delete(k) => store.delete(k, true),
-        Op::DeleteFolder(k) => store.delete_folder(k, true, true),
-        Op::List(k) => store.list_files(k, true)?.try_for_each(|f| f.map(drop)),
-        Op::Move(a, b) => store.move_file(a, b, true),
-        Op::Copy(a, b) => store.copy_file(a, b, true),
+        Op::Delete(k) => store.delete_with(k, DeleteOptions::new().missing_ok(true)),
+        Op::DeleteFolder(k) => store.delete_folder_with(
+            k,
+            DeleteFolderOptions::new().recursive(true).missing_ok(true),
+        ),
+        Op::List(k) => store
+            .list_files_with(k, ListOptions::new().recursive(true))?
+            .try_for_each(|f| f.map(drop)),
+        Op::Move(a, b) => store.move_file_with(a, b, MoveOptions::new().overwrite(true)),
+        Op::Copy(a, b) => store.copy_file_with(a, b, CopyOptions::new().overwrite(true)),
     }
 }
 
@@ -249,20 +257,42 @@ async fn run_async(store: &AsyncStore, op: &Op) -> Result<()> {
             .map(drop),
         Op::Info(k) => store.get_file_info(k).await.map(drop),
         Op::Exists(k) => store.exists(k).await.map(drop),
-        Op::Write(k) => store.write(k, "planted", opts(false)).await.map(drop),
-        Op::WriteOver(k) => store.write(k, "planted", opts(true)).await.map(drop),
-        Op::WriteAtomic(k) => store.write_atomic(k, "planted", opts(true)).await.map(drop),
-        Op::Delete(k) => store.delete(k, true).await,
-        Op::DeleteFolder(k) => store.delete_folder(k, true, true).await,
+        Op::Write(k) => store.write_with(k, "planted", opts(false)).await.map(drop),
+        Op::WriteOver(k) => store.write_with(k, "planted", opts(true)).await.map(drop),
+        Op::WriteAtomic(k) => store
+            .write_atomic_with(k, "planted", opts(true))
+            .await
+            .map(drop),
+        Op::Delete(k) => {
+            store
+                .delete_with(k, DeleteOptions::new().missing_ok(true))
+                .await
+        }
+        Op::DeleteFolder(k) => {
+            store
+                .delete_folder_with(
+                    k,
+                    DeleteFolderOptions::new().recursive(true).missing_ok(true),
+                )
+                .await
+        }
         Op::List(k) => {
-            let mut files = store.list_files(k, true)?;
+            let mut files = store.list_files_with(k, ListOptions::new().recursive(true))?;
             while let Some(f) = files.next().await {
                 f?;
             }
             Ok(())
         }
-        Op::Move(a, b) => store.move_file(a, b, true).await,
-        Op::Copy(a, b) => store.copy_file(a, b, true).await,
+        Op::Move(a, b) => {
+            store
+                .move_file_with(a, b, MoveOptions::new().overwrite(true))
+                .await
+        }
+        Op::Copy(a, b) => {
+            store
+                .copy_file_with(a, b, CopyOptions::new().overwrite(true))
+                .await
+        }
     }
 }
 
@@ -336,7 +366,7 @@ fn odd_but_valid_keys_stay_inside() {
         ("%2e%2e/x", "%2e%2e/x"),
         ("tmp/x.txt", "tmp/x.txt"),
     ] {
-        store.write(key, "ok", WriteOptions::new()).unwrap();
+        store.write(key, "ok").unwrap();
         assert_eq!(
             std::fs::read(fx.root().join(lands)).unwrap(),
             b"ok",
@@ -360,7 +390,7 @@ fn odd_but_valid_keys_stay_inside() {
     }
     assert!(names.contains(&"inner".to_owned()), "{names:?}");
     let all: Vec<String> = store
-        .list_files("", true)
+        .list_files_with("", ListOptions::new().recursive(true))
         .unwrap()
         .map(|f| f.unwrap().path.as_str().to_owned())
         .collect();

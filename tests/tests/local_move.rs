@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use remote_store_async::AsyncStore;
-use remote_store_core::{Capability, ErrorKind, WriteOptions};
+use remote_store_core::MoveOptions;
+use remote_store_core::{Capability, ErrorKind};
 use remote_store_local::{AsyncLocalBackend, LocalBackend};
 use remote_store_sync::Store;
 
@@ -46,13 +47,11 @@ fn same_filesystem_move_is_a_rename_that_keeps_the_inode() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::new(LocalBackend::new(dir.path()).unwrap(), "").unwrap();
     assert!(store.supports(Capability::AtomicMove));
-    store
-        .write("a/src.txt", "payload", WriteOptions::new())
-        .unwrap();
+    store.write("a/src.txt", "payload").unwrap();
     let inode = std::fs::metadata(dir.path().join("a/src.txt"))
         .unwrap()
         .ino();
-    store.move_file("a/src.txt", "b/c/dst.txt", false).unwrap();
+    store.move_file("a/src.txt", "b/c/dst.txt").unwrap();
     let moved = std::fs::metadata(dir.path().join("b/c/dst.txt")).unwrap();
     assert_eq!(
         moved.ino(),
@@ -60,15 +59,17 @@ fn same_filesystem_move_is_a_rename_that_keeps_the_inode() {
         "a rename keeps the inode; a copy would not"
     );
     assert!(!dir.path().join("a/src.txt").exists());
-    store
-        .write("other.txt", "other", WriteOptions::new())
-        .unwrap();
-    let e = store
-        .move_file("other.txt", "b/c/dst.txt", false)
-        .unwrap_err();
+    store.write("other.txt", "other").unwrap();
+    let e = store.move_file("other.txt", "b/c/dst.txt").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists);
     assert_eq!(store.read_text("b/c/dst.txt").unwrap(), "payload");
-    store.move_file("other.txt", "b/c/dst.txt", true).unwrap();
+    store
+        .move_file_with(
+            "other.txt",
+            "b/c/dst.txt",
+            MoveOptions::new().overwrite(true),
+        )
+        .unwrap();
     assert_eq!(store.read_text("b/c/dst.txt").unwrap(), "other");
 }
 
@@ -80,24 +81,18 @@ fn sync_move_across_filesystems_copies_then_deletes() {
     };
     let store = Store::new(LocalBackend::new(dir.path()).unwrap(), "").unwrap();
     let body: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
-    store
-        .write("src.bin", body.clone(), WriteOptions::new())
-        .unwrap();
-    store
-        .move_file("src.bin", "mnt/deep/dst.bin", false)
-        .unwrap();
+    store.write("src.bin", body.clone()).unwrap();
+    store.move_file("src.bin", "mnt/deep/dst.bin").unwrap();
     assert_eq!(store.read_bytes("mnt/deep/dst.bin").unwrap(), body);
     assert!(!store.exists("src.bin").unwrap());
     // overwrite=false still refuses across filesystems, and back again works.
-    store.write("again.bin", "x", WriteOptions::new()).unwrap();
+    store.write("again.bin", "x").unwrap();
     let e = store
-        .move_file("again.bin", "mnt/deep/dst.bin", false)
+        .move_file("again.bin", "mnt/deep/dst.bin")
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists);
     assert!(store.exists("again.bin").unwrap());
-    store
-        .move_file("mnt/deep/dst.bin", "back.bin", false)
-        .unwrap();
+    store.move_file("mnt/deep/dst.bin", "back.bin").unwrap();
     assert_eq!(store.read_bytes("back.bin").unwrap(), body);
     let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("mnt/deep"))
         .unwrap()
@@ -113,14 +108,8 @@ async fn async_move_across_filesystems_copies_then_deletes() {
         return skip("cannot mount a tmpfs");
     };
     let store = AsyncStore::new(AsyncLocalBackend::new(dir.path()).unwrap(), "").unwrap();
-    store
-        .write("src.txt", "across", WriteOptions::new())
-        .await
-        .unwrap();
-    store
-        .move_file("src.txt", "mnt/dst.txt", false)
-        .await
-        .unwrap();
+    store.write("src.txt", "across").await.unwrap();
+    store.move_file("src.txt", "mnt/dst.txt").await.unwrap();
     assert_eq!(store.read_text("mnt/dst.txt").await.unwrap(), "across");
     assert!(!store.exists("src.txt").await.unwrap());
 }
@@ -144,9 +133,7 @@ fn a_source_that_cannot_be_deleted_is_reported_as_a_partial_move() {
         return skip("cannot remount read-only");
     }
     let store = Store::new(LocalBackend::new(dir.path()).unwrap(), "").unwrap();
-    let e = store
-        .move_file("ro/src.txt", "moved.txt", false)
-        .unwrap_err();
+    let e = store.move_file("ro/src.txt", "moved.txt").unwrap_err();
     assert_ne!(e.kind(), ErrorKind::NotFound, "{e}");
     assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
     assert!(e.to_string().contains("partial move"), "{e}");

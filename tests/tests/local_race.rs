@@ -62,11 +62,7 @@ fn sync_sixteen_threads_exactly_one_creates() {
             let key = format!("{how:?}/round-{round}/target.txt");
             for i in 0..RACERS {
                 store
-                    .write(
-                        &format!("src/{how:?}/{round}/{i}"),
-                        format!("racer {i}"),
-                        WriteOptions::new(),
-                    )
+                    .write(format!("src/{how:?}/{round}/{i}"), format!("racer {i}"))
                     .unwrap();
             }
             let barrier = Arc::new(Barrier::new(RACERS));
@@ -81,10 +77,12 @@ fn sync_sixteen_threads_exactly_one_creates() {
                             let opts = WriteOptions::new();
                             let body = format!("racer {i}");
                             match how {
-                                How::Write => store.write(&key, body, opts).map(drop),
-                                How::WriteAtomic => store.write_atomic(&key, body, opts).map(drop),
-                                How::Copy => store.copy_file(&src, &key, false),
-                                How::Move => store.move_file(&src, &key, false),
+                                How::Write => store.write_with(&key, body, opts).map(drop),
+                                How::WriteAtomic => {
+                                    store.write_atomic_with(&key, body, opts).map(drop)
+                                }
+                                How::Copy => store.copy_file(&src, &key),
+                                How::Move => store.move_file(&src, &key),
                             }
                             .map_err(|e| e.kind())
                         })
@@ -95,7 +93,7 @@ fn sync_sixteen_threads_exactly_one_creates() {
             if let How::Move = how {
                 // Losers keep their sources; the winner's is gone.
                 let left = store
-                    .list_files(&format!("src/Move/{round}"), false)
+                    .list_files(format!("src/Move/{round}"))
                     .unwrap()
                     .count();
                 assert_eq!(left, RACERS - 1);
@@ -123,11 +121,7 @@ async fn async_sixteen_tasks_exactly_one_creates() {
             let key = format!("{how:?}/round-{round}/target.txt");
             for i in 0..RACERS {
                 store
-                    .write(
-                        &format!("src/{how:?}/{round}/{i}"),
-                        format!("racer {i}"),
-                        WriteOptions::new(),
-                    )
+                    .write(&format!("src/{how:?}/{round}/{i}"), format!("racer {i}"))
                     .await
                     .unwrap();
             }
@@ -140,15 +134,10 @@ async fn async_sixteen_tasks_exactly_one_creates() {
                         barrier.wait().await;
                         let body = format!("racer {i}");
                         match how {
-                            How::Write => {
-                                store.write(&key, body, WriteOptions::new()).await.map(drop)
-                            }
-                            How::WriteAtomic => store
-                                .write_atomic(&key, body, WriteOptions::new())
-                                .await
-                                .map(drop),
-                            How::Copy => store.copy_file(&src, &key, false).await,
-                            How::Move => store.move_file(&src, &key, false).await,
+                            How::Write => store.write(&key, body).await.map(drop),
+                            How::WriteAtomic => store.write_atomic(&key, body).await.map(drop),
+                            How::Copy => store.copy_file(&src, &key).await,
+                            How::Move => store.move_file(&src, &key).await,
                         }
                         .map_err(|e| e.kind())
                     })

@@ -13,6 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use remote_store_async::{AsyncContent, AsyncStore};
+use remote_store_core::{DeleteFolderOptions, ListOptions};
 use remote_store_core::{ErrorKind, Metadata, WriteOptions};
 use remote_store_s3::{AsyncS3Backend, RetrySettings, S3Backend, S3Config, Timeouts};
 use remote_store_sync::Store;
@@ -34,12 +35,7 @@ async fn fill(store: &AsyncStore, n: usize) {
     futures::stream::iter(0..n)
         .map(|i| {
             let store = store.clone();
-            async move {
-                store
-                    .write(&format!("f/k-{i:05}"), "x", WriteOptions::new())
-                    .await
-                    .map(drop)
-            }
+            async move { store.write(&format!("f/k-{i:05}"), "x").await.map(drop) }
         })
         .buffer_unordered(64)
         .try_collect::<Vec<()>>()
@@ -58,7 +54,7 @@ async fn listing_2500_keys_is_complete_and_fetched_page_by_page() {
         // Async, default 1000-key pages: one page per 1000 keys, fetched on demand.
         let (backend, recorder) = server.recorded_backend(config.clone());
         let store = AsyncStore::new(backend, "").unwrap();
-        let mut files = store.list_files("f", false).unwrap();
+        let mut files = store.list_files("f").unwrap();
         assert_eq!(recorder.list_pages(), 0, "{}: listing is lazy", server.name);
         let first = files.next().await.unwrap().unwrap();
         assert_eq!(first.path.as_str(), "f/k-00000");
@@ -99,7 +95,9 @@ async fn listing_2500_keys_is_complete_and_fetched_page_by_page() {
         let sync = S3Backend::from_async(backend);
         let listed = tokio::task::spawn_blocking(move || {
             let store = Store::new(sync, "").unwrap();
-            let mut files = store.list_files("", true).unwrap();
+            let mut files = store
+                .list_files_with("", ListOptions::new().recursive(true))
+                .unwrap();
             files.next().unwrap().unwrap();
             let early = recorder.list_pages();
             let rest = files.inspect(|f| assert!(f.is_ok(), "{f:?}")).count();
@@ -126,13 +124,13 @@ fn blocking_calls_inside_a_runtime(server: &Server, bucket: &str) {
         "",
     )
     .unwrap();
-    store
-        .write("a/b.txt", "inside", WriteOptions::new())
-        .unwrap();
+    store.write("a/b.txt", "inside").unwrap();
     assert_eq!(store.read_text("a/b.txt").unwrap(), "inside");
-    assert_eq!(store.list_files("a", false).unwrap().count(), 1);
+    assert_eq!(store.list_files("a").unwrap().count(), 1);
     assert!(store.is_folder("a").unwrap());
-    store.delete_folder("a", true, false).unwrap();
+    store
+        .delete_folder_with("a", DeleteFolderOptions::new().recursive(true))
+        .unwrap();
     assert!(!store.exists("a").unwrap());
     store.close().unwrap();
 }
@@ -171,9 +169,20 @@ fn probes_and_errors_of_a_missing_bucket() {
         );
         assert!(!store.exists("x").unwrap());
         assert!(!store.is_folder("d").unwrap());
-        assert_eq!(store.list_files("", true).unwrap().count(), 0);
+        assert_eq!(
+            store
+                .list_files_with("", ListOptions::new().recursive(true))
+                .unwrap()
+                .count(),
+            0
+        );
         assert_eq!(store.list_folders("").unwrap().count(), 0);
-        store.delete_folder("d", true, true).unwrap();
+        store
+            .delete_folder_with(
+                "d",
+                DeleteFolderOptions::new().recursive(true).missing_ok(true),
+            )
+            .unwrap();
     }
 }
 
@@ -225,11 +234,7 @@ async fn small_writes_are_one_put_and_large_ones_multipart() {
         // A stream of unknown length that fits one part: a single PutObject.
         let small = vec![1u8; 3 * MIB];
         let r = store
-            .write(
-                "small.bin",
-                AsyncContent::reader(io::Cursor::new(small)),
-                WriteOptions::new(),
-            )
+            .write("small.bin", AsyncContent::reader(io::Cursor::new(small)))
             .await
             .unwrap();
         assert_eq!(r.size, 3 * MIB as u64);
@@ -251,7 +256,6 @@ async fn small_writes_are_one_put_and_large_ones_multipart() {
             .write(
                 "big.bin",
                 AsyncContent::chunks(futures::stream::iter(chunks)),
-                WriteOptions::new(),
             )
             .await
             .unwrap();
@@ -300,11 +304,7 @@ async fn a_failing_source_aborts_the_multipart_upload() {
             })
             .collect::<Vec<_>>();
         let err = store
-            .write_atomic(
-                "t.bin",
-                AsyncContent::chunks(futures::stream::iter(chunks)),
-                WriteOptions::new(),
-            )
+            .write_atomic("t.bin", AsyncContent::chunks(futures::stream::iter(chunks)))
             .await
             .unwrap_err();
         assert_ne!(err.kind(), ErrorKind::NotFound);
@@ -326,7 +326,7 @@ async fn a_dropped_write_future_aborts_the_upload_in_the_background() {
         // 12 MiB arrive at once, then the source never ends.
         let body = futures::stream::iter((0..12).map(|_| Ok(Bytes::from(vec![3u8; MIB]))))
             .chain(futures::stream::pending());
-        let write = store.write_atomic("c.bin", AsyncContent::chunks(body), WriteOptions::new());
+        let write = store.write_atomic("c.bin", AsyncContent::chunks(body));
         let outcome = tokio::time::timeout(Duration::from_secs(3), write).await;
         assert!(
             outcome.is_err(),
@@ -373,12 +373,12 @@ fn metadata_values_survive_encoding_and_copies() {
                 .insert("looks-encoded", "=?UTF-8?B?eA==?=");
         }
         let r = store
-            .write("m.txt", "x", WriteOptions::new().metadata(meta.clone()))
+            .write_with("m.txt", "x", WriteOptions::new().metadata(meta.clone()))
             .unwrap();
         assert_eq!(r.metadata.as_ref(), Some(&meta));
         let info = store.get_file_info("m.txt").unwrap();
         assert_eq!(info.metadata.as_ref(), Some(&meta), "{}", server.name);
-        store.copy_file("m.txt", "n.txt", false).unwrap();
+        store.copy_file("m.txt", "n.txt").unwrap();
         assert_eq!(
             store.get_file_info("n.txt").unwrap().metadata,
             Some(meta),
@@ -397,18 +397,14 @@ fn ancestor_check_refuses_writes_below_a_file_when_configured() {
             .prefix(unique_name("anc"))
             .check_ancestor_files(true);
         let store = Store::new(S3Backend::new(config).unwrap(), "").unwrap();
-        store.write("a/f.txt", "file", WriteOptions::new()).unwrap();
-        let err = store
-            .write("a/f.txt/below.txt", "x", WriteOptions::new())
-            .unwrap_err();
+        store.write("a/f.txt", "file").unwrap();
+        let err = store.write("a/f.txt/below.txt", "x").unwrap_err();
         assert_eq!(
             err.kind(),
             ErrorKind::InvalidPath,
             "{}: {err:?}",
             server.name
         );
-        store
-            .write("a/g/ok.txt", "fine", WriteOptions::new())
-            .unwrap();
+        store.write("a/g/ok.txt", "fine").unwrap();
     }
 }

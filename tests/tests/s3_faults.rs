@@ -98,9 +98,7 @@ fn cut_write_atomic_keeps_old_object_and_leaves_no_upload_sync() {
         let setup = block_on(Setup::new(server));
         let prefix = unique_name("cut-write-s");
         let direct = Store::new(S3Backend::new(setup.direct(&prefix)).unwrap(), "").unwrap();
-        direct
-            .write("obj.bin", "the old content", WriteOptions::new())
-            .unwrap();
+        direct.write("obj.bin", "the old content").unwrap();
 
         setup.proxy.set_fault(Fault::CutAfter {
             bytes: 10 * MIB as u64,
@@ -110,7 +108,7 @@ fn cut_write_atomic_keeps_old_object_and_leaves_no_upload_sync() {
         let proxied = Store::new(S3Backend::from_async(backend), "").unwrap();
         let data = pattern(20 * MIB, 1);
         let err = proxied
-            .write_atomic(
+            .write_atomic_with(
                 "obj.bin",
                 Content::reader(Cursor::new(data)),
                 WriteOptions::overwriting(),
@@ -134,10 +132,7 @@ async fn cut_write_atomic_keeps_old_object_and_leaves_no_upload_async() {
         let prefix = unique_name("cut-write-a");
         let direct =
             AsyncStore::new(AsyncS3Backend::new(setup.direct(&prefix)).unwrap(), "").unwrap();
-        direct
-            .write("obj.bin", "the old content", WriteOptions::new())
-            .await
-            .unwrap();
+        direct.write("obj.bin", "the old content").await.unwrap();
 
         setup.proxy.set_fault(Fault::CutAfter {
             bytes: 10 * MIB as u64,
@@ -147,7 +142,7 @@ async fn cut_write_atomic_keeps_old_object_and_leaves_no_upload_async() {
         let proxied = AsyncStore::new(backend, "").unwrap();
         let data = pattern(20 * MIB, 2);
         let err = proxied
-            .write_atomic(
+            .write_atomic_with(
                 "obj.bin",
                 AsyncContent::reader(Cursor::new(data)),
                 WriteOptions::overwriting(),
@@ -176,9 +171,7 @@ fn cut_read_surfaces_backend_unavailable_sync() {
         let setup = block_on(Setup::new(server));
         let prefix = unique_name("cut-read-s");
         let direct = Store::new(S3Backend::new(setup.direct(&prefix)).unwrap(), "").unwrap();
-        direct
-            .write("big.bin", pattern(8 * MIB, 3), WriteOptions::new())
-            .unwrap();
+        direct.write("big.bin", pattern(8 * MIB, 3)).unwrap();
 
         setup.proxy.set_fault(Fault::CutAfter {
             bytes: MIB as u64,
@@ -204,10 +197,7 @@ async fn cut_read_surfaces_backend_unavailable_async() {
         let prefix = unique_name("cut-read-a");
         let direct =
             AsyncStore::new(AsyncS3Backend::new(setup.direct(&prefix)).unwrap(), "").unwrap();
-        direct
-            .write("big.bin", pattern(8 * MIB, 4), WriteOptions::new())
-            .await
-            .unwrap();
+        direct.write("big.bin", pattern(8 * MIB, 4)).await.unwrap();
 
         setup.proxy.set_fault(Fault::CutAfter {
             bytes: MIB as u64,
@@ -250,9 +240,7 @@ fn stalled_server_fails_within_timeouts_sync() {
         let setup = block_on(Setup::new(server));
         let prefix = unique_name("stall-s");
         let direct = Store::new(S3Backend::new(setup.direct(&prefix)).unwrap(), "").unwrap();
-        direct
-            .write("big.bin", pattern(8 * MIB, 5), WriteOptions::new())
-            .unwrap();
+        direct.write("big.bin", pattern(8 * MIB, 5)).unwrap();
 
         // Silent before the response head: the request timeout.
         setup.proxy.set_fault(Fault::StallAfter {
@@ -283,7 +271,7 @@ fn stalled_server_fails_within_timeouts_sync() {
         });
         let store = Store::new(S3Backend::new(setup.proxied(&prefix)).unwrap(), "").unwrap();
         let started = Instant::now();
-        let result = store.write("up.bin", pattern(4 * MIB, 6), WriteOptions::overwriting());
+        let result = store.write_with("up.bin", pattern(4 * MIB, 6), WriteOptions::overwriting());
         assert_timed_out("write", started, result);
     }
 }
@@ -295,10 +283,7 @@ async fn stalled_server_fails_within_timeouts_async() {
         let prefix = unique_name("stall-a");
         let direct =
             AsyncStore::new(AsyncS3Backend::new(setup.direct(&prefix)).unwrap(), "").unwrap();
-        direct
-            .write("big.bin", pattern(8 * MIB, 7), WriteOptions::new())
-            .await
-            .unwrap();
+        direct.write("big.bin", pattern(8 * MIB, 7)).await.unwrap();
 
         setup.proxy.set_fault(Fault::StallAfter {
             bytes: 0,
@@ -334,7 +319,7 @@ async fn stalled_server_fails_within_timeouts_async() {
             AsyncStore::new(AsyncS3Backend::new(setup.proxied(&prefix)).unwrap(), "").unwrap();
         let started = Instant::now();
         let result = store
-            .write("up.bin", pattern(4 * MIB, 8), WriteOptions::overwriting())
+            .write_with("up.bin", pattern(4 * MIB, 8), WriteOptions::overwriting())
             .await;
         assert_timed_out("write", started, result);
     }

@@ -9,13 +9,13 @@ use std::path::Path;
 use std::process::Command;
 
 use remote_store_async::AsyncStore;
-use remote_store_core::{ErrorKind, WriteOptions};
+use remote_store_core::ErrorKind;
 use remote_store_sftp::{AsyncSftpBackend, Auth, PrivateKeySource, Secret, SftpConfig};
 use sftp_support::Sshd;
 
 async fn round_trip(config: SftpConfig) -> remote_store_core::Result<()> {
     let store = AsyncStore::new(AsyncSftpBackend::new(config)?, "")?;
-    store.write("auth.txt", "ok", WriteOptions::new()).await?;
+    store.write("auth.txt", "ok").await?;
     assert_eq!(store.read_bytes("auth.txt").await?, "ok".as_bytes());
     Ok(())
 }

@@ -91,9 +91,7 @@ fn sync_cut_during_write_atomic_keeps_the_old_file() {
     };
     let old = payload(MIB, 1);
     let direct = Setup::sync_store(setup.direct());
-    direct
-        .write("f.bin", old.clone(), WriteOptions::new())
-        .unwrap();
+    direct.write("f.bin", old.clone()).unwrap();
 
     setup.proxy.set_fault(Fault::CutAfter {
         bytes: 4 * MIB as u64,
@@ -101,7 +99,7 @@ fn sync_cut_during_write_atomic_keeps_the_old_file() {
     });
     let cut = Setup::sync_store(setup.proxied(Duration::from_secs(10)));
     let err = cut
-        .write_atomic(
+        .write_atomic_with(
             "f.bin",
             payload(32 * MIB, 2),
             WriteOptions::new().overwrite(true),
@@ -115,7 +113,7 @@ fn sync_cut_during_write_atomic_keeps_the_old_file() {
         "the old content is intact"
     );
     let listed: Vec<_> = direct
-        .list_files("", false)
+        .list_files("")
         .unwrap()
         .map(|f| f.unwrap().path)
         .collect();
@@ -130,10 +128,7 @@ async fn async_cut_during_write_atomic_keeps_the_old_file() {
     };
     let old = payload(MIB, 3);
     let direct = Setup::async_store(setup.direct());
-    direct
-        .write("f.bin", old.clone(), WriteOptions::new())
-        .await
-        .unwrap();
+    direct.write("f.bin", old.clone()).await.unwrap();
 
     setup.proxy.set_fault(Fault::CutAfter {
         bytes: 4 * MIB as u64,
@@ -141,7 +136,7 @@ async fn async_cut_during_write_atomic_keeps_the_old_file() {
     });
     let cut = Setup::async_store(setup.proxied(Duration::from_secs(10)));
     let err = cut
-        .write_atomic(
+        .write_atomic_with(
             "f.bin",
             payload(32 * MIB, 4),
             WriteOptions::new().overwrite(true),
@@ -165,7 +160,7 @@ fn sync_cut_during_read_is_unavailable_and_the_next_call_reconnects() {
     };
     let data = payload(16 * MIB, 5);
     Setup::sync_store(setup.direct())
-        .write("big.bin", data.clone(), WriteOptions::new())
+        .write("big.bin", data.clone())
         .unwrap();
 
     // The first connection is cut after 4 MiB have come down.
@@ -199,7 +194,7 @@ async fn async_cut_during_read_is_unavailable_and_the_next_call_reconnects() {
     };
     let data = payload(16 * MIB, 6);
     Setup::async_store(setup.direct())
-        .write("big.bin", data.clone(), WriteOptions::new())
+        .write("big.bin", data.clone())
         .await
         .unwrap();
 
@@ -235,7 +230,7 @@ fn sync_cut_mid_read_by_byte_count() {
         return;
     };
     Setup::sync_store(setup.direct())
-        .write("big.bin", payload(16 * MIB, 7), WriteOptions::new())
+        .write("big.bin", payload(16 * MIB, 7))
         .unwrap();
     setup.proxy.set_fault(Fault::CutAfter {
         bytes: 2 * MIB as u64,
@@ -253,7 +248,7 @@ fn sync_stalled_server_fails_within_io_timeout() {
         return;
     };
     Setup::sync_store(setup.direct())
-        .write("big.bin", payload(16 * MIB, 8), WriteOptions::new())
+        .write("big.bin", payload(16 * MIB, 8))
         .unwrap();
     setup.proxy.set_fault(Fault::StallAfter {
         bytes: 2 * MIB as u64,
@@ -284,7 +279,7 @@ async fn async_stalled_server_fails_within_io_timeout() {
         return;
     };
     Setup::async_store(setup.direct())
-        .write("big.bin", payload(16 * MIB, 9), WriteOptions::new())
+        .write("big.bin", payload(16 * MIB, 9))
         .await
         .unwrap();
     setup.proxy.set_fault(Fault::StallAfter {
@@ -354,9 +349,7 @@ fn sync_backend_inside_tokio_main() {
         let config = sshd.config("in-runtime");
         rt.block_on(async move {
             let store = Store::new(SftpBackend::new(config).unwrap(), "").unwrap();
-            store
-                .write("a/b.txt", "hello", WriteOptions::new())
-                .unwrap();
+            store.write("a/b.txt", "hello").unwrap();
             assert_eq!(store.read_bytes("a/b.txt").unwrap(), "hello".as_bytes());
             let mut seek = store.read_seekable("a/b.txt").unwrap();
             use std::io::{Seek, SeekFrom};
@@ -377,15 +370,12 @@ async fn dropped_write_atomic_leaves_old_file_and_no_temp() {
         return;
     };
     let store = Setup::async_store(setup.direct());
-    store
-        .write("f.bin", "old", WriteOptions::new())
-        .await
-        .unwrap();
+    store.write("f.bin", "old").await.unwrap();
     // A source that sends 1 MiB and then never ends.
     let chunks =
         futures::stream::iter((0..8).map(|_| Ok(bytes::Bytes::from(vec![1u8; 128 * 1024]))))
             .chain(futures::stream::pending());
-    let write = store.write_atomic(
+    let write = store.write_atomic_with(
         "f.bin",
         remote_store_async::AsyncContent::chunks(chunks),
         WriteOptions::new().overwrite(true),
@@ -411,10 +401,7 @@ async fn dropped_write_atomic_leaves_old_file_and_no_temp() {
     assert_eq!(temps, 0, "the temp file is removed");
     assert_eq!(store.read_bytes("f.bin").await.unwrap(), "old".as_bytes());
     // The connection is still usable (the handle was closed, nothing leaked).
-    store
-        .write("g.bin", "new", WriteOptions::new())
-        .await
-        .unwrap();
+    store.write("g.bin", "new").await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -426,21 +413,15 @@ async fn copy_is_server_side() {
     };
     let data = payload(16 * MIB, 10);
     let direct = Setup::async_store(setup.direct());
-    direct
-        .write("src.bin", data.clone(), WriteOptions::new())
-        .await
-        .unwrap();
+    direct.write("src.bin", data.clone()).await.unwrap();
     setup.proxy.set_fault(Fault::CutAfter {
         bytes: MIB as u64,
         direction: Direction::Both,
     });
     let proxied = Setup::async_store(setup.proxied(Duration::from_secs(10)));
-    proxied
-        .copy_file("src.bin", "sub/dst.bin", false)
-        .await
-        .unwrap();
+    proxied.copy_file("src.bin", "sub/dst.bin").await.unwrap();
     let err = proxied
-        .copy_file("src.bin", "sub/dst.bin", false)
+        .copy_file("src.bin", "sub/dst.bin")
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err}");

@@ -21,17 +21,14 @@ const OTHER_KEY: &str =
 fn ping_sync(config: SftpConfig) -> Result<(), Error> {
     let store = Store::new(SftpBackend::new(config)?, "")?;
     store.ping()?;
-    store.write("probe.txt", "x", Default::default()).map(drop)
+    store.write("probe.txt", "x").map(drop)
 }
 
 /// Connects (by pinging) in the async half.
 async fn ping_async(config: SftpConfig) -> Result<(), Error> {
     let store = AsyncStore::new(AsyncSftpBackend::new(config)?, "")?;
     store.ping().await?;
-    store
-        .write("probe.txt", "x", Default::default())
-        .await
-        .map(drop)
+    store.write("probe.txt", "x").await.map(drop)
 }
 
 /// Both halves, each with its own config from `make`.

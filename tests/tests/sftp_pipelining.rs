@@ -10,7 +10,6 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use remote_store_async::AsyncStore;
-use remote_store_core::WriteOptions;
 use remote_store_sftp::AsyncSftpBackend;
 use sftp_support::Sshd;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -84,10 +83,7 @@ async fn reads_and_writes_are_pipelined() {
     let serial_bound = rtt * requests;
 
     let started = Instant::now();
-    store
-        .write("big.bin", data.clone(), WriteOptions::new())
-        .await
-        .unwrap();
+    store.write("big.bin", data.clone()).await.unwrap();
     let write = started.elapsed();
 
     let started = Instant::now();

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures::StreamExt;
 use remote_store_async::{AsyncContent, AsyncStore};
-use remote_store_core::WriteOptions;
+use remote_store_core::ListOptions;
 use remote_store_local::{AsyncLocalBackend, LocalBackend};
 use remote_store_sync::{Content, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -285,9 +285,7 @@ fn sync_rows(args: &Args, scratch: &Path) -> Vec<Row> {
             |dir| {
                 let store = store_at(dir);
                 for (i, p) in payloads.iter().enumerate() {
-                    store
-                        .write(&small_name(i), p.clone(), WriteOptions::new())
-                        .unwrap();
+                    store.write(small_name(i), p.clone()).unwrap();
                 }
             },
         ));
@@ -310,7 +308,7 @@ fn sync_rows(args: &Args, scratch: &Path) -> Vec<Row> {
             |dir| {
                 let store = store_at(dir);
                 for i in 0..SMALL_FILES {
-                    assert_eq!(store.read_bytes(&small_name(i)).unwrap().len(), SMALL_SIZE);
+                    assert_eq!(store.read_bytes(small_name(i)).unwrap().len(), SMALL_SIZE);
                 }
             },
         ));
@@ -329,11 +327,7 @@ fn sync_rows(args: &Args, scratch: &Path) -> Vec<Row> {
             |dir| {
                 let store = store_at(dir);
                 let r = store
-                    .write(
-                        "big.bin",
-                        Content::reader(big_reader()),
-                        WriteOptions::new(),
-                    )
+                    .write("big.bin", Content::reader(big_reader()))
                     .unwrap();
                 assert_eq!(r.size as usize, BIG_SIZE);
             },
@@ -373,7 +367,10 @@ fn sync_rows(args: &Args, scratch: &Path) -> Vec<Row> {
             |dir| {
                 let store = store_at(dir);
                 let (mut n, mut bytes) = (0, 0);
-                for f in store.list_files("tree", true).unwrap() {
+                for f in store
+                    .list_files_with("tree", ListOptions::new().recursive(true))
+                    .unwrap()
+                {
                     let f = f.unwrap();
                     n += 1;
                     bytes += f.size;
@@ -416,10 +413,7 @@ fn async_rows(args: &Args, scratch: &Path) -> Vec<Row> {
                 rt.block_on(async {
                     let store = store_at(dir);
                     for (i, p) in payloads.iter().enumerate() {
-                        store
-                            .write(&small_name(i), p.clone(), WriteOptions::new())
-                            .await
-                            .unwrap();
+                        store.write(&small_name(i), p.clone()).await.unwrap();
                     }
                 })
             },
@@ -474,7 +468,7 @@ fn async_rows(args: &Args, scratch: &Path) -> Vec<Row> {
                     let store = store_at(dir);
                     let body = futures::stream::iter(big_chunks().map(Ok));
                     let r = store
-                        .write("big.bin", AsyncContent::chunks(body), WriteOptions::new())
+                        .write("big.bin", AsyncContent::chunks(body))
                         .await
                         .unwrap();
                     assert_eq!(r.size as usize, BIG_SIZE);
@@ -532,7 +526,9 @@ fn async_rows(args: &Args, scratch: &Path) -> Vec<Row> {
             |dir| {
                 rt.block_on(async {
                     let store = store_at(dir);
-                    let mut files = store.list_files("tree", true).unwrap();
+                    let mut files = store
+                        .list_files_with("tree", ListOptions::new().recursive(true))
+                        .unwrap();
                     let mut n = 0;
                     while let Some(f) = files.next().await {
                         f.unwrap();

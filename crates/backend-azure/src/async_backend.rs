@@ -24,6 +24,9 @@ use remote_store_core::{
     Capability, CapabilitySet, Error, ErrorKind, FileInfo, Metadata, RemotePath, Result,
     WriteOptions, WriteResult,
 };
+use remote_store_core::{
+    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, WriteMode,
+};
 
 use crate::client::Client;
 use crate::config::AzureConfig;
@@ -72,7 +75,7 @@ const DELETE_CONCURRENCY: usize = 16;
 ///     connection_string: std::env::var("AZURE_STORAGE_CONNECTION_STRING").unwrap().into(),
 /// });
 /// let store = AsyncStore::new(AsyncAzureBackend::new(config)?, "")?;
-/// store.write("q3/summary.txt", "done", Default::default()).await?;
+/// store.write("q3/summary.txt", "done").await?;
 /// # Ok(()) }
 /// ```
 pub struct AsyncAzureBackend {
@@ -340,23 +343,17 @@ impl AsyncBackend for AsyncAzureBackend {
         &self,
         path: &RemotePath,
         content: AsyncContent<'_>,
+        mode: WriteMode,
         opts: &WriteOptions,
     ) -> Result<WriteResult> {
+        // A Put Blob, or a block list commit, is all-or-nothing, so both modes are the same.
+        let _ = mode;
         self.check_write_target(path).await?;
         crate::upload::upload(&self.client, path, content, opts).await
     }
 
-    async fn write_atomic(
-        &self,
-        path: &RemotePath,
-        content: AsyncContent<'_>,
-        opts: &WriteOptions,
-    ) -> Result<WriteResult> {
-        // A Put Blob, or a block list commit, is all-or-nothing.
-        self.write(path, content, opts).await
-    }
-
-    async fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()> {
+    async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
+        let missing_ok = opts.missing_ok;
         match self.delete_blob(&self.client.blob_name(path)).await {
             Ok(Deleted::Yes) => Ok(()),
             Ok(Deleted::Missing) => match self.missing(path).await {
@@ -367,12 +364,12 @@ impl AsyncBackend for AsyncAzureBackend {
         }
     }
 
-    async fn delete_folder(
-        &self,
-        path: &RemotePath,
-        recursive: bool,
-        missing_ok: bool,
-    ) -> Result<()> {
+    async fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
+        let DeleteFolderOptions {
+            recursive,
+            missing_ok,
+            ..
+        } = *opts;
         if self.is_file(path).await? {
             return Err(Error::invalid_path(path.as_str(), "is a file").with_backend(BACKEND));
         }
@@ -393,7 +390,8 @@ impl AsyncBackend for AsyncAzureBackend {
             .await
     }
 
-    fn list_files(&self, path: &RemotePath, recursive: bool) -> FileStream {
+    fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileStream {
+        let recursive = opts.is_recursive();
         self.listing(path, !recursive)
             .try_filter_map(|l| async move {
                 Ok(match l {
@@ -423,7 +421,13 @@ impl AsyncBackend for AsyncAzureBackend {
         self.properties(path).await
     }
 
-    async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+    async fn copy_file(
+        &self,
+        src: &RemotePath,
+        dst: &RemotePath,
+        opts: &CopyOptions,
+    ) -> Result<()> {
+        let overwrite = opts.overwrite;
         let source = self.raw_properties(src).await?;
         if src == dst {
             return Ok(());
@@ -459,12 +463,17 @@ impl AsyncBackend for AsyncAzureBackend {
         self.wait_for_copy(dst, status).await
     }
 
-    async fn move_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+    async fn move_file(
+        &self,
+        src: &RemotePath,
+        dst: &RemotePath,
+        opts: &MoveOptions,
+    ) -> Result<()> {
         if src == dst {
             return self.properties(src).await.map(drop);
         }
-        self.copy_file(src, dst, overwrite).await?;
-        self.delete(src, false)
+        self.copy_file(src, dst, &opts.as_copy()).await?;
+        self.delete(src, &DeleteOptions::new())
             .await
             .map_err(|e| remote_store_sync::fallback::partial_move(e, src, dst))
     }

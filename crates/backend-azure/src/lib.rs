@@ -36,7 +36,7 @@ mod sync_backend;
 mod transport;
 mod upload;
 
-/// The SDK itself, for [`AsyncAzureBackend::container_client`] and `Store::unwrap`
+/// The SDK itself, for [`AsyncAzureBackend::container_client`] and `Store::native`
 /// (`native_client` is its `BlobContainerClient`).
 pub use azure_storage_blob;
 

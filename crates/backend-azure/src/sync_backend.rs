@@ -20,7 +20,7 @@ remote_store_async::blocking_backend! {
     ///     key: std::env::var("AZURE_STORAGE_KEY").unwrap().into(),
     /// });
     /// let store = Store::new(AzureBackend::new(config)?, "")?;
-    /// store.write("q3/summary.txt", "done", Default::default())?;
+    /// store.write("q3/summary.txt", "done")?;
     /// # Ok(()) }
     /// ```
     pub struct AzureBackend(AsyncAzureBackend);

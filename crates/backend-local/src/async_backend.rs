@@ -17,6 +17,9 @@ use remote_store_async::{
 use remote_store_core::{
     CapabilitySet, Entry, Error, FileInfo, RemotePath, Result, WriteOptions, WriteResult,
 };
+use remote_store_core::{
+    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, WriteMode,
+};
 use tokio::task::JoinHandle;
 
 use crate::config::LocalConfig;
@@ -59,12 +62,11 @@ const LIST_BATCH: usize = 512;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> remote_store_core::Result<()> {
 /// use remote_store_async::AsyncStore;
-/// use remote_store_core::WriteOptions;
 /// use remote_store_local::AsyncLocalBackend;
 ///
 /// let dir = tempfile::tempdir().unwrap();
 /// let store = AsyncStore::new(AsyncLocalBackend::new(dir.path())?, "")?;
-/// store.write_atomic("notes/today.txt", "ship it", WriteOptions::new()).await?;
+/// store.write_atomic("notes/today.txt", "ship it").await?;
 /// assert_eq!(store.read_text("notes/today.txt").await?, "ship it");
 /// # Ok(()) }
 /// ```
@@ -420,38 +422,33 @@ impl AsyncBackend for AsyncLocalBackend {
         &self,
         path: &RemotePath,
         content: AsyncContent<'_>,
+        mode: WriteMode,
         opts: &WriteOptions,
     ) -> Result<WriteResult> {
-        self.write_content(path, content, opts, false).await
+        self.write_content(path, content, opts, mode.is_atomic())
+            .await
     }
 
-    async fn write_atomic(
-        &self,
-        path: &RemotePath,
-        content: AsyncContent<'_>,
-        opts: &WriteOptions,
-    ) -> Result<WriteResult> {
-        self.write_content(path, content, opts, true).await
-    }
-
-    async fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()> {
+    async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
+        let missing_ok = opts.missing_ok;
         let key = path.clone();
         self.run(move |root| ops::delete(root, &key, missing_ok))
             .await
     }
 
-    async fn delete_folder(
-        &self,
-        path: &RemotePath,
-        recursive: bool,
-        missing_ok: bool,
-    ) -> Result<()> {
+    async fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
+        let DeleteFolderOptions {
+            recursive,
+            missing_ok,
+            ..
+        } = *opts;
         let key = path.clone();
         self.run(move |root| ops::delete_folder(root, &key, recursive, missing_ok))
             .await
     }
 
-    fn list_files(&self, path: &RemotePath, recursive: bool) -> FileStream {
+    fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileStream {
+        let recursive = opts.is_recursive();
         walk_stream(
             Arc::clone(&self.root),
             path.clone(),
@@ -476,13 +473,25 @@ impl AsyncBackend for AsyncLocalBackend {
         self.run(move |root| ops::file_info(root, &key)).await
     }
 
-    async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+    async fn copy_file(
+        &self,
+        src: &RemotePath,
+        dst: &RemotePath,
+        opts: &CopyOptions,
+    ) -> Result<()> {
+        let overwrite = opts.overwrite;
         let (src, dst) = (src.clone(), dst.clone());
         self.run(move |root| ops::copy(root, &src, &dst, overwrite))
             .await
     }
 
-    async fn move_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+    async fn move_file(
+        &self,
+        src: &RemotePath,
+        dst: &RemotePath,
+        opts: &MoveOptions,
+    ) -> Result<()> {
+        let overwrite = opts.overwrite;
         let (src, dst) = (src.clone(), dst.clone());
         self.run(move |root| ops::rename(root, &src, &dst, overwrite))
             .await

@@ -37,15 +37,15 @@
 //!
 //! ```
 //! # fn main() -> remote_store_core::Result<()> {
-//! use remote_store_core::{ErrorKind, WriteOptions};
+//! use remote_store_core::ErrorKind;
 //! use remote_store_local::{LocalBackend, LocalConfig};
 //! use remote_store_sync::Store;
 //!
 //! let dir = tempfile::tempdir().unwrap();
 //! let backend = LocalBackend::from_config(LocalConfig::new(dir.path().join("store")).create_root(true))?;
 //! let store = Store::new(backend, "")?;
-//! store.write("a/b.txt", "hello", WriteOptions::new())?;
-//! let again = store.write("a/b.txt", "again", WriteOptions::new());
+//! store.write("a/b.txt", "hello")?;
+//! let again = store.write("a/b.txt", "again");
 //! assert_eq!(again.unwrap_err().kind(), ErrorKind::AlreadyExists);
 //! # Ok(()) }
 //! ```

@@ -8,6 +8,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use remote_store_core::{CapabilitySet, FileInfo, RemotePath, Result, WriteOptions, WriteResult};
+use remote_store_core::{
+    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, WriteMode,
+};
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
 
 use crate::config::LocalConfig;
@@ -32,11 +35,10 @@ use crate::write;
 /// # fn main() -> remote_store_core::Result<()> {
 /// use remote_store_local::LocalBackend;
 /// use remote_store_sync::Store;
-/// use remote_store_core::WriteOptions;
 ///
 /// let dir = tempfile::tempdir().unwrap();
 /// let store = Store::new(LocalBackend::new(dir.path())?, "")?;
-/// store.write_atomic("reports/q3.csv", "region,total\n", WriteOptions::new())?;
+/// store.write_atomic("reports/q3.csv", "region,total\n")?;
 /// assert_eq!(store.read_text("reports/q3.csv")?, "region,total\n");
 /// assert!(dir.path().join("reports/q3.csv").is_file());
 /// # Ok(()) }
@@ -130,29 +132,28 @@ impl Backend for LocalBackend {
         &self,
         path: &RemotePath,
         content: Content<'_>,
+        mode: WriteMode,
         opts: &WriteOptions,
     ) -> Result<WriteResult> {
-        write_content(&self.root, path, content, opts, false)
+        write_content(&self.root, path, content, opts, mode.is_atomic())
     }
 
-    fn write_atomic(
-        &self,
-        path: &RemotePath,
-        content: Content<'_>,
-        opts: &WriteOptions,
-    ) -> Result<WriteResult> {
-        write_content(&self.root, path, content, opts, true)
-    }
-
-    fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()> {
+    fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
+        let missing_ok = opts.missing_ok;
         ops::delete(&self.root, path, missing_ok)
     }
 
-    fn delete_folder(&self, path: &RemotePath, recursive: bool, missing_ok: bool) -> Result<()> {
+    fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
+        let DeleteFolderOptions {
+            recursive,
+            missing_ok,
+            ..
+        } = *opts;
         ops::delete_folder(&self.root, path, recursive, missing_ok)
     }
 
-    fn list_files(&self, path: &RemotePath, recursive: bool) -> FileIter {
+    fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileIter {
+        let recursive = opts.is_recursive();
         let walker = Walker::new(
             Arc::clone(&self.root),
             path.clone(),
@@ -178,11 +179,13 @@ impl Backend for LocalBackend {
         ops::file_info(&self.root, path)
     }
 
-    fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+    fn copy_file(&self, src: &RemotePath, dst: &RemotePath, opts: &CopyOptions) -> Result<()> {
+        let overwrite = opts.overwrite;
         ops::copy(&self.root, src, dst, overwrite)
     }
 
-    fn move_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+    fn move_file(&self, src: &RemotePath, dst: &RemotePath, opts: &MoveOptions) -> Result<()> {
+        let overwrite = opts.overwrite;
         ops::rename(&self.root, src, dst, overwrite)
     }
 

@@ -60,9 +60,9 @@ fn sync_writes_never_follow_a_swapped_in_link() {
         for atomic in [false, true] {
             let opts = WriteOptions::overwriting();
             let outcome = if atomic {
-                store.write_atomic(&key, "x", opts)
+                store.write_atomic_with(&key, "x", opts)
             } else {
-                store.write(&key, "x", opts)
+                store.write_with(&key, "x", opts)
             };
             match outcome {
                 Ok(_) => ok += 1,
@@ -95,9 +95,11 @@ async fn async_writes_never_follow_a_swapped_in_link() {
     while Instant::now() < deadline {
         i += 1;
         let key = format!("swap/f{}", i % 32);
-        let a = store.write(&key, "x", WriteOptions::overwriting()).await;
+        let a = store
+            .write_with(&key, "x", WriteOptions::overwriting())
+            .await;
         let b = store
-            .write_atomic(&key, "y", WriteOptions::overwriting())
+            .write_atomic_with(&key, "y", WriteOptions::overwriting())
             .await;
         for outcome in [a.map(drop), b.map(drop)] {
             match outcome {

@@ -12,6 +12,9 @@ use remote_store_async::{
 use remote_store_core::{
     CapabilitySet, Error, FileInfo, FolderInfo, RemotePath, Result, WriteOptions, WriteResult,
 };
+use remote_store_core::{
+    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, WriteMode,
+};
 
 use crate::identity::{self, CAPABILITIES, NAME};
 use crate::listing::Pages;
@@ -31,13 +34,12 @@ pub const READ_CHUNK: usize = 64 * 1024;
 ///
 /// ```
 /// use remote_store_async::AsyncStore;
-/// use remote_store_core::WriteOptions;
 /// use remote_store_memory::AsyncMemoryBackend;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> remote_store_core::Result<()> {
 /// let store = AsyncStore::new(AsyncMemoryBackend::new(), "")?;
-/// store.write("notes/today.txt", "hello", WriteOptions::new()).await?;
+/// store.write("notes/today.txt", "hello").await?;
 /// assert!(store.is_folder("notes").await?);
 /// assert_eq!(store.read_text("notes/today.txt").await?, "hello");
 /// # Ok(()) }
@@ -142,36 +144,31 @@ impl AsyncBackend for AsyncMemoryBackend {
         &self,
         path: &RemotePath,
         content: AsyncContent<'_>,
+        mode: WriteMode,
         opts: &WriteOptions,
     ) -> Result<WriteResult> {
+        // Every write is all-or-nothing under the lock, and a dropped future never commits
+        // anything, so both modes are the same.
+        let _ = mode;
         self.put(path, content, opts).await
     }
 
-    /// The same as [`write`](Self::write): every write is all-or-nothing under the lock,
-    /// and a dropped future never commits anything.
-    async fn write_atomic(
-        &self,
-        path: &RemotePath,
-        content: AsyncContent<'_>,
-        opts: &WriteOptions,
-    ) -> Result<WriteResult> {
-        self.put(path, content, opts).await
-    }
-
-    async fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()> {
+    async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
+        let missing_ok = opts.missing_ok;
         self.tree.write().delete(path, missing_ok)
     }
 
-    async fn delete_folder(
-        &self,
-        path: &RemotePath,
-        recursive: bool,
-        missing_ok: bool,
-    ) -> Result<()> {
+    async fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
+        let DeleteFolderOptions {
+            recursive,
+            missing_ok,
+            ..
+        } = *opts;
         self.tree.write().delete_folder(path, recursive, missing_ok)
     }
 
-    fn list_files(&self, path: &RemotePath, recursive: bool) -> FileStream {
+    fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileStream {
+        let recursive = opts.is_recursive();
         futures::stream::iter(self.entries(path, ListMode::Files { recursive }).files()).boxed()
     }
 
@@ -191,13 +188,25 @@ impl AsyncBackend for AsyncMemoryBackend {
         self.tree.read().folder_info(path)
     }
 
-    async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+    async fn copy_file(
+        &self,
+        src: &RemotePath,
+        dst: &RemotePath,
+        opts: &CopyOptions,
+    ) -> Result<()> {
+        let overwrite = opts.overwrite;
         self.tree
             .write()
             .copy(src, dst, overwrite, SystemTime::now())
     }
 
-    async fn move_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+    async fn move_file(
+        &self,
+        src: &RemotePath,
+        dst: &RemotePath,
+        opts: &MoveOptions,
+    ) -> Result<()> {
+        let overwrite = opts.overwrite;
         self.tree.write().rename(src, dst, overwrite)
     }
 
@@ -238,9 +247,7 @@ mod tests {
     async fn reads_are_64k_slices_of_the_stored_bytes() {
         let s = store();
         let data: Vec<u8> = (0..200 * 1024).map(|i| (i % 251) as u8).collect();
-        s.write("big", data.clone(), WriteOptions::new())
-            .await
-            .unwrap();
+        s.write("big", data.clone()).await.unwrap();
         let stored = s.read_bytes("big").await.unwrap();
         let chunks: Vec<Bytes> = s
             .read("big")
@@ -269,7 +276,7 @@ mod tests {
     #[tokio::test]
     async fn a_failing_source_changes_nothing() {
         let s = store();
-        s.write("old", "old", WriteOptions::new()).await.unwrap();
+        s.write("old", "old").await.unwrap();
         for target in ["old", "dir/new"] {
             let chunks = futures::stream::iter([
                 Ok(Bytes::from_static(b"partial")),
@@ -277,7 +284,7 @@ mod tests {
             ]);
             let opts = WriteOptions::overwriting();
             let err = s
-                .write_atomic(target, AsyncContent::chunks(chunks), opts)
+                .write_atomic_with(target, AsyncContent::chunks(chunks), opts)
                 .await;
             assert!(err.is_err());
         }
@@ -291,7 +298,7 @@ mod tests {
         // One chunk, then a source that never finishes: the future is dropped mid-stream.
         let stalled = futures::stream::iter([Ok(Bytes::from_static(b"half"))])
             .chain(futures::stream::pending());
-        let write = s.write_atomic("f", AsyncContent::chunks(stalled), WriteOptions::new());
+        let write = s.write_atomic("f", AsyncContent::chunks(stalled));
         assert!(write.now_or_never().is_none());
         assert!(!s.exists("f").await.unwrap());
     }
@@ -303,7 +310,7 @@ mod tests {
         let sync = crate::MemoryBackend::new();
         Store::new(sync.clone(), "")
             .unwrap()
-            .write("k", "v", WriteOptions::new())
+            .write("k", "v")
             .unwrap();
         let s = AsyncStore::new(AsyncMemoryBackend::from(sync), "").unwrap();
         assert_eq!(s.read_text("k").await.unwrap(), "v");

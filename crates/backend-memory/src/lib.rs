@@ -38,20 +38,20 @@
 //! ```
 //! # #[cfg(feature = "sync")]
 //! # fn main() -> remote_store_core::Result<()> {
-//! use remote_store_core::{ErrorKind, WriteOptions};
+//! use remote_store_core::ErrorKind;
 //! use remote_store_memory::MemoryBackend;
 //! use remote_store_sync::Store;
 //!
 //! let store = Store::new(MemoryBackend::new(), "")?;
-//! store.write("reports/q3.csv", "a,b\n1,2\n", WriteOptions::new())?;
+//! store.write("reports/q3.csv", "a,b\n1,2\n")?;
 //! assert!(store.is_folder("reports")?);
 //!
 //! // The backend decides type conflicts: no file may sit under a file.
-//! let err = store.write("reports/q3.csv/x", "", WriteOptions::new()).unwrap_err();
+//! let err = store.write("reports/q3.csv/x", "").unwrap_err();
 //! assert_eq!(err.kind(), ErrorKind::InvalidPath);
 //!
 //! // Folders are implicit: the last file takes its folder with it.
-//! store.delete("reports/q3.csv", false)?;
+//! store.delete("reports/q3.csv")?;
 //! assert!(!store.exists("reports")?);
 //! # Ok(()) }
 //! # #[cfg(not(feature = "sync"))]

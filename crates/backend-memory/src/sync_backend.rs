@@ -9,6 +9,9 @@ use bytes::Bytes;
 use remote_store_core::{
     CapabilitySet, Error, FileInfo, FolderInfo, RemotePath, Result, WriteOptions, WriteResult,
 };
+use remote_store_core::{
+    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, WriteMode,
+};
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
 
 use crate::identity::{self, CAPABILITIES, NAME};
@@ -24,13 +27,12 @@ use crate::tree::{ListMode, SharedTree, slice_range};
 /// on the *same* contents; [`MemoryBackend::new`] makes an empty, independent one.
 ///
 /// ```
-/// use remote_store_core::WriteOptions;
 /// use remote_store_memory::MemoryBackend;
 /// use remote_store_sync::Store;
 ///
 /// # fn main() -> remote_store_core::Result<()> {
 /// let store = Store::new(MemoryBackend::new(), "")?;
-/// store.write("notes/today.txt", "hello", WriteOptions::new())?;
+/// store.write("notes/today.txt", "hello")?;
 /// assert!(store.is_folder("notes")?);
 /// assert_eq!(store.read_text("notes/today.txt")?, "hello");
 /// assert_eq!(store.native_path("notes/today.txt")?, "memory:///notes/today.txt");
@@ -123,30 +125,30 @@ impl Backend for MemoryBackend {
         &self,
         path: &RemotePath,
         content: Content<'_>,
+        mode: WriteMode,
         opts: &WriteOptions,
     ) -> Result<WriteResult> {
+        // Every write is all-or-nothing under the lock, so both modes are the same.
+        let _ = mode;
         self.put(path, content, opts)
     }
 
-    /// The same as [`write`](Self::write): every write is all-or-nothing under the lock.
-    fn write_atomic(
-        &self,
-        path: &RemotePath,
-        content: Content<'_>,
-        opts: &WriteOptions,
-    ) -> Result<WriteResult> {
-        self.put(path, content, opts)
-    }
-
-    fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()> {
+    fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
+        let missing_ok = opts.missing_ok;
         self.tree.write().delete(path, missing_ok)
     }
 
-    fn delete_folder(&self, path: &RemotePath, recursive: bool, missing_ok: bool) -> Result<()> {
+    fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
+        let DeleteFolderOptions {
+            recursive,
+            missing_ok,
+            ..
+        } = *opts;
         self.tree.write().delete_folder(path, recursive, missing_ok)
     }
 
-    fn list_files(&self, path: &RemotePath, recursive: bool) -> FileIter {
+    fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileIter {
+        let recursive = opts.is_recursive();
         Box::new(self.entries(path, ListMode::Files { recursive }).files())
     }
 
@@ -166,13 +168,15 @@ impl Backend for MemoryBackend {
         self.tree.read().folder_info(path)
     }
 
-    fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+    fn copy_file(&self, src: &RemotePath, dst: &RemotePath, opts: &CopyOptions) -> Result<()> {
+        let overwrite = opts.overwrite;
         self.tree
             .write()
             .copy(src, dst, overwrite, SystemTime::now())
     }
 
-    fn move_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+    fn move_file(&self, src: &RemotePath, dst: &RemotePath, opts: &MoveOptions) -> Result<()> {
+        let overwrite = opts.overwrite;
         self.tree.write().rename(src, dst, overwrite)
     }
 
@@ -222,14 +226,14 @@ mod tests {
     #[test]
     fn a_failing_source_changes_nothing() {
         let s = store();
-        s.write("old.txt", "old", WriteOptions::new()).unwrap();
+        s.write("old.txt", "old").unwrap();
         for atomic in [false, true] {
             let write = |p: &str| {
                 let opts = WriteOptions::overwriting();
                 if atomic {
-                    s.write_atomic(p, failing(b"partial"), opts)
+                    s.write_atomic_with(p, failing(b"partial"), opts)
                 } else {
-                    s.write(p, failing(b"partial"), opts)
+                    s.write_with(p, failing(b"partial"), opts)
                 }
             };
             assert!(write("old.txt").is_err());
@@ -249,14 +253,10 @@ mod tests {
             }
         }
         let s = store();
-        s.write("f", "x", WriteOptions::new()).unwrap();
+        s.write("f", "x").unwrap();
         let touched = Arc::new(AtomicBool::new(false));
         let err = s
-            .write(
-                "f",
-                Content::reader(Tripwire(Arc::clone(&touched))),
-                WriteOptions::new(),
-            )
+            .write("f", Content::reader(Tripwire(Arc::clone(&touched))))
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::AlreadyExists);
         assert!(!touched.load(Ordering::SeqCst));
@@ -269,7 +269,7 @@ mod tests {
             let handles: Vec<_> = (0..16)
                 .map(|i| {
                     let s = s.clone();
-                    scope.spawn(move || s.write("race", format!("writer {i}"), WriteOptions::new()))
+                    scope.spawn(move || s.write("race", format!("writer {i}")))
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
@@ -286,7 +286,7 @@ mod tests {
     #[test]
     fn native_reads_slice_and_seek() {
         let s = store();
-        s.write("f", "0123456789", WriteOptions::new()).unwrap();
+        s.write("f", "0123456789").unwrap();
         let mut text = String::new();
         s.read_range("f", 3..100)
             .unwrap()
@@ -310,8 +310,7 @@ mod tests {
     fn debug_is_short_and_hides_contents() {
         let b = MemoryBackend::new();
         let s = Store::new(b.clone(), "").unwrap();
-        s.write("secret.txt", "hunter2", WriteOptions::new())
-            .unwrap();
+        s.write("secret.txt", "hunter2").unwrap();
         let shown = format!("{b:?}");
         assert_eq!(shown, "MemoryBackend { files: 1, .. }");
     }
@@ -320,7 +319,7 @@ mod tests {
     fn clones_share_and_close_keeps_contents() {
         let b = MemoryBackend::new();
         let s = Store::new(b.clone(), "").unwrap();
-        s.write("a/b", "x", WriteOptions::new()).unwrap();
+        s.write("a/b", "x").unwrap();
         s.close().unwrap();
         assert_eq!(s.read_text("a/b").unwrap(), "x");
         assert!(b.is_file(&RemotePath::new("a/b").unwrap()).unwrap());

@@ -16,6 +16,9 @@ use remote_store_core::{
     Capability, CapabilitySet, Error, ErrorKind, FileInfo, FolderInfo, RemotePath, Result,
     WriteOptions, WriteResult,
 };
+use remote_store_core::{
+    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, WriteMode,
+};
 use remote_store_sync::fallback::partial_move;
 
 use crate::error::{self, Failure};
@@ -47,12 +50,11 @@ const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
 /// ```no_run
 /// # async fn demo() -> remote_store_core::Result<()> {
 /// use remote_store_async::AsyncStore;
-/// use remote_store_core::WriteOptions;
 /// use remote_store_s3::{AsyncS3Backend, S3Config};
 ///
 /// let backend = AsyncS3Backend::new(S3Config::new("my-bucket").prefix("reports"))?;
 /// let store = AsyncStore::new(backend, "")?;
-/// store.write("q3/summary.txt", "all good", WriteOptions::new()).await?;
+/// store.write("q3/summary.txt", "all good").await?;
 /// assert_eq!(store.read_text("q3/summary.txt").await?, "all good");
 /// # Ok(()) }
 /// ```
@@ -85,7 +87,7 @@ impl AsyncS3Backend {
         })
     }
 
-    /// The SDK client (also available through `AsyncStore::unwrap`).
+    /// The SDK client (also available through `AsyncStore::native`).
     pub fn client(&self) -> &aws_sdk_s3::Client {
         &self.inner.client
     }
@@ -251,23 +253,17 @@ impl AsyncBackend for AsyncS3Backend {
         &self,
         path: &RemotePath,
         content: AsyncContent<'_>,
+        mode: WriteMode,
         opts: &WriteOptions,
     ) -> Result<WriteResult> {
+        // A `PutObject` or a completed multipart upload is all-or-nothing, so both modes
+        // are the same.
+        let _ = mode;
         upload::write(&self.inner, path, content, opts).await
     }
 
-    /// A `PutObject` or a completed multipart upload is all-or-nothing, so this is
-    /// [`write`](Self::write).
-    async fn write_atomic(
-        &self,
-        path: &RemotePath,
-        content: AsyncContent<'_>,
-        opts: &WriteOptions,
-    ) -> Result<WriteResult> {
-        upload::write(&self.inner, path, content, opts).await
-    }
-
-    async fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()> {
+    async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
+        let missing_ok = opts.missing_ok;
         if !self.inner.is_file(path).await? {
             return match self.inner.missing(path).await {
                 e if e.kind() == ErrorKind::NotFound && missing_ok => Ok(()),
@@ -285,12 +281,12 @@ impl AsyncBackend for AsyncS3Backend {
             .map_err(|e| error::from_sdk(e, path.as_str()))
     }
 
-    async fn delete_folder(
-        &self,
-        path: &RemotePath,
-        recursive: bool,
-        missing_ok: bool,
-    ) -> Result<()> {
+    async fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
+        let DeleteFolderOptions {
+            recursive,
+            missing_ok,
+            ..
+        } = *opts;
         // List first: a folder with keys below it is a folder (this also spares servers
         // that keep objects as files a HEAD of a directory).
         let out = self
@@ -336,7 +332,8 @@ impl AsyncBackend for AsyncS3Backend {
         self.delete_tree(path).await.map(drop)
     }
 
-    fn list_files(&self, path: &RemotePath, recursive: bool) -> FileStream {
+    fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileStream {
+        let recursive = opts.is_recursive();
         list::files(Arc::clone(&self.inner), path, recursive)
     }
 
@@ -390,13 +387,25 @@ impl AsyncBackend for AsyncS3Backend {
         ))
     }
 
-    async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+    async fn copy_file(
+        &self,
+        src: &RemotePath,
+        dst: &RemotePath,
+        opts: &CopyOptions,
+    ) -> Result<()> {
+        let overwrite = opts.overwrite;
         copy::copy(&self.inner, src, dst, overwrite).await
     }
 
     /// `CopyObject` then `DeleteObject`: not atomic; a failed delete is reported as a
     /// partial failure (the copy exists, the source too).
-    async fn move_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+    async fn move_file(
+        &self,
+        src: &RemotePath,
+        dst: &RemotePath,
+        opts: &MoveOptions,
+    ) -> Result<()> {
+        let overwrite = opts.overwrite;
         if src == dst {
             return self.inner.file_info(src).await.map(drop);
         }

@@ -17,7 +17,6 @@ remote_store_async::blocking_backend! {
     ///
     /// ```no_run
     /// # fn main() -> remote_store_core::Result<()> {
-    /// use remote_store_core::WriteOptions;
     /// use remote_store_s3::{S3Backend, S3Config};
     /// use remote_store_sync::Store;
     ///
@@ -26,7 +25,7 @@ remote_store_async::blocking_backend! {
     ///     .force_path_style(true)
     ///     .credentials("AKIDEXAMPLE", "secret");
     /// let store = Store::new(S3Backend::new(config)?, "reports")?;
-    /// store.write("q3/summary.txt", "all good", WriteOptions::new())?;
+    /// store.write("q3/summary.txt", "all good")?;
     /// assert_eq!(store.read_text("q3/summary.txt")?, "all good");
     /// # Ok(()) }
     /// ```
@@ -42,7 +41,7 @@ impl S3Backend {
         Ok(Self::from_async(AsyncS3Backend::new(config)?))
     }
 
-    /// The SDK client (also available through `Store::unwrap`).
+    /// The SDK client (also available through `Store::native`).
     pub fn client(&self) -> &aws_sdk_s3::Client {
         self.as_async().client()
     }

@@ -13,6 +13,9 @@ use remote_store_core::{
     Capability, CapabilitySet, Entry, Error, ErrorKind, FileInfo, RemotePath, Result, WriteOptions,
     WriteResult,
 };
+use remote_store_core::{
+    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, WriteMode,
+};
 use russh_sftp::client::error::Error as SftpError;
 use russh_sftp::protocol::{FileAttributes, OpenFlags, StatusCode};
 
@@ -65,7 +68,7 @@ pub(crate) struct Inner {
 ///     .known_hosts_file("/home/deploy/.ssh/known_hosts")
 ///     .base_path("/srv/data");
 /// let store = AsyncStore::new(AsyncSftpBackend::new(config)?, "")?;
-/// store.write("reports/q3.csv", "a,b\n1,2\n", Default::default()).await?;
+/// store.write("reports/q3.csv", "a,b\n1,2\n").await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -434,6 +437,77 @@ impl AsyncSftpBackend {
     fn walk(&self, dir: &RemotePath, want: Want) -> EntryStream {
         listing::walk(self.inner.clone(), dir.clone(), want)
     }
+
+    /// A plain write: straight into the target (create + exclusive without `overwrite`).
+    async fn write_in_place(
+        &self,
+        path: &RemotePath,
+        content: AsyncContent<'_>,
+        opts: &WriteOptions,
+    ) -> Result<WriteResult> {
+        let lease = Arc::new(self.lease().await?);
+        let flags = OpenFlags::WRITE
+            | OpenFlags::CREATE
+            | if opts.overwrite {
+                OpenFlags::TRUNCATE
+            } else {
+                OpenFlags::EXCLUDE
+            };
+        let native = self.native(path);
+        let (size, attrs) = self.write_to(&lease, &native, path, flags, content).await?;
+        Ok(Self::result(path, size, attrs, opts))
+    }
+
+    /// An atomic write: upload to a temp name beside the target, then promote it.
+    async fn write_via_temp(
+        &self,
+        path: &RemotePath,
+        content: AsyncContent<'_>,
+        opts: &WriteOptions,
+    ) -> Result<WriteResult> {
+        let lease = Arc::new(self.lease().await?);
+        // Refuse early what the promotion would refuse, before uploading anything.
+        match self.stat(&lease, path).await? {
+            Some(a) if kind(&a) == Kind::Dir => {
+                return Err(Error::invalid_path(path.as_str(), "is a folder").with_backend(NAME));
+            }
+            Some(_) if !opts.overwrite => {
+                return Err(Error::already_exists(path.as_str()).with_backend(NAME));
+            }
+            _ => {}
+        }
+        let native = self.native(path);
+        let temp = self.inner.paths.temp_for(path);
+        let mut guard = TempGuard {
+            lease: Some(lease.clone()),
+            path: temp.clone(),
+        };
+        let flags = OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE;
+        let written = self.write_to(&lease, &temp, path, flags, content).await;
+        let (size, attrs) = match written {
+            Ok(done) => done,
+            Err(e) => {
+                // write_to removed the temp file where it could.
+                guard.disarm();
+                return Err(e);
+            }
+        };
+        match self
+            .rename(&lease, &temp, &native, path, opts.overwrite)
+            .await
+        {
+            Ok(()) => {
+                guard.disarm();
+                Ok(Self::result(path, size, attrs, opts))
+            }
+            Err(e) => {
+                let raw = lease.raw().clone();
+                let _ = lease.run(raw.remove(temp)).await;
+                guard.disarm();
+                Err(e)
+            }
+        }
+    }
 }
 
 /// `stat` of a server path; `None` when missing (or under a file).
@@ -516,72 +590,17 @@ impl AsyncBackend for AsyncSftpBackend {
         &self,
         path: &RemotePath,
         content: AsyncContent<'_>,
+        mode: WriteMode,
         opts: &WriteOptions,
     ) -> Result<WriteResult> {
-        let lease = Arc::new(self.lease().await?);
-        let flags = OpenFlags::WRITE
-            | OpenFlags::CREATE
-            | if opts.overwrite {
-                OpenFlags::TRUNCATE
-            } else {
-                OpenFlags::EXCLUDE
-            };
-        let native = self.native(path);
-        let (size, attrs) = self.write_to(&lease, &native, path, flags, content).await?;
-        Ok(Self::result(path, size, attrs, opts))
-    }
-
-    async fn write_atomic(
-        &self,
-        path: &RemotePath,
-        content: AsyncContent<'_>,
-        opts: &WriteOptions,
-    ) -> Result<WriteResult> {
-        let lease = Arc::new(self.lease().await?);
-        // Refuse early what the promotion would refuse, before uploading anything.
-        match self.stat(&lease, path).await? {
-            Some(a) if kind(&a) == Kind::Dir => {
-                return Err(Error::invalid_path(path.as_str(), "is a folder").with_backend(NAME));
-            }
-            Some(_) if !opts.overwrite => {
-                return Err(Error::already_exists(path.as_str()).with_backend(NAME));
-            }
-            _ => {}
-        }
-        let native = self.native(path);
-        let temp = self.inner.paths.temp_for(path);
-        let mut guard = TempGuard {
-            lease: Some(lease.clone()),
-            path: temp.clone(),
-        };
-        let flags = OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE;
-        let written = self.write_to(&lease, &temp, path, flags, content).await;
-        let (size, attrs) = match written {
-            Ok(done) => done,
-            Err(e) => {
-                // write_to removed the temp file where it could.
-                guard.disarm();
-                return Err(e);
-            }
-        };
-        match self
-            .rename(&lease, &temp, &native, path, opts.overwrite)
-            .await
-        {
-            Ok(()) => {
-                guard.disarm();
-                Ok(Self::result(path, size, attrs, opts))
-            }
-            Err(e) => {
-                let raw = lease.raw().clone();
-                let _ = lease.run(raw.remove(temp)).await;
-                guard.disarm();
-                Err(e)
-            }
+        match mode {
+            WriteMode::Atomic => self.write_via_temp(path, content, opts).await,
+            _ => self.write_in_place(path, content, opts).await,
         }
     }
 
-    async fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()> {
+    async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
+        let missing_ok = opts.missing_ok;
         let lease = self.lease().await?;
         let raw = lease.raw().clone();
         match lease.run(raw.remove(self.native(path))).await {
@@ -602,12 +621,12 @@ impl AsyncBackend for AsyncSftpBackend {
         }
     }
 
-    async fn delete_folder(
-        &self,
-        path: &RemotePath,
-        recursive: bool,
-        missing_ok: bool,
-    ) -> Result<()> {
+    async fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
+        let DeleteFolderOptions {
+            recursive,
+            missing_ok,
+            ..
+        } = *opts;
         let lease = self.lease().await?;
         match self.stat(&lease, path).await? {
             None if missing_ok => return Ok(()),
@@ -638,7 +657,8 @@ impl AsyncBackend for AsyncSftpBackend {
         }
     }
 
-    fn list_files(&self, path: &RemotePath, recursive: bool) -> FileStream {
+    fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileStream {
+        let recursive = opts.is_recursive();
         let want = Want {
             files: true,
             folders: false,
@@ -692,12 +712,17 @@ impl AsyncBackend for AsyncSftpBackend {
         }
     }
 
-    async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+    async fn copy_file(
+        &self,
+        src: &RemotePath,
+        dst: &RemotePath,
+        opts: &CopyOptions,
+    ) -> Result<()> {
+        let overwrite = opts.overwrite;
         let lease = Arc::new(self.lease().await?);
         if !lease.conn().has_extension(COPY_DATA, "1") {
             drop(lease);
-            return remote_store_async::fallback::copy_by_streaming(self, src, dst, overwrite)
-                .await;
+            return remote_store_async::fallback::copy_by_streaming(self, src, dst, opts).await;
         }
         match self.stat(&lease, src).await? {
             None => return Err(Error::not_found(src.as_str()).with_backend(NAME)),
@@ -752,7 +777,13 @@ impl AsyncBackend for AsyncSftpBackend {
         }
     }
 
-    async fn move_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
+    async fn move_file(
+        &self,
+        src: &RemotePath,
+        dst: &RemotePath,
+        opts: &MoveOptions,
+    ) -> Result<()> {
+        let overwrite = opts.overwrite;
         let lease = self.lease().await?;
         match self.stat(&lease, src).await? {
             None => return Err(Error::not_found(src.as_str()).with_backend(NAME)),

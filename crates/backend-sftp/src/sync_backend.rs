@@ -20,7 +20,7 @@ remote_store_async::blocking_backend! {
     ///     .known_hosts_file("/home/deploy/.ssh/known_hosts")
     ///     .base_path("/srv/data");
     /// let store = Store::new(SftpBackend::new(config)?, "")?;
-    /// store.write("hello.txt", "hi", Default::default())?;
+    /// store.write("hello.txt", "hi")?;
     /// # Ok(()) }
     /// ```
     pub struct SftpBackend(AsyncSftpBackend);

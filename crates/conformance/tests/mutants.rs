@@ -12,7 +12,8 @@ use remote_store_conformance::{
     DeviationOutcome, Features, Report, case_names, run_async, run_sync,
 };
 use remote_store_core::{
-    CapabilitySet, Error, FileInfo, FolderInfo, RemotePath, Result, WriteOptions, WriteResult,
+    CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, FileInfo, FolderInfo,
+    ListOptions, MoveOptions, RemotePath, Result, WriteMode, WriteOptions, WriteResult,
 };
 use remote_store_memory::MemoryBackend;
 use remote_store_sync::{
@@ -66,13 +67,14 @@ impl Mutant {
         f.with_path(p)
     }
 
-    fn write_with(
+    fn write_mode(
         &self,
         path: &RemotePath,
         content: Content<'_>,
+        mode: WriteMode,
         opts: &WriteOptions,
-        atomic: bool,
     ) -> Result<WriteResult> {
+        let atomic = mode.is_atomic();
         let mut opts = opts.clone();
         if self.bug == Bug::OverwriteIgnored {
             opts.overwrite = true;
@@ -87,22 +89,19 @@ impl Mutant {
                     Ok(n) => got.extend_from_slice(&buf[..n]),
                     Err(e) => {
                         let partial = Content::Bytes(Bytes::from(got));
+                        let overwrite = opts.clone().overwrite(true);
                         let _ = self
                             .inner
-                            .write(path, partial, &opts.clone().overwrite(true));
+                            .write(path, partial, WriteMode::Direct, &overwrite);
                         return Err(Error::from_io(e));
                     }
                 }
             }
             return self
                 .inner
-                .write_atomic(path, Content::Bytes(got.into()), &opts);
+                .write(path, Content::Bytes(got.into()), mode, &opts);
         }
-        let mut result = if atomic {
-            self.inner.write_atomic(path, content, &opts)?
-        } else {
-            self.inner.write(path, content, &opts)?
-        };
+        let mut result = self.inner.write(path, content, mode, &opts)?;
         result.path = self.leak(result.path);
         Ok(result)
     }
@@ -146,31 +145,28 @@ impl Backend for Mutant {
         &self,
         path: &RemotePath,
         content: Content<'_>,
+        mode: WriteMode,
         opts: &WriteOptions,
     ) -> Result<WriteResult> {
-        self.write_with(path, content, opts, false)
+        self.write_mode(path, content, mode, opts)
     }
-    fn write_atomic(
-        &self,
-        path: &RemotePath,
-        content: Content<'_>,
-        opts: &WriteOptions,
-    ) -> Result<WriteResult> {
-        self.write_with(path, content, opts, true)
-    }
-    fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()> {
+    fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
         if self.bug == Bug::DeleteRemovesFolders && self.inner.is_folder(path)? {
-            return self.inner.delete_folder(path, true, missing_ok);
+            let all = DeleteFolderOptions::new()
+                .recursive(true)
+                .missing_ok(opts.missing_ok);
+            return self.inner.delete_folder(path, &all);
         }
-        self.inner.delete(path, missing_ok)
+        self.inner.delete(path, opts)
     }
-    fn delete_folder(&self, path: &RemotePath, recursive: bool, missing_ok: bool) -> Result<()> {
-        let recursive = recursive || self.bug == Bug::DeleteFolderIgnoresRecursive;
-        self.inner.delete_folder(path, recursive, missing_ok)
+    fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
+        let mut opts = *opts;
+        opts.recursive |= self.bug == Bug::DeleteFolderIgnoresRecursive;
+        self.inner.delete_folder(path, &opts)
     }
-    fn list_files(&self, path: &RemotePath, recursive: bool) -> FileIter {
+    fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileIter {
         let leak = self.bug == Bug::PathsWithRootPrefix;
-        Box::new(self.inner.list_files(path, recursive).map(move |r| {
+        Box::new(self.inner.list_files(path, opts).map(move |r| {
             r.map(|f| {
                 if leak {
                     let p = RemotePath::new(&format!("{LEAK}/{}", f.path.as_str())).expect("valid");
@@ -197,20 +193,22 @@ impl Backend for Mutant {
     fn get_folder_info(&self, path: &RemotePath) -> Result<FolderInfo> {
         if self.bug == Bug::ShallowFolderInfo && !self.inner.is_file(path)? {
             let mut info = FolderInfo::new(path.clone());
-            for f in self.inner.list_files(path, false) {
+            for f in self.inner.list_files(path, &ListOptions::new()) {
                 info.add(&f?);
             }
             return Ok(info);
         }
         self.inner.get_folder_info(path)
     }
-    fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
-        self.inner
-            .copy_file(src, dst, overwrite || self.bug == Bug::OverwriteIgnored)
+    fn copy_file(&self, src: &RemotePath, dst: &RemotePath, opts: &CopyOptions) -> Result<()> {
+        let mut opts = *opts;
+        opts.overwrite |= self.bug == Bug::OverwriteIgnored;
+        self.inner.copy_file(src, dst, &opts)
     }
-    fn move_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
-        self.inner
-            .move_file(src, dst, overwrite || self.bug == Bug::OverwriteIgnored)
+    fn move_file(&self, src: &RemotePath, dst: &RemotePath, opts: &MoveOptions) -> Result<()> {
+        let mut opts = *opts;
+        opts.overwrite |= self.bug == Bug::OverwriteIgnored;
+        self.inner.move_file(src, dst, &opts)
     }
     fn ping(&self) -> Result<()> {
         if self.bug == Bug::HangingPing {

@@ -14,6 +14,7 @@
 //! ```
 
 mod capability;
+mod delete;
 mod error;
 mod glob;
 mod info;
@@ -21,13 +22,16 @@ mod list;
 mod metadata;
 mod path;
 pub mod plan;
+mod transfer;
 mod write;
 
 pub use capability::{Capability, CapabilitySet};
+pub use delete::{DeleteFolderOptions, DeleteOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use glob::GlobPattern;
 pub use info::{ContentDigest, Entry, FileInfo, FolderEntry, FolderInfo};
 pub use list::{ListFilter, ListOptions};
 pub use metadata::{MAX_METADATA_BYTES, Metadata};
 pub use path::RemotePath;
-pub use write::{WriteOptions, WriteResult, WriteResultSource};
+pub use transfer::{CopyOptions, MoveOptions};
+pub use write::{WriteMode, WriteOptions, WriteResult, WriteResultSource};

@@ -32,6 +32,11 @@ impl ListOptions {
         Self::default()
     }
 
+    /// The whole subtree: `ListOptions::new().recursive(true)`.
+    pub fn subtree() -> Self {
+        Self::new().recursive(true)
+    }
+
     /// Sets `recursive`.
     pub fn recursive(mut self, recursive: bool) -> Self {
         self.recursive = recursive;

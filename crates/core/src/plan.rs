@@ -10,7 +10,7 @@ use std::ops::Range;
 use crate::list::ListFilter;
 use crate::{
     Capability, CapabilitySet, Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo,
-    GlobPattern, ListOptions, RemotePath, Result, WriteOptions, WriteResult,
+    GlobPattern, ListOptions, RemotePath, Result, WriteMode, WriteOptions, WriteResult,
 };
 
 /// The validated root of a store plus the backend's declared capabilities.
@@ -88,12 +88,13 @@ impl Plan {
         Ok(full)
     }
 
-    /// A write target: `cap` (`write` or `atomic_write`), the options' shape, `user_metadata`
-    /// for non-empty metadata, then the path. Returns the full key.
+    /// A write target: the mode's capability (`write` or `atomic_write`), the options'
+    /// shape, `user_metadata` for non-empty metadata, then the path. Returns the full key.
     ///
     /// # Errors
     /// `CapabilityNotSupported`, `InvalidArgument`, `InvalidPath`.
-    pub fn write(&self, path: &str, cap: Capability, opts: &WriteOptions) -> Result<RemotePath> {
+    pub fn write(&self, path: &str, mode: WriteMode, opts: &WriteOptions) -> Result<RemotePath> {
+        let cap = mode.capability();
         self.require(cap)?;
         opts.validate().map_err(|e| e.with_backend(self.backend))?;
         if opts.user_metadata().is_some() {
@@ -307,7 +308,7 @@ mod tests {
         let e = p.file("", Capability::Read).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::CapabilityNotSupported);
         let meta = WriteOptions::new().metadata([("k", "v")].into_iter().collect());
-        let e = p.write("a", Capability::Write, &meta).unwrap_err();
+        let e = p.write("a", WriteMode::Direct, &meta).unwrap_err();
         assert_eq!(e.capability(), Some(Capability::UserMetadata));
     }
 

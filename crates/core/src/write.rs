@@ -70,6 +70,36 @@ impl WriteOptions {
     }
 }
 
+/// How a backend must apply a write: the one write entry point of the backend traits
+/// carries it, so a backend implements both modes in one place. Stores choose it from the
+/// method called (`write` or `write_atomic`) and gate `Atomic` on `atomic_write`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WriteMode {
+    /// Write in place; a failed or cancelled write may leave a partial file where the
+    /// backend writes in place (local, SFTP).
+    #[default]
+    Direct,
+    /// Readers see the old content or the new, never a partial file; on failure the old
+    /// file is intact and no temp file is left behind. Needs `atomic_write`.
+    Atomic,
+}
+
+impl WriteMode {
+    /// True for [`WriteMode::Atomic`].
+    pub fn is_atomic(self) -> bool {
+        self == WriteMode::Atomic
+    }
+
+    /// The capability a store requires for this mode.
+    pub fn capability(self) -> crate::Capability {
+        match self {
+            WriteMode::Direct => crate::Capability::Write,
+            WriteMode::Atomic => crate::Capability::AtomicWrite,
+        }
+    }
+}
+
 /// Where the fields of a [`WriteResult`] came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

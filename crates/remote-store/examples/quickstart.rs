@@ -9,7 +9,9 @@ use std::io::Read;
 
 use futures::StreamExt;
 use remote_store::local::{AsyncLocalBackend, LocalBackend};
-use remote_store::{AsyncStore, Capability, Content, ErrorKind, Result, Store, WriteOptions};
+use remote_store::{
+    AsyncStore, Capability, Content, ErrorKind, ListOptions, Result, Store, WriteOptions,
+};
 
 fn main() -> Result<()> {
     let dir = tempfile::tempdir().expect("a temp directory");
@@ -21,11 +23,7 @@ fn main() -> Result<()> {
     println!("  capabilities: {}\n", store.capabilities());
 
     println!("Writing:");
-    let r = store.write_text(
-        "notes/hello.txt",
-        "Hello, remote-store!\n",
-        WriteOptions::new(),
-    )?;
+    let r = store.write_text("notes/hello.txt", "Hello, remote-store!\n")?;
     println!(
         "  {:<15} {:<24} {:>9} bytes",
         "write",
@@ -34,7 +32,7 @@ fn main() -> Result<()> {
     );
 
     let csv = "region,total\nnorth,7\nsouth,12\n";
-    let r = store.write("reports/2024/q3.csv", csv, WriteOptions::new())?;
+    let r = store.write("reports/2024/q3.csv", csv)?;
     println!(
         "  {:<15} {:<24} {:>9} bytes",
         "write",
@@ -45,11 +43,7 @@ fn main() -> Result<()> {
     // Streamed: any `Read` is consumed to its end with bounded memory; the result reports
     // the true size.
     let five_mib = std::io::repeat(b'.').take(5 * 1024 * 1024);
-    let r = store.write(
-        "blobs/big.bin",
-        Content::reader(five_mib),
-        WriteOptions::new(),
-    )?;
+    let r = store.write("blobs/big.bin", Content::reader(five_mib))?;
     println!(
         "  {:<15} {:<24} {:>9} bytes",
         "write (stream)",
@@ -59,7 +53,7 @@ fn main() -> Result<()> {
 
     // Atomic: readers see the old content or the new, never a partial file.
     let settings = r#"{"theme": "dark", "retries": 3}"#;
-    let r = store.write_atomic("config/settings.json", settings, WriteOptions::new())?;
+    let r = store.write_atomic("config/settings.json", settings)?;
     println!(
         "  {:<15} {:<24} {:>9} bytes",
         "write_atomic",
@@ -68,11 +62,11 @@ fn main() -> Result<()> {
     );
 
     // Safe by default: overwrite is false unless asked.
-    match store.write_text("notes/hello.txt", "again", WriteOptions::new()) {
+    match store.write_text("notes/hello.txt", "again") {
         Err(e) if e.kind() == ErrorKind::AlreadyExists => println!("  {:<15} {e}", "refused"),
         other => panic!("expected AlreadyExists, got {other:?}"),
     }
-    store.write_text(
+    store.write_text_with(
         "notes/hello.txt",
         "Hello again!\n",
         WriteOptions::overwriting(),
@@ -83,7 +77,9 @@ fn main() -> Result<()> {
     );
 
     println!("Listing everything (recursive):");
-    let mut files = store.list_files("", true)?.collect::<Result<Vec<_>>>()?;
+    let mut files = store
+        .list_files_with("", ListOptions::new().recursive(true))?
+        .collect::<Result<Vec<_>>>()?;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     for f in &files {
         println!("  {:<28} {:>9} bytes", f.path.as_str(), f.size);
@@ -112,13 +108,13 @@ fn main() -> Result<()> {
     println!("  glob **/*.csv    -> {matches:?}\n");
 
     println!("Copying, moving, deleting:");
-    store.copy_file("reports/2024/q3.csv", "archive/q3.csv", false)?;
+    store.copy_file("reports/2024/q3.csv", "archive/q3.csv")?;
     println!("  copy   reports/2024/q3.csv -> archive/q3.csv");
-    store.move_file("notes/hello.txt", "archive/hello.txt", false)?;
+    store.move_file("notes/hello.txt", "archive/hello.txt")?;
     println!("  move   notes/hello.txt -> archive/hello.txt (one atomic rename)");
-    store.delete("blobs/big.bin", false)?;
+    store.delete("blobs/big.bin")?;
     println!("  delete blobs/big.bin");
-    store.delete_folder("blobs", false, false)?;
+    store.delete_folder("blobs")?;
     println!("  delete_folder blobs (it was empty)");
     for p in ["notes/hello.txt", "archive/hello.txt", "blobs"] {
         println!("  exists({p:?}) = {}", store.exists(p)?);
@@ -134,11 +130,7 @@ fn main() -> Result<()> {
         let store = AsyncStore::new(AsyncLocalBackend::new(dir.path())?, "")?;
         println!("AsyncStore over the same folder:");
         let r = store
-            .write_atomic(
-                "async/hello.txt",
-                "written from async code",
-                WriteOptions::new(),
-            )
+            .write_atomic("async/hello.txt", "written from async code")
             .await?;
         println!("  write_atomic {} ({} bytes)", r.path, r.size);
         println!(

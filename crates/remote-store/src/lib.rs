@@ -15,12 +15,12 @@
 //!
 //! ```
 //! use remote_store::memory::MemoryBackend;
-//! use remote_store::{Store, WriteOptions};
+//! use remote_store::Store;
 //!
 //! # fn main() -> remote_store::Result<()> {
 //! let store = Store::new(MemoryBackend::new(), "")?;
-//! store.write("reports/q3.csv", "region,total\nnorth,7\n", WriteOptions::new())?;
-//! for file in store.list_files("reports", false)? {
+//! store.write("reports/q3.csv", "region,total\nnorth,7\n")?;
+//! for file in store.list_files("reports")? {
 //!     let file = file?;
 //!     println!("{} ({} bytes)", file.path, file.size);
 //! }
@@ -45,9 +45,9 @@ pub use remote_store_async::{
     FolderStream, SyncBackendAdapter, async_trait,
 };
 pub use remote_store_core::{
-    Capability, CapabilitySet, ContentDigest, Entry, Error, ErrorKind, FileInfo, FolderEntry,
-    FolderInfo, GlobPattern, ListOptions, Metadata, RemotePath, Result, WriteOptions, WriteResult,
-    WriteResultSource,
+    Capability, CapabilitySet, ContentDigest, CopyOptions, DeleteFolderOptions, DeleteOptions,
+    Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo, GlobPattern, ListOptions, Metadata,
+    MoveOptions, RemotePath, Result, WriteMode, WriteOptions, WriteResult, WriteResultSource,
 };
 pub use remote_store_sync::{
     Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekRead, SeekReader, Store,

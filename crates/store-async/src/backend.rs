@@ -8,8 +8,9 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures::StreamExt;
 use remote_store_core::{
-    Capability, CapabilitySet, Error, FileInfo, FolderInfo, GlobPattern, RemotePath, Result,
-    WriteOptions, WriteResult,
+    CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, FolderInfo,
+    GlobPattern, ListOptions, MoveOptions, RemotePath, Result, WriteMode, WriteOptions,
+    WriteResult,
 };
 
 use crate::{AsyncContent, ByteStream, EntryStream, FileStream, FolderStream, fallback};
@@ -80,7 +81,12 @@ pub trait AsyncBackend: Send + Sync + fmt::Debug + 'static {
         Ok(body.slice(range.start, range.end.saturating_sub(range.start)))
     }
 
-    /// Writes `content` to `path`, consuming it to the end. Capability: `write`.
+    /// Writes `content` to `path`, consuming it to the end. Capability: `write`; with
+    /// [`WriteMode::Atomic`], `atomic_write` (the store checks both before calling).
+    ///
+    /// In [`WriteMode::Atomic`] readers see the old content or the new, never a partial
+    /// file, also when the future is dropped. A backend without `atomic_write` is never
+    /// called with it.
     ///
     /// # Errors
     /// `InvalidPath`, `AlreadyExists`, or the I/O failure.
@@ -88,44 +94,27 @@ pub trait AsyncBackend: Send + Sync + fmt::Debug + 'static {
         &self,
         path: &RemotePath,
         content: AsyncContent<'_>,
+        mode: WriteMode,
         opts: &WriteOptions,
     ) -> Result<WriteResult>;
-
-    /// Writes so that readers see the old content or the new, never a partial file, also
-    /// when the future is dropped. Capability: `atomic_write`.
-    ///
-    /// # Errors
-    /// As [`write`](Self::write); `CapabilityNotSupported` by default.
-    async fn write_atomic(
-        &self,
-        path: &RemotePath,
-        content: AsyncContent<'_>,
-        opts: &WriteOptions,
-    ) -> Result<WriteResult> {
-        let _ = (path, content, opts);
-        Err(Error::unsupported(Capability::AtomicWrite))
-    }
 
     /// Deletes the file at `path`. Capability: `delete`.
     ///
     /// # Errors
-    /// `NotFound` unless `missing_ok`; `InvalidPath` for a folder, even with `missing_ok`.
-    async fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()>;
+    /// `NotFound` unless `opts.missing_ok`; `InvalidPath` for a folder, even with
+    /// `missing_ok`.
+    async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()>;
 
     /// Deletes the folder at `path`. Capability: `delete`.
     ///
     /// # Errors
-    /// `NotFound` unless `missing_ok`; `InvalidPath` for a file; `DirectoryNotEmpty`.
-    async fn delete_folder(
-        &self,
-        path: &RemotePath,
-        recursive: bool,
-        missing_ok: bool,
-    ) -> Result<()>;
+    /// `NotFound` unless `opts.missing_ok`; `InvalidPath` for a file; `DirectoryNotEmpty`.
+    async fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()>;
 
-    /// Files directly in `path`, or the whole subtree; lazily, page by page. A missing
+    /// Files directly in `path`, or the whole subtree when
+    /// [`opts.is_recursive()`](ListOptions::is_recursive); lazily, page by page. A missing
     /// folder or a file lists as empty. Capability: `list`.
-    fn list_files(&self, path: &RemotePath, recursive: bool) -> FileStream;
+    fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileStream;
 
     /// Immediate subfolders of `path`. Capability: `list`.
     fn list_folders(&self, path: &RemotePath) -> FolderStream;
@@ -137,7 +126,7 @@ pub trait AsyncBackend: Send + Sync + fmt::Debug + 'static {
     /// pattern's literal prefix recursively and matches each key.
     fn glob(&self, pattern: &GlobPattern) -> FileStream {
         let pattern = pattern.clone();
-        let files = self.list_files(pattern.literal_prefix(), true);
+        let files = self.list_files(pattern.literal_prefix(), &ListOptions::subtree());
         files
             .filter(move |f| {
                 futures::future::ready(f.as_ref().map_or(true, |f| pattern.matches(&f.path)))
@@ -164,8 +153,13 @@ pub trait AsyncBackend: Send + Sync + fmt::Debug + 'static {
     ///
     /// # Errors
     /// As `remote_store_sync::Backend::copy_file`.
-    async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
-        fallback::copy_by_streaming(self, src, dst, overwrite).await
+    async fn copy_file(
+        &self,
+        src: &RemotePath,
+        dst: &RemotePath,
+        opts: &CopyOptions,
+    ) -> Result<()> {
+        fallback::copy_by_streaming(self, src, dst, opts).await
     }
 
     /// Moves the file `src` to `dst`. Capability: `move`. The default copies then deletes
@@ -173,8 +167,13 @@ pub trait AsyncBackend: Send + Sync + fmt::Debug + 'static {
     ///
     /// # Errors
     /// As [`copy_file`](Self::copy_file).
-    async fn move_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
-        fallback::move_by_copy_and_delete(self, src, dst, overwrite).await
+    async fn move_file(
+        &self,
+        src: &RemotePath,
+        dst: &RemotePath,
+        opts: &MoveOptions,
+    ) -> Result<()> {
+        fallback::move_by_copy_and_delete(self, src, dst, opts).await
     }
 
     /// The cheapest read-only probe of the backend.
@@ -201,7 +200,7 @@ pub trait AsyncBackend: Send + Sync + fmt::Debug + 'static {
         RemotePath::new(native)
     }
 
-    /// The SDK client, for `AsyncStore::unwrap`, where the backend exposes one.
+    /// The SDK client, for `AsyncStore::native`, where the backend exposes one.
     fn native_client(&self) -> Option<&(dyn Any + Send + Sync)> {
         None
     }

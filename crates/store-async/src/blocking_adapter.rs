@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
 use remote_store_core::{
-    Capability, CapabilitySet, Entry, Error, FileInfo, FolderEntry, FolderInfo, GlobPattern,
-    RemotePath, Result, WriteOptions, WriteResult,
+    Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Entry, Error,
+    FileInfo, FolderEntry, FolderInfo, GlobPattern, ListOptions, MoveOptions, RemotePath, Result,
+    WriteMode, WriteOptions, WriteResult,
 };
 use remote_store_sync::{
     Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader, fallback,
@@ -175,19 +176,15 @@ impl<B: AsyncBackend> Shared<B> {
         &self,
         path: &RemotePath,
         content: Content<'_>,
+        mode: WriteMode,
         opts: &WriteOptions,
-        atomic: bool,
     ) -> Result<WriteResult> {
         let (path, opts) = (path.clone(), opts.clone());
         let reader = match content {
             Content::Bytes(bytes) => {
                 return self.call(move |b| async move {
-                    let content = AsyncContent::Bytes(bytes);
-                    if atomic {
-                        b.write_atomic(&path, content, &opts).await
-                    } else {
-                        b.write(&path, content, &opts).await
-                    }
+                    b.write(&path, AsyncContent::Bytes(bytes), mode, &opts)
+                        .await
                 });
             }
             Content::Reader(reader) => reader,
@@ -200,13 +197,7 @@ impl<B: AsyncBackend> Shared<B> {
         handle.spawn(async move {
             let _guard = guard;
             let content = AsyncContent::chunks(feed_stream(rx));
-            let fut = async {
-                if atomic {
-                    inner.write_atomic(&path, content, &opts).await
-                } else {
-                    inner.write(&path, content, &opts).await
-                }
-            };
+            let fut = inner.write(&path, content, mode, &opts);
             let outcome = AssertUnwindSafe(fut).catch_unwind().await;
             let _ = done_tx.send(outcome);
         });
@@ -525,34 +516,26 @@ impl<B: AsyncBackend> Backend for BlockingAdapter<B> {
         &self,
         path: &RemotePath,
         content: Content<'_>,
+        mode: WriteMode,
         opts: &WriteOptions,
     ) -> Result<WriteResult> {
-        self.shared.write_with(path, content, opts, false)
+        self.shared.write_with(path, content, mode, opts)
     }
 
-    fn write_atomic(
-        &self,
-        path: &RemotePath,
-        content: Content<'_>,
-        opts: &WriteOptions,
-    ) -> Result<WriteResult> {
-        self.shared.write_with(path, content, opts, true)
+    fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
+        let (path, opts) = (path.clone(), *opts);
+        self.call(|b| async move { b.delete(&path, &opts).await })
     }
 
-    fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()> {
-        let path = path.clone();
-        self.call(|b| async move { b.delete(&path, missing_ok).await })
+    fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
+        let (path, opts) = (path.clone(), *opts);
+        self.call(|b| async move { b.delete_folder(&path, &opts).await })
     }
 
-    fn delete_folder(&self, path: &RemotePath, recursive: bool, missing_ok: bool) -> Result<()> {
-        let path = path.clone();
-        self.call(|b| async move { b.delete_folder(&path, recursive, missing_ok).await })
-    }
-
-    fn list_files(&self, path: &RemotePath, recursive: bool) -> FileIter {
-        let path = path.clone();
+    fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileIter {
+        let (path, opts) = (path.clone(), opts.clone());
         self.shared
-            .pump::<FileInfo, _, _>(move |b| b.list_files(&path, recursive))
+            .pump::<FileInfo, _, _>(move |b| b.list_files(&path, &opts))
     }
 
     fn list_folders(&self, path: &RemotePath) -> FolderIter {
@@ -583,14 +566,14 @@ impl<B: AsyncBackend> Backend for BlockingAdapter<B> {
         self.call(|b| async move { b.get_folder_info(&path).await })
     }
 
-    fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
-        let (src, dst) = (src.clone(), dst.clone());
-        self.call(|b| async move { b.copy_file(&src, &dst, overwrite).await })
+    fn copy_file(&self, src: &RemotePath, dst: &RemotePath, opts: &CopyOptions) -> Result<()> {
+        let (src, dst, opts) = (src.clone(), dst.clone(), *opts);
+        self.call(|b| async move { b.copy_file(&src, &dst, &opts).await })
     }
 
-    fn move_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
-        let (src, dst) = (src.clone(), dst.clone());
-        self.call(|b| async move { b.move_file(&src, &dst, overwrite).await })
+    fn move_file(&self, src: &RemotePath, dst: &RemotePath, opts: &MoveOptions) -> Result<()> {
+        let (src, dst, opts) = (src.clone(), dst.clone(), *opts);
+        self.call(|b| async move { b.move_file(&src, &dst, &opts).await })
     }
 
     fn ping(&self) -> Result<()> {

@@ -20,10 +20,10 @@
 /// #     async fn is_file(&self, _: &RemotePath) -> Result<bool> { Ok(false) }
 /// #     async fn is_folder(&self, _: &RemotePath) -> Result<bool> { Ok(false) }
 /// #     async fn read(&self, p: &RemotePath) -> Result<ByteStream> { Err(Error::not_found(p.as_str())) }
-/// #     async fn write(&self, p: &RemotePath, _: AsyncContent<'_>, _: &WriteOptions) -> Result<WriteResult> { Err(Error::not_found(p.as_str())) }
-/// #     async fn delete(&self, _: &RemotePath, _: bool) -> Result<()> { Ok(()) }
-/// #     async fn delete_folder(&self, _: &RemotePath, _: bool, _: bool) -> Result<()> { Ok(()) }
-/// #     fn list_files(&self, _: &RemotePath, _: bool) -> FileStream { Box::pin(futures::stream::empty()) }
+/// #     async fn write(&self, p: &RemotePath, _: AsyncContent<'_>, _: WriteMode, _: &WriteOptions) -> Result<WriteResult> { Err(Error::not_found(p.as_str())) }
+/// #     async fn delete(&self, _: &RemotePath, _: &DeleteOptions) -> Result<()> { Ok(()) }
+/// #     async fn delete_folder(&self, _: &RemotePath, _: &DeleteFolderOptions) -> Result<()> { Ok(()) }
+/// #     fn list_files(&self, _: &RemotePath, _: &ListOptions) -> FileStream { Box::pin(futures::stream::empty()) }
 /// #     fn list_folders(&self, _: &RemotePath) -> FolderStream { Box::pin(futures::stream::empty()) }
 /// #     fn iter_children(&self, _: &RemotePath) -> EntryStream { Box::pin(futures::stream::empty()) }
 /// #     async fn get_file_info(&self, p: &RemotePath) -> Result<FileInfo> { Err(Error::not_found(p.as_str())) }
@@ -130,39 +130,31 @@ macro_rules! __forward_backend {
                 &self,
                 path: &$crate::__private::RemotePath,
                 content: $crate::__private::Content<'_>,
+                mode: $crate::__private::WriteMode,
                 opts: &$crate::__private::WriteOptions,
             ) -> $crate::__private::Result<$crate::__private::WriteResult> {
-                self.adapter.write(path, content, opts)
-            }
-            fn write_atomic(
-                &self,
-                path: &$crate::__private::RemotePath,
-                content: $crate::__private::Content<'_>,
-                opts: &$crate::__private::WriteOptions,
-            ) -> $crate::__private::Result<$crate::__private::WriteResult> {
-                self.adapter.write_atomic(path, content, opts)
+                self.adapter.write(path, content, mode, opts)
             }
             fn delete(
                 &self,
                 path: &$crate::__private::RemotePath,
-                missing_ok: bool,
+                opts: &$crate::__private::DeleteOptions,
             ) -> $crate::__private::Result<()> {
-                self.adapter.delete(path, missing_ok)
+                self.adapter.delete(path, opts)
             }
             fn delete_folder(
                 &self,
                 path: &$crate::__private::RemotePath,
-                recursive: bool,
-                missing_ok: bool,
+                opts: &$crate::__private::DeleteFolderOptions,
             ) -> $crate::__private::Result<()> {
-                self.adapter.delete_folder(path, recursive, missing_ok)
+                self.adapter.delete_folder(path, opts)
             }
             fn list_files(
                 &self,
                 path: &$crate::__private::RemotePath,
-                recursive: bool,
+                opts: &$crate::__private::ListOptions,
             ) -> $crate::__private::FileIter {
-                self.adapter.list_files(path, recursive)
+                self.adapter.list_files(path, opts)
             }
             fn list_folders(
                 &self,
@@ -198,17 +190,17 @@ macro_rules! __forward_backend {
                 &self,
                 src: &$crate::__private::RemotePath,
                 dst: &$crate::__private::RemotePath,
-                overwrite: bool,
+                opts: &$crate::__private::CopyOptions,
             ) -> $crate::__private::Result<()> {
-                self.adapter.copy_file(src, dst, overwrite)
+                self.adapter.copy_file(src, dst, opts)
             }
             fn move_file(
                 &self,
                 src: &$crate::__private::RemotePath,
                 dst: &$crate::__private::RemotePath,
-                overwrite: bool,
+                opts: &$crate::__private::MoveOptions,
             ) -> $crate::__private::Result<()> {
-                self.adapter.move_file(src, dst, overwrite)
+                self.adapter.move_file(src, dst, opts)
             }
             fn ping(&self) -> $crate::__private::Result<()> {
                 self.adapter.ping()

@@ -2,7 +2,10 @@
 //! directly. The async versions of `remote_store_sync::fallback`.
 
 use futures::StreamExt;
-use remote_store_core::{Capability, Error, FolderInfo, RemotePath, Result, WriteOptions};
+use remote_store_core::{
+    Capability, CopyOptions, DeleteOptions, Error, FolderInfo, ListOptions, MoveOptions,
+    RemotePath, Result, WriteMode, WriteOptions,
+};
 use remote_store_sync::fallback::partial_move;
 
 use crate::{AsyncBackend, AsyncContent};
@@ -19,7 +22,7 @@ pub async fn folder_info_by_listing<B: AsyncBackend + ?Sized>(
         return Err(Error::invalid_path(path.as_str(), "is a file"));
     }
     let mut info = FolderInfo::new(path.clone());
-    let mut files = backend.list_files(path, true);
+    let mut files = backend.list_files(path, &ListOptions::subtree());
     while let Some(file) = files.next().await {
         info.add(&file?);
     }
@@ -38,7 +41,7 @@ pub async fn copy_by_streaming<B: AsyncBackend + ?Sized>(
     backend: &B,
     src: &RemotePath,
     dst: &RemotePath,
-    overwrite: bool,
+    opts: &CopyOptions,
 ) -> Result<()> {
     let info = backend.get_file_info(src).await?;
     if src == dst {
@@ -50,15 +53,15 @@ pub async fn copy_by_streaming<B: AsyncBackend + ?Sized>(
             "the destination is a folder",
         ));
     }
-    let mut opts = WriteOptions::new().overwrite(overwrite);
-    opts.content_type = info.content_type;
-    opts.metadata = info
+    let mut write = WriteOptions::new().overwrite(opts.overwrite);
+    write.content_type = info.content_type;
+    write.metadata = info
         .metadata
         .filter(|_| backend.capabilities().supports(Capability::UserMetadata));
     let body = backend.read(src).await?;
     let chunks = body.map(|chunk| chunk.map_err(Error::into_io));
     backend
-        .write(dst, AsyncContent::chunks(chunks), &opts)
+        .write(dst, AsyncContent::chunks(chunks), WriteMode::Direct, &write)
         .await
         .map(drop)
 }
@@ -72,14 +75,14 @@ pub async fn move_by_copy_and_delete<B: AsyncBackend + ?Sized>(
     backend: &B,
     src: &RemotePath,
     dst: &RemotePath,
-    overwrite: bool,
+    opts: &MoveOptions,
 ) -> Result<()> {
     if src == dst {
         return backend.get_file_info(src).await.map(drop);
     }
-    copy_by_streaming(backend, src, dst, overwrite).await?;
+    copy_by_streaming(backend, src, dst, &opts.as_copy()).await?;
     backend
-        .delete(src, false)
+        .delete(src, &DeleteOptions::new())
         .await
         .map_err(|e| partial_move(e, src, dst))
 }

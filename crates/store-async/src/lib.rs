@@ -33,7 +33,8 @@ pub use sync_adapter::SyncBackendAdapter;
 pub mod __private {
     pub use bytes::Bytes;
     pub use remote_store_core::{
-        CapabilitySet, FileInfo, FolderInfo, GlobPattern, RemotePath, Result, WriteOptions,
+        CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, FolderInfo,
+        GlobPattern, ListOptions, MoveOptions, RemotePath, Result, WriteMode, WriteOptions,
         WriteResult,
     };
     pub use remote_store_sync::{

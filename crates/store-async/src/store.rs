@@ -9,8 +9,8 @@ use bytes::Bytes;
 use futures::StreamExt;
 use remote_store_core::plan::Plan;
 use remote_store_core::{
-    Capability, CapabilitySet, Error, FileInfo, FolderInfo, ListOptions, RemotePath, Result,
-    WriteOptions, WriteResult,
+    Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, FileInfo,
+    FolderInfo, ListOptions, MoveOptions, RemotePath, Result, WriteMode, WriteOptions, WriteResult,
 };
 use remote_store_sync::Backend;
 
@@ -106,9 +106,9 @@ impl AsyncStore {
     ///
     /// # Errors
     /// `InvalidPath` for a malformed path; `BackendUnavailable`, `PermissionDenied`.
-    pub async fn exists(&self, p: &str) -> Result<bool> {
+    pub async fn exists(&self, p: impl AsRef<str>) -> Result<bool> {
         self.open()?;
-        let key = self.plan.folder(p, None)?;
+        let key = self.plan.folder(p.as_ref(), None)?;
         let found = if &key == self.plan.root() {
             Ok(true)
         } else {
@@ -121,9 +121,9 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As [`exists`](Self::exists).
-    pub async fn is_file(&self, p: &str) -> Result<bool> {
+    pub async fn is_file(&self, p: impl AsRef<str>) -> Result<bool> {
         self.open()?;
-        let key = self.plan.folder(p, None)?;
+        let key = self.plan.folder(p.as_ref(), None)?;
         let found = if &key == self.plan.root() {
             Ok(false)
         } else {
@@ -136,9 +136,9 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As [`exists`](Self::exists).
-    pub async fn is_folder(&self, p: &str) -> Result<bool> {
+    pub async fn is_folder(&self, p: impl AsRef<str>) -> Result<bool> {
         self.open()?;
-        let key = self.plan.folder(p, None)?;
+        let key = self.plan.folder(p.as_ref(), None)?;
         let found = if &key == self.plan.root() {
             Ok(true)
         } else {
@@ -152,9 +152,9 @@ impl AsyncStore {
     ///
     /// # Errors
     /// `NotFound`, `InvalidPath` (a folder, the root).
-    pub async fn read(&self, p: &str) -> Result<ByteStream> {
+    pub async fn read(&self, p: impl AsRef<str>) -> Result<ByteStream> {
         self.open()?;
-        let key = self.plan.file(p, Capability::Read)?;
+        let key = self.plan.file(p.as_ref(), Capability::Read)?;
         let body = self.backend.read(&key).await.map_err(self.ctx())?;
         Ok(self.rebase_body(body))
     }
@@ -163,9 +163,9 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As [`read`](Self::read).
-    pub async fn read_bytes(&self, p: &str) -> Result<Bytes> {
+    pub async fn read_bytes(&self, p: impl AsRef<str>) -> Result<Bytes> {
         self.open()?;
-        let key = self.plan.file(p, Capability::Read)?;
+        let key = self.plan.file(p.as_ref(), Capability::Read)?;
         self.backend.read_bytes(&key).await.map_err(self.ctx())
     }
 
@@ -173,7 +173,8 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As [`read`](Self::read); `InvalidArgument` for invalid UTF-8.
-    pub async fn read_text(&self, p: &str) -> Result<String> {
+    pub async fn read_text(&self, p: impl AsRef<str>) -> Result<String> {
+        let p = p.as_ref();
         let bytes = self.read_bytes(p).await?;
         String::from_utf8(bytes.into()).map_err(|e| {
             Error::invalid_argument("content is not valid UTF-8")
@@ -186,10 +187,10 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As [`read`](Self::read); `InvalidArgument` when `range.start > range.end`.
-    pub async fn read_range(&self, p: &str, range: Range<u64>) -> Result<ByteStream> {
+    pub async fn read_range(&self, p: impl AsRef<str>, range: Range<u64>) -> Result<ByteStream> {
         self.open()?;
-        let key = self.plan.file(p, Capability::Read)?;
-        self.plan.range(p, &range)?;
+        let key = self.plan.file(p.as_ref(), Capability::Read)?;
+        self.plan.range(p.as_ref(), &range)?;
         let body = self
             .backend
             .read_range(&key, range)
@@ -199,24 +200,37 @@ impl AsyncStore {
     }
 
     /// Async version of `Store::write`: content from bytes, a string,
-    /// [`AsyncContent::reader`] or [`AsyncContent::chunks`].
+    /// [`AsyncContent::reader`] or [`AsyncContent::chunks`], with the default
+    /// [`WriteOptions`] (an existing file is `AlreadyExists`).
+    ///
+    /// # Cancel safety
+    /// Dropping the future never leaves a partial object where the backend writes whole
+    /// objects (memory, S3, Azure); where it writes in place (local, SFTP) a dropped write
+    /// can leave a partial file — use [`write_atomic`](Self::write_atomic). A write that was
+    /// already sent may still take effect.
     ///
     /// # Errors
     /// As `Store::write`.
     pub async fn write<'a>(
         &self,
-        p: &str,
+        p: impl AsRef<str>,
+        content: impl Into<AsyncContent<'a>>,
+    ) -> Result<WriteResult> {
+        self.write_with(p, content, WriteOptions::new()).await
+    }
+
+    /// Async version of `Store::write_with`.
+    ///
+    /// # Errors
+    /// As `Store::write_with`.
+    pub async fn write_with<'a>(
+        &self,
+        p: impl AsRef<str>,
         content: impl Into<AsyncContent<'a>>,
         opts: WriteOptions,
     ) -> Result<WriteResult> {
-        self.open()?;
-        let key = self.plan.write(p, Capability::Write, &opts)?;
-        let result = self
-            .backend
-            .write(&key, content.into(), &opts)
+        self.write_mode(p.as_ref(), content.into(), WriteMode::Direct, &opts)
             .await
-            .map_err(self.ctx())?;
-        Ok(self.plan.rebase_result(result))
     }
 
     /// Async version of `Store::write_text`.
@@ -225,28 +239,69 @@ impl AsyncStore {
     /// As [`write`](Self::write).
     pub async fn write_text(
         &self,
-        p: &str,
+        p: impl AsRef<str>,
+        text: impl Into<String>,
+    ) -> Result<WriteResult> {
+        self.write_text_with(p, text, WriteOptions::new()).await
+    }
+
+    /// Async version of `Store::write_text_with`.
+    ///
+    /// # Errors
+    /// As [`write_with`](Self::write_with).
+    pub async fn write_text_with(
+        &self,
+        p: impl AsRef<str>,
         text: impl Into<String>,
         opts: WriteOptions,
     ) -> Result<WriteResult> {
-        self.write(p, AsyncContent::from(text.into()), opts).await
+        self.write_with(p, AsyncContent::from(text.into()), opts)
+            .await
     }
 
     /// Async version of `Store::write_atomic`.
     ///
+    /// # Cancel safety
+    /// Dropping the future never leaves a partial file visible: readers see the old content
+    /// or the new one (a write already sent may still take effect).
+    ///
     /// # Errors
-    /// As [`write`](Self::write).
+    /// As `Store::write_atomic`.
     pub async fn write_atomic<'a>(
         &self,
-        p: &str,
+        p: impl AsRef<str>,
+        content: impl Into<AsyncContent<'a>>,
+    ) -> Result<WriteResult> {
+        self.write_atomic_with(p, content, WriteOptions::new())
+            .await
+    }
+
+    /// Async version of `Store::write_atomic_with`.
+    ///
+    /// # Errors
+    /// As `Store::write_atomic_with`.
+    pub async fn write_atomic_with<'a>(
+        &self,
+        p: impl AsRef<str>,
         content: impl Into<AsyncContent<'a>>,
         opts: WriteOptions,
     ) -> Result<WriteResult> {
+        self.write_mode(p.as_ref(), content.into(), WriteMode::Atomic, &opts)
+            .await
+    }
+
+    async fn write_mode(
+        &self,
+        p: &str,
+        content: AsyncContent<'_>,
+        mode: WriteMode,
+        opts: &WriteOptions,
+    ) -> Result<WriteResult> {
         self.open()?;
-        let key = self.plan.write(p, Capability::AtomicWrite, &opts)?;
+        let key = self.plan.write(p, mode, opts)?;
         let result = self
             .backend
-            .write_atomic(&key, content.into(), &opts)
+            .write(&key, content, mode, opts)
             .await
             .map_err(self.ctx())?;
         Ok(self.plan.rebase_result(result))
@@ -256,24 +311,41 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As `Store::delete`.
-    pub async fn delete(&self, p: &str, missing_ok: bool) -> Result<()> {
+    pub async fn delete(&self, p: impl AsRef<str>) -> Result<()> {
+        self.delete_with(p, DeleteOptions::new()).await
+    }
+
+    /// Async version of `Store::delete_with`.
+    ///
+    /// # Errors
+    /// As `Store::delete_with`.
+    pub async fn delete_with(&self, p: impl AsRef<str>, opts: DeleteOptions) -> Result<()> {
         self.open()?;
-        let key = self.plan.file(p, Capability::Delete)?;
-        self.backend
-            .delete(&key, missing_ok)
-            .await
-            .map_err(self.ctx())
+        let key = self.plan.file(p.as_ref(), Capability::Delete)?;
+        self.backend.delete(&key, &opts).await.map_err(self.ctx())
     }
 
     /// Async version of `Store::delete_folder`.
     ///
     /// # Errors
     /// As `Store::delete_folder`.
-    pub async fn delete_folder(&self, p: &str, recursive: bool, missing_ok: bool) -> Result<()> {
+    pub async fn delete_folder(&self, p: impl AsRef<str>) -> Result<()> {
+        self.delete_folder_with(p, DeleteFolderOptions::new()).await
+    }
+
+    /// Async version of `Store::delete_folder_with`.
+    ///
+    /// # Errors
+    /// As `Store::delete_folder_with`.
+    pub async fn delete_folder_with(
+        &self,
+        p: impl AsRef<str>,
+        opts: DeleteFolderOptions,
+    ) -> Result<()> {
         self.open()?;
-        let key = self.plan.folder_not_root(p, Capability::Delete)?;
+        let key = self.plan.folder_not_root(p.as_ref(), Capability::Delete)?;
         self.backend
-            .delete_folder(&key, recursive, missing_ok)
+            .delete_folder(&key, &opts)
             .await
             .map_err(self.ctx())
     }
@@ -282,19 +354,19 @@ impl AsyncStore {
     ///
     /// # Errors
     /// `InvalidPath` and `CapabilityNotSupported` at once; backend errors as items.
-    pub fn list_files(&self, p: &str, recursive: bool) -> Result<FileStream> {
-        self.list_files_with(p, ListOptions::new().recursive(recursive))
+    pub fn list_files(&self, p: impl AsRef<str>) -> Result<FileStream> {
+        self.list_files_with(p, ListOptions::new())
     }
 
     /// Async version of `Store::list_files_with`.
     ///
     /// # Errors
     /// As [`list_files`](Self::list_files); `InvalidArgument` for a bad pattern.
-    pub fn list_files_with(&self, p: &str, opts: ListOptions) -> Result<FileStream> {
+    pub fn list_files_with(&self, p: impl AsRef<str>, opts: ListOptions) -> Result<FileStream> {
         self.open()?;
-        let key = self.plan.folder(p, Some(Capability::List))?;
+        let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
         let filter = self.plan.list_filter(&key, &opts)?;
-        let files = self.backend.list_files(&key, opts.is_recursive());
+        let files = self.backend.list_files(&key, &opts);
         let filtered = files.filter(move |f| {
             futures::future::ready(f.as_ref().map_or(true, |f| filter.accepts(f)))
         });
@@ -305,9 +377,9 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As [`list_files`](Self::list_files).
-    pub fn list_folders(&self, p: &str) -> Result<FolderStream> {
+    pub fn list_folders(&self, p: impl AsRef<str>) -> Result<FolderStream> {
         self.open()?;
-        let key = self.plan.folder(p, Some(Capability::List))?;
+        let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
         let plan = Arc::clone(&self.plan);
         let folders = self.backend.list_folders(&key);
         let rebased = folders
@@ -319,9 +391,9 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As [`list_files`](Self::list_files).
-    pub fn iter_children(&self, p: &str) -> Result<EntryStream> {
+    pub fn iter_children(&self, p: impl AsRef<str>) -> Result<EntryStream> {
         self.open()?;
-        let key = self.plan.folder(p, Some(Capability::List))?;
+        let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
         let plan = Arc::clone(&self.plan);
         let entries = self.backend.iter_children(&key);
         let rebased = entries
@@ -333,9 +405,9 @@ impl AsyncStore {
     ///
     /// # Errors
     /// `InvalidArgument` for a bad pattern, at once; backend errors as items.
-    pub fn glob(&self, pattern: &str) -> Result<FileStream> {
+    pub fn glob(&self, pattern: impl AsRef<str>) -> Result<FileStream> {
         self.open()?;
-        let pattern = self.plan.glob(pattern)?;
+        let pattern = self.plan.glob(pattern.as_ref())?;
         Ok(self.rebase_files(self.backend.glob(&pattern)))
     }
 
@@ -343,9 +415,9 @@ impl AsyncStore {
     ///
     /// # Errors
     /// `NotFound`; `InvalidPath` for a folder.
-    pub async fn get_file_info(&self, p: &str) -> Result<FileInfo> {
+    pub async fn get_file_info(&self, p: impl AsRef<str>) -> Result<FileInfo> {
         self.open()?;
-        let key = self.plan.file(p, Capability::Metadata)?;
+        let key = self.plan.file(p.as_ref(), Capability::Metadata)?;
         let info = self.backend.get_file_info(&key).await.map_err(self.ctx())?;
         Ok(self.plan.rebase_info(info))
     }
@@ -354,9 +426,9 @@ impl AsyncStore {
     ///
     /// # Errors
     /// `NotFound`; `InvalidPath` for a file.
-    pub async fn get_folder_info(&self, p: &str) -> Result<FolderInfo> {
+    pub async fn get_folder_info(&self, p: impl AsRef<str>) -> Result<FolderInfo> {
         self.open()?;
-        let key = self.plan.folder(p, Some(Capability::Metadata))?;
+        let key = self.plan.folder(p.as_ref(), Some(Capability::Metadata))?;
         let outcome = self.backend.get_folder_info(&key).await;
         self.plan.folder_info(key, outcome)
     }
@@ -365,7 +437,7 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As [`get_file_info`](Self::get_file_info).
-    pub async fn head(&self, p: &str) -> Result<WriteResult> {
+    pub async fn head(&self, p: impl AsRef<str>) -> Result<WriteResult> {
         self.get_file_info(p).await.map(WriteResult::from_info)
     }
 
@@ -373,11 +445,26 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As `Store::move_file`.
-    pub async fn move_file(&self, src: &str, dst: &str, overwrite: bool) -> Result<()> {
+    pub async fn move_file(&self, src: impl AsRef<str>, dst: impl AsRef<str>) -> Result<()> {
+        self.move_file_with(src, dst, MoveOptions::new()).await
+    }
+
+    /// Async version of `Store::move_file_with`.
+    ///
+    /// # Errors
+    /// As `Store::move_file_with`.
+    pub async fn move_file_with(
+        &self,
+        src: impl AsRef<str>,
+        dst: impl AsRef<str>,
+        opts: MoveOptions,
+    ) -> Result<()> {
         self.open()?;
-        let (s, d) = self.plan.transfer(src, dst, Capability::Move)?;
+        let (s, d) = self
+            .plan
+            .transfer(src.as_ref(), dst.as_ref(), Capability::Move)?;
         self.backend
-            .move_file(&s, &d, overwrite)
+            .move_file(&s, &d, &opts)
             .await
             .map_err(self.ctx())
     }
@@ -386,11 +473,26 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As `Store::copy_file`.
-    pub async fn copy_file(&self, src: &str, dst: &str, overwrite: bool) -> Result<()> {
+    pub async fn copy_file(&self, src: impl AsRef<str>, dst: impl AsRef<str>) -> Result<()> {
+        self.copy_file_with(src, dst, CopyOptions::new()).await
+    }
+
+    /// Async version of `Store::copy_file_with`.
+    ///
+    /// # Errors
+    /// As `Store::copy_file_with`.
+    pub async fn copy_file_with(
+        &self,
+        src: impl AsRef<str>,
+        dst: impl AsRef<str>,
+        opts: CopyOptions,
+    ) -> Result<()> {
         self.open()?;
-        let (s, d) = self.plan.transfer(src, dst, Capability::Copy)?;
+        let (s, d) = self
+            .plan
+            .transfer(src.as_ref(), dst.as_ref(), Capability::Copy)?;
         self.backend
-            .copy_file(&s, &d, overwrite)
+            .copy_file(&s, &d, &opts)
             .await
             .map_err(self.ctx())
     }
@@ -408,7 +510,8 @@ impl AsyncStore {
     ///
     /// # Errors
     /// `InvalidPath` for a name outside the store.
-    pub fn to_key(&self, native: &str) -> Result<RemotePath> {
+    pub fn to_key(&self, native: impl AsRef<str>) -> Result<RemotePath> {
+        let native = native.as_ref();
         let full = self.backend.to_key(native).map_err(self.ctx())?;
         self.plan
             .rebase(&full)
@@ -419,8 +522,8 @@ impl AsyncStore {
     ///
     /// # Errors
     /// `InvalidPath` for a malformed path.
-    pub fn native_path(&self, p: &str) -> Result<String> {
-        let key = self.plan.folder(p, None)?;
+    pub fn native_path(&self, p: impl AsRef<str>) -> Result<String> {
+        let key = self.plan.folder(p.as_ref(), None)?;
         self.backend.native_path(&key).map_err(self.ctx())
     }
 
@@ -429,8 +532,8 @@ impl AsyncStore {
     ///
     /// # Errors
     /// `InvalidPath` for a bad `sub`.
-    pub fn child(&self, sub: &str) -> Result<AsyncStore> {
-        let root = self.plan.child(sub)?;
+    pub fn child(&self, sub: impl AsRef<str>) -> Result<AsyncStore> {
+        let root = self.plan.child(sub.as_ref())?;
         let plan = Plan::new(root, self.plan.capabilities(), self.backend.name());
         Ok(AsyncStore {
             backend: Arc::clone(&self.backend),
@@ -443,7 +546,7 @@ impl AsyncStore {
     ///
     /// # Errors
     /// `CapabilityNotSupported` when there is none of that type.
-    pub fn unwrap<T: Any>(&self) -> Result<&T> {
+    pub fn native<T: Any>(&self) -> Result<&T> {
         let client = self
             .backend
             .native_client()

@@ -10,8 +10,9 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt};
 use remote_store_core::{
-    CapabilitySet, Entry, Error, FileInfo, FolderEntry, FolderInfo, GlobPattern, RemotePath,
-    Result, WriteOptions, WriteResult,
+    CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Entry, Error, FileInfo,
+    FolderEntry, FolderInfo, GlobPattern, ListOptions, MoveOptions, RemotePath, Result, WriteMode,
+    WriteOptions, WriteResult,
 };
 use remote_store_sync::{Backend, Content, Reader};
 use tokio::sync::mpsc;
@@ -75,17 +76,11 @@ impl<B: Backend> SyncBackendAdapter<B> {
         &self,
         path: &RemotePath,
         content: AsyncContent<'_>,
+        mode: WriteMode,
         opts: &WriteOptions,
-        atomic: bool,
     ) -> Result<WriteResult> {
         let (path, opts) = (path.clone(), opts.clone());
-        let call = move |b: &B, content: Content<'_>| {
-            if atomic {
-                b.write_atomic(&path, content, &opts)
-            } else {
-                b.write(&path, content, &opts)
-            }
-        };
+        let call = move |b: &B, content: Content<'_>| b.write(&path, content, mode, &opts);
         let chunks = match content {
             AsyncContent::Bytes(bytes) => {
                 return self.run(move |b| call(b, Content::Bytes(bytes))).await;
@@ -285,39 +280,25 @@ impl<B: Backend> AsyncBackend for SyncBackendAdapter<B> {
         &self,
         path: &RemotePath,
         content: AsyncContent<'_>,
+        mode: WriteMode,
         opts: &WriteOptions,
     ) -> Result<WriteResult> {
-        self.write_streamed(path, content, opts, false).await
+        self.write_streamed(path, content, mode, opts).await
     }
 
-    async fn write_atomic(
-        &self,
-        path: &RemotePath,
-        content: AsyncContent<'_>,
-        opts: &WriteOptions,
-    ) -> Result<WriteResult> {
-        self.write_streamed(path, content, opts, true).await
+    async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
+        let (path, opts) = (path.clone(), *opts);
+        self.run(move |b| b.delete(&path, &opts)).await
     }
 
-    async fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()> {
-        let path = path.clone();
-        self.run(move |b| b.delete(&path, missing_ok)).await
+    async fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
+        let (path, opts) = (path.clone(), *opts);
+        self.run(move |b| b.delete_folder(&path, &opts)).await
     }
 
-    async fn delete_folder(
-        &self,
-        path: &RemotePath,
-        recursive: bool,
-        missing_ok: bool,
-    ) -> Result<()> {
-        let path = path.clone();
-        self.run(move |b| b.delete_folder(&path, recursive, missing_ok))
-            .await
-    }
-
-    fn list_files(&self, path: &RemotePath, recursive: bool) -> FileStream {
-        let (b, path) = (Arc::clone(&self.inner), path.clone());
-        iter_stream::<FileInfo, _>(move || b.list_files(&path, recursive))
+    fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileStream {
+        let (b, path, opts) = (Arc::clone(&self.inner), path.clone(), opts.clone());
+        iter_stream::<FileInfo, _>(move || b.list_files(&path, &opts))
     }
 
     fn list_folders(&self, path: &RemotePath) -> FolderStream {
@@ -345,14 +326,24 @@ impl<B: Backend> AsyncBackend for SyncBackendAdapter<B> {
         self.run(move |b| b.get_folder_info(&path)).await
     }
 
-    async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
-        let (src, dst) = (src.clone(), dst.clone());
-        self.run(move |b| b.copy_file(&src, &dst, overwrite)).await
+    async fn copy_file(
+        &self,
+        src: &RemotePath,
+        dst: &RemotePath,
+        opts: &CopyOptions,
+    ) -> Result<()> {
+        let (src, dst, opts) = (src.clone(), dst.clone(), *opts);
+        self.run(move |b| b.copy_file(&src, &dst, &opts)).await
     }
 
-    async fn move_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
-        let (src, dst) = (src.clone(), dst.clone());
-        self.run(move |b| b.move_file(&src, &dst, overwrite)).await
+    async fn move_file(
+        &self,
+        src: &RemotePath,
+        dst: &RemotePath,
+        opts: &MoveOptions,
+    ) -> Result<()> {
+        let (src, dst, opts) = (src.clone(), dst.clone(), *opts);
+        self.run(move |b| b.move_file(&src, &dst, &opts)).await
     }
 
     async fn ping(&self) -> Result<()> {

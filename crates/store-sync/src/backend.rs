@@ -7,8 +7,9 @@ use std::ops::Range;
 
 use bytes::Bytes;
 use remote_store_core::{
-    CapabilitySet, Entry, FileInfo, FolderEntry, FolderInfo, GlobPattern, RemotePath, Result,
-    WriteOptions, WriteResult,
+    CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Entry, FileInfo, FolderEntry,
+    FolderInfo, GlobPattern, ListOptions, MoveOptions, RemotePath, Result, WriteMode, WriteOptions,
+    WriteResult,
 };
 
 use crate::{Content, fallback};
@@ -116,7 +117,12 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
         fallback::spool_to_temp(self.read(path)?, path)
     }
 
-    /// Writes `content` to `path`, consuming it to the end. Capability: `write`.
+    /// Writes `content` to `path`, consuming it to the end. Capability: `write`; with
+    /// [`WriteMode::Atomic`], `atomic_write` (the store checks both before calling).
+    ///
+    /// In [`WriteMode::Atomic`] readers see the old content or the new, never a partial
+    /// file, and on failure the old file is intact and no temp file is left. A backend
+    /// without `atomic_write` is never called with it.
     ///
     /// # Errors
     /// `InvalidPath`, `AlreadyExists` (see the trait docs), or the I/O failure.
@@ -124,43 +130,29 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
         &self,
         path: &RemotePath,
         content: Content<'_>,
+        mode: WriteMode,
         opts: &WriteOptions,
     ) -> Result<WriteResult>;
-
-    /// Writes so that readers see the old content or the new, never a partial file; on
-    /// failure the old file is intact and no temp file is left. Capability: `atomic_write`.
-    ///
-    /// # Errors
-    /// As [`write`](Self::write); `CapabilityNotSupported` by default.
-    fn write_atomic(
-        &self,
-        path: &RemotePath,
-        content: Content<'_>,
-        opts: &WriteOptions,
-    ) -> Result<WriteResult> {
-        let _ = (path, content, opts);
-        Err(remote_store_core::Error::unsupported(
-            remote_store_core::Capability::AtomicWrite,
-        ))
-    }
 
     /// Deletes the file at `path`. Capability: `delete`.
     ///
     /// # Errors
-    /// `NotFound` unless `missing_ok` (a path under a file counts as missing);
+    /// `NotFound` unless `opts.missing_ok` (a path under a file counts as missing);
     /// `InvalidPath` for a folder, even with `missing_ok`.
-    fn delete(&self, path: &RemotePath, missing_ok: bool) -> Result<()>;
+    fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()>;
 
     /// Deletes the folder at `path` (never the backend root). Capability: `delete`.
     ///
     /// # Errors
-    /// `NotFound` unless `missing_ok`; `InvalidPath` for a file; `DirectoryNotEmpty` when
-    /// not `recursive` and the folder has children.
-    fn delete_folder(&self, path: &RemotePath, recursive: bool, missing_ok: bool) -> Result<()>;
+    /// `NotFound` unless `opts.missing_ok`; `InvalidPath` for a file; `DirectoryNotEmpty`
+    /// when not `opts.recursive` and the folder has children.
+    fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()>;
 
-    /// Files directly in `path`, or the whole subtree when `recursive`; lazily, page by page.
-    /// A missing folder or a file lists as empty. Capability: `list`.
-    fn list_files(&self, path: &RemotePath, recursive: bool) -> FileIter;
+    /// Files directly in `path`, or the whole subtree when
+    /// [`opts.is_recursive()`](ListOptions::is_recursive); lazily, page by page. A missing
+    /// folder or a file lists as empty. Capability: `list`. The store applies the depth
+    /// bound and name pattern of `opts` afterwards; a backend may use them to list less.
+    fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileIter;
 
     /// Immediate subfolders of `path`. Capability: `list`.
     fn list_folders(&self, path: &RemotePath) -> FolderIter;
@@ -172,7 +164,7 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
     /// pattern's literal prefix recursively and matches each key.
     fn glob(&self, pattern: &GlobPattern) -> FileIter {
         let pattern = pattern.clone();
-        let files = self.list_files(pattern.literal_prefix(), true);
+        let files = self.list_files(pattern.literal_prefix(), &ListOptions::subtree());
         Box::new(files.filter(move |f| f.as_ref().map_or(true, |f| pattern.matches(&f.path))))
     }
 
@@ -195,7 +187,7 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
             ));
         }
         let mut info = FolderInfo::new(path.clone());
-        for file in self.list_files(path, true) {
+        for file in self.list_files(path, &ListOptions::subtree()) {
             info.add(&file?);
         }
         if info.file_count == 0 && !path.is_root() && !self.is_folder(path)? {
@@ -209,9 +201,9 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
     ///
     /// # Errors
     /// `NotFound(src)`; `InvalidPath` for a folder at either end or a file above `dst`;
-    /// `AlreadyExists(dst)` without `overwrite`.
-    fn copy_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
-        fallback::copy_by_streaming(self, src, dst, overwrite)
+    /// `AlreadyExists(dst)` without `opts.overwrite`.
+    fn copy_file(&self, src: &RemotePath, dst: &RemotePath, opts: &CopyOptions) -> Result<()> {
+        fallback::copy_by_streaming(self, src, dst, opts)
     }
 
     /// Moves the file `src` to `dst`. Capability: `move`; declare `atomic_move` when this is
@@ -220,8 +212,8 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
     ///
     /// # Errors
     /// As [`copy_file`](Self::copy_file).
-    fn move_file(&self, src: &RemotePath, dst: &RemotePath, overwrite: bool) -> Result<()> {
-        fallback::move_by_copy_and_delete(self, src, dst, overwrite)
+    fn move_file(&self, src: &RemotePath, dst: &RemotePath, opts: &MoveOptions) -> Result<()> {
+        fallback::move_by_copy_and_delete(self, src, dst, opts)
     }
 
     /// The cheapest read-only probe of the backend.
@@ -248,7 +240,7 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
         RemotePath::new(native)
     }
 
-    /// The SDK client, for `Store::unwrap`, where the backend exposes one.
+    /// The SDK client, for `Store::native`, where the backend exposes one.
     fn native_client(&self) -> Option<&(dyn Any + Send + Sync)> {
         None
     }

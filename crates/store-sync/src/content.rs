@@ -7,8 +7,8 @@ use bytes::Bytes;
 
 /// The content of a blocking write: bytes in memory, or a stream read to its end.
 ///
-/// Every common byte container converts into it, so `store.write(p, "text", opts)`,
-/// `store.write(p, vec, opts)` and `store.write(p, Content::reader(file), opts)` all work.
+/// Every common byte container converts into it, so `store.write(p, "text")`,
+/// `store.write(p, vec)` and `store.write(p, Content::reader(file))` all work.
 ///
 /// ```
 /// use remote_store_sync::Content;

@@ -4,7 +4,10 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
 
 use bytes::Bytes;
-use remote_store_core::{Error, ErrorKind, RemotePath, Result, WriteOptions};
+use remote_store_core::{
+    CopyOptions, DeleteOptions, Error, ErrorKind, MoveOptions, RemotePath, Result, WriteMode,
+    WriteOptions,
+};
 
 use crate::{Backend, Content, Reader, SeekReader};
 
@@ -59,7 +62,7 @@ pub fn copy_by_streaming<B: Backend + ?Sized>(
     backend: &B,
     src: &RemotePath,
     dst: &RemotePath,
-    overwrite: bool,
+    opts: &CopyOptions,
 ) -> Result<()> {
     let info = backend.get_file_info(src)?;
     if src == dst {
@@ -71,15 +74,17 @@ pub fn copy_by_streaming<B: Backend + ?Sized>(
             "the destination is a folder",
         ));
     }
-    let mut opts = WriteOptions::new().overwrite(overwrite);
-    opts.content_type = info.content_type;
-    opts.metadata = info.metadata.filter(|_| {
+    let mut write = WriteOptions::new().overwrite(opts.overwrite);
+    write.content_type = info.content_type;
+    write.metadata = info.metadata.filter(|_| {
         backend
             .capabilities()
             .supports(remote_store_core::Capability::UserMetadata)
     });
     let reader = backend.read(src)?;
-    backend.write(dst, Content::Reader(reader), &opts).map(drop)
+    backend
+        .write(dst, Content::Reader(reader), WriteMode::Direct, &write)
+        .map(drop)
 }
 
 /// Moves by [`copy_by_streaming`] then deleting the source. A failed delete is reported
@@ -91,14 +96,14 @@ pub fn move_by_copy_and_delete<B: Backend + ?Sized>(
     backend: &B,
     src: &RemotePath,
     dst: &RemotePath,
-    overwrite: bool,
+    opts: &MoveOptions,
 ) -> Result<()> {
     if src == dst {
         return backend.get_file_info(src).map(drop);
     }
-    copy_by_streaming(backend, src, dst, overwrite)?;
+    copy_by_streaming(backend, src, dst, &opts.as_copy())?;
     backend
-        .delete(src, false)
+        .delete(src, &DeleteOptions::new())
         .map_err(|e| partial_move(e, src, dst))
 }
 

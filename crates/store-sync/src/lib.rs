@@ -9,10 +9,9 @@
 //! # fn main() -> remote_store_core::Result<()> {
 //! # use remote_store_sync::{Backend, Store};
 //! # fn demo(backend: impl Backend) -> remote_store_core::Result<()> {
-//! use remote_store_core::WriteOptions;
 //!
 //! let store = Store::new(backend, "reports")?;
-//! store.write("q3/summary.txt", "all good", WriteOptions::new())?;
+//! store.write("q3/summary.txt", "all good")?;
 //! assert_eq!(store.read_text("q3/summary.txt")?, "all good");
 //! # Ok(()) }
 //! # Ok(()) }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use remote_store_core::plan::Plan;
 use remote_store_core::{
-    Capability, CapabilitySet, Error, FileInfo, FolderInfo, ListOptions, RemotePath, Result,
-    WriteOptions, WriteResult,
+    Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, FileInfo,
+    FolderInfo, ListOptions, MoveOptions, RemotePath, Result, WriteMode, WriteOptions, WriteResult,
 };
 
 use crate::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
@@ -99,24 +99,28 @@ impl Store {
     ///
     /// # Errors
     /// `InvalidPath` for a malformed path; `BackendUnavailable`, `PermissionDenied`.
-    pub fn exists(&self, p: &str) -> Result<bool> {
-        self.probe(p, |k| Ok(k == self.plan.root() || self.backend.exists(k)?))
+    pub fn exists(&self, p: impl AsRef<str>) -> Result<bool> {
+        self.probe(p.as_ref(), |k| {
+            Ok(k == self.plan.root() || self.backend.exists(k)?)
+        })
     }
 
     /// Whether a file exists at `p`. Never `NotFound`.
     ///
     /// # Errors
     /// As [`exists`](Self::exists).
-    pub fn is_file(&self, p: &str) -> Result<bool> {
-        self.probe(p, |k| Ok(k != self.plan.root() && self.backend.is_file(k)?))
+    pub fn is_file(&self, p: impl AsRef<str>) -> Result<bool> {
+        self.probe(p.as_ref(), |k| {
+            Ok(k != self.plan.root() && self.backend.is_file(k)?)
+        })
     }
 
     /// Whether a folder exists at `p` (the root always does). Never `NotFound`.
     ///
     /// # Errors
     /// As [`exists`](Self::exists).
-    pub fn is_folder(&self, p: &str) -> Result<bool> {
-        self.probe(p, |k| {
+    pub fn is_folder(&self, p: impl AsRef<str>) -> Result<bool> {
+        self.probe(p.as_ref(), |k| {
             Ok(k == self.plan.root() || self.backend.is_folder(k)?)
         })
     }
@@ -126,9 +130,9 @@ impl Store {
     ///
     /// # Errors
     /// `NotFound`, `InvalidPath` (a folder, the root), before the reader is returned.
-    pub fn read(&self, p: &str) -> Result<Reader> {
+    pub fn read(&self, p: impl AsRef<str>) -> Result<Reader> {
         self.open()?;
-        let key = self.plan.file(p, Capability::Read)?;
+        let key = self.plan.file(p.as_ref(), Capability::Read)?;
         let body = self.backend.read(&key).map_err(self.ctx())?;
         Ok(self.rebase_body(body))
     }
@@ -137,9 +141,9 @@ impl Store {
     ///
     /// # Errors
     /// As [`read`](Self::read).
-    pub fn read_bytes(&self, p: &str) -> Result<Bytes> {
+    pub fn read_bytes(&self, p: impl AsRef<str>) -> Result<Bytes> {
         self.open()?;
-        let key = self.plan.file(p, Capability::Read)?;
+        let key = self.plan.file(p.as_ref(), Capability::Read)?;
         self.backend.read_bytes(&key).map_err(self.ctx())
     }
 
@@ -147,7 +151,8 @@ impl Store {
     ///
     /// # Errors
     /// As [`read`](Self::read); `InvalidArgument` for invalid UTF-8.
-    pub fn read_text(&self, p: &str) -> Result<String> {
+    pub fn read_text(&self, p: impl AsRef<str>) -> Result<String> {
+        let p = p.as_ref();
         let bytes = self.read_bytes(p)?;
         String::from_utf8(bytes.into()).map_err(|e| {
             Error::invalid_argument("content is not valid UTF-8")
@@ -161,10 +166,10 @@ impl Store {
     ///
     /// # Errors
     /// As [`read`](Self::read); `InvalidArgument` when `range.start > range.end`.
-    pub fn read_range(&self, p: &str, range: Range<u64>) -> Result<Reader> {
+    pub fn read_range(&self, p: impl AsRef<str>, range: Range<u64>) -> Result<Reader> {
         self.open()?;
-        let key = self.plan.file(p, Capability::Read)?;
-        self.plan.range(p, &range)?;
+        let key = self.plan.file(p.as_ref(), Capability::Read)?;
+        self.plan.range(p.as_ref(), &range)?;
         let body = self.backend.read_range(&key, range).map_err(self.ctx())?;
         Ok(self.rebase_body(body))
     }
@@ -174,108 +179,167 @@ impl Store {
     ///
     /// # Errors
     /// As [`read`](Self::read).
-    pub fn read_seekable(&self, p: &str) -> Result<SeekReader> {
+    pub fn read_seekable(&self, p: impl AsRef<str>) -> Result<SeekReader> {
         self.open()?;
-        let key = self.plan.file(p, Capability::Read)?;
+        let key = self.plan.file(p.as_ref(), Capability::Read)?;
         self.backend.read_seekable(&key).map_err(self.ctx())
     }
 
-    /// Writes `content` (bytes, a string, or [`Content::reader`]) to `p`, creating missing
-    /// parent folders. The result reports the true size, also for streamed input.
+    /// Writes `content` (bytes, a string, or [`Content::reader`]) to `p` with the default
+    /// [`WriteOptions`]: an existing file is `AlreadyExists`. Missing parent folders are
+    /// created; the result reports the true size, also for streamed input.
+    ///
+    /// Where the backend writes in place (local, SFTP), a write that fails or is interrupted
+    /// half-way can leave a partial file at `p`; use [`write_atomic`](Self::write_atomic)
+    /// when readers must never see one.
     ///
     /// # Errors
-    /// `InvalidPath` (root, a folder at `p`, a file above it), `AlreadyExists` without
-    /// `overwrite`, `InvalidArgument` for bad metadata, `CapabilityNotSupported` for
-    /// metadata without `user_metadata`, or the backend's failure.
+    /// `InvalidPath` (root, a folder at `p`, a file above it), `AlreadyExists`, or the
+    /// backend's failure.
     pub fn write<'a>(
         &self,
-        p: &str,
+        p: impl AsRef<str>,
+        content: impl Into<Content<'a>>,
+    ) -> Result<WriteResult> {
+        self.write_with(p, content, WriteOptions::new())
+    }
+
+    /// [`write`](Self::write) with options: `overwrite`, user metadata, content type.
+    ///
+    /// # Errors
+    /// As [`write`](Self::write) (`AlreadyExists` only without `overwrite`);
+    /// `InvalidArgument` for bad metadata, `CapabilityNotSupported` for metadata without
+    /// `user_metadata`.
+    pub fn write_with<'a>(
+        &self,
+        p: impl AsRef<str>,
         content: impl Into<Content<'a>>,
         opts: WriteOptions,
     ) -> Result<WriteResult> {
-        self.open()?;
-        let key = self.plan.write(p, Capability::Write, &opts)?;
-        let result = self
-            .backend
-            .write(&key, content.into(), &opts)
-            .map_err(self.ctx())?;
-        Ok(self.plan.rebase_result(result))
+        self.write_mode(p.as_ref(), content.into(), WriteMode::Direct, &opts)
     }
 
-    /// Writes `text` as UTF-8.
+    /// Writes `text` as UTF-8 with the default [`WriteOptions`].
     ///
     /// # Errors
     /// As [`write`](Self::write).
-    pub fn write_text(
+    pub fn write_text(&self, p: impl AsRef<str>, text: impl Into<String>) -> Result<WriteResult> {
+        self.write_text_with(p, text, WriteOptions::new())
+    }
+
+    /// Writes `text` as UTF-8 with options.
+    ///
+    /// # Errors
+    /// As [`write_with`](Self::write_with).
+    pub fn write_text_with(
         &self,
-        p: &str,
+        p: impl AsRef<str>,
         text: impl Into<String>,
         opts: WriteOptions,
     ) -> Result<WriteResult> {
-        self.write(p, Content::from(text.into()), opts)
+        self.write_with(p, Content::from(text.into()), opts)
     }
 
     /// Writes so that readers see the old content or the new, never a partial file; on
-    /// failure the old file is intact and no temp file remains. Needs `atomic_write`.
+    /// failure the old file is intact and no temp file remains. Default [`WriteOptions`].
+    /// Needs `atomic_write`.
     ///
     /// # Errors
-    /// As [`write`](Self::write).
+    /// As [`write`](Self::write); `CapabilityNotSupported` without `atomic_write`.
     pub fn write_atomic<'a>(
         &self,
-        p: &str,
+        p: impl AsRef<str>,
+        content: impl Into<Content<'a>>,
+    ) -> Result<WriteResult> {
+        self.write_atomic_with(p, content, WriteOptions::new())
+    }
+
+    /// [`write_atomic`](Self::write_atomic) with options.
+    ///
+    /// # Errors
+    /// As [`write_with`](Self::write_with); `CapabilityNotSupported` without `atomic_write`.
+    pub fn write_atomic_with<'a>(
+        &self,
+        p: impl AsRef<str>,
         content: impl Into<Content<'a>>,
         opts: WriteOptions,
     ) -> Result<WriteResult> {
+        self.write_mode(p.as_ref(), content.into(), WriteMode::Atomic, &opts)
+    }
+
+    fn write_mode(
+        &self,
+        p: &str,
+        content: Content<'_>,
+        mode: WriteMode,
+        opts: &WriteOptions,
+    ) -> Result<WriteResult> {
         self.open()?;
-        let key = self.plan.write(p, Capability::AtomicWrite, &opts)?;
+        let key = self.plan.write(p, mode, opts)?;
         let result = self
             .backend
-            .write_atomic(&key, content.into(), &opts)
+            .write(&key, content, mode, opts)
             .map_err(self.ctx())?;
         Ok(self.plan.rebase_result(result))
     }
 
-    /// Deletes the file at `p`.
+    /// Deletes the file at `p`; a missing file is `NotFound`.
+    ///
+    /// # Errors
+    /// `NotFound`; `InvalidPath` for a folder or the root.
+    pub fn delete(&self, p: impl AsRef<str>) -> Result<()> {
+        self.delete_with(p, DeleteOptions::new())
+    }
+
+    /// Deletes the file at `p` with options (`missing_ok`).
     ///
     /// # Errors
     /// `NotFound` unless `missing_ok`; `InvalidPath` for a folder even with `missing_ok`.
-    pub fn delete(&self, p: &str, missing_ok: bool) -> Result<()> {
+    pub fn delete_with(&self, p: impl AsRef<str>, opts: DeleteOptions) -> Result<()> {
         self.open()?;
-        let key = self.plan.file(p, Capability::Delete)?;
-        self.backend.delete(&key, missing_ok).map_err(self.ctx())
+        let key = self.plan.file(p.as_ref(), Capability::Delete)?;
+        self.backend.delete(&key, &opts).map_err(self.ctx())
     }
 
-    /// Deletes the folder at `p` (never the store root); `recursive` removes the subtree.
+    /// Deletes the empty folder at `p` (never the store root).
+    ///
+    /// # Errors
+    /// `NotFound`; `InvalidPath` for a file or the root; `DirectoryNotEmpty` for a
+    /// non-empty folder.
+    pub fn delete_folder(&self, p: impl AsRef<str>) -> Result<()> {
+        self.delete_folder_with(p, DeleteFolderOptions::new())
+    }
+
+    /// Deletes the folder at `p` with options: `recursive` removes the subtree,
+    /// `missing_ok` accepts a missing folder.
     ///
     /// # Errors
     /// `NotFound` unless `missing_ok`; `InvalidPath` for a file or the root;
     /// `DirectoryNotEmpty` for a non-empty folder without `recursive`.
-    pub fn delete_folder(&self, p: &str, recursive: bool, missing_ok: bool) -> Result<()> {
+    pub fn delete_folder_with(&self, p: impl AsRef<str>, opts: DeleteFolderOptions) -> Result<()> {
         self.open()?;
-        let key = self.plan.folder_not_root(p, Capability::Delete)?;
-        self.backend
-            .delete_folder(&key, recursive, missing_ok)
-            .map_err(self.ctx())
+        let key = self.plan.folder_not_root(p.as_ref(), Capability::Delete)?;
+        self.backend.delete_folder(&key, &opts).map_err(self.ctx())
     }
 
-    /// Files directly in `p`, or the whole subtree, lazily. A missing folder or a file
-    /// lists as empty.
+    /// Files directly in `p`, lazily. A missing folder or a file lists as empty.
     ///
     /// # Errors
     /// `InvalidPath` and `CapabilityNotSupported` at once; backend errors as items.
-    pub fn list_files(&self, p: &str, recursive: bool) -> Result<FileIter> {
-        self.list_files_with(p, ListOptions::new().recursive(recursive))
+    pub fn list_files(&self, p: impl AsRef<str>) -> Result<FileIter> {
+        self.list_files_with(p, ListOptions::new())
     }
 
-    /// Files under `p` filtered by depth and name pattern (see [`ListOptions`]).
+    /// Files under `p` with options: the whole subtree (`recursive`), a depth bound, a name
+    /// pattern (see [`ListOptions`]).
     ///
     /// # Errors
     /// As [`list_files`](Self::list_files); `InvalidArgument` for a bad pattern.
-    pub fn list_files_with(&self, p: &str, opts: ListOptions) -> Result<FileIter> {
+    pub fn list_files_with(&self, p: impl AsRef<str>, opts: ListOptions) -> Result<FileIter> {
         self.open()?;
-        let key = self.plan.folder(p, Some(Capability::List))?;
+        let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
         let filter = self.plan.list_filter(&key, &opts)?;
-        let files = self.backend.list_files(&key, opts.is_recursive());
+        let files = self.backend.list_files(&key, &opts);
         let filtered = files.filter(move |f| f.as_ref().map_or(true, |f| filter.accepts(f)));
         Ok(self.rebase_files(Box::new(filtered)))
     }
@@ -284,9 +348,9 @@ impl Store {
     ///
     /// # Errors
     /// As [`list_files`](Self::list_files).
-    pub fn list_folders(&self, p: &str) -> Result<FolderIter> {
+    pub fn list_folders(&self, p: impl AsRef<str>) -> Result<FolderIter> {
         self.open()?;
-        let key = self.plan.folder(p, Some(Capability::List))?;
+        let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
         let plan = Arc::clone(&self.plan);
         let folders = self.backend.list_folders(&key);
         Ok(Box::new(folders.filter_map(move |r| {
@@ -298,9 +362,9 @@ impl Store {
     ///
     /// # Errors
     /// As [`list_files`](Self::list_files).
-    pub fn iter_children(&self, p: &str) -> Result<EntryIter> {
+    pub fn iter_children(&self, p: impl AsRef<str>) -> Result<EntryIter> {
         self.open()?;
-        let key = self.plan.folder(p, Some(Capability::List))?;
+        let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
         let plan = Arc::clone(&self.plan);
         let entries = self.backend.iter_children(&key);
         Ok(Box::new(entries.filter_map(move |r| {
@@ -312,9 +376,9 @@ impl Store {
     ///
     /// # Errors
     /// `InvalidArgument` for a bad pattern, at once; backend errors as items.
-    pub fn glob(&self, pattern: &str) -> Result<FileIter> {
+    pub fn glob(&self, pattern: impl AsRef<str>) -> Result<FileIter> {
         self.open()?;
-        let pattern = self.plan.glob(pattern)?;
+        let pattern = self.plan.glob(pattern.as_ref())?;
         Ok(self.rebase_files(self.backend.glob(&pattern)))
     }
 
@@ -322,9 +386,9 @@ impl Store {
     ///
     /// # Errors
     /// `NotFound`; `InvalidPath` for a folder.
-    pub fn get_file_info(&self, p: &str) -> Result<FileInfo> {
+    pub fn get_file_info(&self, p: impl AsRef<str>) -> Result<FileInfo> {
         self.open()?;
-        let key = self.plan.file(p, Capability::Metadata)?;
+        let key = self.plan.file(p.as_ref(), Capability::Metadata)?;
         let info = self.backend.get_file_info(&key).map_err(self.ctx())?;
         Ok(self.plan.rebase_info(info))
     }
@@ -334,9 +398,9 @@ impl Store {
     ///
     /// # Errors
     /// `NotFound`; `InvalidPath` for a file.
-    pub fn get_folder_info(&self, p: &str) -> Result<FolderInfo> {
+    pub fn get_folder_info(&self, p: impl AsRef<str>) -> Result<FolderInfo> {
         self.open()?;
-        let key = self.plan.folder(p, Some(Capability::Metadata))?;
+        let key = self.plan.folder(p.as_ref(), Some(Capability::Metadata))?;
         let outcome = self.backend.get_folder_info(&key);
         self.plan.folder_info(key, outcome)
     }
@@ -345,34 +409,62 @@ impl Store {
     ///
     /// # Errors
     /// As [`get_file_info`](Self::get_file_info).
-    pub fn head(&self, p: &str) -> Result<WriteResult> {
+    pub fn head(&self, p: impl AsRef<str>) -> Result<WriteResult> {
         self.get_file_info(p).map(WriteResult::from_info)
     }
 
-    /// Moves the file `src` to `dst` (the spec's `move`). User metadata survives.
+    /// Moves the file `src` to `dst` (the spec's `move`); an existing `dst` is
+    /// `AlreadyExists`. User metadata survives.
     ///
     /// # Errors
     /// `NotFound(src)`; `InvalidPath` for the root at either end, a folder at either end or
-    /// a file above `dst`; `AlreadyExists(dst)` without `overwrite`; a partial failure
-    /// when a copy-then-delete move could not delete the source.
-    pub fn move_file(&self, src: &str, dst: &str, overwrite: bool) -> Result<()> {
-        self.open()?;
-        let (s, d) = self.plan.transfer(src, dst, Capability::Move)?;
-        self.backend
-            .move_file(&s, &d, overwrite)
-            .map_err(self.ctx())
+    /// a file above `dst`; `AlreadyExists(dst)`; a partial failure when a copy-then-delete
+    /// move could not delete the source.
+    pub fn move_file(&self, src: impl AsRef<str>, dst: impl AsRef<str>) -> Result<()> {
+        self.move_file_with(src, dst, MoveOptions::new())
     }
 
-    /// Copies the file `src` to `dst` (the spec's `copy`). User metadata survives.
+    /// [`move_file`](Self::move_file) with options (`overwrite`).
+    ///
+    /// # Errors
+    /// As [`move_file`](Self::move_file); `AlreadyExists(dst)` only without `overwrite`.
+    pub fn move_file_with(
+        &self,
+        src: impl AsRef<str>,
+        dst: impl AsRef<str>,
+        opts: MoveOptions,
+    ) -> Result<()> {
+        self.open()?;
+        let (s, d) = self
+            .plan
+            .transfer(src.as_ref(), dst.as_ref(), Capability::Move)?;
+        self.backend.move_file(&s, &d, &opts).map_err(self.ctx())
+    }
+
+    /// Copies the file `src` to `dst` (the spec's `copy`); an existing `dst` is
+    /// `AlreadyExists`. User metadata survives.
     ///
     /// # Errors
     /// As [`move_file`](Self::move_file).
-    pub fn copy_file(&self, src: &str, dst: &str, overwrite: bool) -> Result<()> {
+    pub fn copy_file(&self, src: impl AsRef<str>, dst: impl AsRef<str>) -> Result<()> {
+        self.copy_file_with(src, dst, CopyOptions::new())
+    }
+
+    /// [`copy_file`](Self::copy_file) with options (`overwrite`).
+    ///
+    /// # Errors
+    /// As [`copy_file`](Self::copy_file); `AlreadyExists(dst)` only without `overwrite`.
+    pub fn copy_file_with(
+        &self,
+        src: impl AsRef<str>,
+        dst: impl AsRef<str>,
+        opts: CopyOptions,
+    ) -> Result<()> {
         self.open()?;
-        let (s, d) = self.plan.transfer(src, dst, Capability::Copy)?;
-        self.backend
-            .copy_file(&s, &d, overwrite)
-            .map_err(self.ctx())
+        let (s, d) = self
+            .plan
+            .transfer(src.as_ref(), dst.as_ref(), Capability::Copy)?;
+        self.backend.copy_file(&s, &d, &opts).map_err(self.ctx())
     }
 
     /// The cheapest read-only probe of the backend.
@@ -389,7 +481,8 @@ impl Store {
     ///
     /// # Errors
     /// `InvalidPath` for a name outside the store.
-    pub fn to_key(&self, native: &str) -> Result<RemotePath> {
+    pub fn to_key(&self, native: impl AsRef<str>) -> Result<RemotePath> {
+        let native = native.as_ref();
         let full = self.backend.to_key(native).map_err(self.ctx())?;
         self.plan
             .rebase(&full)
@@ -400,8 +493,8 @@ impl Store {
     ///
     /// # Errors
     /// `InvalidPath` for a malformed path.
-    pub fn native_path(&self, p: &str) -> Result<String> {
-        let key = self.plan.folder(p, None)?;
+    pub fn native_path(&self, p: impl AsRef<str>) -> Result<String> {
+        let key = self.plan.folder(p.as_ref(), None)?;
         self.backend.native_path(&key).map_err(self.ctx())
     }
 
@@ -410,8 +503,8 @@ impl Store {
     ///
     /// # Errors
     /// `InvalidPath` for a bad `sub`.
-    pub fn child(&self, sub: &str) -> Result<Store> {
-        let root = self.plan.child(sub)?;
+    pub fn child(&self, sub: impl AsRef<str>) -> Result<Store> {
+        let root = self.plan.child(sub.as_ref())?;
         let plan = Plan::new(root, self.plan.capabilities(), self.backend.name());
         Ok(Store {
             backend: Arc::clone(&self.backend),
@@ -420,11 +513,14 @@ impl Store {
         })
     }
 
-    /// The backend's SDK client of type `T`, where the backend exposes one.
+    /// The backend's native (SDK) client of type `T`, where the backend exposes one: an
+    /// escape hatch for what the contract does not cover. The client's type is the SDK's,
+    /// outside this crate's semver promise.
     ///
     /// # Errors
-    /// `CapabilityNotSupported` when there is none of that type.
-    pub fn unwrap<T: Any>(&self) -> Result<&T> {
+    /// `CapabilityNotSupported` naming the type asked for when the backend has no client of
+    /// that type.
+    pub fn native<T: Any>(&self) -> Result<&T> {
         let client = self
             .backend
             .native_client()

@@ -111,7 +111,7 @@ async fn atomic_cancelled_leaves_nothing(s: AsyncStore, _: Features) {
         let first =
             futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from(pattern(100_000, 2)))]);
         let endless = first.chain(futures::stream::pending());
-        let write = s.write_atomic(target, AsyncContent::chunks(endless), opts);
+        let write = s.write_atomic_with(target, AsyncContent::chunks(endless), opts);
         let outcome = tokio::time::timeout(Duration::from_millis(300), write).await;
         assert!(
             outcome.is_err(),
@@ -142,9 +142,9 @@ async fn race_create(s: AsyncStore, _: Features, atomic: bool) {
                 tokio::spawn(async move {
                     let body = format!("writer {i}");
                     let r = if atomic {
-                        s.write_atomic(&key, body, WriteOptions::new()).await
+                        s.write_atomic(&key, body).await
                     } else {
-                        s.write(&key, body, WriteOptions::new()).await
+                        s.write(&key, body).await
                     };
                     match r {
                         Ok(_) => Some(i),
@@ -174,10 +174,7 @@ fn worker(s: AsyncStore, t: usize) -> BoxFuture<'static, ()> {
     Box::pin(async move {
         for i in 0..3 {
             let p = format!("t{t}/f{i}.txt");
-            ok(
-                s.write(&p, format!("{t}:{i}"), WriteOptions::new()).await,
-                "write",
-            );
+            ok(s.write(&p, format!("{t}:{i}")).await, "write");
             assert_eq!(
                 content(&s, &p).await,
                 format!("{t}:{i}").as_bytes(),
@@ -187,14 +184,14 @@ fn worker(s: AsyncStore, t: usize) -> BoxFuture<'static, ()> {
         assert_eq!(content(&s, "shared.txt").await, b"shared");
         let over = WriteOptions::new().overwrite(true);
         ok(
-            s.write(&format!("t{t}/f0.txt"), format!("{t}:again"), over)
+            s.write_with(&format!("t{t}/f0.txt"), format!("{t}:again"), over)
                 .await,
             "overwrite",
         );
-        ok(s.delete(&format!("t{t}/f1.txt"), false).await, "delete");
+        ok(s.delete(&format!("t{t}/f1.txt")).await, "delete");
         if s.supports(Capability::Move) {
             let (src, dst) = (format!("t{t}/f2.txt"), format!("t{t}/moved.txt"));
-            ok(s.move_file(&src, &dst, false).await, "move");
+            ok(s.move_file(&src, &dst).await, "move");
         }
         let mine = ok(files(&s, &format!("t{t}"), false).await, "list_files");
         let prefix = format!("t{t}/");

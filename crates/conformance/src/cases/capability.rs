@@ -13,25 +13,25 @@ cases! {
 
     /// Without `write`, writes are refused.
     fn unsupported_write_refused(s, f) [] without [Write] {
-        expect_unsupported(aw!(s.write("a.txt", "x", opts())), Capability::Write);
-        expect_unsupported(aw!(s.write_text("a.txt", "x", overwrite())), Capability::Write);
+        expect_unsupported(aw!(s.write_with("a.txt", "x", opts())), Capability::Write);
+        expect_unsupported(aw!(s.write_text_with("a.txt", "x", overwrite())), Capability::Write);
     }
 
     /// Without `atomic_write`, `write_atomic` is refused and writes nothing.
     fn unsupported_atomic_write_refused(s, f) [] without [AtomicWrite] {
-        expect_unsupported(aw!(s.write_atomic("a.txt", "x", opts())), Capability::AtomicWrite);
+        expect_unsupported(aw!(s.write_atomic_with("a.txt", "x", opts())), Capability::AtomicWrite);
         assert!(!ok(aw!(s.exists("a.txt")), "exists"));
     }
 
     /// Without `delete`, deletes are refused.
     fn unsupported_delete_refused(s, f) [] without [Delete] {
-        expect_unsupported(aw!(s.delete("a.txt", true)), Capability::Delete);
-        expect_unsupported(aw!(s.delete_folder("d", true, true)), Capability::Delete);
+        expect_unsupported(aw!(s.delete_with("a.txt", DeleteOptions::new().missing_ok(true))), Capability::Delete);
+        expect_unsupported(aw!(s.delete_folder_with("d", DeleteFolderOptions::new().recursive(true).missing_ok(true))), Capability::Delete);
     }
 
     /// Without `list`, listings are refused at once.
     fn unsupported_list_refused(s, f) [] without [List] {
-        expect_unsupported(s.list_files("", true), Capability::List);
+        expect_unsupported(s.list_files_with("", ListOptions::new().recursive(true)), Capability::List);
         expect_unsupported(s.list_folders(""), Capability::List);
         expect_unsupported(s.iter_children(""), Capability::List);
     }
@@ -50,11 +50,11 @@ cases! {
 
     /// Without `move`, `move_file` is refused and nothing moves.
     fn unsupported_move_refused(s, f) [] without [Move] {
-        expect_unsupported(aw!(s.move_file("a.txt", "b.txt", true)), Capability::Move);
+        expect_unsupported(aw!(s.move_file_with("a.txt", "b.txt", MoveOptions::new().overwrite(true))), Capability::Move);
     }
 
     /// Without `copy`, `copy_file` is refused.
     fn unsupported_copy_refused(s, f) [] without [Copy] {
-        expect_unsupported(aw!(s.copy_file("a.txt", "b.txt", true)), Capability::Copy);
+        expect_unsupported(aw!(s.copy_file_with("a.txt", "b.txt", CopyOptions::new().overwrite(true))), Capability::Copy);
     }
 }

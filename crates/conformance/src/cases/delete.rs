@@ -4,14 +4,14 @@ cases! {
     /// `delete` removes the file.
     fn delete_removes_file(s, f) [Write, Delete] {
         aw!(put(&s, "d/x.txt", "x"));
-        ok(aw!(s.delete("d/x.txt", false)), "delete");
+        ok(aw!(s.delete("d/x.txt")), "delete");
         assert!(!ok(aw!(s.is_file("d/x.txt")), "is_file"));
     }
 
     /// `delete` leaves siblings and name-prefix neighbours alone.
     fn delete_keeps_siblings(s, f) [Write, Delete, Read] {
         aw!(put_all(&s, &[("d/x.txt", "x"), ("d/x.txt2", "2"), ("d/y.txt", "y"), ("d/x.txt.d/z", "z")]));
-        ok(aw!(s.delete("d/x.txt", false)), "delete");
+        ok(aw!(s.delete("d/x.txt")), "delete");
         for p in ["d/x.txt2", "d/y.txt", "d/x.txt.d/z"] {
             assert!(ok(aw!(s.is_file(p)), "is_file"), "{p} was removed too");
         }
@@ -19,57 +19,57 @@ cases! {
 
     /// `delete` of a missing file is `NotFound` naming it.
     fn delete_missing_is_not_found(s, f) [Delete] {
-        expect_kind_at(aw!(s.delete("nope.txt", false)), ErrorKind::NotFound, "nope.txt");
-        expect_kind_at(aw!(s.delete("no/dir/x.txt", false)), ErrorKind::NotFound, "no/dir/x.txt");
+        expect_kind_at(aw!(s.delete("nope.txt")), ErrorKind::NotFound, "nope.txt");
+        expect_kind_at(aw!(s.delete("no/dir/x.txt")), ErrorKind::NotFound, "no/dir/x.txt");
     }
 
     /// `delete` of a missing file with `missing_ok` succeeds.
     fn delete_missing_ok(s, f) [Delete] {
-        ok(aw!(s.delete("nope.txt", true)), "delete(missing_ok)");
-        ok(aw!(s.delete("no/dir/x.txt", true)), "delete(missing_ok)");
+        ok(aw!(s.delete_with("nope.txt", DeleteOptions::new().missing_ok(true))), "delete(missing_ok)");
+        ok(aw!(s.delete_with("no/dir/x.txt", DeleteOptions::new().missing_ok(true))), "delete(missing_ok)");
     }
 
     /// `delete` of a folder is `InvalidPath`, even with `missing_ok`; the folder survives.
     fn delete_folder_path_is_invalid_path(s, f) [Write, Delete, Read] {
         aw!(put(&s, "d/x.txt", "x"));
-        expect_kind(aw!(s.delete("d", false)), ErrorKind::InvalidPath);
-        expect_kind(aw!(s.delete("d", true)), ErrorKind::InvalidPath);
+        expect_kind(aw!(s.delete("d")), ErrorKind::InvalidPath);
+        expect_kind(aw!(s.delete_with("d", DeleteOptions::new().missing_ok(true))), ErrorKind::InvalidPath);
         assert_eq!(aw!(content(&s, "d/x.txt")), b"x");
     }
 
     /// `delete` below a file counts as missing.
     fn delete_under_file_counts_as_missing(s, f) [Write, Delete, Read] {
         aw!(put(&s, "a.txt", "x"));
-        expect_kind(aw!(s.delete("a.txt/b", false)), ErrorKind::NotFound);
-        ok(aw!(s.delete("a.txt/b", true)), "delete(missing_ok) under a file");
+        expect_kind(aw!(s.delete("a.txt/b")), ErrorKind::NotFound);
+        ok(aw!(s.delete_with("a.txt/b", DeleteOptions::new().missing_ok(true))), "delete(missing_ok) under a file");
         assert_eq!(aw!(content(&s, "a.txt")), b"x");
     }
 
     /// `delete_folder` of a missing folder is `NotFound` naming it.
     fn delete_folder_missing_is_not_found(s, f) [Delete] {
-        expect_kind_at(aw!(s.delete_folder("nope", false, false)), ErrorKind::NotFound, "nope");
-        expect_kind_at(aw!(s.delete_folder("nope", true, false)), ErrorKind::NotFound, "nope");
+        expect_kind_at(aw!(s.delete_folder("nope")), ErrorKind::NotFound, "nope");
+        expect_kind_at(aw!(s.delete_folder_with("nope", DeleteFolderOptions::new().recursive(true))), ErrorKind::NotFound, "nope");
     }
 
     /// `delete_folder` of a missing folder with `missing_ok` succeeds.
     fn delete_folder_missing_ok(s, f) [Delete] {
-        ok(aw!(s.delete_folder("nope", false, true)), "delete_folder(missing_ok)");
-        ok(aw!(s.delete_folder("no/pe", true, true)), "delete_folder(recursive, missing_ok)");
+        ok(aw!(s.delete_folder_with("nope", DeleteFolderOptions::new().missing_ok(true))), "delete_folder(missing_ok)");
+        ok(aw!(s.delete_folder_with("no/pe", DeleteFolderOptions::new().recursive(true).missing_ok(true))), "delete_folder(recursive, missing_ok)");
     }
 
     /// `delete_folder` of a file is `InvalidPath`, even with `missing_ok` and `recursive`.
     fn delete_folder_on_file_is_invalid_path(s, f) [Write, Delete, Read] {
         aw!(put(&s, "f.txt", "x"));
-        expect_kind(aw!(s.delete_folder("f.txt", false, false)), ErrorKind::InvalidPath);
-        expect_kind(aw!(s.delete_folder("f.txt", true, true)), ErrorKind::InvalidPath);
+        expect_kind(aw!(s.delete_folder("f.txt")), ErrorKind::InvalidPath);
+        expect_kind(aw!(s.delete_folder_with("f.txt", DeleteFolderOptions::new().recursive(true).missing_ok(true))), ErrorKind::InvalidPath);
         assert_eq!(aw!(content(&s, "f.txt")), b"x");
     }
 
     /// `delete_folder` below a file counts as missing.
     fn delete_folder_under_file_counts_as_missing(s, f) [Write, Delete, Read] {
         aw!(put(&s, "f.txt", "x"));
-        expect_kind(aw!(s.delete_folder("f.txt/sub", true, false)), ErrorKind::NotFound);
-        ok(aw!(s.delete_folder("f.txt/sub", true, true)), "delete_folder(missing_ok) under a file");
+        expect_kind(aw!(s.delete_folder_with("f.txt/sub", DeleteFolderOptions::new().recursive(true))), ErrorKind::NotFound);
+        ok(aw!(s.delete_folder_with("f.txt/sub", DeleteFolderOptions::new().recursive(true).missing_ok(true))), "delete_folder(missing_ok) under a file");
         assert_eq!(aw!(content(&s, "f.txt")), b"x");
     }
 
@@ -78,8 +78,8 @@ cases! {
     fn delete_folder_not_empty(s, f) [Write, Delete, Read] {
         aw!(put(&s, "d/x.txt", "x"));
         aw!(put(&s, "d/e/y.txt", "y"));
-        expect_kind(aw!(s.delete_folder("d", false, false)), ErrorKind::DirectoryNotEmpty);
-        expect_kind(aw!(s.delete_folder("d", false, true)), ErrorKind::DirectoryNotEmpty);
+        expect_kind(aw!(s.delete_folder("d")), ErrorKind::DirectoryNotEmpty);
+        expect_kind(aw!(s.delete_folder_with("d", DeleteFolderOptions::new().missing_ok(true))), ErrorKind::DirectoryNotEmpty);
         assert_eq!(aw!(content(&s, "d/x.txt")), b"x");
         assert_eq!(aw!(content(&s, "d/e/y.txt")), b"y");
     }
@@ -87,7 +87,7 @@ cases! {
     /// Recursive `delete_folder` removes the whole subtree; afterwards `exists` is false.
     fn delete_folder_recursive_removes_subtree(s, f) [Write, Delete] {
         aw!(put_tree(&s));
-        ok(aw!(s.delete_folder("d", true, false)), "delete_folder(recursive)");
+        ok(aw!(s.delete_folder_with("d", DeleteFolderOptions::new().recursive(true))), "delete_folder(recursive)");
         assert!(!ok(aw!(s.exists("d")), "exists"), "the folder still exists");
         for p in tree_under("d") {
             assert!(!ok(aw!(s.exists(&p)), "exists"), "{p} survived a recursive delete");
@@ -99,7 +99,7 @@ cases! {
     fn delete_folder_recursive_keeps_prefix_siblings(s, f) [Write, Delete, Read] {
         aw!(put_tree(&s));
         aw!(put(&s, "d.txt", "dot"));
-        ok(aw!(s.delete_folder("d", true, false)), "delete_folder(recursive)");
+        ok(aw!(s.delete_folder_with("d", DeleteFolderOptions::new().recursive(true))), "delete_folder(recursive)");
         assert_eq!(aw!(content(&s, "d2/z.txt")), b"zzzzzzz");
         assert_eq!(aw!(content(&s, "d.txt")), b"dot");
         assert_eq!(aw!(content(&s, "top.txt")), b"t");
@@ -108,7 +108,7 @@ cases! {
     /// Recursive `delete_folder` of a nested folder keeps its parent's other content.
     fn delete_folder_nested_keeps_parent(s, f) [Write, Delete, Read] {
         aw!(put_tree(&s));
-        ok(aw!(s.delete_folder("d/e", true, false)), "delete_folder(recursive)");
+        ok(aw!(s.delete_folder_with("d/e", DeleteFolderOptions::new().recursive(true))), "delete_folder(recursive)");
         assert!(!ok(aw!(s.exists("d/e")), "exists"));
         assert!(ok(aw!(s.is_folder("d")), "is_folder"), "the parent folder went too");
         assert_eq!(aw!(content(&s, "d/a.txt")), b"aa");
@@ -118,9 +118,9 @@ cases! {
     /// empty).
     fn delete_folder_empty(s, f) [Write, Delete] if (f.empty_folders_persist) {
         aw!(put(&s, "d/e/x.txt", "x"));
-        ok(aw!(s.delete("d/e/x.txt", false)), "delete");
+        ok(aw!(s.delete("d/e/x.txt")), "delete");
         assert!(ok(aw!(s.is_folder("d/e")), "is_folder"), "the fixture declares empty folders persist");
-        ok(aw!(s.delete_folder("d/e", false, false)), "delete_folder(empty)");
+        ok(aw!(s.delete_folder("d/e")), "delete_folder(empty)");
         assert!(!ok(aw!(s.exists("d/e")), "exists"));
         assert!(ok(aw!(s.is_folder("d")), "is_folder"));
     }

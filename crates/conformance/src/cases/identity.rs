@@ -81,9 +81,9 @@ cases! {
         expect_kind(child.to_key(&sibling), ErrorKind::InvalidPath);
     }
 
-    /// `unwrap::<T>()` for a type the backend does not expose is `CapabilityNotSupported`.
+    /// `native::<T>()` for a type the backend does not expose is `CapabilityNotSupported`.
     fn identity_unwrap_unrelated_type_is_unsupported(s, f) [] {
-        expect_kind(s.unwrap::<NotAClient>(), ErrorKind::CapabilityNotSupported);
+        expect_kind(s.native::<NotAClient>(), ErrorKind::CapabilityNotSupported);
     }
 
     /// `ping()` succeeds on a fresh store.

@@ -6,14 +6,14 @@ cases! {
         aw!(put(&s, "a.txt", "x"));
         ok(aw!(s.close()), "close");
         expect_kind(aw!(s.read_bytes("a.txt")), ErrorKind::BackendUnavailable);
-        expect_kind(aw!(s.write("b.txt", "x", opts())), ErrorKind::BackendUnavailable);
+        expect_kind(aw!(s.write_with("b.txt", "x", opts())), ErrorKind::BackendUnavailable);
         expect_kind(aw!(s.exists("a.txt")), ErrorKind::BackendUnavailable);
         expect_kind(aw!(s.ping()), ErrorKind::BackendUnavailable);
         if s.supports(Capability::List) {
-            expect_kind(s.list_files("", true), ErrorKind::BackendUnavailable);
+            expect_kind(s.list_files_with("", ListOptions::new().recursive(true)), ErrorKind::BackendUnavailable);
         }
         if s.supports(Capability::Delete) {
-            expect_kind(aw!(s.delete("a.txt", false)), ErrorKind::BackendUnavailable);
+            expect_kind(aw!(s.delete("a.txt")), ErrorKind::BackendUnavailable);
         }
     }
 
@@ -21,10 +21,10 @@ cases! {
     fn close_terminal_checked_before_paths(s, f) [Write, Read] if (f.terminal_close) {
         ok(aw!(s.close()), "close");
         expect_kind(aw!(s.read_bytes("../escape")), ErrorKind::BackendUnavailable);
-        expect_kind(aw!(s.write("", "x", opts())), ErrorKind::BackendUnavailable);
+        expect_kind(aw!(s.write_with("", "x", opts())), ErrorKind::BackendUnavailable);
         expect_kind(aw!(s.exists("a\0b")), ErrorKind::BackendUnavailable);
         if s.supports(Capability::Delete) {
-            expect_kind(aw!(s.delete_folder("", true, true)), ErrorKind::BackendUnavailable);
+            expect_kind(aw!(s.delete_folder_with("", DeleteFolderOptions::new().recursive(true).missing_ok(true))), ErrorKind::BackendUnavailable);
         }
     }
 
@@ -64,7 +64,7 @@ cases! {
     /// The parent sees a child's writes under the child's root.
     fn parent_sees_child_writes(s, f) [Write, Read] {
         let child = ok(s.child("c/d"), "child");
-        let result = ok(aw!(child.write("x.txt", "from child", opts())), "child write");
+        let result = ok(aw!(child.write_with("x.txt", "from child", opts())), "child write");
         assert_eq!(result.path.as_str(), "x.txt", "a child's result path is child-relative");
         assert_eq!(aw!(content(&s, "c/d/x.txt")), b"from child");
     }
@@ -89,7 +89,7 @@ cases! {
         let child = ok(s.child("c"), "child");
         expect_kind_at(aw!(child.read_bytes("nope.txt")), ErrorKind::NotFound, "nope.txt");
         aw!(put(&child, "x.txt", "x"));
-        expect_kind_at(aw!(child.write("x.txt", "y", opts())), ErrorKind::AlreadyExists, "x.txt");
+        expect_kind_at(aw!(child.write_with("x.txt", "y", opts())), ErrorKind::AlreadyExists, "x.txt");
     }
 
     /// A child's listing never shows siblings that share its name prefix.
@@ -119,9 +119,9 @@ cases! {
     fn child_root_rules(s, f) [Write, Delete, Read] {
         aw!(put(&s, "c/keep.txt", "k"));
         let child = ok(s.child("c"), "child");
-        expect_invalid_path(aw!(child.write("", "x", overwrite())), "");
-        expect_invalid_path(aw!(child.delete_folder("", true, true)), "");
-        expect_invalid_path(aw!(child.delete(".", true)), ".");
+        expect_invalid_path(aw!(child.write_with("", "x", overwrite())), "");
+        expect_invalid_path(aw!(child.delete_folder_with("", DeleteFolderOptions::new().recursive(true).missing_ok(true))), "");
+        expect_invalid_path(aw!(child.delete_with(".", DeleteOptions::new().missing_ok(true))), ".");
         assert_eq!(aw!(content(&s, "c/keep.txt")), b"k");
     }
 

@@ -199,7 +199,7 @@ cases! {
     /// An emptied folder is still listed where folders persist.
     fn list_folders_shows_empty_folder(s, f) [Write, Delete, List] if (f.empty_folders_persist) {
         aw!(put(&s, "p/empty/x.txt", "x"));
-        ok(aw!(s.delete("p/empty/x.txt", false)), "delete");
+        ok(aw!(s.delete("p/empty/x.txt")), "delete");
         assert_eq!(folder_paths(&ok(aw!(folders(&s, "p")), "list_folders")), ["p/empty"]);
     }
 

@@ -15,12 +15,12 @@ cases! {
     /// Writes refuse malformed paths and create nothing.
     fn invalid_path_write(s, f) [Write] {
         for p in INVALID_PATHS.iter().copied() {
-            expect_invalid_path(aw!(s.write(p, "x", opts())), p);
-            expect_invalid_path(aw!(s.write(p, "x", overwrite())), p);
-            expect_invalid_path(aw!(s.write_text(p, "x", opts())), p);
-            expect_invalid_path(aw!(s.write(p, streamed(vec![b"x".to_vec()]), opts())), p);
+            expect_invalid_path(aw!(s.write_with(p, "x", opts())), p);
+            expect_invalid_path(aw!(s.write_with(p, "x", overwrite())), p);
+            expect_invalid_path(aw!(s.write_text_with(p, "x", opts())), p);
+            expect_invalid_path(aw!(s.write_with(p, streamed(vec![b"x".to_vec()]), opts())), p);
             if s.supports(Capability::AtomicWrite) {
-                expect_invalid_path(aw!(s.write_atomic(p, "x", opts())), p);
+                expect_invalid_path(aw!(s.write_atomic_with(p, "x", opts())), p);
             }
         }
         for p in ["x.txt", "b.txt", "a", "c", "ab", "tabhere", "del"] {
@@ -31,17 +31,17 @@ cases! {
     /// `delete` and `delete_folder` refuse malformed paths, even with `missing_ok`.
     fn invalid_path_delete(s, f) [Delete] {
         for p in INVALID_PATHS.iter().copied() {
-            expect_invalid_path(aw!(s.delete(p, false)), p);
-            expect_invalid_path(aw!(s.delete(p, true)), p);
-            expect_invalid_path(aw!(s.delete_folder(p, true, true)), p);
+            expect_invalid_path(aw!(s.delete(p)), p);
+            expect_invalid_path(aw!(s.delete_with(p, DeleteOptions::new().missing_ok(true))), p);
+            expect_invalid_path(aw!(s.delete_folder_with(p, DeleteFolderOptions::new().recursive(true).missing_ok(true))), p);
         }
     }
 
     /// Listings refuse malformed paths at once (not as a stream item).
     fn invalid_path_listing(s, f) [List] {
         for p in INVALID_PATHS.iter().copied() {
-            expect_invalid_path(s.list_files(p, false), p);
-            expect_invalid_path(s.list_files(p, true), p);
+            expect_invalid_path(s.list_files(p), p);
+            expect_invalid_path(s.list_files_with(p, ListOptions::new().recursive(true)), p);
             expect_invalid_path(s.list_files_with(p, ListOptions::new().max_depth(1)), p);
             expect_invalid_path(s.list_folders(p), p);
             expect_invalid_path(s.iter_children(p), p);
@@ -70,8 +70,8 @@ cases! {
     fn invalid_path_move(s, f) [Move, Write, Read] {
         aw!(put(&s, "src.txt", "s"));
         for p in INVALID_PATHS.iter().copied() {
-            expect_invalid_path(aw!(s.move_file(p, "dst.txt", false)), p);
-            expect_invalid_path(aw!(s.move_file("src.txt", p, true)), p);
+            expect_invalid_path(aw!(s.move_file(p, "dst.txt")), p);
+            expect_invalid_path(aw!(s.move_file_with("src.txt", p, MoveOptions::new().overwrite(true))), p);
         }
         assert_eq!(aw!(content(&s, "src.txt")), b"s");
     }
@@ -80,8 +80,8 @@ cases! {
     fn invalid_path_copy(s, f) [Copy, Write] {
         aw!(put(&s, "src.txt", "s"));
         for p in INVALID_PATHS.iter().copied() {
-            expect_invalid_path(aw!(s.copy_file(p, "dst.txt", false)), p);
-            expect_invalid_path(aw!(s.copy_file("src.txt", p, true)), p);
+            expect_invalid_path(aw!(s.copy_file(p, "dst.txt")), p);
+            expect_invalid_path(aw!(s.copy_file_with("src.txt", p, CopyOptions::new().overwrite(true))), p);
         }
         assert!(!ok(aw!(s.exists("dst.txt")), "exists"));
     }
@@ -104,19 +104,19 @@ cases! {
     /// Names that merely contain dots (`a..b`, `...`, `.hidden`) are ordinary names.
     fn paths_dotted_names_are_valid(s, f) [Write, Read] {
         for p in ["a..b", "..a", "a..", "...", ".hidden", "d.d/..x/y..z"] {
-            ok(aw!(s.write(p, p.to_owned(), opts())), "write");
+            ok(aw!(s.write_with(p, p.to_owned(), opts())), "write");
             assert_eq!(aw!(content(&s, p)), p.as_bytes(), "content of {p:?}");
         }
     }
 
     /// Spellings that normalise to one key (`/d//e/./f.txt/`, `d\e\f.txt`) name one file.
     fn paths_spellings_name_one_file(s, f) [Write, Read] {
-        let written = ok(aw!(s.write("/d//e/./f.txt/", "one", opts())), "write");
+        let written = ok(aw!(s.write_with("/d//e/./f.txt/", "one", opts())), "write");
         assert_eq!(written.path.as_str(), "d/e/f.txt", "the result path is normalised");
         for p in ["d/e/f.txt", "d\\e\\f.txt", "./d/e/f.txt", "d/e//f.txt"] {
             assert_eq!(aw!(content(&s, p)), b"one", "read via {p:?}");
         }
-        let again = aw!(s.write("d\\e\\f.txt", "two", opts()));
+        let again = aw!(s.write_with("d\\e\\f.txt", "two", opts()));
         expect_kind_at(again, ErrorKind::AlreadyExists, "d/e/f.txt");
     }
 }

@@ -41,7 +41,7 @@ cases! {
     /// After `delete`, the file is gone from every probe.
     fn probe_after_delete_is_false(s, f) [Write, Delete] {
         aw!(put(&s, "d/gone.txt", "x"));
-        ok(aw!(s.delete("d/gone.txt", false)), "delete");
+        ok(aw!(s.delete("d/gone.txt")), "delete");
         assert!(!ok(aw!(s.exists("d/gone.txt")), "exists"));
         assert!(!ok(aw!(s.is_file("d/gone.txt")), "is_file"));
         assert!(!ok(aw!(s.is_folder("d/gone.txt")), "is_folder"));
@@ -50,7 +50,7 @@ cases! {
     /// A folder emptied by deleting its last file persists exactly when the fixture says so.
     fn probe_emptied_folder_follows_declaration(s, f) [Write, Delete] {
         aw!(put(&s, "d/only.txt", "x"));
-        ok(aw!(s.delete("d/only.txt", false)), "delete");
+        ok(aw!(s.delete("d/only.txt")), "delete");
         let still = ok(aw!(s.is_folder("d")), "is_folder");
         assert_eq!(
             still, f.empty_folders_persist,

@@ -15,12 +15,12 @@ cases! {
     fn root_writes_refused(s, f) [Write, Read] {
         aw!(put(&s, "keep.txt", "kept"));
         for root in ROOT_FORMS.iter().copied() {
-            expect_invalid_path(aw!(s.write(root, "x", opts())), root);
-            expect_invalid_path(aw!(s.write(root, "x", overwrite())), root);
-            expect_invalid_path(aw!(s.write_text(root, "x", overwrite())), root);
-            expect_invalid_path(aw!(s.write(root, streamed(vec![b"x".to_vec()]), overwrite())), root);
+            expect_invalid_path(aw!(s.write_with(root, "x", opts())), root);
+            expect_invalid_path(aw!(s.write_with(root, "x", overwrite())), root);
+            expect_invalid_path(aw!(s.write_text_with(root, "x", overwrite())), root);
+            expect_invalid_path(aw!(s.write_with(root, streamed(vec![b"x".to_vec()]), overwrite())), root);
             if s.supports(Capability::AtomicWrite) {
-                expect_invalid_path(aw!(s.write_atomic(root, "x", overwrite())), root);
+                expect_invalid_path(aw!(s.write_atomic_with(root, "x", overwrite())), root);
             }
         }
         assert!(ok(aw!(s.is_folder("")), "is_folder"), "the root must still be a folder");
@@ -31,8 +31,8 @@ cases! {
     fn root_delete_refused(s, f) [Write, Delete, Read] {
         aw!(put(&s, "keep.txt", "kept"));
         for root in ROOT_FORMS.iter().copied() {
-            expect_invalid_path(aw!(s.delete(root, false)), root);
-            expect_invalid_path(aw!(s.delete(root, true)), root);
+            expect_invalid_path(aw!(s.delete(root)), root);
+            expect_invalid_path(aw!(s.delete_with(root, DeleteOptions::new().missing_ok(true))), root);
         }
         assert_eq!(aw!(content(&s, "keep.txt")), b"kept");
     }
@@ -42,8 +42,8 @@ cases! {
         aw!(put(&s, "keep.txt", "kept"));
         aw!(put(&s, "d/deep.txt", "deep"));
         for root in ROOT_FORMS.iter().copied() {
-            expect_invalid_path(aw!(s.delete_folder(root, true, true)), root);
-            expect_invalid_path(aw!(s.delete_folder(root, false, false)), root);
+            expect_invalid_path(aw!(s.delete_folder_with(root, DeleteFolderOptions::new().recursive(true).missing_ok(true))), root);
+            expect_invalid_path(aw!(s.delete_folder(root)), root);
         }
         assert_eq!(aw!(content(&s, "keep.txt")), b"kept");
         assert_eq!(aw!(content(&s, "d/deep.txt")), b"deep");
@@ -61,9 +61,9 @@ cases! {
     fn root_move_refused(s, f) [Move, Write, Read] {
         aw!(put(&s, "a.txt", "a"));
         for root in ROOT_FORMS.iter().copied() {
-            expect_invalid_path(aw!(s.move_file(root, "b.txt", true)), root);
-            expect_invalid_path(aw!(s.move_file("a.txt", root, true)), root);
-            expect_invalid_path(aw!(s.move_file("missing.txt", root, false)), root);
+            expect_invalid_path(aw!(s.move_file_with(root, "b.txt", MoveOptions::new().overwrite(true))), root);
+            expect_invalid_path(aw!(s.move_file_with("a.txt", root, MoveOptions::new().overwrite(true))), root);
+            expect_invalid_path(aw!(s.move_file("missing.txt", root)), root);
         }
         assert_eq!(aw!(content(&s, "a.txt")), b"a");
     }
@@ -72,9 +72,9 @@ cases! {
     fn root_copy_refused(s, f) [Copy, Write, Read] {
         aw!(put(&s, "a.txt", "a"));
         for root in ROOT_FORMS.iter().copied() {
-            expect_invalid_path(aw!(s.copy_file(root, "b.txt", true)), root);
-            expect_invalid_path(aw!(s.copy_file("a.txt", root, true)), root);
-            expect_invalid_path(aw!(s.copy_file("missing.txt", root, false)), root);
+            expect_invalid_path(aw!(s.copy_file_with(root, "b.txt", CopyOptions::new().overwrite(true))), root);
+            expect_invalid_path(aw!(s.copy_file_with("a.txt", root, CopyOptions::new().overwrite(true))), root);
+            expect_invalid_path(aw!(s.copy_file("missing.txt", root)), root);
         }
         assert_eq!(aw!(content(&s, "a.txt")), b"a");
     }

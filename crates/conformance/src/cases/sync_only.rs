@@ -136,9 +136,9 @@ fn race(s: &Store, key: &str, writers: usize, atomic: bool) -> Vec<usize> {
                 let body = format!("writer {i}");
                 barrier.wait();
                 let r = if atomic {
-                    s.write_atomic(&key, body, WriteOptions::new())
+                    s.write_atomic(&key, body)
                 } else {
-                    s.write(&key, body, WriteOptions::new())
+                    s.write(&key, body)
                 };
                 match r {
                     Ok(_) => Some(i),
@@ -194,10 +194,7 @@ fn concurrency_mixed_operations(s: Store, _: &Features) {
                 barrier.wait();
                 for i in 0..FILES {
                     let p = format!("t{t}/f{i}.txt");
-                    ok(
-                        s.write(&p, format!("{t}:{i}"), WriteOptions::new()),
-                        "write",
-                    );
+                    ok(s.write(&p, format!("{t}:{i}")), "write");
                     assert_eq!(
                         content(&s, &p),
                         format!("{t}:{i}").as_bytes(),
@@ -206,23 +203,23 @@ fn concurrency_mixed_operations(s: Store, _: &Features) {
                     assert_eq!(content(&s, "shared.txt"), b"shared");
                 }
                 ok(
-                    s.write(
-                        &format!("t{t}/f0.txt"),
+                    s.write_with(
+                        format!("t{t}/f0.txt"),
                         format!("{t}:again"),
                         WriteOptions::new().overwrite(true),
                     ),
                     "overwrite",
                 );
-                ok(s.delete(&format!("t{t}/f1.txt"), false), "delete");
+                ok(s.delete(format!("t{t}/f1.txt")), "delete");
                 if s.supports(Capability::Copy) {
                     ok(
-                        s.copy_file(&format!("t{t}/f2.txt"), &format!("t{t}/copy.txt"), false),
+                        s.copy_file(format!("t{t}/f2.txt"), format!("t{t}/copy.txt")),
                         "copy",
                     );
                 }
                 if s.supports(Capability::Move) {
                     ok(
-                        s.move_file(&format!("t{t}/f3.txt"), &format!("t{t}/moved.txt"), false),
+                        s.move_file(format!("t{t}/f3.txt"), format!("t{t}/moved.txt")),
                         "move",
                     );
                 }

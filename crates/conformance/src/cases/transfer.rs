@@ -112,7 +112,7 @@ cases! {
         /// User metadata travels with the file.
         fn keeps_metadata(s: &S, op: Op) {
             let m = meta(&[("owner", "ana"), ("stage", "raw")]);
-            ok(aw!(s.write("a.txt", "a", opts().metadata(m.clone()))), "write with metadata");
+            ok(aw!(s.write_with("a.txt", "a", opts().metadata(m.clone()))), "write with metadata");
             ok(aw!(transfer(s, op, "a.txt", "b.txt", false)), "transfer");
             let info = ok(aw!(s.get_file_info("b.txt")), "get_file_info");
             assert_eq!(info.metadata, Some(m), "metadata after {op:?}");
@@ -200,8 +200,8 @@ cases! {
     /// A copy is independent of its source: rewriting the source leaves the copy alone.
     fn copy_is_independent(s, f) [Copy, Write, Read] {
         aw!(put(&s, "a.txt", "first"));
-        ok(aw!(s.copy_file("a.txt", "b.txt", false)), "copy");
-        ok(aw!(s.write("a.txt", "second", overwrite())), "overwrite source");
+        ok(aw!(s.copy_file("a.txt", "b.txt")), "copy");
+        ok(aw!(s.write_with("a.txt", "second", overwrite())), "overwrite source");
         assert_eq!(aw!(content(&s, "b.txt")), b"first");
     }
 
@@ -209,7 +209,7 @@ cases! {
     /// lists no more.
     fn move_state_after(s, f) [Move, Write, List] {
         aw!(put(&s, "d/a.txt", "12345"));
-        ok(aw!(s.move_file("d/a.txt", "e/b.txt", false)), "move");
+        ok(aw!(s.move_file("d/a.txt", "e/b.txt")), "move");
         let all = ok(aw!(files(&s, "", true)), "list_files");
         assert_eq!(paths(&all), ["e/b.txt"]);
         assert_eq!(all[0].size, 5);

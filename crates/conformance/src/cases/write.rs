@@ -3,7 +3,7 @@
 cases! {
     /// A write creates the file and reports its store-relative path and size.
     fn write_creates_file(s, f) [Write, Read] {
-        let result = ok(aw!(s.write("new.txt", "hello", opts())), "write");
+        let result = ok(aw!(s.write_with("new.txt", "hello", opts())), "write");
         assert_eq!(result.path.as_str(), "new.txt");
         assert_eq!(result.size, 5);
         assert_eq!(aw!(content(&s, "new.txt")), b"hello");
@@ -11,7 +11,7 @@ cases! {
 
     /// Missing parent folders are created.
     fn write_creates_parents(s, f) [Write, Read] {
-        let result = ok(aw!(s.write("a/b/c/d.txt", "deep", opts())), "write");
+        let result = ok(aw!(s.write_with("a/b/c/d.txt", "deep", opts())), "write");
         assert_eq!(result.path.as_str(), "a/b/c/d.txt");
         assert!(ok(aw!(s.is_folder("a/b/c")), "is_folder"));
         assert_eq!(aw!(content(&s, "a/b/c/d.txt")), b"deep");
@@ -21,9 +21,9 @@ cases! {
     /// content stays.
     fn write_existing_is_already_exists(s, f) [Write, Read] {
         aw!(put(&s, "d/f.txt", "old"));
-        expect_kind_at(aw!(s.write("d/f.txt", "new", opts())), ErrorKind::AlreadyExists, "d/f.txt");
+        expect_kind_at(aw!(s.write_with("d/f.txt", "new", opts())), ErrorKind::AlreadyExists, "d/f.txt");
         expect_kind_at(
-            aw!(s.write("d/f.txt", streamed(vec![b"new".to_vec()]), opts())),
+            aw!(s.write_with("d/f.txt", streamed(vec![b"new".to_vec()]), opts())),
             ErrorKind::AlreadyExists,
             "d/f.txt",
         );
@@ -33,14 +33,14 @@ cases! {
     /// Overwrite replaces the whole content (a shorter file is not padded with the old tail).
     fn write_overwrite_replaces(s, f) [Write, Read] {
         aw!(put(&s, "o.txt", "a much longer original content"));
-        let result = ok(aw!(s.write("o.txt", "short", overwrite())), "overwrite");
+        let result = ok(aw!(s.write_with("o.txt", "short", overwrite())), "overwrite");
         assert_eq!(result.size, 5);
         assert_eq!(aw!(content(&s, "o.txt")), b"short");
     }
 
     /// Overwrite of a missing file simply creates it.
     fn write_overwrite_creates_missing(s, f) [Write, Read] {
-        ok(aw!(s.write("fresh.txt", "x", overwrite())), "write");
+        ok(aw!(s.write_with("fresh.txt", "x", overwrite())), "write");
         assert_eq!(aw!(content(&s, "fresh.txt")), b"x");
     }
 
@@ -48,7 +48,7 @@ cases! {
     fn write_streamed_reports_true_size(s, f) [Write, Read] {
         let parts = vec![pattern(1000, 1), Vec::new(), pattern(70_000, 2), pattern(5, 3)];
         let all: Vec<u8> = parts.concat();
-        let result = ok(aw!(s.write("s.bin", streamed(parts), opts())), "streamed write");
+        let result = ok(aw!(s.write_with("s.bin", streamed(parts), opts())), "streamed write");
         assert_eq!(result.size, all.len() as u64);
         assert!(aw!(content(&s, "s.bin")) == all, "streamed content differs");
     }
@@ -56,15 +56,15 @@ cases! {
     /// A write pulled from a reader stores everything and reports the true size.
     fn write_from_reader(s, f) [Write, Read] {
         let data = pattern(200_000, 4);
-        let result = ok(aw!(s.write("r.bin", from_reader(data.clone()), opts())), "write from reader");
+        let result = ok(aw!(s.write_with("r.bin", from_reader(data.clone()), opts())), "write from reader");
         assert_eq!(result.size, data.len() as u64);
         assert!(aw!(content(&s, "r.bin")) == data);
     }
 
     /// Empty content (in memory or streamed) makes an empty file.
     fn write_empty_content(s, f) [Write, Read] {
-        let a = ok(aw!(s.write("e1", "", opts())), "empty write");
-        let b = ok(aw!(s.write("e2", streamed(Vec::new()), opts())), "empty stream");
+        let a = ok(aw!(s.write_with("e1", "", opts())), "empty write");
+        let b = ok(aw!(s.write_with("e2", streamed(Vec::new()), opts())), "empty stream");
         assert_eq!((a.size, b.size), (0, 0));
         for p in ["e1", "e2"] {
             assert!(ok(aw!(s.is_file(p)), "is_file"), "{p} must exist");
@@ -83,7 +83,7 @@ cases! {
     /// 10 KiB round-trips exactly.
     fn write_10_kib(s, f) [Write, Read] {
         let data = pattern(10 * 1024, 5);
-        let result = ok(aw!(s.write("ten.bin", data.clone(), opts())), "write");
+        let result = ok(aw!(s.write_with("ten.bin", data.clone(), opts())), "write");
         assert_eq!(result.size, 10 * 1024);
         assert!(aw!(content(&s, "ten.bin")) == data);
     }
@@ -91,7 +91,7 @@ cases! {
     /// A multi-part-sized streamed write (12 MiB: at least two parts on S3 and Azure).
     fn write_multipart_size(s, f) [Write, Read] if (f.big_writes) {
         let len = 12 << 20;
-        let result = ok(aw!(s.write("big/12mib.bin", big_stream(len, 6), opts())), "12 MiB write");
+        let result = ok(aw!(s.write_with("big/12mib.bin", big_stream(len, 6), opts())), "12 MiB write");
         assert_eq!(result.size, len as u64);
         let back = ok(aw!(read_all(&s, "big/12mib.bin")), "read");
         assert!(back == pattern(len, 6), "12 MiB content differs ({} bytes back)", back.len());
@@ -100,9 +100,9 @@ cases! {
     /// A folder as the target is `InvalidPath`, even with overwrite; the folder survives.
     fn write_folder_target_is_invalid_path(s, f) [Write, Read] {
         aw!(put(&s, "d/x.txt", "x"));
-        expect_kind(aw!(s.write("d", "y", opts())), ErrorKind::InvalidPath);
-        expect_kind(aw!(s.write("d", "y", overwrite())), ErrorKind::InvalidPath);
-        expect_kind(aw!(s.write("d", streamed(vec![b"y".to_vec()]), overwrite())), ErrorKind::InvalidPath);
+        expect_kind(aw!(s.write_with("d", "y", opts())), ErrorKind::InvalidPath);
+        expect_kind(aw!(s.write_with("d", "y", overwrite())), ErrorKind::InvalidPath);
+        expect_kind(aw!(s.write_with("d", streamed(vec![b"y".to_vec()]), overwrite())), ErrorKind::InvalidPath);
         assert!(ok(aw!(s.is_folder("d")), "is_folder"));
         assert_eq!(aw!(content(&s, "d/x.txt")), b"x");
     }
@@ -110,9 +110,9 @@ cases! {
     /// A file as an ancestor of the target is `InvalidPath`, even with overwrite.
     fn write_under_file_is_invalid_path(s, f) [Write, Read] if (f.refuses_writes_under_files()) {
         aw!(put(&s, "a.txt", "file"));
-        expect_kind(aw!(s.write("a.txt/b.txt", "x", opts())), ErrorKind::InvalidPath);
-        expect_kind(aw!(s.write("a.txt/b.txt", "x", overwrite())), ErrorKind::InvalidPath);
-        expect_kind(aw!(s.write("a.txt/c/d.txt", "x", overwrite())), ErrorKind::InvalidPath);
+        expect_kind(aw!(s.write_with("a.txt/b.txt", "x", opts())), ErrorKind::InvalidPath);
+        expect_kind(aw!(s.write_with("a.txt/b.txt", "x", overwrite())), ErrorKind::InvalidPath);
+        expect_kind(aw!(s.write_with("a.txt/c/d.txt", "x", overwrite())), ErrorKind::InvalidPath);
         assert!(ok(aw!(s.is_file("a.txt")), "is_file"));
         assert_eq!(aw!(content(&s, "a.txt")), b"file");
     }
@@ -120,7 +120,7 @@ cases! {
     /// Names with spaces, unicode and punctuation round-trip.
     fn write_special_characters(s, f) [Write, Read] {
         for name in SPECIAL_NAMES.iter().copied() {
-            let result = ok(aw!(s.write(name, name.to_owned(), opts())), "write");
+            let result = ok(aw!(s.write_with(name, name.to_owned(), opts())), "write");
             assert_eq!(result.path.as_str(), name);
             assert_eq!(aw!(content(&s, name)), name.as_bytes(), "content of {name:?}");
             assert!(ok(aw!(s.is_file(name)), "is_file"), "is_file({name:?})");
@@ -129,14 +129,14 @@ cases! {
 
     /// `write_text` stores UTF-8.
     fn write_text_is_utf8(s, f) [Write, Read] {
-        let result = ok(aw!(s.write_text("t.txt", "héllo ✓", opts())), "write_text");
+        let result = ok(aw!(s.write_text_with("t.txt", "héllo ✓", opts())), "write_text");
         assert_eq!(result.size, "héllo ✓".len() as u64);
         assert_eq!(aw!(content(&s, "t.txt")), "héllo ✓".as_bytes());
     }
 
     /// A failing source stream fails the write.
     fn write_failing_source_is_an_error(s, f) [Write] {
-        expect_err(aw!(s.write("fail.bin", failing_after(pattern(10_000, 7)), opts())));
+        expect_err(aw!(s.write_with("fail.bin", failing_after(pattern(10_000, 7)), opts())));
     }
 
     /// Paths twelve levels deep work.

@@ -6,7 +6,9 @@ use std::ops::Range;
 
 use remote_store_sync::{Content, Store};
 
-use super::{Entry, FileInfo, FolderEntry, ListOptions, Result, TREE, WriteOptions, pattern};
+use super::{
+    CopyOptions, Entry, FileInfo, FolderEntry, ListOptions, MoveOptions, Result, TREE, pattern,
+};
 
 /// The store type of this half.
 pub(crate) type S = Store;
@@ -16,7 +18,7 @@ pub(crate) type C = Content<'static>;
 /// Writes `data` to `p` (no overwrite), failing the case with context on error.
 #[track_caller]
 pub(crate) fn put(s: &Store, p: &str, data: impl AsRef<[u8]>) {
-    if let Err(e) = s.write(p, data.as_ref().to_vec(), WriteOptions::new()) {
+    if let Err(e) = s.write(p, data.as_ref().to_vec()) {
         panic!("setup: writing {p:?} failed: {e}");
     }
 }
@@ -135,7 +137,8 @@ pub(crate) fn read_twice_at_once(s: &Store, p: &str) -> Result<(Vec<u8>, Vec<u8>
 
 /// `list_files`, collected.
 pub(crate) fn files(s: &Store, p: &str, recursive: bool) -> Result<Vec<FileInfo>> {
-    s.list_files(p, recursive)?.collect()
+    s.list_files_with(p, ListOptions::new().recursive(recursive))?
+        .collect()
 }
 
 /// `list_files_with`, collected.
@@ -145,7 +148,9 @@ pub(crate) fn files_with(s: &Store, p: &str, opts: ListOptions) -> Result<Vec<Fi
 
 /// The first `n` items of a recursive listing; the rest of the listing is dropped.
 pub(crate) fn first_files(s: &Store, p: &str, n: usize) -> Result<Vec<FileInfo>> {
-    s.list_files(p, true)?.take(n).collect()
+    s.list_files_with(p, ListOptions::new().recursive(true))?
+        .take(n)
+        .collect()
 }
 
 /// `list_folders`, collected.
@@ -201,7 +206,7 @@ pub(crate) fn transfer(
     overwrite: bool,
 ) -> Result<()> {
     match op {
-        super::Op::Move => s.move_file(src, dst, overwrite),
-        super::Op::Copy => s.copy_file(src, dst, overwrite),
+        super::Op::Move => s.move_file_with(src, dst, MoveOptions::new().overwrite(overwrite)),
+        super::Op::Copy => s.copy_file_with(src, dst, CopyOptions::new().overwrite(overwrite)),
     }
 }

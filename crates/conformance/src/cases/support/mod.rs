@@ -9,8 +9,9 @@ pub(crate) mod nonblocking;
 pub(crate) use bytes::Bytes;
 #[allow(unused_imports)]
 pub(crate) use remote_store_core::{
-    Capability, CapabilitySet, Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo,
-    ListOptions, Metadata, RemotePath, Result, WriteOptions, WriteResult, WriteResultSource,
+    Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Entry, Error,
+    ErrorKind, FileInfo, FolderEntry, FolderInfo, ListOptions, Metadata, MoveOptions, RemotePath,
+    Result, WriteMode, WriteOptions, WriteResult, WriteResultSource,
 };
 
 /// Every spelling of the store root.

@@ -8,7 +8,9 @@ use futures::{StreamExt, TryStreamExt};
 use remote_store_async::{AsyncContent, AsyncStore};
 use tokio::io::AsyncReadExt;
 
-use super::{Entry, FileInfo, FolderEntry, ListOptions, Result, TREE, WriteOptions, pattern};
+use super::{
+    CopyOptions, Entry, FileInfo, FolderEntry, ListOptions, MoveOptions, Result, TREE, pattern,
+};
 
 /// The store type of this half.
 pub(crate) type S = AsyncStore;
@@ -18,7 +20,7 @@ pub(crate) type C = AsyncContent<'static>;
 /// Writes `data` to `p` (no overwrite), failing the case with context on error.
 pub(crate) async fn put(s: &AsyncStore, p: &str, data: impl AsRef<[u8]>) {
     let data = data.as_ref().to_vec();
-    if let Err(e) = s.write(p, data, WriteOptions::new()).await {
+    if let Err(e) = s.write(p, data).await {
         panic!("setup: writing {p:?} failed: {e}");
     }
 }
@@ -128,7 +130,9 @@ pub(crate) async fn read_twice_at_once(s: &AsyncStore, p: &str) -> Result<(Vec<u
 
 /// `list_files`, collected.
 pub(crate) async fn files(s: &AsyncStore, p: &str, recursive: bool) -> Result<Vec<FileInfo>> {
-    s.list_files(p, recursive)?.try_collect().await
+    s.list_files_with(p, ListOptions::new().recursive(recursive))?
+        .try_collect()
+        .await
 }
 
 /// `list_files_with`, collected.
@@ -142,7 +146,10 @@ pub(crate) async fn files_with(
 
 /// The first `n` items of a recursive listing; the rest of the listing is dropped.
 pub(crate) async fn first_files(s: &AsyncStore, p: &str, n: usize) -> Result<Vec<FileInfo>> {
-    s.list_files(p, true)?.take(n).try_collect().await
+    s.list_files_with(p, ListOptions::new().recursive(true))?
+        .take(n)
+        .try_collect()
+        .await
 }
 
 /// `list_folders`, collected.
@@ -200,7 +207,13 @@ pub(crate) async fn transfer(
     overwrite: bool,
 ) -> Result<()> {
     match op {
-        super::Op::Move => s.move_file(src, dst, overwrite).await,
-        super::Op::Copy => s.copy_file(src, dst, overwrite).await,
+        super::Op::Move => {
+            s.move_file_with(src, dst, MoveOptions::new().overwrite(overwrite))
+                .await
+        }
+        super::Op::Copy => {
+            s.copy_file_with(src, dst, CopyOptions::new().overwrite(overwrite))
+                .await
+        }
     }
 }
