@@ -32,8 +32,7 @@ pub(crate) async fn write(
     content: AsyncContent<'_>,
     opts: &WriteOptions,
 ) -> Result<WriteResult> {
-    opts.validate()
-        .map_err(|e| error::finish(e, path.as_str()))?;
+    // The store validated `opts` (metadata shape, capability) before calling.
     inner.check_write_target(path, opts.overwrite).await?;
     let part_size = usize::try_from(inner.config.part_size).unwrap_or(usize::MAX);
     let mut source = Parts::new(content, part_size);

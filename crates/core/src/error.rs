@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::Capability;
+use crate::{Capability, Operation};
 
 /// The result type of every fallible remote-store call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -59,22 +59,29 @@ type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// The one error type of remote-store.
 ///
 /// It carries a [`kind`](Self::kind), and optionally the [`path`](Self::path) it concerns,
-/// the [`backend`](Self::backend) that raised it, the missing
-/// [`capability`](Self::capability), a message, and the native error as its
+/// the [`backend`](Self::backend) and [`operation`](Self::operation) it happened in, the
+/// missing [`capability`](Self::capability), a message, and the native error as its
 /// [`source`](std::error::Error::source) (kept for debugging; its type never leaks into the
-/// API). `Display` reads like `not found: reports/q3.csv (backend: s3)`.
+/// API).
+///
+/// Backends set the kind, the path, a message and the source; the store that called them
+/// stamps the backend name and the operation, once, on the way out. `Display` then reads
+/// like `s3: write "reports/q3.csv": already exists`.
 ///
 /// ```
-/// use remote_store_core::{Error, ErrorKind};
+/// use remote_store_core::{Error, ErrorKind, Operation};
 ///
-/// let e = Error::not_found("reports/q3.csv").with_backend("s3");
-/// assert_eq!(e.kind(), ErrorKind::NotFound);
-/// assert_eq!(e.to_string(), "not found: reports/q3.csv (backend: s3)");
+/// let e = Error::already_exists("reports/q3.csv")
+///     .with_backend("s3")
+///     .with_operation(Operation::Write);
+/// assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+/// assert_eq!(e.to_string(), r#"s3: write "reports/q3.csv": already exists"#);
 /// ```
 pub struct Error {
     kind: ErrorKind,
     path: Option<String>,
     backend: Option<&'static str>,
+    operation: Option<Operation>,
     capability: Option<Capability>,
     message: Option<String>,
     retryable: bool,
@@ -88,6 +95,7 @@ impl Error {
             kind,
             path: None,
             backend: None,
+            operation: None,
             capability: None,
             message: None,
             retryable: kind == ErrorKind::BackendUnavailable,
@@ -172,6 +180,13 @@ impl Error {
         self
     }
 
+    /// Sets the operation the error happened in, unless one is already set (stores stamp
+    /// it on every error they return).
+    pub fn with_operation(mut self, operation: Operation) -> Self {
+        self.operation.get_or_insert(operation);
+        self
+    }
+
     /// Sets a human-readable detail.
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
         self.message = Some(message.into());
@@ -209,6 +224,11 @@ impl Error {
     /// The backend that raised the error.
     pub fn backend(&self) -> Option<&'static str> {
         self.backend
+    }
+
+    /// The store operation the error happened in.
+    pub fn operation(&self) -> Option<Operation> {
+        self.operation
     }
 
     /// For `CapabilityNotSupported`: the capability that was missing.
@@ -259,18 +279,29 @@ impl Error {
     }
 }
 
+/// `backend: operation "path": kind: message`, each part only where known.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.kind.as_str())?;
+        if let Some(backend) = self.backend {
+            write!(f, "{backend}: ")?;
+        }
+        let mut context = false;
+        if let Some(op) = self.operation {
+            f.write_str(op.as_str())?;
+            context = true;
+        }
         if let Some(path) = &self.path {
             let shown = if path.is_empty() { "." } else { path.as_str() };
-            write!(f, ": {}", shown.escape_debug())?;
+            let gap = if context { " " } else { "" };
+            write!(f, "{gap}\"{}\"", shown.escape_debug())?;
+            context = true;
         }
+        if context {
+            f.write_str(": ")?;
+        }
+        f.write_str(self.kind.as_str())?;
         if let Some(message) = &self.message {
             write!(f, ": {message}")?;
-        }
-        if let Some(backend) = self.backend {
-            write!(f, " (backend: {backend})")?;
         }
         Ok(())
     }
@@ -285,6 +316,9 @@ impl fmt::Debug for Error {
         }
         if let Some(b) = self.backend {
             d.field("backend", &b);
+        }
+        if let Some(op) = self.operation {
+            d.field("operation", &op);
         }
         if let Some(c) = self.capability {
             d.field("capability", &c);
@@ -322,8 +356,14 @@ mod tests {
         assert_eq!(Error::new(ErrorKind::Other).to_string(), "error");
         assert_eq!(
             Error::invalid_path("", "the store root is not a file").to_string(),
-            "invalid path: .: the store root is not a file"
+            r#"".": invalid path: the store root is not a file"#
         );
+        let e = Error::not_found("a/b.txt")
+            .with_backend("memory")
+            .with_operation(Operation::Read);
+        assert_eq!(e.to_string(), r#"memory: read "a/b.txt": not found"#);
+        let e = Error::unavailable("closed").with_backend("s3");
+        assert_eq!(e.to_string(), "s3: backend unavailable: closed");
         let e = Error::unsupported(Capability::Glob).with_backend("memory");
         assert_eq!(e.capability(), Some(Capability::Glob));
         assert!(e.to_string().contains("'glob'"));

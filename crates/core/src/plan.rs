@@ -10,7 +10,7 @@ use std::ops::Range;
 use crate::list::ListFilter;
 use crate::{
     Capability, CapabilitySet, Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo,
-    GlobPattern, ListOptions, RemotePath, Result, WriteMode, WriteOptions, WriteResult,
+    GlobPattern, ListOptions, Operation, RemotePath, Result, WriteMode, WriteOptions, WriteResult,
 };
 
 /// The validated root of a store plus the backend's declared capabilities.
@@ -176,12 +176,13 @@ impl Plan {
     /// get their context.
     pub fn rebase_item<T>(
         &self,
+        op: Operation,
         item: Result<T>,
         rebase: impl FnOnce(&Self, T) -> Option<T>,
     ) -> Option<Result<T>> {
         match item {
             Ok(v) => rebase(self, v).map(Ok),
-            Err(e) => Some(Err(self.context(e))),
+            Err(e) => Some(Err(self.stamp(op, self.context(e)))),
         }
     }
 
@@ -260,7 +261,14 @@ impl Plan {
         Error::closed().with_backend(self.backend)
     }
 
-    /// Stamps the backend name on `err` and makes its path store-relative.
+    /// Stamps the backend name and the operation on `err`, the one place where errors get
+    /// their context. The path is left as it is (see [`context`](Self::context)).
+    pub fn stamp(&self, op: Operation, err: Error) -> Error {
+        err.with_backend(self.backend).with_operation(op)
+    }
+
+    /// Stamps the backend name on `err` and makes its (full-key) path store-relative: for
+    /// errors that come back from the backend.
     pub fn context(&self, err: Error) -> Error {
         let root = self.root.as_str();
         let err = err.with_backend(self.backend);

@@ -91,6 +91,14 @@ impl WriteMode {
         self == WriteMode::Atomic
     }
 
+    /// The store operation of this mode.
+    pub fn operation(self) -> crate::Operation {
+        match self {
+            WriteMode::Direct => crate::Operation::Write,
+            WriteMode::Atomic => crate::Operation::WriteAtomic,
+        }
+    }
+
     /// The capability a store requires for this mode.
     pub fn capability(self) -> crate::Capability {
         match self {

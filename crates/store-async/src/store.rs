@@ -10,7 +10,8 @@ use futures::StreamExt;
 use remote_store_core::plan::Plan;
 use remote_store_core::{
     Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, FileInfo,
-    FolderInfo, ListOptions, MoveOptions, RemotePath, Result, WriteMode, WriteOptions, WriteResult,
+    FolderInfo, ListOptions, MoveOptions, Operation, RemotePath, Result, WriteMode, WriteOptions,
+    WriteResult,
 };
 use remote_store_sync::Backend;
 
@@ -61,7 +62,10 @@ impl AsyncStore {
     /// # Errors
     /// `InvalidPath` for a bad `root`.
     pub fn from_arc(backend: Arc<dyn AsyncBackend>, root: &str) -> Result<Self> {
-        let root = RemotePath::new(root).map_err(|e| e.with_backend(backend.name()))?;
+        let root = RemotePath::new(root).map_err(|e| {
+            e.with_backend(backend.name())
+                .with_operation(Operation::Open)
+        })?;
         let plan = Plan::new(root, backend.capabilities(), backend.name());
         Ok(AsyncStore {
             backend,
@@ -102,19 +106,42 @@ impl AsyncStore {
         |e| self.plan.context(e)
     }
 
+    /// Runs one operation: the closed check first, then `f`; every error leaves with the
+    /// backend and the operation stamped, here and nowhere else.
+    fn run_op<T>(&self, op: Operation, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.open()
+            .and_then(|()| f())
+            .map_err(|e| self.plan.stamp(op, e))
+    }
+
+    /// Async version of [`run_op`](Self::run_op).
+    async fn run_op_async<T>(
+        &self,
+        op: Operation,
+        f: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let outcome = match self.open() {
+            Ok(()) => f.await,
+            Err(e) => Err(e),
+        };
+        outcome.map_err(|e| self.plan.stamp(op, e))
+    }
+
     /// Async version of `Store::exists`.
     ///
     /// # Errors
     /// `InvalidPath` for a malformed path; `BackendUnavailable`, `PermissionDenied`.
     pub async fn exists(&self, p: impl AsRef<str>) -> Result<bool> {
-        self.open()?;
-        let key = self.plan.folder(p.as_ref(), None)?;
-        let found = if &key == self.plan.root() {
-            Ok(true)
-        } else {
-            self.backend.exists(&key).await
-        };
-        self.plan.probe(found)
+        self.run_op_async(Operation::Exists, async {
+            let key = self.plan.folder(p.as_ref(), None)?;
+            let found = if &key == self.plan.root() {
+                Ok(true)
+            } else {
+                self.backend.exists(&key).await
+            };
+            self.plan.probe(found)
+        })
+        .await
     }
 
     /// Async version of `Store::is_file`.
@@ -122,14 +149,16 @@ impl AsyncStore {
     /// # Errors
     /// As [`exists`](Self::exists).
     pub async fn is_file(&self, p: impl AsRef<str>) -> Result<bool> {
-        self.open()?;
-        let key = self.plan.folder(p.as_ref(), None)?;
-        let found = if &key == self.plan.root() {
-            Ok(false)
-        } else {
-            self.backend.is_file(&key).await
-        };
-        self.plan.probe(found)
+        self.run_op_async(Operation::IsFile, async {
+            let key = self.plan.folder(p.as_ref(), None)?;
+            let found = if &key == self.plan.root() {
+                Ok(false)
+            } else {
+                self.backend.is_file(&key).await
+            };
+            self.plan.probe(found)
+        })
+        .await
     }
 
     /// Async version of `Store::is_folder`.
@@ -137,14 +166,16 @@ impl AsyncStore {
     /// # Errors
     /// As [`exists`](Self::exists).
     pub async fn is_folder(&self, p: impl AsRef<str>) -> Result<bool> {
-        self.open()?;
-        let key = self.plan.folder(p.as_ref(), None)?;
-        let found = if &key == self.plan.root() {
-            Ok(true)
-        } else {
-            self.backend.is_folder(&key).await
-        };
-        self.plan.probe(found)
+        self.run_op_async(Operation::IsFolder, async {
+            let key = self.plan.folder(p.as_ref(), None)?;
+            let found = if &key == self.plan.root() {
+                Ok(true)
+            } else {
+                self.backend.is_folder(&key).await
+            };
+            self.plan.probe(found)
+        })
+        .await
     }
 
     /// Async version of `Store::read`: a [`ByteStream`] of chunks that is also an
@@ -153,10 +184,12 @@ impl AsyncStore {
     /// # Errors
     /// `NotFound`, `InvalidPath` (a folder, the root).
     pub async fn read(&self, p: impl AsRef<str>) -> Result<ByteStream> {
-        self.open()?;
-        let key = self.plan.file(p.as_ref(), Capability::Read)?;
-        let body = self.backend.read(&key).await.map_err(self.ctx())?;
-        Ok(self.rebase_body(body))
+        self.run_op_async(Operation::Read, async {
+            let key = self.plan.file(p.as_ref(), Capability::Read)?;
+            let body = self.backend.read(&key).await.map_err(self.ctx())?;
+            Ok(self.rebase_body(Operation::Read, body))
+        })
+        .await
     }
 
     /// Async version of `Store::read_bytes`.
@@ -164,9 +197,11 @@ impl AsyncStore {
     /// # Errors
     /// As [`read`](Self::read).
     pub async fn read_bytes(&self, p: impl AsRef<str>) -> Result<Bytes> {
-        self.open()?;
-        let key = self.plan.file(p.as_ref(), Capability::Read)?;
-        self.backend.read_bytes(&key).await.map_err(self.ctx())
+        self.run_op_async(Operation::ReadBytes, async {
+            let key = self.plan.file(p.as_ref(), Capability::Read)?;
+            self.backend.read_bytes(&key).await.map_err(self.ctx())
+        })
+        .await
     }
 
     /// Async version of `Store::read_text`.
@@ -188,15 +223,17 @@ impl AsyncStore {
     /// # Errors
     /// As [`read`](Self::read); `InvalidArgument` when `range.start > range.end`.
     pub async fn read_range(&self, p: impl AsRef<str>, range: Range<u64>) -> Result<ByteStream> {
-        self.open()?;
-        let key = self.plan.file(p.as_ref(), Capability::Read)?;
-        self.plan.range(p.as_ref(), &range)?;
-        let body = self
-            .backend
-            .read_range(&key, range)
-            .await
-            .map_err(self.ctx())?;
-        Ok(self.rebase_body(body))
+        self.run_op_async(Operation::ReadRange, async {
+            let key = self.plan.file(p.as_ref(), Capability::Read)?;
+            self.plan.range(p.as_ref(), &range)?;
+            let body = self
+                .backend
+                .read_range(&key, range)
+                .await
+                .map_err(self.ctx())?;
+            Ok(self.rebase_body(Operation::ReadRange, body))
+        })
+        .await
     }
 
     /// Async version of `Store::write`: content from bytes, a string,
@@ -297,14 +334,16 @@ impl AsyncStore {
         mode: WriteMode,
         opts: &WriteOptions,
     ) -> Result<WriteResult> {
-        self.open()?;
-        let key = self.plan.write(p, mode, opts)?;
-        let result = self
-            .backend
-            .write(&key, content, mode, opts)
-            .await
-            .map_err(self.ctx())?;
-        Ok(self.plan.rebase_result(result))
+        self.run_op_async(mode.operation(), async {
+            let key = self.plan.write(p, mode, opts)?;
+            let result = self
+                .backend
+                .write(&key, content, mode, opts)
+                .await
+                .map_err(self.ctx())?;
+            Ok(self.plan.rebase_result(result))
+        })
+        .await
     }
 
     /// Async version of `Store::delete`.
@@ -320,9 +359,11 @@ impl AsyncStore {
     /// # Errors
     /// As `Store::delete_with`.
     pub async fn delete_with(&self, p: impl AsRef<str>, opts: DeleteOptions) -> Result<()> {
-        self.open()?;
-        let key = self.plan.file(p.as_ref(), Capability::Delete)?;
-        self.backend.delete(&key, &opts).await.map_err(self.ctx())
+        self.run_op_async(Operation::Delete, async {
+            let key = self.plan.file(p.as_ref(), Capability::Delete)?;
+            self.backend.delete(&key, &opts).await.map_err(self.ctx())
+        })
+        .await
     }
 
     /// Async version of `Store::delete_folder`.
@@ -342,12 +383,14 @@ impl AsyncStore {
         p: impl AsRef<str>,
         opts: DeleteFolderOptions,
     ) -> Result<()> {
-        self.open()?;
-        let key = self.plan.folder_not_root(p.as_ref(), Capability::Delete)?;
-        self.backend
-            .delete_folder(&key, &opts)
-            .await
-            .map_err(self.ctx())
+        self.run_op_async(Operation::DeleteFolder, async {
+            let key = self.plan.folder_not_root(p.as_ref(), Capability::Delete)?;
+            self.backend
+                .delete_folder(&key, &opts)
+                .await
+                .map_err(self.ctx())
+        })
+        .await
     }
 
     /// Async version of `Store::list_files`.
@@ -363,14 +406,15 @@ impl AsyncStore {
     /// # Errors
     /// As [`list_files`](Self::list_files); `InvalidArgument` for a bad pattern.
     pub fn list_files_with(&self, p: impl AsRef<str>, opts: ListOptions) -> Result<FileStream> {
-        self.open()?;
-        let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
-        let filter = self.plan.list_filter(&key, &opts)?;
-        let files = self.backend.list_files(&key, &opts);
-        let filtered = files.filter(move |f| {
-            futures::future::ready(f.as_ref().map_or(true, |f| filter.accepts(f)))
-        });
-        Ok(self.rebase_files(filtered.boxed()))
+        self.run_op(Operation::ListFiles, || {
+            let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
+            let filter = self.plan.list_filter(&key, &opts)?;
+            let files = self.backend.list_files(&key, &opts);
+            let filtered = files.filter(move |f| {
+                futures::future::ready(f.as_ref().map_or(true, |f| filter.accepts(f)))
+            });
+            Ok(self.rebase_files(Operation::ListFiles, filtered.boxed()))
+        })
     }
 
     /// Async version of `Store::list_folders`.
@@ -378,13 +422,19 @@ impl AsyncStore {
     /// # Errors
     /// As [`list_files`](Self::list_files).
     pub fn list_folders(&self, p: impl AsRef<str>) -> Result<FolderStream> {
-        self.open()?;
-        let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
-        let plan = Arc::clone(&self.plan);
-        let folders = self.backend.list_folders(&key);
-        let rebased = folders
-            .filter_map(move |r| futures::future::ready(plan.rebase_item(r, Plan::rebase_folder)));
-        Ok(rebased.boxed())
+        self.run_op::<FolderStream>(Operation::ListFolders, || {
+            let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
+            let plan = Arc::clone(&self.plan);
+            let folders = self.backend.list_folders(&key);
+            let rebased = folders.filter_map(move |r| {
+                futures::future::ready(plan.rebase_item(
+                    Operation::ListFolders,
+                    r,
+                    Plan::rebase_folder,
+                ))
+            });
+            Ok(rebased.boxed())
+        })
     }
 
     /// Async version of `Store::iter_children`.
@@ -392,13 +442,19 @@ impl AsyncStore {
     /// # Errors
     /// As [`list_files`](Self::list_files).
     pub fn iter_children(&self, p: impl AsRef<str>) -> Result<EntryStream> {
-        self.open()?;
-        let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
-        let plan = Arc::clone(&self.plan);
-        let entries = self.backend.iter_children(&key);
-        let rebased = entries
-            .filter_map(move |r| futures::future::ready(plan.rebase_item(r, Plan::rebase_entry)));
-        Ok(rebased.boxed())
+        self.run_op::<EntryStream>(Operation::IterChildren, || {
+            let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
+            let plan = Arc::clone(&self.plan);
+            let entries = self.backend.iter_children(&key);
+            let rebased = entries.filter_map(move |r| {
+                futures::future::ready(plan.rebase_item(
+                    Operation::IterChildren,
+                    r,
+                    Plan::rebase_entry,
+                ))
+            });
+            Ok(rebased.boxed())
+        })
     }
 
     /// Async version of `Store::glob`.
@@ -406,9 +462,10 @@ impl AsyncStore {
     /// # Errors
     /// `InvalidArgument` for a bad pattern, at once; backend errors as items.
     pub fn glob(&self, pattern: impl AsRef<str>) -> Result<FileStream> {
-        self.open()?;
-        let pattern = self.plan.glob(pattern.as_ref())?;
-        Ok(self.rebase_files(self.backend.glob(&pattern)))
+        self.run_op(Operation::Glob, || {
+            let pattern = self.plan.glob(pattern.as_ref())?;
+            Ok(self.rebase_files(Operation::Glob, self.backend.glob(&pattern)))
+        })
     }
 
     /// Async version of `Store::get_file_info`.
@@ -416,10 +473,12 @@ impl AsyncStore {
     /// # Errors
     /// `NotFound`; `InvalidPath` for a folder.
     pub async fn get_file_info(&self, p: impl AsRef<str>) -> Result<FileInfo> {
-        self.open()?;
-        let key = self.plan.file(p.as_ref(), Capability::Metadata)?;
-        let info = self.backend.get_file_info(&key).await.map_err(self.ctx())?;
-        Ok(self.plan.rebase_info(info))
+        self.run_op_async(Operation::GetFileInfo, async {
+            let key = self.plan.file(p.as_ref(), Capability::Metadata)?;
+            let info = self.backend.get_file_info(&key).await.map_err(self.ctx())?;
+            Ok(self.plan.rebase_info(info))
+        })
+        .await
     }
 
     /// Async version of `Store::get_folder_info`.
@@ -427,10 +486,12 @@ impl AsyncStore {
     /// # Errors
     /// `NotFound`; `InvalidPath` for a file.
     pub async fn get_folder_info(&self, p: impl AsRef<str>) -> Result<FolderInfo> {
-        self.open()?;
-        let key = self.plan.folder(p.as_ref(), Some(Capability::Metadata))?;
-        let outcome = self.backend.get_folder_info(&key).await;
-        self.plan.folder_info(key, outcome)
+        self.run_op_async(Operation::GetFolderInfo, async {
+            let key = self.plan.folder(p.as_ref(), Some(Capability::Metadata))?;
+            let outcome = self.backend.get_folder_info(&key).await;
+            self.plan.folder_info(key, outcome)
+        })
+        .await
     }
 
     /// Async version of `Store::head`.
@@ -459,14 +520,16 @@ impl AsyncStore {
         dst: impl AsRef<str>,
         opts: MoveOptions,
     ) -> Result<()> {
-        self.open()?;
-        let (s, d) = self
-            .plan
-            .transfer(src.as_ref(), dst.as_ref(), Capability::Move)?;
-        self.backend
-            .move_file(&s, &d, &opts)
-            .await
-            .map_err(self.ctx())
+        self.run_op_async(Operation::Move, async {
+            let (s, d) = self
+                .plan
+                .transfer(src.as_ref(), dst.as_ref(), Capability::Move)?;
+            self.backend
+                .move_file(&s, &d, &opts)
+                .await
+                .map_err(self.ctx())
+        })
+        .await
     }
 
     /// Async version of `Store::copy_file`.
@@ -487,14 +550,16 @@ impl AsyncStore {
         dst: impl AsRef<str>,
         opts: CopyOptions,
     ) -> Result<()> {
-        self.open()?;
-        let (s, d) = self
-            .plan
-            .transfer(src.as_ref(), dst.as_ref(), Capability::Copy)?;
-        self.backend
-            .copy_file(&s, &d, &opts)
-            .await
-            .map_err(self.ctx())
+        self.run_op_async(Operation::Copy, async {
+            let (s, d) = self
+                .plan
+                .transfer(src.as_ref(), dst.as_ref(), Capability::Copy)?;
+            self.backend
+                .copy_file(&s, &d, &opts)
+                .await
+                .map_err(self.ctx())
+        })
+        .await
     }
 
     /// Async version of `Store::ping`.
@@ -502,8 +567,10 @@ impl AsyncStore {
     /// # Errors
     /// `PermissionDenied`, `NotFound` (missing bucket/root), `BackendUnavailable`.
     pub async fn ping(&self) -> Result<()> {
-        self.open()?;
-        self.backend.ping().await.map_err(self.ctx())
+        self.run_op_async(Operation::Ping, async {
+            self.backend.ping().await.map_err(self.ctx())
+        })
+        .await
     }
 
     /// The store key of a backend-native name. Pure.
@@ -512,10 +579,13 @@ impl AsyncStore {
     /// `InvalidPath` for a name outside the store.
     pub fn to_key(&self, native: impl AsRef<str>) -> Result<RemotePath> {
         let native = native.as_ref();
-        let full = self.backend.to_key(native).map_err(self.ctx())?;
-        self.plan
-            .rebase(&full)
-            .ok_or_else(|| self.plan.outside(native))
+        let full = self.backend.to_key(native).map_err(self.ctx());
+        full.and_then(|full| {
+            self.plan
+                .rebase(&full)
+                .ok_or_else(|| self.plan.outside(native))
+        })
+        .map_err(|e| self.plan.stamp(Operation::ToKey, e))
     }
 
     /// The backend-native name of `p` (the root included). Pure.
@@ -523,8 +593,9 @@ impl AsyncStore {
     /// # Errors
     /// `InvalidPath` for a malformed path.
     pub fn native_path(&self, p: impl AsRef<str>) -> Result<String> {
-        let key = self.plan.folder(p.as_ref(), None)?;
-        self.backend.native_path(&key).map_err(self.ctx())
+        let key = self.plan.folder(p.as_ref(), None);
+        key.and_then(|key| self.backend.native_path(&key).map_err(self.ctx()))
+            .map_err(|e| self.plan.stamp(Operation::NativePath, e))
     }
 
     /// Async version of `Store::child`: same backend object, child-relative paths, never
@@ -533,7 +604,10 @@ impl AsyncStore {
     /// # Errors
     /// `InvalidPath` for a bad `sub`.
     pub fn child(&self, sub: impl AsRef<str>) -> Result<AsyncStore> {
-        let root = self.plan.child(sub.as_ref())?;
+        let root = self
+            .plan
+            .child(sub.as_ref())
+            .map_err(|e| self.plan.stamp(Operation::Open, e))?;
         let plan = Plan::new(root, self.plan.capabilities(), self.backend.name());
         Ok(AsyncStore {
             backend: Arc::clone(&self.backend),
@@ -551,7 +625,10 @@ impl AsyncStore {
             .backend
             .native_client()
             .and_then(|c| (c as &dyn Any).downcast_ref::<T>());
-        client.ok_or_else(|| self.plan.no_native_client(std::any::type_name::<T>()))
+        client.ok_or_else(|| {
+            let e = self.plan.no_native_client(std::any::type_name::<T>());
+            self.plan.stamp(Operation::Native, e)
+        })
     }
 
     /// Async version of `Store::close`: closes the backend if this store owns it.
@@ -560,22 +637,23 @@ impl AsyncStore {
     /// The backend's failure to release.
     pub async fn close(&self) -> Result<()> {
         if self.owner {
-            self.backend.close().await.map_err(self.ctx())
+            let closed = self.backend.close().await;
+            closed.map_err(|e| self.plan.stamp(Operation::Close, self.plan.context(e)))
         } else {
             Ok(())
         }
     }
 
-    fn rebase_files(&self, files: FileStream) -> FileStream {
+    fn rebase_files(&self, op: Operation, files: FileStream) -> FileStream {
         let plan = Arc::clone(&self.plan);
         files
-            .filter_map(move |r| futures::future::ready(plan.rebase_item(r, Plan::rebase_file)))
+            .filter_map(move |r| futures::future::ready(plan.rebase_item(op, r, Plan::rebase_file)))
             .boxed()
     }
 
-    fn rebase_body(&self, body: ByteStream) -> ByteStream {
+    fn rebase_body(&self, op: Operation, body: ByteStream) -> ByteStream {
         let plan = Arc::clone(&self.plan);
-        ByteStream::new(body.map(move |chunk| chunk.map_err(|e| plan.context(e))))
+        ByteStream::new(body.map(move |chunk| chunk.map_err(|e| plan.stamp(op, plan.context(e)))))
     }
 }
 

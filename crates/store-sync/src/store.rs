@@ -9,7 +9,8 @@ use bytes::Bytes;
 use remote_store_core::plan::Plan;
 use remote_store_core::{
     Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, FileInfo,
-    FolderInfo, ListOptions, MoveOptions, RemotePath, Result, WriteMode, WriteOptions, WriteResult,
+    FolderInfo, ListOptions, MoveOptions, Operation, RemotePath, Result, WriteMode, WriteOptions,
+    WriteResult,
 };
 
 use crate::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
@@ -47,7 +48,10 @@ impl Store {
     /// # Errors
     /// `InvalidPath` for a bad `root`.
     pub fn from_arc(backend: Arc<dyn Backend>, root: &str) -> Result<Self> {
-        let root = RemotePath::new(root).map_err(|e| e.with_backend(backend.name()))?;
+        let root = RemotePath::new(root).map_err(|e| {
+            e.with_backend(backend.name())
+                .with_operation(Operation::Open)
+        })?;
         let plan = Plan::new(root, backend.capabilities(), backend.name());
         Ok(Store {
             backend,
@@ -88,10 +92,24 @@ impl Store {
         |e| self.plan.context(e)
     }
 
-    fn probe(&self, p: &str, f: impl FnOnce(&RemotePath) -> Result<bool>) -> Result<bool> {
-        self.open()?;
-        let key = self.plan.folder(p, None)?;
-        self.plan.probe(f(&key))
+    /// Runs one operation: the closed check first, then `f`; every error leaves with the
+    /// backend and the operation stamped, here and nowhere else.
+    fn run_op<T>(&self, op: Operation, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.open()
+            .and_then(|()| f())
+            .map_err(|e| self.plan.stamp(op, e))
+    }
+
+    fn probe(
+        &self,
+        op: Operation,
+        p: &str,
+        f: impl FnOnce(&RemotePath) -> Result<bool>,
+    ) -> Result<bool> {
+        self.run_op(op, || {
+            let key = self.plan.folder(p, None)?;
+            self.plan.probe(f(&key))
+        })
     }
 
     /// Whether a file or folder exists at `p`. Never `NotFound`: false for missing, for a
@@ -100,7 +118,7 @@ impl Store {
     /// # Errors
     /// `InvalidPath` for a malformed path; `BackendUnavailable`, `PermissionDenied`.
     pub fn exists(&self, p: impl AsRef<str>) -> Result<bool> {
-        self.probe(p.as_ref(), |k| {
+        self.probe(Operation::Exists, p.as_ref(), |k| {
             Ok(k == self.plan.root() || self.backend.exists(k)?)
         })
     }
@@ -110,7 +128,7 @@ impl Store {
     /// # Errors
     /// As [`exists`](Self::exists).
     pub fn is_file(&self, p: impl AsRef<str>) -> Result<bool> {
-        self.probe(p.as_ref(), |k| {
+        self.probe(Operation::IsFile, p.as_ref(), |k| {
             Ok(k != self.plan.root() && self.backend.is_file(k)?)
         })
     }
@@ -120,7 +138,7 @@ impl Store {
     /// # Errors
     /// As [`exists`](Self::exists).
     pub fn is_folder(&self, p: impl AsRef<str>) -> Result<bool> {
-        self.probe(p.as_ref(), |k| {
+        self.probe(Operation::IsFolder, p.as_ref(), |k| {
             Ok(k == self.plan.root() || self.backend.is_folder(k)?)
         })
     }
@@ -131,10 +149,11 @@ impl Store {
     /// # Errors
     /// `NotFound`, `InvalidPath` (a folder, the root), before the reader is returned.
     pub fn read(&self, p: impl AsRef<str>) -> Result<Reader> {
-        self.open()?;
-        let key = self.plan.file(p.as_ref(), Capability::Read)?;
-        let body = self.backend.read(&key).map_err(self.ctx())?;
-        Ok(self.rebase_body(body))
+        self.run_op(Operation::Read, || {
+            let key = self.plan.file(p.as_ref(), Capability::Read)?;
+            let body = self.backend.read(&key).map_err(self.ctx())?;
+            Ok(self.rebase_body(Operation::Read, body))
+        })
     }
 
     /// The whole content of `p` in memory.
@@ -142,9 +161,10 @@ impl Store {
     /// # Errors
     /// As [`read`](Self::read).
     pub fn read_bytes(&self, p: impl AsRef<str>) -> Result<Bytes> {
-        self.open()?;
-        let key = self.plan.file(p.as_ref(), Capability::Read)?;
-        self.backend.read_bytes(&key).map_err(self.ctx())
+        self.run_op(Operation::ReadBytes, || {
+            let key = self.plan.file(p.as_ref(), Capability::Read)?;
+            self.backend.read_bytes(&key).map_err(self.ctx())
+        })
     }
 
     /// The whole content of `p` as UTF-8 text.
@@ -167,11 +187,12 @@ impl Store {
     /// # Errors
     /// As [`read`](Self::read); `InvalidArgument` when `range.start > range.end`.
     pub fn read_range(&self, p: impl AsRef<str>, range: Range<u64>) -> Result<Reader> {
-        self.open()?;
-        let key = self.plan.file(p.as_ref(), Capability::Read)?;
-        self.plan.range(p.as_ref(), &range)?;
-        let body = self.backend.read_range(&key, range).map_err(self.ctx())?;
-        Ok(self.rebase_body(body))
+        self.run_op(Operation::ReadRange, || {
+            let key = self.plan.file(p.as_ref(), Capability::Read)?;
+            self.plan.range(p.as_ref(), &range)?;
+            let body = self.backend.read_range(&key, range).map_err(self.ctx())?;
+            Ok(self.rebase_body(Operation::ReadRange, body))
+        })
     }
 
     /// A `Read + Seek` stream over `p`: native where the backend has `seekable_read`, else a
@@ -180,9 +201,10 @@ impl Store {
     /// # Errors
     /// As [`read`](Self::read).
     pub fn read_seekable(&self, p: impl AsRef<str>) -> Result<SeekReader> {
-        self.open()?;
-        let key = self.plan.file(p.as_ref(), Capability::Read)?;
-        self.backend.read_seekable(&key).map_err(self.ctx())
+        self.run_op(Operation::ReadSeekable, || {
+            let key = self.plan.file(p.as_ref(), Capability::Read)?;
+            self.backend.read_seekable(&key).map_err(self.ctx())
+        })
     }
 
     /// Writes `content` (bytes, a string, or [`Content::reader`]) to `p` with the default
@@ -274,13 +296,14 @@ impl Store {
         mode: WriteMode,
         opts: &WriteOptions,
     ) -> Result<WriteResult> {
-        self.open()?;
-        let key = self.plan.write(p, mode, opts)?;
-        let result = self
-            .backend
-            .write(&key, content, mode, opts)
-            .map_err(self.ctx())?;
-        Ok(self.plan.rebase_result(result))
+        self.run_op(mode.operation(), || {
+            let key = self.plan.write(p, mode, opts)?;
+            let result = self
+                .backend
+                .write(&key, content, mode, opts)
+                .map_err(self.ctx())?;
+            Ok(self.plan.rebase_result(result))
+        })
     }
 
     /// Deletes the file at `p`; a missing file is `NotFound`.
@@ -296,9 +319,10 @@ impl Store {
     /// # Errors
     /// `NotFound` unless `missing_ok`; `InvalidPath` for a folder even with `missing_ok`.
     pub fn delete_with(&self, p: impl AsRef<str>, opts: DeleteOptions) -> Result<()> {
-        self.open()?;
-        let key = self.plan.file(p.as_ref(), Capability::Delete)?;
-        self.backend.delete(&key, &opts).map_err(self.ctx())
+        self.run_op(Operation::Delete, || {
+            let key = self.plan.file(p.as_ref(), Capability::Delete)?;
+            self.backend.delete(&key, &opts).map_err(self.ctx())
+        })
     }
 
     /// Deletes the empty folder at `p` (never the store root).
@@ -317,9 +341,10 @@ impl Store {
     /// `NotFound` unless `missing_ok`; `InvalidPath` for a file or the root;
     /// `DirectoryNotEmpty` for a non-empty folder without `recursive`.
     pub fn delete_folder_with(&self, p: impl AsRef<str>, opts: DeleteFolderOptions) -> Result<()> {
-        self.open()?;
-        let key = self.plan.folder_not_root(p.as_ref(), Capability::Delete)?;
-        self.backend.delete_folder(&key, &opts).map_err(self.ctx())
+        self.run_op(Operation::DeleteFolder, || {
+            let key = self.plan.folder_not_root(p.as_ref(), Capability::Delete)?;
+            self.backend.delete_folder(&key, &opts).map_err(self.ctx())
+        })
     }
 
     /// Files directly in `p`, lazily. A missing folder or a file lists as empty.
@@ -336,12 +361,13 @@ impl Store {
     /// # Errors
     /// As [`list_files`](Self::list_files); `InvalidArgument` for a bad pattern.
     pub fn list_files_with(&self, p: impl AsRef<str>, opts: ListOptions) -> Result<FileIter> {
-        self.open()?;
-        let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
-        let filter = self.plan.list_filter(&key, &opts)?;
-        let files = self.backend.list_files(&key, &opts);
-        let filtered = files.filter(move |f| f.as_ref().map_or(true, |f| filter.accepts(f)));
-        Ok(self.rebase_files(Box::new(filtered)))
+        self.run_op(Operation::ListFiles, || {
+            let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
+            let filter = self.plan.list_filter(&key, &opts)?;
+            let files = self.backend.list_files(&key, &opts);
+            let filtered = files.filter(move |f| f.as_ref().map_or(true, |f| filter.accepts(f)));
+            Ok(self.rebase_files(Operation::ListFiles, Box::new(filtered)))
+        })
     }
 
     /// Immediate subfolders of `p`. A missing folder lists as empty.
@@ -349,13 +375,14 @@ impl Store {
     /// # Errors
     /// As [`list_files`](Self::list_files).
     pub fn list_folders(&self, p: impl AsRef<str>) -> Result<FolderIter> {
-        self.open()?;
-        let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
-        let plan = Arc::clone(&self.plan);
-        let folders = self.backend.list_folders(&key);
-        Ok(Box::new(folders.filter_map(move |r| {
-            plan.rebase_item(r, Plan::rebase_folder)
-        })))
+        self.run_op::<FolderIter>(Operation::ListFolders, || {
+            let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
+            let plan = Arc::clone(&self.plan);
+            let folders = self.backend.list_folders(&key);
+            Ok(Box::new(folders.filter_map(move |r| {
+                plan.rebase_item(Operation::ListFolders, r, Plan::rebase_folder)
+            })))
+        })
     }
 
     /// Immediate files and folders of `p`, in any order.
@@ -363,13 +390,14 @@ impl Store {
     /// # Errors
     /// As [`list_files`](Self::list_files).
     pub fn iter_children(&self, p: impl AsRef<str>) -> Result<EntryIter> {
-        self.open()?;
-        let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
-        let plan = Arc::clone(&self.plan);
-        let entries = self.backend.iter_children(&key);
-        Ok(Box::new(entries.filter_map(move |r| {
-            plan.rebase_item(r, Plan::rebase_entry)
-        })))
+        self.run_op::<EntryIter>(Operation::IterChildren, || {
+            let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
+            let plan = Arc::clone(&self.plan);
+            let entries = self.backend.iter_children(&key);
+            Ok(Box::new(entries.filter_map(move |r| {
+                plan.rebase_item(Operation::IterChildren, r, Plan::rebase_entry)
+            })))
+        })
     }
 
     /// Files matching `pattern` relative to the store root (`*`, `?`, `[...]`, `**`).
@@ -377,9 +405,10 @@ impl Store {
     /// # Errors
     /// `InvalidArgument` for a bad pattern, at once; backend errors as items.
     pub fn glob(&self, pattern: impl AsRef<str>) -> Result<FileIter> {
-        self.open()?;
-        let pattern = self.plan.glob(pattern.as_ref())?;
-        Ok(self.rebase_files(self.backend.glob(&pattern)))
+        self.run_op(Operation::Glob, || {
+            let pattern = self.plan.glob(pattern.as_ref())?;
+            Ok(self.rebase_files(Operation::Glob, self.backend.glob(&pattern)))
+        })
     }
 
     /// Facts about the file at `p`.
@@ -387,10 +416,11 @@ impl Store {
     /// # Errors
     /// `NotFound`; `InvalidPath` for a folder.
     pub fn get_file_info(&self, p: impl AsRef<str>) -> Result<FileInfo> {
-        self.open()?;
-        let key = self.plan.file(p.as_ref(), Capability::Metadata)?;
-        let info = self.backend.get_file_info(&key).map_err(self.ctx())?;
-        Ok(self.plan.rebase_info(info))
+        self.run_op(Operation::GetFileInfo, || {
+            let key = self.plan.file(p.as_ref(), Capability::Metadata)?;
+            let info = self.backend.get_file_info(&key).map_err(self.ctx())?;
+            Ok(self.plan.rebase_info(info))
+        })
     }
 
     /// File count, total size and newest time across the subtree of `p`. The store root
@@ -399,10 +429,11 @@ impl Store {
     /// # Errors
     /// `NotFound`; `InvalidPath` for a file.
     pub fn get_folder_info(&self, p: impl AsRef<str>) -> Result<FolderInfo> {
-        self.open()?;
-        let key = self.plan.folder(p.as_ref(), Some(Capability::Metadata))?;
-        let outcome = self.backend.get_folder_info(&key);
-        self.plan.folder_info(key, outcome)
+        self.run_op(Operation::GetFolderInfo, || {
+            let key = self.plan.folder(p.as_ref(), Some(Capability::Metadata))?;
+            let outcome = self.backend.get_folder_info(&key);
+            self.plan.folder_info(key, outcome)
+        })
     }
 
     /// A [`WriteResult`] built from [`get_file_info`](Self::get_file_info) (`source = Head`).
@@ -434,11 +465,12 @@ impl Store {
         dst: impl AsRef<str>,
         opts: MoveOptions,
     ) -> Result<()> {
-        self.open()?;
-        let (s, d) = self
-            .plan
-            .transfer(src.as_ref(), dst.as_ref(), Capability::Move)?;
-        self.backend.move_file(&s, &d, &opts).map_err(self.ctx())
+        self.run_op(Operation::Move, || {
+            let (s, d) = self
+                .plan
+                .transfer(src.as_ref(), dst.as_ref(), Capability::Move)?;
+            self.backend.move_file(&s, &d, &opts).map_err(self.ctx())
+        })
     }
 
     /// Copies the file `src` to `dst` (the spec's `copy`); an existing `dst` is
@@ -460,11 +492,12 @@ impl Store {
         dst: impl AsRef<str>,
         opts: CopyOptions,
     ) -> Result<()> {
-        self.open()?;
-        let (s, d) = self
-            .plan
-            .transfer(src.as_ref(), dst.as_ref(), Capability::Copy)?;
-        self.backend.copy_file(&s, &d, &opts).map_err(self.ctx())
+        self.run_op(Operation::Copy, || {
+            let (s, d) = self
+                .plan
+                .transfer(src.as_ref(), dst.as_ref(), Capability::Copy)?;
+            self.backend.copy_file(&s, &d, &opts).map_err(self.ctx())
+        })
     }
 
     /// The cheapest read-only probe of the backend.
@@ -472,8 +505,7 @@ impl Store {
     /// # Errors
     /// `PermissionDenied`, `NotFound` (missing bucket/root), `BackendUnavailable`.
     pub fn ping(&self) -> Result<()> {
-        self.open()?;
-        self.backend.ping().map_err(self.ctx())
+        self.run_op(Operation::Ping, || self.backend.ping().map_err(self.ctx()))
     }
 
     /// The store key of a backend-native name (`s3://bucket/prefix/key`, an absolute local
@@ -483,10 +515,13 @@ impl Store {
     /// `InvalidPath` for a name outside the store.
     pub fn to_key(&self, native: impl AsRef<str>) -> Result<RemotePath> {
         let native = native.as_ref();
-        let full = self.backend.to_key(native).map_err(self.ctx())?;
-        self.plan
-            .rebase(&full)
-            .ok_or_else(|| self.plan.outside(native))
+        let full = self.backend.to_key(native).map_err(self.ctx());
+        full.and_then(|full| {
+            self.plan
+                .rebase(&full)
+                .ok_or_else(|| self.plan.outside(native))
+        })
+        .map_err(|e| self.plan.stamp(Operation::ToKey, e))
     }
 
     /// The backend-native name of `p` (the root included). Pure.
@@ -494,8 +529,9 @@ impl Store {
     /// # Errors
     /// `InvalidPath` for a malformed path.
     pub fn native_path(&self, p: impl AsRef<str>) -> Result<String> {
-        let key = self.plan.folder(p.as_ref(), None)?;
-        self.backend.native_path(&key).map_err(self.ctx())
+        let key = self.plan.folder(p.as_ref(), None);
+        key.and_then(|key| self.backend.native_path(&key).map_err(self.ctx()))
+            .map_err(|e| self.plan.stamp(Operation::NativePath, e))
     }
 
     /// A store rooted at `sub` below this one, over the same backend object (no new
@@ -504,7 +540,10 @@ impl Store {
     /// # Errors
     /// `InvalidPath` for a bad `sub`.
     pub fn child(&self, sub: impl AsRef<str>) -> Result<Store> {
-        let root = self.plan.child(sub.as_ref())?;
+        let root = self
+            .plan
+            .child(sub.as_ref())
+            .map_err(|e| self.plan.stamp(Operation::Open, e))?;
         let plan = Plan::new(root, self.plan.capabilities(), self.backend.name());
         Ok(Store {
             backend: Arc::clone(&self.backend),
@@ -525,7 +564,10 @@ impl Store {
             .backend
             .native_client()
             .and_then(|c| (c as &dyn Any).downcast_ref::<T>());
-        client.ok_or_else(|| self.plan.no_native_client(std::any::type_name::<T>()))
+        client.ok_or_else(|| {
+            let e = self.plan.no_native_client(std::any::type_name::<T>());
+            self.plan.stamp(Operation::Native, e)
+        })
     }
 
     /// Closes the backend if this store owns it (children never do). S3 and Azure are then
@@ -535,36 +577,40 @@ impl Store {
     /// The backend's failure to release.
     pub fn close(&self) -> Result<()> {
         if self.owner {
-            self.backend.close().map_err(self.ctx())
+            let closed = self.backend.close();
+            closed.map_err(|e| self.plan.stamp(Operation::Close, self.plan.context(e)))
         } else {
             Ok(())
         }
     }
 
-    fn rebase_body(&self, body: Reader) -> Reader {
+    fn rebase_body(&self, op: Operation, body: Reader) -> Reader {
         Box::new(ContextReader {
             body,
+            op,
             plan: Arc::clone(&self.plan),
         })
     }
 
-    fn rebase_files(&self, files: FileIter) -> FileIter {
+    fn rebase_files(&self, op: Operation, files: FileIter) -> FileIter {
         let plan = Arc::clone(&self.plan);
-        Box::new(files.filter_map(move |r| plan.rebase_item(r, Plan::rebase_file)))
+        Box::new(files.filter_map(move |r| plan.rebase_item(op, r, Plan::rebase_file)))
     }
 }
 
 /// A read stream whose errors carry the store's context, like the async twin's.
 struct ContextReader {
     body: Reader,
+    op: Operation,
     plan: Arc<Plan>,
 }
 
 impl std::io::Read for ContextReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.body
-            .read(buf)
-            .map_err(|e| self.plan.context(Error::from_io(e)).into_io())
+        self.body.read(buf).map_err(|e| {
+            let e = self.plan.context(Error::from_io(e));
+            self.plan.stamp(self.op, e).into_io()
+        })
     }
 }
 

@@ -9,6 +9,25 @@ cases! {
         assert_eq!(aw!(content(&s, "new.txt")), b"hello");
     }
 
+    /// A refused write's error names the backend, the operation and the store-relative
+    /// path, stamped once by the store: `s3: write "d/f.txt": already exists`.
+    fn write_error_names_backend_operation_and_path(s, f) [Write] {
+        aw!(put(&s, "d/f.txt", "old"));
+        let e = match aw!(s.write("d/f.txt", "new")) {
+            Ok(_) => panic!("an existing file must be refused"),
+            Err(e) => e,
+        };
+        assert_eq!(e.operation(), Some(Operation::Write), "{e:?}");
+        assert_eq!(e.backend(), Some(s.name()), "{e:?}");
+        let want = format!("{}: write \"d/f.txt\": already exists", s.name());
+        assert!(e.to_string().starts_with(&want), "{e} should start with {want}");
+        let e = match aw!(s.delete("d/missing.txt")) {
+            Ok(()) => panic!("a missing file must be NotFound"),
+            Err(e) => e,
+        };
+        assert_eq!(e.operation(), Some(Operation::Delete), "{e:?}");
+    }
+
     /// Missing parent folders are created.
     fn write_creates_parents(s, f) [Write, Read] {
         let result = ok(aw!(s.write_with("a/b/c/d.txt", "deep", opts())), "write");

@@ -10,8 +10,8 @@ pub(crate) use bytes::Bytes;
 #[allow(unused_imports)]
 pub(crate) use remote_store_core::{
     Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Entry, Error,
-    ErrorKind, FileInfo, FolderEntry, FolderInfo, ListOptions, Metadata, MoveOptions, RemotePath,
-    Result, WriteMode, WriteOptions, WriteResult, WriteResultSource,
+    ErrorKind, FileInfo, FolderEntry, FolderInfo, ListOptions, Metadata, MoveOptions, Operation,
+    RemotePath, Result, WriteMode, WriteOptions, WriteResult, WriteResultSource,
 };
 
 /// Every spelling of the store root.
