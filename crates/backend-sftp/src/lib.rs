@@ -33,6 +33,7 @@ mod async_backend;
 mod config;
 mod connection;
 mod error;
+mod inner;
 mod known_hosts;
 mod listing;
 mod paths;
