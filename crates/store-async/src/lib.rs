@@ -11,6 +11,8 @@
 
 mod backend;
 mod blocking_adapter;
+mod blocking_pump;
+mod blocking_runtime;
 mod blocking_twin;
 mod content;
 pub mod fallback;
