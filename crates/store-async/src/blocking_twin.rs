@@ -62,7 +62,7 @@ macro_rules! blocking_backend {
 
             /// Runs this backend on a tokio runtime of its own (two worker threads, shut
             /// down by `close`) instead of the runtime all blocking backends share; see
-            /// [`BlockingAdapter::with_own_runtime`]($crate::BlockingAdapter::with_own_runtime).
+            /// `remote_store_async::BlockingAdapter::with_own_runtime`.
             #[must_use]
             $vis fn with_own_runtime(self) -> Self {
                 $name { adapter: self.adapter.with_own_runtime() }
