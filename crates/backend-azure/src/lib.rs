@@ -1,7 +1,8 @@
 //! Azure Blob Storage for remote-store, on Microsoft's official `azure_storage_blob` SDK.
 //!
 //! - [`AsyncAzureBackend`] (feature `async`) is the native implementation;
-//!   [`AzureBackend`] (feature `sync`) is the same backend driven on a runtime it owns.
+//!   [`AzureBackend`] (feature `sync`) is the same backend driven on the runtime all
+//!   blocking backends share.
 //! - [`AzureConfig`] says where the container is and how to authenticate: connection
 //!   string, account key (Shared Key signing, done locally), SAS token, or Microsoft Entra
 //!   ID (feature `identity`). Secrets never appear in `Debug`, in errors or in URLs we log.

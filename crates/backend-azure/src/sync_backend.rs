@@ -6,7 +6,8 @@ use crate::{AsyncAzureBackend, AzureConfig};
 
 remote_store_async::blocking_backend! {
     /// Azure Blob Storage as a blocking `Backend`. This is a blocking version of
-    /// [`AsyncAzureBackend`]: the same backend, driven on a runtime this value owns (through
+    /// [`AsyncAzureBackend`]: the same backend, driven on the runtime all blocking backends
+    /// share, or one of its own with `with_own_runtime()` (through
     /// `remote_store_async::BlockingAdapter`), so it works on any thread — including inside a
     /// tokio runtime — and never calls `block_on` on the caller's thread.
     ///

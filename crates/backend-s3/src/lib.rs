@@ -4,9 +4,9 @@
 //! - [`AsyncS3Backend`] (feature `async`) implements `AsyncBackend` on the SDK's async
 //!   client.
 //! - [`S3Backend`] (feature `sync`, which enables `async`) implements the blocking
-//!   `Backend` by driving the same async backend through `BlockingAdapter`, on a runtime
-//!   it owns. One implementation, two faces: the SDK is async-only, and two copies of the
-//!   S3 logic would drift.
+//!   `Backend` by driving the same async backend through `BlockingAdapter`, on the runtime
+//!   all blocking backends share. One implementation, two faces: the SDK is async-only,
+//!   and two copies of the S3 logic would drift.
 //! - [`S3Config`] is the configuration (serde, unknown keys refused, secrets redacted).
 //!
 //! Folders are key prefixes: no marker objects are written, a folder exists while a key

@@ -1,5 +1,5 @@
 //! [`S3Backend`]: the blocking S3 backend — [`AsyncS3Backend`] driven through
-//! `BlockingAdapter` on a runtime the backend owns.
+//! `BlockingAdapter`, on the runtime all blocking backends share.
 
 use remote_store_core::Result;
 
@@ -8,9 +8,10 @@ use crate::{AsyncS3Backend, S3Config};
 remote_store_async::blocking_backend! {
     /// An S3 bucket (or a prefix in one) as a blocking [`Backend`].
     ///
-    /// This is the blocking version of [`AsyncS3Backend`]: the same type does the work, on a
-    /// small tokio runtime this backend owns (created on first use); each call is handed to
-    /// it and the caller waits on a channel. So it works on any thread — including inside
+    /// This is the blocking version of [`AsyncS3Backend`]: the same type does the work, on
+    /// the small tokio runtime all blocking backends share (created on first use;
+    /// `with_own_runtime()` gives this backend one of its own); each call is handed to it
+    /// and the caller waits on a channel. So it works on any thread — including inside
     /// `#[tokio::main]` or a current-thread runtime — without "cannot start a runtime from
     /// within a runtime" panics. `read_seekable` is native: each seek starts a ranged
     /// `GetObject`.

@@ -22,6 +22,7 @@ use russh_sftp::protocol::{FileAttributes, OpenFlags, StatusCode};
 use crate::config::SftpConfig;
 use crate::connection::{COPY_DATA, Client, Lease, POSIX_RENAME};
 use crate::error::{NAME, map_sftp, status_of};
+use crate::inner::Inner;
 use crate::listing::{self, Kind, Want, kind};
 use crate::paths::{Paths, native_parent};
 use crate::transfer::{self, READ_CHUNK, UploadError, close_later};
@@ -42,12 +43,6 @@ pub(crate) const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::RangeRead)
     .with(Capability::WriteResultNative)
     .with(Capability::ConditionalCreate);
-
-/// The state shared by the backend, its clones and its open streams.
-pub(crate) struct Inner {
-    pub(crate) client: Client,
-    pub(crate) paths: Paths,
-}
 
 /// A storage backend on an SFTP server, driven natively with async russh + russh-sftp.
 /// The blocking twin is [`SftpBackend`](crate::SftpBackend), which runs this same backend on

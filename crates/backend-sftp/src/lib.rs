@@ -8,9 +8,9 @@
 //! | [`SftpConfig`], [`Auth`], [`HostKeyPolicy`], [`Secret`] | always | both |
 //!
 //! **One client, two faces.** The SSH and SFTP protocol work is written once, async;
-//! [`SftpBackend`] drives that same client on a runtime it owns (through
-//! `remote_store_async::BlockingAdapter`) rather than keeping a second, blocking copy of
-//! the protocol code that would drift.
+//! [`SftpBackend`] drives that same client on the runtime all blocking backends share
+//! (through `remote_store_async::BlockingAdapter`) rather than keeping a second, blocking
+//! copy of the protocol code that would drift.
 //!
 //! **Host keys are verified by default.** [`HostKeyPolicy::Strict`] accepts only keys listed
 //! in the configured known hosts (inline lines or an OpenSSH `known_hosts` file, including
@@ -33,6 +33,7 @@ mod async_backend;
 mod config;
 mod connection;
 mod error;
+mod inner;
 mod known_hosts;
 mod listing;
 mod paths;

@@ -8,9 +8,9 @@ use futures::stream::{BoxStream, StreamExt};
 use remote_store_core::{Entry, FileInfo, FolderEntry, RemotePath, Result};
 use russh_sftp::protocol::{FileAttributes, StatusCode};
 
-use crate::async_backend::Inner;
 use crate::connection::{HandlePermit, Lease};
 use crate::error::{map_sftp, status_of};
+use crate::inner::Inner;
 use crate::paths::TEMP_PREFIX;
 use crate::transfer::close_later;
 

@@ -1,4 +1,5 @@
-//! [`SftpBackend`]: the blocking SFTP backend — [`AsyncSftpBackend`] on a runtime of its own.
+//! [`SftpBackend`]: the blocking SFTP backend — [`AsyncSftpBackend`] on the shared runtime of
+//! the blocking backends.
 
 use remote_store_core::Result;
 
@@ -7,8 +8,9 @@ use crate::config::SftpConfig;
 
 remote_store_async::blocking_backend! {
     /// A storage backend on an SFTP server, for the blocking `Store`. This is the blocking
-    /// version of [`AsyncSftpBackend`]: the same client, driven on a small runtime the backend
-    /// owns (`remote_store_async::BlockingAdapter`), so it works on plain threads and also when
+    /// version of [`AsyncSftpBackend`]: the same client, driven on the small runtime all
+    /// blocking backends share, or one of its own with `with_own_runtime()`
+    /// (`remote_store_async::BlockingAdapter`), so it works on plain threads and also when
     /// called from inside a tokio runtime. `read_seekable` is native (ranged reads).
     ///
     /// ```no_run

@@ -1,18 +1,15 @@
 //! [`BlockingAdapter`]: any [`AsyncBackend`] as a blocking `Backend`.
 
 use std::any::Any;
-use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc as std_mpsc};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, mpsc as std_mpsc};
 
 use bytes::Bytes;
-use futures::{FutureExt, StreamExt};
+use futures::FutureExt;
 use remote_store_core::{
     Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Entry, Error,
     FileInfo, FolderEntry, FolderInfo, GlobPattern, ListOptions, MoveOptions, RemotePath, Result,
@@ -21,34 +18,48 @@ use remote_store_core::{
 use remote_store_sync::{
     Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader, fallback,
 };
-use tokio::runtime::{Handle, Runtime};
+use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
+use crate::blocking_pump::{BatchIter, BlockingReader, wait};
+use crate::blocking_runtime::{Lifecycle, closed};
 use crate::{AsyncBackend, AsyncContent, ByteStream};
 
 /// Chunk size when feeding a blocking reader to an async write.
 const WRITE_CHUNK: usize = 256 * 1024;
-/// Listing items handed over per batch.
-const LIST_BATCH: usize = 256;
-/// How long `close` waits for in-flight calls before shutting the runtime down.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a call's task hands back: its result, or the panic to resume on the caller.
+type Outcome<T> = std::thread::Result<Result<T>>;
 
 /// Wraps any [`AsyncBackend`] as a blocking `Backend`, for `Store`.
 ///
-/// The adapter owns a small multi-thread tokio runtime (two workers, created on first use
-/// and reused for every call). Each call is spawned onto that runtime and the caller waits
-/// on a channel — it never calls `Handle::block_on` on the caller's thread. So a `Store`
-/// over a `BlockingAdapter` works on a plain thread, inside `#[tokio::main]` (either
-/// flavour), inside `spawn_blocking`, and never panics with "Cannot start a runtime from
-/// within a runtime". (Blocking a runtime's worker thread is still a blocking call: inside
-/// async code prefer `AsyncStore`.)
+/// Each call is spawned onto a tokio runtime and the caller waits on a channel — it never
+/// calls `Handle::block_on` on the caller's thread. So a `Store` over a `BlockingAdapter`
+/// works on a plain thread, inside `#[tokio::main]` (either flavour), inside
+/// `spawn_blocking`, and never panics with "Cannot start a runtime from within a runtime".
+/// (Blocking a runtime's worker thread is still a blocking call: inside async code prefer
+/// `AsyncStore`.)
 ///
-/// Streams are handed over one chunk (reads) or one batch of up to 256 items (listings)
-/// at a time, with at most two in flight, so memory stays bounded. Errors come back
-/// unchanged. `read_seekable` is native (ranged reads) when the async backend declares
-/// `range_read`; otherwise `seekable_read` is masked and the portable spool serves.
-/// [`close`](Backend::close) waits up to ten seconds for in-flight calls, closes the
-/// backend and shuts the runtime down; a backend that is not terminal is reused lazily.
+/// **Runtime.** By default every adapter in the process runs on one shared multi-thread
+/// runtime (two worker threads named `remote-store`, created on first use and never shut
+/// down), so ten blocking backends cost two threads, not twenty.
+/// [`with_own_runtime`](Self::with_own_runtime) gives one adapter a runtime of its own
+/// (two workers named `remote-store-own`, created on first use), which isolates it from
+/// the others and is shut down by [`close`](Backend::close).
+///
+/// **Streams.** A listing or a read is driven by one pump task, which hands over one body
+/// chunk (reads, one chunk ahead of the caller) or one batch of up to 256 items (listings,
+/// two batches ahead) at a time, so memory stays bounded. Errors come back unchanged.
+/// `read_seekable` is native (ranged reads) when the async backend declares `range_read`;
+/// otherwise `seekable_read` is masked and the portable spool serves.
+///
+/// **Close.** [`close`](Backend::close) returns promptly whatever the caller still holds:
+/// it cancels the pumps of open listings and reads (using them afterwards fails with
+/// `BackendUnavailable`, "closed"), gives calls still running on other threads up to ten
+/// seconds and then cancels them, closes the backend and shuts an own runtime down. The
+/// shared runtime is never shut down. A backend that is not terminal (memory, local, SFTP)
+/// keeps working afterwards; an own runtime comes back lazily. Dropping the adapter
+/// cancels its work the same way.
 ///
 /// ```
 /// use remote_store_async::{AsyncBackend, BlockingAdapter};
@@ -56,6 +67,10 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// fn blocking_store(backend: impl AsyncBackend) -> remote_store_core::Result<Store> {
 ///     Store::new(BlockingAdapter::new(backend), "")
+/// }
+///
+/// fn isolated_store(backend: impl AsyncBackend) -> remote_store_core::Result<Store> {
+///     Store::new(BlockingAdapter::new(backend).with_own_runtime(), "")
 /// }
 /// ```
 pub struct BlockingAdapter<B> {
@@ -65,26 +80,50 @@ pub struct BlockingAdapter<B> {
 /// The adapter's state, shared with the seekable readers it hands out.
 struct Shared<B> {
     inner: Arc<B>,
-    runtime: Mutex<Option<Runtime>>,
-    in_flight: Arc<AtomicUsize>,
+    life: Lifecycle,
 }
 
 impl<B: AsyncBackend> BlockingAdapter<B> {
-    /// Wraps `backend`.
+    /// Wraps `backend`, on the process-wide shared runtime.
     pub fn new(backend: B) -> Self {
         Self::from_arc(Arc::new(backend))
     }
 
-    /// Wraps a shared backend.
+    /// Wraps a shared backend, on the process-wide shared runtime.
     pub fn from_arc(backend: Arc<B>) -> Self {
-        let shared = Shared {
-            inner: backend,
-            runtime: Mutex::new(None),
-            in_flight: Arc::new(AtomicUsize::new(0)),
-        };
+        Self::with_life(backend, Lifecycle::shared())
+    }
+
+    /// The same adapter on a runtime of its own instead of the shared one: two worker
+    /// threads for this adapter alone, created on first use and shut down by
+    /// [`close`](remote_store_sync::Backend::close) (and created again if the adapter is
+    /// used afterwards). For a backend whose work must not wait behind other backends', or
+    /// whose threads should go away with it.
+    ///
+    /// ```
+    /// use remote_store_async::{AsyncBackend, BlockingAdapter};
+    ///
+    /// fn isolated<B: AsyncBackend>(backend: B) -> BlockingAdapter<B> {
+    ///     let adapter = BlockingAdapter::new(backend).with_own_runtime();
+    ///     assert!(adapter.has_own_runtime());
+    ///     adapter
+    /// }
+    /// ```
+    #[must_use]
+    pub fn with_own_runtime(self) -> Self {
+        Self::with_life(Arc::clone(&self.shared.inner), Lifecycle::own())
+    }
+
+    fn with_life(inner: Arc<B>, life: Lifecycle) -> Self {
         BlockingAdapter {
-            shared: Arc::new(shared),
+            shared: Arc::new(Shared { inner, life }),
         }
+    }
+
+    /// Whether the adapter runs on a runtime of its own
+    /// ([`with_own_runtime`](Self::with_own_runtime)) rather than the shared one.
+    pub fn has_own_runtime(&self) -> bool {
+        self.shared.life.is_own()
     }
 
     /// The wrapped async backend.
@@ -92,22 +131,23 @@ impl<B: AsyncBackend> BlockingAdapter<B> {
         &self.shared.inner
     }
 
-    /// A handle to the adapter's runtime, creating it on first use.
+    /// A handle to the runtime the adapter runs on (the shared one unless
+    /// [`with_own_runtime`](Self::with_own_runtime)), starting it if needed.
     ///
     /// # Errors
     /// `BackendUnavailable` when the runtime cannot be built.
     pub fn handle(&self) -> Result<Handle> {
-        self.shared.handle()
+        self.shared.life.handle()
     }
 
     /// Runs `make(backend)` on the adapter's runtime and blocks the calling thread (on a
     /// channel, never with `block_on`) until it finishes: how a blocking twin offers its
     /// backend-specific extras (creating a container, say) next to the `Backend` methods.
-    /// Counts as an in-flight call for [`close`](remote_store_sync::Backend::close).
+    /// Counts as a running call for [`close`](remote_store_sync::Backend::close).
     ///
     /// # Errors
-    /// What the future returns; `BackendUnavailable` if the runtime cannot start or shuts
-    /// down during the call.
+    /// What the future returns; `BackendUnavailable` if the runtime cannot start, or if the
+    /// adapter is closed during the call and the call outlasts close's wait.
     ///
     /// # Panics
     /// Resumes a panic raised by the future on the caller's thread.
@@ -131,20 +171,24 @@ impl<B: AsyncBackend> BlockingAdapter<B> {
 }
 
 impl<B: AsyncBackend> Shared<B> {
-    fn handle(&self) -> Result<Handle> {
-        let mut slot = self.runtime.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(rt) = slot.as_ref() {
-            return Ok(rt.handle().clone());
-        }
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("remote-store-blocking")
-            .enable_all()
-            .build()
-            .map_err(|e| Error::unavailable("cannot start the adapter's runtime").with_source(e))?;
-        let handle = rt.handle().clone();
-        *slot = Some(rt);
-        Ok(handle)
+    /// Runs `fut` on the runtime as a call of the current epoch: counted for `close`,
+    /// cancelled if it outlasts close's wait, panics caught. Returns where the outcome
+    /// arrives.
+    fn submit<T, Fut>(&self, fut: Fut) -> Result<std_mpsc::Receiver<Outcome<T>>>
+    where
+        T: Send + 'static,
+        Fut: Future<Output = Result<T>> + Send + 'static,
+    {
+        let (handle, epoch) = self.life.start()?;
+        let guard = epoch.enter();
+        let (tx, rx) = std_mpsc::sync_channel(1);
+        handle.spawn(async move {
+            let _guard = guard;
+            let run = AssertUnwindSafe(fut).catch_unwind();
+            let outcome = epoch.calls.run_until_cancelled(run).await;
+            let _ = tx.send(outcome.unwrap_or_else(|| Ok(Err(closed()))));
+        });
+        Ok(rx)
     }
 
     /// Runs `make(backend)` on the adapter's runtime and waits for its result.
@@ -154,22 +198,8 @@ impl<B: AsyncBackend> Shared<B> {
         F: FnOnce(Arc<B>) -> Fut,
         Fut: Future<Output = Result<T>> + Send + 'static,
     {
-        let handle = self.handle()?;
-        let fut = make(Arc::clone(&self.inner));
-        let guard = InFlight::enter(&self.in_flight);
-        let (tx, rx) = std_mpsc::sync_channel(1);
-        handle.spawn(async move {
-            let _guard = guard;
-            let outcome = AssertUnwindSafe(fut).catch_unwind().await;
-            let _ = tx.send(outcome);
-        });
-        match rx.recv() {
-            Ok(Ok(result)) => result,
-            Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Err(_) => Err(Error::unavailable(
-                "the adapter's runtime shut down during the call",
-            )),
-        }
+        let rx = self.submit(make(Arc::clone(&self.inner)))?;
+        outcome(&rx)
     }
 
     fn write_with(
@@ -189,27 +219,15 @@ impl<B: AsyncBackend> Shared<B> {
             }
             Content::Reader(reader) => reader,
         };
-        let handle = self.handle()?;
         let (tx, rx) = mpsc::channel::<Feed>(2);
-        let (done_tx, done_rx) = std_mpsc::sync_channel(1);
         let inner = Arc::clone(&self.inner);
-        let guard = InFlight::enter(&self.in_flight);
-        handle.spawn(async move {
-            let _guard = guard;
+        let done = self.submit(async move {
             let content = AsyncContent::chunks(feed_stream(rx));
-            let fut = inner.write(&path, content, mode, &opts);
-            let outcome = AssertUnwindSafe(fut).catch_unwind().await;
-            let _ = done_tx.send(outcome);
-        });
+            inner.write(&path, content, mode, &opts).await
+        })?;
         feed_reader(reader, &tx);
         drop(tx);
-        match done_rx.recv() {
-            Ok(Ok(result)) => result,
-            Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Err(_) => Err(Error::unavailable(
-                "the adapter's runtime shut down during the call",
-            )),
-        }
+        outcome(&done)
     }
 
     /// Starts pumping `make(backend)`'s stream on the runtime; returns a blocking iterator.
@@ -219,59 +237,29 @@ impl<B: AsyncBackend> Shared<B> {
         F: FnOnce(Arc<B>) -> S + Send + 'static,
         S: futures::Stream<Item = Result<T>> + Send + Unpin + 'static,
     {
-        let handle = match self.handle() {
-            Ok(h) => h,
-            Err(e) => return Box::new(std::iter::once(Err(e))),
-        };
-        let (tx, rx) = mpsc::channel::<Vec<Result<T>>>(2);
-        let inner = Arc::clone(&self.inner);
-        let guard = InFlight::enter(&self.in_flight);
-        handle.spawn(async move {
-            let _guard = guard;
-            // Fused: the batching loop may ask again after the stream has ended.
-            let mut stream = make(inner).fuse();
-            while let Some(first) = stream.next().await {
-                let mut batch = Vec::with_capacity(16);
-                batch.push(first);
-                while batch.len() < LIST_BATCH {
-                    match stream.next().now_or_never() {
-                        Some(Some(item)) => batch.push(item),
-                        _ => break,
-                    }
-                }
-                if tx.send(batch).await.is_err() {
-                    return;
-                }
+        match self.life.start() {
+            Ok((handle, epoch)) => {
+                let stream = make(Arc::clone(&self.inner));
+                Box::new(BatchIter::spawn(&handle, &epoch, stream))
             }
-        });
-        Box::new(BatchIter {
-            rx,
-            buffered: VecDeque::new(),
-        })
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        }
     }
 
     fn blocking_reader(&self, body: ByteStream) -> Result<Reader> {
-        Ok(Box::new(BlockingReader {
-            body: Some(body),
-            current: Bytes::new(),
-            handle: self.handle()?,
-        }))
+        let (handle, epoch) = self.life.start()?;
+        Ok(Box::new(BlockingReader::spawn(&handle, &epoch, body)))
     }
 }
 
-/// Counts calls running on the runtime so `close` can drain them.
-struct InFlight(Arc<AtomicUsize>);
-
-impl InFlight {
-    fn enter(counter: &Arc<AtomicUsize>) -> Self {
-        counter.fetch_add(1, Ordering::SeqCst);
-        InFlight(Arc::clone(counter))
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+/// Waits for a call's outcome, resuming its panic on the caller's thread.
+fn outcome<T>(rx: &std_mpsc::Receiver<Outcome<T>>) -> Result<T> {
+    match rx.recv() {
+        Ok(Ok(result)) => result,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => Err(Error::unavailable(
+            "the adapter's runtime shut down during the call",
+        )),
     }
 }
 
@@ -313,7 +301,7 @@ fn feed_reader(mut reader: Box<dyn Read + Send + '_>, tx: &mpsc::Sender<Feed>) {
             Err(e) => Feed::Chunk(Err(e)),
         };
         let last = !matches!(msg, Feed::Chunk(Ok(_)));
-        if futures::executor::block_on(tx.send(msg)).is_err() || last {
+        if wait(tx.send(msg)).is_err() || last {
             return;
         }
     }
@@ -331,67 +319,6 @@ fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(filled)
-}
-
-struct BatchIter<T> {
-    rx: mpsc::Receiver<Vec<Result<T>>>,
-    buffered: VecDeque<Result<T>>,
-}
-
-impl<T> Iterator for BatchIter<T> {
-    type Item = Result<T>;
-
-    fn next(&mut self) -> Option<Result<T>> {
-        if self.buffered.is_empty() {
-            self.buffered = futures::executor::block_on(self.rx.recv())?.into();
-        }
-        self.buffered.pop_front()
-    }
-}
-
-/// A blocking `Read` over an async body, pulling one chunk at a time on the runtime.
-struct BlockingReader {
-    body: Option<ByteStream>,
-    current: Bytes,
-    handle: Handle,
-}
-
-impl Read for BlockingReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.current.is_empty() {
-            let Some(mut body) = self.body.take() else {
-                return Ok(0);
-            };
-            let (tx, rx) = std_mpsc::sync_channel(1);
-            self.handle.spawn(async move {
-                let item = body.next().await;
-                let _ = tx.send((body, item));
-            });
-            let (body, item) = rx.recv().map_err(|_| {
-                Error::unavailable("the adapter's runtime shut down during a read").into_io()
-            })?;
-            match item {
-                Some(Ok(chunk)) => {
-                    self.current = chunk;
-                    self.body = Some(body);
-                }
-                Some(Err(e)) => return Err(e.into_io()),
-                None => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current.split_to(n));
-        Ok(n)
-    }
-}
-
-impl Drop for BlockingReader {
-    fn drop(&mut self) {
-        if let Some(body) = self.body.take() {
-            // Drop the body on the runtime that drives it (cancels the request there).
-            self.handle.spawn(async move { drop(body) });
-        }
-    }
 }
 
 /// A seekable reader over ranged reads: each seek starts a new ranged read from the new
@@ -593,35 +520,11 @@ impl<B: AsyncBackend> Backend for BlockingAdapter<B> {
     }
 
     fn close(&self) -> Result<()> {
-        let deadline = Instant::now() + DRAIN_TIMEOUT;
-        while self.shared.in_flight.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(2));
-        }
+        // Held streams are cancelled at once; calls still running get a bounded wait.
+        self.shared.life.end_epoch();
         let result = self.call(|b| async move { b.close().await });
-        let runtime = self
-            .shared
-            .runtime
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(rt) = runtime {
-            // Shutting down with a wait is not allowed on an async thread; do it on our own.
-            let _ = std::thread::spawn(move || rt.shutdown_timeout(DRAIN_TIMEOUT)).join();
-        }
+        self.shared.life.release_runtime();
         result
-    }
-}
-
-impl<B> Drop for Shared<B> {
-    fn drop(&mut self) {
-        let runtime = self
-            .runtime
-            .get_mut()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(rt) = runtime {
-            rt.shutdown_background();
-        }
     }
 }
 
@@ -629,7 +532,8 @@ impl<B: fmt::Debug> fmt::Debug for BlockingAdapter<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BlockingAdapter")
             .field("inner", &self.shared.inner)
-            .field("in_flight", &self.shared.in_flight.load(Ordering::Relaxed))
+            .field("own_runtime", &self.shared.life.is_own())
+            .field("running", &self.shared.life.running())
             .finish_non_exhaustive()
     }
 }

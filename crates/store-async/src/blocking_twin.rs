@@ -3,8 +3,9 @@
 
 /// Declares the blocking twin of an async backend: a newtype over
 /// [`BlockingAdapter`](crate::BlockingAdapter) that implements `remote_store_sync::Backend`
-/// by forwarding every method, plus `from_async`, `as_async` and a `Debug` that shows only
-/// the async backend's own (secret-free) `Debug`.
+/// by forwarding every method, plus `from_async`, `as_async`, `with_own_runtime` and a
+/// `Debug` that shows only the async backend's own (secret-free) `Debug`. The twin runs on
+/// the runtime all blocking adapters share unless `with_own_runtime` is called.
 ///
 /// Backends over async-only SDKs (S3, Azure, SFTP) use it so that their sync half is the
 /// same code as their async half, and the forwarding exists once, here.
@@ -36,6 +37,9 @@
 /// let thing = Thing::from_async(AsyncThing);
 /// let store = remote_store_sync::Store::new(thing, "").unwrap();
 /// assert!(!store.is_file("x").unwrap());
+///
+/// let isolated = Thing::from_async(AsyncThing).with_own_runtime();
+/// # let _ = isolated;
 /// ```
 #[macro_export]
 macro_rules! blocking_backend {
@@ -54,6 +58,14 @@ macro_rules! blocking_backend {
             /// The async backend doing the work.
             $vis fn as_async(&self) -> &::std::sync::Arc<$async_ty> {
                 self.adapter.inner()
+            }
+
+            /// Runs this backend on a tokio runtime of its own (two worker threads, shut
+            /// down by `close`) instead of the runtime all blocking backends share; see
+            /// `remote_store_async::BlockingAdapter::with_own_runtime`.
+            #[must_use]
+            $vis fn with_own_runtime(self) -> Self {
+                $name { adapter: self.adapter.with_own_runtime() }
             }
         }
 

@@ -5,12 +5,16 @@
 //! - [`SyncBackendAdapter`] turns any blocking `Backend` into an [`AsyncBackend`] by running
 //!   each call on tokio's blocking pool.
 //! - [`BlockingAdapter`] turns any [`AsyncBackend`] into a blocking `Backend` by running
-//!   each call on a runtime the adapter owns and waiting on a channel — so it works on a
-//!   plain thread, inside `#[tokio::main]`, on a current-thread runtime and inside
-//!   `spawn_blocking`, and never panics with "Cannot start a runtime from within a runtime".
+//!   each call on a tokio runtime and waiting on a channel — so it works on a plain thread,
+//!   inside `#[tokio::main]`, on a current-thread runtime and inside `spawn_blocking`, and
+//!   never panics with "Cannot start a runtime from within a runtime". All adapters share
+//!   one small runtime per process unless one asks for its own; `close` returns promptly
+//!   even while the caller holds listings or readers, which then fail as closed.
 
 mod backend;
 mod blocking_adapter;
+mod blocking_pump;
+mod blocking_runtime;
 mod blocking_twin;
 mod content;
 pub mod fallback;
