@@ -4,7 +4,7 @@ use std::time::SystemTime;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use remote_store_core::{Error, Result};
 use sha2::Sha256;
 use time::OffsetDateTime;
