@@ -1,8 +1,8 @@
 //! Core types of `remote-store`: the vocabulary every backend and both stores share.
 //!
 //! This crate holds values and pure policy only: [`RemotePath`] (validated, normalised keys),
-//! [`Error`] and [`ErrorKind`], [`Capability`] and [`CapabilitySet`], the info and write
-//! values, and the [`plan`] functions both stores use to validate, gate and rebase. It has
+//! [`Error`] and [`ErrorKind`], [`Capability`] and [`CapabilitySet`], and the info and write
+//! values (plus, hidden, the policy both stores use to validate, gate and rebase). It has
 //! no async runtime and performs no I/O, so a third-party backend can depend on it alone.
 //!
 //! ```
@@ -20,6 +20,9 @@ mod info;
 mod list;
 mod metadata;
 mod path;
+// The store policy. Public only because both store crates (`remote-store-sync` and
+// `remote-store-async`) run it; it is not part of the API and changes with the stores.
+#[doc(hidden)]
 pub mod plan;
 mod write;
 
@@ -27,7 +30,7 @@ pub use capability::{Capability, CapabilitySet};
 pub use error::{Error, ErrorKind, Result};
 pub use glob::GlobPattern;
 pub use info::{ContentDigest, Entry, FileInfo, FolderEntry, FolderInfo};
-pub use list::{ListFilter, ListOptions};
+pub use list::ListOptions;
 pub use metadata::{MAX_METADATA_BYTES, Metadata};
 pub use path::RemotePath;
 pub use write::{WriteOptions, WriteResult, WriteResultSource};
