@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use remote_store_async::{AsyncStore, BlockingAdapter};
-use remote_store_core::{Error, ErrorKind, RemotePath, WriteOptions};
+use remote_store_core::{Error, ErrorKind, RemotePath};
 use remote_store_memory::AsyncMemoryBackend;
 use remote_store_sync::{Backend, Store};
 
@@ -37,13 +37,9 @@ fn shared_store() -> Store {
 
 fn fill(store: &Store) {
     for i in 0..FILES {
-        store
-            .write(&format!("many/f{i:04}.txt"), "x", WriteOptions::new())
-            .unwrap();
+        store.write(&format!("many/f{i:04}.txt"), "x").unwrap();
     }
-    store
-        .write("big.bin", vec![5u8; BIG], WriteOptions::new())
-        .unwrap();
+    store.write("big.bin", vec![5u8; BIG]).unwrap();
 }
 
 fn io_kind(e: std::io::Error) -> ErrorKind {
@@ -52,7 +48,7 @@ fn io_kind(e: std::io::Error) -> ErrorKind {
 
 /// Holds a listing and a read mid-stream, closes, and checks both then fail as closed.
 fn close_with_streams_held(store: &Store) {
-    let mut files = store.list_files("many", false).unwrap();
+    let mut files = store.list_files("many").unwrap();
     assert!(files.next().unwrap().is_ok());
     let mut reader = store.read("big.bin").unwrap();
     let mut buf = vec![0u8; 1000];
@@ -84,7 +80,7 @@ fn close_with_streams_held(store: &Store) {
     );
 
     // The memory backend is not terminal: new calls after `close` work again.
-    assert_eq!(store.list_files("many", false).unwrap().count(), FILES);
+    assert_eq!(store.list_files("many").unwrap().count(), FILES);
     assert_eq!(store.read_bytes("big.bin").unwrap().len(), BIG);
 }
 
@@ -96,9 +92,7 @@ fn close_is_prompt_with_a_listing_and_a_read_held() {
 
     // Another adapter on the shared runtime, mid-read: closing the first must not touch it.
     let other = shared_store();
-    other
-        .write("o.bin", vec![3u8; BIG], WriteOptions::new())
-        .unwrap();
+    other.write("o.bin", vec![3u8; BIG]).unwrap();
     let mut other_reader = other.read("o.bin").unwrap();
     let mut head = [0u8; 10];
     other_reader.read_exact(&mut head).unwrap();
@@ -157,16 +151,13 @@ fn long_reads_and_listings_inside_a_runtime_do_not_stall() {
             let files = 129 * 256 + 1;
             let filler = AsyncStore::new(backend.clone(), "").unwrap();
             for i in 0..files {
-                filler
-                    .write(&format!("wide/f{i}"), "", WriteOptions::new())
-                    .await
-                    .unwrap();
+                filler.write(&format!("wide/f{i}"), "").await.unwrap();
             }
             let store = Store::new(BlockingAdapter::new(backend), "").unwrap();
-            assert_eq!(store.list_files("wide", false).unwrap().count(), files);
+            assert_eq!(store.list_files("wide").unwrap().count(), files);
 
             let body = vec![9u8; 16 << 20]; // 256 chunks
-            store.write("huge.bin", body, WriteOptions::new()).unwrap();
+            store.write("huge.bin", body).unwrap();
             let mut back = Vec::new();
             store
                 .read("huge.bin")
@@ -235,7 +226,7 @@ fn adapters_share_one_runtime_by_default() {
     let stores: Vec<Store> = (0..16)
         .map(|_| {
             let store = shared_store();
-            store.write("f.txt", "x", WriteOptions::new()).unwrap();
+            store.write("f.txt", "x").unwrap();
             assert_eq!(store.read_text("f.txt").unwrap(), "x");
             store
         })
@@ -282,9 +273,7 @@ fn a_read_is_served_by_one_pump() {
     let _serial = serial();
     let backend = AsyncMemoryBackend::new();
     let store = Store::new(BlockingAdapter::new(backend.clone()), "").unwrap();
-    store
-        .write("big.bin", vec![1u8; BIG], WriteOptions::new())
-        .unwrap();
+    store.write("big.bin", vec![1u8; BIG]).unwrap();
 
     let adapter = BlockingAdapter::new(backend).with_own_runtime();
     let tasks = || adapter.handle().unwrap().metrics().num_alive_tasks();

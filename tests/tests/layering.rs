@@ -1,8 +1,15 @@
-//! Layering: `remote-store-core` and `remote-store-sync` must not pull in an async runtime.
+//! Layering: `remote-store-core` and `remote-store-sync` must not pull in an async runtime,
+//! and neither may the facade, the memory backend or the local backend built with only their
+//! `sync` feature (issue 9: sync-only users compile no tokio).
 
 use std::process::Command;
 
 fn normal_deps(package: &str) -> String {
+    normal_deps_with(package, &[])
+}
+
+/// `cargo tree -p <package> -e normal --prefix none` plus `extra` arguments.
+fn normal_deps_with(package: &str, extra: &[&str]) -> String {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .args([
@@ -15,6 +22,7 @@ fn normal_deps(package: &str) -> String {
             "none",
             "--offline",
         ])
+        .args(extra)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo tree runs");
@@ -41,5 +49,40 @@ fn core_and_sync_have_no_tokio() {
             })
             .collect();
         assert!(runtimes.is_empty(), "{package} depends on {runtimes:?}");
+    }
+}
+
+#[test]
+fn sync_only_builds_have_no_async_crates() {
+    let cases = [
+        ("remote-store", "sync,memory,local"),
+        ("remote-store-memory", "sync"),
+        ("remote-store-local", "sync"),
+    ];
+    for (package, features) in cases {
+        let tree = normal_deps_with(package, &["--no-default-features", "--features", features]);
+        assert!(
+            tree.contains(package),
+            "unexpected cargo tree output: {tree}"
+        );
+        let async_crates: Vec<&str> = tree
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|name| {
+                [
+                    "tokio",
+                    "mio",
+                    "futures",
+                    "async-trait",
+                    "remote-store-async",
+                ]
+                .iter()
+                .any(|c| name == c || name.strip_prefix(c).is_some_and(|r| r.starts_with('-')))
+            })
+            .collect();
+        assert!(
+            async_crates.is_empty(),
+            "{package} with --no-default-features --features {features} depends on {async_crates:?}"
+        );
     }
 }

@@ -310,7 +310,10 @@ fn check(op: &Op, outcome: Result<()>, want: ErrorKind) {
             "{op:?}: unclear message: {text}"
         );
     }
-    assert!(text.starts_with("local: "), "{op:?} must name the backend: {text}");
+    assert!(
+        text.starts_with("local: "),
+        "{op:?} must name the backend: {text}"
+    );
 }
 
 #[test]

@@ -1,9 +1,20 @@
 //! The lint steps (`cargo xtask lint`, also run by `cargo xtask test`): formatting, clippy,
-//! rustdoc, per-feature builds of every backend crate, and cargo-deny.
+//! rustdoc (and what the facade's docs show), per-feature builds of every backend crate and
+//! of the facade, the sync-only dependency tree, and cargo-deny.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::util::{Result, cargo, read_manifest, run, which};
+use crate::util::{Result, bail, cargo, output, read_manifest, run, which};
+
+/// The facade package.
+const FACADE: &str = "remote-store";
+
+/// The facade's sync-only feature set: a user who asks for it compiles no async runtime.
+const SYNC_ONLY: &str = "sync,memory,local";
+
+/// The SDK crates re-exported only under the facade's opt-in `*-sdk` features; their docs
+/// must not appear in the facade's docs without those features.
+const SDK_CRATES: &[&str] = &["aws_sdk_s3", "azure_storage_blob"];
 
 /// The cargo-deny release installed when none is found (0.20.x builds with Rust 1.88+).
 const CARGO_DENY_VERSION: &str = "0.20.2";
@@ -26,14 +37,127 @@ pub(crate) fn clippy() -> Result<()> {
     ]))
 }
 
-/// `cargo doc` with rustdoc warnings (broken links, missing docs) denied.
-pub(crate) fn doc() -> Result<()> {
+/// `cargo doc` with rustdoc warnings (broken links, missing docs) denied; first the facade
+/// with every feature except the `*-sdk` ones, whose docs must then show no SDK module
+/// (the backend modules are inlined, so an SDK re-export would be inlined with them).
+pub(crate) fn doc(root: &Path) -> Result<()> {
+    let (package, features) = read_manifest(&root.join("crates").join(FACADE).join("Cargo.toml"))?;
+    let without_sdks: Vec<String> = features
+        .into_iter()
+        .filter(|f| f != "default" && !f.ends_with("-sdk"))
+        .collect();
+    run(cargo()
+        .args(["doc", "-p", &package, "--no-deps", "--features"])
+        .arg(without_sdks.join(","))
+        .env("RUSTDOCFLAGS", "-D warnings"))?;
+    let docs = target_dir()?.join("doc").join(package.replace('-', "_"));
+    if !docs.join("index.html").is_file() {
+        bail!("no facade docs at {} after `cargo doc`", docs.display());
+    }
+    let found = sdk_modules(&docs)?;
+    if !found.is_empty() {
+        let list: Vec<String> = found.iter().map(|p| p.display().to_string()).collect();
+        bail!(
+            "the facade's docs without the `*-sdk` features document an SDK module:\n  {}\n\
+             re-export the SDK from its backend crate only under that crate's `sdk` feature",
+            list.join("\n  ")
+        );
+    }
     run(cargo()
         .args(["doc", "--workspace", "--no-deps", "--all-features"])
         .env("RUSTDOCFLAGS", "-D warnings"))
 }
 
-/// Builds each backend crate (`crates/backend-*`) with only `sync` and with only `async`.
+/// The directories under `docs` that document one of the [`SDK_CRATES`] as a module.
+fn sdk_modules(docs: &Path) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut pending = vec![docs.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                if path
+                    .file_name()
+                    .is_some_and(|n| SDK_CRATES.iter().any(|sdk| n == *sdk))
+                {
+                    found.push(path.clone());
+                }
+                pending.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Cargo's target directory (honours `CARGO_TARGET_DIR` and cargo config).
+fn target_dir() -> Result<PathBuf> {
+    let json = output(cargo().args(["metadata", "--format-version", "1", "--no-deps"]))?;
+    let key = "\"target_directory\":\"";
+    let Some(start) = json.find(key).map(|i| i + key.len()) else {
+        bail!("`cargo metadata` printed no target_directory");
+    };
+    let Some(len) = json[start..].find('"') else {
+        bail!("`cargo metadata` printed an unterminated target_directory");
+    };
+    // JSON escapes backslashes (Windows paths); nothing else occurs in a path here.
+    Ok(PathBuf::from(
+        json[start..start + len].replace("\\\\", "\\"),
+    ))
+}
+
+/// The facade with only the sync features must have no async crate in its dependency tree
+/// (`cargo tree -p remote-store -e normal --no-default-features --features sync,memory,local`).
+pub(crate) fn sync_only_tree() -> Result<()> {
+    let tree = output(cargo().args([
+        "tree",
+        "-p",
+        FACADE,
+        "-e",
+        "normal",
+        "--no-default-features",
+        "--features",
+        SYNC_ONLY,
+        "--prefix",
+        "none",
+    ]))?;
+    let found = async_crates(&tree);
+    if !found.is_empty() {
+        bail!(
+            "`{FACADE}` with `--no-default-features --features {SYNC_ONLY}` depends on async \
+             crates: {}\nrun that `cargo tree` with `-i <crate>` to see what pulls them in; \
+             gate it behind an `async` feature",
+            found.join(", ")
+        );
+    }
+    eprintln!("no async crate in the sync-only tree");
+    Ok(())
+}
+
+/// The async crates (tokio, mio, futures, async-trait, remote-store-async) named in a
+/// `cargo tree --prefix none` listing, each once.
+fn async_crates(tree: &str) -> Vec<&str> {
+    let mut found: Vec<&str> = tree
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| {
+            let family = |stem: &str| {
+                *name == stem || name.strip_prefix(stem).is_some_and(|r| r.starts_with('-'))
+            };
+            family("tokio")
+                || family("futures")
+                || *name == "mio"
+                || *name == "async-trait"
+                || *name == "remote-store-async"
+        })
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+/// Builds each backend crate (`crates/backend-*`) with only `sync` and with only `async`,
+/// then the facade with one client and the two local backends.
 pub(crate) fn features(root: &Path) -> Result<()> {
     let mut dirs: Vec<_> = std::fs::read_dir(root.join("crates"))?
         .filter_map(|e| e.ok())
@@ -61,6 +185,16 @@ pub(crate) fn features(root: &Path) -> Result<()> {
                 feature,
             ]))?;
         }
+    }
+    for features in [SYNC_ONLY, "async,memory,local"] {
+        run(cargo().args([
+            "check",
+            "-p",
+            FACADE,
+            "--no-default-features",
+            "--features",
+            features,
+        ]))?;
     }
     Ok(())
 }
@@ -98,4 +232,34 @@ pub(crate) fn deny(root: &Path) -> Result<()> {
         .args(["deny", "check", "--hide-inclusion-graph"])
         .args(["licenses", "bans", "sources"])
         .env("PATH", path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_async_crates_in_a_tree() {
+        let tree = "remote-store v0.1.0 (/w/crates/remote-store)\n\
+                    tokio v1.54.1\nmio v1.2.5\nfutures-util v0.3.34\nfutures-util v0.3.34\n\
+                    tokio-util v0.7.20\nbytes v1.12.2\ntokionic v1.0.0\nmiodrive v0.1.0\n";
+        assert_eq!(
+            async_crates(tree),
+            ["futures-util", "mio", "tokio", "tokio-util"]
+        );
+        assert!(async_crates("remote-store v0.1.0\nbytes v1.12.2\nglobset v0.4.22\n").is_empty());
+    }
+
+    #[test]
+    fn finds_sdk_module_dirs_in_docs() {
+        let docs = std::env::temp_dir().join(format!("xtask-docs-{}", std::process::id()));
+        std::fs::create_dir_all(docs.join("s3").join("aws_sdk_s3").join("types")).unwrap();
+        std::fs::create_dir_all(docs.join("memory")).unwrap();
+        let with_sdk = sdk_modules(&docs).unwrap();
+        std::fs::remove_dir_all(docs.join("s3").join("aws_sdk_s3")).unwrap();
+        let without = sdk_modules(&docs).unwrap();
+        std::fs::remove_dir_all(&docs).unwrap();
+        assert_eq!(with_sdk, [docs.join("s3").join("aws_sdk_s3")]);
+        assert!(without.is_empty());
+    }
 }

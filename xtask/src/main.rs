@@ -1,7 +1,8 @@
 //! Project automation for remote-store, run as `cargo xtask <command>`.
 //!
-//! - `cargo xtask test` — everything CI checks, in order, failing fast: fmt, clippy, rustdoc,
-//!   per-feature backend builds, then the whole test suite against freshly started emulators
+//! - `cargo xtask test` — everything CI checks, in order, failing fast: fmt, clippy, rustdoc
+//!   (and that the facade's docs show no SDK module), per-feature backend and facade builds,
+//!   the sync-only dependency tree (no tokio), then the whole test suite against freshly started emulators
 //!   (stopped again afterwards, also on failure), then cargo-deny.
 //! - `cargo xtask lint` — the same without the tests.
 //! - `cargo xtask emulators start|stop|status|install|list` — manage the emulators by hand.
@@ -30,10 +31,11 @@ usage: cargo xtask <command>
 
 commands:
   test [--no-lint] [-- <cargo test args>]
-        fmt, clippy, doc, feature builds, tests with emulators, cargo-deny (what CI runs).
+        fmt, clippy, doc, feature builds, sync-only tree, tests with emulators, cargo-deny
+        (what CI runs).
         --no-lint (dev only, never in CI): just start the emulators and run the tests;
         extra arguments after `--` go to `cargo test`.
-  lint  fmt, clippy, doc, feature builds, cargo-deny.
+  lint  fmt, clippy, doc, feature builds, sync-only tree, cargo-deny.
   emulators start [NAME...]   start the enabled emulators, write target/emulators/state.env
                               and print `export` lines (eval \"$(cargo xtask emulators start)\")
   emulators stop              stop what `emulators start` started
@@ -99,11 +101,12 @@ fn split_extra(args: &[String]) -> (&[String], &[String]) {
 /// `cargo xtask lint`.
 fn lint() -> Result<()> {
     let root = repo_root();
-    let mut steps = Steps::new(5);
+    let mut steps = Steps::new(6);
     steps.run("fmt", checks::fmt)?;
     steps.run("clippy", checks::clippy)?;
-    steps.run("doc", checks::doc)?;
+    steps.run("doc", || checks::doc(&root))?;
     steps.run("feature builds", || checks::features(&root))?;
+    steps.run("sync-only tree", checks::sync_only_tree)?;
     steps.run("cargo-deny", || checks::deny(&root))?;
     steps.summary();
     Ok(())
@@ -122,12 +125,13 @@ fn test(args: &[String]) -> Result<()> {
         }
     }
     let root = repo_root();
-    let mut steps = Steps::new(if no_lint { 1 } else { 6 });
+    let mut steps = Steps::new(if no_lint { 1 } else { 7 });
     if !no_lint {
         steps.run("fmt", checks::fmt)?;
         steps.run("clippy", checks::clippy)?;
-        steps.run("doc", checks::doc)?;
+        steps.run("doc", || checks::doc(&root))?;
         steps.run("feature builds", || checks::features(&root))?;
+        steps.run("sync-only tree", checks::sync_only_tree)?;
     }
     steps.run("tests with emulators", || run_tests(extra))?;
     if !no_lint {

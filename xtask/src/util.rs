@@ -114,6 +114,22 @@ pub(crate) fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// Runs a command, echoing it first, and returns its standard output (standard error goes
+/// to ours); a non-zero exit is an error.
+pub(crate) fn output(cmd: &mut Command) -> Result<String> {
+    eprintln!("$ {}", display(cmd));
+    let line = display_short(cmd);
+    let out = cmd
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context(format_args!("could not run `{line}`"))?;
+    if !out.status.success() {
+        bail!("`{line}` failed ({})", out.status);
+    }
+    String::from_utf8(out.stdout)
+        .map_err(|e| Error::new(format!("`{line}` printed non-UTF-8: {e}")))
+}
+
 /// Runs a command quietly and reports whether it exited with success.
 pub(crate) fn succeeds(cmd: &mut Command) -> bool {
     cmd.stdin(std::process::Stdio::null())

@@ -10,7 +10,6 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use azure_core::http::{NoFormat, Response};
-use azure_storage_blob::BlobContainerClient;
 use azure_storage_blob::models::{
     BlobClientDownloadOptions, BlobClientGetPropertiesResult, BlobClientGetPropertiesResultHeaders,
     BlobClientStartCopyFromUrlOptions, BlobClientStartCopyFromUrlResultHeaders, CopyStatus,
@@ -35,7 +34,7 @@ use crate::list::{self, Listed};
 
 /// What the Azure backend declares: everything but `atomic_move` (a move is copy + delete)
 /// and `seekable_read` (the blocking half adds it over native ranged reads).
-pub const AZURE_CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
+pub(crate) const AZURE_CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::Read)
     .with(Capability::Write)
     .with(Capability::Delete)
@@ -129,12 +128,20 @@ impl AsyncAzureBackend {
 
     /// How many listing pages this backend has fetched so far (a diagnostic: tests use it
     /// to prove listings are paginated).
+    ///
+    /// A test hook (feature `test-hooks`, which only this workspace's integration tests
+    /// enable): not part of the API.
+    #[cfg(feature = "test-hooks")]
+    #[doc(hidden)]
     pub fn list_pages_fetched(&self) -> u64 {
         self.client.pages_fetched.load(Ordering::Relaxed)
     }
 
-    /// The SDK's container client.
-    pub fn container_client(&self) -> &BlobContainerClient {
+    /// The SDK's container client (feature `sdk`; outside the semver promise, like the
+    /// [`azure_storage_blob`](crate::azure_storage_blob) re-export).
+    #[cfg(feature = "sdk")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
+    pub fn container_client(&self) -> &azure_storage_blob::BlobContainerClient {
         &self.client.container
     }
 

@@ -22,6 +22,13 @@
 //! | `sync` | yes | [`AzureBackend`] |
 //! | `async` | yes | [`AsyncAzureBackend`] |
 //! | `identity` | no | Entra ID through `azure_identity` |
+//! | `sdk` | no | re-exports `azure_storage_blob` and adds `AsyncAzureBackend::container_client`; outside the semver promise |
+//!
+//! **Runtime.** Both halves compile tokio and the async machinery: [`AzureBackend`] is the
+//! async backend driven on a small runtime it owns, so `sync` alone does not make this crate
+//! tokio-free (only the memory and local backends are).
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod async_backend;
 mod auth;
@@ -37,14 +44,20 @@ mod sync_backend;
 mod transport;
 mod upload;
 
-/// The SDK itself, for [`AsyncAzureBackend::container_client`] and `Store::native`
-/// (`native_client` is its `BlobContainerClient`).
+/// The SDK itself (feature `sdk`), for `AsyncAzureBackend::container_client` and for naming
+/// the native client (`native_client` is its `BlobContainerClient`).
+///
+/// **Outside the semver promise:** the SDK's version may change in any release of this
+/// crate, minor or patch. Without the feature no SDK type appears in this crate's API.
+#[cfg(feature = "sdk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
 pub use azure_storage_blob;
 
-pub use async_backend::{AZURE_CAPABILITIES, AsyncAzureBackend};
+pub use async_backend::AsyncAzureBackend;
 pub use config::{
     AzureAuth, AzureConfig, DEFAULT_BLOCK_SIZE, DEFAULT_MAX_CONCURRENCY, EntraCredential, Secret,
 };
 pub use sas::account_sas;
 #[cfg(feature = "sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
 pub use sync_backend::AzureBackend;

@@ -36,11 +36,6 @@ impl AzureBackend {
         Ok(Self::from_async(AsyncAzureBackend::new(config)?))
     }
 
-    /// The async backend inside (also [`as_async`](Self::as_async)).
-    pub fn inner(&self) -> &std::sync::Arc<AsyncAzureBackend> {
-        self.as_async()
-    }
-
     /// Creates the container; an existing container is fine.
     ///
     /// # Errors
@@ -60,6 +55,11 @@ impl AzureBackend {
     }
 
     /// How many listing pages this backend has fetched so far.
+    ///
+    /// A test hook (feature `test-hooks`, which only this workspace's integration tests
+    /// enable): not part of the API.
+    #[cfg(feature = "test-hooks")]
+    #[doc(hidden)]
     pub fn list_pages_fetched(&self) -> u64 {
         self.as_async().list_pages_fetched()
     }

@@ -4,7 +4,7 @@
 //!
 //! | feature | default | enables |
 //! |---|---|---|
-//! | `sync` | yes | [`LocalBackend`], for `remote_store_sync::Store` |
+//! | `sync` | yes | [`LocalBackend`], for `remote_store_sync::Store` (std only, no tokio) |
 //! | `async` | yes | [`AsyncLocalBackend`], for `remote_store_async::AsyncStore` (tokio) |
 //!
 //! # The key decision: resolve relative to an open root, never by string
@@ -50,6 +50,8 @@
 //! # Ok(()) }
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(not(unix))]
 compile_error!(
     "remote-store-local supports Unix-like systems only: it resolves every path relative to \
@@ -71,9 +73,11 @@ mod async_backend;
 mod sync_backend;
 
 #[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use async_backend::AsyncLocalBackend;
 pub use config::{FsyncPolicy, LocalConfig};
 #[cfg(feature = "sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
 pub use sync_backend::LocalBackend;
 
 /// Opens the root of `config` for either half, mapping failures.

@@ -21,7 +21,7 @@ use crate::listing::Pages;
 use crate::tree::{ListMode, SharedTree, slice_range};
 
 /// Size of the chunks an async read yields (slices of the stored bytes, not copies).
-pub const READ_CHUNK: usize = 64 * 1024;
+pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
 /// An in-memory storage system behind an [`AsyncBackend`]. This is an async version of
 /// `MemoryBackend`: the same model and the same rules (they share one implementation).

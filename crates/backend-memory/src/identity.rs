@@ -11,7 +11,7 @@ pub(crate) const NAME: &str = "memory";
 
 /// What the memory backends declare: everything except `glob` (the store's portable glob
 /// lists the pattern's literal prefix and matches, which is as fast as a native one here).
-pub const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
+pub(crate) const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::Read)
     .with(Capability::Write)
     .with(Capability::Delete)

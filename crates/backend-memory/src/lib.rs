@@ -61,7 +61,7 @@
 //! # Features
 //! | feature | default | provides |
 //! |---|---|---|
-//! | `sync` | yes | [`MemoryBackend`] (a `remote_store_sync::Backend`) |
+//! | `sync` | yes | [`MemoryBackend`] (a `remote_store_sync::Backend`; no tokio) |
 //! | `async` | yes | [`AsyncMemoryBackend`] (a `remote_store_async::AsyncBackend`) |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -76,8 +76,7 @@ mod tree;
 
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
-pub use async_backend::{AsyncMemoryBackend, READ_CHUNK};
-pub use identity::CAPABILITIES;
+pub use async_backend::AsyncMemoryBackend;
 #[cfg(feature = "sync")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
 pub use sync_backend::MemoryBackend;

@@ -78,8 +78,12 @@ impl AsyncS3Backend {
     /// `config` still supplies the bucket, prefix and tuning; its connection, credential,
     /// retry and timeout fields are not used.
     ///
+    /// Feature `sdk`: the client's type belongs to the SDK, outside the semver promise.
+    ///
     /// # Errors
     /// `InvalidArgument` for an invalid configuration.
+    #[cfg(feature = "sdk")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
     pub fn with_client(client: aws_sdk_s3::Client, config: S3Config) -> Result<Self> {
         let prefix = config.validate()?;
         Ok(AsyncS3Backend {
@@ -87,7 +91,10 @@ impl AsyncS3Backend {
         })
     }
 
-    /// The SDK client (also available through `AsyncStore::native`).
+    /// The SDK client (also available through `AsyncStore::native`). Feature `sdk`: the
+    /// client's type belongs to the SDK, outside the semver promise.
+    #[cfg(feature = "sdk")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
     pub fn client(&self) -> &aws_sdk_s3::Client {
         &self.inner.client
     }

@@ -16,6 +16,18 @@
 //! `docs/backends/s3.md` for configuration, capabilities and consistency notes.
 //!
 //! Only one HTTP/TLS stack is built: hyper 1 with rustls (ring).
+//!
+//! | feature | default | what |
+//! |---|---|---|
+//! | `sync` | yes | [`S3Backend`] (enables `async`) |
+//! | `async` | yes | [`AsyncS3Backend`] |
+//! | `sdk` | no | re-exports `aws_sdk_s3` and adds `AsyncS3Backend::with_client` / `client`; outside the semver promise |
+//!
+//! **Runtime.** The blocking half compiles tokio and the async machinery: [`S3Backend`]
+//! is the async backend driven on a small runtime it owns, so `sync` alone does not make
+//! this crate tokio-free (only the memory and local backends are).
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "async")]
 mod async_backend;
@@ -40,13 +52,20 @@ mod sync_backend;
 mod upload;
 
 #[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use async_backend::AsyncS3Backend;
-/// The SDK this backend is built on, re-exported so callers of `native_client` /
-/// `unwrap` and [`AsyncS3Backend::with_client`] use the same version.
+/// The SDK this backend is built on (feature `sdk`), re-exported so that callers of
+/// `native_client` / `unwrap` and [`AsyncS3Backend::with_client`] use the same version.
+///
+/// **Outside the semver promise:** the SDK's version may change in any release of this
+/// crate, minor or patch. Without the feature no SDK type appears in this crate's API.
+#[cfg(feature = "sdk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
 pub use aws_sdk_s3;
 pub use config::{
     DEFAULT_MAX_CONCURRENCY, DEFAULT_PART_SIZE, MAX_LIST_PAGE_SIZE, MAX_PART_SIZE, MIN_PART_SIZE,
     RetrySettings, S3Config, Timeouts,
 };
 #[cfg(feature = "sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
 pub use sync_backend::S3Backend;

@@ -42,7 +42,10 @@ impl S3Backend {
         Ok(Self::from_async(AsyncS3Backend::new(config)?))
     }
 
-    /// The SDK client (also available through `Store::native`).
+    /// The SDK client (also available through `Store::native`). Feature `sdk`: the
+    /// client's type belongs to the SDK, outside the semver promise.
+    #[cfg(feature = "sdk")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
     pub fn client(&self) -> &aws_sdk_s3::Client {
         self.as_async().client()
     }

@@ -10,7 +10,8 @@
 //! **One client, two faces.** The SSH and SFTP protocol work is written once, async;
 //! [`SftpBackend`] drives that same client on the runtime all blocking backends share
 //! (through `remote_store_async::BlockingAdapter`) rather than keeping a second, blocking
-//! copy of the protocol code that would drift.
+//! copy of the protocol code that would drift. So `sync` alone still compiles tokio and the async
+//! machinery (that shared runtime): only the memory and local backends are tokio-free.
 //!
 //! **Host keys are verified by default.** [`HostKeyPolicy::Strict`] accepts only keys listed
 //! in the configured known hosts (inline lines or an OpenSSH `known_hosts` file, including
@@ -28,6 +29,7 @@
 //! [russh]: https://docs.rs/russh
 //! [russh-sftp]: https://docs.rs/russh-sftp
 #![cfg_attr(not(feature = "async"), allow(unreachable_pub, dead_code))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod async_backend;
 mod config;
@@ -42,7 +44,9 @@ mod sync_backend;
 mod transfer;
 
 #[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use async_backend::AsyncSftpBackend;
 pub use config::{Auth, HostKeyPolicy, PrivateKeySource, Secret, SftpConfig};
 #[cfg(feature = "sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
 pub use sync_backend::SftpBackend;

@@ -1,8 +1,8 @@
 //! Core types of `remote-store`: the vocabulary every backend and both stores share.
 //!
 //! This crate holds values and pure policy only: [`RemotePath`] (validated, normalised keys),
-//! [`Error`] and [`ErrorKind`], [`Capability`] and [`CapabilitySet`], the info and write
-//! values, and the [`plan`] functions both stores use to validate, gate and rebase. It has
+//! [`Error`] and [`ErrorKind`], [`Capability`] and [`CapabilitySet`], and the info and write
+//! values (plus, hidden, the policy both stores use to validate, gate and rebase). It has
 //! no async runtime and performs no I/O, so a third-party backend can depend on it alone.
 //!
 //! ```
@@ -22,6 +22,9 @@ mod list;
 mod metadata;
 mod operation;
 mod path;
+// The store policy. Public only because both store crates (`remote-store-sync` and
+// `remote-store-async`) run it; it is not part of the API and changes with the stores.
+#[doc(hidden)]
 pub mod plan;
 mod transfer;
 mod write;
@@ -31,7 +34,7 @@ pub use delete::{DeleteFolderOptions, DeleteOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use glob::GlobPattern;
 pub use info::{ContentDigest, Entry, FileInfo, FolderEntry, FolderInfo};
-pub use list::{ListFilter, ListOptions};
+pub use list::ListOptions;
 pub use metadata::{MAX_METADATA_BYTES, Metadata};
 pub use operation::Operation;
 pub use path::RemotePath;

@@ -67,7 +67,7 @@ impl ListOptions {
     ///
     /// # Errors
     /// [`InvalidArgument`](crate::ErrorKind::InvalidArgument) for a malformed pattern.
-    pub fn filter(&self, folder: &RemotePath) -> Result<ListFilter> {
+    pub(crate) fn filter(&self, folder: &RemotePath) -> Result<ListFilter> {
         let pattern = self.pattern.as_deref().map(GlobPattern::new).transpose()?;
         Ok(ListFilter {
             base_depth: folder.depth(),
@@ -78,6 +78,8 @@ impl ListOptions {
 }
 
 /// A compiled [`ListOptions`] filter: keeps files within the depth bound whose name matches.
+///
+/// Store internals (reached through the hidden `plan` module), not part of the API.
 #[derive(Debug, Clone)]
 pub struct ListFilter {
     base_depth: usize,

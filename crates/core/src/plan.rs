@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use crate::list::ListFilter;
+pub use crate::list::ListFilter;
 use crate::{
     Capability, CapabilitySet, Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo,
     GlobPattern, ListOptions, Operation, RemotePath, Result, WriteMode, WriteOptions, WriteResult,

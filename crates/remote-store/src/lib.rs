@@ -14,10 +14,11 @@
 //! matchable [`ErrorKind`].
 //!
 //! ```
+//! # #[cfg(all(feature = "sync", feature = "memory"))]
+//! # fn main() -> remote_store::Result<()> {
 //! use remote_store::memory::MemoryBackend;
 //! use remote_store::Store;
 //!
-//! # fn main() -> remote_store::Result<()> {
 //! let store = Store::new(MemoryBackend::new(), "")?;
 //! store.write("reports/q3.csv", "region,total\nnorth,7\n")?;
 //! for file in store.list_files("reports")? {
@@ -26,20 +27,40 @@
 //! }
 //! assert_eq!(store.read_text("reports/q3.csv")?.lines().count(), 2);
 //! # Ok(()) }
+//! # #[cfg(not(all(feature = "sync", feature = "memory")))]
+//! # fn main() {}
 //! ```
 //!
 //! ## Feature flags
 //!
 //! | feature | default | enables |
 //! |---|---|---|
+//! | `sync` | yes | [`Store`], [`Backend`] and the blocking half of each enabled backend |
+//! | `async` | yes | [`AsyncStore`], [`AsyncBackend`], the adapters and the async half of each enabled backend |
 //! | `memory` | yes | [`memory`]: `MemoryBackend`, `AsyncMemoryBackend` |
 //! | `local` | yes | [`local`]: `LocalBackend`, `AsyncLocalBackend` |
-//! | `s3` | no | `s3`: `S3Backend`, `AsyncS3Backend` (aws-sdk-s3) |
-//! | `azure` | no | `azure`: `AzureBackend`, `AsyncAzureBackend` (azure_storage_blob) |
-//! | `sftp` | no | `sftp`: `SftpBackend`, `AsyncSftpBackend` (russh) |
-//! | `full` | no | all of the above |
+//! | `s3` | no | `s3`: `S3Config`, `S3Backend`, `AsyncS3Backend` (aws-sdk-s3) |
+//! | `azure` | no | `azure`: `AzureConfig`, `AzureBackend`, `AsyncAzureBackend` (azure_storage_blob) |
+//! | `sftp` | no | `sftp`: `SftpConfig`, `SftpBackend`, `AsyncSftpBackend` (russh) |
+//! | `full` | no | all five backends |
 //! | `serde` | no | `Deserialize`/`Serialize` for core values |
+//! | `s3-sdk` | no | `s3` plus `s3::aws_sdk_s3`, the SDK itself |
+//! | `azure-sdk` | no | `azure` plus `azure::azure_storage_blob`, the SDK itself |
+//!
+//! **Sync-only builds compile no async runtime.** With `default-features = false` and
+//! `features = ["sync", "memory", "local"]` the dependency tree holds no tokio, mio or
+//! futures. The blocking S3, Azure and SFTP backends are their async backends driven on a
+//! runtime each owns, so enabling one of them brings tokio back.
+//!
+//! **The SDK re-exports are outside the semver promise.** `s3-sdk` and `azure-sdk` exist so
+//! that code reaching the native client (`Store::native::<T>()`) can name `T` with the exact
+//! SDK version the backend was built with; that version may change in any release, minor or
+//! patch. Without them no SDK type appears in this crate's API.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use remote_store_async::{
     AsyncBackend, AsyncContent, AsyncStore, BlockingAdapter, ByteStream, EntryStream, FileStream,
     FolderStream, SyncBackendAdapter, async_trait,
@@ -49,33 +70,54 @@ pub use remote_store_core::{
     Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo, GlobPattern, ListOptions, Metadata,
     MoveOptions, RemotePath, Result, WriteMode, WriteOptions, WriteResult, WriteResultSource,
 };
+#[cfg(feature = "sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
 pub use remote_store_sync::{
     Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekRead, SeekReader, Store,
 };
 
+// `doc(inline)` on the backend modules: without it rustdoc shows a bare `pub use` line and
+// none of the backend types (`MemoryBackend`, `S3Config`, ...) appear in these docs.
+
 /// In-process memory backends (feature `memory`).
 #[cfg(feature = "memory")]
+#[cfg_attr(docsrs, doc(cfg(feature = "memory")))]
+#[doc(inline)]
 pub use remote_store_memory as memory;
 
 /// Local filesystem backends (feature `local`).
 #[cfg(feature = "local")]
+#[cfg_attr(docsrs, doc(cfg(feature = "local")))]
+#[doc(inline)]
 pub use remote_store_local as local;
 
 /// Amazon S3 and S3-compatible backends (feature `s3`).
 #[cfg(feature = "s3")]
+#[cfg_attr(docsrs, doc(cfg(feature = "s3")))]
+#[doc(inline)]
 pub use remote_store_s3 as s3;
 
 /// Azure Blob Storage backends (feature `azure`).
 #[cfg(feature = "azure")]
+#[cfg_attr(docsrs, doc(cfg(feature = "azure")))]
+#[doc(inline)]
 pub use remote_store_azure as azure;
 
 /// SFTP backends (feature `sftp`).
 #[cfg(feature = "sftp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sftp")))]
+#[doc(inline)]
 pub use remote_store_sftp as sftp;
 
-/// Building blocks for backend authors: the store policy and the portable fallbacks.
+/// Building blocks for backend authors: the portable fallbacks a backend can call for the
+/// operations its storage system has no native form of.
 pub mod backend_kit {
+    #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+    #[doc(inline)]
     pub use remote_store_async::fallback as async_fallback;
-    pub use remote_store_core::plan;
+    #[cfg(feature = "sync")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
+    #[doc(inline)]
     pub use remote_store_sync::fallback as sync_fallback;
 }

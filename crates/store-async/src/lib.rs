@@ -27,6 +27,9 @@ pub use async_trait::async_trait;
 pub use backend::AsyncBackend;
 pub use blocking_adapter::BlockingAdapter;
 pub use content::AsyncContent;
+// Public only for the S3 (multipart parts) and Azure (staged blocks) backend crates, which
+// share this pool; not part of the API.
+#[doc(hidden)]
 pub use part_buffers::PartBuffers;
 pub use store::AsyncStore;
 pub use stream::{ByteStream, EntryStream, FileStream, FolderStream};
