@@ -2,8 +2,10 @@
 //!
 //! This crate holds values and pure policy only: [`RemotePath`] (validated, normalised keys),
 //! [`Error`] and [`ErrorKind`], [`Capability`] and [`CapabilitySet`], the info and write
-//! values, and the [`plan`] functions both stores use to validate, gate and rebase. It has
-//! no async runtime and performs no I/O, so a third-party backend can depend on it alone.
+//! values, the config building blocks every backend shares ([`Secret`] for credentials,
+//! [`duration`] for the one duration syntax), and the [`plan`] functions both stores use to
+//! validate, gate and rebase. It has no async runtime and performs no I/O, so a third-party
+//! backend can depend on it alone.
 //!
 //! ```
 //! use remote_store_core::{RemotePath, ErrorKind};
@@ -14,6 +16,7 @@
 //! ```
 
 mod capability;
+pub mod duration;
 mod error;
 mod glob;
 mod info;
@@ -21,6 +24,7 @@ mod list;
 mod metadata;
 mod path;
 pub mod plan;
+mod secret;
 mod write;
 
 pub use capability::{Capability, CapabilitySet};
@@ -30,4 +34,5 @@ pub use info::{ContentDigest, Entry, FileInfo, FolderEntry, FolderInfo};
 pub use list::{ListFilter, ListOptions};
 pub use metadata::{MAX_METADATA_BYTES, Metadata};
 pub use path::RemotePath;
+pub use secret::Secret;
 pub use write::{WriteOptions, WriteResult, WriteResultSource};
