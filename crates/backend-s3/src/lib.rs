@@ -45,8 +45,8 @@ pub use async_backend::AsyncS3Backend;
 /// `unwrap` and [`AsyncS3Backend::with_client`] use the same version.
 pub use aws_sdk_s3;
 pub use config::{
-    DEFAULT_MAX_CONCURRENCY, DEFAULT_PART_SIZE, MAX_LIST_PAGE_SIZE, MAX_PART_SIZE, MIN_PART_SIZE,
-    RetrySettings, S3Config, Timeouts,
+    DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_PART_SIZE, MAX_LIST_PAGE_SIZE,
+    MAX_PART_SIZE, MIN_PART_SIZE, S3Config,
 };
 #[cfg(feature = "sync")]
 pub use sync_backend::S3Backend;

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | [`AsyncSftpBackend`] | `async` | `remote_store_async::AsyncStore` |
 //! | [`SftpBackend`] | `sync` | `remote_store_sync::Store` |
-//! | [`SftpConfig`], [`Auth`], [`HostKeyPolicy`], [`Secret`] | always | both |
+//! | [`SftpConfig`], [`Auth`], [`HostKeyPolicy`] | always | both |
 //!
 //! **One client, two faces.** The SSH and SFTP protocol work is written once, async;
 //! [`SftpBackend`] drives that same client on a runtime it owns (through
@@ -42,6 +42,6 @@ mod transfer;
 
 #[cfg(feature = "async")]
 pub use async_backend::AsyncSftpBackend;
-pub use config::{Auth, HostKeyPolicy, PrivateKeySource, Secret, SftpConfig};
+pub use config::{Auth, HostKeyPolicy, PrivateKeySource, SftpConfig};
 #[cfg(feature = "sync")]
 pub use sync_backend::SftpBackend;

@@ -46,8 +46,8 @@ pub use remote_store_async::{
 };
 pub use remote_store_core::{
     Capability, CapabilitySet, ContentDigest, Entry, Error, ErrorKind, FileInfo, FolderEntry,
-    FolderInfo, GlobPattern, ListOptions, Metadata, RemotePath, Result, WriteOptions, WriteResult,
-    WriteResultSource,
+    FolderInfo, GlobPattern, ListOptions, Metadata, RemotePath, Result, Secret, WriteOptions,
+    WriteResult, WriteResultSource, duration,
 };
 pub use remote_store_sync::{
     Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekRead, SeekReader, Store,
