@@ -72,7 +72,7 @@ fn why(text: &str) -> String {
     )
 }
 
-/// Serialises a [`Duration`] as its [`format`] text (`#[serde(with = "...")]`).
+/// Serialises a [`Duration`] as its [`format()`] text (`#[serde(with = "...")]`).
 ///
 /// # Errors
 /// Only the serializer's own.
