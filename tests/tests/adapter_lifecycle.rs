@@ -37,7 +37,7 @@ fn shared_store() -> Store {
 
 fn fill(store: &Store) {
     for i in 0..FILES {
-        store.write(&format!("many/f{i:04}.txt"), "x").unwrap();
+        store.write(format!("many/f{i:04}.txt"), "x").unwrap();
     }
     store.write("big.bin", vec![5u8; BIG]).unwrap();
 }

@@ -25,8 +25,9 @@ const MIB: usize = 1024 * 1024;
 fn sync_backend(az: &Azurite, tag: &str, page: u32) -> AzureBackend {
     let b = AzureBackend::new(
         az.config(tag)
-            .with_list_page_size(page)
-            .with_blocks(MIB as u64, 3),
+            .list_page_size(page)
+            .part_size(MIB as u64)
+            .max_concurrency(3),
     )
     .unwrap();
     b.create_container().unwrap();
@@ -36,8 +37,9 @@ fn sync_backend(az: &Azurite, tag: &str, page: u32) -> AzureBackend {
 async fn async_backend(az: &Azurite, tag: &str, page: u32) -> AsyncAzureBackend {
     let b = AsyncAzureBackend::new(
         az.config(tag)
-            .with_list_page_size(page)
-            .with_blocks(MIB as u64, 3),
+            .list_page_size(page)
+            .part_size(MIB as u64)
+            .max_concurrency(3),
     )
     .unwrap();
     b.create_container().await.unwrap();

@@ -39,7 +39,7 @@ impl Setup {
             .join()
             .unwrap()
             .unwrap();
-        let config = az.config(tag).with_blocks(MIB as u64, 2);
+        let config = az.config(tag).part_size(MIB as u64).max_concurrency(2);
         Setup { az, proxy, config }
     }
 
@@ -47,7 +47,7 @@ impl Setup {
     /// after `set_fault`: faults apply to connections opened later, and a new backend opens
     /// new connections.
     fn proxied(&self) -> AzureConfig {
-        impatient(self.config.clone()).with_endpoint(self.az.endpoint_via(&self.proxy.http_url()))
+        impatient(self.config.clone()).endpoint(self.az.endpoint_via(&self.proxy.http_url()))
     }
 }
 

@@ -40,11 +40,12 @@ fn config(endpoint: &str, account: &str, key: &str, container: String) -> AzureC
             key: key.into(),
         },
     )
-    .with_endpoint(endpoint)
+    .endpoint(endpoint)
     // Small pages, so the big-listing case (1100 files) spans several List Blobs pages.
-    .with_list_page_size(400)
+    .list_page_size(400)
     // 4 MiB blocks: the 12 MiB write case stages three blocks.
-    .with_blocks(4 * 1024 * 1024, 4)
+    .part_size(4 * 1024 * 1024)
+    .max_concurrency(4)
 }
 
 /// Azure is a flat namespace with a terminal `close`; the fixture's account key is declared

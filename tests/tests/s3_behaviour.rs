@@ -15,7 +15,7 @@ use futures::{StreamExt, TryStreamExt};
 use remote_store_async::{AsyncContent, AsyncStore};
 use remote_store_core::{DeleteFolderOptions, ListOptions};
 use remote_store_core::{ErrorKind, Metadata, WriteOptions};
-use remote_store_s3::{AsyncS3Backend, RetrySettings, S3Backend, S3Config, Timeouts};
+use remote_store_s3::{AsyncS3Backend, S3Backend, S3Config};
 use remote_store_sync::Store;
 use s3_support::{Server, block_on, unique_name};
 
@@ -208,11 +208,13 @@ fn ping_reports_credentials_and_reachability() {
     }
     // Nothing listens on port 9 of the loopback: connection refused.
     let unreachable = S3Config::new("b")
-        .endpoint_url("http://127.0.0.1:9")
+        .endpoint("http://127.0.0.1:9")
         .force_path_style(true)
         .credentials("a", "b")
-        .retry(RetrySettings::none())
-        .timeouts(Timeouts::all(Duration::from_secs(3)));
+        .max_retries(0)
+        .connect_timeout(Duration::from_secs(3))
+        .request_timeout(Duration::from_secs(3))
+        .read_timeout(Duration::from_secs(3));
     let store = Store::new(S3Backend::new(unreachable).unwrap(), "").unwrap();
     let err = store.ping().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err:?}");

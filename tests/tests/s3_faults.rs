@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use remote_store_async::{AsyncContent, AsyncStore};
 use remote_store_core::{Error, ErrorKind, WriteOptions};
-use remote_store_s3::{AsyncS3Backend, RetrySettings, S3Backend, S3Config, Timeouts};
+use remote_store_s3::{AsyncS3Backend, S3Backend, S3Config};
 use remote_store_sync::{Content, Store};
 use remote_store_tests::proxy::{Direction, Fault, FaultProxy};
 use s3_support::{Server, block_on, unique_name};
@@ -65,13 +65,10 @@ impl Setup {
             .prefix(prefix)
             .part_size(16 * MIB as u64)
             .max_concurrency(1)
-            .retry(RetrySettings::none())
-            .timeouts(
-                Timeouts::default()
-                    .connect(Duration::from_secs(2))
-                    .request(Duration::from_secs(3))
-                    .read(Duration::from_secs(2)),
-            )
+            .max_retries(0)
+            .connect_timeout(Duration::from_secs(2))
+            .request_timeout(Duration::from_secs(3))
+            .read_timeout(Duration::from_secs(2))
     }
 }
 

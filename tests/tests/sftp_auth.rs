@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::Command;
 
 use remote_store_async::AsyncStore;
-use remote_store_core::ErrorKind;
-use remote_store_sftp::{AsyncSftpBackend, Auth, PrivateKeySource, Secret, SftpConfig};
+use remote_store_core::{ErrorKind, Secret};
+use remote_store_sftp::{AsyncSftpBackend, Auth, PrivateKeySource, SftpConfig};
 use sftp_support::Sshd;
 
 async fn round_trip(config: SftpConfig) -> remote_store_core::Result<()> {

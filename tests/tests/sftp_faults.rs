@@ -1,7 +1,7 @@
 //! Fault injection for the SFTP backend with the shared TCP proxy between the client and
 //! the real sshd, in both halves: a cut during `write_atomic` leaves the old file intact;
 //! a cut during a read surfaces `BackendUnavailable`; a silent server fails a call within
-//! `io_timeout`; the call after a cut reconnects and succeeds.
+//! `request_timeout`; the call after a cut reconnects and succeeds.
 #![cfg(feature = "sftp")]
 
 mod sftp_support;
@@ -54,11 +54,11 @@ impl Setup {
     }
 
     /// Through the proxy, with a short I/O timeout.
-    fn proxied(&self, io_timeout: Duration) -> SftpConfig {
+    fn proxied(&self, request_timeout: Duration) -> SftpConfig {
         self.sshd
             .config_via(self.proxy.addr().port(), "unused")
             .base_path(self.base.clone())
-            .io_timeout(io_timeout)
+            .request_timeout(request_timeout)
             .connect_timeout(Duration::from_secs(5))
     }
 
@@ -243,7 +243,7 @@ fn sync_cut_mid_read_by_byte_count() {
 }
 
 #[test]
-fn sync_stalled_server_fails_within_io_timeout() {
+fn sync_stalled_server_fails_within_request_timeout() {
     let Some(setup) = Setup::new("fault-stall-sync") else {
         return;
     };
@@ -254,8 +254,8 @@ fn sync_stalled_server_fails_within_io_timeout() {
         bytes: 2 * MIB as u64,
         direction: Direction::Download,
     });
-    let io_timeout = Duration::from_secs(2);
-    let store = Setup::sync_store(setup.proxied(io_timeout));
+    let request_timeout = Duration::from_secs(2);
+    let store = Setup::sync_store(setup.proxied(request_timeout));
     let started = Instant::now();
     let err = store
         .read_bytes("big.bin")
@@ -263,7 +263,7 @@ fn sync_stalled_server_fails_within_io_timeout() {
     let took = started.elapsed();
     assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err}");
     assert!(
-        took < io_timeout + Duration::from_secs(3),
+        took < request_timeout + Duration::from_secs(3),
         "failed after {took:?}"
     );
 
@@ -274,7 +274,7 @@ fn sync_stalled_server_fails_within_io_timeout() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn async_stalled_server_fails_within_io_timeout() {
+async fn async_stalled_server_fails_within_request_timeout() {
     let Some(setup) = Setup::new_async("fault-stall-async").await else {
         return;
     };
@@ -286,8 +286,8 @@ async fn async_stalled_server_fails_within_io_timeout() {
         bytes: 2 * MIB as u64,
         direction: Direction::Download,
     });
-    let io_timeout = Duration::from_secs(2);
-    let store = Setup::async_store(setup.proxied(io_timeout));
+    let request_timeout = Duration::from_secs(2);
+    let store = Setup::async_store(setup.proxied(request_timeout));
     let started = Instant::now();
     let err = store
         .read_bytes("big.bin")
@@ -296,7 +296,7 @@ async fn async_stalled_server_fails_within_io_timeout() {
     let took = started.elapsed();
     assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err}");
     assert!(
-        took < io_timeout + Duration::from_secs(3),
+        took < request_timeout + Duration::from_secs(3),
         "failed after {took:?}"
     );
 

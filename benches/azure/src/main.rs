@@ -68,8 +68,9 @@ impl Env {
 
     fn config(&self, auth: AzureAuth) -> AzureConfig {
         AzureConfig::new(self.container.clone(), auth)
-            .with_endpoint(self.endpoint.clone())
-            .with_blocks(BLOCK as u64, CONCURRENCY)
+            .endpoint(self.endpoint.clone())
+            .part_size(BLOCK as u64)
+            .max_concurrency(CONCURRENCY)
     }
 
     fn key_auth(&self) -> AzureAuth {

@@ -195,7 +195,7 @@ impl Env {
 
     fn config(&self, bucket: &str) -> S3Config {
         S3Config::new(bucket)
-            .endpoint_url(&self.endpoint)
+            .endpoint(&self.endpoint)
             .region("us-east-1")
             .force_path_style(true)
             .credentials(ACCESS_KEY, SECRET_KEY)

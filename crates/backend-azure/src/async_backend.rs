@@ -231,7 +231,7 @@ impl AsyncAzureBackend {
     /// retry would report such a success as `NotFound`).
     async fn delete_blob(&self, name: &str) -> Result<Deleted> {
         let blob = self.client.container_once.blob_client(name);
-        let mut delay = Duration::from_millis(200);
+        let mut delay = self.client.initial_backoff;
         let mut lost_answer = false;
         for attempt in 0..=self.client.max_retries {
             let err = match blob.delete(None).await {

@@ -17,10 +17,8 @@ use azure_core::http::{Context, Request};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
-use remote_store_core::{Error, Result};
+use remote_store_core::{Error, Result, Secret};
 use sha2::Sha256;
-
-use crate::config::Secret;
 
 /// Signs each try of each request with the account key.
 pub(crate) struct SharedKeyPolicy {

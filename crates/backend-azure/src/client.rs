@@ -23,6 +23,8 @@ pub(crate) struct Client {
     /// retry that finds the blob gone can be told apart from a blob that never existed.
     pub(crate) container_once: BlobContainerClient,
     pub(crate) max_retries: u32,
+    /// The first backoff of our own retries (deletes).
+    pub(crate) initial_backoff: Duration,
     /// The same pipeline (transport, retries, auth), for the one call the SDK does not
     /// offer: listing by hierarchy (`delimiter=/`).
     pub(crate) pipeline: Pipeline,
@@ -34,7 +36,8 @@ pub(crate) struct Client {
     pub(crate) container_name: String,
     /// The key prefix inside the container, without surrounding `/`.
     pub(crate) prefix: String,
-    pub(crate) block_size: u64,
+    /// The block size of staged uploads (`AzureConfig::part_size`).
+    pub(crate) part_size: u64,
     pub(crate) max_concurrency: usize,
     pub(crate) page_size: Option<u32>,
     /// Listing pages fetched so far (observable in tests).
@@ -76,6 +79,8 @@ impl Client {
                 let budget = per_try * (config.max_retries + 1);
                 RetryOptions::exponential(ExponentialRetryOptions {
                     max_retries: config.max_retries,
+                    initial_delay: time::Duration::try_from(config.initial_backoff)
+                        .unwrap_or(time::Duration::MAX),
                     max_total_elapsed: time::Duration::try_from(budget)
                         .unwrap_or(time::Duration::MAX),
                     ..Default::default()
@@ -146,12 +151,13 @@ impl Client {
             container,
             container_once,
             max_retries: config.max_retries,
+            initial_backoff: config.initial_backoff,
             pipeline,
             version,
             container_url,
             container_name: config.container.clone(),
             prefix: resolved.prefix,
-            block_size: config.block_size,
+            part_size: config.part_size,
             max_concurrency: config.max_concurrency,
             page_size: config.list_page_size,
             pages_fetched: AtomicU64::new(0),

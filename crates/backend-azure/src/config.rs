@@ -3,68 +3,19 @@
 use std::fmt;
 use std::time::Duration;
 
-use remote_store_core::{Error, Result};
-use serde::{Deserialize, Deserializer};
+use remote_store_core::{Error, Result, Secret};
+use serde::{Deserialize, Serialize};
 use url::Url;
 
-/// Default block size of streamed uploads (and the largest single-request upload): 8 MiB.
-pub const DEFAULT_BLOCK_SIZE: u64 = 8 * 1024 * 1024;
+/// Default part (block) size of streamed uploads, and the largest single-request upload:
+/// 8 MiB.
+pub const DEFAULT_PART_SIZE: u64 = 8 * 1024 * 1024;
 /// Default number of blocks staged at the same time by one streamed upload.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 4;
+/// Default number of retries after a failed first attempt.
+pub const DEFAULT_MAX_RETRIES: u32 = 3;
 /// The largest block Azure accepts (service version 2019-12-12 and later): 4000 MiB.
-const MAX_BLOCK_SIZE: u64 = 4000 * 1024 * 1024;
-
-/// A secret string (account key, SAS token, connection string, client secret).
-///
-/// Its `Debug` and `Display` print `***`; the value is only reachable through
-/// [`expose`](Self::expose).
-///
-/// ```
-/// use remote_store_azure::Secret;
-///
-/// let key = Secret::new("c2VjcmV0");
-/// assert_eq!(format!("{key:?}"), "***");
-/// assert_eq!(key.expose(), "c2VjcmV0");
-/// ```
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The secret value itself. Never log it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for Secret {
-    fn from(value: String) -> Self {
-        Secret(value)
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(value: &str) -> Self {
-        Secret(value.to_owned())
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
+const MAX_PART_SIZE: u64 = 4000 * 1024 * 1024;
 
 /// How the backend authenticates to the Blob service.
 ///
@@ -79,7 +30,7 @@ impl fmt::Display for Secret {
 /// assert!(matches!(auth, AzureAuth::AccountKey { .. }));
 /// assert!(!format!("{auth:?}").contains("c2VjcmV0"));
 /// ```
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum AzureAuth {
@@ -113,32 +64,8 @@ pub enum AzureAuth {
     Anonymous,
 }
 
-impl fmt::Debug for AzureAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AzureAuth::ConnectionString { .. } => f
-                .debug_struct("ConnectionString")
-                .field("connection_string", &"***")
-                .finish(),
-            AzureAuth::AccountKey { account, .. } => f
-                .debug_struct("AccountKey")
-                .field("account", account)
-                .field("key", &"***")
-                .finish(),
-            AzureAuth::SasToken { .. } => {
-                f.debug_struct("SasToken").field("token", &"***").finish()
-            }
-            AzureAuth::EntraId { credential } => f
-                .debug_struct("EntraId")
-                .field("credential", credential)
-                .finish(),
-            AzureAuth::Anonymous => f.write_str("Anonymous"),
-        }
-    }
-}
-
 /// Which Microsoft Entra ID credential [`AzureAuth::EntraId`] uses (feature `identity`).
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum EntraCredential {
@@ -164,33 +91,12 @@ pub enum EntraCredential {
     },
 }
 
-impl fmt::Debug for EntraCredential {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EntraCredential::DeveloperTools => f.write_str("DeveloperTools"),
-            EntraCredential::ManagedIdentity { client_id } => f
-                .debug_struct("ManagedIdentity")
-                .field("client_id", client_id)
-                .finish(),
-            EntraCredential::WorkloadIdentity => f.write_str("WorkloadIdentity"),
-            EntraCredential::ClientSecret {
-                tenant_id,
-                client_id,
-                ..
-            } => f
-                .debug_struct("ClientSecret")
-                .field("tenant_id", tenant_id)
-                .field("client_id", client_id)
-                .field("client_secret", &"***")
-                .finish(),
-        }
-    }
-}
-
 /// Configuration of an Azure Blob backend.
 ///
-/// Deserializable (unknown keys are refused); durations are written as `"30s"`, `"500ms"`,
-/// `"2m"` or a number of seconds. `Debug` never shows a key, SAS token or connection string.
+/// Deserializable (unknown keys are refused); durations are a number of seconds or text such
+/// as `"500ms"`, `"30s"`, `"2m"` (see [`remote_store_core::duration`]). Credentials are
+/// [`Secret`]s: `Debug` never shows a key, SAS token or connection string, and serialising
+/// writes their `${VAR}` reference or fails, never the value.
 ///
 /// ```
 /// use remote_store_azure::{AzureAuth, AzureConfig};
@@ -199,7 +105,7 @@ impl fmt::Debug for EntraCredential {
 ///     account: "myaccount".into(),
 ///     key: "c2VjcmV0".into(),
 /// })
-/// .with_prefix("reports");
+/// .prefix("reports");
 /// assert_eq!(cfg.container, "my-container");
 /// assert!(!format!("{cfg:?}").contains("c2VjcmV0"));
 ///
@@ -207,12 +113,12 @@ impl fmt::Debug for EntraCredential {
 ///     "container": "my-container",
 ///     "endpoint": "http://127.0.0.1:10000/devstoreaccount1",
 ///     "auth": { "type": "sas_token", "token": "sv=2022-11-02&sig=abc" },
-///     "block_size": 4194304,
+///     "part_size": 4194304,
 ///     "request_timeout": "30s"
 /// }"#).unwrap();
-/// assert_eq!(from_file.block_size, 4 * 1024 * 1024);
+/// assert_eq!(from_file.part_size, 4 * 1024 * 1024);
 /// ```
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct AzureConfig {
@@ -230,39 +136,51 @@ pub struct AzureConfig {
     pub endpoint: Option<String>,
     /// How to authenticate.
     pub auth: AzureAuth,
-    /// Block size of streamed uploads, and the largest upload sent as one `Put Blob`
-    /// (default 8 MiB, at most 4000 MiB).
-    #[serde(default = "default_block_size")]
-    pub block_size: u64,
+    /// Writes up to this many bytes are one `Put Blob`; larger or streamed writes stage
+    /// blocks of this size (default 8 MiB, at most 4000 MiB).
+    #[serde(default = "default_part_size")]
+    pub part_size: u64,
     /// Blocks of one upload staged at the same time (default 4). A streamed upload holds at
-    /// most `block_size × (max_concurrency + 1)` bytes in memory.
+    /// most `part_size × (max_concurrency + 1)` bytes in memory.
     #[serde(default = "default_max_concurrency")]
     pub max_concurrency: usize,
     /// Entries per listing page (`maxresults`); default: the service's (5000).
     #[serde(default)]
     pub list_page_size: Option<u32>,
     /// Time allowed to open a TCP (and TLS) connection (default 10 s).
-    #[serde(default = "default_connect_timeout", deserialize_with = "de_duration")]
+    #[serde(
+        default = "default_connect_timeout",
+        with = "remote_store_core::duration"
+    )]
     pub connect_timeout: Duration,
     /// Time allowed from sending a request (including its body, at most one block) until
     /// the response headers arrive (default 60 s).
-    #[serde(default = "default_request_timeout", deserialize_with = "de_duration")]
+    #[serde(
+        default = "default_request_timeout",
+        with = "remote_store_core::duration"
+    )]
     pub request_timeout: Duration,
     /// Longest pause allowed while a response body streams in (default 30 s).
-    #[serde(default = "default_read_timeout", deserialize_with = "de_duration")]
+    #[serde(default = "default_read_timeout", with = "remote_store_core::duration")]
     pub read_timeout: Duration,
-    /// Retries of a failed request (transport errors, 408/429/5xx), with exponential
-    /// back-off (default 3).
+    /// Retries of a failed request after its first attempt (transport errors, 408/429/5xx;
+    /// 0 = no retries; default 3), with exponential backoff.
     #[serde(default = "default_max_retries")]
     pub max_retries: u32,
+    /// The first retry's backoff; later ones grow exponentially. Default 200 ms.
+    #[serde(
+        default = "default_initial_backoff",
+        with = "remote_store_core::duration"
+    )]
+    pub initial_backoff: Duration,
     /// Requests of this backend waiting for their response at the same time (default 64);
     /// more concurrent calls queue. Streaming response bodies do not count.
     #[serde(default = "default_max_in_flight_requests")]
     pub max_in_flight_requests: usize,
 }
 
-fn default_block_size() -> u64 {
-    DEFAULT_BLOCK_SIZE
+fn default_part_size() -> u64 {
+    DEFAULT_PART_SIZE
 }
 fn default_max_concurrency() -> usize {
     DEFAULT_MAX_CONCURRENCY
@@ -277,7 +195,10 @@ fn default_read_timeout() -> Duration {
     Duration::from_secs(30)
 }
 fn default_max_retries() -> u32 {
-    3
+    DEFAULT_MAX_RETRIES
+}
+fn default_initial_backoff() -> Duration {
+    Duration::from_millis(200)
 }
 fn default_max_in_flight_requests() -> usize {
     64
@@ -291,53 +212,81 @@ impl AzureConfig {
             prefix: String::new(),
             endpoint: None,
             auth,
-            block_size: DEFAULT_BLOCK_SIZE,
+            part_size: DEFAULT_PART_SIZE,
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
             list_page_size: None,
             connect_timeout: default_connect_timeout(),
             request_timeout: default_request_timeout(),
             read_timeout: default_read_timeout(),
             max_retries: default_max_retries(),
+            initial_backoff: default_initial_backoff(),
             max_in_flight_requests: default_max_in_flight_requests(),
         }
     }
 
     /// Sets [`prefix`](Self::prefix).
-    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
         self
     }
 
     /// Sets [`endpoint`](Self::endpoint).
-    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
         self.endpoint = Some(endpoint.into());
         self
     }
 
-    /// Sets [`block_size`](Self::block_size) and [`max_concurrency`](Self::max_concurrency).
-    pub fn with_blocks(mut self, block_size: u64, max_concurrency: usize) -> Self {
-        self.block_size = block_size;
-        self.max_concurrency = max_concurrency;
+    /// Sets [`part_size`](Self::part_size).
+    pub fn part_size(mut self, bytes: u64) -> Self {
+        self.part_size = bytes;
+        self
+    }
+
+    /// Sets [`max_concurrency`](Self::max_concurrency).
+    pub fn max_concurrency(mut self, blocks: usize) -> Self {
+        self.max_concurrency = blocks;
         self
     }
 
     /// Sets [`list_page_size`](Self::list_page_size).
-    pub fn with_list_page_size(mut self, size: u32) -> Self {
-        self.list_page_size = Some(size);
+    pub fn list_page_size(mut self, entries: u32) -> Self {
+        self.list_page_size = Some(entries);
         self
     }
 
-    /// Sets the three timeouts.
-    pub fn with_timeouts(mut self, connect: Duration, request: Duration, read: Duration) -> Self {
-        self.connect_timeout = connect;
-        self.request_timeout = request;
-        self.read_timeout = read;
+    /// Sets [`connect_timeout`](Self::connect_timeout).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets [`request_timeout`](Self::request_timeout).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Sets [`read_timeout`](Self::read_timeout).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
         self
     }
 
     /// Sets [`max_retries`](Self::max_retries).
-    pub fn with_max_retries(mut self, retries: u32) -> Self {
+    pub fn max_retries(mut self, retries: u32) -> Self {
         self.max_retries = retries;
+        self
+    }
+
+    /// Sets [`initial_backoff`](Self::initial_backoff).
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// Sets [`max_in_flight_requests`](Self::max_in_flight_requests).
+    pub fn max_in_flight_requests(mut self, requests: usize) -> Self {
+        self.max_in_flight_requests = requests;
         self
     }
 
@@ -346,9 +295,9 @@ impl AzureConfig {
         if self.container.is_empty() {
             return Err(Error::invalid_argument("azure: `container` is empty"));
         }
-        if !(1..=MAX_BLOCK_SIZE).contains(&self.block_size) {
+        if !(1..=MAX_PART_SIZE).contains(&self.part_size) {
             return Err(Error::invalid_argument(
-                "azure: `block_size` must be between 1 byte and 4000 MiB",
+                "azure: `part_size` must be between 1 byte and 4000 MiB",
             ));
         }
         if self.max_in_flight_requests == 0 {
@@ -426,25 +375,6 @@ impl AzureConfig {
             credential,
             prefix: prefix.to_owned(),
         })
-    }
-}
-
-impl fmt::Debug for AzureConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AzureConfig")
-            .field("container", &self.container)
-            .field("prefix", &self.prefix)
-            .field("endpoint", &self.endpoint)
-            .field("auth", &self.auth)
-            .field("block_size", &self.block_size)
-            .field("max_concurrency", &self.max_concurrency)
-            .field("list_page_size", &self.list_page_size)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("request_timeout", &self.request_timeout)
-            .field("read_timeout", &self.read_timeout)
-            .field("max_retries", &self.max_retries)
-            .field("max_in_flight_requests", &self.max_in_flight_requests)
-            .finish()
     }
 }
 
@@ -578,34 +508,6 @@ impl ConnectionString {
     }
 }
 
-/// Accepts a number of seconds, or a string such as `"250ms"`, `"30s"`, `"2m"`.
-fn de_duration<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Duration, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Secs(f64),
-        Text(String),
-    }
-    let bad = || serde::de::Error::custom("expected a duration such as 30, \"30s\" or \"500ms\"");
-    let secs = match Raw::deserialize(d)? {
-        Raw::Secs(s) => s,
-        Raw::Text(t) => {
-            let t = t.trim();
-            let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
-                (n, 0.001)
-            } else if let Some(n) = t.strip_suffix('s') {
-                (n, 1.0)
-            } else if let Some(n) = t.strip_suffix('m') {
-                (n, 60.0)
-            } else {
-                (t, 1.0)
-            };
-            num.trim().parse::<f64>().map_err(|_| bad())? * scale
-        }
-    };
-    Duration::try_from_secs_f64(secs).map_err(|_| bad())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -676,7 +578,7 @@ mod tests {
         cfg.endpoint = Some("http://127.0.0.1:1/acc".into());
         let r = cfg.resolve().unwrap();
         assert_eq!(r.endpoint.as_str(), "http://127.0.0.1:1/acc/");
-        cfg.block_size = 0;
+        cfg.part_size = 0;
         assert!(cfg.resolve().is_err());
     }
 }

@@ -10,9 +10,9 @@
 //! **Design.** The container is a flat namespace of block blobs; folders are key prefixes
 //! and are never written as marker blobs, so a folder exists while a blob is under it and
 //! disappears with its last blob. Listings are `List Blobs` pages fetched lazily (one level
-//! with `delimiter=/`, or the whole subtree). Writes up to `block_size` are one `Put Blob`;
+//! with `delimiter=/`, or the whole subtree). Writes up to `part_size` are one `Put Blob`;
 //! larger or streamed writes stage blocks (at most `max_concurrency` at once, so memory
-//! stays below `block_size × (max_concurrency + 1)`) and commit them with one
+//! stays below `part_size × (max_concurrency + 1)`) and commit them with one
 //! `Put Block List` — nothing is visible before that commit, so every write is atomic and a
 //! failed one leaves the previous blob intact. `overwrite = false` is `If-None-Match: *`,
 //! enforced by the service. A move is a server-side copy and a delete (not atomic).
@@ -55,7 +55,8 @@ pub use azure_storage_blob;
 
 pub use async_backend::AsyncAzureBackend;
 pub use config::{
-    AzureAuth, AzureConfig, DEFAULT_BLOCK_SIZE, DEFAULT_MAX_CONCURRENCY, EntraCredential, Secret,
+    AzureAuth, AzureConfig, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_PART_SIZE,
+    EntraCredential,
 };
 pub use sas::account_sas;
 #[cfg(feature = "sync")]

@@ -5,12 +5,10 @@ use std::time::SystemTime;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
-use remote_store_core::{Error, Result};
+use remote_store_core::{Error, Result, Secret};
 use sha2::Sha256;
 use time::OffsetDateTime;
 use time::macros::format_description;
-
-use crate::config::Secret;
 
 /// The service version the token is signed for.
 const SAS_VERSION: &str = "2019-12-12";
@@ -22,7 +20,8 @@ const SAS_VERSION: &str = "2019-12-12";
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use remote_store_azure::{Secret, account_sas};
+/// use remote_store_azure::account_sas;
+/// use remote_store_core::Secret;
 ///
 /// let key = Secret::new("c2VjcmV0");
 /// let token = account_sas("myaccount", &key, "rl", SystemTime::now() + Duration::from_secs(600))?;

@@ -119,7 +119,7 @@ async fn upload_with(
     opts: &WriteOptions,
     settings: &Settings,
 ) -> Result<WriteResult> {
-    let block_size = usize::try_from(client.block_size).unwrap_or(usize::MAX);
+    let block_size = usize::try_from(client.part_size).unwrap_or(usize::MAX);
     let blob_client = client.blob(key);
     let blob = Arc::new(blob_client.block_blob_client());
     if let AsyncContent::Bytes(bytes) = &content
@@ -230,7 +230,7 @@ async fn put_single(
     opts: &WriteOptions,
 ) -> Result<WriteResult> {
     let size = bytes.len() as u64;
-    let partition = NonZero::new(client.block_size.max(size).max(1)).expect("non-zero");
+    let partition = NonZero::new(client.part_size.max(size).max(1)).expect("non-zero");
     let rsp = blob
         .upload(
             bytes.into(),

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// When the backend asks the OS to flush written data to stable storage.
 ///
@@ -11,7 +11,7 @@ use serde::Deserialize;
 ///
 /// assert_eq!(FsyncPolicy::default(), FsyncPolicy::Atomic);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FsyncPolicy {
@@ -41,7 +41,7 @@ impl FsyncPolicy {
 
 /// Configuration of a local-directory backend: where the store lives and how hard it syncs.
 ///
-/// Deserialises from any serde format; unknown keys are refused.
+/// Serialises and deserialises with serde; unknown keys are refused.
 ///
 /// ```
 /// use remote_store_local::{FsyncPolicy, LocalConfig};
@@ -51,7 +51,7 @@ impl FsyncPolicy {
 ///     .fsync(FsyncPolicy::Always);
 /// assert!(cfg.create_root);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct LocalConfig {
@@ -110,5 +110,7 @@ mod tests {
         assert!(
             serde_json::from_str::<LocalConfig>(r#"{"root": "/d", "fsync": "sometimes"}"#).is_err()
         );
+        let back = serde_json::to_string(&cfg).unwrap();
+        assert_eq!(serde_json::from_str::<LocalConfig>(&back).unwrap(), cfg);
     }
 }

@@ -201,7 +201,7 @@ impl fmt::Debug for AsyncS3Backend {
         f.debug_struct("AsyncS3Backend")
             .field("bucket", &c.bucket)
             .field("prefix", &c.prefix)
-            .field("endpoint_url", &c.endpoint_url)
+            .field("endpoint", &c.endpoint)
             .field("closed", &self.inner.is_closed())
             .finish_non_exhaustive()
     }
@@ -517,7 +517,7 @@ impl AsyncS3Backend {
         Ok(read::body_stream(
             out.body,
             path.as_str().to_owned(),
-            inner.config.timeouts.read,
+            inner.config.read_timeout,
             expected,
         ))
     }

@@ -26,12 +26,12 @@ pub(crate) fn build(config: &S3Config) -> aws_sdk_s3::Client {
         .build_https();
     let region = Region::new(region_of(config));
     let timeouts = TimeoutConfig::builder()
-        .connect_timeout(config.timeouts.connect)
-        .operation_attempt_timeout(config.timeouts.request)
+        .connect_timeout(config.connect_timeout)
+        .operation_attempt_timeout(config.request_timeout)
         .build();
     let retry = RetryConfig::standard()
-        .with_max_attempts(config.retry.max_attempts)
-        .with_initial_backoff(config.retry.initial_backoff);
+        .with_max_attempts(config.max_retries.saturating_add(1))
+        .with_initial_backoff(config.initial_backoff);
 
     let mut builder = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
@@ -40,14 +40,14 @@ pub(crate) fn build(config: &S3Config) -> aws_sdk_s3::Client {
         .timeout_config(timeouts)
         .retry_config(retry)
         .force_path_style(config.force_path_style);
-    if let Some(url) = &config.endpoint_url {
+    if let Some(url) = &config.endpoint {
         builder = builder.endpoint_url(url);
     }
     builder = match (&config.access_key_id, &config.secret_access_key) {
         (Some(id), Some(secret)) => builder.credentials_provider(Credentials::new(
             id,
-            secret,
-            config.session_token.clone(),
+            secret.expose(),
+            config.session_token.as_ref().map(|t| t.expose().to_owned()),
             None,
             "remote-store-config",
         )),

@@ -1,10 +1,9 @@
 //! [`S3Config`]: everything the S3 backend needs to know, deserialisable with serde.
 
-use std::fmt;
 use std::time::Duration;
 
-use remote_store_core::{Error, RemotePath, Result};
-use serde::Deserialize;
+use remote_store_core::{Error, RemotePath, Result, Secret};
+use serde::{Deserialize, Serialize};
 
 /// The smallest part S3 accepts in a multipart upload (except the last one).
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
@@ -17,23 +16,36 @@ pub const DEFAULT_MAX_CONCURRENCY: usize = 4;
 /// The largest page `ListObjectsV2` returns (and the default page size).
 pub const MAX_LIST_PAGE_SIZE: u32 = 1000;
 
+/// The default number of retries after a failed first attempt.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+
 /// Configuration of an S3 (or S3-compatible) backend.
 ///
 /// Deserialises from any serde format; unknown keys are refused, missing keys take the
-/// defaults below. Durations are given in seconds (fractions allowed). `Debug` never shows
-/// `secret_access_key` or `session_token`.
+/// defaults below. Durations are a number of seconds or text such as `"500ms"`, `"30s"`,
+/// `"2m"` (see [`remote_store_core::duration`]). The credentials are
+/// [`Secret`]s: `Debug` shows `***`, and serialising writes their `${VAR}` reference or
+/// fails, never the value.
 ///
 /// ```
 /// use remote_store_s3::S3Config;
 ///
 /// let config = S3Config::new("my-bucket")
 ///     .prefix("team/reports")
-///     .endpoint_url("http://127.0.0.1:9000")
+///     .endpoint("http://127.0.0.1:9000")
 ///     .force_path_style(true)
 ///     .credentials("AKIDEXAMPLE", "very-secret");
 /// assert!(!format!("{config:?}").contains("very-secret"));
+///
+/// let from_file: S3Config = serde_json::from_str(r#"{
+///     "bucket": "my-bucket",
+///     "endpoint": "http://127.0.0.1:9000",
+///     "connect_timeout": "2s",
+///     "max_retries": 0
+/// }"#).unwrap();
+/// assert_eq!(from_file.connect_timeout, std::time::Duration::from_secs(2));
 /// ```
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 #[non_exhaustive]
 pub struct S3Config {
@@ -47,16 +59,16 @@ pub struct S3Config {
     pub region: Option<String>,
     /// An S3-compatible endpoint such as `http://127.0.0.1:9000` (MinIO, Ceph, R2, ...).
     /// Default: AWS's endpoint for the region.
-    pub endpoint_url: Option<String>,
+    pub endpoint: Option<String>,
     /// Address buckets as `endpoint/bucket/key` instead of `bucket.endpoint/key`; most
     /// S3-compatible servers need this.
     pub force_path_style: bool,
     /// Static access key id; without it the default AWS credential chain is used.
     pub access_key_id: Option<String>,
-    /// Static secret access key (never shown by `Debug`).
-    pub secret_access_key: Option<String>,
-    /// Session token for temporary static credentials (never shown by `Debug`).
-    pub session_token: Option<String>,
+    /// Static secret access key.
+    pub secret_access_key: Option<Secret>,
+    /// Session token for temporary static credentials.
+    pub session_token: Option<Secret>,
     /// A profile of `~/.aws/config` / `~/.aws/credentials` for the default chain.
     pub profile: Option<String>,
     /// Writes up to this many bytes are one `PutObject`; larger or longer streamed writes
@@ -67,10 +79,24 @@ pub struct S3Config {
     pub max_concurrency: usize,
     /// Keys asked for per `ListObjectsV2` page (1 ..= 1000, default 1000).
     pub list_page_size: u32,
-    /// Retries of the SDK.
-    pub retry: RetrySettings,
-    /// Connect, request and idle-read timeouts.
-    pub timeouts: Timeouts,
+    /// Retries of a failed request after its first attempt (0 = no retries; default 2),
+    /// with the SDK's standard strategy: exponential backoff with jitter, retrying
+    /// throttling, 5xx and transport errors.
+    pub max_retries: u32,
+    /// The first retry's backoff; later ones grow exponentially. Default 100 ms.
+    #[serde(with = "remote_store_core::duration")]
+    pub initial_backoff: Duration,
+    /// Establishing a connection (TCP and TLS). Default 10 s.
+    #[serde(with = "remote_store_core::duration")]
+    pub connect_timeout: Duration,
+    /// One attempt of one request, from sending it until the response head arrived —
+    /// for uploads that includes sending the whole body (one part). Default 120 s.
+    #[serde(with = "remote_store_core::duration")]
+    pub request_timeout: Duration,
+    /// The longest wait for the next chunk of a streamed response body (reads).
+    /// Default 60 s.
+    #[serde(with = "remote_store_core::duration")]
+    pub read_timeout: Duration,
     /// Refuse writes below an existing file (`a.txt/b`) by checking every ancestor key
     /// (one `HeadObject` each). Off by default: S3 has no such rule.
     pub check_ancestor_files: bool,
@@ -107,9 +133,9 @@ impl S3Config {
         self
     }
 
-    /// Sets [`endpoint_url`](Self::endpoint_url).
-    pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
-        self.endpoint_url = Some(url.into());
+    /// Sets [`endpoint`](Self::endpoint).
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
         self
     }
 
@@ -123,7 +149,7 @@ impl S3Config {
     pub fn credentials(
         mut self,
         access_key_id: impl Into<String>,
-        secret_access_key: impl Into<String>,
+        secret_access_key: impl Into<Secret>,
     ) -> Self {
         self.access_key_id = Some(access_key_id.into());
         self.secret_access_key = Some(secret_access_key.into());
@@ -131,7 +157,7 @@ impl S3Config {
     }
 
     /// Sets [`session_token`](Self::session_token).
-    pub fn session_token(mut self, token: impl Into<String>) -> Self {
+    pub fn session_token(mut self, token: impl Into<Secret>) -> Self {
         self.session_token = Some(token.into());
         self
     }
@@ -160,15 +186,33 @@ impl S3Config {
         self
     }
 
-    /// Sets [`retry`](Self::retry).
-    pub fn retry(mut self, retry: RetrySettings) -> Self {
-        self.retry = retry;
+    /// Sets [`max_retries`](Self::max_retries).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
         self
     }
 
-    /// Sets [`timeouts`](Self::timeouts).
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
+    /// Sets [`initial_backoff`](Self::initial_backoff).
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// Sets [`connect_timeout`](Self::connect_timeout).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets [`request_timeout`](Self::request_timeout).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Sets [`read_timeout`](Self::read_timeout).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
         self
     }
 
@@ -225,13 +269,10 @@ impl S3Config {
         if self.session_token.is_some() && self.access_key_id.is_none() {
             return bad("session_token", "needs access_key_id and secret_access_key");
         }
-        if self.retry.max_attempts == 0 {
-            return bad("retry.max_attempts", "must be at least 1");
-        }
         for (field, d) in [
-            ("timeouts.connect", self.timeouts.connect),
-            ("timeouts.request", self.timeouts.request),
-            ("timeouts.read", self.timeouts.read),
+            ("connect_timeout", self.connect_timeout),
+            ("request_timeout", self.request_timeout),
+            ("read_timeout", self.read_timeout),
         ] {
             if d.is_zero() {
                 return bad(field, "must be positive");
@@ -247,7 +288,7 @@ impl Default for S3Config {
             bucket: String::new(),
             prefix: String::new(),
             region: None,
-            endpoint_url: None,
+            endpoint: None,
             force_path_style: false,
             access_key_id: None,
             secret_access_key: None,
@@ -256,144 +297,15 @@ impl Default for S3Config {
             part_size: DEFAULT_PART_SIZE,
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
             list_page_size: MAX_LIST_PAGE_SIZE,
-            retry: RetrySettings::default(),
-            timeouts: Timeouts::default(),
+            max_retries: DEFAULT_MAX_RETRIES,
+            initial_backoff: Duration::from_millis(100),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(120),
+            read_timeout: Duration::from_secs(60),
             check_ancestor_files: false,
             conditional_create: true,
             sign_payload: true,
         }
-    }
-}
-
-impl fmt::Debug for S3Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redacted = |s: &Option<String>| s.as_ref().map(|_| "<redacted>");
-        f.debug_struct("S3Config")
-            .field("bucket", &self.bucket)
-            .field("prefix", &self.prefix)
-            .field("region", &self.region)
-            .field("endpoint_url", &self.endpoint_url)
-            .field("force_path_style", &self.force_path_style)
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &redacted(&self.secret_access_key))
-            .field("session_token", &redacted(&self.session_token))
-            .field("profile", &self.profile)
-            .field("part_size", &self.part_size)
-            .field("max_concurrency", &self.max_concurrency)
-            .field("list_page_size", &self.list_page_size)
-            .field("retry", &self.retry)
-            .field("timeouts", &self.timeouts)
-            .field("check_ancestor_files", &self.check_ancestor_files)
-            .field("conditional_create", &self.conditional_create)
-            .field("sign_payload", &self.sign_payload)
-            .finish()
-    }
-}
-
-/// Retry behaviour: the SDK's standard strategy (exponential backoff with jitter, retrying
-/// throttling, 5xx and transport errors).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-#[non_exhaustive]
-pub struct RetrySettings {
-    /// Attempts per request including the first (1 = no retries). Default 3.
-    pub max_attempts: u32,
-    /// The first backoff; later ones grow exponentially. Default 0.1 s.
-    #[serde(with = "secs")]
-    pub initial_backoff: Duration,
-}
-
-impl RetrySettings {
-    /// No retries: every request is tried once.
-    pub fn none() -> Self {
-        RetrySettings {
-            max_attempts: 1,
-            ..Self::default()
-        }
-    }
-
-    /// Sets [`max_attempts`](Self::max_attempts).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts;
-        self
-    }
-}
-
-impl Default for RetrySettings {
-    fn default() -> Self {
-        RetrySettings {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(100),
-        }
-    }
-}
-
-/// Timeouts, so that no call can hang forever.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-#[non_exhaustive]
-pub struct Timeouts {
-    /// Establishing a connection (TCP and TLS). Default 10 s.
-    #[serde(with = "secs")]
-    pub connect: Duration,
-    /// One attempt of one request, from sending it until the response head arrived —
-    /// for uploads that includes sending the whole body (one part). Default 120 s.
-    #[serde(with = "secs")]
-    pub request: Duration,
-    /// The longest wait for the next chunk of a streamed response body (reads).
-    /// Default 60 s.
-    #[serde(with = "secs")]
-    pub read: Duration,
-}
-
-impl Timeouts {
-    /// Sets all three timeouts to `d`.
-    pub fn all(d: Duration) -> Self {
-        Timeouts {
-            connect: d,
-            request: d,
-            read: d,
-        }
-    }
-
-    /// Sets [`connect`](Self::connect).
-    pub fn connect(mut self, d: Duration) -> Self {
-        self.connect = d;
-        self
-    }
-
-    /// Sets [`request`](Self::request).
-    pub fn request(mut self, d: Duration) -> Self {
-        self.request = d;
-        self
-    }
-
-    /// Sets [`read`](Self::read).
-    pub fn read(mut self, d: Duration) -> Self {
-        self.read = d;
-        self
-    }
-}
-
-impl Default for Timeouts {
-    fn default() -> Self {
-        Timeouts {
-            connect: Duration::from_secs(10),
-            request: Duration::from_secs(120),
-            read: Duration::from_secs(60),
-        }
-    }
-}
-
-/// Durations as a number of seconds.
-mod secs {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer};
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let secs = f64::deserialize(d)?;
-        Duration::try_from_secs_f64(secs).map_err(serde::de::Error::custom)
     }
 }
 
@@ -409,7 +321,7 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cr3t-value"));
         assert!(!shown.contains("t0ken-value"));
-        assert!(shown.contains("<redacted>"));
+        assert!(shown.contains("***"));
         assert!(shown.contains("AKID"));
     }
 
@@ -417,14 +329,17 @@ mod tests {
     fn deserialises_with_defaults_and_refuses_unknown_keys() {
         let c: S3Config = serde_json::from_str(
             r#"{"bucket":"b","prefix":"x/y","force_path_style":true,
-                "timeouts":{"connect":1.5},"retry":{"max_attempts":1}}"#,
+                "connect_timeout":1.5,"request_timeout":"2s","read_timeout":"2m",
+                "max_retries":0}"#,
         )
         .unwrap();
         assert_eq!(c.bucket, "b");
         assert_eq!(c.part_size, DEFAULT_PART_SIZE);
-        assert_eq!(c.timeouts.connect, Duration::from_millis(1500));
-        assert_eq!(c.timeouts.read, Timeouts::default().read);
-        assert_eq!(c.retry.max_attempts, 1);
+        assert_eq!(c.connect_timeout, Duration::from_millis(1500));
+        assert_eq!(c.request_timeout, Duration::from_secs(2));
+        assert_eq!(c.read_timeout, Duration::from_secs(120));
+        assert_eq!(c.initial_backoff, S3Config::default().initial_backoff);
+        assert_eq!(c.max_retries, 0);
         assert_eq!(c.validate().unwrap().as_str(), "x/y");
         let err = serde_json::from_str::<S3Config>(r#"{"bucket":"b","secret":"x"}"#)
             .err()
@@ -440,6 +355,10 @@ mod tests {
             (S3Config::new("b").max_concurrency(0), "max_concurrency"),
             (S3Config::new("b").list_page_size(1001), "list_page_size"),
             (S3Config::new("b").prefix("../x"), "prefix"),
+            (
+                S3Config::new("b").request_timeout(Duration::ZERO),
+                "request_timeout",
+            ),
         ] {
             let e = config.validate().unwrap_err();
             assert_eq!(e.kind(), remote_store_core::ErrorKind::InvalidArgument);

@@ -22,7 +22,7 @@ remote_store_async::blocking_backend! {
     /// use remote_store_sync::Store;
     ///
     /// let config = S3Config::new("my-bucket")
-    ///     .endpoint_url("http://127.0.0.1:9000")
+    ///     .endpoint("http://127.0.0.1:9000")
     ///     .force_path_style(true)
     ///     .credentials("AKIDEXAMPLE", "secret");
     /// let store = Store::new(S3Backend::new(config)?, "reports")?;

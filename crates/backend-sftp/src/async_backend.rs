@@ -50,7 +50,7 @@ pub(crate) const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
 ///
 /// Creating it does no I/O: the SSH connection is opened by the first call (within
 /// `connect_timeout`) and shared by every call and clone, with up to `max_sessions` SFTP
-/// channels. Every request is bounded by `io_timeout`. After a connection failure the
+/// channels. Every request is bounded by `request_timeout`. After a connection failure the
 /// failing call returns `BackendUnavailable` and the next call reconnects; `close` drops the
 /// connection and the backend reconnects lazily if used again.
 ///

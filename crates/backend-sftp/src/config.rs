@@ -4,52 +4,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use remote_store_core::{Error, Result};
+use remote_store_core::{Error, Result, Secret};
 use serde::{Deserialize, Serialize};
-
-/// A secret string (a password, a passphrase, an inline private key). `Debug` prints
-/// `"***"`, so configs can be logged safely.
-///
-/// ```
-/// use remote_store_sftp::Secret;
-///
-/// let s = Secret::new("hunter2");
-/// assert_eq!(format!("{s:?}"), "***");
-/// assert_eq!(s.expose(), "hunter2");
-/// ```
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The secret value.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Self {
-        Secret::new(s)
-    }
-}
-
-impl From<String> for Secret {
-    fn from(s: String) -> Self {
-        Secret(s)
-    }
-}
 
 /// Where a private key comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,7 +103,10 @@ pub enum HostKeyPolicy {
 }
 
 /// The configuration of an SFTP backend. Build it with [`SftpConfig::new`] and the setters,
-/// or deserialize it (unknown keys are refused).
+/// or deserialize it (unknown keys are refused). Durations are a number of seconds or text
+/// such as `"500ms"`, `"30s"`, `"2m"` (see [`remote_store_core::duration`]). Passwords,
+/// passphrases and inline keys are [`Secret`]s: `Debug` shows `***`, and serialising writes
+/// their `${VAR}` reference or fails, never the value.
 ///
 /// ```
 /// use std::time::Duration;
@@ -157,7 +116,7 @@ pub enum HostKeyPolicy {
 ///     .port(2222)
 ///     .base_path("/srv/data")
 ///     .known_hosts_line("[files.example.com]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ")
-///     .io_timeout(Duration::from_secs(30));
+///     .request_timeout(Duration::from_secs(30));
 /// assert_eq!(config.host_key_policy, HostKeyPolicy::Strict);
 /// assert!(config.validate().is_ok());
 ///
@@ -196,12 +155,18 @@ pub struct SftpConfig {
     #[serde(default)]
     pub known_hosts_file: Option<PathBuf>,
     /// Limit for TCP connect, SSH handshake, authentication and SFTP start (default 15 s).
-    #[serde(default = "default_connect_timeout", with = "seconds")]
+    #[serde(
+        default = "default_connect_timeout",
+        with = "remote_store_core::duration"
+    )]
     pub connect_timeout: Duration,
     /// Limit for each SFTP request; a server that does not answer in time fails the call
     /// with `BackendUnavailable` and the connection is re-established (default 30 s).
-    #[serde(default = "default_io_timeout", with = "seconds")]
-    pub io_timeout: Duration,
+    #[serde(
+        default = "default_request_timeout",
+        with = "remote_store_core::duration"
+    )]
+    pub request_timeout: Duration,
     /// The most SFTP channels opened on the one SSH connection, so concurrent operations
     /// do not queue behind each other (default 4).
     #[serde(default = "default_max_sessions")]
@@ -214,7 +179,7 @@ fn default_port() -> u16 {
 fn default_connect_timeout() -> Duration {
     Duration::from_secs(15)
 }
-fn default_io_timeout() -> Duration {
+fn default_request_timeout() -> Duration {
     Duration::from_secs(30)
 }
 fn default_max_sessions() -> usize {
@@ -223,7 +188,8 @@ fn default_max_sessions() -> usize {
 
 impl SftpConfig {
     /// A config for `username@host:22` with defaults: base path = login directory, `Strict`
-    /// host keys with no known hosts yet, 15 s connect timeout, 30 s I/O timeout, 4 channels.
+    /// host keys with no known hosts yet, 15 s connect timeout, 30 s request timeout,
+    /// 4 channels.
     pub fn new(host: impl Into<String>, username: impl Into<String>, auth: Auth) -> Self {
         SftpConfig {
             host: host.into(),
@@ -235,7 +201,7 @@ impl SftpConfig {
             known_hosts: Vec::new(),
             known_hosts_file: None,
             connect_timeout: default_connect_timeout(),
-            io_timeout: default_io_timeout(),
+            request_timeout: default_request_timeout(),
             max_sessions: default_max_sessions(),
         }
     }
@@ -276,9 +242,9 @@ impl SftpConfig {
         self
     }
 
-    /// Sets the per-request I/O timeout.
-    pub fn io_timeout(mut self, timeout: Duration) -> Self {
-        self.io_timeout = timeout;
+    /// Sets the per-request timeout.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
         self
     }
 
@@ -305,8 +271,8 @@ impl SftpConfig {
         if self.connect_timeout.is_zero() {
             return bad("connect_timeout must be positive");
         }
-        if self.io_timeout.is_zero() {
-            return bad("io_timeout must be positive");
+        if self.request_timeout.is_zero() {
+            return bad("request_timeout must be positive");
         }
         if self.max_sessions == 0 {
             return bad("max_sessions must be at least 1");
@@ -337,25 +303,9 @@ impl fmt::Debug for SftpConfig {
             .field("known_hosts", &self.known_hosts.len())
             .field("known_hosts_file", &self.known_hosts_file)
             .field("connect_timeout", &self.connect_timeout)
-            .field("io_timeout", &self.io_timeout)
+            .field("request_timeout", &self.request_timeout)
             .field("max_sessions", &self.max_sessions)
             .finish()
-    }
-}
-
-/// Durations as (fractional) seconds in serialized configs.
-mod seconds {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
-
-    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(d.as_secs_f64())
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let secs = f64::deserialize(d)?;
-        Duration::try_from_secs_f64(secs).map_err(|e| D::Error::custom(format!("{e}: {secs}")))
     }
 }
 
@@ -373,13 +323,14 @@ mod tests {
         assert_eq!(c.port, 22);
         assert_eq!(c.host_key_policy, HostKeyPolicy::Strict);
         assert_eq!(c.max_sessions, 4);
-        assert_eq!(c.io_timeout, Duration::from_secs(30));
+        assert_eq!(c.request_timeout, Duration::from_secs(30));
         let c = parse(
-            r#"{"host":"h","username":"u","io_timeout":2.5,
+            r#"{"host":"h","username":"u","request_timeout":2.5,"connect_timeout":"2m",
                 "auth":{"method":"private_key","key":{"inline":"KEY"},"passphrase":"pp"}}"#,
         )
         .unwrap();
-        assert_eq!(c.io_timeout, Duration::from_millis(2500));
+        assert_eq!(c.request_timeout, Duration::from_millis(2500));
+        assert_eq!(c.connect_timeout, Duration::from_secs(120));
         assert!(matches!(
             c.auth,
             Auth::PrivateKey {
@@ -413,7 +364,12 @@ mod tests {
         );
         assert!(tofu.known_hosts_file("/tmp/kh").validate().is_ok());
         assert!(ok.clone().max_sessions(0).validate().is_err());
-        assert!(ok.clone().io_timeout(Duration::ZERO).validate().is_err());
+        assert!(
+            ok.clone()
+                .request_timeout(Duration::ZERO)
+                .validate()
+                .is_err()
+        );
         assert!(
             ok.clone()
                 .known_hosts_line("h ssh-ed25519 !!")

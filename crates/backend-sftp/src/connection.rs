@@ -4,7 +4,7 @@
 //! call connects (within `connect_timeout`); later calls reuse the connection and open up to
 //! `max_sessions` channels while every existing one is busy, so concurrent tasks do not
 //! queue behind each other on one channel (OpenSSH serves each channel with its own
-//! process). Every request runs under `io_timeout`. A transport failure or a timeout marks
+//! process). Every request runs under `request_timeout`. A transport failure or a timeout marks
 //! the connection broken: the failing call returns `BackendUnavailable` and the next call
 //! connects afresh.
 
@@ -105,7 +105,7 @@ impl Client {
                 .handle
                 .disconnect(russh::Disconnect::ByApplication, "", "en");
             // A silent server must not hang `close`.
-            let _ = tokio::time::timeout(conn.io_timeout, goodbye).await;
+            let _ = tokio::time::timeout(conn.request_timeout, goodbye).await;
             conn.shut_down();
         }
     }
@@ -134,7 +134,7 @@ pub(crate) struct Conn {
     opening: AtomicBool,
     broken: AtomicBool,
     extensions: HashMap<String, String>,
-    io_timeout: Duration,
+    request_timeout: Duration,
     max_sessions: usize,
 }
 
@@ -210,7 +210,7 @@ impl Conn {
             opening: AtomicBool::new(false),
             broken: AtomicBool::new(false),
             extensions: HashMap::new(),
-            io_timeout: config.io_timeout,
+            request_timeout: config.request_timeout,
             max_sessions: config.max_sessions,
         };
         let (slot, extensions) = conn.open_slot().await?;
@@ -222,14 +222,14 @@ impl Conn {
         Ok(conn)
     }
 
-    /// Opens one more SFTP channel, within `io_timeout`.
+    /// Opens one more SFTP channel, within `request_timeout`.
     async fn open_slot(&self) -> Result<(Arc<Slot>, HashMap<String, String>)> {
-        match tokio::time::timeout(self.io_timeout, self.open_slot_inner()).await {
+        match tokio::time::timeout(self.request_timeout, self.open_slot_inner()).await {
             Ok(result) => result,
-            Err(_) => Err(
-                Error::unavailable("opening an SFTP channel timed out (io_timeout)")
-                    .with_backend(NAME),
-            ),
+            Err(_) => Err(Error::unavailable(
+                "opening an SFTP channel timed out (request_timeout)",
+            )
+            .with_backend(NAME)),
         }
     }
 
@@ -245,12 +245,12 @@ impl Conn {
             .await
             .map_err(unavailable)?;
         let sftp_config = russh_sftp::client::Config {
-            // Our own timeout (io_timeout, below) is the one that counts; this is a backstop.
-            request_timeout_secs: self.io_timeout.as_secs().saturating_add(5),
+            // Our own timeout (request_timeout, below) is the one that counts; this is a backstop.
+            request_timeout_secs: self.request_timeout.as_secs().saturating_add(5),
             ..Default::default()
         };
         let raw = RawSftpSession::new_with_config(channel.into_stream(), sftp_config);
-        let version = match tokio::time::timeout(self.io_timeout, raw.init()).await {
+        let version = match tokio::time::timeout(self.request_timeout, raw.init()).await {
             Ok(Ok(version)) => version,
             Ok(Err(e)) => {
                 return Err(crate::error::map_sftp(e, "")
@@ -389,7 +389,7 @@ impl Lease {
         &self.slot.raw
     }
 
-    /// Waits (up to `io_timeout`) for room to open one more handle on this channel; hold
+    /// Waits (up to `request_timeout`) for room to open one more handle on this channel; hold
     /// the permit until the handle's close has been sent.
     ///
     /// # Errors
@@ -397,7 +397,7 @@ impl Lease {
     /// streams or listings held open at once).
     pub(crate) async fn handle_permit(&self) -> Result<HandlePermit> {
         let wait = self.slot.handles.clone().acquire_owned();
-        match tokio::time::timeout(self.conn.io_timeout, wait).await {
+        match tokio::time::timeout(self.conn.request_timeout, wait).await {
             Ok(Ok(permit)) => Ok(permit),
             _ => Err(Error::unavailable(format!(
                 "too many open SFTP handles: {MAX_HANDLES_PER_CHANNEL} per channel are in use \
@@ -412,13 +412,13 @@ impl Lease {
         &self.conn
     }
 
-    /// Runs one request under `io_timeout`; a timeout or a transport failure marks the
+    /// Runs one request under `request_timeout`; a timeout or a transport failure marks the
     /// connection broken so the next call reconnects.
     pub(crate) async fn run<T>(
         &self,
         request: impl Future<Output = std::result::Result<T, SftpError>>,
     ) -> std::result::Result<T, SftpError> {
-        let result = match tokio::time::timeout(self.conn.io_timeout, request).await {
+        let result = match tokio::time::timeout(self.conn.request_timeout, request).await {
             Ok(result) => result,
             Err(_) => Err(SftpError::Timeout),
         };

@@ -58,7 +58,7 @@ pub(crate) fn map_sftp(err: SftpError, path: &str) -> Error {
             }
         },
         SftpError::Timeout => {
-            Error::unavailable("SFTP request timed out (io_timeout)").with_path(path)
+            Error::unavailable("SFTP request timed out (request_timeout)").with_path(path)
         }
         SftpError::IO(_) | SftpError::UnexpectedBehavior(_) | SftpError::UnexpectedPacket => {
             Error::unavailable("SFTP session lost").with_path(path)

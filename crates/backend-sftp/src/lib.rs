@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | [`AsyncSftpBackend`] | `async` | `remote_store_async::AsyncStore` |
 //! | [`SftpBackend`] | `sync` | `remote_store_sync::Store` |
-//! | [`SftpConfig`], [`Auth`], [`HostKeyPolicy`], [`Secret`] | always | both |
+//! | [`SftpConfig`], [`Auth`], [`HostKeyPolicy`] | always | both |
 //!
 //! **One client, two faces.** The SSH and SFTP protocol work is written once, async;
 //! [`SftpBackend`] drives that same client on the runtime all blocking backends share
@@ -46,7 +46,7 @@ mod transfer;
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use async_backend::AsyncSftpBackend;
-pub use config::{Auth, HostKeyPolicy, PrivateKeySource, Secret, SftpConfig};
+pub use config::{Auth, HostKeyPolicy, PrivateKeySource, SftpConfig};
 #[cfg(feature = "sync")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
 pub use sync_backend::SftpBackend;

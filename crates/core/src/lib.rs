@@ -1,9 +1,11 @@
 //! Core types of `remote-store`: the vocabulary every backend and both stores share.
 //!
 //! This crate holds values and pure policy only: [`RemotePath`] (validated, normalised keys),
-//! [`Error`] and [`ErrorKind`], [`Capability`] and [`CapabilitySet`], and the info and write
-//! values (plus, hidden, the policy both stores use to validate, gate and rebase). It has
-//! no async runtime and performs no I/O, so a third-party backend can depend on it alone.
+//! [`Error`] and [`ErrorKind`], [`Capability`] and [`CapabilitySet`], the info, option and
+//! write values, the config building blocks every backend shares ([`Secret`] for
+//! credentials, [`duration`] for the one duration syntax), plus, hidden, the policy both
+//! stores use to validate, gate and rebase. It has no async runtime and performs no I/O, so
+//! a third-party backend can depend on it alone.
 //!
 //! ```
 //! use remote_store_core::{RemotePath, ErrorKind};
@@ -15,6 +17,7 @@
 
 mod capability;
 mod delete;
+pub mod duration;
 mod error;
 mod glob;
 mod info;
@@ -26,6 +29,7 @@ mod path;
 // `remote-store-async`) run it; it is not part of the API and changes with the stores.
 #[doc(hidden)]
 pub mod plan;
+mod secret;
 mod transfer;
 mod write;
 
@@ -38,5 +42,6 @@ pub use list::ListOptions;
 pub use metadata::{MAX_METADATA_BYTES, Metadata};
 pub use operation::Operation;
 pub use path::RemotePath;
+pub use secret::Secret;
 pub use transfer::{CopyOptions, MoveOptions};
 pub use write::{WriteMode, WriteOptions, WriteResult, WriteResultSource};

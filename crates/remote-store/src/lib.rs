@@ -68,7 +68,8 @@ pub use remote_store_async::{
 pub use remote_store_core::{
     Capability, CapabilitySet, ContentDigest, CopyOptions, DeleteFolderOptions, DeleteOptions,
     Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo, GlobPattern, ListOptions, Metadata,
-    MoveOptions, RemotePath, Result, WriteMode, WriteOptions, WriteResult, WriteResultSource,
+    MoveOptions, Operation, RemotePath, Result, Secret, WriteMode, WriteOptions, WriteResult,
+    WriteResultSource, duration,
 };
 #[cfg(feature = "sync")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sync")))]

@@ -54,7 +54,7 @@ impl Azurite {
 
     /// A key-authenticated config for a container no other test uses.
     pub fn config(&self, tag: &str) -> AzureConfig {
-        AzureConfig::new(fresh_container(tag), self.key_auth()).with_endpoint(self.endpoint.clone())
+        AzureConfig::new(fresh_container(tag), self.key_auth()).endpoint(self.endpoint.clone())
     }
 }
 
@@ -68,12 +68,10 @@ pub fn fresh_container(tag: &str) -> String {
 /// Short timeouts and no retries, for fault tests.
 pub fn impatient(config: AzureConfig) -> AzureConfig {
     config
-        .with_timeouts(
-            Duration::from_secs(2),
-            Duration::from_secs(3),
-            Duration::from_secs(2),
-        )
-        .with_max_retries(0)
+        .connect_timeout(Duration::from_secs(2))
+        .request_timeout(Duration::from_secs(3))
+        .read_timeout(Duration::from_secs(2))
+        .max_retries(0)
 }
 
 /// `n` bytes of a repeating pattern that differs per `seed`.

@@ -79,7 +79,7 @@ impl Server {
     /// The same, but through another endpoint (a fault proxy in front of the server).
     pub fn config_at(&self, bucket: &str, endpoint: &str) -> S3Config {
         S3Config::new(bucket)
-            .endpoint_url(endpoint)
+            .endpoint(endpoint)
             .region("us-east-1")
             .force_path_style(true)
             .credentials(self.access_key.clone(), self.secret_key.clone())

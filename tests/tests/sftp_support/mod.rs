@@ -98,7 +98,7 @@ impl Sshd {
         .host_key_policy(HostKeyPolicy::Strict)
         .base_path(self.fresh_base(tag))
         .connect_timeout(Duration::from_secs(20))
-        .io_timeout(Duration::from_secs(30))
+        .request_timeout(Duration::from_secs(30))
     }
 
     /// The SHA256 fingerprint of the server's host key, as `ssh-keygen -lf` prints it.
