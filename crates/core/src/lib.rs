@@ -29,5 +29,5 @@ pub use glob::GlobPattern;
 pub use info::{ContentDigest, Entry, FileInfo, FolderEntry, FolderInfo};
 pub use list::{ListFilter, ListOptions};
 pub use metadata::{MAX_METADATA_BYTES, Metadata};
-pub use path::RemotePath;
+pub use path::{RESERVED_PREFIX, RemotePath};
 pub use write::{WriteOptions, WriteResult, WriteResultSource};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::StreamExt;
-use remote_store_core::plan::Plan;
+use remote_store_core::plan::{self, Plan};
 use remote_store_core::{
     Capability, CapabilitySet, Error, FileInfo, FolderInfo, ListOptions, RemotePath, Result,
     WriteOptions, WriteResult,
@@ -61,7 +61,7 @@ impl AsyncStore {
     /// # Errors
     /// `InvalidPath` for a bad `root`.
     pub fn from_arc(backend: Arc<dyn AsyncBackend>, root: &str) -> Result<Self> {
-        let root = RemotePath::new(root).map_err(|e| e.with_backend(backend.name()))?;
+        let root = plan::store_root(root, backend.name())?;
         let plan = Plan::new(root, backend.capabilities(), backend.name());
         Ok(AsyncStore {
             backend,
