@@ -82,6 +82,13 @@ pub use sync_backend::LocalBackend;
 
 /// Opens the root of `config` for either half, mapping failures.
 fn open_root(config: &LocalConfig) -> remote_store_core::Result<root::Root> {
+    if config.root.as_os_str().is_empty() {
+        return Err(remote_store_core::Error::invalid_argument(
+            "the local root is empty: give the folder to serve, such as \"/srv/data\" \
+             (\".\" for the current directory)",
+        )
+        .with_backend(error::NAME));
+    }
     let shown = config.root.display().to_string();
     root::Root::open(config).map_err(|e| {
         let mapped = error::map_str(e, &shown);
