@@ -17,7 +17,7 @@ use crate::{
 ///
 /// # Errors
 /// `InvalidPath` naming `root` for a malformed path or a segment reserved for temporary
-/// files (see [`key`]).
+/// files (a segment starting with [`RESERVED_PREFIX`]).
 pub fn store_root(root: &str, backend: &'static str) -> Result<RemotePath> {
     key(RemotePath::new(root), root).map_err(|e| e.with_backend(backend))
 }
