@@ -41,6 +41,23 @@ fn construction_checks_the_root() {
     );
 }
 
+/// An empty root says so (it used to be "invalid argument: ."), in both halves and also
+/// with `create_root`.
+#[test]
+fn an_empty_root_is_named_as_empty() {
+    let errors = [
+        LocalBackend::new("").unwrap_err(),
+        AsyncLocalBackend::new("").unwrap_err(),
+        LocalBackend::from_config(LocalConfig::new("").create_root(true)).unwrap_err(),
+    ];
+    for e in errors {
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+        let text = e.to_string();
+        assert!(text.contains("root is empty"), "{text}");
+        assert!(text.contains("(backend: local)"), "{text}");
+    }
+}
+
 #[test]
 fn a_removed_root_is_reported_not_recreated() {
     let dir = tempfile::tempdir().unwrap();

@@ -424,3 +424,141 @@ fn odd_but_valid_keys_stay_inside() {
     assert_eq!(store.to_key(&native).unwrap().as_str(), "a/b/f.txt");
     assert_eq!(fx.outside(), before);
 }
+
+/// A hard link planted inside the root to a file outside it (`outer/outside.txt`): the
+/// outside file must stay byte-identical (content and modification time) whatever is
+/// written, copied or moved onto the link's name. The link's name is replaced, never written
+/// through (ADR 0008).
+struct HardLink {
+    outer: tempfile::TempDir,
+}
+
+const OUTSIDE: &[u8] = b"outside content, reachable from outside the root";
+
+impl HardLink {
+    fn new() -> Self {
+        let outer = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(outer.path().join("root")).unwrap();
+        std::fs::write(outer.path().join("outside.txt"), OUTSIDE).unwrap();
+        // An old time, so any write through the inode would show in the mtime as well.
+        let old = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+        let f = std::fs::File::options()
+            .write(true)
+            .open(outer.path().join("outside.txt"))
+            .unwrap();
+        f.set_modified(old).unwrap();
+        let fx = HardLink { outer };
+        fx.plant();
+        fx
+    }
+
+    fn root(&self) -> PathBuf {
+        self.outer.path().join("root")
+    }
+
+    /// (Re-)plants `root/linked` as a hard link to the outside file, and a source file.
+    fn plant(&self) {
+        let linked = self.root().join("linked");
+        let _ = std::fs::remove_file(&linked);
+        std::fs::hard_link(self.outer.path().join("outside.txt"), &linked).unwrap();
+        std::fs::write(self.root().join("src.txt"), "moved or copied in").unwrap();
+    }
+
+    /// The outside file is unchanged, and the link's name now holds `want`.
+    fn check(&self, what: &str, want: &[u8]) {
+        let outside = self.outer.path().join("outside.txt");
+        assert_eq!(
+            std::fs::read(&outside).unwrap(),
+            OUTSIDE,
+            "{what} wrote through a hard link into a file outside the root"
+        );
+        let meta = std::fs::metadata(&outside).unwrap();
+        assert_eq!(
+            meta.modified().unwrap(),
+            SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000),
+            "{what} touched the file outside the root"
+        );
+        assert_eq!(
+            std::fs::read(self.root().join("linked")).unwrap(),
+            want,
+            "{what}: the key holds the new content"
+        );
+    }
+}
+
+#[test]
+fn sync_writes_never_go_through_a_hard_link_out_of_the_root() {
+    use std::os::unix::fs::MetadataExt;
+    let fx = HardLink::new();
+    assert_eq!(fx.root().join("linked").metadata().unwrap().nlink(), 2);
+    let store = Store::new(LocalBackend::new(fx.root()).unwrap(), "").unwrap();
+    let over = WriteOptions::new().overwrite(true);
+    store.write_with("linked", "short", over.clone()).unwrap();
+    fx.check("write", b"short");
+    fx.plant();
+    let long = vec![b'x'; 3 * 65536 + 5];
+    let reader = std::io::Cursor::new(long.clone());
+    store
+        .write_with("linked", Content::reader(reader), over.clone())
+        .unwrap();
+    fx.check("streamed write", &long);
+    fx.plant();
+    store.write_atomic_with("linked", "atomic", over).unwrap();
+    fx.check("write_atomic", b"atomic");
+    fx.plant();
+    store
+        .copy_file_with("src.txt", "linked", CopyOptions::new().overwrite(true))
+        .unwrap();
+    fx.check("copy_file", b"moved or copied in");
+    fx.plant();
+    store
+        .move_file_with("src.txt", "linked", MoveOptions::new().overwrite(true))
+        .unwrap();
+    fx.check("move_file", b"moved or copied in");
+    // Without overwrite the name is taken: refused, nothing changes.
+    fx.plant();
+    let e = store.write("linked", "x").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    fx.check("a refused write", OUTSIDE);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_writes_never_go_through_a_hard_link_out_of_the_root() {
+    let fx = HardLink::new();
+    let store = AsyncStore::new(AsyncLocalBackend::new(fx.root()).unwrap(), "").unwrap();
+    let over = WriteOptions::new().overwrite(true);
+    store
+        .write_with("linked", "short", over.clone())
+        .await
+        .unwrap();
+    fx.check("write", b"short");
+    fx.plant();
+    let long = vec![b'y'; 3 * 1024 * 1024 + 5];
+    store
+        .write_with("linked", long.clone(), over.clone())
+        .await
+        .unwrap();
+    fx.check("large write", &long);
+    fx.plant();
+    store
+        .write_atomic_with("linked", "atomic", over)
+        .await
+        .unwrap();
+    fx.check("write_atomic", b"atomic");
+    fx.plant();
+    store
+        .copy_file_with("src.txt", "linked", CopyOptions::new().overwrite(true))
+        .await
+        .unwrap();
+    fx.check("copy_file", b"moved or copied in");
+    fx.plant();
+    store
+        .move_file_with("src.txt", "linked", MoveOptions::new().overwrite(true))
+        .await
+        .unwrap();
+    fx.check("move_file", b"moved or copied in");
+    fx.plant();
+    let e = store.write("linked", "x").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    fx.check("a refused write", OUTSIDE);
+}

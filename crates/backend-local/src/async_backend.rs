@@ -80,8 +80,8 @@ impl AsyncLocalBackend {
     /// the root is a few quick system calls, made right here.
     ///
     /// # Errors
-    /// `NotFound` when `root` does not exist, `InvalidPath` when it is not a folder,
-    /// `PermissionDenied` when it cannot be opened.
+    /// `InvalidArgument` when `root` is empty, `NotFound` when it does not exist,
+    /// `InvalidPath` when it is not a folder, `PermissionDenied` when it cannot be opened.
     pub fn new(root: impl Into<PathBuf>) -> Result<Self> {
         Self::from_config(LocalConfig::new(root))
     }

@@ -24,6 +24,10 @@
 //!   it, renames it over the target and fsyncs the folder; every failure — including a
 //!   source that fails half-way and a dropped async future — removes the temp file and
 //!   leaves the old content.
+//! - No write changes a file through a hard link: an overwriting plain `write` onto a file
+//!   with more than one link replaces the name like `write_atomic` instead of writing the
+//!   shared inode (a link may lead outside the root; ADR 0008). Copies and moves always
+//!   replace the name.
 //! - `overwrite = false` is race-free (`conditional_create`): plain writes create with
 //!   `O_EXCL`; atomic writes, copies and moves promote with `renameat2(RENAME_NOREPLACE)`
 //!   or, where that is missing, a hard link that fails atomically if the name is taken.
@@ -82,6 +86,13 @@ pub use sync_backend::LocalBackend;
 
 /// Opens the root of `config` for either half, mapping failures.
 fn open_root(config: &LocalConfig) -> remote_store_core::Result<root::Root> {
+    if config.root.as_os_str().is_empty() {
+        return Err(remote_store_core::Error::invalid_argument(
+            "the local root is empty: give the folder to serve, such as \"/srv/data\" \
+             (\".\" for the current directory)",
+        )
+        .with_backend(error::NAME));
+    }
     let shown = config.root.display().to_string();
     root::Root::open(config).map_err(|e| {
         let mapped = error::map_str(e, &shown);

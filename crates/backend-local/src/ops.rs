@@ -449,9 +449,7 @@ pub(crate) fn move_across_filesystems(
 /// `NotFound` once the root folder was removed.
 pub(crate) fn ping(root: &Root) -> Result<()> {
     let st = root.stat_root().map_err(|e| error::map_str(e, ""))?;
-    #[allow(clippy::useless_conversion)]
-    let links = u64::from(st.st_nlink);
-    if links == 0 {
+    if root::links(&st) == 0 {
         return Err(Error::not_found("")
             .with_backend(error::NAME)
             .with_message("the root folder was removed"));

@@ -11,9 +11,10 @@ use std::path::{Component, Path};
 
 use remote_store_core::{Error, RemotePath, Result};
 
-/// The prefix of every temporary file the backend creates (`.~tmp.<name>.<random>`).
-/// Names starting with it are reserved: refused as keys and hidden from listings.
-pub(crate) const TEMP_PREFIX: &str = ".~tmp.";
+/// The prefix of every temporary file the backend creates (`.~tmp.<name>.<random>`): the
+/// prefix core reserves for every backend. Names starting with it are refused as keys (by
+/// the stores, and again here for direct backend use) and hidden from listings.
+pub(crate) use remote_store_core::RESERVED_PREFIX as TEMP_PREFIX;
 
 /// The longest file name most filesystems accept, in bytes.
 const NAME_MAX: usize = 255;
@@ -212,6 +213,9 @@ mod tests {
             assert_eq!(Rel::new(&k).unwrap_err().kind(), ErrorKind::InvalidPath);
         }
         assert!(Rel::new(&key("a/.~tmpx")).is_ok());
+        // The message names the prefix core reserves.
+        let why = check_segment(&format!("{TEMP_PREFIX}x")).unwrap_err();
+        assert!(why.contains(TEMP_PREFIX), "{why}");
         assert!(Rel::new(&key("a/~tmp.x")).is_ok());
     }
 

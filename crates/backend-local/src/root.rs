@@ -373,6 +373,12 @@ pub(crate) fn size(st: &Stat) -> u64 {
     u64::try_from(st.st_size).unwrap_or(0)
 }
 
+/// The number of hard links (names) of a status.
+pub(crate) fn links(st: &Stat) -> u64 {
+    #[allow(clippy::useless_conversion)]
+    u64::from(st.st_nlink)
+}
+
 /// The type of a status.
 pub(crate) fn file_type(st: &Stat) -> FileType {
     FileType::from_raw_mode(st.st_mode)

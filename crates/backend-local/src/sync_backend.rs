@@ -52,8 +52,8 @@ impl LocalBackend {
     /// A backend over the existing folder `root`, with the default configuration.
     ///
     /// # Errors
-    /// `NotFound` when `root` does not exist, `InvalidPath` when it is not a folder,
-    /// `PermissionDenied` when it cannot be opened.
+    /// `InvalidArgument` when `root` is empty, `NotFound` when it does not exist,
+    /// `InvalidPath` when it is not a folder, `PermissionDenied` when it cannot be opened.
     pub fn new(root: impl Into<PathBuf>) -> Result<Self> {
         Self::from_config(LocalConfig::new(root))
     }

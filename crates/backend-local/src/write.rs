@@ -3,15 +3,19 @@
 //! [`Pending::finish`] (fsync, promote, report).
 //!
 //! - A plain write opens the target itself: `O_CREAT | O_EXCL` without overwrite (so two
-//!   racing creators cannot both win), `O_CREAT | O_TRUNC` with it. If the body fails, a
-//!   file this write created is removed again; an overwritten file is left as far as it
-//!   got (use `write_atomic` to keep the old content).
+//!   racing creators cannot both win), `O_CREAT` then a truncate with it. If the body
+//!   fails, a file this write created is removed again; an overwritten file is left as far
+//!   as it got (use `write_atomic` to keep the old content).
+//! - An overwriting plain write onto a file with more than one hard link never writes into
+//!   that shared inode — another link may lie outside the root (ADR 0008). It replaces the
+//!   name instead, exactly like an atomic write; the other links keep the old content.
 //! - An atomic write fills a [`TempFile`] next to the target and promotes it at the end
 //!   (see [`crate::atomic`]): readers see the old content or the new, never a mix, and any
 //!   failure (or a drop) removes the temp file.
 //!
 //! The common case costs what `std::fs::write` costs: one `openat2`, the writes, one
-//! `fstat` for the write result. Folders are only created, and errors only diagnosed,
+//! `fstat` for the write result; an overwrite adds one `fstat` (the link count) and, when
+//! the old file had content, one `ftruncate`. Folders are only created, and errors only diagnosed,
 //! when the first attempt fails.
 
 use std::fs::File;
@@ -80,12 +84,21 @@ pub(crate) fn begin(
     let (file, target) = if atomic {
         let (temp, file) = begin_atomic(root, rel, key, overwrite)?;
         (file, Target::Atomic { temp, overwrite })
-    } else {
-        let file = open_plain(root, rel, key, overwrite)?;
+    } else if let Some(file) = open_plain(root, rel, key, overwrite)? {
         (
             file,
             Target::Plain {
                 created: !overwrite,
+            },
+        )
+    } else {
+        // The target is hard-linked: replace its name, never write into the shared inode.
+        let (temp, file) = begin_atomic(root, rel, key, true)?;
+        (
+            file,
+            Target::Atomic {
+                temp,
+                overwrite: true,
             },
         )
     };
@@ -98,9 +111,19 @@ pub(crate) fn begin(
     })
 }
 
-fn open_plain(root: &Root, rel: Rel<'_>, key: &RemotePath, overwrite: bool) -> Result<File> {
+/// Opens the target of a plain write, creating it (and its parents) if needed; an
+/// overwritten file is truncated. `None` when `overwrite` finds a file with more than one
+/// hard link: it is left untouched (not even truncated) and the caller must replace the
+/// name instead of writing through the inode.
+fn open_plain(
+    root: &Root,
+    rel: Rel<'_>,
+    key: &RemotePath,
+    overwrite: bool,
+) -> Result<Option<File>> {
+    // Never `O_TRUNC`: it would truncate a hard-linked file before its links are seen.
     let exclusive = if overwrite {
-        OFlags::TRUNC
+        OFlags::empty()
     } else {
         OFlags::EXCL
     };
@@ -108,7 +131,18 @@ fn open_plain(root: &Root, rel: Rel<'_>, key: &RemotePath, overwrite: bool) -> R
     let mut made_parents = false;
     loop {
         match root.open_at(rel, flags, FILE_MODE) {
-            Ok(fd) => return Ok(File::from(fd)),
+            Ok(fd) if !overwrite => return Ok(Some(File::from(fd))),
+            Ok(fd) => {
+                let failed = |e: Errno| error::map(e.into(), key);
+                let st = rustix::fs::fstat(&fd).map_err(failed)?;
+                if root::links(&st) > 1 {
+                    return Ok(None);
+                }
+                if root::size(&st) > 0 {
+                    rustix::fs::ftruncate(&fd, 0).map_err(failed)?;
+                }
+                return Ok(Some(File::from(fd)));
+            }
             Err(e) if error::is(&e, Errno::NOENT) && !made_parents => {
                 made_parents = true;
                 if let Some(parent) = rel.parent() {

@@ -260,6 +260,16 @@ impl S3Config {
         if !(1..=MAX_LIST_PAGE_SIZE).contains(&self.list_page_size) {
             return bad("list_page_size", "must be between 1 and 1000");
         }
+        if let Some(url) = &self.endpoint {
+            check_endpoint(url).map_err(|why| {
+                Error::invalid_argument(format!(
+                    "S3Config.endpoint {url:?} is not a valid endpoint: {why}; expected \
+                     http:// or https:// followed by a host and an optional :port, such as \
+                     http://127.0.0.1:9000"
+                ))
+                .with_backend("s3")
+            })?;
+        }
         if self.access_key_id.is_some() != self.secret_access_key.is_some() {
             return bad(
                 "access_key_id",
@@ -280,6 +290,46 @@ impl S3Config {
         }
         Ok(prefix)
     }
+}
+
+/// Why `url` cannot be an S3 endpoint, if it cannot: it needs the scheme `http` or `https`,
+/// a host, and at most a numeric port; a path is allowed (some gateways live below one).
+/// Checked at construction so that a typo fails with the endpoint named, not later as a
+/// retryable "the request could not be sent".
+fn check_endpoint(url: &str) -> std::result::Result<(), &'static str> {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("it contains spaces or control characters");
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err("it has no scheme");
+    };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return Err("the scheme must be http or https");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return Err("credentials belong in S3Config.credentials, not in the URL");
+    }
+    // `[::1]:9000`: the port follows the closing bracket of an IPv6 host.
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((host, after)) => (host, after.strip_prefix(':')),
+            None => return Err("an IPv6 host needs its closing ']'"),
+        },
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    if host.is_empty() {
+        return Err("it has no host");
+    }
+    if let Some(port) = port
+        && port.parse::<u16>().map_or(true, |p| p == 0)
+    {
+        return Err("the port must be a number from 1 to 65535");
+    }
+    Ok(())
 }
 
 impl Default for S3Config {
@@ -348,6 +398,47 @@ mod tests {
     }
 
     #[test]
+    fn invalid_endpoints_are_refused_naming_them() {
+        for bad in [
+            "not a url",
+            "ftp://x",
+            "http://",
+            "https://:9000",
+            "localhost:9000",
+            "http://host:port",
+            "http://host:0",
+            "http://host:70000",
+            "http://[::1",
+            "http://user:pw@host",
+            "http://host name",
+            "",
+        ] {
+            let e = S3Config::new("b").endpoint(bad).validate().unwrap_err();
+            assert_eq!(e.kind(), remote_store_core::ErrorKind::InvalidArgument);
+            let text = e.to_string();
+            assert!(
+                text.contains(&format!("{bad:?}")),
+                "names the endpoint: {text}"
+            );
+            assert!(
+                text.contains("http:// or https://"),
+                "says what is expected: {text}"
+            );
+        }
+        for good in [
+            "http://127.0.0.1:9000",
+            "https://s3.example.com",
+            "HTTP://minio:9000/",
+            "http://[::1]:9000",
+            "http://[::1]",
+            "https://gateway.example.com/s3",
+        ] {
+            let checked = S3Config::new("b").endpoint(good).validate();
+            assert!(checked.is_ok(), "{good}: {checked:?}");
+        }
+    }
+
+    #[test]
     fn validation_names_the_field() {
         for (config, field) in [
             (S3Config::new(""), "bucket"),
@@ -359,6 +450,7 @@ mod tests {
                 S3Config::new("b").request_timeout(Duration::ZERO),
                 "request_timeout",
             ),
+            (S3Config::new("b").endpoint("not a url"), "endpoint"),
         ] {
             let e = config.validate().unwrap_err();
             assert_eq!(e.kind(), remote_store_core::ErrorKind::InvalidArgument);

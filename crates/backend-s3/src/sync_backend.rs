@@ -50,3 +50,27 @@ impl S3Backend {
         self.as_async().client()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use remote_store_core::ErrorKind;
+
+    /// A bad endpoint fails at construction, in both halves, naming it — not later as a
+    /// retryable "the request could not be sent".
+    #[test]
+    fn a_bad_endpoint_fails_at_construction() {
+        for bad in ["not a url", "ftp://x", "http://"] {
+            let config = || S3Config::new("bucket").endpoint(bad);
+            let errors = [
+                S3Backend::new(config()).err(),
+                AsyncS3Backend::new(config()).err(),
+            ];
+            for e in errors {
+                let e = e.expect("construction must fail");
+                assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+                assert!(e.to_string().contains(bad), "{e}");
+            }
+        }
+    }
+}

@@ -141,31 +141,8 @@ pub(crate) struct Conn {
 impl Conn {
     async fn connect(config: &SftpConfig) -> Result<Conn> {
         config.validate()?;
-        let mut known = KnownHosts::default();
-        for line in &config.known_hosts {
-            known.add_text(line);
-        }
-        if let Some(path) = &config.known_hosts_file {
-            match tokio::fs::read_to_string(path).await {
-                Ok(text) => known.add_text(&text),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(map_io(
-                        e,
-                        &format!("cannot read known_hosts_file {}", path.display()),
-                    ));
-                }
-            }
-        }
-        let rejection = Arc::new(Mutex::new(None));
-        let handler = Handler {
-            host: config.host.clone(),
-            port: config.port,
-            policy: config.host_key_policy,
-            known,
-            known_hosts_file: config.known_hosts_file.clone(),
-            rejection: rejection.clone(),
-        };
+        let handler = Handler::new(config).await?;
+        let rejection = handler.rejection.clone();
         let attempt = Self::connect_inner(config, handler);
         match tokio::time::timeout(config.connect_timeout, attempt).await {
             Ok(Ok(conn)) => Ok(conn),
@@ -616,11 +593,66 @@ pub(crate) struct Handler {
     policy: HostKeyPolicy,
     known: KnownHosts,
     known_hosts_file: Option<PathBuf>,
+    /// `known_hosts_file` did not exist when the connection started: an unknown key is then
+    /// most likely a wrong path, and the error says so.
+    file_missing: bool,
     /// Why the key was refused, for the error the caller sees.
     rejection: Arc<Mutex<Option<Error>>>,
 }
 
 impl Handler {
+    /// The handler for `config`: its inline `known_hosts` lines and its `known_hosts_file`
+    /// (a missing file is not an error here: trust-on-first-use creates it, and a strict
+    /// check reports it when it refuses a key).
+    async fn new(config: &SftpConfig) -> Result<Handler> {
+        let mut known = KnownHosts::default();
+        for line in &config.known_hosts {
+            known.add_text(line);
+        }
+        let mut file_missing = false;
+        if let Some(path) = &config.known_hosts_file {
+            match tokio::fs::read_to_string(path).await {
+                Ok(text) => known.add_text(&text),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => file_missing = true,
+                Err(e) => {
+                    return Err(map_io(
+                        e,
+                        &format!("cannot read known_hosts_file {}", path.display()),
+                    ));
+                }
+            }
+        }
+        Ok(Handler {
+            host: config.host.clone(),
+            port: config.port,
+            policy: config.host_key_policy,
+            known,
+            known_hosts_file: config.known_hosts_file.clone(),
+            file_missing,
+            rejection: Arc::new(Mutex::new(None)),
+        })
+    }
+
+    /// The refusal of an unknown key under `strict`: names a missing `known_hosts_file`
+    /// first, since that is the likely cause.
+    fn unknown_key(&self, name: &str, fingerprint: &str) -> Error {
+        let (host, port) = (&self.host, self.port);
+        let missing = match &self.known_hosts_file {
+            Some(path) if self.file_missing => format!(
+                "known_hosts_file {} does not exist, so no host key was loaded from it; check \
+                 the path. ",
+                path.display()
+            ),
+            _ => String::new(),
+        };
+        Error::permission_denied(format!(
+            "unknown host key for {name}: {fingerprint} (host_key_policy = strict). {missing}\
+             To trust it, add the server's key to known_hosts (e.g. \
+             `ssh-keyscan -p {port} {host} >> known_hosts`, after checking the fingerprint \
+             with `ssh-keygen -lf`), or use trust_on_first_use"
+        ))
+    }
+
     fn refuse(&self, error: Error) -> bool {
         *self
             .rejection
@@ -711,14 +743,7 @@ impl client::Handler for Handler {
                  expected, remove the old line from known_hosts and add the new key"
             )))),
             (HostKeyPolicy::Strict, Verdict::Unknown) => {
-                Ok(self.refuse(Error::permission_denied(format!(
-                    "unknown host key for {name}: {fingerprint} (host_key_policy = strict). \
-                     To trust it, add the server's key to known_hosts (e.g. \
-                     `ssh-keyscan -p {port} {host} >> known_hosts`, after checking the \
-                     fingerprint with `ssh-keygen -lf`), or use trust_on_first_use",
-                    port = self.port,
-                    host = self.host
-                ))))
+                Ok(self.refuse(self.unknown_key(&name, &fingerprint)))
             }
             (HostKeyPolicy::TrustOnFirstUse, Verdict::Unknown) => match self.learn(key).await {
                 Ok(()) => {
@@ -730,5 +755,47 @@ impl client::Handler for Handler {
                 Err(e) => Ok(self.refuse(e)),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Auth;
+    use client::Handler as _;
+
+    const KEY: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ";
+
+    /// What a strict check says about an unknown key, with `config`'s known hosts.
+    async fn refusal(config: &SftpConfig) -> String {
+        let mut handler = Handler::new(config).await.unwrap();
+        let key = PublicKeyOrCertificate::PublicKey {
+            key: russh::keys::parse_public_key_base64(KEY).unwrap(),
+            hash_alg: None,
+        };
+        assert!(!handler.check_server_key(&key).await.unwrap());
+        let e = handler.rejection.lock().unwrap().take().unwrap();
+        assert_eq!(e.kind(), remote_store_core::ErrorKind::PermissionDenied);
+        e.to_string()
+    }
+
+    #[tokio::test]
+    async fn a_missing_known_hosts_file_is_named_when_a_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no-such-dir/known_hosts");
+        let config = SftpConfig::new("files.example.com", "u", Auth::password("p"))
+            .known_hosts_file(&missing);
+        let text = refusal(&config).await;
+        assert!(text.contains("unknown host key"), "{text}");
+        assert!(
+            text.contains(&format!("{} does not exist", missing.display())),
+            "the error must say the file is missing: {text}"
+        );
+        // An existing file that lacks the key: only "unknown host key".
+        let present = dir.path().join("known_hosts");
+        std::fs::write(&present, "# no keys yet\n").unwrap();
+        let text = refusal(&config.clone().known_hosts_file(&present)).await;
+        assert!(text.contains("unknown host key"), "{text}");
+        assert!(!text.contains("does not exist"), "{text}");
     }
 }

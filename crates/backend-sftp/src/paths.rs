@@ -2,8 +2,9 @@
 
 use remote_store_core::{Error, RemotePath, Result};
 
-/// Prefix of the temp files `write_atomic` creates next to the target.
-pub(crate) const TEMP_PREFIX: &str = ".~tmp.";
+/// Prefix of the temp files `write_atomic` creates next to the target: the prefix core
+/// reserves for every backend (the stores refuse keys that use it).
+pub(crate) use remote_store_core::RESERVED_PREFIX as TEMP_PREFIX;
 
 /// Maps keys to server paths under `base`.
 #[derive(Debug, Clone)]

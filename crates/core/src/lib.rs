@@ -41,7 +41,7 @@ pub use info::{ContentDigest, Entry, FileInfo, FolderEntry, FolderInfo};
 pub use list::ListOptions;
 pub use metadata::{MAX_METADATA_BYTES, Metadata};
 pub use operation::Operation;
-pub use path::RemotePath;
+pub use path::{RESERVED_PREFIX, RemotePath};
 pub use secret::Secret;
 pub use transfer::{CopyOptions, MoveOptions};
 pub use write::{WriteMode, WriteOptions, WriteResult, WriteResultSource};

@@ -7,9 +7,14 @@ use crate::error::{Error, Result};
 /// A validated, normalised key relative to a store's root. Not an OS path.
 ///
 /// Normalisation turns `\` into `/`, strips leading and trailing `/`, collapses runs of `/`
-/// and drops `.` segments. A `..` segment, a NUL byte or any other ASCII control character is
-/// rejected with [`ErrorKind::InvalidPath`](crate::ErrorKind::InvalidPath), so a `RemotePath`
-/// can never climb out of the root it is joined to.
+/// and drops `.` segments. A `..` segment, a NUL byte, any other ASCII control character or a
+/// C1 control character (U+0080–U+009F, e.g. U+0085 NEXT LINE, which breaks log lines and
+/// terminals) is rejected with [`ErrorKind::InvalidPath`](crate::ErrorKind::InvalidPath), so a
+/// `RemotePath` can never climb out of the root it is joined to.
+///
+/// Segments starting with [`RESERVED_PREFIX`] are valid `RemotePath`s (a backend needs to
+/// name its own temporary files), but the stores refuse them as keys: see
+/// [`RemotePath::reserved_segment`].
 ///
 /// The root is the distinct value [`RemotePath::ROOT`]; it displays as `"."` and its
 /// [`as_str`](Self::as_str) is the empty string. [`RemotePath::new`] accepts the root (for
@@ -37,7 +42,7 @@ impl RemotePath {
     ///
     /// # Errors
     /// [`InvalidPath`](crate::ErrorKind::InvalidPath) naming the input for a `..` segment, a NUL
-    /// byte or any other ASCII control character.
+    /// byte, any other ASCII control character or a C1 control character (U+0080–U+009F).
     pub fn new(input: &str) -> Result<Self> {
         let mut out = String::with_capacity(input.len());
         for segment in input.split(['/', '\\']) {
@@ -47,7 +52,7 @@ impl RemotePath {
             if segment == ".." {
                 return Err(Error::invalid_path(input, "a '..' segment is not allowed"));
             }
-            if let Some(c) = segment.chars().find(|c| c.is_ascii_control()) {
+            if let Some(c) = segment.chars().find(|&c| is_control(c)) {
                 let what = if c == '\0' {
                     "a NUL byte is not allowed".to_owned()
                 } else {
@@ -84,6 +89,24 @@ impl RemotePath {
     /// True for [`RemotePath::ROOT`].
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The first segment that starts with [`RESERVED_PREFIX`] (a name reserved for the
+    /// backends' temporary files), if any. Both stores refuse such keys with `InvalidPath`.
+    ///
+    /// ```
+    /// use remote_store_core::RemotePath;
+    ///
+    /// let p = RemotePath::new("a/.~tmp.f.txt.0123/b").unwrap();
+    /// assert_eq!(p.reserved_segment(), Some(".~tmp.f.txt.0123"));
+    /// assert_eq!(RemotePath::new("a/.~tmpx").unwrap().reserved_segment(), None);
+    /// ```
+    pub fn reserved_segment(&self) -> Option<&str> {
+        // Fast path: most keys do not contain the prefix at all.
+        if !self.0.contains(RESERVED_PREFIX) {
+            return None;
+        }
+        self.parts().find(|s| s.starts_with(RESERVED_PREFIX))
     }
 
     /// The last segment; empty for the root.
@@ -180,6 +203,18 @@ impl RemotePath {
     }
 }
 
+/// The prefix of names reserved for the backends' temporary files (`.~tmp.<name>.<random>`,
+/// used by `write_atomic` on local and SFTP). One rule for every backend: both stores refuse
+/// a key with a segment starting with it (`InvalidPath` naming the prefix), whether or not
+/// the backend writes temp files itself, and no listing shows such a name.
+pub const RESERVED_PREFIX: &str = ".~tmp.";
+
+/// True for the characters a key must not contain: ASCII controls (C0 and DEL) and the C1
+/// controls U+0080–U+009F.
+fn is_control(c: char) -> bool {
+    c.is_ascii_control() || ('\u{80}'..='\u{9f}').contains(&c)
+}
+
 impl fmt::Display for RemotePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_root() {
@@ -253,6 +288,7 @@ mod tests {
             ("a\\b", "a/b"),
             ("./a/./b/.", "a/b"),
             ("a..b/c", "a..b/c"),
+            ("nb\u{a0}sp/\u{100}x", "nb\u{a0}sp/\u{100}x"),
             ("", ""),
             (".", ""),
             ("/", ""),
@@ -269,7 +305,19 @@ mod tests {
     #[test]
     fn rejects_unsafe_forms_naming_the_input() {
         for bad in [
-            "..", "../a", "a/../b", "a/..", "a\\..\\b", "a\0b", "a\nb", "a\x7fb", "\x01",
+            "..",
+            "../a",
+            "a/../b",
+            "a/..",
+            "a\\..\\b",
+            "a\0b",
+            "a\nb",
+            "a\x7fb",
+            "\x01",
+            "a\u{85}b",
+            "\u{80}",
+            "x/\u{9f}",
+            "a\u{9b}[31m",
         ] {
             let err = RemotePath::new(bad).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidPath, "{bad:?}");
@@ -324,10 +372,10 @@ mod tests {
         }
 
         #[test]
-        fn output_never_escapes(s in "[a./\\\\\x00\n]{0,24}") {
+        fn output_never_escapes(s in "[a./\\\\\x00\n\u{85}\u{9f}\u{a0}]{0,24}") {
             if let Ok(p) = RemotePath::new(&s) {
                 prop_assert!(p.parts().all(|seg| seg != ".." && seg != "." && !seg.is_empty()));
-                prop_assert!(!p.as_str().chars().any(|c| c.is_ascii_control()));
+                prop_assert!(!p.as_str().chars().any(is_control));
                 prop_assert!(!p.as_str().starts_with('/') && !p.as_str().contains('\\'));
             }
         }

@@ -10,8 +10,32 @@ use std::ops::Range;
 pub use crate::list::ListFilter;
 use crate::{
     Capability, CapabilitySet, Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo,
-    GlobPattern, ListOptions, Operation, RemotePath, Result, WriteMode, WriteOptions, WriteResult,
+    GlobPattern, ListOptions, Operation, RESERVED_PREFIX, RemotePath, Result, WriteMode,
+    WriteOptions, WriteResult,
 };
+
+/// Parses the root of a store (`""` for the backend's own root) over the backend `backend`.
+///
+/// # Errors
+/// `InvalidPath` naming `root` for a malformed path or a segment reserved for temporary
+/// files (a segment starting with [`RESERVED_PREFIX`]).
+pub fn store_root(root: &str, backend: &'static str) -> Result<RemotePath> {
+    key(RemotePath::new(root), root).map_err(|e| e.with_backend(backend))
+}
+
+/// A caller's key `parsed` from `input`, refused when a segment starts with
+/// [`RESERVED_PREFIX`]: such names belong to the backends' temporary files. One rule for
+/// every backend, so a key that works on one backend works on all of them.
+fn key(parsed: Result<RemotePath>, input: &str) -> Result<RemotePath> {
+    let path = parsed?;
+    if path.reserved_segment().is_some() {
+        return Err(Error::invalid_path(
+            input,
+            format!("names starting with '{RESERVED_PREFIX}' are reserved for temporary files"),
+        ));
+    }
+    Ok(path)
+}
 
 /// The validated root of a store plus the backend's declared capabilities.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,10 +78,11 @@ impl Plan {
     /// A file-method target: the root is refused. Returns the full key.
     ///
     /// # Errors
-    /// `CapabilityNotSupported`, then `InvalidPath` naming the caller's input.
+    /// `CapabilityNotSupported`, then `InvalidPath` naming the caller's input (also for a
+    /// segment starting with [`RESERVED_PREFIX`]).
     pub fn file(&self, path: &str, cap: Capability) -> Result<RemotePath> {
         self.require(cap)?;
-        let rel = RemotePath::file(path).map_err(|e| e.with_backend(self.backend))?;
+        let rel = key(RemotePath::file(path), path).map_err(|e| e.with_backend(self.backend))?;
         Ok(self.root.join_path(&rel))
     }
 
@@ -69,7 +94,7 @@ impl Plan {
         if let Some(cap) = cap {
             self.require(cap)?;
         }
-        let rel = RemotePath::new(path).map_err(|e| e.with_backend(self.backend))?;
+        let rel = key(RemotePath::new(path), path).map_err(|e| e.with_backend(self.backend))?;
         Ok(self.root.join_path(&rel))
     }
 
@@ -154,17 +179,26 @@ impl Plan {
         full.strip_prefix(&self.root)
     }
 
-    /// A listed file made store-relative; `None` (dropped) when outside the store.
+    /// A listed key made store-relative; `None` when outside the store or when a segment
+    /// is reserved for temporary files (such names are never listed: the store would
+    /// refuse them as input).
+    fn rebase_listed(&self, full: &RemotePath) -> Option<RemotePath> {
+        let rel = self.rebase(full)?;
+        rel.reserved_segment().is_none().then_some(rel)
+    }
+
+    /// A listed file made store-relative; `None` (dropped) when outside the store or
+    /// reserved.
     pub fn rebase_file(&self, file: FileInfo) -> Option<FileInfo> {
-        self.rebase(&file.path).map(|p| file.with_path(p))
+        self.rebase_listed(&file.path).map(|p| file.with_path(p))
     }
 
-    /// A listed folder made store-relative; `None` when outside the store.
+    /// A listed folder made store-relative; `None` when outside the store or reserved.
     pub fn rebase_folder(&self, folder: FolderEntry) -> Option<FolderEntry> {
-        self.rebase(&folder.path).map(FolderEntry::new)
+        self.rebase_listed(&folder.path).map(FolderEntry::new)
     }
 
-    /// A listed entry made store-relative; `None` when outside the store.
+    /// A listed entry made store-relative; `None` when outside the store or reserved.
     pub fn rebase_entry(&self, entry: Entry) -> Option<Entry> {
         match entry {
             Entry::File(f) => self.rebase_file(f).map(Entry::File),
@@ -318,6 +352,44 @@ mod tests {
         let meta = WriteOptions::new().metadata([("k", "v")].into_iter().collect());
         let e = p.write("a", WriteMode::Direct, &meta).unwrap_err();
         assert_eq!(e.capability(), Some(Capability::UserMetadata));
+    }
+
+    #[test]
+    fn reserved_names_are_refused_and_never_listed() {
+        let p = plan("base", CapabilitySet::all());
+        for bad in [".~tmp.x", "a/.~tmp.f.txt.0123", ".~tmp.d/f", "a\\.~tmp.y"] {
+            for e in [
+                p.file(bad, Capability::Read).unwrap_err(),
+                p.folder(bad, None).unwrap_err(),
+                p.write(bad, WriteMode::Direct, &WriteOptions::new())
+                    .unwrap_err(),
+                p.transfer("ok", bad, Capability::Copy).unwrap_err(),
+                store_root(bad, "test").unwrap_err(),
+            ] {
+                assert_eq!(e.kind(), ErrorKind::InvalidPath, "{bad}: {e}");
+                assert_eq!(e.path(), Some(bad));
+                assert!(e.to_string().contains("'.~tmp.'"), "{e}");
+                assert_eq!(e.backend(), Some("test"));
+            }
+        }
+        for fine in [".~tmpx", "a/~tmp.x", "a.~tmp.b", "x/tmp"] {
+            assert!(p.file(fine, Capability::Read).is_ok(), "{fine}");
+        }
+        let listed = |k: &str| {
+            FileInfo::new(
+                RemotePath::new(k).unwrap(),
+                1,
+                std::time::SystemTime::UNIX_EPOCH,
+            )
+        };
+        assert!(p.rebase_file(listed("base/.~tmp.f.1")).is_none());
+        assert!(p.rebase_file(listed("base/d/.~tmp.f.1/x")).is_none());
+        assert_eq!(
+            p.rebase_file(listed("base/d/f")).unwrap().path.as_str(),
+            "d/f"
+        );
+        let folder = FolderEntry::new(RemotePath::new("base/.~tmp.d").unwrap());
+        assert!(p.rebase_entry(Entry::Folder(folder)).is_none());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::StreamExt;
-use remote_store_core::plan::Plan;
+use remote_store_core::plan::{self, Plan};
 use remote_store_core::{
     Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, FileInfo,
     FolderInfo, ListOptions, MoveOptions, Operation, RemotePath, Result, WriteMode, WriteOptions,
@@ -62,10 +62,8 @@ impl AsyncStore {
     /// # Errors
     /// `InvalidPath` for a bad `root`.
     pub fn from_arc(backend: Arc<dyn AsyncBackend>, root: &str) -> Result<Self> {
-        let root = RemotePath::new(root).map_err(|e| {
-            e.with_backend(backend.name())
-                .with_operation(Operation::Open)
-        })?;
+        let root = plan::store_root(root, backend.name())
+            .map_err(|e| e.with_operation(Operation::Open))?;
         let plan = Plan::new(root, backend.capabilities(), backend.name());
         Ok(AsyncStore {
             backend,

@@ -143,14 +143,21 @@ fn prune_runs(home: &Path) {
     let excess = ids.len().saturating_sub(KEEP_OLD_RUNS);
     for id in &ids[..excess] {
         let dir = home.join(id);
-        let live = std::fs::read_to_string(dir.join("xtask.pid"))
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .is_some_and(process::group_alive);
-        if !live && let Err(e) = std::fs::remove_dir_all(&dir) {
+        if run_alive(&dir) != Some(true)
+            && let Err(e) = std::fs::remove_dir_all(&dir)
+        {
             eprintln!("warning: could not remove {}: {e}", dir.display());
         }
     }
+}
+
+/// Whether the server of the run directory `dir` (recorded in its `xtask.pid`) is alive;
+/// `None` when no pid is recorded (the run never started, or is starting right now).
+pub(crate) fn run_alive(dir: &Path) -> Option<bool> {
+    std::fs::read_to_string(dir.join("xtask.pid"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .map(process::group_alive)
 }
 
 /// A started emulator instance.

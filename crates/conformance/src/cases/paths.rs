@@ -1,5 +1,6 @@
 //! Malformed paths: every form of 01-contract §1 is `InvalidPath` naming the input, from
-//! every method family, before any I/O.
+//! every method family, before any I/O. Names reserved for the backends' temporary files
+//! (`.~tmp.` segments) are refused the same way on every backend.
 
 cases! {
     /// Reads refuse malformed paths.
@@ -23,7 +24,7 @@ cases! {
                 expect_invalid_path(aw!(s.write_atomic_with(p, "x", opts())), p);
             }
         }
-        for p in ["x.txt", "b.txt", "a", "c", "ab", "tabhere", "del"] {
+        for p in ["x.txt", "b.txt", "a", "c", "ab", "tabhere", "del", "nextline", "c1"] {
             assert!(!ok(aw!(s.exists(p)), "exists"), "{p:?} was created by a refused write");
         }
     }
@@ -88,7 +89,7 @@ cases! {
 
     /// `glob` refuses patterns with malformed segments.
     fn invalid_path_glob(s, f) [List] {
-        for p in ["../*", "a/../*.txt", "*/\0", "x\u{1}*"] {
+        for p in ["../*", "a/../*.txt", "*/\0", "x\u{1}*", "x\u{85}*"] {
             expect_invalid_path(s.glob(p), p);
         }
     }
@@ -118,5 +119,46 @@ cases! {
         }
         let again = aw!(s.write_with("d\\e\\f.txt", "two", opts()));
         expect_kind_at(again, ErrorKind::AlreadyExists, "d/e/f.txt");
+    }
+
+    /// A key with a segment starting with the reserved temp prefix (`.~tmp.`) is refused by
+    /// every method family on every backend (whether or not it writes temp files itself),
+    /// with `InvalidPath` naming the input and the prefix; nothing is created.
+    fn reserved_temp_names_are_refused(s, f) [Write, Read] {
+        aw!(put(&s, "src.txt", "s"));
+        for p in [".~tmp.x", "d/.~tmp.f.txt.0123456789abcdef", ".~tmp.d/f.txt"] {
+            let e = expect_invalid_path(aw!(s.write_with(p, "x", opts())), p);
+            assert!(
+                e.to_string().contains(RESERVED_PREFIX),
+                "the error must name the reserved prefix: {e}"
+            );
+            expect_invalid_path(aw!(s.write_with(p, "x", overwrite())), p);
+            expect_invalid_path(aw!(s.read_bytes(p)), p);
+            expect_invalid_path(aw!(s.exists(p)), p);
+            expect_invalid_path(aw!(s.is_file(p)), p);
+            if s.supports(Capability::AtomicWrite) {
+                expect_invalid_path(aw!(s.write_atomic_with(p, "x", overwrite())), p);
+            }
+            if s.supports(Capability::Copy) {
+                expect_invalid_path(aw!(s.copy_file_with("src.txt", p, CopyOptions::new().overwrite(true))), p);
+            }
+            if s.supports(Capability::Move) {
+                expect_invalid_path(aw!(s.move_file_with("src.txt", p, MoveOptions::new().overwrite(true))), p);
+            }
+            if s.supports(Capability::Delete) {
+                expect_invalid_path(aw!(s.delete_with(p, DeleteOptions::new().missing_ok(true))), p);
+            }
+            if s.supports(Capability::List) {
+                expect_invalid_path(s.list_files_with(p, ListOptions::new().recursive(true)), p);
+            }
+            if s.supports(Capability::Metadata) {
+                expect_invalid_path(aw!(s.get_file_info(p)), p);
+            }
+        }
+        assert_eq!(aw!(content(&s, "src.txt")), b"s", "the source stays");
+        assert!(!ok(aw!(s.exists("d")), "exists"), "a refused write created a folder");
+        // `.~tmp` without the trailing dot is an ordinary name.
+        ok(aw!(s.write_with(".~tmpx", "ok", opts())), "write");
+        assert_eq!(aw!(content(&s, ".~tmpx")), b"ok");
     }
 }

@@ -11,14 +11,14 @@ pub(crate) use bytes::Bytes;
 pub(crate) use remote_store_core::{
     Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Entry, Error,
     ErrorKind, FileInfo, FolderEntry, FolderInfo, ListOptions, Metadata, MoveOptions, Operation,
-    RemotePath, Result, WriteMode, WriteOptions, WriteResult, WriteResultSource,
+    RESERVED_PREFIX, RemotePath, Result, WriteMode, WriteOptions, WriteResult, WriteResultSource,
 };
 
 /// Every spelling of the store root.
 pub(crate) const ROOT_FORMS: &[&str] = &["", ".", "/", "./", "//"];
 
-/// Every malformed path form of the contract (01-contract §1): `..` segments, NUL and
-/// other ASCII control characters.
+/// Every malformed path form of the contract (01-contract §1): `..` segments, NUL, other
+/// ASCII control characters and C1 control characters (U+0080–U+009F).
 pub(crate) const INVALID_PATHS: &[&str] = &[
     "..",
     "../x.txt",
@@ -32,6 +32,8 @@ pub(crate) const INVALID_PATHS: &[&str] = &[
     "a/\nb",
     "tab\there",
     "del\u{7f}",
+    "next\u{85}line",
+    "c1\u{9b}",
 ];
 
 /// A small tree used by the listing, glob and info cases. `d2` shares a name prefix with
