@@ -122,3 +122,14 @@ pub mod backend_kit {
     #[doc(inline)]
     pub use remote_store_sync::fallback as sync_fallback;
 }
+
+/// The README's examples, compiled as doc tests so they cannot drift from the API.
+#[cfg(all(
+    doctest,
+    feature = "sync",
+    feature = "async",
+    feature = "local",
+    feature = "s3"
+))]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
