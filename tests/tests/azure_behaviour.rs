@@ -227,7 +227,11 @@ async fn streamed_write_stages_blocks_and_reports_service_values() {
     assert_eq!(result.size, data.len() as u64);
     let info = store.get_file_info("staged.bin").await.unwrap();
     assert_eq!(result.etag, info.etag);
-    assert_eq!(result.last_modified, Some(info.modified));
+    assert!(
+        info.modified.is_some(),
+        "a written file reports its modification time"
+    );
+    assert_eq!(result.last_modified, info.modified);
     assert_eq!(store.read_bytes("staged.bin").await.unwrap(), data);
 
     // Six blocks were committed (5 MiB + 3 bytes in 1 MiB blocks).

@@ -235,7 +235,11 @@ fn write_results_agree_with_file_info() {
         .unwrap();
         let info = store.get_file_info(&key).unwrap();
         assert_eq!(result.size, info.size);
-        assert_eq!(result.last_modified, Some(info.modified));
+        assert!(
+            info.modified.is_some(),
+            "a written file reports its modification time"
+        );
+        assert_eq!(result.last_modified, info.modified);
     }
 }
 

@@ -174,14 +174,11 @@ impl AsyncAzureBackend {
         let rsp = self.raw_properties(key).await?;
         let bad = |e: azure_core::Error| map_at(e, key.as_str());
         let size = rsp.content_length().map_err(bad)?.unwrap_or(0);
-        let modified = rsp
-            .last_modified()
-            .map_err(bad)?
-            .map(SystemTime::from)
-            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let modified = rsp.last_modified().map_err(bad)?.map(SystemTime::from);
         let metadata: Metadata = crate::meta::decode(rsp.metadata().map_err(bad)?);
         Ok(FileInfo::new(key.clone(), size, modified)
             .with_etag(rsp.etag().map_err(bad)?.map(|e| e.to_string()))
+            .with_version_id(rsp.version_id().map_err(bad)?)
             .with_content_type(rsp.content_type().map_err(bad)?)
             .with_metadata((!metadata.is_empty()).then_some(metadata)))
     }

@@ -211,10 +211,7 @@ fn decode_name(name: BlobName) -> Option<String> {
 fn file_info(client: &Client, blob: BlobItem) -> Option<FileInfo> {
     let key = client.key_of(blob.name.as_deref()?)?;
     let props = blob.properties.unwrap_or_default();
-    let modified = props
-        .last_modified
-        .map(SystemTime::from)
-        .unwrap_or(SystemTime::UNIX_EPOCH);
+    let modified = props.last_modified.map(SystemTime::from);
     let metadata = blob
         .metadata
         .and_then(|m| m.values)
@@ -223,6 +220,7 @@ fn file_info(client: &Client, blob: BlobItem) -> Option<FileInfo> {
     Some(
         FileInfo::new(key, props.content_length.unwrap_or(0), modified)
             .with_etag(props.etag.map(|e| e.to_string()))
+            .with_version_id(blob.version_id)
             .with_content_type(props.content_type)
             .with_metadata(metadata),
     )

@@ -146,7 +146,7 @@ pub(crate) fn file_info(root: &Root, key: &RemotePath) -> Result<FileInfo> {
 
 /// A [`FileInfo`] from a status.
 pub(crate) fn info(key: RemotePath, st: &Stat) -> FileInfo {
-    FileInfo::new(key, root::size(st), root::modified(st))
+    FileInfo::new(key, root::size(st), Some(root::modified(st)))
 }
 
 /// An existing entry: its resolved parent, what it is (a link is judged by its target; a

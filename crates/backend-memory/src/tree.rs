@@ -46,7 +46,7 @@ struct StoredFile {
 
 impl StoredFile {
     fn info(&self, path: RemotePath) -> FileInfo {
-        FileInfo::new(path, self.data.len() as u64, self.modified)
+        FileInfo::new(path, self.data.len() as u64, Some(self.modified))
             .with_etag(Some(self.etag.clone()))
             .with_content_type(self.content_type.clone())
             .with_metadata(self.metadata.clone())
@@ -527,7 +527,7 @@ mod tests {
         let r = t.write(&p("f"), Bytes::from("new"), &over, t0()).unwrap();
         assert_eq!(r.size, 3);
         let info = t.file_info(&p("f")).unwrap();
-        assert_eq!((info.etag, Some(info.modified)), (r.etag, r.last_modified));
+        assert_eq!((info.etag, info.modified), (r.etag, r.last_modified));
     }
 
     #[test]
@@ -609,7 +609,7 @@ mod tests {
         let later = t0() + Duration::from_secs(5);
         t.copy(&p("src"), &p("dir/x"), true, later).unwrap();
         let copied = t.file_info(&p("dir/x")).unwrap();
-        assert_eq!((copied.size, copied.modified), (4, later));
+        assert_eq!((copied.size, copied.modified), (4, Some(later)));
         assert_eq!(copied.metadata.as_ref(), Some(&meta));
         assert_eq!(copied.content_type.as_deref(), Some("text/plain"));
         let before = t.file_info(&p("src")).unwrap();

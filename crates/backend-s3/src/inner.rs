@@ -177,12 +177,12 @@ pub(crate) fn info_from_head(path: RemotePath, head: &HeadObjectOutput) -> FileI
         to_system_time(head.last_modified()),
     )
     .with_etag(head.e_tag().map(str::to_owned))
+    .with_version_id(head.version_id().map(str::to_owned))
     .with_content_type(head.content_type().map(str::to_owned))
     .with_metadata(keys::metadata_from_s3(head.metadata()))
 }
 
-/// An SDK timestamp as `SystemTime` (the epoch when absent or out of range).
-pub(crate) fn to_system_time(t: Option<&aws_smithy_types::DateTime>) -> SystemTime {
+/// An SDK timestamp as `SystemTime`; `None` when absent or out of `SystemTime`'s range.
+pub(crate) fn to_system_time(t: Option<&aws_smithy_types::DateTime>) -> Option<SystemTime> {
     t.and_then(|t| SystemTime::try_from(*t).ok())
-        .unwrap_or(SystemTime::UNIX_EPOCH)
 }

@@ -71,7 +71,7 @@ pub(crate) fn pages(
                     FileInfo::new(
                         file,
                         size,
-                        whole_seconds(to_system_time(object.last_modified())),
+                        to_system_time(object.last_modified()).map(whole_seconds),
                     )
                     .with_etag(object.e_tag().map(str::to_owned)),
                 );
@@ -144,7 +144,8 @@ fn flatten<T: Send + 'static>(
 
 /// Listings may carry milliseconds (moto, s3s-fs) while `HeadObject` reports whole seconds
 /// (an HTTP date); truncating keeps a file's time the same whichever call reported it.
+/// A time before the epoch is kept as it is.
 fn whole_seconds(t: SystemTime) -> SystemTime {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    UNIX_EPOCH + Duration::from_secs(secs)
+    t.duration_since(UNIX_EPOCH)
+        .map_or(t, |d| UNIX_EPOCH + Duration::from_secs(d.as_secs()))
 }

@@ -36,13 +36,10 @@ pub(crate) fn kind(attrs: &FileAttributes) -> Kind {
 
 /// The file info of a regular file.
 pub(crate) fn file_info(key: RemotePath, attrs: &FileAttributes) -> FileInfo {
-    let modified = attrs.mtime.map_or(UNIX_EPOCH, |t| {
-        UNIX_EPOCH + Duration::from_secs(u64::from(t))
-    });
-    FileInfo::new(key, attrs.size.unwrap_or(0), modified)
+    FileInfo::new(key, attrs.size.unwrap_or(0), modified(attrs))
 }
 
-/// The modification time in `attrs`.
+/// The modification time in `attrs`, `None` when the server sent none.
 pub(crate) fn modified(attrs: &FileAttributes) -> Option<SystemTime> {
     attrs
         .mtime

@@ -25,10 +25,14 @@ pub struct FileInfo {
     pub name: String,
     /// Size in bytes.
     pub size: u64,
-    /// Last modification time (UTC).
-    pub modified: SystemTime,
+    /// Last modification time (UTC), where the backend reports one; `None` when the
+    /// service or file system gave no time (never a made-up sentinel such as `UNIX_EPOCH`).
+    pub modified: Option<SystemTime>,
     /// The service's entity tag, where it has one.
     pub etag: Option<String>,
+    /// The object version, where the service versions objects and reported one
+    /// (S3 with versioning enabled, Azure with blob versioning); `None` elsewhere.
+    pub version_id: Option<String>,
     /// The content type, where the backend stores one.
     pub content_type: Option<String>,
     /// A content digest, where the backend provides one.
@@ -38,14 +42,16 @@ pub struct FileInfo {
 }
 
 impl FileInfo {
-    /// A `FileInfo` with the required fields; optional fields start as `None`.
-    pub fn new(path: RemotePath, size: u64, modified: SystemTime) -> Self {
+    /// A `FileInfo` with the required fields and the modification time the backend
+    /// reported (`None` when it reported none); the other optional fields start as `None`.
+    pub fn new(path: RemotePath, size: u64, modified: Option<SystemTime>) -> Self {
         FileInfo {
             name: path.name().to_owned(),
             path,
             size,
             modified,
             etag: None,
+            version_id: None,
             content_type: None,
             digest: None,
             metadata: None,
@@ -62,6 +68,12 @@ impl FileInfo {
     /// Sets the etag.
     pub fn with_etag(mut self, etag: Option<String>) -> Self {
         self.etag = etag;
+        self
+    }
+
+    /// Sets the version id.
+    pub fn with_version_id(mut self, version_id: Option<String>) -> Self {
+        self.version_id = version_id;
         self
     }
 
@@ -94,7 +106,8 @@ pub struct FolderInfo {
     pub file_count: u64,
     /// Sum of their sizes.
     pub total_size: u64,
-    /// The newest file modification time, `None` when there are no files.
+    /// The newest known file modification time, `None` when there are no files or
+    /// none of them has a known time.
     pub modified: Option<SystemTime>,
 }
 
@@ -113,10 +126,7 @@ impl FolderInfo {
     pub fn add(&mut self, file: &FileInfo) {
         self.file_count += 1;
         self.total_size += file.size;
-        self.modified = Some(
-            self.modified
-                .map_or(file.modified, |m| m.max(file.modified)),
-        );
+        self.modified = self.modified.max(file.modified);
     }
 }
 
@@ -169,5 +179,39 @@ impl Entry {
     /// True for a file.
     pub fn is_file(&self) -> bool {
         matches!(self, Entry::File(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+    use crate::{WriteResult, WriteResultSource};
+
+    fn file(key: &str, modified: Option<SystemTime>) -> FileInfo {
+        FileInfo::new(RemotePath::new(key).unwrap(), 2, modified)
+    }
+
+    #[test]
+    fn folder_time_is_the_newest_known_file_time() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let mut folder = FolderInfo::new(RemotePath::ROOT);
+        folder.add(&file("a", None));
+        assert_eq!(folder.modified, None, "no file has a time yet");
+        folder.add(&file("b", Some(t)));
+        folder.add(&file("c", None));
+        folder.add(&file("d", Some(t - Duration::from_secs(1))));
+        assert_eq!((folder.file_count, folder.total_size), (4, 8));
+        assert_eq!(folder.modified, Some(t));
+    }
+
+    #[test]
+    fn head_result_carries_what_the_info_knows() {
+        let info = file("f", None).with_version_id(Some("v1".into()));
+        let head = WriteResult::from_info(info);
+        assert_eq!(head.source, WriteResultSource::Head);
+        assert_eq!(head.last_modified, None, "no time is invented");
+        assert_eq!(head.version_id.as_deref(), Some("v1"));
     }
 }

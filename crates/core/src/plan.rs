@@ -375,13 +375,7 @@ mod tests {
         for fine in [".~tmpx", "a/~tmp.x", "a.~tmp.b", "x/tmp"] {
             assert!(p.file(fine, Capability::Read).is_ok(), "{fine}");
         }
-        let listed = |k: &str| {
-            FileInfo::new(
-                RemotePath::new(k).unwrap(),
-                1,
-                std::time::SystemTime::UNIX_EPOCH,
-            )
-        };
+        let listed = |k: &str| FileInfo::new(RemotePath::new(k).unwrap(), 1, None);
         assert!(p.rebase_file(listed("base/.~tmp.f.1")).is_none());
         assert!(p.rebase_file(listed("base/d/.~tmp.f.1/x")).is_none());
         assert_eq!(

@@ -26,7 +26,8 @@ cases! {
         aw!(put(&s, "t.txt", "x"));
         let after = SystemTime::now();
         let info = ok(aw!(s.get_file_info("t.txt")), "get_file_info");
-        assert!(around(info.modified, before, after), "modified {:?} is not near {before:?}..{after:?}", info.modified);
+        let t = info.modified.expect("a written file reports its modification time");
+        assert!(around(t, before, after), "modified {t:?} is not near {before:?}..{after:?}");
     }
 
     /// An empty file has size 0.
@@ -71,6 +72,7 @@ cases! {
         let mut newest = None;
         for p in tree_under("d") {
             let t = ok(aw!(s.get_file_info(&p)), "get_file_info").modified;
+            let t = t.unwrap_or_else(|| panic!("{p} reports no modification time"));
             newest = Some(newest.map_or(t, |n: SystemTime| n.max(t)));
         }
         assert_eq!(info.modified, newest);
@@ -105,7 +107,9 @@ cases! {
         assert_eq!(head.path, info.path);
         assert_eq!(head.size, info.size);
         assert_eq!(head.etag, info.etag);
-        assert_eq!(head.last_modified, Some(info.modified));
+        assert!(info.modified.is_some(), "a written file reports its modification time");
+        assert_eq!(head.last_modified, info.modified);
+        assert_eq!(head.version_id, info.version_id);
         assert_eq!(head.metadata, info.metadata);
     }
 
