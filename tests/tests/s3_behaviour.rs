@@ -2,7 +2,7 @@
 //! paged lazy listings of 2,500 keys, the sync backend inside a tokio runtime, probes and
 //! error mapping (missing bucket, bad credentials, unreachable endpoint), single PUT vs
 //! multipart, aborts on a failing source and on a dropped write future, metadata encoding,
-//! write results, and the optional ancestor check.
+//! write results, version ids on a versioned bucket, and the optional ancestor check.
 #![cfg(feature = "s3")]
 
 mod s3_support;
@@ -409,4 +409,48 @@ fn ancestor_check_refuses_writes_below_a_file_when_configured() {
         );
         store.write("a/g/ok.txt", "fine").unwrap();
     }
+}
+
+/// On a versioned bucket (moto; s3s-fs has no versioning) `get_file_info` and `head`
+/// report the version id the write returned, and the modification time is present.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_info_reports_the_version_id_of_a_versioned_bucket() {
+    use remote_store_s3::aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+    let Some(server) = Server::moto() else {
+        eprintln!("SKIP: no moto — run `cargo xtask test`");
+        return;
+    };
+    let bucket = server.fresh_bucket("ver").await;
+    server
+        .client()
+        .put_bucket_versioning()
+        .bucket(&bucket)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("enable versioning");
+    let store = AsyncStore::new(AsyncS3Backend::new(server.config(&bucket)).unwrap(), "").unwrap();
+    let written = store.write("v.txt", "one").await.unwrap();
+    assert!(
+        written.version_id.is_some(),
+        "a versioned PutObject returns a version id"
+    );
+    let info = store.get_file_info("v.txt").await.unwrap();
+    assert_eq!(info.version_id, written.version_id);
+    assert!(info.modified.is_some(), "HeadObject reports Last-Modified");
+    assert_eq!(
+        store.head("v.txt").await.unwrap().version_id,
+        written.version_id
+    );
+    let rewritten = store
+        .write_with("v.txt", "two", WriteOptions::new().overwrite(true))
+        .await;
+    let rewritten = rewritten.unwrap();
+    assert_ne!(rewritten.version_id, written.version_id, "a new version");
+    let info = store.get_file_info("v.txt").await.unwrap();
+    assert_eq!(info.version_id, rewritten.version_id);
 }
