@@ -63,6 +63,14 @@ pub enum Fault {
         /// Which way is counted.
         direction: Direction,
     },
+    /// Pass everything, but slowly: at most `bytes_per_sec` in `direction`, in small
+    /// steps (a slow link that keeps moving).
+    Throttle {
+        /// The rate.
+        bytes_per_sec: u64,
+        /// Which way is slowed.
+        direction: Direction,
+    },
 }
 
 /// A fault-injecting TCP proxy. Dropping it stops it and closes every connection.
@@ -197,14 +205,28 @@ async fn pipe(
     upload: bool,
     killed: &tokio::sync::Notify,
 ) {
+    let throttle = match fault {
+        Fault::Throttle {
+            bytes_per_sec,
+            direction,
+        } if direction.includes(upload) => Some(bytes_per_sec.max(1)),
+        _ => None,
+    };
     let (limit, stall) = match fault {
         Fault::CutAfter { bytes, direction } if direction.includes(upload) => (Some(bytes), false),
         Fault::StallAfter { bytes, direction } if direction.includes(upload) => (Some(bytes), true),
         _ => (None, false),
     };
     let mut passed = 0u64;
-    let mut buf = vec![0u8; 64 * 1024];
+    // Throttled: read in steps of a tenth of a second's worth.
+    let step = throttle.map_or(64 * 1024, |rate| {
+        usize::try_from(rate / 10).unwrap_or(1).max(1)
+    });
+    let mut buf = vec![0u8; step.min(64 * 1024)];
     loop {
+        if throttle.is_some() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         let n = match from.read(&mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(n) => n,

@@ -306,3 +306,38 @@ async fn copy_is_server_side() {
         ErrorKind::AlreadyExists
     );
 }
+
+/// 100 staged-block writes dropped at random points never leave a partial blob: each
+/// name is absent or holds the complete body (a dropped write may or may not have taken
+/// effect — the contract — but never half).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_writes_never_leave_a_partial_blob() {
+    let Some(env) = azurite() else { return };
+    let backend = AsyncAzureBackend::new(env.config("cancel").part_size(256 * 1024)).unwrap();
+    backend.create_container().await.unwrap();
+    let store = AsyncStore::new(backend, "").unwrap();
+    let body = Bytes::from(pattern(3 * 256 * 1024 + 7, 3));
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut cancelled = 0;
+    for i in 0..100 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let wait = std::time::Duration::from_micros(x % 30_000);
+        let write = store.write_atomic(format!("c/{i}.bin"), body.clone());
+        if tokio::time::timeout(wait, write).await.is_err() {
+            cancelled += 1;
+        }
+    }
+    assert!(cancelled > 0, "no write was cancelled");
+    // Let requests already sent land.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    for i in 0..100 {
+        let key = format!("c/{i}.bin");
+        if store.exists(&key).await.unwrap() {
+            let got = store.read_bytes(&key).await.unwrap();
+            assert_eq!(got.len(), body.len(), "{key} is partial");
+            assert!(got == body, "{key} holds other bytes");
+        }
+    }
+}

@@ -454,3 +454,82 @@ async fn file_info_reports_the_version_id_of_a_versioned_bucket() {
     let info = store.get_file_info("v.txt").await.unwrap();
     assert_eq!(info.version_id, rewritten.version_id);
 }
+
+/// A small deterministic generator of cancellation delays.
+fn delays(seed: u64) -> impl Iterator<Item = Duration> {
+    let mut x = seed | 1;
+    std::iter::from_fn(move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        Some(Duration::from_micros(x % 40_000))
+    })
+}
+
+/// 200 multipart writes dropped at random points — before, during and after
+/// `CreateMultipartUpload`, mid-part, mid-completion — leave no open multipart upload
+/// (moto: `ListMultipartUploads` empty once the background aborts ran) and never a
+/// partial object: each key is absent or holds the complete body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_cancelled_writes_leave_no_upload_and_no_partial_object() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("cancel200").await;
+        let config = server
+            .config(&bucket)
+            .prefix(unique_name("c200"))
+            .part_size(5 * MIB as u64);
+        let store = AsyncStore::new(AsyncS3Backend::new(config).unwrap(), "").unwrap();
+        let body = Bytes::from(vec![b'c'; 5 * MIB + 1]);
+        let mut delay = delays(0x2545_f491_4f6c_dd1d);
+        let mut completed = 0;
+        for round in 0..25 {
+            let writes = (0..8).map(|j| {
+                let (key, wait, body) = (
+                    format!("c/{}.bin", round * 8 + j),
+                    delay.next().unwrap(),
+                    body.clone(),
+                );
+                let store = &store;
+                async move {
+                    tokio::time::timeout(wait, store.write_atomic(key, body))
+                        .await
+                        .is_ok()
+                }
+            });
+            completed += futures::future::join_all(writes)
+                .await
+                .into_iter()
+                .filter(|done| *done)
+                .count();
+        }
+        assert!(completed < 200, "{}: no write was cancelled", server.name);
+        if let Some(mut open) = server.open_uploads(&bucket).await {
+            for _ in 0..100 {
+                if open.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                open = server.open_uploads(&bucket).await.unwrap_or_default();
+            }
+            assert!(
+                open.is_empty(),
+                "{}: {} multipart uploads left open by cancelled writes: {:?}",
+                server.name,
+                open.len(),
+                open.iter().take(5).collect::<Vec<_>>()
+            );
+        }
+        for i in 0..200 {
+            let key = format!("c/{i}.bin");
+            if store.exists(&key).await.unwrap() {
+                let info = store.get_file_info(&key).await.unwrap();
+                assert_eq!(
+                    info.size,
+                    body.len() as u64,
+                    "{}: {key} is partial",
+                    server.name
+                );
+            }
+        }
+    }
+}

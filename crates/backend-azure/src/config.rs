@@ -13,7 +13,7 @@ pub const DEFAULT_PART_SIZE: u64 = 8 * 1024 * 1024;
 /// Default number of blocks staged at the same time by one streamed upload.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 4;
 /// Default number of retries after a failed first attempt.
-pub const DEFAULT_MAX_RETRIES: u32 = 3;
+pub const DEFAULT_MAX_RETRIES: u32 = remote_store_core::timeouts::MAX_RETRIES;
 /// The largest block Azure accepts (service version 2019-12-12 and later): 4000 MiB.
 const MAX_PART_SIZE: u64 = 4000 * 1024 * 1024;
 
@@ -147,24 +147,27 @@ pub struct AzureConfig {
     /// Entries per listing page (`maxresults`); default: the service's (5000).
     #[serde(default)]
     pub list_page_size: Option<u32>,
-    /// Time allowed to open a TCP (and TLS) connection (default 10 s).
+    /// Time allowed to open a TCP (and TLS) connection (default 5 s).
     #[serde(
         default = "default_connect_timeout",
         with = "remote_store_core::duration"
     )]
     pub connect_timeout: Duration,
-    /// Time allowed from sending a request (including its body, at most one block) until
-    /// the response headers arrive (default 60 s).
+    /// The longest silence while a request is sent and its response awaited: no slice of
+    /// the body taken by the connection and no response headers (default 8 s). An idle
+    /// timeout, never a total deadline: a slow upload that keeps moving does not time out.
+    /// It starts when the request is sent, not while it queues for
+    /// `max_in_flight_requests`.
     #[serde(
         default = "default_request_timeout",
         with = "remote_store_core::duration"
     )]
     pub request_timeout: Duration,
-    /// Longest pause allowed while a response body streams in (default 30 s).
+    /// Longest pause allowed while a response body streams in (default 15 s).
     #[serde(default = "default_read_timeout", with = "remote_store_core::duration")]
     pub read_timeout: Duration,
     /// Retries of a failed request after its first attempt (transport errors, 408/429/5xx;
-    /// 0 = no retries; default 3), with exponential backoff.
+    /// 0 = no retries; default 2), with exponential backoff.
     #[serde(default = "default_max_retries")]
     pub max_retries: u32,
     /// The first retry's backoff; later ones grow exponentially. Default 200 ms.
@@ -186,13 +189,13 @@ fn default_max_concurrency() -> usize {
     DEFAULT_MAX_CONCURRENCY
 }
 fn default_connect_timeout() -> Duration {
-    Duration::from_secs(10)
+    remote_store_core::timeouts::CONNECT
 }
 fn default_request_timeout() -> Duration {
-    Duration::from_secs(60)
+    remote_store_core::timeouts::REQUEST
 }
 fn default_read_timeout() -> Duration {
-    Duration::from_secs(30)
+    remote_store_core::timeouts::READ
 }
 fn default_max_retries() -> u32 {
     DEFAULT_MAX_RETRIES
@@ -201,7 +204,7 @@ fn default_initial_backoff() -> Duration {
     Duration::from_millis(200)
 }
 fn default_max_in_flight_requests() -> usize {
-    64
+    remote_store_core::timeouts::MAX_IN_FLIGHT_REQUESTS
 }
 
 impl AzureConfig {

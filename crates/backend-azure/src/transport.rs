@@ -1,13 +1,19 @@
 //! The HTTP transport under the SDK pipeline: `reqwest` with our timeouts, and errors that
 //! never carry the request URL (a SAS token lives in the query string).
 
+use std::sync::Arc;
 use std::time::Duration;
+
+/// Request bodies larger than this go to the connection in slices of this size, so that
+/// taking a slice is a sign of progress on the wire.
+const SLICE: usize = 64 * 1024;
 
 use async_trait::async_trait;
 use azure_core::error::{Error as AzError, ErrorKind as AzErrorKind};
 use azure_core::http::headers::{HeaderName, HeaderValue, Headers};
 use azure_core::http::{AsyncRawResponse, Body, HttpClient, Method, Request};
 use futures::TryStreamExt;
+use remote_store_async::Progress;
 use remote_store_core::{Error, Result};
 
 /// `reqwest` behind the SDK's [`HttpClient`] trait.
@@ -64,13 +70,33 @@ impl HttpClient for Transport {
                 ));
             }
         };
+        let permit = self.in_flight.acquire().await.map_err(|_| {
+            AzError::with_message(AzErrorKind::Other, "the HTTP client was shut down")
+        })?;
         let mut builder = self.client.request(method, request.url().clone());
         for (name, value) in request.headers().iter() {
             builder = builder.header(name.as_str(), value.as_str());
         }
+        // The clock of `request_timeout` starts now, when the request is sent (queueing
+        // for the permit above does not count), and restarts whenever the connection
+        // takes another slice of the body: it measures silence, not size.
+        let progress = Arc::new(Progress::new());
         builder = match request.body().clone() {
-            Body::Bytes(bytes) => builder.body(bytes),
-            Body::SeekableStream(stream) => builder.body(reqwest::Body::wrap_stream(stream)),
+            Body::Bytes(bytes) if bytes.len() <= SLICE => builder.body(bytes),
+            Body::Bytes(bytes) => {
+                let marker = Arc::clone(&progress);
+                let slices = (0..bytes.len()).step_by(SLICE).map(move |at| {
+                    marker.mark();
+                    Ok::<_, std::io::Error>(bytes.slice(at..bytes.len().min(at + SLICE)))
+                });
+                builder.body(reqwest::Body::wrap_stream(futures::stream::iter(slices)))
+            }
+            Body::SeekableStream(stream) => {
+                let marker = Arc::clone(&progress);
+                builder.body(reqwest::Body::wrap_stream(
+                    stream.inspect_ok(move |_| marker.mark()),
+                ))
+            }
         };
         let req = builder.build().map_err(|e| {
             AzError::with_error(
@@ -79,22 +105,22 @@ impl HttpClient for Transport {
                 "cannot build the request",
             )
         })?;
-        let permit = self.in_flight.acquire().await.map_err(|_| {
-            AzError::with_message(AzErrorKind::Other, "the HTTP client was shut down")
-        })?;
-        let sent = tokio::time::timeout(self.request_timeout, self.client.execute(req)).await;
+        let sent = tokio::select! {
+            sent = self.client.execute(req) => Some(sent),
+            () = progress.silent_for(self.request_timeout) => None,
+        };
         drop(permit);
         let rsp = match sent {
-            Err(_) => {
+            None => {
                 return Err(AzError::with_message(
                     AzErrorKind::Io,
                     format!(
-                        "no response within the request timeout ({:?})",
+                        "no progress and no response within the request timeout ({:?})",
                         self.request_timeout
                     ),
                 ));
             }
-            Ok(Err(e)) => {
+            Some(Err(e)) => {
                 let kind = if e.is_connect() {
                     AzErrorKind::Connection
                 } else {
@@ -106,7 +132,7 @@ impl HttpClient for Transport {
                     "the request failed",
                 ));
             }
-            Ok(Ok(rsp)) => rsp,
+            Some(Ok(rsp)) => rsp,
         };
         let status = rsp.status().as_u16().into();
         let mut headers = Headers::new();

@@ -20,7 +20,6 @@ use remote_store_core::{
 use remote_store_core::{
     CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, WriteMode,
 };
-use tokio::task::JoinHandle;
 
 use crate::config::LocalConfig;
 use crate::error::{self, NAME};
@@ -34,9 +33,9 @@ use crate::write::{self, Pending};
 const READ_CHUNK: usize = 1024 * 1024;
 /// Chunk size for reading past a file's expected end (a file that grew, or was empty).
 const GROWN_CHUNK: u64 = 64 * 1024;
-/// A streamed write hands the blocking pool about this many bytes per trip.
+/// A streamed write hands the filesystem pool about this many bytes per trip.
 const WRITE_BATCH: usize = 1024 * 1024;
-/// Listing items pulled per trip to the blocking pool.
+/// Listing items pulled per trip to the filesystem pool.
 const LIST_BATCH: usize = 512;
 
 /// A store's local folder, with async calls. This is an async version of
@@ -44,8 +43,10 @@ const LIST_BATCH: usize = 512;
 /// containment.
 ///
 /// Filesystems have no truly async interface here, so — like `tokio::fs` — every
-/// filesystem call runs on tokio's blocking pool (`spawn_blocking`), never on a runtime
-/// worker. Unlike `tokio::fs`, each operation is *one* trip to the pool: a small write is
+/// filesystem call runs on a thread of a small pool (16 threads per process, shared by
+/// every `AsyncLocalBackend`), never on a runtime worker; a burst of thousands of calls
+/// queues for those threads instead of adding a thread per call. Unlike `tokio::fs`, each operation
+/// is *one* trip to the pool: a small write is
 /// open + write + fstat + close in a single task. Large bodies move in 1 MiB chunks:
 /// reads are pulled one chunk per poll, and streamed writes keep one chunk being written
 /// while the next is gathered, so memory stays bounded. Needs a tokio runtime; called
@@ -101,7 +102,7 @@ impl AsyncLocalBackend {
         self.root.canonical()
     }
 
-    /// Runs `f` with the root on the blocking pool.
+    /// Runs `f` with the root on the filesystem pool.
     async fn run<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -150,7 +151,45 @@ impl fmt::Debug for AsyncLocalBackend {
     }
 }
 
-/// Runs `f` on tokio's blocking pool.
+/// The threads that run this backend's filesystem calls: one pool per process, shared by
+/// every `AsyncLocalBackend`, started on first use. More concurrent operations queue for
+/// a thread instead of growing a pool by a thread each (a burst of 2,000 calls on tokio's
+/// blocking pool adds dozens of threads).
+pub(crate) const POOL_THREADS: usize = 16;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The queue of the process-wide pool.
+fn pool() -> &'static std::sync::mpsc::Sender<Job> {
+    static POOL: std::sync::OnceLock<std::sync::mpsc::Sender<Job>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = Arc::new(std::sync::Mutex::new(rx));
+        for n in 0..POOL_THREADS {
+            let rx = Arc::clone(&rx);
+            let started = std::thread::Builder::new()
+                .name(format!("remote-store-local-{n}"))
+                .spawn(move || {
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(poisoned) => poisoned.into_inner().recv(),
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if let Err(e) = started {
+                let _ = e; // Fewer threads still serve the queue; none at all fails every call.
+            }
+        }
+        tx
+    })
+}
+
+/// Runs `f` on the pool.
 async fn blocking<T, F>(f: F) -> Result<T>
 where
     T: Send + 'static,
@@ -159,36 +198,70 @@ where
     spawn(f)?.await.unwrap_or_else(|e| Err(joined(e)))
 }
 
-/// Spawns `f` on the blocking pool of the current runtime.
-fn spawn<T, F>(f: F) -> Result<JoinHandle<T>>
+/// Queues `f` on the pool; the returned task resolves to its result. Needs a tokio
+/// runtime (the contract of the async half), though the pool itself does not.
+fn spawn<T, F>(f: F) -> Result<Task<T>>
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    let handle = tokio::runtime::Handle::try_current().map_err(|_| {
+    tokio::runtime::Handle::try_current().map_err(|_| {
         Error::unavailable(
-            "no tokio runtime: AsyncLocalBackend runs filesystem calls on tokio's blocking pool",
+            "no tokio runtime: AsyncLocalBackend must be called from inside a tokio runtime",
         )
         .retryable(false)
         .with_backend(NAME)
     })?;
-    Ok(handle.spawn_blocking(f))
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let _ = tx.send(result);
+    });
+    pool().send(job).map_err(|_| {
+        Error::unavailable("the local filesystem threads are gone").with_backend(NAME)
+    })?;
+    Ok(Task { rx })
 }
 
-/// A blocking task that did not return: a panic is resumed, a cancellation (runtime
-/// shutting down) is `BackendUnavailable`.
-fn joined(e: tokio::task::JoinError) -> Error {
-    match e.try_into_panic() {
-        Ok(panic) => std::panic::resume_unwind(panic),
-        Err(e) => Error::unavailable("the runtime is shutting down")
-            .with_backend(NAME)
-            .with_source(e),
+/// A filesystem call queued on the pool. Dropping it does not stop the call (as with
+/// `spawn_blocking`): guards inside the call clean up when it ends.
+struct Task<T> {
+    rx: tokio::sync::oneshot::Receiver<std::thread::Result<T>>,
+}
+
+/// How a pool task ended without a value.
+enum Lost {
+    Panicked(Box<dyn std::any::Any + Send>),
+    Dropped,
+}
+
+impl<T> std::future::Future for Task<T> {
+    type Output = std::result::Result<T, Lost>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.rx).poll(cx).map(|r| match r {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(panic)) => Err(Lost::Panicked(panic)),
+            Err(_) => Err(Lost::Dropped),
+        })
+    }
+}
+
+/// A pool task that did not return: a panic is resumed, a lost task is
+/// `BackendUnavailable`.
+fn joined(e: Lost) -> Error {
+    match e {
+        Lost::Panicked(panic) => std::panic::resume_unwind(panic),
+        Lost::Dropped => Error::unavailable("a local filesystem task was lost").with_backend(NAME),
     }
 }
 
 /// Writes a streamed body: gathers about [`WRITE_BATCH`] bytes, writes them on the
-/// blocking pool while gathering the next batch, and returns the write once the stream
-/// ends. On any failure the pending write is dropped on the blocking pool (removing its
+/// filesystem pool while gathering the next batch, and returns the write once the stream
+/// ends. On any failure the pending write is dropped on the filesystem pool (removing its
 /// temp or created file) before the error is returned.
 async fn pump(
     pending: Pending,
@@ -196,7 +269,7 @@ async fn pump(
     key: &RemotePath,
 ) -> Result<Pending> {
     let mut idle = Some(pending);
-    let mut inflight: Option<JoinHandle<(Pending, Result<()>)>> = None;
+    let mut inflight: Option<Task<(Pending, Result<()>)>> = None;
     loop {
         let mut gathered: Vec<Bytes> = Vec::new();
         let mut size = 0;
@@ -249,11 +322,11 @@ async fn pump(
     }
 }
 
-/// Drops a failed write on the blocking pool (its guard removes the temp or created file)
+/// Drops a failed write on the filesystem pool (its guard removes the temp or created file)
 /// and returns `err` once that is done, so the caller never sees a leftover.
 async fn abandon(
     idle: Option<Pending>,
-    inflight: Option<JoinHandle<(Pending, Result<()>)>>,
+    inflight: Option<Task<(Pending, Result<()>)>>,
     err: Error,
 ) -> Error {
     let mut pending = idle;
@@ -329,7 +402,7 @@ fn read_stream(file: File, key: RemotePath, size_hint: u64, limit: u64) -> ByteS
     )
 }
 
-/// A lazy listing stream: the walker moves to the blocking pool for each batch.
+/// A lazy listing stream: the walker moves to the filesystem pool for each batch.
 fn walk_stream(root: Arc<Root>, key: RemotePath, want: Want) -> BoxStream<'static, Result<Entry>> {
     let walker = Walker::new(root, key, want);
     stream::unfold(

@@ -3,7 +3,7 @@
 //! Nothing is collected up front: the walker holds one open folder per level it is inside
 //! (a stack, not recursion) and reads entries as the caller pulls them, so a tree of a
 //! million files costs the memory of its depth. The sync half iterates it directly; the
-//! async half pulls it in batches on the blocking pool.
+//! async half pulls it in batches on the filesystem thread pool.
 //!
 //! What a listing shows:
 //! - regular files (with size and modification time) and folders;
@@ -225,7 +225,7 @@ impl Iterator for Walker {
 }
 
 /// Pulls up to `n` items (fewer at the end). Used by the async half to cross to the
-/// blocking pool once per batch.
+/// filesystem thread pool once per batch.
 #[cfg(feature = "async")]
 pub(crate) fn batch(walker: &mut Walker, n: usize) -> Vec<Result<Entry>> {
     walker.by_ref().take(n).collect()

@@ -1,6 +1,6 @@
 //! The blocking operations both halves share (everything but writes and listings): probes,
 //! opening for reads, infos, deletes, copies and moves. The sync half calls them directly;
-//! the async half runs each on tokio's blocking pool.
+//! the async half runs each on its filesystem thread pool.
 //!
 //! Type rules: a symbolic link inside the root counts as what it points to for probes,
 //! reads and type checks; namespace operations (delete, move) act on the link itself and

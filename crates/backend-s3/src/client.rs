@@ -13,6 +13,7 @@ use aws_smithy_http_client::tls;
 use tokio::sync::OnceCell;
 
 use crate::S3Config;
+use crate::transport::Transport;
 
 /// The region used when neither the config nor the environment names one.
 const FALLBACK_REGION: &str = "us-east-1";
@@ -25,17 +26,24 @@ pub(crate) fn build(config: &S3Config) -> aws_sdk_s3::Client {
         ))
         .build_https();
     let region = Region::new(region_of(config));
+    // No SDK attempt timeout: the transport measures `request_timeout` as silence from
+    // the moment a request is sent (see `transport`).
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(config.connect_timeout)
-        .operation_attempt_timeout(config.request_timeout)
         .build();
+    let transport = Transport::new(
+        http.clone(),
+        config.max_in_flight_requests,
+        config.request_timeout,
+        config.read_timeout,
+    );
     let retry = RetryConfig::standard()
         .with_max_attempts(config.max_retries.saturating_add(1))
         .with_initial_backoff(config.initial_backoff);
 
     let mut builder = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .http_client(http.clone())
+        .http_client(transport)
         .region(region.clone())
         .timeout_config(timeouts)
         .retry_config(retry)

@@ -16,8 +16,9 @@ pub const DEFAULT_MAX_CONCURRENCY: usize = 4;
 /// The largest page `ListObjectsV2` returns (and the default page size).
 pub const MAX_LIST_PAGE_SIZE: u32 = 1000;
 
-/// The default number of retries after a failed first attempt.
-pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// The default number of retries after a failed first attempt (the shared default of
+/// every network backend, [`remote_store_core::timeouts::MAX_RETRIES`]).
+pub const DEFAULT_MAX_RETRIES: u32 = remote_store_core::timeouts::MAX_RETRIES;
 
 /// Configuration of an S3 (or S3-compatible) backend.
 ///
@@ -86,17 +87,24 @@ pub struct S3Config {
     /// The first retry's backoff; later ones grow exponentially. Default 100 ms.
     #[serde(with = "remote_store_core::duration")]
     pub initial_backoff: Duration,
-    /// Establishing a connection (TCP and TLS). Default 10 s.
+    /// Establishing a connection (TCP and TLS). Default 5 s.
     #[serde(with = "remote_store_core::duration")]
     pub connect_timeout: Duration,
-    /// One attempt of one request, from sending it until the response head arrived —
-    /// for uploads that includes sending the whole body (one part). Default 120 s.
+    /// The longest silence while a request is sent and its response awaited: no chunk of
+    /// the body taken by the connection and no response head. An idle timeout, never a
+    /// total deadline: a slow upload that keeps moving does not time out. It starts when
+    /// the request is sent (not while it queues for `max_in_flight_requests`). Default 8 s;
+    /// a timed-out attempt is retried (`max_retries`).
     #[serde(with = "remote_store_core::duration")]
     pub request_timeout: Duration,
-    /// The longest wait for the next chunk of a streamed response body (reads).
-    /// Default 60 s.
+    /// The longest silence between two chunks of a response body while it is read.
+    /// Default 15 s.
     #[serde(with = "remote_store_core::duration")]
     pub read_timeout: Duration,
+    /// Requests of this backend awaiting their response at the same time (≥ 1, default
+    /// 64); more concurrent calls queue, without their timeouts running. Response bodies
+    /// being read do not count.
+    pub max_in_flight_requests: usize,
     /// Refuse writes below an existing file (`a.txt/b`) by checking every ancestor key
     /// (one `HeadObject` each). Off by default: S3 has no such rule.
     pub check_ancestor_files: bool,
@@ -216,6 +224,12 @@ impl S3Config {
         self
     }
 
+    /// Sets [`max_in_flight_requests`](Self::max_in_flight_requests).
+    pub fn max_in_flight_requests(mut self, requests: usize) -> Self {
+        self.max_in_flight_requests = requests;
+        self
+    }
+
     /// Sets [`check_ancestor_files`](Self::check_ancestor_files).
     pub fn check_ancestor_files(mut self, yes: bool) -> Self {
         self.check_ancestor_files = yes;
@@ -256,6 +270,9 @@ impl S3Config {
         }
         if self.max_concurrency == 0 {
             return bad("max_concurrency", "must be at least 1");
+        }
+        if self.max_in_flight_requests == 0 {
+            return bad("max_in_flight_requests", "must be at least 1");
         }
         if !(1..=MAX_LIST_PAGE_SIZE).contains(&self.list_page_size) {
             return bad("list_page_size", "must be between 1 and 1000");
@@ -349,9 +366,10 @@ impl Default for S3Config {
             list_page_size: MAX_LIST_PAGE_SIZE,
             max_retries: DEFAULT_MAX_RETRIES,
             initial_backoff: Duration::from_millis(100),
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(120),
-            read_timeout: Duration::from_secs(60),
+            connect_timeout: remote_store_core::timeouts::CONNECT,
+            request_timeout: remote_store_core::timeouts::REQUEST,
+            read_timeout: remote_store_core::timeouts::READ,
+            max_in_flight_requests: remote_store_core::timeouts::MAX_IN_FLIGHT_REQUESTS,
             check_ancestor_files: false,
             conditional_create: true,
             sign_payload: true,

@@ -49,6 +49,8 @@ mod read;
 #[cfg(feature = "sync")]
 mod sync_backend;
 #[cfg(feature = "async")]
+mod transport;
+#[cfg(feature = "async")]
 mod upload;
 
 #[cfg(feature = "async")]

@@ -113,25 +113,7 @@ async fn multipart(
             path.as_str(),
         )
     })?;
-    let created = inner
-        .client
-        .create_multipart_upload()
-        .bucket(inner.bucket())
-        .key(&key)
-        .set_content_type(opts.content_type.clone())
-        .set_metadata(opts.user_metadata().map(keys::metadata_to_s3))
-        .send()
-        .await
-        .map_err(|e| error::from_sdk(e, path.as_str()))?;
-    let upload_id = created
-        .upload_id()
-        .ok_or_else(|| {
-            error::finish(
-                Error::unavailable("CreateMultipartUpload returned no upload id"),
-                path.as_str(),
-            )
-        })?
-        .to_owned();
+    let upload_id = create_upload(inner, &handle, &key, path, opts).await?;
     let mut upload = Upload {
         inner: Arc::clone(inner),
         handle,
@@ -150,6 +132,54 @@ async fn multipart(
             Err(e)
         }
     }
+}
+
+/// `CreateMultipartUpload`, sent from a spawned task: if the write future is dropped
+/// while the request is in flight, the task still sees the answer and aborts the upload
+/// it created, so a cancelled write never leaves an incomplete upload behind.
+async fn create_upload(
+    inner: &Arc<Inner>,
+    handle: &Handle,
+    key: &str,
+    path: &RemotePath,
+    opts: &WriteOptions,
+) -> Result<String> {
+    let request = inner
+        .client
+        .create_multipart_upload()
+        .bucket(inner.bucket())
+        .key(key)
+        .set_content_type(opts.content_type.clone())
+        .set_metadata(opts.user_metadata().map(keys::metadata_to_s3));
+    let (tx, rx) = tokio::sync::oneshot::channel::<Result<String>>();
+    let task_inner = Arc::clone(inner);
+    let task_key = key.to_owned();
+    let task_path = path.as_str().to_owned();
+    handle.spawn(async move {
+        let created = match request.send().await {
+            Ok(out) => out.upload_id().map(str::to_owned).ok_or_else(|| {
+                error::finish(
+                    Error::unavailable("CreateMultipartUpload returned no upload id"),
+                    &task_path,
+                )
+            }),
+            Err(e) => Err(error::from_sdk(e, &task_path)),
+        };
+        if let Err(Ok(upload_id)) = tx.send(created) {
+            // The write was cancelled while the upload was being created.
+            if let Err(e) = abort_request(&task_inner, &task_key, &upload_id).await {
+                tracing::warn!(key = %task_key, error = %e, "aborting a cancelled multipart upload failed");
+            }
+        }
+    });
+    rx.await.unwrap_or_else(|_| {
+        Err(error::finish(
+            Error::unavailable(
+                "the task creating the multipart upload stopped (the runtime is shutting down)",
+            ),
+            path.as_str(),
+        ))
+    })
 }
 
 /// A multipart upload in progress. Dropped before it finished (the write future was

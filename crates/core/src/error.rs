@@ -246,6 +246,32 @@ impl Error {
         self.kind == ErrorKind::BackendUnavailable && self.retryable
     }
 
+    /// True when the operation may or may not have taken effect: a `BackendUnavailable`
+    /// (a timeout, a cut connection, a server error) from an operation that changes the
+    /// store (`write`, `write_atomic`, `delete`, `delete_folder`, `move_file`,
+    /// `copy_file`). The request may have reached the service and been applied before the
+    /// answer was lost. Every other error is definite: the operation did not happen.
+    ///
+    /// A caller that must know looks again: `head`/`get_file_info` for a write (compare
+    /// the size, or the digest or etag of the `WriteResult` it expected), `exists` for a
+    /// delete. Nothing is ever half-applied either way: an object is the old one or the
+    /// new one, never a mix.
+    ///
+    /// ```
+    /// use remote_store_core::{Error, Operation};
+    ///
+    /// let lost = Error::unavailable("the request timed out").with_operation(Operation::Write);
+    /// assert!(lost.is_outcome_unknown());
+    /// let refused = Error::already_exists("a.txt").with_operation(Operation::Write);
+    /// assert!(!refused.is_outcome_unknown());
+    /// let read = Error::unavailable("the request timed out").with_operation(Operation::Read);
+    /// assert!(!read.is_outcome_unknown());
+    /// ```
+    pub fn is_outcome_unknown(&self) -> bool {
+        self.kind == ErrorKind::BackendUnavailable
+            && self.operation.is_some_and(Operation::is_mutation)
+    }
+
     /// Turns this error into an [`std::io::Error`] that [`Error::from_io`] can unwrap again.
     pub fn into_io(self) -> std::io::Error {
         let kind = match self.kind {

@@ -30,6 +30,7 @@ mod path;
 #[doc(hidden)]
 pub mod plan;
 mod secret;
+pub mod timeouts;
 mod transfer;
 mod write;
 

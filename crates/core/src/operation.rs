@@ -60,6 +60,19 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// True for the operations that change the store: writes, deletes, moves and copies.
+    pub fn is_mutation(self) -> bool {
+        matches!(
+            self,
+            Operation::Write
+                | Operation::WriteAtomic
+                | Operation::Delete
+                | Operation::DeleteFolder
+                | Operation::Move
+                | Operation::Copy
+        )
+    }
+
     /// The method name, as a stable lower-snake label (`"write_atomic"`).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -18,6 +18,7 @@ mod blocking_runtime;
 mod blocking_twin;
 mod content;
 pub mod fallback;
+mod idle;
 mod part_buffers;
 mod store;
 mod stream;
@@ -31,6 +32,10 @@ pub use content::AsyncContent;
 // share this pool; not part of the API.
 #[doc(hidden)]
 pub use part_buffers::PartBuffers;
+// Public only for the S3 and Azure transports (idle-based request timeouts); not part of
+// the API.
+#[doc(hidden)]
+pub use idle::Progress;
 pub use store::AsyncStore;
 pub use stream::{ByteStream, EntryStream, FileStream, FolderStream};
 pub use sync_adapter::SyncBackendAdapter;
