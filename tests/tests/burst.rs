@@ -80,7 +80,12 @@ fn item(i: usize) -> (String, String) {
 
 async fn one_async(store: &AsyncStore, i: usize) -> Result<(), String> {
     let (path, body) = item(i);
-    let fail = |what: &str, e: Error| format!("op {i} ({what} {path}): {e}");
+    let fail = |what: &str, e: Error| {
+        format!(
+            "op {i} ({what} {path}): {e} [{:?}]",
+            std::error::Error::source(&e)
+        )
+    };
     store
         .write(&path, body.clone())
         .await
@@ -125,7 +130,12 @@ async fn one_async(store: &AsyncStore, i: usize) -> Result<(), String> {
 
 fn one_sync(store: &Store, i: usize) -> Result<(), String> {
     let (path, body) = item(i);
-    let fail = |what: &str, e: Error| format!("op {i} ({what} {path}): {e}");
+    let fail = |what: &str, e: Error| {
+        format!(
+            "op {i} ({what} {path}): {e} [{:?}]",
+            std::error::Error::source(&e)
+        )
+    };
     store
         .write(&path, body.clone())
         .map_err(|e| fail("write", e))?;

@@ -6,6 +6,7 @@
 use aws_config::default_provider::credentials::DefaultCredentialsChain;
 use aws_config::provider_config::ProviderConfig;
 use aws_credential_types::provider::{ProvideCredentials, future};
+use aws_sdk_s3::config::StalledStreamProtectionConfig;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, SharedHttpClient};
@@ -46,6 +47,10 @@ pub(crate) fn build(config: &S3Config) -> aws_sdk_s3::Client {
         .http_client(transport)
         .region(region.clone())
         .timeout_config(timeouts)
+        // The transport's idle timeouts (request body, response head, response body) take
+        // the place of the SDK's stalled-stream protection, which would count the time a
+        // request queues for a permit as a stalled upload.
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .retry_config(retry)
         .force_path_style(config.force_path_style);
     if let Some(url) = &config.endpoint {

@@ -395,6 +395,14 @@ impl Lease {
         &self,
         request: impl Future<Output = std::result::Result<T, SftpError>>,
     ) -> std::result::Result<T, SftpError> {
+        if self.conn.broken.load(Ordering::Acquire) {
+            // An earlier request timed out or the transport failed: a request on this
+            // connection would only wait out its own timeout (clean-up after a stalled
+            // upload would take three). Fail at once; the next call reconnects.
+            return Err(SftpError::IO(
+                "the SFTP connection failed earlier in this call".to_owned(),
+            ));
+        }
         let result = match tokio::time::timeout(self.conn.request_timeout, request).await {
             Ok(result) => result,
             Err(_) => Err(SftpError::Timeout),
