@@ -45,7 +45,10 @@ pub type EntryIter = Box<dyn Iterator<Item = Result<Entry>> + Send>;
 ///   parent folders are created;
 /// - reads and infos: missing is `NotFound`, a folder is `InvalidPath`, a path under a file
 ///   is `NotFound`;
-/// - listings: a missing folder or a file lists as empty, never `NotFound`.
+/// - listings: a missing folder or a file lists as empty, never `NotFound`;
+/// - a missing container (bucket, blob container, root or base directory): every call,
+///   probes and listings included, fails with `Error::container_not_found` naming it, and
+///   writes do not create it.
 ///
 /// Default methods provide portable fallbacks (glob by listing, ranged reads by skipping,
 /// seekable reads by spooling to a temp file, copy by read + write, move by copy + delete,
