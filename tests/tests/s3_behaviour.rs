@@ -253,6 +253,42 @@ async fn a_missing_bucket_is_named_in_the_async_half() {
     }
 }
 
+/// Telling a missing key from a missing bucket costs at most one `HeadBucket` per backend:
+/// `HeadObject`'s 404 has no body, so the first one asks, and the answer is remembered;
+/// after a listing (which proves the bucket) none is needed at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_key_checks_the_bucket_at_most_once() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("head-bucket").await;
+        let (backend, recorder) = server.recorded_backend(server.config(&bucket));
+        let store = AsyncStore::new(backend, "").unwrap();
+        for i in 0..5 {
+            let key = format!("missing-{i}.txt");
+            assert!(!store.exists(&key).await.unwrap(), "{}", server.name);
+            assert!(!store.is_file(&key).await.unwrap(), "{}", server.name);
+            let e = store.get_file_info(&key).await.unwrap_err();
+            assert!(!e.is_container_not_found(), "{}: {e:?}", server.name);
+        }
+        assert!(
+            recorder.head_buckets() <= 1,
+            "{}: {} HeadBucket calls for one backend",
+            server.name,
+            recorder.head_buckets()
+        );
+
+        let (backend, recorder) = server.recorded_backend(server.config(&bucket));
+        let store = AsyncStore::new(backend, "").unwrap();
+        assert_eq!(store.list_files("").unwrap().count().await, 0);
+        assert!(!store.is_file("missing.txt").await.unwrap());
+        assert_eq!(
+            recorder.head_buckets(),
+            0,
+            "{}: a listing already proved the bucket",
+            server.name
+        );
+    }
+}
+
 #[test]
 fn ping_reports_credentials_and_reachability() {
     for server in servers() {
