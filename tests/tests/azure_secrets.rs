@@ -269,8 +269,32 @@ fn wrong_credentials_are_permission_denied_without_leaking() {
 fn missing_container_is_not_found() {
     let Some(az) = azurite() else { return };
     let store = Store::new(AzureBackend::new(az.config("never-created")).unwrap(), "").unwrap();
-    assert_eq!(store.ping().unwrap_err().kind(), ErrorKind::NotFound);
-    assert!(!store.exists("x").unwrap());
+    // Every call names the container (issue 10, item 6): never `false` or an empty listing.
+    let errors = [
+        ("ping", store.ping().err()),
+        ("exists", store.exists("x").err()),
+        ("is_file", store.is_file("x").err()),
+        ("is_folder", store.is_folder("d").err()),
+        ("read_bytes", store.read_bytes("x").err()),
+        (
+            "list_files",
+            store
+                .list_files("")
+                .and_then(|mut files| files.next().transpose())
+                .err(),
+        ),
+        ("write", store.write("x", "data").err()),
+    ];
+    for (what, e) in errors {
+        let e = e.unwrap_or_else(|| panic!("{what} on a missing container must fail"));
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{what}: {e}");
+        assert!(e.is_container_not_found(), "{what}: {e:?}");
+        assert!(
+            e.to_string()
+                .contains(r#"container "never-created" does not exist"#),
+            "{what}: {e}"
+        );
+    }
 }
 
 /// Test-only helper: the same config for another container.

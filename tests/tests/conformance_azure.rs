@@ -80,7 +80,13 @@ fn azurite_sync() {
     let Some(env) = azurite() else { return };
     let _one_cell_at_a_time = AZURITE.lock().unwrap_or_else(|p| p.into_inner());
     let previous = Previous::default();
-    let report = run_sync("azure-azurite/sync", features(&env[2]), || {
+    let missing = fresh_config(&env, "missing-s");
+    let name = missing.container.clone();
+    let features = features(&env[2]).missing_container_sync(name, move || {
+        // Never created: the container the case's store points at does not exist.
+        Store::new(AzureBackend::new(missing.clone())?, "")
+    });
+    let report = run_sync("azure-azurite/sync", features, || {
         let cfg = fresh_config(&env, "s");
         if let Some(old) = previous.replace(&cfg) {
             let _ = AzureBackend::new(old).and_then(|b| b.delete_container());
@@ -108,7 +114,14 @@ fn azurite_async() {
 
 async fn async_cell(env: &[String; 3]) {
     let previous = Previous::default();
-    let report = run_async("azure-azurite/async", features(&env[2]), || async {
+    let missing = fresh_config(env, "missing-a");
+    let name = missing.container.clone();
+    let features = features(&env[2]).missing_container_async(name, move || {
+        // Never created: the container the case's store points at does not exist.
+        let missing = missing.clone();
+        async move { AsyncStore::new(AsyncAzureBackend::new(missing)?, "") }
+    });
+    let report = run_async("azure-azurite/async", features, || async {
         let cfg = fresh_config(env, "a");
         if let Some(old) = previous.replace(&cfg)
             && let Ok(b) = AsyncAzureBackend::new(old)

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use remote_store_async::{AsyncStore, SyncBackendAdapter};
 use remote_store_conformance::{Features, run_async, run_sync};
+use remote_store_core::Result;
 use remote_store_local::{AsyncLocalBackend, LocalBackend};
 use remote_store_sync::Store;
 
@@ -46,6 +47,36 @@ impl CaseDirs {
     fn base(&self) -> &Path {
         self.base.path()
     }
+
+    /// A root folder that does not exist (and must not be created).
+    fn missing(&self) -> PathBuf {
+        self.base.path().join("no-such-root")
+    }
+}
+
+/// The local backend refuses a missing root at construction: the missing-container case
+/// checks that error (it names the root).
+fn missing_root_sync(root: PathBuf) -> Features {
+    let name = root.display().to_string();
+    features().missing_container_sync(name, move || {
+        Store::new(LocalBackend::new(root.clone())?, "")
+    })
+}
+
+/// The async twin of [`missing_root_sync`]; `via_adapter` wraps the blocking backend.
+fn missing_root_async(root: PathBuf, via_adapter: bool) -> Features {
+    let name = root.display().to_string();
+    features().missing_container_async(name, move || {
+        let root = root.clone();
+        async move {
+            let made: Result<AsyncStore> = if via_adapter {
+                AsyncStore::new(SyncBackendAdapter::new(LocalBackend::new(root)?), "")
+            } else {
+                AsyncStore::new(AsyncLocalBackend::new(root)?, "")
+            };
+            made
+        }
+    })
 }
 
 /// Nothing a case did may leak out of its own folder: no temp files anywhere.
@@ -70,33 +101,46 @@ fn assert_no_temp_files(base: &Path) {
 #[test]
 fn local_sync_native() {
     let dirs = CaseDirs::new();
-    let report = run_sync("local/sync", features(), || {
+    let report = run_sync("local/sync", missing_root_sync(dirs.missing()), || {
         Store::new(LocalBackend::new(dirs.fresh()).expect("an open root"), "")
             .expect("the root is valid")
     });
     report.assert_passed(MIN_CASES);
     assert_no_temp_files(dirs.base());
+    assert!(
+        !dirs.missing().exists(),
+        "the missing root must not be created"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn local_async_native() {
     let dirs = CaseDirs::new();
-    let report = run_async("local/async", features(), || async {
-        AsyncStore::new(
-            AsyncLocalBackend::new(dirs.fresh()).expect("an open root"),
-            "",
-        )
-        .expect("the root is valid")
-    })
+    let report = run_async(
+        "local/async",
+        missing_root_async(dirs.missing(), false),
+        || async {
+            AsyncStore::new(
+                AsyncLocalBackend::new(dirs.fresh()).expect("an open root"),
+                "",
+            )
+            .expect("the root is valid")
+        },
+    )
     .await;
     report.assert_passed(MIN_CASES);
     assert_no_temp_files(dirs.base());
+    assert!(
+        !dirs.missing().exists(),
+        "the missing root must not be created"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn local_async_via_sync_backend_adapter() {
     let dirs = CaseDirs::new();
-    let report = run_async("local/async-via-SyncBackendAdapter", features(), || async {
+    let features = missing_root_async(dirs.missing(), true);
+    let report = run_async("local/async-via-SyncBackendAdapter", features, || async {
         AsyncStore::new(
             SyncBackendAdapter::new(LocalBackend::new(dirs.fresh()).expect("an open root")),
             "",
@@ -106,4 +150,8 @@ async fn local_async_via_sync_backend_adapter() {
     .await;
     report.assert_passed(MIN_CASES);
     assert_no_temp_files(dirs.base());
+    assert!(
+        !dirs.missing().exists(),
+        "the missing root must not be created"
+    );
 }

@@ -73,7 +73,13 @@ impl Cell {
 fn sync_cell(server: Option<Server>, name: &str) {
     let Some(server) = server else { return };
     let cell = block_on(Cell::new(server, "conf-s"));
-    let report = run_sync(name, features(), || {
+    let missing = cell.server.config(&unique_name("missing-s"));
+    let bucket = missing.bucket.clone();
+    let features = features().missing_container_sync(bucket, move || {
+        // A bucket that was never created, and must not be.
+        Store::new(S3Backend::new(missing.clone())?, "")
+    });
+    let report = run_sync(name, features, || {
         Store::new(S3Backend::new(cell.config()).expect("valid config"), "").expect("store")
     });
     report.assert_passed(MIN_CASES);
@@ -82,7 +88,13 @@ fn sync_cell(server: Option<Server>, name: &str) {
 async fn async_cell(server: Option<Server>, name: &str) {
     let Some(server) = server else { return };
     let cell = Cell::new(server, "conf-a").await;
-    let report = run_async(name, features(), || async {
+    let missing = cell.server.config(&unique_name("missing-a"));
+    let bucket = missing.bucket.clone();
+    let features = features().missing_container_async(bucket, move || {
+        let missing = missing.clone();
+        async move { AsyncStore::new(AsyncS3Backend::new(missing)?, "") }
+    });
+    let report = run_async(name, features, || async {
         AsyncStore::new(
             AsyncS3Backend::new(cell.config()).expect("valid config"),
             "",

@@ -23,7 +23,13 @@ fn features() -> Features {
 #[test]
 fn sftp_sync() {
     let Some(sshd) = Sshd::from_env() else { return };
-    let report = run_sync("sftp-sshd/sync", features(), || {
+    let missing = sshd.config("conf-missing-s").create_base_path(false);
+    let name = missing.base_path.clone();
+    let features = features().missing_container_sync(name, move || {
+        // A base directory that was never created, and must not be.
+        Store::new(SftpBackend::new(missing.clone())?, "")
+    });
+    let report = run_sync("sftp-sshd/sync", features, || {
         let config = sshd.config("conf-sync");
         assert_eq!(config.host_key_policy, HostKeyPolicy::Strict);
         let backend = SftpBackend::new(config).expect("a valid config");
@@ -35,7 +41,13 @@ fn sftp_sync() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sftp_async() {
     let Some(sshd) = Sshd::from_env() else { return };
-    let report = run_async("sftp-sshd/async", features(), || async {
+    let missing = sshd.config("conf-missing-a").create_base_path(false);
+    let name = missing.base_path.clone();
+    let features = features().missing_container_async(name, move || {
+        let missing = missing.clone();
+        async move { AsyncStore::new(AsyncSftpBackend::new(missing)?, "") }
+    });
+    let report = run_async("sftp-sshd/async", features, || async {
         let config = sshd.config("conf-async");
         assert_eq!(config.host_key_policy, HostKeyPolicy::Strict);
         let backend = AsyncSftpBackend::new(config).expect("a valid config");

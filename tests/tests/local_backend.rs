@@ -18,6 +18,16 @@ fn construction_checks_the_root() {
     let missing = dir.path().join("missing");
     let e = LocalBackend::new(&missing).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    // Named as the missing root, with the fix (issue 10, item 6).
+    assert!(e.is_container_not_found(), "{e:?}");
+    let text = e.to_string();
+    assert!(
+        text.contains(&format!(
+            "root folder \"{}\" does not exist",
+            missing.display()
+        )) && text.contains("create_root"),
+        "{text}"
+    );
     assert!(
         !missing.exists(),
         "a missing root must not be created by default"

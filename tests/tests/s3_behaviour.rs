@@ -151,38 +151,141 @@ async fn sync_backend_works_inside_a_multi_thread_runtime() {
     }
 }
 
+/// A missing bucket is `NotFound` naming the bucket from every call — never `false` from a
+/// probe or an empty listing (issue 10, item 6: a mistyped bucket name looked like an empty
+/// store), and a write does not create it. A missing key in an existing bucket stays a
+/// plain `false`/`NotFound`.
 #[test]
 fn probes_and_errors_of_a_missing_bucket() {
     for server in servers() {
         let missing = unique_name("no-such-bucket");
         let store = Store::new(S3Backend::new(server.config(&missing)).unwrap(), "").unwrap();
-        assert_eq!(
-            store.ping().unwrap_err().kind(),
-            ErrorKind::NotFound,
-            "{}",
-            server.name
-        );
-        assert_eq!(store.read("x").err().unwrap().kind(), ErrorKind::NotFound);
-        assert_eq!(
-            store.get_file_info("x").unwrap_err().kind(),
-            ErrorKind::NotFound
-        );
-        assert!(!store.exists("x").unwrap());
-        assert!(!store.is_folder("d").unwrap());
-        assert_eq!(
+        let check = |what: &str, e: Option<remote_store_core::Error>| {
+            let e = e.unwrap_or_else(|| panic!("{}: {what} must fail", server.name));
+            assert_eq!(
+                e.kind(),
+                ErrorKind::NotFound,
+                "{}: {what}: {e}",
+                server.name
+            );
+            assert!(e.is_container_not_found(), "{}: {what}: {e:?}", server.name);
+            let text = e.to_string();
+            assert!(
+                text.contains(&format!("bucket \"{missing}\" does not exist")),
+                "{}: {what}: {text}",
+                server.name
+            );
+        };
+        check("ping", store.ping().err());
+        check("read", store.read("x").err());
+        check("get_file_info", store.get_file_info("x").err());
+        check("exists", store.exists("x").err());
+        check("is_file", store.is_file("x").err());
+        check("is_folder", store.is_folder("d").err());
+        check(
+            "list_files",
             store
                 .list_files_with("", ListOptions::new().recursive(true))
-                .unwrap()
-                .count(),
-            0
+                .and_then(|mut files| files.next().transpose())
+                .err(),
         );
-        assert_eq!(store.list_folders("").unwrap().count(), 0);
-        store
-            .delete_folder_with(
-                "d",
-                DeleteFolderOptions::new().recursive(true).missing_ok(true),
-            )
-            .unwrap();
+        check(
+            "list_folders",
+            store
+                .list_folders("")
+                .and_then(|mut folders| folders.next().transpose())
+                .err(),
+        );
+        check(
+            "delete_folder(missing_ok)",
+            store
+                .delete_folder_with(
+                    "d",
+                    DeleteFolderOptions::new().recursive(true).missing_ok(true),
+                )
+                .err(),
+        );
+        check("write", store.write("x", "data").err());
+        check("exists after the write", store.exists("x").err());
+
+        // The same keys in a bucket that exists: plain answers.
+        let bucket = block_on(server.fresh_bucket("present"));
+        let store = Store::new(S3Backend::new(server.config(&bucket)).unwrap(), "").unwrap();
+        for _ in 0..3 {
+            assert!(!store.exists("x").unwrap(), "{}", server.name);
+        }
+        let e = store.get_file_info("x").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{}: {e}", server.name);
+        assert!(!e.is_container_not_found(), "{}: {e:?}", server.name);
+        assert_eq!(store.list_files("").unwrap().count(), 0);
+    }
+}
+
+/// The async half agrees: a missing bucket is `NotFound` naming it from probes, listings
+/// and reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_bucket_is_named_in_the_async_half() {
+    for server in servers() {
+        let missing = unique_name("no-such-bucket-a");
+        let backend = AsyncS3Backend::new(server.config(&missing)).unwrap();
+        let store = AsyncStore::new(backend, "").unwrap();
+        let errors = [
+            ("exists", store.exists("x").await.err()),
+            ("is_file", store.is_file("x").await.err()),
+            ("read_bytes", store.read_bytes("x").await.err()),
+            (
+                "list_files",
+                match store.list_files("") {
+                    Ok(mut files) => files.next().await.and_then(Result::err),
+                    Err(e) => Some(e),
+                },
+            ),
+        ];
+        for (what, e) in errors {
+            let e = e.unwrap_or_else(|| panic!("{}: {what} must fail", server.name));
+            assert!(e.is_container_not_found(), "{}: {what}: {e:?}", server.name);
+            assert!(
+                e.to_string().contains(&missing),
+                "{}: {what}: {e}",
+                server.name
+            );
+        }
+    }
+}
+
+/// Telling a missing key from a missing bucket costs at most one `HeadBucket` per backend:
+/// `HeadObject`'s 404 has no body, so the first one asks, and the answer is remembered;
+/// after a listing (which proves the bucket) none is needed at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_key_checks_the_bucket_at_most_once() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("head-bucket").await;
+        let (backend, recorder) = server.recorded_backend(server.config(&bucket));
+        let store = AsyncStore::new(backend, "").unwrap();
+        for i in 0..5 {
+            let key = format!("missing-{i}.txt");
+            assert!(!store.exists(&key).await.unwrap(), "{}", server.name);
+            assert!(!store.is_file(&key).await.unwrap(), "{}", server.name);
+            let e = store.get_file_info(&key).await.unwrap_err();
+            assert!(!e.is_container_not_found(), "{}: {e:?}", server.name);
+        }
+        assert!(
+            recorder.head_buckets() <= 1,
+            "{}: {} HeadBucket calls for one backend",
+            server.name,
+            recorder.head_buckets()
+        );
+
+        let (backend, recorder) = server.recorded_backend(server.config(&bucket));
+        let store = AsyncStore::new(backend, "").unwrap();
+        assert_eq!(store.list_files("").unwrap().count().await, 0);
+        assert!(!store.is_file("missing.txt").await.unwrap());
+        assert_eq!(
+            recorder.head_buckets(),
+            0,
+            "{}: a listing already proved the bucket",
+            server.name
+        );
     }
 }
 

@@ -59,6 +59,8 @@ impl Env {
         .port(self.port)
         .known_hosts_line(self.known_hosts_line())
         .base_path(base)
+        // The run's base directories are new: create them on the first call.
+        .create_base_path(true)
     }
 
     /// Runs OpenSSH's `sftp -b batch`, returning the wall time.

@@ -80,6 +80,9 @@ const DELETE_CONCURRENCY: usize = 16;
 pub struct AsyncAzureBackend {
     client: Arc<Client>,
     closed: AtomicBool,
+    /// The container was seen to exist: a `404` without an error code on a blob then means
+    /// a missing blob, without asking again.
+    container_seen: AtomicBool,
 }
 
 impl AsyncAzureBackend {
@@ -92,6 +95,7 @@ impl AsyncAzureBackend {
         Ok(AsyncAzureBackend {
             client: Arc::new(Client::new(&config)?),
             closed: AtomicBool::new(false),
+            container_seen: AtomicBool::new(false),
         })
     }
 
@@ -153,6 +157,30 @@ impl AsyncAzureBackend {
             Ok(false) => Error::not_found(key.as_str()).with_backend(BACKEND),
             Err(e) => e,
         }
+    }
+
+    /// After a `404` on a blob: the missing-container error when the service said
+    /// `ContainerNotFound`; `Ok` when it said something else (the blob is missing). A `404`
+    /// without a code is settled with one listing request, at most once per backend while
+    /// the container keeps existing.
+    async fn check_container(&self, err: &azure_core::Error, key: &RemotePath) -> Result<()> {
+        if error::is_container_not_found(err) {
+            self.container_seen.store(false, Ordering::Release);
+            return Err(error::container_missing(
+                &self.client.container_name,
+                key.as_str(),
+            ));
+        }
+        let has_code = matches!(error::status_of(err), Some((_, Some(_))));
+        if has_code || self.container_seen.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        // Lists the root for one entry: a missing container fails with its name.
+        self.has_children(&RemotePath::ROOT)
+            .await
+            .map_err(|e| e.with_path(key.as_str()))?;
+        self.container_seen.store(true, Ordering::Release);
+        Ok(())
     }
 
     async fn has_children(&self, key: &RemotePath) -> Result<bool> {
@@ -319,7 +347,10 @@ impl AsyncBackend for AsyncAzureBackend {
         }
         match self.client.blob(path).get_properties(None).await {
             Ok(_) => Ok(true),
-            Err(e) if is_not_found(&e) => Ok(false),
+            Err(e) if is_not_found(&e) => {
+                self.check_container(&e, path).await?;
+                Ok(false)
+            }
             Err(e) => Err(map_at(e, path.as_str())),
         }
     }
@@ -361,7 +392,12 @@ impl AsyncBackend for AsyncAzureBackend {
         match self.delete_blob(&self.client.blob_name(path)).await {
             Ok(Deleted::Yes) => Ok(()),
             Ok(Deleted::Missing) => match self.missing(path).await {
-                e if e.kind() == ErrorKind::NotFound && missing_ok => Ok(()),
+                e if e.kind() == ErrorKind::NotFound
+                    && !e.is_container_not_found()
+                    && missing_ok =>
+                {
+                    Ok(())
+                }
                 e => Err(e),
             },
             Err(e) => Err(e.with_path(path.as_str())),
@@ -482,13 +518,19 @@ impl AsyncBackend for AsyncAzureBackend {
             .map_err(|e| remote_store_sync::fallback::partial_move(e, src, dst))
     }
 
+    /// `Get Container Properties`: a missing container is `NotFound` naming it.
     async fn ping(&self) -> Result<()> {
-        self.client
-            .container
-            .get_properties(None)
-            .await
-            .map(drop)
-            .map_err(|e| error::map(e).with_path(self.client.container_name.clone()))
+        match self.client.container.get_properties(None).await {
+            Ok(_) => {
+                self.container_seen.store(true, Ordering::Release);
+                Ok(())
+            }
+            Err(e) if is_not_found(&e) => {
+                Err(error::container_missing(&self.client.container_name, "")
+                    .with_source(error::map(e)))
+            }
+            Err(e) => Err(error::map(e).with_path(self.client.container_name.clone())),
+        }
     }
 
     fn native_path(&self, key: &RemotePath) -> Result<String> {

@@ -46,6 +46,34 @@ pub(crate) fn is_not_found(err: &azure_core::Error) -> bool {
     matches!(status_of(err), Some((404, _)))
 }
 
+/// Whether the service said the container does not exist (`404 ContainerNotFound`; the
+/// code also comes with answers that have no body, in `x-ms-error-code`).
+pub(crate) fn is_container_not_found(err: &azure_core::Error) -> bool {
+    matches!(status_of(err), Some((404, Some("ContainerNotFound"))))
+}
+
+/// The error for every operation while the container `container` does not exist, for a
+/// request about `key` ([`Error::is_container_not_found`]).
+pub(crate) fn container_missing(container: &str, key: &str) -> Error {
+    Error::container_not_found(
+        "container",
+        container,
+        "check the container name, or create it",
+    )
+    .with_path(key)
+    .with_backend(BACKEND)
+}
+
+/// [`map_at`], except that `ContainerNotFound` becomes the missing-container error naming
+/// `container`.
+pub(crate) fn map_in(err: azure_core::Error, key: &str, container: &str) -> Error {
+    if is_container_not_found(&err) {
+        container_missing(container, key).with_source(map_at(err, key))
+    } else {
+        map_at(err, key)
+    }
+}
+
 /// Whether the service refused a range that starts at or past the end (416).
 pub(crate) fn is_invalid_range(err: &azure_core::Error) -> bool {
     matches!(status_of(err), Some((416, _)))
@@ -138,6 +166,32 @@ mod tests {
             classify(400, Some("InvalidMetadata")).0,
             ErrorKind::InvalidArgument
         );
+    }
+
+    fn service(status: u16, code: &str) -> azure_core::Error {
+        azure_core::Error::new(
+            AzErrorKind::HttpResponse {
+                status: status.into(),
+                error_code: Some(code.to_owned()),
+                raw_response: None,
+            },
+            "service error",
+        )
+    }
+
+    #[test]
+    fn a_missing_container_names_the_container() {
+        let e = map_in(service(404, "ContainerNotFound"), "a.txt", "reprots");
+        assert!(e.is_container_not_found());
+        assert_eq!(e.path(), Some("a.txt"));
+        assert!(
+            e.to_string()
+                .contains(r#"container "reprots" does not exist"#),
+            "{e}"
+        );
+        let e = map_in(service(404, "BlobNotFound"), "a.txt", "reprots");
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert!(!e.is_container_not_found());
     }
 
     #[test]

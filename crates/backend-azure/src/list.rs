@@ -162,7 +162,7 @@ async fn fetch(
         .pipeline
         .send(&Context::new(), &mut request, None)
         .await
-        .map_err(|e| error::map_at(e, &folder))?;
+        .map_err(|e| error::map_in(e, &folder, &client.container_name))?;
     client.note_page();
     let body = response.into_body();
     azure_core::xml::from_xml::<_, Page>(body).map_err(|e| {

@@ -100,7 +100,21 @@ fn open_root(config: &LocalConfig) -> remote_store_core::Result<root::Root> {
             remote_store_core::ErrorKind::InvalidPath => {
                 mapped.with_message("the root is not a folder")
             }
+            // Refused here, at construction, so no operation ever runs on a missing root;
+            // the error says which folder and how to fix it.
+            remote_store_core::ErrorKind::NotFound => root_not_found(
+                &shown,
+                "check the path, create the folder, or set `create_root`",
+            )
+            .with_source(mapped),
             _ => mapped,
         }
     })
+}
+
+/// The error for a root folder `shown` that does not exist (at construction, or removed
+/// later), with how to fix it.
+pub(crate) fn root_not_found(shown: &str, hint: &str) -> remote_store_core::Error {
+    remote_store_core::Error::container_not_found("root folder", shown, hint)
+        .with_backend(error::NAME)
 }

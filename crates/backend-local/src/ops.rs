@@ -450,9 +450,10 @@ pub(crate) fn move_across_filesystems(
 pub(crate) fn ping(root: &Root) -> Result<()> {
     let st = root.stat_root().map_err(|e| error::map_str(e, ""))?;
     if root::links(&st) == 0 {
-        return Err(Error::not_found("")
-            .with_backend(error::NAME)
-            .with_message("the root folder was removed"));
+        return Err(crate::root_not_found(
+            &root.given().display().to_string(),
+            "it was removed after the backend opened it: create it and open a new backend",
+        ));
     }
     Ok(())
 }

@@ -127,7 +127,7 @@ impl AsyncS3Backend {
                 .set_start_after(after.clone())
                 .send()
                 .await
-                .map_err(|e| error::from_sdk(e, path.as_str()))?;
+                .map_err(|e| inner.sdk_error(e, path.as_str()))?;
             let keys: Vec<String> = out
                 .contents()
                 .iter()
@@ -175,7 +175,7 @@ impl AsyncS3Backend {
             .delete(delete)
             .send()
             .await
-            .map_err(|e| error::from_sdk(e, path.as_str()))?;
+            .map_err(|e| self.inner.sdk_error(e, path.as_str()))?;
         if let Some(failed) = result.errors().first() {
             let kind = error::classify(None, failed.code()).unwrap_or(ErrorKind::Other);
             let key = failed.key().unwrap_or_default();
@@ -273,7 +273,12 @@ impl AsyncBackend for AsyncS3Backend {
         let missing_ok = opts.missing_ok;
         if !self.inner.is_file(path).await? {
             return match self.inner.missing(path).await {
-                e if e.kind() == ErrorKind::NotFound && missing_ok => Ok(()),
+                e if e.kind() == ErrorKind::NotFound
+                    && !e.is_container_not_found()
+                    && missing_ok =>
+                {
+                    Ok(())
+                }
                 e => Err(e),
             };
         }
@@ -285,7 +290,7 @@ impl AsyncBackend for AsyncS3Backend {
             .send()
             .await
             .map(drop)
-            .map_err(|e| error::from_sdk(e, path.as_str()))
+            .map_err(|e| self.inner.sdk_error(e, path.as_str()))
     }
 
     async fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
@@ -311,8 +316,7 @@ impl AsyncBackend for AsyncS3Backend {
                 .iter()
                 .filter_map(|o| o.key().map(str::to_owned))
                 .collect(),
-            Err(e) if Failure::of(&e).is_missing_bucket() => Vec::new(),
-            Err(e) => return Err(error::from_sdk(e, path.as_str())),
+            Err(e) => return Err(self.inner.sdk_error(e, path.as_str())),
         };
         if keys.is_empty() {
             return if self.inner.is_file(path).await? {
@@ -425,20 +429,29 @@ impl AsyncBackend for AsyncS3Backend {
             .send()
             .await
             .map(drop)
-            .map_err(|e| partial_move(error::from_sdk(e, src.as_str()), src, dst))
+            .map_err(|e| partial_move(self.inner.sdk_error(e, src.as_str()), src, dst))
     }
 
-    /// `HeadBucket`: bad credentials are `PermissionDenied`, a missing bucket `NotFound`,
-    /// an unreachable endpoint `BackendUnavailable`.
+    /// `HeadBucket`: bad credentials are `PermissionDenied`, a missing bucket `NotFound`
+    /// (naming it), an unreachable endpoint `BackendUnavailable`.
     async fn ping(&self) -> Result<()> {
-        self.inner
+        match self
+            .inner
             .client
             .head_bucket()
             .bucket(self.inner.bucket())
             .send()
             .await
-            .map(drop)
-            .map_err(|e| error::from_sdk(e, ""))
+        {
+            Ok(_) => {
+                self.inner.saw_bucket();
+                Ok(())
+            }
+            Err(e) if Failure::of(&e).is_not_found() => {
+                Err(self.inner.missing_bucket("").with_source(e))
+            }
+            Err(e) => Err(self.inner.sdk_error(e, "")),
+        }
     }
 
     fn native_path(&self, key: &RemotePath) -> Result<String> {
@@ -477,6 +490,9 @@ impl AsyncS3Backend {
             Err(e) => e,
         };
         let failure = Failure::of(&e);
+        if failure.is_missing_bucket() {
+            return Err(inner.sdk_error(e, path.as_str()));
+        }
         if failure.is_not_found() || (failure.is_server_error() && inner.is_folder(path).await?) {
             return Err(inner.missing(path).await);
         }
@@ -492,10 +508,10 @@ impl AsyncS3Backend {
                 return self
                     .get_object(path, Some(range.start..size))
                     .await
-                    .map_err(|e| error::from_sdk(e, path.as_str()));
+                    .map_err(|e| self.inner.sdk_error(e, path.as_str()));
             }
         }
-        Err(error::from_sdk(e, path.as_str()))
+        Err(self.inner.sdk_error(e, path.as_str()))
     }
 
     /// One `GetObject`, its body wrapped as a [`ByteStream`].

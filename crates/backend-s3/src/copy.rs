@@ -70,7 +70,7 @@ pub(crate) async fn copy(
             .metadata_directive(MetadataDirective::Copy)
             .send()
             .await
-            .map_err(|e| error::from_sdk(e, dst.as_str()))?;
+            .map_err(|e| inner.sdk_error(e, dst.as_str()))?;
         return Ok(());
     }
     multipart_copy(inner, dst, &source, size, &head).await
@@ -95,7 +95,7 @@ async fn multipart_copy(
         .set_metadata(metadata.as_ref().map(keys::metadata_to_s3))
         .send()
         .await
-        .map_err(|e| error::from_sdk(e, dst.as_str()))?;
+        .map_err(|e| inner.sdk_error(e, dst.as_str()))?;
     let upload_id = created.upload_id().unwrap_or_default().to_owned();
     let ranges: Vec<(i32, u64, u64)> = (0..size.div_ceil(COPY_PART_SIZE))
         .map(|i| {
@@ -119,7 +119,7 @@ async fn multipart_copy(
                 let out = request
                     .send()
                     .await
-                    .map_err(|e| error::from_sdk(e, dst.as_str()))?;
+                    .map_err(|e| inner.sdk_error(e, dst.as_str()))?;
                 let etag = out
                     .copy_part_result()
                     .and_then(|r| r.e_tag())
@@ -150,7 +150,7 @@ async fn multipart_copy(
             .send()
             .await
             .map(drop)
-            .map_err(|e| error::from_sdk(e, dst.as_str())),
+            .map_err(|e| inner.sdk_error(e, dst.as_str())),
         Err(e) => Err(e),
     };
     if completed.is_err() {

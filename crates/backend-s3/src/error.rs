@@ -34,7 +34,13 @@ impl Failure {
         classify(self.status, self.code.as_deref()) == Some(ErrorKind::NotFound)
     }
 
-    /// The bucket does not exist.
+    /// `403` or an access-denied code.
+    pub(crate) fn is_permission_denied(&self) -> bool {
+        classify(self.status, self.code.as_deref()) == Some(ErrorKind::PermissionDenied)
+    }
+
+    /// The bucket does not exist (by its error code, which only answers with a body carry:
+    /// a `HeadObject`/`HeadBucket` 404 has none).
     pub(crate) fn is_missing_bucket(&self) -> bool {
         self.code.as_deref() == Some("NoSuchBucket")
     }
@@ -234,6 +240,10 @@ mod tests {
         };
         assert!(f(Some(404), None).is_not_found());
         assert!(f(Some(404), Some("NoSuchBucket")).is_missing_bucket());
+        assert!(!f(Some(404), Some("NoSuchKey")).is_missing_bucket());
+        assert!(!f(Some(404), None).is_missing_bucket());
+        assert!(f(Some(403), None).is_permission_denied());
+        assert!(f(Some(400), Some("AccessDenied")).is_permission_denied());
         assert!(f(Some(412), None).is_precondition_failed());
         assert!(f(Some(409), Some("ConditionalRequestConflict")).is_precondition_failed());
         assert!(!f(Some(409), Some("BucketNotEmpty")).is_precondition_failed());

@@ -1,9 +1,11 @@
 //! The state every operation shares, and the small requests the others are built from:
 //! `HeadObject`, the one-key folder probe, and the write preconditions.
 
+use std::error::Error as StdError;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use remote_store_core::{Error, FileInfo, RemotePath, Result};
 
@@ -19,6 +21,10 @@ pub(crate) struct Inner {
     pub(crate) keys: Keys,
     pub(crate) config: S3Config,
     pub(crate) closed: AtomicBool,
+    /// The bucket was seen to exist (a `HeadBucket`, or any successful listing or
+    /// `HeadObject`): a `404` from `HeadObject` then means a missing key, without asking
+    /// again. Cleared when a request answers `NoSuchBucket`.
+    bucket_seen: AtomicBool,
 }
 
 impl Inner {
@@ -38,6 +44,7 @@ impl Inner {
             keys: Keys::new(config.bucket.clone(), prefix),
             config,
             closed: AtomicBool::new(false),
+            bucket_seen: AtomicBool::new(false),
         }
     }
 
@@ -49,7 +56,63 @@ impl Inner {
         self.closed.load(Ordering::Acquire)
     }
 
-    /// `HeadObject` of `path`: `Ok(None)` when there is no such object (or bucket).
+    /// The error for every operation while the bucket does not exist, for a request about
+    /// `key`: `NotFound`, naming the bucket and what to do
+    /// ([`Error::is_container_not_found`]).
+    pub(crate) fn missing_bucket(&self, key: &str) -> Error {
+        self.bucket_seen.store(false, Ordering::Release);
+        error::finish(
+            Error::container_not_found(
+                "bucket",
+                self.bucket(),
+                "check the bucket name, or create it",
+            ),
+            key,
+        )
+    }
+
+    /// Remembers that the bucket exists (a request about something in it succeeded).
+    pub(crate) fn saw_bucket(&self) {
+        self.bucket_seen.store(true, Ordering::Release);
+    }
+
+    /// Maps an SDK error for the request about `key`: `NoSuchBucket` (by its code) is the
+    /// missing-bucket error, everything else goes through [`error::from_sdk`].
+    pub(crate) fn sdk_error<E>(&self, err: SdkError<E>, key: &str) -> Error
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        if Failure::of(&err).is_missing_bucket() {
+            self.missing_bucket(key).with_source(err)
+        } else {
+            error::from_sdk(err, key)
+        }
+    }
+
+    /// After a `404` that cannot say what is missing (a `HeadObject` answer has no body,
+    /// so no error code): `Ok` when the bucket exists, else the missing-bucket error. The
+    /// bucket is checked with one `HeadBucket`, at most once per backend while it keeps
+    /// existing. A `HeadBucket` refused for lack of permission cannot tell either way and
+    /// counts as "exists" (not remembered).
+    pub(crate) async fn check_bucket(&self, key: &str) -> Result<()> {
+        if self.bucket_seen.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        match self.client.head_bucket().bucket(self.bucket()).send().await {
+            Ok(_) => {
+                self.saw_bucket();
+                Ok(())
+            }
+            Err(e) if Failure::of(&e).is_not_found() => {
+                Err(self.missing_bucket(key).with_source(e))
+            }
+            Err(e) if Failure::of(&e).is_permission_denied() => Ok(()),
+            Err(e) => Err(error::from_sdk(e, key)),
+        }
+    }
+
+    /// `HeadObject` of `path`: `Ok(None)` when there is no such object; the missing-bucket
+    /// error when there is no bucket.
     pub(crate) async fn head(&self, path: &RemotePath) -> Result<Option<HeadObjectOutput>> {
         if path.is_root() {
             return Ok(None);
@@ -62,12 +125,21 @@ impl Inner {
             .send()
             .await;
         match result {
-            Ok(out) => Ok(Some(out)),
-            Err(e) if Failure::of(&e).is_not_found() => Ok(None),
+            Ok(out) => {
+                self.saw_bucket();
+                Ok(Some(out))
+            }
+            Err(e) if Failure::of(&e).is_missing_bucket() => {
+                Err(self.missing_bucket(path.as_str()).with_source(e))
+            }
+            Err(e) if Failure::of(&e).is_not_found() => {
+                self.check_bucket(path.as_str()).await?;
+                Ok(None)
+            }
             // A server error on a key that is a folder prefix: no object there (s3s-fs
             // answers 500 for a key that is a directory on its disk).
             Err(e) if Failure::of(&e).is_server_error() && self.is_folder(path).await? => Ok(None),
-            Err(e) => Err(error::from_sdk(e, path.as_str())),
+            Err(e) => Err(self.sdk_error(e, path.as_str())),
         }
     }
 
@@ -77,7 +149,7 @@ impl Inner {
     }
 
     /// Whether any key lies below `path/` (a folder marker `path/` counts). The root always
-    /// is a folder.
+    /// is a folder. A missing bucket is an error, never `false`.
     pub(crate) async fn is_folder(&self, path: &RemotePath) -> Result<bool> {
         if path.is_root() {
             return Ok(true);
@@ -91,9 +163,11 @@ impl Inner {
             .send()
             .await;
         match result {
-            Ok(out) => Ok(!out.contents().is_empty() || !out.common_prefixes().is_empty()),
-            Err(e) if Failure::of(&e).is_missing_bucket() => Ok(false),
-            Err(e) => Err(error::from_sdk(e, path.as_str())),
+            Ok(out) => {
+                self.saw_bucket();
+                Ok(!out.contents().is_empty() || !out.common_prefixes().is_empty())
+            }
+            Err(e) => Err(self.sdk_error(e, path.as_str())),
         }
     }
 

@@ -7,7 +7,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use futures::stream::{self, BoxStream, StreamExt};
 use remote_store_core::{Entry, FileInfo, FolderEntry, RemotePath, Result};
 
-use crate::error::{self, Failure};
 use crate::inner::{Inner, to_system_time};
 
 /// One page of a listing, already converted to backend paths.
@@ -26,8 +25,8 @@ enum Cursor {
 
 /// The pages below folder `path`: one level (delimiter `/`) or the whole subtree.
 ///
-/// A missing bucket on the first page lists as empty; any error on a later page is
-/// yielded (and ends the listing), never a silently truncated result.
+/// A missing bucket is an error (naming it), never an empty listing; any error is yielded
+/// (and ends the listing), never a silently truncated result.
 pub(crate) fn pages(
     inner: Arc<Inner>,
     path: &RemotePath,
@@ -45,7 +44,6 @@ pub(crate) fn pages(
                 Cursor::Next(token) => Some(token),
                 Cursor::Done => return None,
             };
-            let first = token.is_none();
             let mut request = inner
                 .client
                 .list_objects_v2()
@@ -58,9 +56,9 @@ pub(crate) fn pages(
             }
             let out = match request.send().await {
                 Ok(out) => out,
-                Err(e) if first && Failure::of(&e).is_missing_bucket() => return None,
-                Err(e) => return Some((Err(error::from_sdk(e, path.as_str())), Cursor::Done)),
+                Err(e) => return Some((Err(inner.sdk_error(e, path.as_str())), Cursor::Done)),
             };
+            inner.saw_bucket();
             let mut page = Page::default();
             for object in out.contents() {
                 let Some(file) = object.key().and_then(|k| inner.keys.path_of(k)) else {

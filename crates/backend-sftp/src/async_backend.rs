@@ -88,10 +88,7 @@ impl AsyncSftpBackend {
         config.validate()?;
         let paths = Paths::new(&config.base_path);
         Ok(AsyncSftpBackend {
-            inner: Arc::new(Inner {
-                client: Client::new(config),
-                paths,
-            }),
+            inner: Arc::new(Inner::new(Client::new(config), paths)),
         })
     }
 
@@ -120,7 +117,7 @@ impl AsyncSftpBackend {
     }
 
     async fn lease(&self) -> Result<Lease> {
-        self.inner.client.lease().await
+        self.inner.lease().await
     }
 
     /// `stat` (links followed); `None` when missing or under a file.
@@ -815,8 +812,8 @@ impl AsyncBackend for AsyncSftpBackend {
     async fn ping(&self) -> Result<()> {
         let lease = self.lease().await?;
         match self.stat(&lease, &RemotePath::ROOT).await? {
-            // A missing base is an empty store: the first write creates it.
-            None => Ok(()),
+            // The lease checked the base; it was removed since.
+            None => Err(self.inner.missing_base()),
             Some(a) if kind(&a) == Kind::Dir => Ok(()),
             Some(_) => Err(Error::invalid_argument(format!(
                 "sftp base_path {:?} is not a directory",

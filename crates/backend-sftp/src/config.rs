@@ -139,10 +139,15 @@ pub struct SftpConfig {
     /// How to log in.
     pub auth: Auth,
     /// The directory on the server that is the backend's root: absolute, or relative to the
-    /// login directory; empty means the login directory. It need not exist: it is created
-    /// with the first write.
+    /// login directory; empty means the login directory. It must exist (checked once, on
+    /// the first call): a missing one makes every call fail with `NotFound` naming it,
+    /// unless [`create_base_path`](Self::create_base_path) is set.
     #[serde(default)]
     pub base_path: String,
+    /// Create a missing base directory (and its missing parents) on the first call instead
+    /// of failing with `NotFound` (default false, like the local backend's `create_root`).
+    #[serde(default)]
+    pub create_base_path: bool,
     /// What to do with the server's host key (default: `Strict`).
     #[serde(default)]
     pub host_key_policy: HostKeyPolicy,
@@ -197,6 +202,7 @@ impl SftpConfig {
             username: username.into(),
             auth,
             base_path: String::new(),
+            create_base_path: false,
             host_key_policy: HostKeyPolicy::Strict,
             known_hosts: Vec::new(),
             known_hosts_file: None,
@@ -215,6 +221,13 @@ impl SftpConfig {
     /// Sets the base path (the backend's root on the server).
     pub fn base_path(mut self, base_path: impl Into<String>) -> Self {
         self.base_path = base_path.into();
+        self
+    }
+
+    /// Sets whether a missing base directory is created on the first call (see
+    /// [`create_base_path`](Self::create_base_path)).
+    pub fn create_base_path(mut self, yes: bool) -> Self {
+        self.create_base_path = yes;
         self
     }
 

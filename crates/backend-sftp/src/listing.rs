@@ -99,7 +99,7 @@ impl Walk {
         let lease = match &self.lease {
             Some(lease) => lease.clone(),
             None => {
-                let lease = Arc::new(self.inner.client.lease().await?);
+                let lease = Arc::new(self.inner.lease().await?);
                 self.lease = Some(lease.clone());
                 lease
             }

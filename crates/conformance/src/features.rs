@@ -1,7 +1,15 @@
 //! [`Features`]: what a backend fixture declares about itself beyond its capabilities.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
+
+use futures::future::BoxFuture;
+use remote_store_async::AsyncStore;
+use remote_store_core::Result;
+use remote_store_sync::Store;
 
 /// What a backend fixture declares about itself, beyond the [`CapabilitySet`] its store
 /// reports.
@@ -60,6 +68,48 @@ pub struct Features {
     pub case_timeout: Duration,
     deviations: BTreeMap<String, String>,
     secrets: Secrets,
+    container: Container,
+}
+
+/// Builds a blocking store over a container that does not exist (or the error that
+/// refused to build one).
+pub(crate) type SyncMaker = dyn Fn() -> Result<Store> + Send + Sync;
+/// Builds an async store over a container that does not exist (or the error that refused
+/// to build one).
+pub(crate) type AsyncMaker = dyn Fn() -> BoxFuture<'static, Result<AsyncStore>> + Send + Sync;
+
+/// A hook of the fixture: a shared function, compared by identity and never printed.
+pub(crate) struct Hook<T: ?Sized>(pub(crate) Arc<T>);
+
+impl<T: ?Sized> Clone for Hook<T> {
+    fn clone(&self) -> Self {
+        Hook(Arc::clone(&self.0))
+    }
+}
+
+impl<T: ?Sized> PartialEq for Hook<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T: ?Sized> Eq for Hook<T> {}
+
+impl<T: ?Sized> fmt::Debug for Hook<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<hook>")
+    }
+}
+
+/// What the fixture declared about its container (bucket, blob container, root folder).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Container {
+    /// The backend has no container that could be missing (memory), and why.
+    pub(crate) none: Option<String>,
+    /// The missing container's name, as the errors must show it.
+    pub(crate) name: String,
+    pub(crate) sync: Option<Hook<SyncMaker>>,
+    pub(crate) asynchronous: Option<Hook<AsyncMaker>>,
 }
 
 /// Secret strings, never shown (not even by `Features`' own `Debug`).
@@ -90,6 +140,7 @@ impl Features {
             case_timeout: Duration::from_secs(60),
             deviations: BTreeMap::new(),
             secrets: Secrets::default(),
+            container: Container::default(),
         }
     }
 
@@ -180,6 +231,67 @@ impl Features {
             self.secrets.0.push(secret);
         }
         self
+    }
+
+    /// Declares how to build a blocking store over a bucket, blob container or root folder
+    /// named `name` that **does not exist**, for the missing-container case of the sync
+    /// half: every operation on it must fail with `NotFound` marked
+    /// [`is_container_not_found`](remote_store_core::Error::is_container_not_found), its
+    /// message naming `name` — never `false`, an empty listing, or a write that creates the
+    /// container. `make` may instead return the error with which the backend refuses to be
+    /// built over a missing container (the local backend does); that error is checked the
+    /// same way. Without this hook (or [`no_container`](Self::no_container)) the case is
+    /// skipped, and the report says so.
+    ///
+    /// ```
+    /// use remote_store_conformance::Features;
+    /// use remote_store_memory::MemoryBackend;
+    /// use remote_store_sync::Store;
+    ///
+    /// // A real fixture points its backend at a bucket that was never created.
+    /// let f = Features::flat().missing_container_sync("no-such-bucket", || {
+    ///     Store::new(MemoryBackend::new(), "")
+    /// });
+    /// assert_eq!(f.missing_container_name(), Some("no-such-bucket"));
+    /// ```
+    pub fn missing_container_sync<F>(mut self, name: impl Into<String>, make: F) -> Self
+    where
+        F: Fn() -> Result<Store> + Send + Sync + 'static,
+    {
+        self.container.name = name.into();
+        self.container.sync = Some(Hook(Arc::new(make)));
+        self
+    }
+
+    /// The async twin of [`missing_container_sync`](Self::missing_container_sync), for the
+    /// missing-container case of the async half.
+    pub fn missing_container_async<F, Fut>(mut self, name: impl Into<String>, make: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<AsyncStore>> + Send + 'static,
+    {
+        self.container.name = name.into();
+        let boxed = move || -> BoxFuture<'static, Result<AsyncStore>> { Box::pin(make()) };
+        self.container.asynchronous = Some(Hook(Arc::new(boxed)));
+        self
+    }
+
+    /// Declares that the backend has no bucket, container or root folder that could be
+    /// missing (the memory backend), and why: the missing-container cases are skipped with
+    /// `reason`.
+    pub fn no_container(mut self, reason: impl Into<String>) -> Self {
+        self.container.none = Some(reason.into());
+        self
+    }
+
+    /// The name of the missing container a hook was declared for.
+    pub fn missing_container_name(&self) -> Option<&str> {
+        (self.container.sync.is_some() || self.container.asynchronous.is_some())
+            .then_some(self.container.name.as_str())
+    }
+
+    pub(crate) fn container(&self) -> &Container {
+        &self.container
     }
 
     /// The declared secrets.

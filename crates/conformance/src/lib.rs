@@ -64,8 +64,16 @@
 //! atomic writes and their failure modes; the overwrite=false race; every row of `delete`
 //! and `delete_folder`; listings (depth, pattern, pages larger than a server page), glob,
 //! infos, move and copy with their precondition order, metadata and write results,
-//! close and child stores, and concurrency (32 threads / 256 tasks). [`case_names`] lists
-//! every case.
+//! close and child stores, concurrency (32 threads / 256 tasks), and a missing container.
+//! [`case_names`] lists every case.
+//!
+//! # A missing bucket, container or root folder
+//!
+//! The case `missing_container_is_an_error` needs a store over a container that does not
+//! exist, which the per-case factory cannot make: declare it with
+//! [`Features::missing_container_sync`] and [`Features::missing_container_async`] (a hook
+//! per half, and the name the errors must show), or [`Features::no_container`] for a
+//! backend that has none. Without either, the case is skipped and the report says why.
 //!
 //! Each case gets its own store, its own thread (sync) and a timeout, so a panic or a hang
 //! in one case is reported and the run goes on.

@@ -483,3 +483,99 @@ fn a_visible_secret_is_caught() {
     });
     assert!(clean.is_success(), "{clean}");
 }
+
+/// The failure of `case` in `report`, which must be there.
+fn failure_of<'a>(report: &'a Report, case: &str) -> &'a str {
+    report
+        .failures
+        .iter()
+        .find(|(c, _)| c == case)
+        .map(|(_, message)| message.as_str())
+        .unwrap_or_else(|| panic!("{}: {case} did not fail: {report}", report.cell))
+}
+
+/// A missing container that answers like an empty store (what S3 did before: `exists` said
+/// false, listings were empty) is caught in both halves, and so is a construction error
+/// that does not say the container is missing.
+#[test]
+fn a_missing_container_that_looks_empty_is_caught() {
+    const CASE: &str = "missing_container_is_an_error";
+    let looks_empty = features()
+        .missing_container_sync("no-such-bucket", || Store::new(MemoryBackend::new(), ""));
+    let report = run_sync("mutant empty-container/sync", looks_empty, || {
+        Store::new(MemoryBackend::new(), "").expect("root")
+    });
+    assert!(failure_of(&report, CASE).contains("ping"), "{report}");
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let looks_empty = features().missing_container_async("no-such-bucket", || async {
+        AsyncStore::new(SyncBackendAdapter::new(MemoryBackend::new()), "")
+    });
+    let report = rt.block_on(run_async(
+        "mutant empty-container/async",
+        looks_empty,
+        || async {
+            AsyncStore::new(SyncBackendAdapter::new(MemoryBackend::new()), "").expect("root")
+        },
+    ));
+    assert!(failure_of(&report, CASE).contains("ping"), "{report}");
+
+    // A plain NotFound at construction, not marked and not naming the container.
+    let unmarked = features().missing_container_sync("no-such-root", || {
+        Err(Error::not_found("").with_backend("mutant"))
+    });
+    let report = run_sync("mutant unmarked-container/sync", unmarked, || {
+        Store::new(MemoryBackend::new(), "").expect("root")
+    });
+    assert!(
+        failure_of(&report, CASE).contains("must be marked"),
+        "{report}"
+    );
+
+    // Declaring a hook for one half only fails the other half instead of skipping it.
+    let report = rt.block_on(run_async(
+        "mutant sync-hook-only/async",
+        features()
+            .missing_container_sync("no-such-bucket", || Store::new(MemoryBackend::new(), "")),
+        || async {
+            AsyncStore::new(SyncBackendAdapter::new(MemoryBackend::new()), "").expect("root")
+        },
+    ));
+    assert!(
+        failure_of(&report, CASE).contains("not for this half"),
+        "{report}"
+    );
+}
+
+/// A backend whose missing container fails every call with the named error passes the
+/// case; one without a hook skips it and says why.
+#[test]
+fn a_named_missing_container_passes_and_an_undeclared_one_is_skipped() {
+    const CASE: &str = "missing_container_is_an_error";
+    let report = run_sync("no hook/sync", features(), || {
+        Store::new(MemoryBackend::new(), "").expect("root")
+    });
+    assert!(
+        report
+            .skipped
+            .iter()
+            .any(|(c, why)| c == CASE && why.contains("missing_container")),
+        "{report}"
+    );
+    let refused = features().missing_container_sync("no-such-root", || {
+        Err(Error::container_not_found(
+            "root folder",
+            "no-such-root",
+            "create it",
+        ))
+    });
+    let report = run_sync("refused at construction/sync", refused, || {
+        Store::new(MemoryBackend::new(), "").expect("root")
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(!report.skipped.iter().any(|(c, _)| c == CASE), "{report}");
+}

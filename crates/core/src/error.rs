@@ -85,6 +85,7 @@ pub struct Error {
     capability: Option<Capability>,
     message: Option<String>,
     retryable: bool,
+    container: bool,
     source: Option<Source>,
 }
 
@@ -99,6 +100,7 @@ impl Error {
             capability: None,
             message: None,
             retryable: kind == ErrorKind::BackendUnavailable,
+            container: false,
             source: None,
         }
     }
@@ -106,6 +108,35 @@ impl Error {
     /// `NotFound` for `path`.
     pub fn not_found(path: impl Into<String>) -> Self {
         Self::new(ErrorKind::NotFound).with_path(path)
+    }
+
+    /// `NotFound` for the container a backend is configured with — an S3 bucket, an Azure
+    /// blob container, a local or SFTP root folder — rather than for something in it.
+    ///
+    /// `what` names the kind of container (`"bucket"`), `name` the one that is missing and
+    /// `hint` how to fix it; the message reads `bucket "reports" does not exist (check the
+    /// bucket name, or create it)`. [`is_container_not_found`](Self::is_container_not_found)
+    /// is true for this error, so stores never turn it into `false` or an empty listing the
+    /// way they do for a missing file.
+    ///
+    /// ```
+    /// use remote_store_core::{Error, ErrorKind};
+    ///
+    /// let e = Error::container_not_found("bucket", "reprots", "check the bucket name, or create it");
+    /// assert_eq!(e.kind(), ErrorKind::NotFound);
+    /// assert!(e.is_container_not_found());
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     r#"not found: bucket "reprots" does not exist (check the bucket name, or create it)"#
+    /// );
+    /// ```
+    pub fn container_not_found(what: &str, name: &str, hint: &str) -> Self {
+        let mut e = Self::new(ErrorKind::NotFound).with_message(format!(
+            "{what} \"{}\" does not exist ({hint})",
+            name.escape_debug()
+        ));
+        e.container = true;
+        e
     }
 
     /// `AlreadyExists` for `path`.
@@ -241,6 +272,13 @@ impl Error {
         self.message.as_deref()
     }
 
+    /// True for a `NotFound` about the backend's container itself (the bucket, the blob
+    /// container, the root folder), made by [`container_not_found`](Self::container_not_found):
+    /// nothing can be found, listed, read or written until it exists.
+    pub fn is_container_not_found(&self) -> bool {
+        self.kind == ErrorKind::NotFound && self.container
+    }
+
     /// True for a `BackendUnavailable` caused by a transient condition.
     pub fn is_retryable(&self) -> bool {
         self.kind == ErrorKind::BackendUnavailable && self.retryable
@@ -352,6 +390,9 @@ impl fmt::Debug for Error {
         if let Some(m) = &self.message {
             d.field("message", m);
         }
+        if self.container {
+            d.field("container", &true);
+        }
         if let Some(s) = &self.source {
             d.field("source", &format_args!("{s}"));
         }
@@ -393,6 +434,23 @@ mod tests {
         let e = Error::unsupported(Capability::Glob).with_backend("memory");
         assert_eq!(e.capability(), Some(Capability::Glob));
         assert!(e.to_string().contains("'glob'"));
+    }
+
+    #[test]
+    fn a_missing_container_is_not_found_and_says_so() {
+        let e = Error::container_not_found("bucket", "reprots", "check the bucket name")
+            .with_path("a.txt")
+            .with_backend("s3")
+            .with_operation(Operation::Exists);
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert!(e.is_container_not_found());
+        assert_eq!(
+            e.to_string(),
+            r#"s3: exists "a.txt": not found: bucket "reprots" does not exist (check the bucket name)"#
+        );
+        assert!(!Error::not_found("a.txt").is_container_not_found());
+        let back = Error::from_io(e.into_io());
+        assert!(back.is_container_not_found());
     }
 
     #[test]

@@ -243,7 +243,13 @@ impl Plan {
     /// The backend's error, with context.
     pub fn folder_info(&self, key: RemotePath, outcome: Result<FolderInfo>) -> Result<FolderInfo> {
         let mut info = match outcome {
-            Err(e) if e.kind() == ErrorKind::NotFound && key == self.root => FolderInfo::new(key),
+            Err(e)
+                if e.kind() == ErrorKind::NotFound
+                    && !e.is_container_not_found()
+                    && key == self.root =>
+            {
+                FolderInfo::new(key)
+            }
             other => other.map_err(|e| self.context(e))?,
         };
         info.path = self.rebase(&info.path).unwrap_or(RemotePath::ROOT);
@@ -251,12 +257,15 @@ impl Plan {
     }
 
     /// The outcome of `exists`/`is_file`/`is_folder`: `NotFound` and `InvalidPath` (a
-    /// missing bucket, a path under a file) become `false`; other errors get context.
+    /// missing file, a path under a file) become `false`; a missing container (bucket,
+    /// blob container, root folder: [`Error::is_container_not_found`]) stays an error, as
+    /// do other failures, with context.
     ///
     /// # Errors
-    /// Failures to ask (`BackendUnavailable`, `PermissionDenied`, ...).
+    /// A missing container; failures to ask (`BackendUnavailable`, `PermissionDenied`, ...).
     pub fn probe(&self, outcome: Result<bool>) -> Result<bool> {
         match outcome {
+            Err(e) if e.is_container_not_found() => Err(self.context(e)),
             Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::InvalidPath) => Ok(false),
             other => other.map_err(|e| self.context(e)),
         }
@@ -410,5 +419,22 @@ mod tests {
             p.context(Error::not_found("base/xy")).path(),
             Some("base/xy")
         );
+    }
+
+    #[test]
+    fn a_missing_container_is_never_false_or_empty() {
+        let p = plan("base", CapabilitySet::EMPTY);
+        assert_eq!(p.probe(Err(Error::not_found("base/x"))).ok(), Some(false));
+        let missing = || Error::container_not_found("bucket", "b", "create it").with_path("base/x");
+        let e = p.probe(Err(missing())).unwrap_err();
+        assert!(e.is_container_not_found());
+        assert_eq!(e.path(), Some("x"));
+        let root = RemotePath::new("base").unwrap();
+        assert!(
+            p.folder_info(root.clone(), Err(Error::not_found("base")))
+                .is_ok()
+        );
+        let e = p.folder_info(root, Err(missing())).unwrap_err();
+        assert!(e.is_container_not_found());
     }
 }

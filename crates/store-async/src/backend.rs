@@ -40,7 +40,8 @@ pub trait AsyncBackend: Send + Sync + fmt::Debug + 'static {
     /// Whether a file or folder exists at `path`.
     ///
     /// # Errors
-    /// Only for failures to ask.
+    /// Only for failures to ask, and for a missing container (`Error::container_not_found`,
+    /// which the store passes on instead of answering `false`).
     async fn exists(&self, path: &RemotePath) -> Result<bool> {
         Ok(self.is_file(path).await? || self.is_folder(path).await?)
     }
@@ -113,7 +114,8 @@ pub trait AsyncBackend: Send + Sync + fmt::Debug + 'static {
 
     /// Files directly in `path`, or the whole subtree when
     /// [`opts.is_recursive()`](ListOptions::is_recursive); lazily, page by page. A missing
-    /// folder or a file lists as empty. Capability: `list`.
+    /// folder or a file lists as empty; a missing container is an error item, never an
+    /// empty listing. Capability: `list`.
     fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileStream;
 
     /// Immediate subfolders of `path`. Capability: `list`.

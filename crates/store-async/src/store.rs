@@ -125,10 +125,13 @@ impl AsyncStore {
         outcome.map_err(|e| self.plan.stamp(op, e))
     }
 
-    /// Async version of `Store::exists`.
+    /// Async version of `Store::exists`: false for a missing path, an error naming a
+    /// missing container (bucket, blob container, base directory).
     ///
     /// # Errors
-    /// `InvalidPath` for a malformed path; `BackendUnavailable`, `PermissionDenied`.
+    /// `InvalidPath` for a malformed path; `NotFound` with
+    /// [`is_container_not_found`](Error::is_container_not_found) for a missing container;
+    /// `BackendUnavailable`, `PermissionDenied`.
     pub async fn exists(&self, p: impl AsRef<str>) -> Result<bool> {
         self.run_op_async(Operation::Exists, async {
             let key = self.plan.folder(p.as_ref(), None)?;
@@ -563,7 +566,8 @@ impl AsyncStore {
     /// Async version of `Store::ping`.
     ///
     /// # Errors
-    /// `PermissionDenied`, `NotFound` (missing bucket/root), `BackendUnavailable`.
+    /// `PermissionDenied`, `NotFound` naming a missing bucket/container/root
+    /// ([`is_container_not_found`](Error::is_container_not_found)), `BackendUnavailable`.
     pub async fn ping(&self) -> Result<()> {
         self.run_op_async(Operation::Ping, async {
             self.backend.ping().await.map_err(self.ctx())

@@ -45,7 +45,10 @@ pub type EntryIter = Box<dyn Iterator<Item = Result<Entry>> + Send>;
 ///   parent folders are created;
 /// - reads and infos: missing is `NotFound`, a folder is `InvalidPath`, a path under a file
 ///   is `NotFound`;
-/// - listings: a missing folder or a file lists as empty, never `NotFound`.
+/// - listings: a missing folder or a file lists as empty, never `NotFound`;
+/// - a missing container (bucket, blob container, root or base directory): every call,
+///   probes and listings included, fails with `Error::container_not_found` naming it, and
+///   writes do not create it.
 ///
 /// Default methods provide portable fallbacks (glob by listing, ranged reads by skipping,
 /// seekable reads by spooling to a temp file, copy by read + write, move by copy + delete,
@@ -68,7 +71,8 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
     /// Whether a file or folder exists at `path`.
     ///
     /// # Errors
-    /// Only for failures to ask (the store turns `NotFound`/`InvalidPath` into `false`).
+    /// Only for failures to ask (the store turns `NotFound`/`InvalidPath` into `false`), and
+    /// for a missing container (`Error::container_not_found`, which the store passes on).
     fn exists(&self, path: &RemotePath) -> Result<bool> {
         Ok(self.is_file(path)? || self.is_folder(path)?)
     }
@@ -150,7 +154,8 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
 
     /// Files directly in `path`, or the whole subtree when
     /// [`opts.is_recursive()`](ListOptions::is_recursive); lazily, page by page. A missing
-    /// folder or a file lists as empty. Capability: `list`. The store applies the depth
+    /// folder or a file lists as empty; a missing container is an error item, never an
+    /// empty listing. Capability: `list`. The store applies the depth
     /// bound and name pattern of `opts` afterwards; a backend may use them to list less.
     fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileIter;
 

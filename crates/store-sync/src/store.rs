@@ -110,18 +110,24 @@ impl Store {
         })
     }
 
-    /// Whether a file or folder exists at `p`. Never `NotFound`: false for missing, for a
-    /// path under a file, for an absent bucket; the root is always a folder.
+    /// Whether a file or folder exists at `p`: false for a missing path and for a path
+    /// under a file; the root is always a folder (answered without I/O).
+    ///
+    /// A missing *container* — the S3 bucket, the Azure container, the SFTP base
+    /// directory — is not `false`: it is an error naming the container, so a mistyped
+    /// bucket name never looks like an empty store (ADR 0010).
     ///
     /// # Errors
-    /// `InvalidPath` for a malformed path; `BackendUnavailable`, `PermissionDenied`.
+    /// `InvalidPath` for a malformed path; `NotFound` with
+    /// [`is_container_not_found`](Error::is_container_not_found) for a missing container;
+    /// `BackendUnavailable`, `PermissionDenied`.
     pub fn exists(&self, p: impl AsRef<str>) -> Result<bool> {
         self.probe(Operation::Exists, p.as_ref(), |k| {
             Ok(k == self.plan.root() || self.backend.exists(k)?)
         })
     }
 
-    /// Whether a file exists at `p`. Never `NotFound`.
+    /// Whether a file exists at `p`. `NotFound` only for a missing container.
     ///
     /// # Errors
     /// As [`exists`](Self::exists).
@@ -131,7 +137,8 @@ impl Store {
         })
     }
 
-    /// Whether a folder exists at `p` (the root always does). Never `NotFound`.
+    /// Whether a folder exists at `p` (the root always does). `NotFound` only for a
+    /// missing container.
     ///
     /// # Errors
     /// As [`exists`](Self::exists).
@@ -345,10 +352,13 @@ impl Store {
         })
     }
 
-    /// Files directly in `p`, lazily. A missing folder or a file lists as empty.
+    /// Files directly in `p`, lazily. A missing folder or a file lists as empty; a missing
+    /// container (bucket, blob container, base directory) is an error naming it, never an
+    /// empty listing.
     ///
     /// # Errors
-    /// `InvalidPath` and `CapabilityNotSupported` at once; backend errors as items.
+    /// `InvalidPath` and `CapabilityNotSupported` at once; backend errors (a missing
+    /// container's `NotFound` among them) as items.
     pub fn list_files(&self, p: impl AsRef<str>) -> Result<FileIter> {
         self.list_files_with(p, ListOptions::new())
     }
@@ -501,7 +511,8 @@ impl Store {
     /// The cheapest read-only probe of the backend.
     ///
     /// # Errors
-    /// `PermissionDenied`, `NotFound` (missing bucket/root), `BackendUnavailable`.
+    /// `PermissionDenied`, `NotFound` naming a missing bucket/container/root
+    /// ([`is_container_not_found`](Error::is_container_not_found)), `BackendUnavailable`.
     pub fn ping(&self) -> Result<()> {
         self.run_op(Operation::Ping, || self.backend.ping().map_err(self.ctx()))
     }

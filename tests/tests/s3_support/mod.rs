@@ -12,6 +12,7 @@ use remote_store_s3::aws_sdk_s3::config::interceptors::FinalizerInterceptorConte
 use remote_store_s3::aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
 use remote_store_s3::aws_sdk_s3::error::BoxError;
 use remote_store_s3::aws_sdk_s3::operation::create_multipart_upload::CreateMultipartUploadOutput;
+use remote_store_s3::aws_sdk_s3::operation::head_bucket::HeadBucketOutput;
 use remote_store_s3::aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
 use remote_store_s3::aws_sdk_s3::primitives::ByteStream;
 use remote_store_s3::{AsyncS3Backend, S3Config};
@@ -262,18 +263,24 @@ pub fn block_on<F: std::future::Future>(fut: F) -> F::Output {
         .block_on(fut)
 }
 
-/// What an SDK client did, seen by an interceptor: completed `ListObjectsV2` pages and the
-/// multipart uploads it created.
+/// What an SDK client did, seen by an interceptor: completed `ListObjectsV2` pages, the
+/// multipart uploads it created, and successful `HeadBucket` calls.
 #[derive(Debug, Default)]
 pub struct Recorder {
     list_pages: AtomicUsize,
     uploads: Mutex<Vec<(String, String)>>,
+    head_buckets: AtomicUsize,
 }
 
 impl Recorder {
     /// `ListObjectsV2` responses received so far.
     pub fn list_pages(&self) -> usize {
         self.list_pages.load(Ordering::SeqCst)
+    }
+
+    /// Successful `HeadBucket` responses received so far.
+    pub fn head_buckets(&self) -> usize {
+        self.head_buckets.load(Ordering::SeqCst)
     }
 
     /// `(key, upload id)` of every multipart upload created so far.
@@ -299,6 +306,9 @@ impl Intercept for SharedRecorder {
         if let Some(Ok(output)) = context.output_or_error() {
             if output.downcast_ref::<ListObjectsV2Output>().is_some() {
                 self.0.list_pages.fetch_add(1, Ordering::SeqCst);
+            }
+            if output.downcast_ref::<HeadBucketOutput>().is_some() {
+                self.0.head_buckets.fetch_add(1, Ordering::SeqCst);
             }
             if let Some(out) = output.downcast_ref::<CreateMultipartUploadOutput>() {
                 self.0.uploads.lock().unwrap().push((

@@ -59,7 +59,8 @@ impl Sshd {
             .expect("the sshd host is an IP address")
     }
 
-    /// A fresh, not yet existing base directory (the backend creates it on first write).
+    /// A fresh, not yet existing base directory (configs from [`config`](Self::config)
+    /// create it on their first call: `create_base_path(true)`).
     pub(crate) fn fresh_base(&self, tag: &str) -> String {
         static N: AtomicUsize = AtomicUsize::new(0);
         let nanos = std::time::SystemTime::now()
@@ -97,6 +98,7 @@ impl Sshd {
         .port(port)
         .host_key_policy(HostKeyPolicy::Strict)
         .base_path(self.fresh_base(tag))
+        .create_base_path(true)
         .connect_timeout(Duration::from_secs(20))
         .request_timeout(Duration::from_secs(30))
     }

@@ -143,6 +143,7 @@ macro_rules! cases {
 mod async_only;
 mod atomic;
 mod capability;
+mod container;
 mod delete;
 mod glob;
 mod identity;
@@ -195,6 +196,11 @@ impl<R> CaseDef<R> {
         if !present.is_empty() {
             return Some(format!("only for backends without {}", present.join(", ")));
         }
+        if self.name == container::CASE
+            && let Some(why) = &features.container().none
+        {
+            return Some(format!("the backend has no container: {why}"));
+        }
         if !(self.when)(features) {
             return Some(format!("features: needs {}", self.when_text));
         }
@@ -215,14 +221,14 @@ macro_rules! tables {
 pub(crate) fn sync_cases() -> Vec<&'static SyncCase> {
     tables!(sync_half, sync_only::CASES;
         identity, probes, root, paths, read, write, atomic, delete, listing, glob, info,
-        transfer, metadata, lifecycle, capability)
+        transfer, metadata, lifecycle, capability, container)
 }
 
 /// Every case of the async half, in catalogue order.
 pub(crate) fn async_cases() -> Vec<&'static AsyncCase> {
     tables!(async_half, async_only::CASES;
         identity, probes, root, paths, read, write, atomic, delete, listing, glob, info,
-        transfer, metadata, lifecycle, capability)
+        transfer, metadata, lifecycle, capability, container)
 }
 
 #[cfg(test)]

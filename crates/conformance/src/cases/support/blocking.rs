@@ -210,3 +210,9 @@ pub(crate) fn transfer(
         super::Op::Copy => s.copy_file_with(src, dst, CopyOptions::new().overwrite(overwrite)),
     }
 }
+
+/// A store over the fixture's missing container, from its sync hook: `None` when the
+/// fixture declared none for this half; `Some(Err)` when the backend refused to be built.
+pub(crate) fn missing_store(f: crate::Features) -> Option<Result<Store>> {
+    f.container().sync.as_ref().map(|make| (make.0)())
+}

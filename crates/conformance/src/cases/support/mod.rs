@@ -167,6 +167,29 @@ pub(crate) fn expect_unsupported<T>(r: Result<T>, cap: Capability) -> Error {
     e
 }
 
+/// `r` must fail because the store's container (bucket, blob container, root folder)
+/// named `name` does not exist: `NotFound`, marked as such, with `name` in the message.
+#[track_caller]
+pub(crate) fn expect_missing_container<T>(r: Result<T>, name: &str, what: &str) {
+    match r {
+        Ok(_) => panic!(
+            "{what} succeeded although the container {name:?} does not exist: it must fail \
+             with NotFound naming the container"
+        ),
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::NotFound, "{what}: {e}");
+            assert!(
+                e.is_container_not_found(),
+                "{what}: a missing container must be marked as one (Error::container_not_found): {e:?}"
+            );
+            assert!(
+                e.to_string().contains(name),
+                "{what}: the message must name the container {name:?}: {e}"
+            );
+        }
+    }
+}
+
 /// `r` must be an error (of any kind).
 #[track_caller]
 pub(crate) fn expect_err<T>(r: Result<T>) -> Error {

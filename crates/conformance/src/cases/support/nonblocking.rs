@@ -217,3 +217,12 @@ pub(crate) async fn transfer(
         }
     }
 }
+
+/// A store over the fixture's missing container, from its async hook: `None` when the
+/// fixture declared none for this half; `Some(Err)` when the backend refused to be built.
+pub(crate) async fn missing_store(f: crate::Features) -> Option<Result<AsyncStore>> {
+    match f.container().asynchronous.as_ref() {
+        Some(make) => Some((make.0)().await),
+        None => None,
+    }
+}

@@ -1,0 +1,94 @@
+//! The SFTP base directory (issue 10, item 6): a missing one is `NotFound` naming it from
+//! every call — it used to be an empty store that the first write created in place —
+//! unless `create_base_path` asks for it to be created; a file there is `InvalidArgument`.
+//! The sshd emulator serves this machine's filesystem, so the tests look at the base
+//! directory directly.
+#![cfg(feature = "sftp")]
+
+mod sftp_support;
+
+use futures::StreamExt;
+use remote_store_async::AsyncStore;
+use remote_store_core::{Error, ErrorKind};
+use remote_store_sftp::{AsyncSftpBackend, SftpBackend};
+use remote_store_sync::Store;
+use sftp_support::Sshd;
+
+#[track_caller]
+fn assert_missing_base(what: &str, e: Option<Error>, base: &str) {
+    let e = e.unwrap_or_else(|| panic!("{what} must fail on a missing base directory"));
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{what}: {e}");
+    assert!(e.is_container_not_found(), "{what}: {e:?}");
+    let text = e.to_string();
+    assert!(
+        text.contains(&format!("base path \"{base}\" does not exist"))
+            && text.contains("create_base_path"),
+        "{what}: {text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_base_is_named_and_never_created() {
+    let Some(sshd) = Sshd::from_env() else { return };
+    let config = sshd.config("missing-base").create_base_path(false);
+    let base = config.base_path.clone();
+    let store = AsyncStore::new(AsyncSftpBackend::new(config).unwrap(), "").unwrap();
+    assert_missing_base("ping", store.ping().await.err(), &base);
+    assert_missing_base("exists", store.exists("a.txt").await.err(), &base);
+    assert_missing_base("is_folder", store.is_folder("d").await.err(), &base);
+    let listed = match store.list_files("") {
+        Ok(mut files) => files.next().await.and_then(Result::err),
+        Err(e) => Some(e),
+    };
+    assert_missing_base("list_files", listed, &base);
+    assert_missing_base("read_bytes", store.read_bytes("a.txt").await.err(), &base);
+    assert_missing_base("write", store.write("a.txt", "x").await.err(), &base);
+    assert_missing_base(
+        "write below",
+        store.write("d/a.txt", "x").await.err(),
+        &base,
+    );
+    assert!(
+        !std::path::Path::new(&base).exists(),
+        "a write must not create the base directory {base}"
+    );
+
+    // The blocking half agrees.
+    let config = sshd.config("missing-base-s").create_base_path(false);
+    let base = config.base_path.clone();
+    let store = Store::new(SftpBackend::new(config).unwrap(), "").unwrap();
+    let check = tokio::task::spawn_blocking(move || {
+        assert_missing_base("exists (sync)", store.exists("a.txt").err(), &base);
+        assert_missing_base("write (sync)", store.write("a.txt", "x").err(), &base);
+        assert!(!std::path::Path::new(&base).exists());
+    });
+    check.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_base_path_creates_it_on_the_first_call() {
+    let Some(sshd) = Sshd::from_env() else { return };
+    let config = sshd.config("created-base").create_base_path(true);
+    let base = config.base_path.clone();
+    let store = AsyncStore::new(AsyncSftpBackend::new(config).unwrap(), "").unwrap();
+    assert!(!store.exists("a.txt").await.unwrap());
+    assert!(
+        std::path::Path::new(&base).is_dir(),
+        "the first call creates {base}"
+    );
+    store.write("a.txt", "x").await.unwrap();
+    assert_eq!(store.read_bytes("a.txt").await.unwrap(), "x".as_bytes());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_as_base_is_invalid_argument() {
+    let Some(sshd) = Sshd::from_env() else { return };
+    let config = sshd.config("file-base").create_base_path(true);
+    let base = config.base_path.clone();
+    std::fs::create_dir_all(std::path::Path::new(&base).parent().unwrap()).unwrap();
+    std::fs::write(&base, "not a folder").unwrap();
+    let store = AsyncStore::new(AsyncSftpBackend::new(config).unwrap(), "").unwrap();
+    let e = store.exists("a.txt").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    assert!(e.to_string().contains("is not a directory"), "{e}");
+}
