@@ -19,6 +19,7 @@ mod blocking_twin;
 mod content;
 pub mod fallback;
 mod part_buffers;
+mod shared;
 mod store;
 mod stream;
 mod sync_adapter;
