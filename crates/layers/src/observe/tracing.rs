@@ -112,7 +112,8 @@ impl Observer for TracingObserver {
         let span = scope.span();
         if let Some(span) = span {
             span.record("outcome", event.outcome.as_str());
-            span.record("duration_ms", event.duration.as_secs_f64() * 1000.0);
+            // Whole microseconds, so the value prints as `0.026`, not `0.026449999999999998`.
+            span.record("duration_ms", event.duration.as_micros() as f64 / 1000.0);
             span.record("bytes_read", event.bytes_read);
             span.record("bytes_written", event.bytes_written);
             span.record("entries", event.entries);
@@ -147,7 +148,6 @@ impl Observer for TracingObserver {
             _ => tracing::debug!(
                 target: TARGET,
                 parent: parent,
-                operation,
                 outcome = event.outcome.as_str(),
                 "operation finished"
             ),
