@@ -37,12 +37,14 @@ mod sync;
 ///
 /// **Resumed reads.** A streamed read (`read`, `read_range`) that fails mid-body with a
 /// retryable error — or ends early — reopens at the byte it reached with a ranged read,
-/// after checking with `get_file_info` that the object is the same one (etag and version
-/// id, when the backend reports them, and size). The layer takes the object's identity
+/// after checking with `get_file_info` that the object is the same one: same etag and
+/// version id where the backend reports them, else same modification time, and same size. The layer takes the object's identity
 /// with `get_file_info` *before* opening the read, so a replacement between the two is
 /// caught too. When the object changed, the read fails with `Other`: "changed while being
 /// read", never splicing two versions. Resuming needs the `range_read` and `metadata`
-/// capabilities and an etag or version id; without them reads are only retried on open.
+/// capabilities and an etag, a version id or a modification time; without them reads are
+/// only retried on open. (A modification time is the weakest proof: a replacement with the
+/// same size within the time's resolution — a second on SFTP — goes unseen.)
 /// [`without_resumed_reads`](Self::without_resumed_reads) turns resuming (and its extra
 /// `get_file_info` per read) off.
 ///
@@ -162,22 +164,28 @@ pub(crate) fn copy_is_idempotent(opts: &CopyOptions) -> bool {
     opts.overwrite
 }
 
-/// What identifies one version of an object, for deciding whether a read may resume.
+/// What identifies one version of an object, for deciding whether a read may resume: the
+/// etag and version id where the service has them, else the modification time; the size
+/// always.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Identity {
     etag: Option<String>,
     version_id: Option<String>,
+    modified: Option<SystemTime>,
     size: u64,
 }
 
 impl Identity {
-    /// The identity in `info`, if it has an etag or a version id (size alone proves
-    /// nothing: a replacement may have the same size).
+    /// The identity in `info`, if it has an etag, a version id or a modification time
+    /// (size alone proves nothing: a replacement may have the same size).
     pub(crate) fn of(info: &FileInfo) -> Option<Self> {
-        (info.etag.is_some() || info.version_id.is_some()).then(|| Identity {
-            etag: info.etag.clone(),
-            version_id: info.version_id.clone(),
-            size: info.size,
+        (info.etag.is_some() || info.version_id.is_some() || info.modified.is_some()).then(|| {
+            Identity {
+                etag: info.etag.clone(),
+                version_id: info.version_id.clone(),
+                modified: info.modified,
+                size: info.size,
+            }
         })
     }
 
@@ -264,6 +272,12 @@ fn describe(id: Option<&Identity>) -> String {
             if let Some(v) = &id.version_id {
                 parts.push(format!("version {v}"));
             }
+            let unversioned = id.etag.is_none() && id.version_id.is_none();
+            if let Some(t) = id.modified.and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                && unversioned
+            {
+                parts.push(format!("modified {}.{:09}", t.as_secs(), t.subsec_nanos()));
+            }
             parts.push(format!("{} bytes", id.size));
             parts.join(", ")
         }
@@ -336,7 +350,15 @@ mod tests {
             err.to_string().contains("changed while being read"),
             "{err}"
         );
-        assert!(Identity::of(&FileInfo::new(path, 100, None)).is_none());
+        assert!(Identity::of(&FileInfo::new(path.clone(), 100, None)).is_none());
+        let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let timed = FileInfo::new(path.clone(), 100, Some(t));
+        let mut r = Resume::new(Identity::of(&timed).unwrap(), 0..100, &RetryPolicy::new());
+        r.advance(10);
+        assert!(r.check_unchanged(&timed, "a.bin").is_ok());
+        let touched = FileInfo::new(path, 100, Some(t + Duration::from_secs(1)));
+        let err = r.check_unchanged(&touched, "a.bin").unwrap_err();
+        assert!(err.to_string().contains("modified 1700000000"), "{err}");
     }
 
     #[test]
