@@ -6,6 +6,8 @@
 use std::fmt;
 use std::sync::Arc;
 #[cfg(feature = "sync")]
+use std::sync::atomic::{AtomicUsize, Ordering};
+#[cfg(feature = "sync")]
 use std::sync::{Condvar, Mutex, PoisonError};
 
 #[cfg(feature = "async")]
@@ -83,10 +85,14 @@ impl<B: fmt::Debug> fmt::Debug for ConcurrencyLimit<B> {
     }
 }
 
-/// A counting gate for blocking callers: a mutex-guarded count and a condition variable.
+/// A counting gate for blocking callers. Taking and freeing a permit are one atomic
+/// operation each while permits are free; only a caller that finds none takes the mutex
+/// and waits on the condition variable, and only a release that sees a waiter wakes one.
 #[cfg(feature = "sync")]
 pub(crate) struct Gate {
-    free: Mutex<usize>,
+    free: AtomicUsize,
+    waiters: AtomicUsize,
+    lock: Mutex<()>,
     freed: Condvar,
 }
 
@@ -94,43 +100,59 @@ pub(crate) struct Gate {
 impl Gate {
     fn new(permits: usize) -> Self {
         Gate {
-            free: Mutex::new(permits),
+            free: AtomicUsize::new(permits),
+            waiters: AtomicUsize::new(0),
+            lock: Mutex::new(()),
             freed: Condvar::new(),
         }
     }
 
+    /// Takes a free permit if there is one.
+    fn try_take(&self) -> bool {
+        self.free
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
+
     /// Waits for a free permit and takes it.
     pub(crate) fn acquire(self: &Arc<Self>) -> GatePermit {
-        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
-        while *free == 0 {
-            free = self
-                .freed
-                .wait(free)
-                .unwrap_or_else(PoisonError::into_inner);
+        if !self.try_take() {
+            let mut guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+            // Announced before the last look: a release either sees this waiter (and
+            // notifies, under the lock, so after the wait below began) or freed its
+            // permit before that look (which then takes it).
+            self.waiters.fetch_add(1, Ordering::SeqCst);
+            while !self.try_take() {
+                guard = self
+                    .freed
+                    .wait(guard)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            self.waiters.fetch_sub(1, Ordering::SeqCst);
         }
-        *free -= 1;
         GatePermit(Arc::clone(self))
     }
 }
 
-/// A taken permit; dropping it frees it and wakes one waiter.
+/// A taken permit; dropping it frees it and wakes one waiter, if any.
 #[cfg(feature = "sync")]
 pub(crate) struct GatePermit(Arc<Gate>);
 
 #[cfg(feature = "sync")]
 impl Drop for GatePermit {
     fn drop(&mut self) {
-        let mut free = self.0.free.lock().unwrap_or_else(PoisonError::into_inner);
-        *free += 1;
-        drop(free);
-        self.0.freed.notify_one();
+        let gate = &self.0;
+        gate.free.fetch_add(1, Ordering::SeqCst);
+        if gate.waiters.load(Ordering::SeqCst) > 0 {
+            let _guard = gate.lock.lock().unwrap_or_else(PoisonError::into_inner);
+            gate.freed.notify_one();
+        }
     }
 }
 
 #[cfg(all(test, feature = "sync"))]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
     #[test]
@@ -138,7 +160,7 @@ mod tests {
         let gate = Arc::new(Gate::new(3));
         let inside = Arc::new(AtomicUsize::new(0));
         let peak = Arc::new(AtomicUsize::new(0));
-        let threads: Vec<_> = (0..12)
+        let threads: Vec<_> = (0..24)
             .map(|_| {
                 let (gate, inside, peak) = (gate.clone(), inside.clone(), peak.clone());
                 std::thread::spawn(move || {
@@ -154,6 +176,7 @@ mod tests {
             t.join().unwrap();
         }
         assert_eq!(peak.load(Ordering::SeqCst), 3);
-        assert_eq!(*gate.free.lock().unwrap(), 3);
+        assert_eq!(gate.free.load(Ordering::SeqCst), 3);
+        assert_eq!(gate.waiters.load(Ordering::SeqCst), 0);
     }
 }

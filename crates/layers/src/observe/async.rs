@@ -21,7 +21,7 @@ use remote_store_core::{
 use super::{Measure, Observe, Observer, Pending, Tally, Tracker};
 
 impl<B: AsyncBackend, O: Observer + ?Sized> Observe<B, O> {
-    fn begin_async(&self, op: Operation, path: &str, to: Option<&str>) -> Pending {
+    fn begin_async(&self, op: Operation, path: &str, to: Option<&str>) -> Option<Pending> {
         Pending::start(&*self.observer, op, self.inner.name(), path, to)
     }
 
@@ -33,7 +33,9 @@ impl<B: AsyncBackend, O: Observer + ?Sized> Observe<B, O> {
         fut: impl Future<Output = Result<T>>,
         tally: impl FnOnce(&T) -> Tally,
     ) -> Result<T> {
-        let pending = self.begin_async(op, path.as_str(), None);
+        let Some(pending) = self.begin_async(op, path.as_str(), None) else {
+            return fut.await;
+        };
         let result = pending.scope().instrument(fut).await;
         pending.finish_call(&*self.observer, path.as_str(), None, &result, tally);
         result
@@ -47,7 +49,9 @@ impl<B: AsyncBackend, O: Observer + ?Sized> Observe<B, O> {
         dst: &RemotePath,
         fut: impl Future<Output = Result<()>>,
     ) -> Result<()> {
-        let pending = self.begin_async(op, src.as_str(), Some(dst.as_str()));
+        let Some(pending) = self.begin_async(op, src.as_str(), Some(dst.as_str())) else {
+            return fut.await;
+        };
         let result = pending.scope().instrument(fut).await;
         pending.finish_call(
             &*self.observer,
@@ -66,7 +70,9 @@ impl<B: AsyncBackend, O: Observer + ?Sized> Observe<B, O> {
         path: &RemotePath,
         fut: impl Future<Output = Result<ByteStream>>,
     ) -> Result<ByteStream> {
-        let pending = self.begin_async(op, path.as_str(), None);
+        let Some(pending) = self.begin_async(op, path.as_str(), None) else {
+            return fut.await;
+        };
         match pending.scope().instrument(fut).await {
             Ok(inner) => Ok(ByteStream::new(ObservedStream {
                 inner,
@@ -86,7 +92,9 @@ impl<B: AsyncBackend, O: Observer + ?Sized> Observe<B, O> {
         path: &str,
         f: impl FnOnce(&B) -> BoxStream<'static, Result<T>>,
     ) -> BoxStream<'static, Result<T>> {
-        let pending = self.begin_async(op, path, None);
+        let Some(pending) = self.begin_async(op, path, None) else {
+            return f(&self.inner);
+        };
         let inner = pending.scope().in_scope(|| f(&self.inner));
         ObservedStream {
             inner,

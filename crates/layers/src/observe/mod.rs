@@ -212,6 +212,13 @@ impl fmt::Debug for Scope {
 /// }
 /// ```
 pub trait Observer: Send + Sync + fmt::Debug + 'static {
+    /// Whether this observer wants operations now; asked once as each operation starts.
+    /// When it says no, the operation runs unobserved: no clock, no wrapper, no event
+    /// (the tracing observer says no while no subscriber could record anything).
+    fn enabled(&self) -> bool {
+        true
+    }
+
     /// An operation starts. The returned scope comes back to [`finish`](Self::finish).
     fn start(&self, start: &Start<'_>) -> Scope {
         let _ = start;
@@ -223,6 +230,10 @@ pub trait Observer: Send + Sync + fmt::Debug + 'static {
 }
 
 impl<O: Observer + ?Sized> Observer for Arc<O> {
+    fn enabled(&self) -> bool {
+        (**self).enabled()
+    }
+
     fn start(&self, start: &Start<'_>) -> Scope {
         (**self).start(start)
     }
@@ -233,6 +244,10 @@ impl<O: Observer + ?Sized> Observer for Arc<O> {
 }
 
 impl<A: Observer, B: Observer> Observer for (A, B) {
+    fn enabled(&self) -> bool {
+        self.0.enabled() || self.1.enabled()
+    }
+
     fn start(&self, start: &Start<'_>) -> Scope {
         self.0.start(start).or(self.1.start(start))
     }
@@ -243,11 +258,15 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     }
 }
 
-/// An observer that does nothing (the cost of the layer itself, for benchmarks).
+/// An observer that wants nothing: operations through it run unobserved.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoopObserver;
 
 impl Observer for NoopObserver {
+    fn enabled(&self) -> bool {
+        false
+    }
+
     fn finish(&self, _scope: &Scope, _event: &Event<'_>) {}
 }
 
@@ -368,14 +387,18 @@ pub(crate) struct Pending {
 }
 
 impl Pending {
-    /// Reads the correlation id, tells the observer, starts the clock.
+    /// Reads the correlation id, tells the observer, starts the clock; `None` when the
+    /// observer does not want this operation.
     pub(crate) fn start<O: Observer + ?Sized>(
         observer: &O,
         operation: Operation,
         backend: &'static str,
         path: &str,
         to: Option<&str>,
-    ) -> Self {
+    ) -> Option<Self> {
+        if !observer.enabled() {
+            return None;
+        }
         let correlation = crate::correlation::current();
         let scope = observer.start(&Start {
             operation,
@@ -384,13 +407,13 @@ impl Pending {
             to,
             correlation_id: correlation.as_deref(),
         });
-        Pending {
+        Some(Pending {
             operation,
             backend,
             correlation,
             started: Instant::now(),
             scope,
-        }
+        })
     }
 
     pub(crate) fn scope(&self) -> &Scope {

@@ -16,7 +16,7 @@ use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reade
 use super::{Measure, Observe, Observer, Pending, Tally, Tracker, io_kind};
 
 impl<B: Backend, O: Observer + ?Sized> Observe<B, O> {
-    fn begin(&self, op: Operation, path: &str, to: Option<&str>) -> Pending {
+    fn begin(&self, op: Operation, path: &str, to: Option<&str>) -> Option<Pending> {
         Pending::start(&*self.observer, op, self.inner.name(), path, to)
     }
 
@@ -28,7 +28,9 @@ impl<B: Backend, O: Observer + ?Sized> Observe<B, O> {
         f: impl FnOnce(&B) -> Result<T>,
         tally: impl FnOnce(&T) -> Tally,
     ) -> Result<T> {
-        let pending = self.begin(op, path.as_str(), None);
+        let Some(pending) = self.begin(op, path.as_str(), None) else {
+            return f(&self.inner);
+        };
         let result = pending.scope().in_scope(|| f(&self.inner));
         pending.finish_call(&*self.observer, path.as_str(), None, &result, tally);
         result
@@ -42,7 +44,9 @@ impl<B: Backend, O: Observer + ?Sized> Observe<B, O> {
         dst: &RemotePath,
         f: impl FnOnce(&B) -> Result<()>,
     ) -> Result<()> {
-        let pending = self.begin(op, src.as_str(), Some(dst.as_str()));
+        let Some(pending) = self.begin(op, src.as_str(), Some(dst.as_str())) else {
+            return f(&self.inner);
+        };
         let result = pending.scope().in_scope(|| f(&self.inner));
         pending.finish_call(
             &*self.observer,
@@ -55,18 +59,22 @@ impl<B: Backend, O: Observer + ?Sized> Observe<B, O> {
     }
 
     /// Observes a call that returns a reader; the event fires when the reader ends.
+    /// `boxed` turns the observed reader into the trait's reader type.
     fn open<R>(
         &self,
         op: Operation,
         path: &RemotePath,
         f: impl FnOnce(&B) -> Result<R>,
-    ) -> Result<ObservedRead<R, O>> {
-        let pending = self.begin(op, path.as_str(), None);
+        boxed: impl FnOnce(ObservedRead<R, O>) -> R,
+    ) -> Result<R> {
+        let Some(pending) = self.begin(op, path.as_str(), None) else {
+            return f(&self.inner);
+        };
         match pending.scope().in_scope(|| f(&self.inner)) {
-            Ok(inner) => Ok(ObservedRead {
+            Ok(inner) => Ok(boxed(ObservedRead {
                 inner,
                 tracker: Tracker::new(Arc::clone(&self.observer), pending, path.as_str()),
-            }),
+            })),
             Err(e) => {
                 pending.fail(&*self.observer, path.as_str(), None, &e);
                 Err(e)
@@ -81,7 +89,9 @@ impl<B: Backend, O: Observer + ?Sized> Observe<B, O> {
         path: &str,
         f: impl FnOnce(&B) -> Box<dyn Iterator<Item = Result<T>> + Send>,
     ) -> Box<dyn Iterator<Item = Result<T>> + Send> {
-        let pending = self.begin(op, path, None);
+        let Some(pending) = self.begin(op, path, None) else {
+            return f(&self.inner);
+        };
         let inner = pending.scope().in_scope(|| f(&self.inner));
         Box::new(ObservedIter {
             inner,
@@ -132,8 +142,7 @@ impl<B: Backend, O: Observer + ?Sized> Backend for Observe<B, O> {
     }
 
     fn read(&self, path: &RemotePath) -> Result<Reader> {
-        let reader = self.open(Operation::Read, path, |b| b.read(path))?;
-        Ok(Box::new(reader))
+        self.open(Operation::Read, path, |b| b.read(path), |r| Box::new(r))
     }
 
     fn read_bytes(&self, path: &RemotePath) -> Result<Bytes> {
@@ -146,13 +155,21 @@ impl<B: Backend, O: Observer + ?Sized> Backend for Observe<B, O> {
     }
 
     fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<Reader> {
-        let reader = self.open(Operation::ReadRange, path, |b| b.read_range(path, range))?;
-        Ok(Box::new(reader))
+        self.open(
+            Operation::ReadRange,
+            path,
+            |b| b.read_range(path, range),
+            |r| Box::new(r),
+        )
     }
 
     fn read_seekable(&self, path: &RemotePath) -> Result<SeekReader> {
-        let reader = self.open(Operation::ReadSeekable, path, |b| b.read_seekable(path))?;
-        Ok(Box::new(reader))
+        self.open(
+            Operation::ReadSeekable,
+            path,
+            |b| b.read_seekable(path),
+            |r| Box::new(r),
+        )
     }
 
     fn write(
@@ -268,7 +285,7 @@ impl<B: Backend, O: Observer + ?Sized> Backend for Observe<B, O> {
 }
 
 /// A reader whose event fires at its end, first error or drop.
-struct ObservedRead<R, O: Observer + ?Sized> {
+pub(super) struct ObservedRead<R, O: Observer + ?Sized> {
     inner: R,
     tracker: Tracker<O>,
 }

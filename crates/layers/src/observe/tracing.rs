@@ -78,6 +78,12 @@ macro_rules! op_span {
 }
 
 impl Observer for TracingObserver {
+    /// No while no subscriber records WARN or more verbose levels (the cheapest check
+    /// `tracing` has: one atomic load).
+    fn enabled(&self) -> bool {
+        tracing::level_enabled!(tracing::Level::WARN)
+    }
+
     fn start(&self, start: &Start<'_>) -> Scope {
         let span = op_span!(start;
             Exists => "remote_store.exists",
