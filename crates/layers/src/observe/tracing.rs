@@ -23,8 +23,9 @@ const TARGET: &str = "remote_store";
 ///   on failure `"operation failed"` with an `error` field, at WARN — except `NotFound`,
 ///   which callers expect routinely (probes, `missing_ok` deletes) and is DEBUG.
 ///
-/// The library never installs a subscriber; with none, the cost is a few branches per
-/// operation.
+/// The library never installs a subscriber. While no subscriber records WARN or more
+/// verbose levels, the observer [opts out](Observer::enabled) and operations run
+/// unobserved (one atomic load each).
 ///
 /// ```
 /// # #[cfg(feature = "sync")]
