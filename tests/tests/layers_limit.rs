@@ -84,8 +84,9 @@ fn an_open_reader_holds_its_permit_until_it_ends() {
         .expect("the permit is freed at the end of the body");
     waiter.join().unwrap();
 
-    // A listing holds it too, until dropped.
-    let listing = s.list_files("").unwrap();
+    // A listing holds it too, from its first item until dropped.
+    let mut listing = s.list_files("").unwrap();
+    assert!(listing.next().is_some());
     let (tx, rx) = mpsc::channel();
     let waiter = {
         let s = s.clone();

@@ -66,3 +66,42 @@ pub use observe::TracingObserver;
 pub use observe::{Event, NoopObserver, Observe, Observer, Outcome, Scope, Start};
 pub use remote_store_core::RetryPolicy;
 pub use retry::Retry;
+
+/// Compile-time checks: every layer is a backend of the kind it wraps, also over a shared
+/// or boxed `dyn` backend and with a `dyn Observer`.
+#[cfg(test)]
+mod tests {
+    #[cfg(feature = "sync")]
+    #[test]
+    fn layers_wrap_dyn_blocking_backends() {
+        use std::sync::Arc;
+
+        use remote_store_sync::Backend;
+
+        use crate::{ConcurrencyLimit, Observe, Observer, Retry};
+
+        fn backend<B: Backend>() {}
+        backend::<Observe<Arc<dyn Backend>>>();
+        backend::<Observe<Box<dyn Backend>, dyn Observer>>();
+        backend::<Retry<Arc<dyn Backend>>>();
+        backend::<ConcurrencyLimit<Box<dyn Backend>>>();
+        backend::<Observe<Retry<ConcurrencyLimit<Arc<dyn Backend>>>>>();
+    }
+
+    #[cfg(feature = "async")]
+    #[test]
+    fn layers_wrap_dyn_async_backends() {
+        use std::sync::Arc;
+
+        use remote_store_async::AsyncBackend;
+
+        use crate::{ConcurrencyLimit, Observe, Observer, Retry};
+
+        fn backend<B: AsyncBackend>() {}
+        backend::<Observe<Arc<dyn AsyncBackend>>>();
+        backend::<Observe<Box<dyn AsyncBackend>, dyn Observer>>();
+        backend::<Retry<Arc<dyn AsyncBackend>>>();
+        backend::<ConcurrencyLimit<Box<dyn AsyncBackend>>>();
+        backend::<Observe<Retry<ConcurrencyLimit<Arc<dyn AsyncBackend>>>>>();
+    }
+}

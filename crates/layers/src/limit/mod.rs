@@ -17,9 +17,10 @@ mod sync;
 
 /// A layer bounding the operations in flight on the backend it wraps.
 ///
-/// Every I/O call takes a permit and gives it back when it returns; a read or a listing
-/// keeps its permit until its stream ends (or fails) or is dropped, so a caller holding
-/// many open readers is bounded too. The identity methods and `close` take none. Callers
+/// Every I/O call takes a permit and gives it back when it returns; a read keeps its
+/// permit until its stream ends (or fails) or is dropped, and a listing takes one when it
+/// is first polled and keeps it likewise, so a caller holding many open readers is bounded
+/// too (a seekable reader keeps its permit until dropped: it may seek back). The identity methods and `close` take none. Callers
 /// beyond the limit wait: on a condition variable in the blocking half, on tokio's
 /// semaphore in the async half (fairly, in arrival order; dropping the future gives up
 /// the place).

@@ -13,7 +13,9 @@ use remote_store_core::{
 };
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
 
-use super::{ConcurrencyLimit, GatePermit};
+use std::sync::Arc;
+
+use super::{ConcurrencyLimit, Gate, GatePermit};
 
 impl<B: Backend> ConcurrencyLimit<B> {
     /// Runs `f` holding a permit.
@@ -33,16 +35,16 @@ impl<B: Backend> ConcurrencyLimit<B> {
         })
     }
 
-    /// Opens a listing holding a permit until it ends or is dropped.
+    /// Opens a listing that takes its permit on its first `next` and keeps it until its
+    /// end or drop (listings are lazy: creating one does no I/O).
     fn gated_list<T: Send + 'static>(
         &self,
         f: impl FnOnce(&B) -> Box<dyn Iterator<Item = Result<T>> + Send>,
     ) -> Box<dyn Iterator<Item = Result<T>> + Send> {
-        let permit = self.gate.acquire();
-        Box::new(Held {
+        Box::new(LazyHeld {
             inner: f(&self.inner),
-            permit: Some(permit),
-            until_drop: false,
+            gate: Some(Arc::clone(&self.gate)),
+            permit: None,
         })
     }
 }
@@ -190,10 +192,21 @@ impl<R: Seek> Seek for Held<R> {
     }
 }
 
-impl<T, I: Iterator<Item = Result<T>>> Iterator for Held<I> {
+/// A listing that takes a permit from `gate` on its first `next` and frees it at its end
+/// or drop.
+struct LazyHeld<I> {
+    inner: I,
+    gate: Option<Arc<Gate>>,
+    permit: Option<GatePermit>,
+}
+
+impl<T, I: Iterator<Item = Result<T>>> Iterator for LazyHeld<I> {
     type Item = Result<T>;
 
     fn next(&mut self) -> Option<Result<T>> {
+        if let Some(gate) = self.gate.take() {
+            self.permit = Some(gate.acquire());
+        }
         let item = self.inner.next();
         if item.is_none() {
             self.permit = None;
