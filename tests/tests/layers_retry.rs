@@ -14,7 +14,7 @@ use futures::StreamExt;
 use layers_support::{Flaky, count, fast_policy, pattern, set};
 use remote_store_async::{AsyncContent, AsyncStore, SyncBackendAdapter};
 use remote_store_core::{ErrorKind, WriteOptions};
-use remote_store_layers::Retry;
+use remote_store_layers::{ConcurrencyLimit, Retry};
 use remote_store_sync::{Content, Store};
 
 fn sync_store(flaky: &Flaky, attempts: u32) -> Store {
@@ -306,4 +306,45 @@ fn a_layer_wraps_a_shared_dyn_backend() {
     s.write("a.txt", "x").unwrap();
     set(&flaky.faults.fail_calls, 1);
     assert_eq!(&s.read_bytes("a.txt").unwrap()[..], b"x");
+}
+
+/// A resumed read under a concurrency limit of one: the failed body gives its permit back
+/// before the layer reopens, so resuming cannot wait on itself.
+#[test]
+fn a_cut_read_resumes_under_a_limit_of_one() {
+    let flaky = Flaky::new();
+    let s = Store::new(
+        Retry::new(ConcurrencyLimit::new(flaky.clone(), 1), fast_policy(4)),
+        "",
+    )
+    .unwrap();
+    let data = pattern(SIZE);
+    s.write("big.bin", data.clone()).unwrap();
+    flaky.faults.cut_after.store(50_000, Ordering::SeqCst);
+    set(&flaky.faults.cut_reads, 2);
+    assert_eq!(read_all(&s, "big.bin").unwrap(), data);
+    assert_eq!(count(&flaky.faults.ranged_opens), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cut_read_resumes_under_a_limit_of_one_async() {
+    let flaky = Flaky::new();
+    let s = AsyncStore::new(
+        Retry::new(
+            ConcurrencyLimit::new(SyncBackendAdapter::new(flaky.clone()), 1),
+            fast_policy(4),
+        ),
+        "",
+    )
+    .unwrap();
+    let data = pattern(SIZE);
+    s.write("big.bin", data.clone()).await.unwrap();
+    flaky.faults.cut_after.store(50_000, Ordering::SeqCst);
+    set(&flaky.faults.cut_reads, 2);
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        read_all_async(&s, "big.bin"),
+    );
+    assert_eq!(read.await.expect("no deadlock").unwrap(), data);
+    assert_eq!(count(&flaky.faults.ranged_opens), 2);
 }

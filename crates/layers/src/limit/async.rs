@@ -197,18 +197,18 @@ impl<B: AsyncBackend> AsyncBackend for ConcurrencyLimit<B> {
     }
 }
 
-/// A stream holding a permit until its end or drop.
+/// A stream holding a permit until its end, its first error or its drop.
 struct Held<S> {
     inner: S,
     permit: Option<OwnedSemaphorePermit>,
 }
 
-impl<S: Stream + Unpin> Stream for Held<S> {
+impl<T, S: Stream<Item = Result<T>> + Unpin> Stream for Held<S> {
     type Item = S::Item;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
         let item = std::task::ready!(self.inner.poll_next_unpin(cx));
-        if item.is_none() {
+        if matches!(item, None | Some(Err(_))) {
             self.permit = None;
         }
         Poll::Ready(item)

@@ -294,6 +294,9 @@ impl<B: AsyncBackend> Resuming<B> {
 
     /// After `cause` interrupted the body: wait, check the object, reopen.
     async fn reopen(&mut self, mut cause: Error) -> Result<()> {
+        // Release the failed body first: it may hold a connection or a permit that the
+        // reopening calls need.
+        self.current = ByteStream::from_bytes(Bytes::new());
         loop {
             let Some(wait) = self.resume.attempts.next_wait(&cause) else {
                 return Err(cause);

@@ -224,6 +224,9 @@ struct ResumingReader<B> {
 impl<B: Backend> ResumingReader<B> {
     /// After `cause` interrupted the body: wait, check the object, reopen.
     fn reopen(&mut self, mut cause: Error) -> Result<()> {
+        // Release the failed body first: it may hold a connection or a permit that the
+        // reopening calls need.
+        self.current = Box::new(io::empty());
         loop {
             let Some(wait) = self.resume.attempts.next_wait(&cause) else {
                 return Err(cause);
