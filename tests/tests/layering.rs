@@ -58,6 +58,9 @@ fn sync_only_builds_have_no_async_crates() {
         ("remote-store", "sync,memory,local"),
         ("remote-store-memory", "sync"),
         ("remote-store-local", "sync"),
+        // Issue 12: the layers' blocking half (and both observers) compile no tokio either.
+        ("remote-store-layers", "sync,tracing,metrics"),
+        ("remote-store", "sync,memory,local,tracing,metrics"),
     ];
     for (package, features) in cases {
         let tree = normal_deps_with(package, &["--no-default-features", "--features", features]);
@@ -85,4 +88,58 @@ fn sync_only_builds_have_no_async_crates() {
             "{package} with --no-default-features --features {features} depends on {async_crates:?}"
         );
     }
+}
+
+/// Issue 12: the layers work through the public traits only. With every feature, and with
+/// its dev-dependencies, `remote-store-layers` depends on no backend crate and no SDK.
+#[test]
+fn layers_depend_on_no_backend() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "tree",
+            "-p",
+            "remote-store-layers",
+            "--all-features",
+            "--prefix",
+            "none",
+            "--offline",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        out.status.success(),
+        "cargo tree failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tree = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        tree.contains("remote-store-layers"),
+        "unexpected cargo tree output: {tree}"
+    );
+    let forbidden: Vec<&str> = tree
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| {
+            [
+                "remote-store-memory",
+                "remote-store-local",
+                "remote-store-s3",
+                "remote-store-azure",
+                "remote-store-sftp",
+                "aws-",
+                "azure_",
+                "russh",
+                "hyper",
+                "reqwest",
+            ]
+            .iter()
+            .any(|c| name.starts_with(c))
+        })
+        .collect();
+    assert!(
+        forbidden.is_empty(),
+        "remote-store-layers depends on {forbidden:?}"
+    );
 }

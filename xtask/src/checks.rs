@@ -161,7 +161,11 @@ fn async_crates(tree: &str) -> Vec<&str> {
 pub(crate) fn features(root: &Path) -> Result<()> {
     let mut dirs: Vec<_> = std::fs::read_dir(root.join("crates"))?
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with("backend-"))
+        .filter(|e| {
+            // The backends, and the layers crate (issue 12), build with either half alone.
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with("backend-") || name == "layers"
+        })
         .map(|e| e.path())
         .filter(|p| p.join("Cargo.toml").is_file())
         .collect();

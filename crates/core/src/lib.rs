@@ -29,6 +29,7 @@ mod path;
 // `remote-store-async`) run it; it is not part of the API and changes with the stores.
 #[doc(hidden)]
 pub mod plan;
+mod retry;
 mod secret;
 pub mod timeouts;
 mod transfer;
@@ -43,6 +44,7 @@ pub use list::ListOptions;
 pub use metadata::{MAX_METADATA_BYTES, Metadata};
 pub use operation::Operation;
 pub use path::{RESERVED_PREFIX, RemotePath};
+pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use transfer::{CopyOptions, MoveOptions};
 pub use write::{WriteMode, WriteOptions, WriteResult, WriteResultSource};

@@ -43,6 +43,9 @@
 //! | `azure` | no | `azure`: `AzureConfig`, `AzureBackend`, `AsyncAzureBackend` (azure_storage_blob) |
 //! | `sftp` | no | `sftp`: `SftpConfig`, `SftpBackend`, `AsyncSftpBackend` (russh) |
 //! | `full` | no | all five backends |
+//! | `layers` | no | [`layers`]: `Observe`, `Retry`, `ConcurrencyLimit` for the enabled halves |
+//! | `tracing` | no | `layers` plus `layers::TracingObserver`: a `tracing` span per operation |
+//! | `metrics` | no | `layers` plus `layers::MetricsObserver`: counters and a histogram via `metrics` |
 //! | `serde` | no | `Deserialize`/`Serialize` for core values |
 //! | `s3-sdk` | no | `s3` plus `s3::aws_sdk_s3`, the SDK itself |
 //! | `azure-sdk` | no | `azure` plus `azure::azure_storage_blob`, the SDK itself |
@@ -68,8 +71,8 @@ pub use remote_store_async::{
 pub use remote_store_core::{
     Capability, CapabilitySet, ContentDigest, CopyOptions, DeleteFolderOptions, DeleteOptions,
     Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo, GlobPattern, ListOptions, Metadata,
-    MoveOptions, Operation, RemotePath, Result, Secret, WriteMode, WriteOptions, WriteResult,
-    WriteResultSource, duration,
+    MoveOptions, Operation, RemotePath, Result, RetryPolicy, Secret, WriteMode, WriteOptions,
+    WriteResult, WriteResultSource, duration,
 };
 #[cfg(feature = "sync")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
@@ -109,6 +112,13 @@ pub use remote_store_azure as azure;
 #[cfg_attr(docsrs, doc(cfg(feature = "sftp")))]
 #[doc(inline)]
 pub use remote_store_sftp as sftp;
+
+/// Layers that wrap any backend and are backends themselves: observe (events, `tracing`,
+/// `metrics`), retry with resumed reads, and a concurrency limit (feature `layers`).
+#[cfg(feature = "layers")]
+#[cfg_attr(docsrs, doc(cfg(feature = "layers")))]
+#[doc(inline)]
+pub use remote_store_layers as layers;
 
 /// Building blocks for backend authors: the portable fallbacks a backend can call for the
 /// operations its storage system has no native form of.

@@ -20,6 +20,7 @@ mod content;
 pub mod fallback;
 mod idle;
 mod part_buffers;
+mod shared;
 mod store;
 mod stream;
 mod sync_adapter;

@@ -20,6 +20,7 @@
 mod backend;
 mod content;
 pub mod fallback;
+mod shared;
 mod store;
 
 pub use backend::{Backend, EntryIter, FileIter, FolderIter, Reader, SeekRead, SeekReader};

@@ -1,0 +1,183 @@
+//! [`ConcurrencyLimit`]: at most N operations of a backend in flight.
+//!
+//! The struct and the blocking gate live here; `sync.rs` and `async.rs` take a permit
+//! around each call and hand it to the stream or listing a call returns.
+
+use std::fmt;
+use std::sync::Arc;
+#[cfg(feature = "sync")]
+use std::sync::atomic::{AtomicUsize, Ordering};
+#[cfg(feature = "sync")]
+use std::sync::{Condvar, Mutex, PoisonError};
+
+#[cfg(feature = "async")]
+mod r#async;
+#[cfg(feature = "sync")]
+mod sync;
+
+/// A layer bounding the operations in flight on the backend it wraps.
+///
+/// Every I/O call takes a permit and gives it back when it returns; a read keeps its
+/// permit until its stream ends (or fails) or is dropped, and a listing takes one when it
+/// is first polled and keeps it likewise, so a caller holding many open readers is bounded
+/// too (a seekable reader keeps its permit until dropped: it may seek back). The identity methods and `close` take none. Callers
+/// beyond the limit wait: on a condition variable in the blocking half, on tokio's
+/// semaphore in the async half (fairly, in arrival order; dropping the future gives up
+/// the place).
+///
+/// The blocking and the async halves count separately: a backend that serves both through
+/// one `ConcurrencyLimit` value allows `limit` calls in each.
+///
+/// A caller that holds `limit` open streams and then starts another call on the same
+/// backend waits forever; drain or drop streams first, or choose a larger limit.
+///
+/// ```
+/// # #[cfg(feature = "sync")]
+/// # fn demo(backend: impl remote_store_sync::Backend) -> remote_store_core::Result<()> {
+/// use remote_store_layers::ConcurrencyLimit;
+/// use remote_store_sync::Store;
+///
+/// let store = Store::new(ConcurrencyLimit::new(backend, 8), "")?;
+/// # Ok(()) }
+/// ```
+pub struct ConcurrencyLimit<B> {
+    inner: B,
+    limit: usize,
+    #[cfg(feature = "sync")]
+    gate: Arc<Gate>,
+    #[cfg(feature = "async")]
+    semaphore: Arc<tokio::sync::Semaphore>,
+}
+
+impl<B> ConcurrencyLimit<B> {
+    /// Allows at most `limit` operations on `inner` at once (`0` is read as `1`).
+    pub fn new(inner: B, limit: usize) -> Self {
+        let limit = limit.clamp(1, MAX_PERMITS);
+        ConcurrencyLimit {
+            inner,
+            limit,
+            #[cfg(feature = "sync")]
+            gate: Arc::new(Gate::new(limit)),
+            #[cfg(feature = "async")]
+            semaphore: Arc::new(tokio::sync::Semaphore::new(limit)),
+        }
+    }
+
+    /// The wrapped backend.
+    pub fn inner(&self) -> &B {
+        &self.inner
+    }
+
+    /// The bound.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+}
+
+/// The largest limit (tokio's semaphore bound, so both halves accept the same values).
+const MAX_PERMITS: usize = usize::MAX >> 3;
+
+impl<B: fmt::Debug> fmt::Debug for ConcurrencyLimit<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConcurrencyLimit")
+            .field("inner", &self.inner)
+            .field("limit", &self.limit)
+            .finish()
+    }
+}
+
+/// A counting gate for blocking callers. Taking and freeing a permit are one atomic
+/// operation each while permits are free; only a caller that finds none takes the mutex
+/// and waits on the condition variable, and only a release that sees a waiter wakes one.
+#[cfg(feature = "sync")]
+pub(crate) struct Gate {
+    free: AtomicUsize,
+    waiters: AtomicUsize,
+    lock: Mutex<()>,
+    freed: Condvar,
+}
+
+#[cfg(feature = "sync")]
+impl Gate {
+    fn new(permits: usize) -> Self {
+        Gate {
+            free: AtomicUsize::new(permits),
+            waiters: AtomicUsize::new(0),
+            lock: Mutex::new(()),
+            freed: Condvar::new(),
+        }
+    }
+
+    /// Takes a free permit if there is one.
+    fn try_take(&self) -> bool {
+        self.free
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
+
+    /// Waits for a free permit and takes it.
+    pub(crate) fn acquire(self: &Arc<Self>) -> GatePermit {
+        if !self.try_take() {
+            let mut guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+            // Announced before the last look: a release either sees this waiter (and
+            // notifies, under the lock, so after the wait below began) or freed its
+            // permit before that look (which then takes it).
+            self.waiters.fetch_add(1, Ordering::SeqCst);
+            while !self.try_take() {
+                guard = self
+                    .freed
+                    .wait(guard)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            self.waiters.fetch_sub(1, Ordering::SeqCst);
+        }
+        GatePermit(Arc::clone(self))
+    }
+}
+
+/// A taken permit; dropping it frees it and wakes one waiter, if any.
+#[cfg(feature = "sync")]
+pub(crate) struct GatePermit(Arc<Gate>);
+
+#[cfg(feature = "sync")]
+impl Drop for GatePermit {
+    fn drop(&mut self) {
+        let gate = &self.0;
+        gate.free.fetch_add(1, Ordering::SeqCst);
+        if gate.waiters.load(Ordering::SeqCst) > 0 {
+            let _guard = gate.lock.lock().unwrap_or_else(PoisonError::into_inner);
+            gate.freed.notify_one();
+        }
+    }
+}
+
+#[cfg(all(test, feature = "sync"))]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn the_gate_bounds_holders() {
+        let gate = Arc::new(Gate::new(3));
+        let inside = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..24)
+            .map(|_| {
+                let (gate, inside, peak) = (gate.clone(), inside.clone(), peak.clone());
+                std::thread::spawn(move || {
+                    let _permit = gate.acquire();
+                    let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(5));
+                    inside.fetch_sub(1, Ordering::SeqCst);
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), 3);
+        assert_eq!(gate.free.load(Ordering::SeqCst), 3);
+        assert_eq!(gate.waiters.load(Ordering::SeqCst), 0);
+    }
+}

@@ -1,0 +1,373 @@
+//! [`Retry`]: retries idempotent operations on retryable errors, and resumes reads.
+//!
+//! This file is the policy both halves share: which calls may be repeated, how long to
+//! wait, when a read may resume and from where. `sync.rs` waits with a thread sleep,
+//! `async.rs` with tokio's timer.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use remote_store_core::{
+    Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, ErrorKind,
+    FileInfo, RetryPolicy, WriteOptions,
+};
+
+#[cfg(feature = "async")]
+mod r#async;
+#[cfg(feature = "sync")]
+mod sync;
+
+/// A layer that retries the operations of the backend it wraps when they fail with a
+/// retryable error ([`Error::is_retryable`]: `BackendUnavailable` from a transient
+/// condition — a reset connection, a timeout, throttling, a 5xx), waiting between
+/// attempts as its [`RetryPolicy`] says.
+///
+/// **What is retried.** Only what can be repeated without changing the result:
+/// - probes, infos, `ping`, `read_bytes`, and opening a read, ranged read or seekable read;
+/// - a listing whose first page fails (before it yielded anything; later pages are not
+///   repeated, as a listing cannot resume mid-way);
+/// - `write` of in-memory content with `overwrite` (a streamed write's content is
+///   consumed by the first attempt, and a retried create-only write could report
+///   `AlreadyExists` for its own first attempt — so neither is retried);
+/// - `delete` and `delete_folder` with `missing_ok`, `copy_file` with `overwrite`;
+/// - never `move_file` (its source is gone after a success whose reply was lost).
+///
+/// **Resumed reads.** A streamed read (`read`, `read_range`) that fails mid-body with a
+/// retryable error — or ends early — reopens at the byte it reached with a ranged read,
+/// after checking with `get_file_info` that the object is the same one: same etag and
+/// version id where the backend reports them, else same modification time, and same size. The layer takes the object's identity
+/// with `get_file_info` *before* opening the read, so a replacement between the two is
+/// caught too. When the object changed, the read fails with `Other`: "changed while being
+/// read", never splicing two versions. Resuming needs the `range_read` and `metadata`
+/// capabilities and an etag, a version id or a modification time; without them reads are
+/// only retried on open. (A modification time is the weakest proof: a replacement with the
+/// same size within the time's resolution — a second on SFTP — goes unseen.)
+/// [`without_resumed_reads`](Self::without_resumed_reads) turns resuming (and its extra
+/// `get_file_info` per read) off.
+///
+/// The deadline of the policy bounds each operation (for a resumed read: from its open to
+/// its last resume), waits included.
+///
+/// ```
+/// # #[cfg(feature = "sync")]
+/// # fn demo(backend: impl remote_store_sync::Backend) -> remote_store_core::Result<()> {
+/// use std::time::Duration;
+/// use remote_store_layers::{Retry, RetryPolicy};
+/// use remote_store_sync::Store;
+///
+/// let policy = RetryPolicy::new()
+///     .max_attempts(5)
+///     .deadline(Some(Duration::from_secs(30)));
+/// let store = Store::new(Retry::new(backend, policy), "")?;
+/// # Ok(()) }
+/// ```
+pub struct Retry<B> {
+    inner: Arc<B>,
+    policy: RetryPolicy,
+    resume_reads: bool,
+}
+
+impl<B> Retry<B> {
+    /// Retries `inner`'s operations as `policy` says, resuming reads where possible.
+    pub fn new(inner: B, policy: RetryPolicy) -> Self {
+        Retry {
+            inner: Arc::new(inner),
+            policy,
+            resume_reads: true,
+        }
+    }
+
+    /// Retries reads on open only: no `get_file_info` before each read, no resuming.
+    pub fn without_resumed_reads(mut self) -> Self {
+        self.resume_reads = false;
+        self
+    }
+
+    /// The wrapped backend.
+    pub fn inner(&self) -> &B {
+        &self.inner
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
+    /// Whether reads on a backend with `caps` take an identity and may resume.
+    fn resumes(&self, caps: CapabilitySet) -> bool {
+        self.resume_reads
+            && caps.supports(Capability::RangeRead)
+            && caps.supports(Capability::Metadata)
+    }
+}
+
+impl<B: fmt::Debug> fmt::Debug for Retry<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Retry")
+            .field("inner", &self.inner)
+            .field("policy", &self.policy)
+            .field("resume_reads", &self.resume_reads)
+            .finish()
+    }
+}
+
+/// The attempts of one operation: counts retries, keeps the clock, draws the jitter.
+#[derive(Debug)]
+pub(crate) struct Attempts {
+    policy: RetryPolicy,
+    started: Instant,
+    retries: u32,
+}
+
+impl Attempts {
+    pub(crate) fn new(policy: &RetryPolicy) -> Self {
+        Attempts {
+            policy: policy.clone(),
+            started: Instant::now(),
+            retries: 0,
+        }
+    }
+
+    /// After `error`: how long to wait before the next attempt, or `None` to give up.
+    pub(crate) fn next_wait(&mut self, error: &Error) -> Option<Duration> {
+        if !error.is_retryable() {
+            return None;
+        }
+        let wait = self
+            .policy
+            .delay(self.retries + 1, self.started.elapsed(), random_unit())?;
+        self.retries += 1;
+        Some(wait)
+    }
+}
+
+/// Whether a write may be repeated: in-memory content (`replayable`) with `overwrite`.
+pub(crate) fn write_is_idempotent(replayable: bool, opts: &WriteOptions) -> bool {
+    replayable && opts.overwrite
+}
+
+/// Whether a delete may be repeated (a repeat of a delete that succeeded finds nothing).
+pub(crate) fn delete_is_idempotent(opts: &DeleteOptions) -> bool {
+    opts.missing_ok
+}
+
+/// Whether a folder delete may be repeated.
+pub(crate) fn delete_folder_is_idempotent(opts: &DeleteFolderOptions) -> bool {
+    opts.missing_ok
+}
+
+/// Whether a copy may be repeated.
+pub(crate) fn copy_is_idempotent(opts: &CopyOptions) -> bool {
+    opts.overwrite
+}
+
+/// What identifies one version of an object, for deciding whether a read may resume: the
+/// etag and version id where the service has them, else the modification time; the size
+/// always.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Identity {
+    etag: Option<String>,
+    version_id: Option<String>,
+    modified: Option<SystemTime>,
+    size: u64,
+}
+
+impl Identity {
+    /// The identity in `info`, if it has an etag, a version id or a modification time
+    /// (size alone proves nothing: a replacement may have the same size).
+    pub(crate) fn of(info: &FileInfo) -> Option<Self> {
+        (info.etag.is_some() || info.version_id.is_some() || info.modified.is_some()).then(|| {
+            Identity {
+                etag: info.etag.clone(),
+                version_id: info.version_id.clone(),
+                modified: info.modified,
+                size: info.size,
+            }
+        })
+    }
+
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+}
+
+/// A resumable read in progress: what was asked, where it is, what it reads.
+#[derive(Debug)]
+pub(crate) struct Resume {
+    /// The next byte to deliver (absolute offset in the object).
+    pub(crate) position: u64,
+    /// One past the last byte to deliver (the range end clamped at the object's size).
+    pub(crate) end: u64,
+    pub(crate) identity: Identity,
+    pub(crate) attempts: Attempts,
+}
+
+impl Resume {
+    /// A read of `range` of the object `identity` names.
+    pub(crate) fn new(identity: Identity, range: Range<u64>, policy: &RetryPolicy) -> Self {
+        let end = range.end.min(identity.size());
+        Resume {
+            position: range.start.min(end),
+            end,
+            identity,
+            attempts: Attempts::new(policy),
+        }
+    }
+
+    /// `n` more bytes reached the caller.
+    pub(crate) fn advance(&mut self, n: usize) {
+        self.position += n as u64;
+    }
+
+    /// Whether an end of the body before `end` is early (a cut, not the end).
+    pub(crate) fn ended_early(&self) -> bool {
+        self.position < self.end
+    }
+
+    /// The error for a body that ended early.
+    pub(crate) fn early_end_error(&self, path: &str) -> Error {
+        Error::unavailable(format!(
+            "the body ended at byte {} of {}",
+            self.position, self.end
+        ))
+        .with_path(path)
+    }
+
+    /// The range to reopen at.
+    pub(crate) fn remaining(&self) -> Range<u64> {
+        self.position..self.end
+    }
+
+    /// Checks the object read now (`now`) against the one the read started on.
+    ///
+    /// # Errors
+    /// `Other` "changed while being read" naming both identities; the caller adds the
+    /// failure that interrupted the read as its source.
+    pub(crate) fn check_unchanged(&self, now: &FileInfo, path: &str) -> Result<(), Error> {
+        match Identity::of(now) {
+            Some(id) if id == self.identity => Ok(()),
+            other => Err(Error::new(ErrorKind::Other)
+                .with_path(path)
+                .with_message(format!(
+                    "changed while being read (was {}, now {}); not resumed at byte {}",
+                    describe(Some(&self.identity)),
+                    describe(other.as_ref()),
+                    self.position
+                ))),
+        }
+    }
+}
+
+fn describe(id: Option<&Identity>) -> String {
+    match id {
+        None => "unidentified".to_owned(),
+        Some(id) => {
+            let mut parts = Vec::new();
+            if let Some(e) = &id.etag {
+                parts.push(format!("etag {e}"));
+            }
+            if let Some(v) = &id.version_id {
+                parts.push(format!("version {v}"));
+            }
+            let unversioned = id.etag.is_none() && id.version_id.is_none();
+            if let Some(t) = id.modified.and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                && unversioned
+            {
+                parts.push(format!("modified {}.{:09}", t.as_secs(), t.subsec_nanos()));
+            }
+            parts.push(format!("{} bytes", id.size));
+            parts.join(", ")
+        }
+    }
+}
+
+/// A number in `0.0..1.0` for jitter: a SplitMix64 sequence seeded from the clock. Not
+/// for cryptography; it only has to spread clients apart.
+fn random_unit() -> f64 {
+    static STATE: AtomicU64 = AtomicU64::new(0);
+    let mut seed = STATE.load(Ordering::Relaxed);
+    if seed == 0 {
+        seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0x9E37_79B9, |d| d.as_nanos() as u64)
+            | 1;
+    }
+    let next = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    STATE.store(next, Ordering::Relaxed);
+    let mut z = next;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use remote_store_core::RemotePath;
+
+    #[test]
+    fn random_unit_stays_in_range() {
+        for _ in 0..1000 {
+            let r = random_unit();
+            assert!((0.0..1.0).contains(&r), "{r}");
+        }
+    }
+
+    #[test]
+    fn attempts_stop_at_the_policy_and_on_permanent_errors() {
+        let policy = RetryPolicy::new()
+            .max_attempts(3)
+            .initial_backoff(Duration::from_millis(1));
+        let mut a = Attempts::new(&policy);
+        let transient = Error::unavailable("reset");
+        assert!(a.next_wait(&transient).is_some());
+        assert!(a.next_wait(&transient).is_some());
+        assert!(a.next_wait(&transient).is_none());
+        let mut a = Attempts::new(&policy);
+        assert!(a.next_wait(&Error::not_found("x")).is_none());
+        assert!(a.next_wait(&Error::closed()).is_none());
+    }
+
+    #[test]
+    fn resume_clamps_and_checks_identity() {
+        let path = RemotePath::file("a.bin").unwrap();
+        let info = FileInfo::new(path.clone(), 100, None).with_etag(Some("e1".into()));
+        let id = Identity::of(&info).unwrap();
+        let mut r = Resume::new(id, 10..1000, &RetryPolicy::new());
+        assert_eq!(r.remaining(), 10..100);
+        r.advance(40);
+        assert!(r.ended_early());
+        assert_eq!(r.remaining(), 50..100);
+        assert!(r.check_unchanged(&info, "a.bin").is_ok());
+        let replaced = FileInfo::new(path.clone(), 100, None).with_etag(Some("e2".into()));
+        let err = r.check_unchanged(&replaced, "a.bin").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Other);
+        assert!(
+            err.to_string().contains("changed while being read"),
+            "{err}"
+        );
+        assert!(Identity::of(&FileInfo::new(path.clone(), 100, None)).is_none());
+        let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let timed = FileInfo::new(path.clone(), 100, Some(t));
+        let mut r = Resume::new(Identity::of(&timed).unwrap(), 0..100, &RetryPolicy::new());
+        r.advance(10);
+        assert!(r.check_unchanged(&timed, "a.bin").is_ok());
+        let touched = FileInfo::new(path, 100, Some(t + Duration::from_secs(1)));
+        let err = r.check_unchanged(&touched, "a.bin").unwrap_err();
+        assert!(err.to_string().contains("modified 1700000000"), "{err}");
+    }
+
+    #[test]
+    fn only_repeatable_calls_are_idempotent() {
+        assert!(write_is_idempotent(true, &WriteOptions::overwriting()));
+        assert!(!write_is_idempotent(false, &WriteOptions::overwriting()));
+        assert!(!write_is_idempotent(true, &WriteOptions::new()));
+        assert!(delete_is_idempotent(&DeleteOptions::new().missing_ok(true)));
+        assert!(!delete_is_idempotent(&DeleteOptions::new()));
+        assert!(copy_is_idempotent(&CopyOptions::new().overwrite(true)));
+    }
+}

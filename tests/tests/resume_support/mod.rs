@@ -1,0 +1,192 @@
+//! Shared checks for the resumed-read fault tests (issue 12), written once for S3, Azure
+//! and SFTP: a proxy cuts every connection after `CUT` bytes have come down, so a read of
+//! an object a few times that size is cut several times; through the retry layer it must
+//! still deliver exactly the object's bytes, and a read whose object is replaced between a
+//! cut and its resume must fail instead of splicing two versions.
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::Read;
+use std::time::Duration;
+
+use futures::StreamExt;
+use remote_store_async::{AsyncBackend, AsyncStore};
+use remote_store_core::{Error, ErrorKind, RetryPolicy, WriteOptions};
+use remote_store_layers::Retry;
+use remote_store_sync::{Backend, Store};
+use remote_store_tests::proxy::{Direction, Fault, FaultProxy};
+
+pub const MIB: usize = 1024 * 1024;
+/// Every proxied connection is cut after this many bytes have come down.
+pub const CUT: u64 = 3 * MIB as u64;
+/// The object: cut at least twice on its way down.
+pub const SIZE: usize = 8 * MIB;
+
+/// Cuts every connection opened from now on after [`CUT`] downloaded bytes.
+pub fn cut_every_connection(proxy: &FaultProxy) {
+    proxy.set_fault(Fault::CutAfter {
+        bytes: CUT,
+        direction: Direction::Download,
+    });
+}
+
+/// Enough attempts for an 8 MiB object at 3 MiB per connection, with room to spare.
+pub fn policy() -> RetryPolicy {
+    RetryPolicy::new()
+        .max_attempts(10)
+        .initial_backoff(Duration::from_millis(50))
+        .max_backoff(Duration::from_millis(500))
+        .deadline(Some(Duration::from_secs(60)))
+}
+
+pub fn data(seed: u8) -> Vec<u8> {
+    (0..SIZE).map(|i| (i % 251) as u8 ^ seed).collect()
+}
+
+/// The first offset where `got` and `want` differ, for a readable failure.
+fn first_difference(got: &[u8], want: &[u8]) -> Option<usize> {
+    got.iter()
+        .zip(want)
+        .position(|(a, b)| a != b)
+        .or((got.len() != want.len()).then(|| got.len().min(want.len())))
+}
+
+pub fn sync_store(backend: impl Backend) -> Store {
+    Store::new(Retry::new(backend, policy()), "").unwrap()
+}
+
+pub fn async_store(backend: impl AsyncBackend) -> AsyncStore {
+    AsyncStore::new(Retry::new(backend, policy()), "").unwrap()
+}
+
+/// A read through the retry layer over cut connections delivers the exact bytes.
+pub fn cut_read_resumes_sync(direct: &Store, proxied: &Store, proxy: &FaultProxy) {
+    let want = data(1);
+    direct
+        .write_with("big.bin", want.clone(), WriteOptions::overwriting())
+        .unwrap();
+    let before = proxy.connections();
+    let mut got = Vec::new();
+    proxied
+        .read("big.bin")
+        .unwrap()
+        .read_to_end(&mut got)
+        .expect("the read resumes after each cut");
+    assert_eq!(first_difference(&got, &want), None, "resumed bytes differ");
+    assert!(
+        proxy.connections() - before >= 3,
+        "the read was cut at least twice ({} connections)",
+        proxy.connections() - before
+    );
+    // A ranged read resumes inside its range.
+    let range = (MIB as u64)..(7 * MIB as u64);
+    let mut got = Vec::new();
+    proxied
+        .read_range("big.bin", range.clone())
+        .unwrap()
+        .read_to_end(&mut got)
+        .unwrap();
+    let want = &want[range.start as usize..range.end as usize];
+    assert_eq!(first_difference(&got, want), None, "resumed range differs");
+}
+
+/// This is an async version of [`cut_read_resumes_sync`].
+pub async fn cut_read_resumes_async(direct: &AsyncStore, proxied: &AsyncStore, proxy: &FaultProxy) {
+    let want = data(2);
+    direct
+        .write_with("big.bin", want.clone(), WriteOptions::overwriting())
+        .await
+        .unwrap();
+    let before = proxy.connections();
+    let got = proxied
+        .read("big.bin")
+        .await
+        .unwrap()
+        .collect_bytes()
+        .await
+        .expect("the read resumes after each cut");
+    assert_eq!(first_difference(&got, &want), None, "resumed bytes differ");
+    assert!(
+        proxy.connections() - before >= 3,
+        "the read was cut at least twice ({} connections)",
+        proxy.connections() - before
+    );
+    let range = (MIB as u64)..(7 * MIB as u64);
+    let got = proxied
+        .read_range("big.bin", range.clone())
+        .await
+        .unwrap()
+        .collect_bytes()
+        .await
+        .unwrap();
+    let want = &want[range.start as usize..range.end as usize];
+    assert_eq!(first_difference(&got, want), None, "resumed range differs");
+}
+
+fn assert_changed(err: &Error) {
+    assert_eq!(err.kind(), ErrorKind::Other, "{err:?}");
+    assert!(
+        err.to_string().contains("changed while being read"),
+        "{err}"
+    );
+}
+
+/// The object is replaced (with a different size, so even a modification time of
+/// one-second resolution is not needed to see it) after the read started: the read fails
+/// at the cut instead of going on with the new object's bytes.
+pub fn replaced_object_fails_sync(direct: &Store, proxied: &Store) {
+    let old = data(3);
+    direct
+        .write_with("swap.bin", old.clone(), WriteOptions::overwriting())
+        .unwrap();
+    let mut reader = proxied.read("swap.bin").unwrap();
+    let mut got = vec![0; 256 * 1024];
+    reader.read_exact(&mut got).unwrap();
+    direct
+        .write_with("swap.bin", vec![9u8; SIZE + 1], WriteOptions::overwriting())
+        .unwrap();
+    let err = reader
+        .read_to_end(&mut got)
+        .expect_err("the read must not splice two versions");
+    assert_changed(&Error::from_io(err));
+    assert!(got.len() < SIZE);
+    assert_eq!(
+        first_difference(&got, &old[..got.len()]),
+        None,
+        "only old bytes"
+    );
+}
+
+/// This is an async version of [`replaced_object_fails_sync`].
+pub async fn replaced_object_fails_async(direct: &AsyncStore, proxied: &AsyncStore) {
+    let old = data(4);
+    direct
+        .write_with("swap.bin", old.clone(), WriteOptions::overwriting())
+        .await
+        .unwrap();
+    let mut body = proxied.read("swap.bin").await.unwrap();
+    let mut got = Vec::new();
+    while got.len() < 256 * 1024 {
+        got.extend_from_slice(&body.next().await.unwrap().unwrap());
+    }
+    direct
+        .write_with("swap.bin", vec![9u8; SIZE + 1], WriteOptions::overwriting())
+        .await
+        .unwrap();
+    let err = loop {
+        match body.next().await {
+            Some(Ok(chunk)) => got.extend_from_slice(&chunk),
+            Some(Err(e)) => break e,
+            None => panic!(
+                "the read ended after {} bytes instead of failing",
+                got.len()
+            ),
+        }
+    };
+    assert_changed(&err);
+    assert!(got.len() < SIZE);
+    assert_eq!(
+        first_difference(&got, &old[..got.len()]),
+        None,
+        "only old bytes"
+    );
+}
