@@ -1,6 +1,7 @@
 //! Compile-time checks (issue 9): stores and errors are `Send + Sync + 'static`, streams are
-//! `Send + 'static`, and the futures `AsyncStore` returns are `Send`, so they can be spawned
-//! on a multi-thread runtime. If one of these regresses, this file stops compiling.
+//! `Send + 'static`, and the futures `AsyncStore` returns are `Send + 'static` (they borrow
+//! neither the store nor the path: `tokio::spawn(store.read(p))` works), so they can be
+//! spawned on a multi-thread runtime. If one of these regresses, this file stops compiling.
 
 #![cfg(feature = "memory")]
 
@@ -16,7 +17,7 @@ use remote_store_sync::{EntryIter, FileIter, FolderIter, Reader, SeekReader, Sto
 
 fn send_sync_static<T: Send + Sync + 'static>() {}
 fn send_static<T: Send + 'static>() {}
-fn send_future<F: Future + Send>(_: F) {}
+fn send_future<F: Future + Send + 'static>(_: F) {}
 
 #[test]
 fn stores_errors_and_streams_can_cross_threads() {
@@ -34,9 +35,12 @@ fn stores_errors_and_streams_can_cross_threads() {
     send_static::<EntryStream>();
 }
 
-/// Never run: it only has to compile. Every future an `AsyncStore` method returns is `Send`.
+/// Never run: it only has to compile. Every future an `AsyncStore` method returns is
+/// `Send + 'static`, whatever the lifetime of the store reference and of the path.
 #[allow(dead_code, unused_must_use)]
 fn async_store_futures_are_send(s: &AsyncStore) {
+    let owned = String::from("a");
+    send_future(s.exists(owned.as_str()));
     send_future(s.exists("a"));
     send_future(s.is_file("a"));
     send_future(s.is_folder("a"));
@@ -73,9 +77,13 @@ fn an_async_store_call_runs_on_a_spawned_task() {
         .unwrap();
     let store = AsyncStore::new(remote_store_memory::AsyncMemoryBackend::new(), "").unwrap();
     let written = rt.block_on(async move {
-        tokio::spawn(async move { store.write("spawned.txt", "x").await.map(|r| r.size) })
-            .await
-            .unwrap()
+        // The future is spawned as it is: it borrows neither `store` nor the path.
+        let path = String::from("spawned.txt");
+        let task = tokio::spawn(store.write(&path, "x"));
+        drop(path);
+        let written = task.await.unwrap().map(|r| r.size);
+        assert_eq!(store.read_text("spawned.txt").await.unwrap(), "x");
+        written
     });
     assert_eq!(written.unwrap(), 1);
 }

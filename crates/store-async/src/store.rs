@@ -2,6 +2,7 @@
 
 use std::any::Any;
 use std::fmt;
+use std::future::Future;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -92,6 +93,17 @@ impl AsyncStore {
         self.plan.capabilities().supports(cap)
     }
 
+    /// A handle on the same backend and root for a future to own, so the futures this
+    /// store returns borrow nothing (`'static`: they can be spawned). Never an owner:
+    /// only the store itself closes its backend.
+    fn detached(&self) -> AsyncStore {
+        AsyncStore {
+            backend: Arc::clone(&self.backend),
+            plan: Arc::clone(&self.plan),
+            owner: false,
+        }
+    }
+
     fn open(&self) -> Result<()> {
         if self.backend.is_closed() {
             Err(self.plan.closed())
@@ -132,7 +144,16 @@ impl AsyncStore {
     /// `InvalidPath` for a malformed path; `NotFound` with
     /// [`is_container_not_found`](Error::is_container_not_found) for a missing container;
     /// `BackendUnavailable`, `PermissionDenied`.
-    pub async fn exists(&self, p: impl AsRef<str>) -> Result<bool> {
+    pub fn exists(
+        &self,
+        p: impl AsRef<str>,
+    ) -> impl Future<Output = Result<bool>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        async move { this.exists_impl(p).await }
+    }
+
+    async fn exists_impl(&self, p: impl AsRef<str>) -> Result<bool> {
         self.run_op_async(Operation::Exists, async {
             let key = self.plan.folder(p.as_ref(), None)?;
             let found = if &key == self.plan.root() {
@@ -149,7 +170,16 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As [`exists`](Self::exists).
-    pub async fn is_file(&self, p: impl AsRef<str>) -> Result<bool> {
+    pub fn is_file(
+        &self,
+        p: impl AsRef<str>,
+    ) -> impl Future<Output = Result<bool>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        async move { this.is_file_impl(p).await }
+    }
+
+    async fn is_file_impl(&self, p: impl AsRef<str>) -> Result<bool> {
         self.run_op_async(Operation::IsFile, async {
             let key = self.plan.folder(p.as_ref(), None)?;
             let found = if &key == self.plan.root() {
@@ -166,7 +196,16 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As [`exists`](Self::exists).
-    pub async fn is_folder(&self, p: impl AsRef<str>) -> Result<bool> {
+    pub fn is_folder(
+        &self,
+        p: impl AsRef<str>,
+    ) -> impl Future<Output = Result<bool>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        async move { this.is_folder_impl(p).await }
+    }
+
+    async fn is_folder_impl(&self, p: impl AsRef<str>) -> Result<bool> {
         self.run_op_async(Operation::IsFolder, async {
             let key = self.plan.folder(p.as_ref(), None)?;
             let found = if &key == self.plan.root() {
@@ -184,7 +223,16 @@ impl AsyncStore {
     ///
     /// # Errors
     /// `NotFound`, `InvalidPath` (a folder, the root).
-    pub async fn read(&self, p: impl AsRef<str>) -> Result<ByteStream> {
+    pub fn read(
+        &self,
+        p: impl AsRef<str>,
+    ) -> impl Future<Output = Result<ByteStream>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        async move { this.read_impl(p).await }
+    }
+
+    async fn read_impl(&self, p: impl AsRef<str>) -> Result<ByteStream> {
         self.run_op_async(Operation::Read, async {
             let key = self.plan.file(p.as_ref(), Capability::Read)?;
             let body = self.backend.read(&key).await.map_err(self.ctx())?;
@@ -197,7 +245,16 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As [`read`](Self::read).
-    pub async fn read_bytes(&self, p: impl AsRef<str>) -> Result<Bytes> {
+    pub fn read_bytes(
+        &self,
+        p: impl AsRef<str>,
+    ) -> impl Future<Output = Result<Bytes>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        async move { this.read_bytes_impl(p).await }
+    }
+
+    async fn read_bytes_impl(&self, p: impl AsRef<str>) -> Result<Bytes> {
         self.run_op_async(Operation::ReadBytes, async {
             let key = self.plan.file(p.as_ref(), Capability::Read)?;
             self.backend.read_bytes(&key).await.map_err(self.ctx())
@@ -209,7 +266,16 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As [`read`](Self::read); `InvalidArgument` for invalid UTF-8.
-    pub async fn read_text(&self, p: impl AsRef<str>) -> Result<String> {
+    pub fn read_text(
+        &self,
+        p: impl AsRef<str>,
+    ) -> impl Future<Output = Result<String>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        async move { this.read_text_impl(p).await }
+    }
+
+    async fn read_text_impl(&self, p: impl AsRef<str>) -> Result<String> {
         let p = p.as_ref();
         let bytes = self.read_bytes(p).await?;
         String::from_utf8(bytes.into()).map_err(|e| {
@@ -223,7 +289,17 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As [`read`](Self::read); `InvalidArgument` when `range.start > range.end`.
-    pub async fn read_range(&self, p: impl AsRef<str>, range: Range<u64>) -> Result<ByteStream> {
+    pub fn read_range(
+        &self,
+        p: impl AsRef<str>,
+        range: Range<u64>,
+    ) -> impl Future<Output = Result<ByteStream>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        async move { this.read_range_impl(p, range).await }
+    }
+
+    async fn read_range_impl(&self, p: impl AsRef<str>, range: Range<u64>) -> Result<ByteStream> {
         self.run_op_async(Operation::ReadRange, async {
             let key = self.plan.file(p.as_ref(), Capability::Read)?;
             self.plan.range(p.as_ref(), &range)?;
@@ -249,7 +325,18 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As `Store::write`.
-    pub async fn write<'a>(
+    pub fn write<'a>(
+        &self,
+        p: impl AsRef<str>,
+        content: impl Into<AsyncContent<'a>>,
+    ) -> impl Future<Output = Result<WriteResult>> + Send + 'a {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        let content: AsyncContent<'a> = content.into();
+        async move { this.write_impl(p, content).await }
+    }
+
+    async fn write_impl<'a>(
         &self,
         p: impl AsRef<str>,
         content: impl Into<AsyncContent<'a>>,
@@ -261,7 +348,19 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As `Store::write_with`.
-    pub async fn write_with<'a>(
+    pub fn write_with<'a>(
+        &self,
+        p: impl AsRef<str>,
+        content: impl Into<AsyncContent<'a>>,
+        opts: WriteOptions,
+    ) -> impl Future<Output = Result<WriteResult>> + Send + 'a {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        let content: AsyncContent<'a> = content.into();
+        async move { this.write_with_impl(p, content, opts).await }
+    }
+
+    async fn write_with_impl<'a>(
         &self,
         p: impl AsRef<str>,
         content: impl Into<AsyncContent<'a>>,
@@ -275,7 +374,18 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As [`write`](Self::write).
-    pub async fn write_text(
+    pub fn write_text(
+        &self,
+        p: impl AsRef<str>,
+        text: impl Into<String>,
+    ) -> impl Future<Output = Result<WriteResult>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        let text: String = text.into();
+        async move { this.write_text_impl(p, text).await }
+    }
+
+    async fn write_text_impl(
         &self,
         p: impl AsRef<str>,
         text: impl Into<String>,
@@ -287,7 +397,19 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As [`write_with`](Self::write_with).
-    pub async fn write_text_with(
+    pub fn write_text_with(
+        &self,
+        p: impl AsRef<str>,
+        text: impl Into<String>,
+        opts: WriteOptions,
+    ) -> impl Future<Output = Result<WriteResult>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        let text: String = text.into();
+        async move { this.write_text_with_impl(p, text, opts).await }
+    }
+
+    async fn write_text_with_impl(
         &self,
         p: impl AsRef<str>,
         text: impl Into<String>,
@@ -305,7 +427,18 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As `Store::write_atomic`.
-    pub async fn write_atomic<'a>(
+    pub fn write_atomic<'a>(
+        &self,
+        p: impl AsRef<str>,
+        content: impl Into<AsyncContent<'a>>,
+    ) -> impl Future<Output = Result<WriteResult>> + Send + 'a {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        let content: AsyncContent<'a> = content.into();
+        async move { this.write_atomic_impl(p, content).await }
+    }
+
+    async fn write_atomic_impl<'a>(
         &self,
         p: impl AsRef<str>,
         content: impl Into<AsyncContent<'a>>,
@@ -318,7 +451,19 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As `Store::write_atomic_with`.
-    pub async fn write_atomic_with<'a>(
+    pub fn write_atomic_with<'a>(
+        &self,
+        p: impl AsRef<str>,
+        content: impl Into<AsyncContent<'a>>,
+        opts: WriteOptions,
+    ) -> impl Future<Output = Result<WriteResult>> + Send + 'a {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        let content: AsyncContent<'a> = content.into();
+        async move { this.write_atomic_with_impl(p, content, opts).await }
+    }
+
+    async fn write_atomic_with_impl<'a>(
         &self,
         p: impl AsRef<str>,
         content: impl Into<AsyncContent<'a>>,
@@ -351,7 +496,13 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As `Store::delete`.
-    pub async fn delete(&self, p: impl AsRef<str>) -> Result<()> {
+    pub fn delete(&self, p: impl AsRef<str>) -> impl Future<Output = Result<()>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        async move { this.delete_impl(p).await }
+    }
+
+    async fn delete_impl(&self, p: impl AsRef<str>) -> Result<()> {
         self.delete_with(p, DeleteOptions::new()).await
     }
 
@@ -359,7 +510,17 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As `Store::delete_with`.
-    pub async fn delete_with(&self, p: impl AsRef<str>, opts: DeleteOptions) -> Result<()> {
+    pub fn delete_with(
+        &self,
+        p: impl AsRef<str>,
+        opts: DeleteOptions,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        async move { this.delete_with_impl(p, opts).await }
+    }
+
+    async fn delete_with_impl(&self, p: impl AsRef<str>, opts: DeleteOptions) -> Result<()> {
         self.run_op_async(Operation::Delete, async {
             let key = self.plan.file(p.as_ref(), Capability::Delete)?;
             self.backend.delete(&key, &opts).await.map_err(self.ctx())
@@ -371,7 +532,16 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As `Store::delete_folder`.
-    pub async fn delete_folder(&self, p: impl AsRef<str>) -> Result<()> {
+    pub fn delete_folder(
+        &self,
+        p: impl AsRef<str>,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        async move { this.delete_folder_impl(p).await }
+    }
+
+    async fn delete_folder_impl(&self, p: impl AsRef<str>) -> Result<()> {
         self.delete_folder_with(p, DeleteFolderOptions::new()).await
     }
 
@@ -379,7 +549,17 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As `Store::delete_folder_with`.
-    pub async fn delete_folder_with(
+    pub fn delete_folder_with(
+        &self,
+        p: impl AsRef<str>,
+        opts: DeleteFolderOptions,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        async move { this.delete_folder_with_impl(p, opts).await }
+    }
+
+    async fn delete_folder_with_impl(
         &self,
         p: impl AsRef<str>,
         opts: DeleteFolderOptions,
@@ -473,7 +653,16 @@ impl AsyncStore {
     ///
     /// # Errors
     /// `NotFound`; `InvalidPath` for a folder.
-    pub async fn get_file_info(&self, p: impl AsRef<str>) -> Result<FileInfo> {
+    pub fn get_file_info(
+        &self,
+        p: impl AsRef<str>,
+    ) -> impl Future<Output = Result<FileInfo>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        async move { this.get_file_info_impl(p).await }
+    }
+
+    async fn get_file_info_impl(&self, p: impl AsRef<str>) -> Result<FileInfo> {
         self.run_op_async(Operation::GetFileInfo, async {
             let key = self.plan.file(p.as_ref(), Capability::Metadata)?;
             let info = self.backend.get_file_info(&key).await.map_err(self.ctx())?;
@@ -486,7 +675,16 @@ impl AsyncStore {
     ///
     /// # Errors
     /// `NotFound`; `InvalidPath` for a file.
-    pub async fn get_folder_info(&self, p: impl AsRef<str>) -> Result<FolderInfo> {
+    pub fn get_folder_info(
+        &self,
+        p: impl AsRef<str>,
+    ) -> impl Future<Output = Result<FolderInfo>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        async move { this.get_folder_info_impl(p).await }
+    }
+
+    async fn get_folder_info_impl(&self, p: impl AsRef<str>) -> Result<FolderInfo> {
         self.run_op_async(Operation::GetFolderInfo, async {
             let key = self.plan.folder(p.as_ref(), Some(Capability::Metadata))?;
             let outcome = self.backend.get_folder_info(&key).await;
@@ -499,7 +697,16 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As [`get_file_info`](Self::get_file_info).
-    pub async fn head(&self, p: impl AsRef<str>) -> Result<WriteResult> {
+    pub fn head(
+        &self,
+        p: impl AsRef<str>,
+    ) -> impl Future<Output = Result<WriteResult>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        async move { this.head_impl(p).await }
+    }
+
+    async fn head_impl(&self, p: impl AsRef<str>) -> Result<WriteResult> {
         self.get_file_info(p).await.map(WriteResult::from_info)
     }
 
@@ -507,7 +714,18 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As `Store::move_file`.
-    pub async fn move_file(&self, src: impl AsRef<str>, dst: impl AsRef<str>) -> Result<()> {
+    pub fn move_file(
+        &self,
+        src: impl AsRef<str>,
+        dst: impl AsRef<str>,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let this = self.detached();
+        let src = src.as_ref().to_owned();
+        let dst = dst.as_ref().to_owned();
+        async move { this.move_file_impl(src, dst).await }
+    }
+
+    async fn move_file_impl(&self, src: impl AsRef<str>, dst: impl AsRef<str>) -> Result<()> {
         self.move_file_with(src, dst, MoveOptions::new()).await
     }
 
@@ -515,7 +733,19 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As `Store::move_file_with`.
-    pub async fn move_file_with(
+    pub fn move_file_with(
+        &self,
+        src: impl AsRef<str>,
+        dst: impl AsRef<str>,
+        opts: MoveOptions,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let this = self.detached();
+        let src = src.as_ref().to_owned();
+        let dst = dst.as_ref().to_owned();
+        async move { this.move_file_with_impl(src, dst, opts).await }
+    }
+
+    async fn move_file_with_impl(
         &self,
         src: impl AsRef<str>,
         dst: impl AsRef<str>,
@@ -537,7 +767,18 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As `Store::copy_file`.
-    pub async fn copy_file(&self, src: impl AsRef<str>, dst: impl AsRef<str>) -> Result<()> {
+    pub fn copy_file(
+        &self,
+        src: impl AsRef<str>,
+        dst: impl AsRef<str>,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let this = self.detached();
+        let src = src.as_ref().to_owned();
+        let dst = dst.as_ref().to_owned();
+        async move { this.copy_file_impl(src, dst).await }
+    }
+
+    async fn copy_file_impl(&self, src: impl AsRef<str>, dst: impl AsRef<str>) -> Result<()> {
         self.copy_file_with(src, dst, CopyOptions::new()).await
     }
 
@@ -545,7 +786,19 @@ impl AsyncStore {
     ///
     /// # Errors
     /// As `Store::copy_file_with`.
-    pub async fn copy_file_with(
+    pub fn copy_file_with(
+        &self,
+        src: impl AsRef<str>,
+        dst: impl AsRef<str>,
+        opts: CopyOptions,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let this = self.detached();
+        let src = src.as_ref().to_owned();
+        let dst = dst.as_ref().to_owned();
+        async move { this.copy_file_with_impl(src, dst, opts).await }
+    }
+
+    async fn copy_file_with_impl(
         &self,
         src: impl AsRef<str>,
         dst: impl AsRef<str>,
@@ -568,7 +821,12 @@ impl AsyncStore {
     /// # Errors
     /// `PermissionDenied`, `NotFound` naming a missing bucket/container/root
     /// ([`is_container_not_found`](Error::is_container_not_found)), `BackendUnavailable`.
-    pub async fn ping(&self) -> Result<()> {
+    pub fn ping(&self) -> impl Future<Output = Result<()>> + Send + 'static {
+        let this = self.detached();
+        async move { this.ping_impl().await }
+    }
+
+    async fn ping_impl(&self) -> Result<()> {
         self.run_op_async(Operation::Ping, async {
             self.backend.ping().await.map_err(self.ctx())
         })
@@ -637,7 +895,12 @@ impl AsyncStore {
     ///
     /// # Errors
     /// The backend's failure to release.
-    pub async fn close(&self) -> Result<()> {
+    pub fn close(&self) -> impl Future<Output = Result<()>> + Send + 'static {
+        let this = self.clone();
+        async move { this.close_impl().await }
+    }
+
+    async fn close_impl(&self) -> Result<()> {
         if self.owner {
             let closed = self.backend.close().await;
             closed.map_err(|e| self.plan.stamp(Operation::Close, self.plan.context(e)))
