@@ -1,0 +1,443 @@
+//! The async half of transfers: `tokio::fs` on the local side, `buffer_unordered` for the
+//! files in flight, everything inside the caller's future.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use remote_store_async::{AsyncContent, AsyncStore};
+use remote_store_core::{ContentDigest, Error, ErrorKind, ListOptions, Result, WriteOptions};
+use tokio::io::AsyncWriteExt;
+use tokio_util::io::ReaderStream;
+
+use super::{
+    Action, CHUNK, Done, LocalKind, Meta, Meter, PlannedFile, TEMP_PREFIX, TransferOptions,
+    TransferReport, copied, dry_report, finish, io_error, local_digest, local_existing, local_kind,
+    local_path, make_plan, missing_source, normalize, relative_to, report, store_key, tracker,
+    walk_local, without_io,
+};
+use crate::batch::r#async::run_stream;
+use crate::integrity::r#async::digest;
+use crate::progress::Tracker;
+
+impl<S, E> Stream for Meter<'_, S>
+where
+    S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+{
+    type Item = std::result::Result<Bytes, E>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let item = ready!(self.inner.poll_next_unpin(cx));
+        if let Some(Ok(chunk)) = &item {
+            self.saw(chunk);
+        }
+        Poll::Ready(item)
+    }
+}
+
+/// Runs blocking local file-system work on tokio's blocking pool.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::other(format!("a blocking file-system task failed: {e}")))?
+}
+
+/// The files under a store path (a tree) or the file at it.
+async fn store_sources(store: &AsyncStore, src: &str) -> Result<(bool, Vec<(String, Meta)>)> {
+    if !src.is_empty() && store.is_file(src).await? {
+        let info = store.get_file_info(src).await?;
+        return Ok((false, vec![(String::new(), Meta::of(&info))]));
+    }
+    let mut files = Vec::new();
+    let mut listing = store.list_files_with(src, ListOptions::subtree())?;
+    while let Some(info) = listing.next().await {
+        let info = info?;
+        files.push((relative_to(src, &info.path), Meta::of(&info)));
+    }
+    if files.is_empty() && !store.exists(src).await? {
+        return Err(missing_source(src));
+    }
+    Ok((true, files))
+}
+
+/// What already exists at a store destination, by relative path.
+async fn store_existing(
+    store: &AsyncStore,
+    dst: &str,
+    tree: bool,
+) -> Result<HashMap<String, Meta>> {
+    let mut out = HashMap::new();
+    let absent = |e: &Error| e.kind() == ErrorKind::NotFound && !e.is_container_not_found();
+    if !tree {
+        match store.get_file_info(dst).await {
+            Ok(info) => {
+                out.insert(String::new(), Meta::of(&info));
+            }
+            Err(e) if absent(&e) => {}
+            Err(e) => return Err(e),
+        }
+        return Ok(out);
+    }
+    let mut listing = match store.list_files_with(dst, ListOptions::subtree()) {
+        Ok(l) => l,
+        Err(e) if absent(&e) => return Ok(out),
+        Err(e) => return Err(e),
+    };
+    while let Some(info) = listing.next().await {
+        let info = match info {
+            Ok(i) => i,
+            Err(e) if absent(&e) => break,
+            Err(e) => return Err(e),
+        };
+        out.insert(relative_to(dst, &info.path), Meta::of(&info));
+    }
+    Ok(out)
+}
+
+async fn store_write(
+    store: &AsyncStore,
+    file: &PlannedFile,
+    content: AsyncContent<'_>,
+    opts: &TransferOptions,
+) -> Result<()> {
+    let wopts = WriteOptions::new().overwrite(file.action == Action::Overwrite);
+    if opts.atomic {
+        store
+            .write_atomic_with(&file.destination, content, wopts)
+            .await?;
+    } else {
+        store.write_with(&file.destination, content, wopts).await?;
+    }
+    Ok(())
+}
+
+async fn store_check(
+    store: &AsyncStore,
+    file: &PlannedFile,
+    opts: &TransferOptions,
+) -> Result<Option<ContentDigest>> {
+    match opts.verify {
+        Some(alg) => Ok(Some(digest(store, &file.destination, alg).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn upload_file(
+    base: &Path,
+    store: &AsyncStore,
+    file: &PlannedFile,
+    opts: &TransferOptions,
+    tracker: &Tracker,
+) -> Done {
+    let path = local_path(base, &file.relative);
+    let source = tokio::fs::File::open(&path)
+        .await
+        .map_err(|e| io_error(e, &path))?;
+    let mut meter = Meter::new(
+        ReaderStream::with_capacity(source, CHUNK),
+        tracker,
+        &file.relative,
+        opts.verify,
+    );
+    store_write(store, file, AsyncContent::chunks(&mut meter), opts).await?;
+    let actual = store_check(store, file, opts).await?;
+    copied(meter.bytes, meter.digest(), actual, &file.destination)
+}
+
+async fn download_file(
+    store: &AsyncStore,
+    base: &Path,
+    file: &PlannedFile,
+    opts: &TransferOptions,
+    tracker: &Tracker,
+) -> Done {
+    let target = local_path(base, &file.relative);
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    tokio::fs::create_dir_all(&parent)
+        .await
+        .map_err(|e| io_error(e, &parent))?;
+    let reader = store.read(&file.source).await?;
+    let mut meter = Meter::new(reader, tracker, &file.relative, opts.verify);
+    if opts.atomic {
+        let dir = parent.clone();
+        let temp = blocking(move || {
+            tempfile::Builder::new()
+                .prefix(TEMP_PREFIX)
+                .tempfile_in(&dir)
+                .map_err(|e| io_error(e, &dir))
+        })
+        .await?;
+        // The temp path deletes the file when dropped: a failed or dropped download
+        // leaves nothing behind.
+        let (std_file, temp_path) = temp.into_parts();
+        let mut out = tokio::fs::File::from_std(std_file);
+        pump(&mut meter, &mut out, &target).await?;
+        drop(out);
+        let overwrite = file.action == Action::Overwrite;
+        let to = target.clone();
+        blocking(move || {
+            let persisted = if overwrite {
+                temp_path.persist(&to)
+            } else {
+                temp_path.persist_noclobber(&to)
+            };
+            persisted.map_err(|e| io_error(e.error, &to))
+        })
+        .await?;
+    } else {
+        let mut out = tokio::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .create(file.action == Action::Overwrite)
+            .create_new(file.action != Action::Overwrite)
+            .open(&target)
+            .await
+            .map_err(|e| io_error(e, &target))?;
+        pump(&mut meter, &mut out, &target).await?;
+    }
+    let actual = match opts.verify {
+        Some(alg) => {
+            let t = target.clone();
+            Some(blocking(move || local_digest(&t, alg)).await?)
+        }
+        None => None,
+    };
+    copied(meter.bytes, meter.digest(), actual, &file.destination)
+}
+
+/// Writes every chunk of `source` to `out`: a source error is the store's, a write error
+/// is `path`'s.
+async fn pump(
+    source: &mut (impl Stream<Item = Result<Bytes>> + Unpin),
+    out: &mut tokio::fs::File,
+    path: &Path,
+) -> Result<()> {
+    while let Some(chunk) = source.next().await {
+        out.write_all(&chunk?)
+            .await
+            .map_err(|e| io_error(e, path))?;
+    }
+    out.flush().await.map_err(|e| io_error(e, path))
+}
+
+async fn between_file(
+    src: &AsyncStore,
+    dst: &AsyncStore,
+    file: &PlannedFile,
+    opts: &TransferOptions,
+    tracker: &Tracker,
+) -> Done {
+    let reader = src.read(&file.source).await?;
+    let mut meter = Meter::new(reader, tracker, &file.relative, opts.verify);
+    let body = AsyncContent::chunks((&mut meter).map(|c| c.map_err(Error::into_io)));
+    store_write(dst, file, body, opts).await?;
+    let actual = store_check(dst, file, opts).await?;
+    copied(meter.bytes, meter.digest(), actual, &file.destination)
+}
+
+/// Async version of `sync::upload`.
+///
+/// Local files are read with `tokio::fs` (so this needs a tokio runtime with its blocking
+/// pool); the files in flight run inside the returned future, no task is spawned.
+///
+/// # Errors
+/// As `sync::upload`.
+///
+/// # Cancel safety
+/// Dropping the future cancels every file in flight and starts no more. With the default
+/// atomic writes, a file whose write was cancelled leaves no object and no temp artefact
+/// (the store's `write_atomic` guarantee); files already finished stay.
+pub async fn upload(
+    local: impl AsRef<Path>,
+    store: &AsyncStore,
+    dst: impl AsRef<str>,
+) -> Result<TransferReport> {
+    upload_with(local, store, dst, &TransferOptions::new()).await
+}
+
+/// Async version of `sync::upload_with`.
+///
+/// # Errors
+/// As `sync::upload`.
+///
+/// # Cancel safety
+/// As [`upload`].
+pub async fn upload_with(
+    local: impl AsRef<Path>,
+    store: &AsyncStore,
+    dst: impl AsRef<str>,
+    opts: &TransferOptions,
+) -> Result<TransferReport> {
+    let local = local.as_ref().to_path_buf();
+    let dst = normalize(dst.as_ref())?;
+    let root = local.clone();
+    let (tree, sources) = blocking(move || {
+        Ok(match local_kind(&root)? {
+            LocalKind::File(len) => (false, vec![(String::new(), Meta::local(len))]),
+            LocalKind::Dir => (true, walk_local(&root)?),
+            LocalKind::Missing => return Err(missing_source(&root.display().to_string())),
+        })
+    })
+    .await?;
+    let existing = store_existing(store, &dst, tree).await?;
+    let plan = make_plan(
+        sources,
+        &existing,
+        |rel| local_path(&local, rel).display().to_string(),
+        |rel| store_key(&dst, rel),
+        opts,
+    );
+    if opts.dry_run {
+        return Ok(dry_report(plan, opts));
+    }
+    let tracker = tracker(&plan, opts);
+    let results = run_stream(&plan, opts.files_in_flight, opts.stop_on_error, |file| {
+        let (local, tracker) = (&local, &tracker);
+        async move {
+            let done = match without_io(file) {
+                Some(d) => d,
+                None => {
+                    tracker.file_started(&file.relative, file.size);
+                    upload_file(local, store, file, opts, tracker).await
+                }
+            };
+            finish(tracker, file, done)
+        }
+    })
+    .await;
+    Ok(report(plan, results, &tracker))
+}
+
+/// Async version of `sync::download`.
+///
+/// Local files are written with `tokio::fs` (so this needs a tokio runtime with its
+/// blocking pool).
+///
+/// # Errors
+/// As `sync::download`.
+///
+/// # Cancel safety
+/// Dropping the future cancels every file in flight and starts no more. With the default
+/// atomic writes, a cancelled file leaves no partial file and no temp file (the temp file
+/// is deleted when its handle drops); files already renamed into place stay.
+pub async fn download(
+    store: &AsyncStore,
+    src: impl AsRef<str>,
+    local: impl AsRef<Path>,
+) -> Result<TransferReport> {
+    download_with(store, src, local, &TransferOptions::new()).await
+}
+
+/// Async version of `sync::download_with`.
+///
+/// # Errors
+/// As `sync::download`.
+///
+/// # Cancel safety
+/// As [`download`].
+pub async fn download_with(
+    store: &AsyncStore,
+    src: impl AsRef<str>,
+    local: impl AsRef<Path>,
+    opts: &TransferOptions,
+) -> Result<TransferReport> {
+    let local = local.as_ref().to_path_buf();
+    let src = normalize(src.as_ref())?;
+    let (tree, sources) = store_sources(store, &src).await?;
+    let root = local.clone();
+    let existing = blocking(move || local_existing(&root, tree)).await?;
+    let plan = make_plan(
+        sources,
+        &existing,
+        |rel| store_key(&src, rel),
+        |rel| local_path(&local, rel).display().to_string(),
+        opts,
+    );
+    if opts.dry_run {
+        return Ok(dry_report(plan, opts));
+    }
+    let tracker = tracker(&plan, opts);
+    let results = run_stream(&plan, opts.files_in_flight, opts.stop_on_error, |file| {
+        let (local, tracker) = (&local, &tracker);
+        async move {
+            let done = match without_io(file) {
+                Some(d) => d,
+                None => {
+                    tracker.file_started(&file.relative, file.size);
+                    download_file(store, local, file, opts, tracker).await
+                }
+            };
+            finish(tracker, file, done)
+        }
+    })
+    .await;
+    Ok(report(plan, results, &tracker))
+}
+
+/// Async version of `sync::copy_between`.
+///
+/// # Errors
+/// As `sync::copy_between`.
+///
+/// # Cancel safety
+/// As [`upload`].
+pub async fn copy_between(
+    src_store: &AsyncStore,
+    src: impl AsRef<str>,
+    dst_store: &AsyncStore,
+    dst: impl AsRef<str>,
+) -> Result<TransferReport> {
+    copy_between_with(src_store, src, dst_store, dst, &TransferOptions::new()).await
+}
+
+/// Async version of `sync::copy_between_with`.
+///
+/// # Errors
+/// As `sync::copy_between`.
+///
+/// # Cancel safety
+/// As [`upload`].
+pub async fn copy_between_with(
+    src_store: &AsyncStore,
+    src: impl AsRef<str>,
+    dst_store: &AsyncStore,
+    dst: impl AsRef<str>,
+    opts: &TransferOptions,
+) -> Result<TransferReport> {
+    let src = normalize(src.as_ref())?;
+    let dst = normalize(dst.as_ref())?;
+    let (tree, sources) = store_sources(src_store, &src).await?;
+    let existing = store_existing(dst_store, &dst, tree).await?;
+    let plan = make_plan(
+        sources,
+        &existing,
+        |rel| store_key(&src, rel),
+        |rel| store_key(&dst, rel),
+        opts,
+    );
+    if opts.dry_run {
+        return Ok(dry_report(plan, opts));
+    }
+    let tracker = tracker(&plan, opts);
+    let results = run_stream(&plan, opts.files_in_flight, opts.stop_on_error, |file| {
+        let tracker = &tracker;
+        async move {
+            let done = match without_io(file) {
+                Some(d) => d,
+                None => {
+                    tracker.file_started(&file.relative, file.size);
+                    between_file(src_store, dst_store, file, opts, tracker).await
+                }
+            };
+            finish(tracker, file, done)
+        }
+    })
+    .await;
+    Ok(report(plan, results, &tracker))
+}

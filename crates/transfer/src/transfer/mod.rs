@@ -1,0 +1,840 @@
+//! Transfers: one file or a whole tree, local → store (`upload`), store → local
+//! (`download`) and store → store (`copy_between`).
+//!
+//! A transfer is *plan → run*. The plan lists the source files (a local walk or a recursive
+//! store listing), looks at the destination once (a walk or a listing, not one probe per
+//! file) and decides each file's [`Action`] from the [`IfExists`] policy — all written once
+//! here, runtime-free. The run then streams each file from a reader into a writer, at most
+//! `concurrency` files at once, in chunks: memory stays bounded by the chunk size times the
+//! files in flight (plus what the store's own streamed write holds), whatever the file
+//! sizes. The halves differ only in how they wait.
+//!
+//! Local paths are `std::path` paths read and written directly with `std::fs` (blocking
+//! half) or `tokio::fs` (async half), not through a local store: a transfer then takes any
+//! directory the process can reach, absolute or relative, and downloads are made atomic
+//! with a temp file next to the target, renamed into place.
+
+#[cfg(feature = "async")]
+pub(crate) mod r#async;
+#[cfg(feature = "sync")]
+pub(crate) mod sync;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use remote_store_core::{ContentDigest, Error, ErrorKind, FileInfo, RemotePath, Result};
+
+use crate::integrity::{DigestAlgorithm, Hasher, same_digest};
+use crate::progress::{Progress, Snapshot, Tracker};
+
+/// The default number of files in flight.
+pub const DEFAULT_FILES_IN_FLIGHT: usize = 4;
+
+/// The prefix of the temp files a download writes next to its target (the same reserved
+/// prefix the local and SFTP backends use; local walks skip such names).
+pub(crate) const TEMP_PREFIX: &str = ".~tmp.";
+
+/// What to do with a file that already exists at the destination.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IfExists {
+    /// Report the file as failed with `AlreadyExists` and leave it alone (the default, as
+    /// for every store write: nothing is replaced unless asked).
+    #[default]
+    Fail,
+    /// Replace it.
+    Overwrite,
+    /// Leave it, whatever it holds.
+    Skip,
+    /// Leave it when it looks the same — same size and, where both sides report one, the
+    /// same digest (and the same etag when [`TransferOptions::compare_etag`] is on) — and
+    /// replace it otherwise.
+    SkipIfSame,
+}
+
+/// How a transfer runs.
+///
+/// ```
+/// use remote_store_transfer::{DigestAlgorithm, IfExists, TransferOptions};
+///
+/// let opts = TransferOptions::new()
+///     .if_exists(IfExists::SkipIfSame)
+///     .files_in_flight(8)
+///     .verify(DigestAlgorithm::Sha256);
+/// assert!(opts.atomic);
+/// ```
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct TransferOptions {
+    /// What to do with existing destination files (default [`IfExists::Fail`]).
+    pub if_exists: IfExists,
+    /// Files copied at once (at least 1; default [`DEFAULT_FILES_IN_FLIGHT`]).
+    pub files_in_flight: usize,
+    /// Plan only: the report lists what would happen and nothing is written.
+    pub dry_run: bool,
+    /// Write each file atomically (default true): `write_atomic` on a store, a temp file
+    /// renamed into place on a local disk. Readers never see a partial file and a failed or
+    /// dropped transfer leaves none behind. Off, stores get a plain `write` and local files
+    /// are written in place.
+    pub atomic: bool,
+    /// After each copy, stream the written file back and compare its digest with the one
+    /// computed from the source while it was copied. A mismatch fails that file.
+    pub verify: Option<DigestAlgorithm>,
+    /// Let [`IfExists::SkipIfSame`] compare etags too, where both sides have one. Off by
+    /// default: etags are opaque per service (S3's single-part etag is an MD5, Azure's and
+    /// the memory backend's change with every write), so they only mean "same content"
+    /// between two stores of one service that derive them from the bytes.
+    pub compare_etag: bool,
+    /// Stop starting files after the first failure (default false).
+    pub stop_on_error: bool,
+    progress: Option<Arc<dyn Progress>>,
+}
+
+impl Default for TransferOptions {
+    fn default() -> Self {
+        TransferOptions {
+            if_exists: IfExists::Fail,
+            files_in_flight: DEFAULT_FILES_IN_FLIGHT,
+            dry_run: false,
+            atomic: true,
+            verify: None,
+            compare_etag: false,
+            stop_on_error: false,
+            progress: None,
+        }
+    }
+}
+
+impl TransferOptions {
+    /// Defaults: fail on existing files, 4 files in flight, atomic, no verification, no
+    /// observer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the [`IfExists`] policy.
+    pub fn if_exists(mut self, policy: IfExists) -> Self {
+        self.if_exists = policy;
+        self
+    }
+
+    /// Sets the files in flight (0 is taken as 1).
+    pub fn files_in_flight(mut self, n: usize) -> Self {
+        self.files_in_flight = n.max(1);
+        self
+    }
+
+    /// Sets `dry_run`.
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
+
+    /// Sets `atomic`.
+    pub fn atomic(mut self, atomic: bool) -> Self {
+        self.atomic = atomic;
+        self
+    }
+
+    /// Verifies each copied file with `algorithm`.
+    pub fn verify(mut self, algorithm: DigestAlgorithm) -> Self {
+        self.verify = Some(algorithm);
+        self
+    }
+
+    /// Sets `compare_etag`.
+    pub fn compare_etag(mut self, compare: bool) -> Self {
+        self.compare_etag = compare;
+        self
+    }
+
+    /// Sets `stop_on_error`.
+    pub fn stop_on_error(mut self, stop: bool) -> Self {
+        self.stop_on_error = stop;
+        self
+    }
+
+    /// Reports progress to `observer`. Without one, nothing is counted or timed beyond the
+    /// report's totals.
+    pub fn progress(mut self, observer: impl Progress + 'static) -> Self {
+        self.progress = Some(Arc::new(observer));
+        self
+    }
+
+    /// Reports progress to a shared observer.
+    pub fn progress_arc(mut self, observer: Arc<dyn Progress>) -> Self {
+        self.progress = Some(observer);
+        self
+    }
+}
+
+impl fmt::Debug for TransferOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransferOptions")
+            .field("if_exists", &self.if_exists)
+            .field("files_in_flight", &self.files_in_flight)
+            .field("dry_run", &self.dry_run)
+            .field("atomic", &self.atomic)
+            .field("verify", &self.verify)
+            .field("compare_etag", &self.compare_etag)
+            .field("stop_on_error", &self.stop_on_error)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// Why a planned file is left alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// It exists and the policy is [`IfExists::Skip`].
+    Exists,
+    /// It exists and looks the same ([`IfExists::SkipIfSame`]).
+    Same,
+}
+
+/// What the plan does with one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Action {
+    /// Copy to a destination that did not exist when planned (written without overwrite,
+    /// so a file that appears meanwhile is `AlreadyExists`, not replaced).
+    Create,
+    /// Replace the existing destination.
+    Overwrite,
+    /// Leave the destination alone.
+    Skip(SkipReason),
+    /// The destination exists and the policy is [`IfExists::Fail`]: reported as an
+    /// `AlreadyExists` failure, no byte moved.
+    Conflict,
+}
+
+impl Action {
+    /// True for the actions that move bytes.
+    pub fn copies(self) -> bool {
+        matches!(self, Action::Create | Action::Overwrite)
+    }
+}
+
+/// One file of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PlannedFile {
+    /// The file relative to the transfer's source (`/`-separated; empty for a one-file
+    /// transfer).
+    pub relative: String,
+    /// The source: a store key or a local path, as text.
+    pub source: String,
+    /// The destination: a store key or a local path, as text.
+    pub destination: String,
+    /// The source size in bytes.
+    pub size: u64,
+    /// What the run does with it.
+    pub action: Action,
+}
+
+/// How one file of a transfer ended.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum FileStatus {
+    /// A dry run: what [`PlannedFile::action`] says would happen.
+    Planned,
+    /// Copied.
+    Copied {
+        /// Bytes moved.
+        bytes: u64,
+        /// The source digest computed while copying, when verifying (it matched the
+        /// destination's).
+        digest: Option<ContentDigest>,
+    },
+    /// Left alone.
+    Skipped(SkipReason),
+    /// Failed (a conflict, a store or disk error, a verification mismatch).
+    Failed(Error),
+    /// Not started, or cancelled, after a failure stopped the transfer (`stop_on_error`).
+    NotRun,
+}
+
+/// One file's line in a [`TransferReport`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct FileReport {
+    /// The plan for the file.
+    pub file: PlannedFile,
+    /// How it ended.
+    pub status: FileStatus,
+}
+
+/// What a transfer planned and did, file by file in source order, with the final counters.
+///
+/// A transfer fails as a whole only when it cannot plan (the source is missing, a listing
+/// fails); every per-file problem is a [`FileStatus::Failed`] line here.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct TransferReport {
+    /// Every file of the plan and how it ended.
+    pub files: Vec<FileReport>,
+    /// True when this was a dry run (nothing was written).
+    pub dry_run: bool,
+    /// The final counters (files and bytes done and total, elapsed time).
+    pub totals: Snapshot,
+}
+
+impl TransferReport {
+    /// The files copied.
+    pub fn copied(&self) -> impl Iterator<Item = &PlannedFile> + '_ {
+        self.with(|s| matches!(s, FileStatus::Copied { .. }))
+    }
+
+    /// The files skipped.
+    pub fn skipped(&self) -> impl Iterator<Item = &PlannedFile> + '_ {
+        self.with(|s| matches!(s, FileStatus::Skipped(_)))
+    }
+
+    /// The files that failed, with their errors.
+    pub fn failed(&self) -> impl Iterator<Item = (&PlannedFile, &Error)> + '_ {
+        self.files.iter().filter_map(|f| match &f.status {
+            FileStatus::Failed(e) => Some((&f.file, e)),
+            _ => None,
+        })
+    }
+
+    /// The plan: every file with its action.
+    pub fn plan(&self) -> impl Iterator<Item = &PlannedFile> + '_ {
+        self.files.iter().map(|f| &f.file)
+    }
+
+    /// True when no file failed and none was left unrun.
+    pub fn is_success(&self) -> bool {
+        self.files
+            .iter()
+            .all(|f| !matches!(f.status, FileStatus::Failed(_) | FileStatus::NotRun))
+    }
+
+    /// The report, or the first file's failure.
+    ///
+    /// # Errors
+    /// The first failed file's error; `Other` when files were left unrun.
+    pub fn into_result(self) -> Result<TransferReport> {
+        if let Some(i) = self
+            .files
+            .iter()
+            .position(|f| matches!(f.status, FileStatus::Failed(_) | FileStatus::NotRun))
+        {
+            let mut files = self.files;
+            let f = files.swap_remove(i);
+            return Err(match f.status {
+                FileStatus::Failed(e) => e,
+                _ => Error::other(format!("{} was not transferred", f.file.source)),
+            });
+        }
+        Ok(self)
+    }
+
+    fn with(
+        &self,
+        pred: impl Fn(&FileStatus) -> bool + 'static,
+    ) -> impl Iterator<Item = &PlannedFile> + '_ {
+        self.files
+            .iter()
+            .filter(move |f| pred(&f.status))
+            .map(|f| &f.file)
+    }
+}
+
+/// What the plan knows about a file on either side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Meta {
+    pub(crate) size: u64,
+    pub(crate) digest: Option<ContentDigest>,
+    pub(crate) etag: Option<String>,
+}
+
+impl Meta {
+    pub(crate) fn local(size: u64) -> Meta {
+        Meta {
+            size,
+            digest: None,
+            etag: None,
+        }
+    }
+
+    pub(crate) fn of(info: &FileInfo) -> Meta {
+        Meta {
+            size: info.size,
+            digest: info.digest.clone(),
+            etag: info.etag.clone(),
+        }
+    }
+}
+
+/// The `SkipIfSame` test.
+pub(crate) fn looks_same(src: &Meta, dst: &Meta, compare_etag: bool) -> bool {
+    if src.size != dst.size {
+        return false;
+    }
+    if let (Some(a), Some(b)) = (&src.digest, &dst.digest)
+        && a.algorithm.eq_ignore_ascii_case(&b.algorithm)
+        && !same_digest(a, b)
+    {
+        return false;
+    }
+    if compare_etag
+        && let (Some(a), Some(b)) = (&src.etag, &dst.etag)
+        && a.trim_matches('"') != b.trim_matches('"')
+    {
+        return false;
+    }
+    true
+}
+
+/// The action for one file.
+pub(crate) fn decide(src: &Meta, dst: Option<&Meta>, opts: &TransferOptions) -> Action {
+    let Some(dst) = dst else {
+        return Action::Create;
+    };
+    match opts.if_exists {
+        IfExists::Fail => Action::Conflict,
+        IfExists::Overwrite => Action::Overwrite,
+        IfExists::Skip => Action::Skip(SkipReason::Exists),
+        IfExists::SkipIfSame => {
+            if looks_same(src, dst, opts.compare_etag) {
+                Action::Skip(SkipReason::Same)
+            } else {
+                Action::Overwrite
+            }
+        }
+    }
+}
+
+/// Source files (relative path and what is known) and destination files by relative path,
+/// turned into the plan.
+pub(crate) fn make_plan(
+    mut sources: Vec<(String, Meta)>,
+    existing: &HashMap<String, Meta>,
+    source_of: impl Fn(&str) -> String,
+    destination_of: impl Fn(&str) -> String,
+    opts: &TransferOptions,
+) -> Vec<PlannedFile> {
+    sources.sort_by(|a, b| a.0.cmp(&b.0));
+    sources
+        .into_iter()
+        .map(|(rel, meta)| PlannedFile {
+            source: source_of(&rel),
+            destination: destination_of(&rel),
+            size: meta.size,
+            action: decide(&meta, existing.get(&rel), opts),
+            relative: rel,
+        })
+        .collect()
+}
+
+/// A store key under `base` (`rel` empty: `base` itself).
+pub(crate) fn store_key(base: &str, rel: &str) -> String {
+    let base = base.trim_matches('/');
+    match (base.is_empty() || base == ".", rel.is_empty()) {
+        (_, true) => base.to_owned(),
+        (true, false) => rel.to_owned(),
+        (false, false) => format!("{base}/{rel}"),
+    }
+}
+
+/// A local path under `base` (`rel` empty: `base` itself).
+pub(crate) fn local_path(base: &Path, rel: &str) -> PathBuf {
+    let mut p = base.to_path_buf();
+    for seg in rel.split('/').filter(|s| !s.is_empty()) {
+        p.push(seg);
+    }
+    p
+}
+
+/// Paths relative to `base` of store files listed under it.
+pub(crate) fn relative_to(base: &str, key: &RemotePath) -> String {
+    let base = base.trim_matches('/');
+    if base.is_empty() || base == "." {
+        return key.as_str().to_owned();
+    }
+    key.as_str()
+        .strip_prefix(base)
+        .and_then(|r| r.strip_prefix('/'))
+        .unwrap_or(key.as_str())
+        .to_owned()
+}
+
+/// Every regular file under `root` (recursively, symlinks not followed, temp files of
+/// interrupted downloads skipped), with `/`-separated relative paths.
+///
+/// # Errors
+/// The walk's I/O errors; `InvalidPath` for a name that is not UTF-8.
+pub(crate) fn walk_local(root: &Path) -> Result<Vec<(String, Meta)>> {
+    let mut out = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, rel)) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| io_error(e, &dir))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| io_error(e, &dir))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                return Err(Error::invalid_path(
+                    entry.path().display().to_string(),
+                    "the file name is not UTF-8",
+                ));
+            };
+            if name.starts_with(TEMP_PREFIX) {
+                continue;
+            }
+            let child = if rel.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let ft = entry.file_type().map_err(|e| io_error(e, &entry.path()))?;
+            if ft.is_dir() {
+                stack.push((entry.path(), child));
+            } else if ft.is_file() {
+                let len = entry
+                    .metadata()
+                    .map_err(|e| io_error(e, &entry.path()))?
+                    .len();
+                out.push((child, Meta::local(len)));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What lies at a local path: a file (its size), a directory, or nothing.
+pub(crate) enum LocalKind {
+    File(u64),
+    Dir,
+    Missing,
+}
+
+pub(crate) fn local_kind(path: &Path) -> Result<LocalKind> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Ok(LocalKind::Dir),
+        Ok(m) => Ok(LocalKind::File(m.len())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(LocalKind::Missing),
+        Err(e) => Err(io_error(e, path)),
+    }
+}
+
+/// The destination side of a download: the files already under `path` (a directory) or
+/// at it (a file), by relative path.
+pub(crate) fn local_existing(path: &Path, tree: bool) -> Result<HashMap<String, Meta>> {
+    Ok(match local_kind(path)? {
+        LocalKind::Missing => HashMap::new(),
+        LocalKind::File(len) if !tree => HashMap::from([(String::new(), Meta::local(len))]),
+        LocalKind::Dir if tree => walk_local(path)?.into_iter().collect(),
+        LocalKind::File(_) => {
+            return Err(Error::invalid_path(
+                path.display().to_string(),
+                "a file is in the way of the destination folder",
+            ));
+        }
+        LocalKind::Dir => {
+            return Err(Error::invalid_path(
+                path.display().to_string(),
+                "a folder is in the way of the destination file",
+            ));
+        }
+    })
+}
+
+/// An I/O error on a local path, as a store error naming it.
+pub(crate) fn io_error(e: std::io::Error, path: &Path) -> Error {
+    let shown = path.display().to_string();
+    match e.kind() {
+        std::io::ErrorKind::NotFound => Error::not_found(shown).with_source(e),
+        std::io::ErrorKind::AlreadyExists => Error::already_exists(shown).with_source(e),
+        std::io::ErrorKind::PermissionDenied => Error::new(ErrorKind::PermissionDenied)
+            .with_path(shown)
+            .with_source(e),
+        _ => Error::from_io(e).with_path(shown),
+    }
+}
+
+/// A not-found source.
+pub(crate) fn missing_source(what: &str) -> Error {
+    Error::not_found(what.to_owned()).with_message("the transfer source does not exist")
+}
+
+/// The bytes the plan will move.
+pub(crate) fn bytes_to_copy(plan: &[PlannedFile]) -> u64 {
+    plan.iter()
+        .filter(|f| f.action.copies())
+        .map(|f| f.size)
+        .sum()
+}
+
+/// The tracker of a run over `plan`.
+pub(crate) fn tracker(plan: &[PlannedFile], opts: &TransferOptions) -> Tracker {
+    Tracker::new(
+        opts.progress.clone(),
+        plan.len() as u64,
+        bytes_to_copy(plan),
+    )
+}
+
+/// A dry run's report: the plan, nothing done.
+pub(crate) fn dry_report(plan: Vec<PlannedFile>, opts: &TransferOptions) -> TransferReport {
+    let tracker = tracker(&plan, opts);
+    let files = plan
+        .into_iter()
+        .map(|file| FileReport {
+            status: match file.action {
+                Action::Skip(r) => FileStatus::Skipped(r),
+                _ => FileStatus::Planned,
+            },
+            file,
+        })
+        .collect();
+    TransferReport {
+        files,
+        dry_run: true,
+        totals: tracker.finished(),
+    }
+}
+
+/// One file's outcome in the run, before it is reported.
+pub(crate) type Done = Result<FileStatus>;
+
+/// Turns run outcomes into the report.
+pub(crate) fn report(
+    plan: Vec<PlannedFile>,
+    results: Vec<Option<Done>>,
+    tracker: &Tracker,
+) -> TransferReport {
+    let files = plan
+        .into_iter()
+        .zip(results)
+        .map(|(file, r)| FileReport {
+            file,
+            status: match r {
+                Some(Ok(s)) => s,
+                Some(Err(e)) => FileStatus::Failed(e),
+                None => FileStatus::NotRun,
+            },
+        })
+        .collect();
+    TransferReport {
+        files,
+        dry_run: false,
+        totals: tracker.finished(),
+    }
+}
+
+/// The part of a file's run both halves share: skips and conflicts need no I/O.
+/// `None` means "copy it".
+pub(crate) fn without_io(file: &PlannedFile) -> Option<Done> {
+    match file.action {
+        Action::Skip(r) => Some(Ok(FileStatus::Skipped(r))),
+        Action::Conflict => Some(Err(Error::already_exists(file.destination.clone())
+            .with_message("the destination exists (IfExists::Fail)"))),
+        Action::Create | Action::Overwrite => None,
+    }
+}
+
+/// Reports a finished file to the tracker and passes its outcome on.
+pub(crate) fn finish(tracker: &Tracker, file: &PlannedFile, done: Done) -> Done {
+    use crate::progress::FileOutcome;
+    match &done {
+        Ok(FileStatus::Copied { .. }) => tracker.file_finished(&file.relative, FileOutcome::Copied),
+        Ok(_) => tracker.file_finished(&file.relative, FileOutcome::Skipped),
+        Err(e) => tracker.file_finished(&file.relative, FileOutcome::Failed(e)),
+    }
+    done
+}
+
+/// Counts the bytes of one file into the tracker and, when verifying, hashes them. Both
+/// halves wrap their reader or stream in it (the `Read` and `Stream` impls live in the
+/// half's module).
+pub(crate) struct Meter<'t, R> {
+    pub(crate) inner: R,
+    pub(crate) tracker: &'t Tracker,
+    pub(crate) file: &'t str,
+    pub(crate) hasher: Option<Hasher>,
+    pub(crate) bytes: u64,
+}
+
+impl<'t, R> Meter<'t, R> {
+    pub(crate) fn new(
+        inner: R,
+        tracker: &'t Tracker,
+        file: &'t str,
+        verify: Option<DigestAlgorithm>,
+    ) -> Self {
+        Meter {
+            inner,
+            tracker,
+            file,
+            hasher: verify.map(Hasher::new),
+            bytes: 0,
+        }
+    }
+
+    pub(crate) fn saw(&mut self, chunk: &[u8]) {
+        self.bytes += chunk.len() as u64;
+        if let Some(h) = &mut self.hasher {
+            h.update(chunk);
+        }
+        self.tracker.bytes(self.file, chunk.len() as u64);
+    }
+
+    pub(crate) fn digest(&self) -> Option<ContentDigest> {
+        self.hasher.as_ref().map(Hasher::digest)
+    }
+}
+
+/// The status of a copied file after an optional verification: `actual` is the digest of
+/// the destination read back (`None` when not verifying).
+pub(crate) fn copied(
+    bytes: u64,
+    source: Option<ContentDigest>,
+    actual: Option<ContentDigest>,
+    destination: &str,
+) -> Done {
+    if let (Some(expected), Some(actual)) = (&source, &actual)
+        && !same_digest(expected, actual)
+    {
+        return Err(crate::integrity::mismatch(destination, expected, actual));
+    }
+    Ok(FileStatus::Copied {
+        bytes,
+        digest: source,
+    })
+}
+
+/// A store path as the listings return it (`""` for the root).
+///
+/// # Errors
+/// `InvalidPath` for a malformed path.
+pub(crate) fn normalize(p: &str) -> Result<String> {
+    let t = p.trim_matches('/');
+    if t.is_empty() || t == "." {
+        return Ok(String::new());
+    }
+    Ok(RemotePath::new(t)?.as_str().to_owned())
+}
+
+/// The bytes a blocking copy moves at once.
+pub(crate) const CHUNK: usize = 256 * 1024;
+
+/// The digest of a local file, streamed.
+///
+/// # Errors
+/// The file's I/O errors.
+pub(crate) fn local_digest(path: &Path, algorithm: DigestAlgorithm) -> Result<ContentDigest> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path).map_err(|e| io_error(e, path))?;
+    let mut hasher = algorithm.hasher();
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = file.read(&mut buf).map_err(|e| io_error(e, path))?;
+        if n == 0 {
+            return Ok(hasher.finish());
+        }
+        hasher.update(&buf[..n]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(size: u64, digest: Option<&str>, etag: Option<&str>) -> Meta {
+        Meta {
+            size,
+            digest: digest.map(|v| ContentDigest {
+                algorithm: "md5".into(),
+                value: v.into(),
+            }),
+            etag: etag.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn skip_if_same_compares_size_then_digest_then_opt_in_etag() {
+        assert!(looks_same(
+            &meta(3, None, None),
+            &meta(3, None, None),
+            false
+        ));
+        assert!(!looks_same(
+            &meta(3, None, None),
+            &meta(4, None, None),
+            false
+        ));
+        assert!(!looks_same(
+            &meta(3, Some("aa"), None),
+            &meta(3, Some("bb"), None),
+            false
+        ));
+        assert!(looks_same(
+            &meta(3, Some("aa"), None),
+            &meta(3, None, None),
+            false
+        ));
+        assert!(looks_same(
+            &meta(3, None, Some("\"x\"")),
+            &meta(3, None, Some("y")),
+            false
+        ));
+        assert!(!looks_same(
+            &meta(3, None, Some("\"x\"")),
+            &meta(3, None, Some("y")),
+            true
+        ));
+        assert!(looks_same(
+            &meta(3, None, Some("\"x\"")),
+            &meta(3, None, Some("x")),
+            true
+        ));
+    }
+
+    #[test]
+    fn decide_follows_the_policy() {
+        let m = meta(1, None, None);
+        let other = meta(2, None, None);
+        let with = |p| TransferOptions::new().if_exists(p);
+        assert_eq!(decide(&m, None, &with(IfExists::Fail)), Action::Create);
+        assert_eq!(
+            decide(&m, Some(&m), &with(IfExists::Fail)),
+            Action::Conflict
+        );
+        assert_eq!(
+            decide(&m, Some(&m), &with(IfExists::Overwrite)),
+            Action::Overwrite
+        );
+        assert_eq!(
+            decide(&m, Some(&other), &with(IfExists::Skip)),
+            Action::Skip(SkipReason::Exists)
+        );
+        assert_eq!(
+            decide(&m, Some(&m), &with(IfExists::SkipIfSame)),
+            Action::Skip(SkipReason::Same)
+        );
+        assert_eq!(
+            decide(&m, Some(&other), &with(IfExists::SkipIfSame)),
+            Action::Overwrite
+        );
+    }
+
+    #[test]
+    fn keys_and_local_paths_join() {
+        assert_eq!(store_key("", "a/b"), "a/b");
+        assert_eq!(store_key(".", "a"), "a");
+        assert_eq!(store_key("x/y/", "a"), "x/y/a");
+        assert_eq!(store_key("x", ""), "x");
+        assert_eq!(
+            local_path(Path::new("/t"), "a/b.txt"),
+            Path::new("/t").join("a").join("b.txt")
+        );
+        assert_eq!(local_path(Path::new("/t/f"), ""), Path::new("/t/f"));
+        let key = RemotePath::new("x/y/a/b").unwrap();
+        assert_eq!(relative_to("x/y", &key), "a/b");
+        assert_eq!(relative_to("", &key), "x/y/a/b");
+    }
+}

@@ -1,0 +1,353 @@
+//! The blocking half of transfers: `std::fs` on the local side, a bounded pool of scoped
+//! threads for the files in flight.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+use remote_store_core::{Error, ErrorKind, ListOptions, Result, WriteOptions};
+use remote_store_sync::{Content, Store};
+
+use super::{
+    Action, CHUNK, Done, LocalKind, Meta, Meter, PlannedFile, TEMP_PREFIX, TransferOptions,
+    TransferReport, copied, dry_report, finish, io_error, local_digest, local_existing, local_kind,
+    local_path, make_plan, missing_source, normalize, relative_to, report, store_key, tracker,
+    walk_local, without_io,
+};
+use crate::batch::sync::run_pool;
+use crate::integrity::sync::digest;
+use crate::progress::Tracker;
+
+impl<R: Read> Read for Meter<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.saw(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// The files under a store path (a tree) or the file at it.
+fn store_sources(store: &Store, src: &str) -> Result<(bool, Vec<(String, Meta)>)> {
+    if !src.is_empty() && store.is_file(src)? {
+        let info = store.get_file_info(src)?;
+        return Ok((false, vec![(String::new(), Meta::of(&info))]));
+    }
+    let mut files = Vec::new();
+    for info in store.list_files_with(src, ListOptions::subtree())? {
+        let info = info?;
+        files.push((relative_to(src, &info.path), Meta::of(&info)));
+    }
+    if files.is_empty() && !store.exists(src)? {
+        return Err(missing_source(src));
+    }
+    Ok((true, files))
+}
+
+/// What already exists at a store destination, by relative path.
+fn store_existing(store: &Store, dst: &str, tree: bool) -> Result<HashMap<String, Meta>> {
+    let mut out = HashMap::new();
+    if !tree {
+        match store.get_file_info(dst) {
+            Ok(info) => {
+                out.insert(String::new(), Meta::of(&info));
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound && !e.is_container_not_found() => {}
+            Err(e) => return Err(e),
+        }
+        return Ok(out);
+    }
+    let listing = match store.list_files_with(dst, ListOptions::subtree()) {
+        Ok(l) => l,
+        Err(e) if e.kind() == ErrorKind::NotFound && !e.is_container_not_found() => {
+            return Ok(out);
+        }
+        Err(e) => return Err(e),
+    };
+    for info in listing {
+        let info = match info {
+            Ok(i) => i,
+            Err(e) if e.kind() == ErrorKind::NotFound && !e.is_container_not_found() => break,
+            Err(e) => return Err(e),
+        };
+        out.insert(relative_to(dst, &info.path), Meta::of(&info));
+    }
+    Ok(out)
+}
+
+fn write_opts(file: &PlannedFile) -> WriteOptions {
+    WriteOptions::new().overwrite(file.action == Action::Overwrite)
+}
+
+fn store_write(
+    store: &Store,
+    file: &PlannedFile,
+    content: Content<'_>,
+    opts: &TransferOptions,
+) -> Result<()> {
+    if opts.atomic {
+        store.write_atomic_with(&file.destination, content, write_opts(file))?;
+    } else {
+        store.write_with(&file.destination, content, write_opts(file))?;
+    }
+    Ok(())
+}
+
+fn store_check(
+    store: &Store,
+    file: &PlannedFile,
+    opts: &TransferOptions,
+) -> Result<Option<remote_store_core::ContentDigest>> {
+    opts.verify
+        .map(|alg| digest(store, &file.destination, alg))
+        .transpose()
+}
+
+/// Copies `reader` into `writer` in [`CHUNK`]s: a read error is the source's (a store error
+/// comes back as itself), a write error is `path`'s.
+fn pump(reader: &mut impl Read, writer: &mut impl Write, path: &Path) -> Result<()> {
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::from_io(e)),
+        };
+        writer.write_all(&buf[..n]).map_err(|e| io_error(e, path))?;
+    }
+    writer.flush().map_err(|e| io_error(e, path))
+}
+
+fn upload_file(
+    base: &Path,
+    store: &Store,
+    file: &PlannedFile,
+    opts: &TransferOptions,
+    tracker: &Tracker,
+) -> Done {
+    let path = local_path(base, &file.relative);
+    let source = File::open(&path).map_err(|e| io_error(e, &path))?;
+    let mut meter = Meter::new(source, tracker, &file.relative, opts.verify);
+    store_write(store, file, Content::reader(&mut meter), opts)?;
+    let actual = store_check(store, file, opts)?;
+    copied(meter.bytes, meter.digest(), actual, &file.destination)
+}
+
+fn download_file(
+    store: &Store,
+    base: &Path,
+    file: &PlannedFile,
+    opts: &TransferOptions,
+    tracker: &Tracker,
+) -> Done {
+    let target = local_path(base, &file.relative);
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => Path::new(".").to_path_buf(),
+    };
+    fs::create_dir_all(&parent).map_err(|e| io_error(e, &parent))?;
+    let reader = store.read(&file.source)?;
+    let mut meter = Meter::new(reader, tracker, &file.relative, opts.verify);
+    if opts.atomic {
+        let mut temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(&parent)
+            .map_err(|e| io_error(e, &parent))?;
+        pump(&mut meter, temp.as_file_mut(), &target)?;
+        let persisted = if file.action == Action::Overwrite {
+            temp.persist(&target)
+        } else {
+            temp.persist_noclobber(&target)
+        };
+        persisted.map_err(|e| io_error(e.error, &target))?;
+    } else {
+        let mut out = OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .create(file.action == Action::Overwrite)
+            .create_new(file.action != Action::Overwrite)
+            .open(&target)
+            .map_err(|e| io_error(e, &target))?;
+        pump(&mut meter, &mut out, &target)?;
+    }
+    let actual = opts
+        .verify
+        .map(|alg| local_digest(&target, alg))
+        .transpose()?;
+    copied(meter.bytes, meter.digest(), actual, &file.destination)
+}
+
+fn between_file(
+    src: &Store,
+    dst: &Store,
+    file: &PlannedFile,
+    opts: &TransferOptions,
+    tracker: &Tracker,
+) -> Done {
+    let reader = src.read(&file.source)?;
+    let mut meter = Meter::new(reader, tracker, &file.relative, opts.verify);
+    store_write(dst, file, Content::reader(&mut meter), opts)?;
+    let actual = store_check(dst, file, opts)?;
+    copied(meter.bytes, meter.digest(), actual, &file.destination)
+}
+
+/// Runs `one` over the plan's files that move bytes, `files_in_flight` at once.
+fn run(
+    plan: Vec<PlannedFile>,
+    opts: &TransferOptions,
+    one: impl Fn(&PlannedFile, &Tracker) -> Done + Sync,
+) -> TransferReport {
+    if opts.dry_run {
+        return dry_report(plan, opts);
+    }
+    let tracker = tracker(&plan, opts);
+    let results = run_pool(&plan, opts.files_in_flight, opts.stop_on_error, |file| {
+        let done = without_io(file).unwrap_or_else(|| {
+            tracker.file_started(&file.relative, file.size);
+            one(file, &tracker)
+        });
+        finish(&tracker, file, done)
+    });
+    report(plan, results, &tracker)
+}
+
+/// Uploads the local file or directory tree at `local` to `dst` in `store`, with the
+/// default [`TransferOptions`] (an existing destination file fails that file; atomic
+/// writes; 4 files in flight).
+///
+/// A file goes to `dst` itself; a directory's files go under `dst` at their relative
+/// paths (`dir/a/b.txt` → `dst/a/b.txt`). Only regular files are sent: symlinks are not
+/// followed, empty directories have no object to become. Each file streams from disk in
+/// 256 KiB chunks.
+///
+/// # Errors
+/// `NotFound` when `local` does not exist; the walk's I/O errors, `InvalidPath` for a
+/// non-UTF-8 name; the destination listing's errors. Per-file failures are in the report.
+pub fn upload(
+    local: impl AsRef<Path>,
+    store: &Store,
+    dst: impl AsRef<str>,
+) -> Result<TransferReport> {
+    upload_with(local, store, dst, &TransferOptions::new())
+}
+
+/// [`upload`] with [`TransferOptions`].
+///
+/// # Errors
+/// As [`upload`].
+pub fn upload_with(
+    local: impl AsRef<Path>,
+    store: &Store,
+    dst: impl AsRef<str>,
+    opts: &TransferOptions,
+) -> Result<TransferReport> {
+    let local = local.as_ref();
+    let dst = normalize(dst.as_ref())?;
+    let (tree, sources) = match local_kind(local)? {
+        LocalKind::File(len) => (false, vec![(String::new(), Meta::local(len))]),
+        LocalKind::Dir => (true, walk_local(local)?),
+        LocalKind::Missing => return Err(missing_source(&local.display().to_string())),
+    };
+    let existing = store_existing(store, &dst, tree)?;
+    let plan = make_plan(
+        sources,
+        &existing,
+        |rel| local_path(local, rel).display().to_string(),
+        |rel| store_key(&dst, rel),
+        opts,
+    );
+    Ok(run(plan, opts, |file, tracker| {
+        upload_file(local, store, file, opts, tracker)
+    }))
+}
+
+/// Downloads the file or tree at `src` in `store` to the local path `local`, with the
+/// default [`TransferOptions`].
+///
+/// A file goes to `local` itself; a folder's files go under `local` at their relative
+/// paths, creating directories as needed. Atomic by default: each file is written to a
+/// temp file (`.~tmp.*`) beside its target and renamed into place, so a failed or
+/// interrupted download leaves no partial file (without `atomic`, files are written in
+/// place). Renames are not followed by an `fsync`.
+///
+/// # Errors
+/// `NotFound` when `src` does not exist; the listing's errors; `InvalidPath` when a file is
+/// where the destination folder should be (or the reverse). Per-file failures are in the
+/// report.
+pub fn download(
+    store: &Store,
+    src: impl AsRef<str>,
+    local: impl AsRef<Path>,
+) -> Result<TransferReport> {
+    download_with(store, src, local, &TransferOptions::new())
+}
+
+/// [`download`] with [`TransferOptions`].
+///
+/// # Errors
+/// As [`download`].
+pub fn download_with(
+    store: &Store,
+    src: impl AsRef<str>,
+    local: impl AsRef<Path>,
+    opts: &TransferOptions,
+) -> Result<TransferReport> {
+    let local = local.as_ref();
+    let src = normalize(src.as_ref())?;
+    let (tree, sources) = store_sources(store, &src)?;
+    let existing = local_existing(local, tree)?;
+    let plan = make_plan(
+        sources,
+        &existing,
+        |rel| store_key(&src, rel),
+        |rel| local_path(local, rel).display().to_string(),
+        opts,
+    );
+    Ok(run(plan, opts, |file, tracker| {
+        download_file(store, local, file, opts, tracker)
+    }))
+}
+
+/// Copies the file or tree at `src` in `src_store` to `dst` in `dst_store`, streaming each
+/// file from a read of one store into a write of the other, with the default
+/// [`TransferOptions`]. The stores may be of different backends; nothing touches a local
+/// disk.
+///
+/// # Errors
+/// As [`download`] for the source, as [`upload`] for the destination listing.
+pub fn copy_between(
+    src_store: &Store,
+    src: impl AsRef<str>,
+    dst_store: &Store,
+    dst: impl AsRef<str>,
+) -> Result<TransferReport> {
+    copy_between_with(src_store, src, dst_store, dst, &TransferOptions::new())
+}
+
+/// [`copy_between`] with [`TransferOptions`].
+///
+/// # Errors
+/// As [`copy_between`].
+pub fn copy_between_with(
+    src_store: &Store,
+    src: impl AsRef<str>,
+    dst_store: &Store,
+    dst: impl AsRef<str>,
+    opts: &TransferOptions,
+) -> Result<TransferReport> {
+    let src = normalize(src.as_ref())?;
+    let dst = normalize(dst.as_ref())?;
+    let (tree, sources) = store_sources(src_store, &src)?;
+    let existing = store_existing(dst_store, &dst, tree)?;
+    let plan = make_plan(
+        sources,
+        &existing,
+        |rel| store_key(&src, rel),
+        |rel| store_key(&dst, rel),
+        opts,
+    );
+    Ok(run(plan, opts, |file, tracker| {
+        between_file(src_store, dst_store, file, opts, tracker)
+    }))
+}
