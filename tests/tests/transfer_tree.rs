@@ -1,0 +1,258 @@
+//! Issue 13: tree transfers on memory and local, in both halves. A 300-file tree (nested
+//! folders, unicode names, an empty file, a 20 MiB file) is uploaded from a temp dir to a
+//! local store, copied to a memory store, downloaded back and compared byte for byte; a
+//! skip-if-same re-run copies nothing; a dry run changes nothing; progress totals match.
+#![cfg(all(feature = "memory", feature = "local"))]
+
+mod transfer_support;
+
+use std::sync::Arc;
+
+use remote_store_async::AsyncStore;
+use remote_store_core::ErrorKind;
+use remote_store_local::{AsyncLocalBackend, LocalBackend};
+use remote_store_memory::{AsyncMemoryBackend, MemoryBackend};
+use remote_store_sync::Store;
+use remote_store_transfer::{
+    Action, DigestAlgorithm, FileStatus, IfExists, SkipReason, TransferOptions, aio, sync,
+};
+use transfer_support::{
+    Counting, TREE_FILES, assert_same_tree, read_tree, temp_files, total_bytes, write_tree,
+};
+
+fn local_store(dir: &std::path::Path) -> Store {
+    Store::new(LocalBackend::new(dir).unwrap(), "").unwrap()
+}
+
+fn async_local_store(dir: &std::path::Path) -> AsyncStore {
+    AsyncStore::new(AsyncLocalBackend::new(dir).unwrap(), "").unwrap()
+}
+
+#[test]
+fn sync_tree_round_trip_local_memory_local() {
+    let src = tempfile::tempdir().unwrap();
+    let local_root = tempfile::tempdir().unwrap();
+    let back = tempfile::tempdir().unwrap();
+    let files = write_tree(src.path());
+    let bytes = total_bytes(&files);
+    let local = local_store(local_root.path());
+    let memory = Store::new(MemoryBackend::new(), "").unwrap();
+
+    let up = sync::upload(src.path(), &local, "up").unwrap();
+    assert!(up.is_success(), "{:?}", up.failed().collect::<Vec<_>>());
+    assert_eq!(up.copied().count(), TREE_FILES);
+    assert_eq!(up.totals.bytes_done, bytes);
+
+    let progress = Arc::new(Counting::default());
+    let opts = TransferOptions::new()
+        .files_in_flight(8)
+        .progress_arc(progress.clone());
+    let copy = sync::copy_between_with(&local, "up", &memory, "mirror/tree", &opts).unwrap();
+    assert!(copy.is_success(), "{:?}", copy.failed().collect::<Vec<_>>());
+    assert_eq!(copy.copied().count(), TREE_FILES);
+    progress.assert_complete(TREE_FILES as u64, bytes);
+
+    let down = sync::download(&memory, "mirror/tree", back.path().join("out")).unwrap();
+    assert!(down.is_success(), "{:?}", down.failed().collect::<Vec<_>>());
+    assert_same_tree(&files, &read_tree(&back.path().join("out")));
+    assert!(temp_files(back.path()).is_empty());
+    assert!(temp_files(local_root.path()).is_empty());
+
+    // Skip-if-same: nothing changed, nothing moves, in every direction.
+    let same = TransferOptions::new().if_exists(IfExists::SkipIfSame);
+    let again = sync::copy_between_with(&local, "up", &memory, "mirror/tree", &same).unwrap();
+    assert_eq!(again.copied().count(), 0);
+    assert_eq!(again.skipped().count(), TREE_FILES);
+    assert_eq!(again.totals.bytes_done, 0);
+    let again = sync::upload_with(src.path(), &local, "up", &same).unwrap();
+    assert_eq!(again.copied().count(), 0);
+    let again =
+        sync::download_with(&memory, "mirror/tree", back.path().join("out"), &same).unwrap();
+    assert_eq!(again.copied().count(), 0);
+
+    // One changed file (different size) is copied again, and only that one.
+    std::fs::write(src.path().join("empty.txt"), "no longer empty").unwrap();
+    let changed = sync::upload_with(src.path(), &local, "up", &same).unwrap();
+    let copied: Vec<_> = changed.copied().map(|f| f.relative.clone()).collect();
+    assert_eq!(copied, ["empty.txt"]);
+    assert_eq!(local.read_text("up/empty.txt").unwrap(), "no longer empty");
+
+    // The default policy refuses to replace, file by file, without moving a byte.
+    let refused = sync::copy_between(&local, "up", &memory, "mirror/tree").unwrap();
+    assert_eq!(refused.failed().count(), TREE_FILES);
+    assert!(
+        refused
+            .failed()
+            .all(|(f, e)| e.kind() == ErrorKind::AlreadyExists && f.action == Action::Conflict)
+    );
+    assert_eq!(refused.totals.bytes_done, 0);
+}
+
+#[test]
+fn sync_dry_run_changes_nothing_and_returns_the_plan() {
+    let src = tempfile::tempdir().unwrap();
+    let files = write_tree(src.path());
+    let memory = Store::new(MemoryBackend::new(), "").unwrap();
+    memory.write("dst/empty.txt", "").unwrap();
+
+    let opts = TransferOptions::new()
+        .dry_run(true)
+        .if_exists(IfExists::SkipIfSame);
+    let plan = sync::upload_with(src.path(), &memory, "dst", &opts).unwrap();
+    assert!(plan.dry_run);
+    assert_eq!(plan.files.len(), TREE_FILES);
+    let skipped: Vec<_> = plan.skipped().map(|f| f.destination.clone()).collect();
+    assert_eq!(skipped, ["dst/empty.txt"]);
+    assert!(
+        plan.files
+            .iter()
+            .filter(|f| f.file.relative != "empty.txt")
+            .all(|f| matches!(f.status, FileStatus::Planned) && f.file.action == Action::Create)
+    );
+    let big = plan
+        .plan()
+        .find(|f| f.relative == "big/twenty-mib.bin")
+        .unwrap();
+    assert_eq!(big.size, files["big/twenty-mib.bin"].len() as u64);
+    assert_eq!(big.destination, "dst/big/twenty-mib.bin");
+    assert_eq!(plan.totals.bytes_done, 0);
+    assert_eq!(plan.totals.bytes_total, total_bytes(&files));
+    // Nothing was written: the store still holds only the one file.
+    assert_eq!(
+        memory
+            .list_files_with("", remote_store_core::ListOptions::subtree())
+            .unwrap()
+            .count(),
+        1
+    );
+
+    let down = tempfile::tempdir().unwrap();
+    let plan = sync::download_with(&memory, "dst", down.path().join("x"), &opts).unwrap();
+    assert_eq!(plan.files.len(), 1);
+    assert!(!down.path().join("x").exists());
+}
+
+#[test]
+fn sync_single_files_and_verification() {
+    let src = tempfile::tempdir().unwrap();
+    let file = src.path().join("one.bin");
+    std::fs::write(&file, transfer_support::pattern(300_000, 1)).unwrap();
+    let memory = Store::new(MemoryBackend::new(), "").unwrap();
+    let opts = TransferOptions::new().verify(DigestAlgorithm::Sha256);
+
+    let up = sync::upload_with(&file, &memory, "a/one.bin", &opts).unwrap();
+    assert_eq!(up.files.len(), 1);
+    let FileStatus::Copied { bytes, digest } = &up.files[0].status else {
+        panic!("{:?}", up.files[0].status)
+    };
+    assert_eq!(*bytes, 300_000);
+    assert_eq!(digest.as_ref().unwrap().algorithm, "sha256");
+
+    let other = Store::new(MemoryBackend::new(), "").unwrap();
+    let c = sync::copy_between_with(&memory, "a/one.bin", &other, "b.bin", &opts).unwrap();
+    assert!(c.is_success());
+    let d = sync::download_with(&other, "b.bin", src.path().join("back.bin"), &opts).unwrap();
+    assert!(d.is_success());
+    assert_eq!(
+        std::fs::read(src.path().join("back.bin")).unwrap(),
+        std::fs::read(&file).unwrap()
+    );
+
+    // A missing source is an error of the whole call.
+    let e = sync::download(&memory, "nope", src.path().join("x")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    let e = sync::upload(src.path().join("nope"), &memory, "x").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    // Skip leaves an existing file alone whatever it holds.
+    memory.write("c.bin", "other").unwrap();
+    let skip = TransferOptions::new().if_exists(IfExists::Skip);
+    let s = sync::upload_with(&file, &memory, "c.bin", &skip).unwrap();
+    assert_eq!(s.files[0].file.action, Action::Skip(SkipReason::Exists));
+    assert_eq!(memory.read_text("c.bin").unwrap(), "other");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_tree_round_trip_local_memory_local() {
+    let src = tempfile::tempdir().unwrap();
+    let local_root = tempfile::tempdir().unwrap();
+    let back = tempfile::tempdir().unwrap();
+    let files = write_tree(src.path());
+    let bytes = total_bytes(&files);
+    let local = async_local_store(local_root.path());
+    let memory = AsyncStore::new(AsyncMemoryBackend::new(), "").unwrap();
+
+    let up = aio::upload(src.path(), &local, "up").await.unwrap();
+    assert!(up.is_success(), "{:?}", up.failed().collect::<Vec<_>>());
+    assert_eq!(up.copied().count(), TREE_FILES);
+
+    let progress = Arc::new(Counting::default());
+    let opts = TransferOptions::new()
+        .files_in_flight(8)
+        .progress_arc(progress.clone());
+    let copy = aio::copy_between_with(&local, "up", &memory, "mirror", &opts)
+        .await
+        .unwrap();
+    assert!(copy.is_success(), "{:?}", copy.failed().collect::<Vec<_>>());
+    progress.assert_complete(TREE_FILES as u64, bytes);
+
+    let down = aio::download(&memory, "mirror", back.path()).await.unwrap();
+    assert!(down.is_success(), "{:?}", down.failed().collect::<Vec<_>>());
+    assert_same_tree(&files, &read_tree(back.path()));
+    assert!(temp_files(local_root.path()).is_empty());
+
+    let same = TransferOptions::new().if_exists(IfExists::SkipIfSame);
+    let again = aio::copy_between_with(&local, "up", &memory, "mirror", &same)
+        .await
+        .unwrap();
+    assert_eq!(again.copied().count(), 0);
+    assert_eq!(again.skipped().count(), TREE_FILES);
+    let again = aio::upload_with(src.path(), &local, "up", &same)
+        .await
+        .unwrap();
+    assert_eq!(again.copied().count(), 0);
+    let again = aio::download_with(&memory, "mirror", back.path(), &same)
+        .await
+        .unwrap();
+    assert_eq!(again.copied().count(), 0);
+
+    // Dry run: the plan, and nothing written.
+    let dry = TransferOptions::new().dry_run(true);
+    let plan = aio::copy_between_with(&memory, "mirror", &local, "elsewhere", &dry)
+        .await
+        .unwrap();
+    assert_eq!(plan.files.len(), TREE_FILES);
+    assert!(
+        plan.files
+            .iter()
+            .all(|f| matches!(f.status, FileStatus::Planned))
+    );
+    assert!(!local.exists("elsewhere").await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_verify_after_copy() {
+    let memory = AsyncStore::new(AsyncMemoryBackend::new(), "").unwrap();
+    let other = AsyncStore::new(AsyncMemoryBackend::new(), "").unwrap();
+    memory.write("x/a.txt", "alpha").await.unwrap();
+    memory.write("x/b/c.txt", "gamma").await.unwrap();
+    for alg in [
+        DigestAlgorithm::Sha256,
+        DigestAlgorithm::Crc32c,
+        DigestAlgorithm::Md5,
+    ] {
+        let opts = TransferOptions::new()
+            .verify(alg)
+            .if_exists(IfExists::Overwrite);
+        let r = aio::copy_between_with(&memory, "x", &other, "y", &opts)
+            .await
+            .unwrap();
+        assert!(r.is_success());
+        for f in &r.files {
+            let FileStatus::Copied { digest, .. } = &f.status else {
+                panic!("{:?}", f.status)
+            };
+            assert_eq!(digest.as_ref().unwrap().algorithm, alg.name());
+        }
+    }
+    assert_eq!(other.read_text("y/b/c.txt").await.unwrap(), "gamma");
+}
