@@ -39,7 +39,7 @@ pub fn tree_contents() -> BTreeMap<String, Vec<u8>> {
             "d{}/s{}/{}f{i:03}.dat",
             i % 7,
             i % 3,
-            if i % 5 == 0 { "deep/er/" } else { "" }
+            if i.is_multiple_of(5) { "deep/er/" } else { "" }
         );
         files.insert(path, pattern((i as usize * 37) % 5000 + 1, i));
         i += 1;
@@ -190,5 +190,90 @@ impl Counting {
         assert_eq!((last.files_done, last.files_total), (files, files));
         assert_eq!((last.bytes_done, last.bytes_total), (bytes, bytes));
         assert!(last.throughput() > 0.0, "throughput {}", last.throughput());
+    }
+}
+
+use std::io::Read;
+use std::time::Duration;
+
+use remote_store_core::{
+    CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, ListOptions,
+    MoveOptions, RemotePath, Result, WriteMode, WriteOptions, WriteResult,
+};
+use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader};
+
+/// A blocking backend wrapper whose reads and writes move at most 64 KiB per millisecond.
+/// Behind `AsyncStore::from_blocking`, a transfer through it really waits (its futures
+/// return `Pending`), so a test can drop one half-way; without it a fast local disk can
+/// finish 20 MiB inside a single poll.
+#[derive(Debug)]
+pub struct Slow<B>(pub B);
+
+/// Reads at most 64 KiB per call and sleeps 1 ms before each.
+struct Trickle<R>(R);
+
+impl<R: Read> Read for Trickle<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        std::thread::sleep(Duration::from_millis(1));
+        let n = buf.len().min(64 * 1024);
+        self.0.read(&mut buf[..n])
+    }
+}
+
+impl<B: Backend> Backend for Slow<B> {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn capabilities(&self) -> CapabilitySet {
+        self.0.capabilities()
+    }
+    fn exists(&self, path: &RemotePath) -> Result<bool> {
+        self.0.exists(path)
+    }
+    fn is_file(&self, path: &RemotePath) -> Result<bool> {
+        self.0.is_file(path)
+    }
+    fn is_folder(&self, path: &RemotePath) -> Result<bool> {
+        self.0.is_folder(path)
+    }
+    fn read(&self, path: &RemotePath) -> Result<Reader> {
+        Ok(Box::new(Trickle(self.0.read(path)?)))
+    }
+    fn write(
+        &self,
+        path: &RemotePath,
+        content: Content<'_>,
+        mode: WriteMode,
+        opts: &WriteOptions,
+    ) -> Result<WriteResult> {
+        let slow = Content::reader(Trickle(content.into_reader()));
+        self.0.write(path, slow, mode, opts)
+    }
+    fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
+        self.0.delete(path, opts)
+    }
+    fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
+        self.0.delete_folder(path, opts)
+    }
+    fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileIter {
+        self.0.list_files(path, opts)
+    }
+    fn list_folders(&self, path: &RemotePath) -> FolderIter {
+        self.0.list_folders(path)
+    }
+    fn iter_children(&self, path: &RemotePath) -> EntryIter {
+        self.0.iter_children(path)
+    }
+    fn get_file_info(&self, path: &RemotePath) -> Result<FileInfo> {
+        self.0.get_file_info(path)
+    }
+    fn copy_file(&self, src: &RemotePath, dst: &RemotePath, opts: &CopyOptions) -> Result<()> {
+        self.0.copy_file(src, dst, opts)
+    }
+    fn move_file(&self, src: &RemotePath, dst: &RemotePath, opts: &MoveOptions) -> Result<()> {
+        self.0.move_file(src, dst, opts)
+    }
+    fn native_path(&self, key: &RemotePath) -> Result<String> {
+        self.0.native_path(key)
     }
 }

@@ -24,8 +24,12 @@ where
 {
     let mut results: Vec<Option<Result<T>>> =
         std::iter::repeat_with(|| None).take(items.len()).collect();
-    let mut running = futures::stream::iter(items.iter().enumerate())
-        .map(|(i, item)| f(item).map(move |r| (i, r)))
+    // Indices, not references, go through the stream: a closure over `&I` items would
+    // make the future's `Send`-ness depend on a higher-ranked lifetime the compiler cannot
+    // prove, and the batch futures could not be spawned.
+    let f = &f;
+    let mut running = futures::stream::iter(0..items.len())
+        .map(move |i| f(&items[i]).map(move |r| (i, r)))
         .buffer_unordered(concurrency.max(1));
     while let Some((i, result)) = running.next().await {
         let failed = result.is_err();

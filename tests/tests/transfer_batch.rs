@@ -1,0 +1,238 @@
+//! Issue 13: batch operations report every outcome — on memory and local, in both halves.
+//! A batch with some missing and some forbidden keys lists each success and each failure
+//! with its error, and only stops early when asked.
+#![cfg(all(feature = "memory", feature = "local"))]
+
+use remote_store_async::AsyncStore;
+use remote_store_core::{CopyOptions, DeleteOptions, ErrorKind, MoveOptions};
+use remote_store_local::{AsyncLocalBackend, LocalBackend};
+use remote_store_memory::{AsyncMemoryBackend, MemoryBackend};
+use remote_store_sync::Store;
+use remote_store_transfer::{BatchOptions, BatchResult, aio, sync};
+
+/// Ten present files, five missing ones and one key the store refuses (`..` escapes).
+fn keys() -> Vec<String> {
+    let mut keys: Vec<String> = (0..15).map(|i| format!("b/f{i:02}")).collect();
+    keys.insert(7, "../escape".into());
+    keys
+}
+
+fn seed_sync(store: &Store) {
+    for i in 0..10 {
+        store.write(format!("b/f{i:02}"), format!("{i}")).unwrap();
+    }
+}
+
+async fn seed_async(store: &AsyncStore) {
+    for i in 0..10 {
+        store
+            .write(format!("b/f{i:02}"), format!("{i}"))
+            .await
+            .unwrap();
+    }
+}
+
+/// The outcome of a delete batch over [`keys`] on a store seeded with ten files.
+fn check_delete(r: &BatchResult<()>) {
+    assert_eq!(r.len(), 16);
+    assert_eq!(r.succeeded.len(), 10);
+    assert!(r.not_run.is_empty());
+    let failed: Vec<(&str, ErrorKind)> = r
+        .failed
+        .iter()
+        .map(|(item, e)| (item.path.as_str(), e.kind()))
+        .collect();
+    let mut expected = vec![("../escape", ErrorKind::InvalidPath)];
+    expected
+        .extend(["b/f10", "b/f11", "b/f12", "b/f13", "b/f14"].map(|p| (p, ErrorKind::NotFound)));
+    assert_eq!(failed, expected);
+    // Input order is kept, and each failure names its path.
+    assert!(r.succeeded.windows(2).all(|w| w[0].0.index < w[1].0.index));
+    for (item, e) in &r.failed {
+        if item.path.starts_with("b/") {
+            assert_eq!(e.path(), Some(item.path.as_str()), "{e}");
+        }
+    }
+    assert!(!r.is_success());
+}
+
+fn sync_stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    vec![
+        (Store::new(MemoryBackend::new(), "").unwrap(), None),
+        (
+            Store::new(LocalBackend::new(dir.path()).unwrap(), "").unwrap(),
+            Some(dir),
+        ),
+    ]
+}
+
+fn async_stores() -> Vec<(AsyncStore, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    vec![
+        (
+            AsyncStore::new(AsyncMemoryBackend::new(), "").unwrap(),
+            None,
+        ),
+        (
+            AsyncStore::new(AsyncLocalBackend::new(dir.path()).unwrap(), "").unwrap(),
+            Some(dir),
+        ),
+    ]
+}
+
+#[test]
+fn sync_delete_many_reports_each_outcome() {
+    for (store, _dir) in sync_stores() {
+        seed_sync(&store);
+        let r = sync::delete_many_with(
+            &store,
+            keys(),
+            DeleteOptions::new(),
+            &BatchOptions::new().concurrency(4),
+        );
+        check_delete(&r);
+        assert!(!store.exists("b/f00").unwrap());
+
+        // missing_ok turns the missing keys into successes; the refused key still fails.
+        let r = sync::delete_many_with(
+            &store,
+            keys(),
+            DeleteOptions::new().missing_ok(true),
+            &BatchOptions::new(),
+        );
+        assert_eq!(r.succeeded.len(), 15);
+        assert_eq!(r.failed.len(), 1);
+    }
+}
+
+#[test]
+fn sync_stop_on_error_leaves_the_rest_unrun() {
+    let store = Store::new(MemoryBackend::new(), "").unwrap();
+    seed_sync(&store);
+    let mut paths = vec!["missing".to_owned()];
+    paths.extend((0..10).map(|i| format!("b/f{i:02}")));
+    let r = sync::delete_many_with(
+        &store,
+        &paths,
+        DeleteOptions::new(),
+        &BatchOptions::new().concurrency(1).stop_on_error(true),
+    );
+    assert_eq!(r.failed.len(), 1);
+    assert_eq!(r.not_run.len(), 10);
+    assert_eq!(r.into_result().unwrap_err().kind(), ErrorKind::NotFound);
+    assert!(store.exists("b/f00").unwrap());
+}
+
+#[test]
+fn sync_copy_move_exists_many() {
+    for (store, _dir) in sync_stores() {
+        seed_sync(&store);
+        let pairs: Vec<(String, String)> = (0..12)
+            .map(|i| (format!("b/f{i:02}"), format!("c/f{i:02}")))
+            .collect();
+        let r = sync::copy_many(&store, pairs.clone());
+        assert_eq!(r.succeeded.len(), 10);
+        assert_eq!(r.failed.len(), 2);
+        assert_eq!(r.failed[0].0.target.as_deref(), Some("c/f10"));
+        // Again without overwrite: every present source now conflicts.
+        let r = sync::copy_many(&store, pairs.clone());
+        assert!(
+            r.failed[..10]
+                .iter()
+                .all(|(_, e)| e.kind() == ErrorKind::AlreadyExists)
+        );
+        let r = sync::copy_many_with(
+            &store,
+            pairs.clone(),
+            CopyOptions::new().overwrite(true),
+            &BatchOptions::new(),
+        );
+        assert_eq!(r.succeeded.len(), 10);
+
+        let moves: Vec<(String, String)> = (0..10)
+            .map(|i| (format!("c/f{i:02}"), format!("d/f{i:02}")))
+            .collect();
+        let r = sync::move_many_with(
+            &store,
+            moves,
+            MoveOptions::new(),
+            &BatchOptions::new().concurrency(3),
+        );
+        assert!(r.is_success(), "{:?}", r.failed);
+
+        let probes = ["b/f00", "c/f00", "d/f09", "d/nope", "../bad"];
+        let r = sync::exists_many(&store, probes);
+        let answers: Vec<(&str, bool)> = r
+            .succeeded
+            .iter()
+            .map(|(i, v)| (i.path.as_str(), *v))
+            .collect();
+        assert_eq!(
+            answers,
+            [
+                ("b/f00", true),
+                ("c/f00", false),
+                ("d/f09", true),
+                ("d/nope", false)
+            ]
+        );
+        assert_eq!(r.failed[0].1.kind(), ErrorKind::InvalidPath);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_delete_many_reports_each_outcome() {
+    for (store, _dir) in async_stores() {
+        seed_async(&store).await;
+        let r = aio::delete_many_with(
+            &store,
+            keys(),
+            DeleteOptions::new(),
+            &BatchOptions::new().concurrency(4),
+        )
+        .await;
+        check_delete(&r);
+        assert!(!store.exists("b/f09").await.unwrap());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_copy_move_exists_many() {
+    for (store, _dir) in async_stores() {
+        seed_async(&store).await;
+        let pairs: Vec<(String, String)> = (0..12)
+            .map(|i| (format!("b/f{i:02}"), format!("c/f{i:02}")))
+            .collect();
+        let r = aio::copy_many(&store, pairs).await;
+        assert_eq!((r.succeeded.len(), r.failed.len()), (10, 2));
+        let moves: Vec<(String, String)> = (0..10)
+            .map(|i| (format!("c/f{i:02}"), format!("d/f{i:02}")))
+            .collect();
+        assert!(aio::move_many(&store, moves).await.is_success());
+        let r = aio::exists_many(&store, ["c/f00", "d/f00"]).await;
+        assert_eq!(r.into_result().unwrap(), [false, true]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_stop_on_error_and_drop() {
+    let store = AsyncStore::new(AsyncMemoryBackend::new(), "").unwrap();
+    seed_async(&store).await;
+    let mut paths = vec!["missing".to_owned()];
+    paths.extend((0..10).map(|i| format!("b/f{i:02}")));
+    let r = aio::delete_many_with(
+        &store,
+        &paths,
+        DeleteOptions::new(),
+        &BatchOptions::new().concurrency(1).stop_on_error(true),
+    )
+    .await;
+    assert_eq!((r.failed.len(), r.not_run.len()), (1, 10));
+    assert!(store.exists("b/f00").await.unwrap());
+
+    // A batch future that is never polled does nothing; dropped, it starts nothing.
+    let fut = aio::delete_many(&store, paths.clone());
+    drop(fut);
+    assert!(store.exists("b/f05").await.unwrap());
+}

@@ -1,0 +1,144 @@
+//! Issue 13: a dropped async transfer leaves no object and no temp artefact — an upload to
+//! a local and a memory store, a store-to-store copy and a download to a local directory,
+//! each dropped while its 20 MiB file is part-way through.
+//!
+//! The stores are the blocking memory and local backends behind `AsyncStore::from_blocking`
+//! and a [`Slow`] wrapper, so the transfer really waits on them and can be dropped
+//! mid-file (a fast disk can otherwise finish inside one poll).
+#![cfg(all(feature = "memory", feature = "local"))]
+
+mod transfer_support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use remote_store_async::AsyncStore;
+use remote_store_local::LocalBackend;
+use remote_store_memory::MemoryBackend;
+use remote_store_transfer::{Progress, Snapshot, TransferOptions, aio};
+use tokio::sync::Notify;
+use transfer_support::{BIG, Slow, pattern, temp_files};
+
+/// Wakes the test once 1 MiB has moved.
+#[derive(Default)]
+struct Started {
+    fired: AtomicBool,
+    notify: Notify,
+    last: std::sync::Mutex<Option<Snapshot>>,
+}
+
+impl Progress for Started {
+    fn bytes(&self, _file: &str, _n: u64, now: Snapshot) {
+        *self.last.lock().unwrap() = Some(now);
+        if now.bytes_done >= 1 << 20 && !self.fired.swap(true, Ordering::SeqCst) {
+            self.notify.notify_one();
+        }
+    }
+}
+
+/// Polls `fut` until the observer fires, then drops it; panics if it ended first.
+async fn drop_part_way<T: std::fmt::Debug>(
+    started: &Started,
+    fut: impl std::future::Future<Output = T>,
+) {
+    tokio::select! {
+        biased;
+        () = started.notify.notified() => {}
+        r = fut => panic!("the transfer ended before it could be dropped: {r:?}"),
+    }
+    let moved = started.last.lock().unwrap().unwrap().bytes_done;
+    assert!(moved < BIG as u64, "dropped after all {moved} bytes moved");
+}
+
+/// Polls `check` for up to five seconds: the blocking half of a dropped call notices the
+/// drop on its own thread, a moment later.
+async fn eventually(mut check: impl FnMut() -> bool) -> bool {
+    for _ in 0..100 {
+        if check() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    check()
+}
+
+fn slow_local(root: &std::path::Path) -> AsyncStore {
+    AsyncStore::from_blocking(Slow(LocalBackend::new(root).unwrap()), "").unwrap()
+}
+
+fn slow_memory() -> AsyncStore {
+    AsyncStore::from_blocking(Slow(MemoryBackend::new()), "").unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_upload_leaves_no_object_and_no_temp_file() {
+    let src = tempfile::tempdir().unwrap();
+    let file = src.path().join("big.bin");
+    std::fs::write(&file, pattern(BIG, 1)).unwrap();
+    let root = tempfile::tempdir().unwrap();
+
+    for store in [slow_local(root.path()), slow_memory()] {
+        let started = Arc::new(Started::default());
+        let opts = TransferOptions::new().progress_arc(started.clone());
+        drop_part_way(
+            &started,
+            aio::upload_with(&file, &store, "up/big.bin", &opts),
+        )
+        .await;
+        // Let the blocking write see its source vanish and clean up, then look.
+        let s = store.clone();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!s.exists("up/big.bin").await.unwrap(), "{}", s.name());
+    }
+    let root_path = root.path().to_path_buf();
+    assert!(
+        eventually(|| temp_files(&root_path).is_empty()).await,
+        "temp files left: {:?}",
+        temp_files(root.path())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_copy_and_download_leave_no_partial_file() {
+    let source = slow_memory();
+    source.write("t/a.txt", "small").await.unwrap();
+    source.write("t/big.bin", pattern(BIG, 2)).await.unwrap();
+
+    // Store → local directory: no temp file, no partial target.
+    let dst = tempfile::tempdir().unwrap();
+    let started = Arc::new(Started::default());
+    let opts = TransferOptions::new()
+        .files_in_flight(1)
+        .progress_arc(started.clone());
+    drop_part_way(
+        &started,
+        aio::download_with(&source, "t", dst.path(), &opts),
+    )
+    .await;
+    let dst_path = dst.path().to_path_buf();
+    assert!(
+        eventually(|| temp_files(&dst_path).is_empty()).await,
+        "temp files left: {:?}",
+        temp_files(dst.path())
+    );
+    assert!(!dst.path().join("big.bin").exists());
+
+    // Store → store (memory → local): no object, no temp file.
+    let root = tempfile::tempdir().unwrap();
+    let local = slow_local(root.path());
+    let started = Arc::new(Started::default());
+    let opts = TransferOptions::new().progress_arc(started.clone());
+    drop_part_way(
+        &started,
+        aio::copy_between_with(&source, "t/big.bin", &local, "big.bin", &opts),
+    )
+    .await;
+    let root_path = root.path().to_path_buf();
+    assert!(
+        eventually(|| temp_files(&root_path).is_empty()).await,
+        "temp files left: {:?}",
+        temp_files(root.path())
+    );
+    assert!(!local.exists("big.bin").await.unwrap());
+}
