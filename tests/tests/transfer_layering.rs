@@ -5,16 +5,13 @@
 use std::process::Command;
 
 fn tree(args: &[&str]) -> String {
+    tree_of("remote-store-transfer", args)
+}
+
+fn tree_of(package: &str, args: &[&str]) -> String {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args([
-            "tree",
-            "-p",
-            "remote-store-transfer",
-            "--prefix",
-            "none",
-            "--offline",
-        ])
+        .args(["tree", "-p", package, "--prefix", "none", "--offline"])
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
@@ -26,7 +23,7 @@ fn tree(args: &[&str]) -> String {
     );
     let tree = String::from_utf8(out.stdout).unwrap();
     assert!(
-        tree.contains("remote-store-transfer"),
+        tree.contains(package),
         "unexpected cargo tree output: {tree}"
     );
     tree
@@ -64,30 +61,41 @@ fn transfer_depends_on_no_backend() {
     );
 }
 
+/// The blocking half alone, and the sync-only facade with `transfer`, compile no async
+/// runtime (issue 9's promise extends to the transfer crate).
 #[test]
 fn transfer_sync_half_has_no_async_crates() {
-    let tree = tree(&[
-        "-e",
-        "normal",
-        "--no-default-features",
-        "--features",
-        "sync",
-    ]);
-    let async_crates: Vec<&str> = names(&tree)
-        .filter(|name| {
-            [
-                "tokio",
-                "mio",
-                "futures",
-                "async-trait",
-                "remote-store-async",
-            ]
-            .iter()
-            .any(|c| name == c || name.strip_prefix(c).is_some_and(|r| r.starts_with('-')))
-        })
-        .collect();
-    assert!(
-        async_crates.is_empty(),
-        "remote-store-transfer (sync) depends on {async_crates:?}"
-    );
+    let cases = [
+        ("remote-store-transfer", "sync"),
+        ("remote-store", "sync,memory,local,transfer"),
+    ];
+    for (package, features) in cases {
+        let tree = tree_of(
+            package,
+            &[
+                "-e",
+                "normal",
+                "--no-default-features",
+                "--features",
+                features,
+            ],
+        );
+        let async_crates: Vec<&str> = names(&tree)
+            .filter(|name| {
+                [
+                    "tokio",
+                    "mio",
+                    "futures",
+                    "async-trait",
+                    "remote-store-async",
+                ]
+                .iter()
+                .any(|c| name == c || name.strip_prefix(c).is_some_and(|r| r.starts_with('-')))
+            })
+            .collect();
+        assert!(
+            async_crates.is_empty(),
+            "{package} with --features {features} depends on {async_crates:?}"
+        );
+    }
 }

@@ -162,9 +162,10 @@ pub(crate) fn features(root: &Path) -> Result<()> {
     let mut dirs: Vec<_> = std::fs::read_dir(root.join("crates"))?
         .filter_map(|e| e.ok())
         .filter(|e| {
-            // The backends, and the layers crate (issue 12), build with either half alone.
+            // The backends, the layers crate (issue 12) and the transfer crate (issue 13)
+            // build with either half alone.
             let name = e.file_name().to_string_lossy().into_owned();
-            name.starts_with("backend-") || name == "layers"
+            name.starts_with("backend-") || name == "layers" || name == "transfer"
         })
         .map(|e| e.path())
         .filter(|p| p.join("Cargo.toml").is_file())

@@ -46,6 +46,7 @@
 //! | `layers` | no | [`layers`]: `Observe`, `Retry`, `ConcurrencyLimit` for the enabled halves |
 //! | `tracing` | no | `layers` plus `layers::TracingObserver`: a `tracing` span per operation |
 //! | `metrics` | no | `layers` plus `layers::MetricsObserver`: counters and a histogram via `metrics` |
+//! | `transfer` | no | [`transfer`]: batches, upload/download/store-to-store transfers with progress, digests, for the enabled halves |
 //! | `serde` | no | `Deserialize`/`Serialize` for core values |
 //! | `s3-sdk` | no | `s3` plus `s3::aws_sdk_s3`, the SDK itself |
 //! | `azure-sdk` | no | `azure` plus `azure::azure_storage_blob`, the SDK itself |
@@ -120,6 +121,14 @@ pub use remote_store_sftp as sftp;
 #[doc(inline)]
 pub use remote_store_layers as layers;
 
+/// Bulk work for the enabled halves: batch deletes, copies, moves and probes; upload,
+/// download and store-to-store transfers of files and trees with progress; streaming
+/// digests and verification (feature `transfer`). See `docs/transfer.md`.
+#[cfg(feature = "transfer")]
+#[cfg_attr(docsrs, doc(cfg(feature = "transfer")))]
+#[doc(inline)]
+pub use remote_store_transfer as transfer;
+
 /// Building blocks for backend authors: the portable fallbacks a backend can call for the
 /// operations its storage system has no native form of.
 pub mod backend_kit {
@@ -143,3 +152,14 @@ pub mod backend_kit {
 ))]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
+
+/// `docs/transfer.md`'s examples, compiled and run as doc tests so they cannot drift.
+#[cfg(all(
+    doctest,
+    feature = "sync",
+    feature = "async",
+    feature = "memory",
+    feature = "transfer"
+))]
+#[doc = include_str!("../../../docs/transfer.md")]
+pub struct TransferDoctests;
