@@ -3,6 +3,8 @@
 //! with its error, and only stops early when asked.
 #![cfg(all(feature = "memory", feature = "local"))]
 
+mod transfer_support;
+
 use remote_store_async::AsyncStore;
 use remote_store_core::{CopyOptions, DeleteOptions, ErrorKind, MoveOptions};
 use remote_store_local::{AsyncLocalBackend, LocalBackend};
@@ -235,4 +237,41 @@ async fn async_stop_on_error_and_drop() {
     let fut = aio::delete_many(&store, paths.clone());
     drop(fut);
     assert!(store.exists("b/f05").await.unwrap());
+}
+
+/// Dropping an async batch part-way cancels it: the deletes in flight end (or not, as any
+/// dropped call) and no new one starts afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_async_batch_starts_nothing_more() {
+    let store =
+        AsyncStore::from_blocking(transfer_support::Slow(MemoryBackend::new()), "").unwrap();
+    let paths: Vec<String> = (0..100).map(|i| format!("k/{i:03}")).collect();
+    for p in &paths {
+        store.write(p, "x").await.unwrap();
+    }
+    let count = || {
+        let store = store.clone();
+        async move {
+            let r = aio::exists_many(&store, (0..100).map(|i| format!("k/{i:03}"))).await;
+            r.into_result().unwrap().into_iter().filter(|e| *e).count()
+        }
+    };
+    let four = BatchOptions::new().concurrency(4);
+    let batch = aio::delete_many_with(&store, &paths, DeleteOptions::new(), &four);
+    // 100 deletes of 10 ms, 4 at a time, need 250 ms; drop the batch after 120 ms.
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(120), batch)
+            .await
+            .is_err()
+    );
+    // The deletes already running on the blocking pool finish; then nothing changes.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let settled = count().await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let later = count().await;
+    assert!(settled > 0 && settled < 100, "{settled} keys left");
+    assert_eq!(
+        settled, later,
+        "deletes went on after the batch was dropped"
+    );
 }

@@ -202,7 +202,8 @@ use remote_store_core::{
 };
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader};
 
-/// A blocking backend wrapper whose reads and writes move at most 64 KiB per millisecond.
+/// A blocking backend wrapper whose reads and writes move at most 64 KiB per millisecond
+/// and whose deletes take 10 ms.
 /// Behind `AsyncStore::from_blocking`, a transfer through it really waits (its futures
 /// return `Pending`), so a test can drop one half-way; without it a fast local disk can
 /// finish 20 MiB inside a single poll.
@@ -250,6 +251,7 @@ impl<B: Backend> Backend for Slow<B> {
         self.0.write(path, slow, mode, opts)
     }
     fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
+        std::thread::sleep(Duration::from_millis(10));
         self.0.delete(path, opts)
     }
     fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
