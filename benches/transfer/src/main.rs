@@ -1,0 +1,496 @@
+//! `cargo xtask bench transfer` (or `cargo run --release -p remote-store-bench-transfer`):
+//! what `remote-store-transfer` achieves against the best a user can write by hand with
+//! the same store API — an `AsyncStore` loop with `buffer_unordered` at the same
+//! concurrency — measured in one run on the same machine.
+//!
+//! Cases, on every store available: a local directory store always; S3 (s3s-fs) and Azure
+//! (Azurite) when `cargo xtask bench` started them (their `REMOTE_STORE_*` variables):
+//!
+//! - upload and download of a tree of 2,000 × 64 KiB files (`--files N`, `--file-kib N`);
+//! - upload and download of one big file (`--big-mib N`, default 1024), with the peak RSS
+//!   the transfer added (Linux `VmHWM`, reset before it);
+//! - S3 → Azure `copy_between` of the tree (when both are up);
+//! - `delete_many` of 10,000 keys (`--delete N`) against one delete at a time.
+//!
+//! Each line prints both times and `ratio` = hand-written time / transfer time (≥ 1.0: the
+//! crate is at least as fast). OpenDAL and object_store are not compared here yet (see
+//! docs/benchmarks.md). Each case runs `--runs N` times (default 3) interleaved; the best
+//! time of each side is kept.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use remote_store_async::{AsyncContent, AsyncStore};
+use remote_store_azure::{AsyncAzureBackend, AzureAuth, AzureConfig};
+use remote_store_core::{ListOptions, WriteOptions};
+use remote_store_local::AsyncLocalBackend;
+use remote_store_s3::{AsyncS3Backend, S3Config};
+use remote_store_transfer::{BatchOptions, TransferOptions, aio};
+use tokio::io::AsyncWriteExt;
+
+struct Args {
+    runs: usize,
+    files: usize,
+    file_kib: usize,
+    big_mib: usize,
+    delete: usize,
+    concurrency: usize,
+}
+
+fn args() -> Args {
+    let mut out = Args {
+        runs: 3,
+        files: 2000,
+        file_kib: 64,
+        big_mib: 1024,
+        delete: 10_000,
+        concurrency: 16,
+    };
+    let mut it = std::env::args().skip(1);
+    let num = |it: &mut std::iter::Skip<std::env::Args>, flag: &str| -> usize {
+        it.next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{flag} N"))
+    };
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--runs" => out.runs = num(&mut it, "--runs"),
+            "--files" => out.files = num(&mut it, "--files"),
+            "--file-kib" => out.file_kib = num(&mut it, "--file-kib"),
+            "--big-mib" => out.big_mib = num(&mut it, "--big-mib"),
+            "--delete" => out.delete = num(&mut it, "--delete"),
+            "--concurrency" => out.concurrency = num(&mut it, "--concurrency"),
+            "-h" | "--help" => {
+                println!(
+                    "usage: bench-transfer [--runs N] [--files N] [--file-kib N] [--big-mib N] [--delete N] [--concurrency N]"
+                );
+                std::process::exit(0);
+            }
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    out
+}
+
+/// The stores to measure: a name and a fresh, empty store.
+async fn stores(scratch: &Path) -> Vec<(&'static str, AsyncStore)> {
+    let mut out = Vec::new();
+    let remote = scratch.join("local-remote");
+    std::fs::create_dir_all(&remote).unwrap();
+    out.push((
+        "local",
+        AsyncStore::new(AsyncLocalBackend::new(&remote).unwrap(), "").unwrap(),
+    ));
+    if let Some(s3) = s3().await {
+        out.push(("s3 (s3s-fs)", s3));
+    }
+    if let Some(az) = azure().await {
+        out.push(("azure (azurite)", az));
+    }
+    out
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+async fn s3() -> Option<AsyncStore> {
+    let endpoint = var("REMOTE_STORE_S3_S3SFS_ENDPOINT")?;
+    let (ak, sk) = (
+        var("REMOTE_STORE_S3_S3SFS_ACCESS_KEY")?,
+        var("REMOTE_STORE_S3_S3SFS_SECRET_KEY")?,
+    );
+    let bucket = format!("bench-transfer-{}", std::process::id());
+    let config = S3Config::new(&bucket)
+        .endpoint(endpoint)
+        .region("us-east-1")
+        .force_path_style(true)
+        .credentials(ak, sk);
+    let backend = AsyncS3Backend::new(config).unwrap();
+    backend
+        .client()
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("create the bench bucket");
+    Some(AsyncStore::new(backend, "").unwrap())
+}
+
+async fn azure() -> Option<AsyncStore> {
+    let endpoint = var("REMOTE_STORE_AZURITE_ENDPOINT")?;
+    let (account, key) = (
+        var("REMOTE_STORE_AZURITE_ACCOUNT")?,
+        var("REMOTE_STORE_AZURITE_KEY")?,
+    );
+    let auth = AzureAuth::AccountKey {
+        account,
+        key: key.as_str().into(),
+    };
+    let container = format!("bench-transfer-{}", std::process::id());
+    let backend =
+        AsyncAzureBackend::new(AzureConfig::new(container, auth).endpoint(endpoint)).unwrap();
+    backend
+        .create_container()
+        .await
+        .expect("create the bench container");
+    Some(AsyncStore::new(backend, "").unwrap())
+}
+
+fn write_tree(root: &Path, files: usize, size: usize) {
+    for i in 0..files {
+        let path = root.join(format!("d{:02}/f{i:05}.bin", i % 50));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, vec![(i % 251) as u8; size]).unwrap();
+    }
+}
+
+fn write_big(path: &Path, mib: usize) {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).unwrap();
+    let chunk = vec![0x5au8; 1 << 20];
+    for _ in 0..mib {
+        f.write_all(&chunk).unwrap();
+    }
+}
+
+/// Every regular file under `root`, relative, `/`-separated.
+fn walk(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, rel)) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().into_string().unwrap();
+            let child = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
+            if e.file_type().unwrap().is_dir() {
+                stack.push((e.path(), child));
+            } else {
+                out.push(child);
+            }
+        }
+    }
+    out
+}
+
+/// The hand-written upload: walk, then `write_atomic` each file from a `tokio::fs::File`,
+/// `n` at a time.
+async fn hand_upload(local: &Path, store: &AsyncStore, dst: &str, n: usize) {
+    let files = walk(local);
+    futures::stream::iter(files)
+        .map(|rel| async move {
+            let file = tokio::fs::File::open(local.join(&rel)).await.unwrap();
+            store
+                .write_atomic_with(
+                    format!("{dst}/{rel}"),
+                    AsyncContent::reader(file),
+                    WriteOptions::overwriting(),
+                )
+                .await
+                .unwrap();
+        })
+        .buffer_unordered(n)
+        .collect::<()>()
+        .await;
+}
+
+/// The hand-written download: list, then stream each file into a `tokio::fs::File`.
+async fn hand_download(store: &AsyncStore, src: &str, local: &Path, n: usize) {
+    let mut listing = store.list_files_with(src, ListOptions::subtree()).unwrap();
+    let mut keys = Vec::new();
+    while let Some(info) = listing.next().await {
+        keys.push(info.unwrap().path);
+    }
+    futures::stream::iter(keys)
+        .map(|key| async move {
+            let rel = key
+                .as_str()
+                .strip_prefix(src)
+                .unwrap()
+                .trim_start_matches('/');
+            let target = local.join(rel);
+            tokio::fs::create_dir_all(target.parent().unwrap())
+                .await
+                .unwrap();
+            let mut out = tokio::fs::File::create(&target).await.unwrap();
+            let mut body = store.read(&key).await.unwrap();
+            while let Some(chunk) = body.next().await {
+                out.write_all(&chunk.unwrap()).await.unwrap();
+            }
+            out.flush().await.unwrap();
+        })
+        .buffer_unordered(n)
+        .collect::<()>()
+        .await;
+}
+
+/// The hand-written store-to-store copy.
+async fn hand_copy(src: &AsyncStore, from: &str, dst: &AsyncStore, to: &str, n: usize) {
+    let mut listing = src.list_files_with(from, ListOptions::subtree()).unwrap();
+    let mut keys = Vec::new();
+    while let Some(info) = listing.next().await {
+        keys.push(info.unwrap().path);
+    }
+    futures::stream::iter(keys)
+        .map(|key| async move {
+            let rel = key
+                .as_str()
+                .strip_prefix(from)
+                .unwrap()
+                .trim_start_matches('/');
+            let body = src.read(&key).await.unwrap();
+            let chunks = body.map(|c| c.map_err(remote_store_core::Error::into_io));
+            dst.write_atomic_with(
+                format!("{to}/{rel}"),
+                AsyncContent::chunks(chunks),
+                WriteOptions::overwriting(),
+            )
+            .await
+            .unwrap();
+        })
+        .buffer_unordered(n)
+        .collect::<()>()
+        .await;
+}
+
+fn rss_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Resets the RSS high-water mark (Linux) and returns the RSS now, in KiB.
+fn rss_reset() -> Option<u64> {
+    std::fs::write("/proc/self/clear_refs", "5").ok()?;
+    rss_kib("VmRSS:")
+}
+
+struct Line {
+    case: String,
+    ours: Duration,
+    hand: Duration,
+    bytes: u64,
+}
+
+impl Line {
+    fn print(&self) {
+        let mib_s = |d: Duration| self.bytes as f64 / (1 << 20) as f64 / d.as_secs_f64();
+        println!(
+            "{:<44} transfer {:>8.1} ms ({:>7.1} MiB/s)   hand {:>8.1} ms ({:>7.1} MiB/s)   ratio {:>5.2}",
+            self.case,
+            self.ours.as_secs_f64() * 1e3,
+            mib_s(self.ours),
+            self.hand.as_secs_f64() * 1e3,
+            mib_s(self.hand),
+            self.hand.as_secs_f64() / self.ours.as_secs_f64()
+        );
+    }
+}
+
+async fn timed(f: impl std::future::Future<Output = ()>) -> Duration {
+    let t = Instant::now();
+    f.await;
+    t.elapsed()
+}
+
+fn main() {
+    let a = args();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(run(a));
+}
+
+async fn run(a: Args) {
+    let scratch = tempfile::tempdir().unwrap();
+    let tree = scratch.path().join("tree");
+    let big_dir = scratch.path().join("big");
+    std::fs::create_dir_all(&big_dir).unwrap();
+    write_tree(&tree, a.files, a.file_kib << 10);
+    write_big(&big_dir.join("big.bin"), a.big_mib);
+    let tree_bytes = (a.files * (a.file_kib << 10)) as u64;
+    let big_bytes = (a.big_mib as u64) << 20;
+    let opts = TransferOptions::new()
+        .files_in_flight(a.concurrency)
+        .if_exists(remote_store_transfer::IfExists::Overwrite);
+    let n = a.concurrency;
+    println!(
+        "transfer benchmark: {} × {} KiB tree, one {} MiB file, {} in flight, best of {}",
+        a.files, a.file_kib, a.big_mib, n, a.runs
+    );
+
+    let stores = stores(scratch.path()).await;
+    for (name, store) in &stores {
+        let mut lines = Vec::new();
+        for (case, local, bytes) in [
+            ("tree", &tree, tree_bytes),
+            ("big file", &big_dir, big_bytes),
+        ] {
+            let (mut up, mut hup, mut down, mut hdown) = (vec![], vec![], vec![], vec![]);
+            let mut rss = None;
+            for run in 0..a.runs {
+                let base = rss_reset();
+                up.push(
+                    timed(async {
+                        aio::upload_with(local, store, "t", &opts)
+                            .await
+                            .unwrap()
+                            .into_result()
+                            .unwrap();
+                    })
+                    .await,
+                );
+                if let (Some(base), Some(peak), true) =
+                    (base, rss_kib("VmHWM:"), case == "big file")
+                {
+                    rss = Some(rss.unwrap_or(0).max(peak.saturating_sub(base)));
+                }
+                hup.push(timed(hand_upload(local, store, "h", n)).await);
+                let (d1, d2) = (
+                    scratch.path().join(format!("d1-{run}")),
+                    scratch.path().join(format!("d2-{run}")),
+                );
+                down.push(
+                    timed(async {
+                        aio::download_with(store, "t", &d1, &opts)
+                            .await
+                            .unwrap()
+                            .into_result()
+                            .unwrap();
+                    })
+                    .await,
+                );
+                hdown.push(timed(hand_download(store, "h", &d2, n)).await);
+                let _ = std::fs::remove_dir_all(&d1);
+                let _ = std::fs::remove_dir_all(&d2);
+            }
+            let best = |v: Vec<Duration>| v.into_iter().min().unwrap();
+            lines.push(Line {
+                case: format!("{name}: upload {case}"),
+                ours: best(up),
+                hand: best(hup),
+                bytes,
+            });
+            lines.push(Line {
+                case: format!("{name}: download {case}"),
+                ours: best(down),
+                hand: best(hdown),
+                bytes,
+            });
+            if let Some(kib) = rss {
+                println!(
+                    "{name}: peak RSS added by the {} MiB upload: {} MiB",
+                    a.big_mib,
+                    kib >> 10
+                );
+            }
+            let _ = store
+                .delete_folder_with(
+                    "t",
+                    remote_store_core::DeleteFolderOptions::new().recursive(true),
+                )
+                .await;
+            let _ = store
+                .delete_folder_with(
+                    "h",
+                    remote_store_core::DeleteFolderOptions::new().recursive(true),
+                )
+                .await;
+        }
+        for l in &lines {
+            l.print();
+        }
+
+        // delete_many against one delete at a time.
+        let keys: Vec<String> = (0..a.delete).map(|i| format!("del/k{i:05}")).collect();
+        let seed = |store: &AsyncStore| {
+            let store = store.clone();
+            let keys = keys.clone();
+            async move {
+                futures::stream::iter(keys)
+                    .map(|k| {
+                        let store = store.clone();
+                        async move {
+                            store
+                                .write_with(k, "x", WriteOptions::overwriting())
+                                .await
+                                .unwrap();
+                        }
+                    })
+                    .buffer_unordered(32)
+                    .collect::<()>()
+                    .await;
+            }
+        };
+        seed(store).await;
+        let ours = timed(async {
+            let r = aio::delete_many_with(
+                store,
+                &keys,
+                Default::default(),
+                &BatchOptions::new().concurrency(n),
+            )
+            .await;
+            assert!(r.is_success());
+        })
+        .await;
+        seed(store).await;
+        let one_by_one = timed(async {
+            for k in &keys {
+                store.delete(k).await.unwrap();
+            }
+        })
+        .await;
+        println!(
+            "{name}: delete_many of {} keys {:.1} ms, one at a time {:.1} ms, speed-up {:.1}×",
+            a.delete,
+            ours.as_secs_f64() * 1e3,
+            one_by_one.as_secs_f64() * 1e3,
+            one_by_one.as_secs_f64() / ours.as_secs_f64()
+        );
+    }
+
+    // S3 → Azure.
+    let s3 = stores
+        .iter()
+        .find(|(n, _)| n.starts_with("s3"))
+        .map(|(_, s)| s);
+    let az = stores
+        .iter()
+        .find(|(n, _)| n.starts_with("azure"))
+        .map(|(_, s)| s);
+    if let (Some(s3), Some(az)) = (s3, az) {
+        aio::upload_with(&tree, s3, "x", &opts).await.unwrap();
+        let (mut ours, mut hand) = (vec![], vec![]);
+        for _ in 0..a.runs {
+            ours.push(
+                timed(async {
+                    aio::copy_between_with(s3, "x", az, "x", &opts)
+                        .await
+                        .unwrap()
+                        .into_result()
+                        .unwrap();
+                })
+                .await,
+            );
+            hand.push(timed(hand_copy(s3, "x", az, "y", n)).await);
+        }
+        Line {
+            case: "s3 → azure: copy tree".into(),
+            ours: ours.into_iter().min().unwrap(),
+            hand: hand.into_iter().min().unwrap(),
+            bytes: tree_bytes,
+        }
+        .print();
+    } else {
+        println!(
+            "s3 → azure: skipped (run under `cargo xtask bench transfer` for s3s-fs and Azurite)"
+        );
+    }
+}
