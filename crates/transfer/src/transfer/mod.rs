@@ -77,7 +77,8 @@ pub struct TransferOptions {
     /// Write each file atomically (default true): `write_atomic` on a store, a temp file
     /// renamed into place on a local disk. Readers never see a partial file and a failed or
     /// dropped transfer leaves none behind. Off, stores get a plain `write` and local files
-    /// are written in place.
+    /// are written in place. A store without `atomic_write` fails each file with
+    /// `CapabilityNotSupported` unless this is off (every built-in backend has it).
     pub atomic: bool,
     /// After each copy, stream the written file back and compare its digest with the one
     /// computed from the source while it was copied. A mismatch fails that file.

@@ -265,8 +265,8 @@ pub fn upload_with(
 /// Downloads the file or tree at `src` in `store` to the local path `local`, with the
 /// default [`TransferOptions`].
 ///
-/// A file goes to `local` itself; a folder's files go under `local` at their relative
-/// paths, creating directories as needed. Atomic by default: each file is written to a
+/// A file goes to `local` itself (the file's own path, not a directory to put it in); a
+/// folder's files go under `local` at their relative paths, creating directories as needed. Atomic by default: each file is written to a
 /// temp file (`.~tmp.*`) beside its target and renamed into place, so a failed or
 /// interrupted download leaves no partial file (without `atomic`, files are written in
 /// place). Renames are not followed by an `fsync`.
@@ -312,7 +312,8 @@ pub fn download_with(
 /// Copies the file or tree at `src` in `src_store` to `dst` in `dst_store`, streaming each
 /// file from a read of one store into a write of the other, with the default
 /// [`TransferOptions`]. The stores may be of different backends; nothing touches a local
-/// disk.
+/// disk. Every byte passes through this process: for copies inside one store,
+/// [`copy_many`](crate::sync::copy_many) uses the backend's own (server-side) `copy_file`.
 ///
 /// # Errors
 /// As [`download`] for the source, as [`upload`] for the destination listing.
