@@ -275,3 +275,32 @@ async fn dropped_async_batch_starts_nothing_more() {
         "deletes went on after the batch was dropped"
     );
 }
+
+mod layers_support;
+
+/// The batches honour their concurrency bound in both halves, and really run in parallel:
+/// `Flaky`'s probes sleep 2 ms and record how many run at once.
+#[test]
+fn batches_stay_within_their_concurrency() {
+    use std::sync::atomic::Ordering;
+
+    let flaky = layers_support::Flaky::new();
+    let faults = flaky.faults.clone();
+    let store = Store::new(flaky.clone(), "").unwrap();
+    let paths: Vec<String> = (0..40).map(|i| format!("p/{i}")).collect();
+    let r = sync::exists_many_with(&store, &paths, &BatchOptions::new().concurrency(3));
+    assert_eq!(r.succeeded.len(), 40);
+    let peak = faults.peak.swap(0, Ordering::SeqCst);
+    assert!((2..=3).contains(&peak), "sync peak {peak}");
+
+    let store = AsyncStore::from_blocking(flaky, "").unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = rt.block_on(aio::exists_many_with(
+        &store,
+        &paths,
+        &BatchOptions::new().concurrency(3),
+    ));
+    assert_eq!(r.succeeded.len(), 40);
+    let peak = faults.peak.load(Ordering::SeqCst);
+    assert!((2..=3).contains(&peak), "async peak {peak}");
+}
