@@ -248,11 +248,12 @@ impl S3Config {
         self
     }
 
-    /// Checks the values and returns the normalised prefix.
+    /// Checks the values and returns the normalised prefix. Backends call it at
+    /// construction; a config loader can call it to fail early, without connecting.
     ///
     /// # Errors
     /// `InvalidArgument` naming the offending field.
-    pub(crate) fn validate(&self) -> Result<RemotePath> {
+    pub fn validate(&self) -> Result<RemotePath> {
         let bad = |field: &str, why: &str| {
             Err(Error::invalid_argument(format!("S3Config.{field}: {why}")).with_backend("s3"))
         };
