@@ -293,6 +293,15 @@ impl AzureConfig {
         self
     }
 
+    /// Checks the settings (including the connection string, when that is the auth mode)
+    /// without connecting: what construction checks, for a config loader to fail early.
+    ///
+    /// # Errors
+    /// `InvalidArgument` naming the offending setting.
+    pub fn validate(&self) -> Result<()> {
+        self.resolve().map(drop)
+    }
+
     /// Checks the settings and works out the endpoint and credentials.
     pub(crate) fn resolve(&self) -> Result<Resolved> {
         if self.container.is_empty() {
