@@ -44,17 +44,28 @@ fn feature_off(type_name: &str, place: &Place) -> Error {
     ))
 }
 
-/// Deserialises a resolved table into `T`, rewording serde's unknown-key errors.
-#[allow(dead_code)]
-fn typed<T: DeserializeOwned>(table: Map<String, Value>, place: &Place) -> Result<T> {
-    crate::de::from_value(Value::Object(table)).map_err(|e| place.error(hint::serde_message(&e)))
+/// Deserialises a resolved table into `T`, rewording serde's unknown-key errors. A value
+/// that came from a placeholder may be a secret: serde quotes offending values
+/// (`invalid type: string "..."`), so each such value is masked in the message.
+pub(crate) fn typed<T: DeserializeOwned>(
+    table: Map<String, Value>,
+    refs: &References,
+    place: &Place,
+) -> Result<T> {
+    crate::de::from_value(Value::Object(table)).map_err(|e| {
+        let mut text = hint::serde_message(&e);
+        for reference in refs.values().filter(|r| !r.value.is_empty()) {
+            text = text.replace(&reference.value, "***");
+        }
+        place.error(text)
+    })
 }
 
 /// Replaces `secret` by one that remembers the placeholder text it came from, if it did.
 #[allow(dead_code)]
 fn keep_reference(secret: &mut Secret, refs: &References, path: &str) {
-    if let Some(raw) = refs.get(path) {
-        *secret = Secret::from_reference(raw.clone(), secret.expose());
+    if let Some(reference) = refs.get(path) {
+        *secret = Secret::from_reference(reference.raw.clone(), secret.expose());
     }
 }
 
@@ -67,8 +78,8 @@ pub(crate) fn literal(text: &str) -> Value {
 
 #[cfg(feature = "memory")]
 fn memory(raw: Map<String, Value>, env: &Env, place: &Place) -> Result<BackendConfig> {
-    let (table, _) = resolve_table(raw, env, place)?;
-    Ok(BackendConfig::Memory(typed(table, place)?))
+    let (table, refs) = resolve_table(raw, env, place)?;
+    Ok(BackendConfig::Memory(typed(table, &refs, place)?))
 }
 
 #[cfg(not(feature = "memory"))]
@@ -78,8 +89,8 @@ fn memory(_: Map<String, Value>, _: &Env, place: &Place) -> Result<BackendConfig
 
 #[cfg(feature = "local")]
 fn local(raw: Map<String, Value>, env: &Env, place: &Place) -> Result<BackendConfig> {
-    let (table, _) = resolve_table(raw, env, place)?;
-    Ok(BackendConfig::Local(typed(table, place)?))
+    let (table, refs) = resolve_table(raw, env, place)?;
+    Ok(BackendConfig::Local(typed(table, &refs, place)?))
 }
 
 #[cfg(not(feature = "local"))]
@@ -90,7 +101,7 @@ fn local(_: Map<String, Value>, _: &Env, place: &Place) -> Result<BackendConfig>
 #[cfg(feature = "s3")]
 fn s3(raw: Map<String, Value>, env: &Env, place: &Place) -> Result<BackendConfig> {
     let (table, refs) = resolve_table(raw, env, place)?;
-    let mut config: remote_store_s3::S3Config = typed(table, place)?;
+    let mut config: remote_store_s3::S3Config = typed(table, &refs, place)?;
     if let Some(secret) = &mut config.secret_access_key {
         keep_reference(secret, &refs, "secret_access_key");
     }
@@ -170,7 +181,7 @@ fn azure(
         );
     }
     let (table, refs) = resolve_table(raw, env, place)?;
-    let mut config: AzureConfig = typed(table, place)?;
+    let mut config: AzureConfig = typed(table, &refs, place)?;
     match &mut config.auth {
         AzureAuth::ConnectionString { connection_string } => {
             keep_reference(connection_string, &refs, "auth.connection_string");
@@ -230,7 +241,7 @@ fn sftp(mut raw: Map<String, Value>, env: &Env, place: &Place) -> Result<Backend
         raw.insert("known_hosts_file".into(), literal(&file.to_string_lossy()));
     }
     let (table, refs) = resolve_table(raw, env, place)?;
-    let mut config: SftpConfig = typed(table, place)?;
+    let mut config: SftpConfig = typed(table, &refs, place)?;
     match &mut config.auth {
         Auth::Password { password } => keep_reference(password, &refs, "auth.password"),
         Auth::PrivateKey { key, passphrase } => {

@@ -33,8 +33,17 @@ pub struct Loader {
     env: Env,
 }
 
-/// The raw (unresolved) text of every string that held a placeholder, by dotted key path.
-pub(crate) type References = BTreeMap<String, String>;
+/// Every string that held a placeholder, by dotted key path.
+pub(crate) type References = BTreeMap<String, Reference>;
+
+/// A string that held a placeholder: the text as written, and what it resolved to.
+#[derive(Clone)]
+pub(crate) struct Reference {
+    /// As written (`${AWS_SECRET_ACCESS_KEY}`): what a secret serialises back as.
+    pub(crate) raw: String,
+    /// The resolved text: may be a secret, so error messages never repeat it.
+    pub(crate) value: String,
+}
 
 impl Loader {
     /// A loader reading the process environment.
@@ -142,9 +151,8 @@ impl Loader {
         }
         for (name, raw) in tables(top_table.remove("stores"), &top.table("stores"))? {
             let place = top.table(format!("stores.{name}"));
-            let (resolved, _) = resolve_table(raw, &self.env, &place)?;
-            let profile: StoreProfile = crate::de::from_value(Value::Object(resolved))
-                .map_err(|e| place.error(hint::serde_message(&e)))?;
+            let (resolved, refs) = resolve_table(raw, &self.env, &place)?;
+            let profile: StoreProfile = crate::backends::typed(resolved, &refs, &place)?;
             config.stores.insert(name, profile);
         }
         Ok(config)
@@ -241,7 +249,8 @@ fn resolve_value(
         Value::String(raw) => {
             let resolved = resolve_string(&raw, env, place, path)?;
             if resolved.had_placeholder {
-                refs.insert(path.to_owned(), raw);
+                let value = resolved.value.clone();
+                refs.insert(path.to_owned(), Reference { raw, value });
             }
             Value::String(resolved.value)
         }

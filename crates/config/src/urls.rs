@@ -34,8 +34,11 @@ impl Loader {
         K: AsRef<str>,
         V: Into<String>,
     {
-        let place = Place::new(&format!("URL {url:?}"), "");
-        let parsed = Url::parse(url).map_err(|e| place.error(format!("not a URL: {e}")))?;
+        let parsed = Url::parse(url).map_err(|e| {
+            // Not parsed: nothing of it is shown, it may hold a credential.
+            Place::new("URL", "").error(format!("not a URL: {e}"))
+        })?;
+        let place = Place::new(&format!("URL {:?}", shown(&parsed)), "");
         if parsed.password().is_some() {
             return Err(place.error(
                 "a password in the URL is refused: credentials come from the config, the \
@@ -246,6 +249,18 @@ where
     V: Into<String>,
 {
     Loader::new().open_url_async_opts(url, options)
+}
+
+/// The URL as error messages show it: no password, no query (either may hold a
+/// credential; the offending key is named in the message itself).
+fn shown(url: &Url) -> String {
+    let mut url = url.clone();
+    if url.password().is_some() {
+        let _ = url.set_password(Some("***"));
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    url.to_string()
 }
 
 /// The URL's host, required.
