@@ -1,7 +1,8 @@
 //! The registry against the real emulators (issue 11): one TOML config names an S3 store
 //! (moto), an Azure store (Azurite), an SFTP store (sshd, Strict host keys from the config)
 //! and a local store; each is written and read through `registry.store(..)` and
-//! `registry.async_store(..)`, credentials coming from `${VAR}` placeholders. Skips under
+//! `registry.async_store(..)`, credentials coming from `${VAR}` placeholders. The bucket and
+//! the container do not exist beforehand: `create_if_missing` creates them. Skips under
 //! plain `cargo test`; `cargo xtask test` runs it.
 #![cfg(all(feature = "s3", feature = "azure", feature = "sftp", feature = "local"))]
 
@@ -9,7 +10,7 @@ mod azure_support;
 mod s3_support;
 mod sftp_support;
 
-use remote_store_config::{BackendConfig, Env, Loader, Registry};
+use remote_store_config::{Env, Loader, Registry};
 
 /// A TOML string literal for `text` (quotes and backslashes escaped).
 fn quoted(text: &str) -> String {
@@ -25,7 +26,9 @@ fn registry_over_every_emulator_in_both_halves() {
     ) else {
         return;
     };
-    let bucket = s3_support::block_on(moto.fresh_bucket("registry"));
+    // Neither the bucket nor the container exists: `create_if_missing` creates them on the
+    // first write.
+    let bucket = s3_support::unique_name("registry");
     let container = azure_support::fresh_container("registry");
     let local = tempfile::tempdir().unwrap();
     let sftp_base = sshd.fresh_base("registry");
@@ -38,6 +41,7 @@ fn registry_over_every_emulator_in_both_halves() {
         endpoint = {s3_endpoint}
         region = "us-east-1"
         force_path_style = true
+        create_if_missing = true
         access_key_id = "${{S3_KEY_ID}}"
         secret_access_key = "${{S3_SECRET}}"
 
@@ -45,6 +49,7 @@ fn registry_over_every_emulator_in_both_halves() {
         type = "azure"
         container = {container}
         endpoint = {azure_endpoint}
+        create_if_missing = true
         [backends.blobs.auth]
         type = "account_key"
         account = {account}
@@ -100,15 +105,6 @@ fn registry_over_every_emulator_in_both_halves() {
         ("SFTP_PORT", sshd.port.to_string()),
     ]);
     let config = Loader::new().env(env).toml_str(&toml).unwrap();
-
-    // The Azure container must exist before the first write.
-    let BackendConfig::Azure(azure_config) = &config.backends["blobs"] else {
-        panic!("blobs is an Azure backend");
-    };
-    remote_store_azure::AzureBackend::new(azure_config.clone())
-        .unwrap()
-        .create_container()
-        .unwrap();
 
     let registry = Registry::new(config).unwrap();
     let shown = format!("{registry:?}");
