@@ -36,7 +36,7 @@ pub(crate) fn parse(
 
 /// The error for a `type` whose cargo feature is off.
 #[allow(dead_code)]
-fn feature_off(type_name: &str, place: &Place) -> Error {
+pub(crate) fn feature_off(type_name: &str, place: &Place) -> Error {
     place.error(format!(
         "backend type {type_name:?} is not compiled in: enable the cargo feature \
          `{type_name}` of remote-store-config (on the remote-store facade: features `config` \

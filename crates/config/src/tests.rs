@@ -79,6 +79,22 @@ fn an_unknown_type_lists_the_known_ones() {
     fails(r, &["[backends.x]", "missing key \"type\""]);
 }
 
+/// The error a `type` whose feature is off gets (checked end to end below in builds where
+/// a feature is off; `cargo test --all-features` has none, so the message is checked here).
+#[test]
+fn the_feature_off_error_names_the_feature() {
+    let place = crate::hint::Place::new("registry.toml", "backends.box");
+    let e = crate::backends::feature_off("sftp", &place);
+    fails::<()>(
+        Err(e),
+        &[
+            "registry.toml, [backends.box]",
+            "backend type \"sftp\" is not compiled in",
+            "cargo feature `sftp` of remote-store-config",
+        ],
+    );
+}
+
 #[cfg(not(feature = "sftp"))]
 #[test]
 fn a_type_whose_feature_is_off_names_the_feature() {
