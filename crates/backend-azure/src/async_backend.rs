@@ -104,15 +104,17 @@ impl AsyncAzureBackend {
         })
     }
 
-    /// With `create_if_missing`, creates the container once, before the first write.
+    /// With `create_if_missing`, creates the container once, before the first write (until
+    /// then a missing container is reported as always).
     async fn ensure_container(&self) -> Result<()> {
         if !self.create_if_missing {
             return Ok(());
         }
         self.container_ready
             .get_or_try_init(|| self.create_container())
-            .await
-            .map(drop)
+            .await?;
+        self.container_seen.store(true, Ordering::Release);
+        Ok(())
     }
 
     /// Creates the container; an existing container is fine.

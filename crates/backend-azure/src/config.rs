@@ -181,7 +181,8 @@ pub struct AzureConfig {
     #[serde(default = "default_max_in_flight_requests")]
     pub max_in_flight_requests: usize,
     /// Create the container, if it does not exist, before the backend's first write
-    /// (opt-in; default false). Needs permission to create containers (an account key, a
+    /// (opt-in; default false); until then a missing container is reported as always
+    /// (`NotFound`). Needs permission to create containers (an account key, a
     /// connection string, or an account SAS that allows it).
     #[serde(default)]
     pub create_if_missing: bool,
