@@ -107,6 +107,7 @@ fn lint() -> Result<()> {
     steps.run("doc", || checks::doc(&root))?;
     steps.run("feature builds", || checks::features(&root))?;
     steps.run("sync-only tree", checks::sync_only_tree)?;
+    steps.run("config trees", checks::config_trees)?;
     steps.run("cargo-deny", || checks::deny(&root))?;
     steps.summary();
     Ok(())
@@ -132,6 +133,8 @@ fn test(args: &[String]) -> Result<()> {
         steps.run("doc", || checks::doc(&root))?;
         steps.run("feature builds", || checks::features(&root))?;
         steps.run("sync-only tree", checks::sync_only_tree)?;
+        steps.run("config trees", checks::config_trees)?;
+        steps.run("config trees", checks::config_trees)?;
     }
     steps.run("tests with emulators", || run_tests(extra))?;
     if !no_lint {

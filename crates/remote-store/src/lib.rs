@@ -46,6 +46,7 @@
 //! | `layers` | no | [`layers`]: `Observe`, `Retry`, `ConcurrencyLimit` for the enabled halves |
 //! | `tracing` | no | `layers` plus `layers::TracingObserver`: a `tracing` span per operation |
 //! | `metrics` | no | `layers` plus `layers::MetricsObserver`: counters and a histogram via `metrics` |
+//! | `config` | no | `config`: `Registry`, `RegistryConfig`, `open_url` (stores by name from TOML/JSON, by URL), for the enabled backends; implies `sync` and `async` |
 //! | `serde` | no | `Deserialize`/`Serialize` for core values |
 //! | `s3-sdk` | no | `s3` plus `s3::aws_sdk_s3`, the SDK itself |
 //! | `azure-sdk` | no | `azure` plus `azure::azure_storage_blob`, the SDK itself |
@@ -120,6 +121,13 @@ pub use remote_store_sftp as sftp;
 #[doc(inline)]
 pub use remote_store_layers as layers;
 
+/// Stores by name and by URL (feature `config`): a [`Registry`](config::Registry) loaded
+/// from TOML or JSON with `${VAR}` placeholders, and [`open_url`](config::open_url).
+#[cfg(feature = "config")]
+#[cfg_attr(docsrs, doc(cfg(feature = "config")))]
+#[doc(inline)]
+pub use remote_store_config as config;
+
 /// Building blocks for backend authors: the portable fallbacks a backend can call for the
 /// operations its storage system has no native form of.
 pub mod backend_kit {
@@ -139,7 +147,8 @@ pub mod backend_kit {
     feature = "sync",
     feature = "async",
     feature = "local",
-    feature = "s3"
+    feature = "s3",
+    feature = "config"
 ))]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
