@@ -20,9 +20,29 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 use remote_store_object_store::ObjectStoreAdapter;
 
+/// How two multipart uploads racing to the same key may end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Race {
+    /// Both complete; the last to complete wins (memory, local, S3, SFTP).
+    LastWriterWins,
+    /// Either object_store outcome: last writer wins, or the second `complete` fails and the
+    /// first writer's content stays (Azure: committing a block list discards the blocks
+    /// another upload has staged for the same blob).
+    EitherWriter,
+}
+
 /// Runs every applicable object_store integration function, each against a fresh adapter
 /// from `fresh` (called once per function, so no function sees another's leftovers).
 pub async fn run_all<F, Fut>(fresh: F)
+where
+    F: Fn(&'static str) -> Fut,
+    Fut: Future<Output = ObjectStoreAdapter>,
+{
+    run_all_with(fresh, Race::LastWriterWins).await;
+}
+
+/// [`run_all`] with the multipart race outcome the backend allows.
+pub async fn run_all_with<F, Fut>(fresh: F, race: Race)
 where
     F: Fn(&'static str) -> Fut,
     Fut: Future<Output = ObjectStoreAdapter>,
@@ -108,7 +128,19 @@ where
     }
 
     let s = fresh("multipart_race_condition").await;
-    multipart_race_condition(&s, true).await;
+    match race {
+        Race::LastWriterWins => multipart_race_condition(&s, true).await,
+        Race::EitherWriter => {
+            // The function panics on the outcome it does not expect: try last-writer-wins
+            // first, and on a panic the other outcome on a fresh store.
+            let last_wins = tokio::spawn(async move { multipart_race_condition(&s, true).await });
+            if last_wins.await.is_err() {
+                eprintln!("multipart race: not last-writer-wins; checking first-writer-wins");
+                let s = fresh("multipart_race_condition_first").await;
+                multipart_race_condition(&s, false).await;
+            }
+        }
+    }
 
     let s = fresh("multipart_out_of_order").await;
     multipart_out_of_order(&s).await;
