@@ -87,3 +87,32 @@ async fn keys_are_the_encoded_paths_below_the_root() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_ranges_reads_the_right_bytes() {
+    let os = adapter();
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let p = Path::from("r.bin");
+    os.put(&p, data.clone().into()).await.unwrap();
+    let ranges = [
+        0..10,
+        5..20,
+        50_000..50_010,
+        99_990..100_000,
+        99_999..100_050,
+    ];
+    let got = os.get_ranges(&p, &ranges).await.unwrap();
+    for (r, bytes) in ranges.iter().zip(&got) {
+        let end = (r.end as usize).min(data.len());
+        assert_eq!(&bytes[..], &data[r.start as usize..end], "{r:?}");
+    }
+    assert!(os.get_ranges(&p, &[]).await.unwrap().is_empty());
+    os.get_ranges(&p, std::slice::from_ref(&(100_000..100_001)))
+        .await
+        .unwrap_err();
+    let err = os
+        .get_ranges(&Path::from("missing"), std::slice::from_ref(&(0..1)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, object_store::Error::NotFound { .. }), "{err}");
+}

@@ -45,10 +45,10 @@ use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 pub use object_store;
 use object_store::path::Path;
 use object_store::{
-    Attribute, AttributeValue, Attributes, CopyMode, Extensions, GetOptions, GetResult,
-    GetResultPayload, ListResult, MultipartUpload, ObjectMeta, ObjectStore, PutMode,
-    PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions, RenameTargetMode,
-    Result, TagSet,
+    Attribute, AttributeValue, Attributes, CopyMode, Extensions, GetOptions, GetRange, GetResult,
+    GetResultPayload, ListResult, MultipartUpload, OBJECT_STORE_COALESCE_DEFAULT, ObjectMeta,
+    ObjectStore, PutMode, PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions,
+    RenameTargetMode, Result, TagSet, coalesce_ranges,
 };
 use remote_store_async::{AsyncContent, AsyncStore};
 use remote_store_core::{
@@ -83,7 +83,8 @@ const DELETE_CONCURRENCY: usize = 10;
 /// - **`put_multipart_opts`**: one streamed atomic write fed part by part, in `put_part` call
 ///   order; `abort` (or dropping the upload) leaves nothing (see [`MultipartUpload`]).
 /// - **`get_opts`**: `get_file_info` for the metadata, then `read` or `read_range` (bounded,
-///   offset and suffix ranges). The conditions (`if_match`, `if_none_match`,
+///   offset and suffix ranges). **`get_ranges`**: one `get_file_info` for the batch, then
+///   coalesced `read_range`s. The conditions (`if_match`, `if_none_match`,
 ///   `if_modified_since`, `if_unmodified_since`) are checked against that metadata: honoured,
 ///   but **not atomic** with the read that follows. `version` is `NotImplemented`.
 /// - **ETags**: the backend's etag where it has one (S3, Azure); elsewhere one derived from
@@ -434,6 +435,37 @@ impl ObjectStore for ObjectStoreAdapter {
             attributes,
             extensions: Extensions::default(),
         })
+    }
+
+    /// One `get_file_info` for the whole batch (not one per range, as the default's
+    /// `get_range` calls would do), then the ranges coalesced the way object_store's default
+    /// does and read with `read_range`.
+    async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
+        if ranges.is_empty() {
+            return Ok(Vec::new());
+        }
+        let size = self.head_info(location).await?.size;
+        for r in ranges {
+            GetRange::Bounded(r.clone())
+                .as_range(size)
+                .map_err(generic)?;
+        }
+        let key = to_key(location)?;
+        let store = self.store().clone();
+        coalesce_ranges(
+            ranges,
+            |r| {
+                let read = store.read_range(key.clone(), r.start..r.end.min(size));
+                let at = location.clone();
+                async move {
+                    let body = read.await.map_err(|e| map_object(e, &at))?;
+                    let chunks: Vec<Bytes> = body.map_err(|e| map(e, &at)).try_collect().await?;
+                    Ok::<_, object_store::Error>(chunks.concat().into())
+                }
+            },
+            OBJECT_STORE_COALESCE_DEFAULT,
+        )
+        .await
     }
 
     fn delete_stream(
