@@ -7,6 +7,12 @@
 //! memory in flight is what the caller keeps in unresolved `put_part` futures — object_store's
 //! `WriteMultipart` bounds that with its `max_concurrency`.
 //!
+//! The queue itself is unbounded on purpose: `put_part` is a synchronous call that fixes
+//! the part's position, so it cannot wait for room, and sending from the returned future
+//! instead would order parts by when their futures are polled (object_store's
+//! `multipart_out_of_order` awaits them 2, 3, 1). The bound is the acknowledgement: a part's
+//! future stays pending until the writer has consumed it.
+//!
 //! `complete` ends the stream and waits for the write to commit. `abort` (and dropping the
 //! upload without `complete`) fails the stream instead: the atomic write then never
 //! commits and cleans up after itself, so nothing is left at the target or beside it.
