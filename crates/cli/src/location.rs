@@ -248,7 +248,38 @@ impl Resolver {
                 origin: Origin::Named(name.to_owned()),
             });
         }
+        self.mistyped_name(text)?;
         self.local(Path::new(text), dir_hint)
+    }
+
+    /// `NAME:path` where NAME is no configured store and no such local path exists: most
+    /// likely a mistyped store name, refused with the names there are.
+    fn mistyped_name(&self, text: &str) -> Result<()> {
+        let Some((name, _)) = text.split_once(':') else {
+            return Ok(());
+        };
+        let looks_like_name = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !looks_like_name || Path::new(text).exists() {
+            return Ok(());
+        }
+        let (Some(registry), Some(config)) =
+            (self.registry.get().and_then(Option::as_ref), &self.config)
+        else {
+            return Ok(());
+        };
+        let names: Vec<&str> = registry.store_names().collect();
+        Err(Error::invalid_argument(format!(
+            "no store named {name:?} in {} (stores: {}); write ./{text} for a local path",
+            config.path.display(),
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            }
+        )))
     }
 
     /// A local path, whatever it looks like (`put`'s source, `get`'s destination).

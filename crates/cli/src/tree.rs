@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::SystemTime;
 
 use remote_store::{
     Content, CopyOptions, DeleteOptions, Error, FileInfo, ListOptions, MoveOptions, Result,
@@ -359,7 +360,13 @@ pub(crate) fn plan_sync(
             let how = Compare::Content(algo);
             return Ok(compare(src, &a.info, dst, &b.info, how, progress)?.is_some());
         }
-        Ok(matches!((a.info.modified, b.info.modified), (Some(s), Some(d)) if s > d))
+        // Whole seconds: S3 and Azure report times in seconds, a local file in
+        // nanoseconds; an upload within the same second must not look older.
+        let secs = |t: Option<SystemTime>| {
+            t.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map(|d| d.as_secs())
+        };
+        Ok(matches!((secs(a.info.modified), secs(b.info.modified)), (Some(s), Some(d)) if s > d))
     });
     for ((a, _), changed) in both.iter().zip(verdicts) {
         if changed? {
