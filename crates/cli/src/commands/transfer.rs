@@ -104,8 +104,15 @@ pub(super) fn copy(ctx: &mut Ctx, args: &CopyArgs, mode: Mode) -> Outcome {
 }
 
 /// The key a single file goes to: below `dst` under its own name when `dst` is a folder.
+///
+/// A missing bucket or container at `dst` is no folder: the write creates it where the
+/// store has `create_if_missing`, else reports it.
 fn file_target(src: &Location, dst: &Location) -> Outcome<String> {
-    Ok(if dst.is_folder()? {
+    let folder = match dst.is_folder() {
+        Err(e) if e.is_container_not_found() => false,
+        other => other?,
+    };
+    Ok(if folder {
         dst.join(src.name())
     } else {
         dst.key.clone()
@@ -184,7 +191,7 @@ fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode)
             src.shown()
         )));
     }
-    let existing = existing_tree(dst)?;
+    let existing = existing_tree(dst, true)?;
     if !ctx.overwrite {
         let theirs = existing.by_rel();
         let clashes: Vec<&str> = tree
@@ -234,9 +241,15 @@ fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode)
     Failure::of_batch(results.len(), &failed)
 }
 
-/// The files already below the folder `dst` (none when it does not exist).
-fn existing_tree(dst: &Location) -> Outcome<Tree> {
-    match tree::list_if_any(dst)? {
+/// The files already below the folder `dst` (none when it does not exist, also when its
+/// bucket or container does not exist yet: the first write creates it where the store
+/// has `create_if_missing`, else reports it).
+fn existing_tree(dst: &Location, container_may_be_missing: bool) -> Outcome<Tree> {
+    let found = match tree::list_if_any(dst) {
+        Err(e) if container_may_be_missing && e.is_container_not_found() => None,
+        other => other?,
+    };
+    match found {
         Some(t) if t.single => Err(invalid(format!("{} is a file, not a folder", dst.shown()))),
         Some(t) => Ok(t),
         None => Ok(Tree::default()),
@@ -353,7 +366,8 @@ pub(super) fn check(ctx: &mut Ctx, args: &CheckArgs) -> Outcome {
             files,
         }
     } else {
-        existing_tree(&dst)?
+        // A missing bucket is an error here, never "every file missing".
+        existing_tree(&dst, false)?
     };
     let label = |rel: &str| {
         if rel.is_empty() {
@@ -483,7 +497,7 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
             src.shown()
         )));
     }
-    let theirs = existing_tree(&dst)?;
+    let theirs = existing_tree(&dst, true)?;
     let checksum = args.checksum.then_some(crate::cli::Algo::Sha256);
     let plan = tree::plan_sync(
         &src,
