@@ -305,6 +305,21 @@ pub(crate) fn compare(
     Ok((ha != hb).then_some(Difference::Content))
 }
 
+/// True when the source time `src` is later than the copy's `dst`. Both with sub-second
+/// digits (two local files): compared exactly. Else in whole seconds: S3 and Azure report
+/// seconds, and an upload in the same second as the local change must not look older.
+fn newer(src: Option<SystemTime>, dst: Option<SystemTime>) -> bool {
+    let since = |t: SystemTime| t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let (Some(s), Some(d)) = (src.map(since), dst.map(since)) else {
+        return false;
+    };
+    if s.subsec_nanos() != 0 && d.subsec_nanos() != 0 {
+        s > d
+    } else {
+        s.as_secs() > d.as_secs()
+    }
+}
+
 /// The ETag when it looks like a plain MD5 (32 hex digits, quotes stripped).
 fn md5_etag(info: &FileInfo) -> Option<String> {
     let etag = info.etag.as_deref()?.trim_matches('"');
@@ -360,13 +375,7 @@ pub(crate) fn plan_sync(
             let how = Compare::Content(algo);
             return Ok(compare(src, &a.info, dst, &b.info, how, progress)?.is_some());
         }
-        // Whole seconds: S3 and Azure report times in seconds, a local file in
-        // nanoseconds; an upload within the same second must not look older.
-        let secs = |t: Option<SystemTime>| {
-            t.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-                .map(|d| d.as_secs())
-        };
-        Ok(matches!((secs(a.info.modified), secs(b.info.modified)), (Some(s), Some(d)) if s > d))
+        Ok(newer(a.info.modified, b.info.modified))
     });
     for ((a, _), changed) in both.iter().zip(verdicts) {
         if changed? {
@@ -396,6 +405,19 @@ mod tests {
         assert_eq!(relative("", "a/b"), "a/b");
         assert_eq!(relative("a", "a/b"), "b");
         assert_eq!(relative("a", "ab/c"), "ab/c");
+    }
+
+    #[test]
+    fn newer_in_whole_seconds_unless_both_are_precise() {
+        use std::time::Duration;
+        let t = |secs, nanos| Some(SystemTime::UNIX_EPOCH + Duration::new(secs, nanos));
+        assert!(newer(t(10, 800), t(10, 500)), "two precise times");
+        assert!(
+            !newer(t(10, 800), t(10, 0)),
+            "the copy's time is whole seconds"
+        );
+        assert!(newer(t(11, 1), t(10, 0)));
+        assert!(!newer(None, t(10, 0)));
     }
 
     #[test]
