@@ -2,6 +2,7 @@
 //! copied local → S3 → Azure → SFTP → local and compared byte for byte, `check` finding one
 //! changed byte, `rm -r` of a prefix, an S3 URL. Under plain `cargo test` each test SKIPs
 //! with one loud line; with `REMOTE_STORE_REQUIRE_EMULATORS=1` a missing emulator fails.
+#![cfg(all(feature = "s3", feature = "azure", feature = "sftp"))]
 
 mod support;
 
