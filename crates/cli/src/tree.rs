@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 use remote_store::{
-    Content, CopyOptions, DeleteOptions, Error, FileInfo, ListOptions, MoveOptions, Result,
-    WriteOptions,
+    Capability, Content, CopyOptions, DeleteOptions, Error, FileInfo, ListOptions, MoveOptions,
+    Result, WriteOptions,
 };
 
 use crate::cli::Algo;
@@ -174,15 +174,29 @@ pub(crate) fn copy_file(
         return Ok(size);
     }
     let reader = src.store.read(src_key).map_err(|e| src.context(e))?;
-    let written = dst
-        .store
-        .write_with(
-            dst_key,
-            Content::reader(bar.reader(reader)),
-            WriteOptions::new().overwrite(overwrite),
-        )
-        .map_err(|e| dst.context(e))?;
-    Ok(written.size)
+    let written = write(dst, dst_key, Content::reader(bar.reader(reader)), overwrite)?;
+    Ok(written)
+}
+
+/// Writes `content` to `key` of `dst`, atomically where the store can (a temp file renamed
+/// into place: an interrupted copy leaves no partial file, readers never see one).
+/// Returns the bytes written.
+///
+/// # Errors
+/// `AlreadyExists` without `overwrite`; the store's errors.
+pub(crate) fn write(
+    dst: &Location,
+    key: &str,
+    content: Content<'_>,
+    overwrite: bool,
+) -> Result<u64> {
+    let opts = WriteOptions::new().overwrite(overwrite);
+    let written = if dst.store.supports(Capability::AtomicWrite) {
+        dst.store.write_atomic_with(key, content, opts)
+    } else {
+        dst.store.write_with(key, content, opts)
+    };
+    written.map(|w| w.size).map_err(|e| dst.context(e))
 }
 
 /// Moves the file `src_key` of `src` to `dst_key` of `dst`: the store's own move on one

@@ -3,9 +3,7 @@
 
 use std::io::{self, Write};
 
-use remote_store::{
-    Content, DeleteFolderOptions, DeleteOptions, Error, ErrorKind, ListOptions, WriteOptions,
-};
+use remote_store::{Content, DeleteFolderOptions, DeleteOptions, Error, ErrorKind, ListOptions};
 use serde::Serialize;
 
 use super::Ctx;
@@ -59,16 +57,9 @@ pub(super) fn put(ctx: &mut Ctx, args: &PutArgs) -> Outcome {
             dst.shown()
         )));
     }
-    let written = dst
-        .store
-        .write_with(
-            &dst.key,
-            Content::reader(io::stdin()),
-            WriteOptions::new().overwrite(ctx.overwrite),
-        )
-        .map_err(|e| dst.context(e))?;
-    tracing::info!(to = %dst.shown(), bytes = written.size, "wrote stdin");
-    done(ctx, &Progress::hidden(), Mode::Copy, 1, written.size, 0)
+    let written = tree::write(&dst, &dst.key, Content::reader(io::stdin()), ctx.overwrite)?;
+    tracing::info!(to = %dst.shown(), bytes = written, "wrote stdin");
+    done(ctx, &Progress::hidden(), Mode::Copy, 1, written, 0)
 }
 
 /// `get`: a file to a local path, or to stdout.
