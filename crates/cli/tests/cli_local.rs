@@ -514,3 +514,38 @@ fn completions_for_each_shell() {
     }
     env.run(&["completions", "tcsh"]).code(2);
 }
+
+#[test]
+fn progress_under_a_pseudo_terminal() {
+    // util-linux `script` runs the command on a pty: stderr *is* a terminal there.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIP: no `script` (util-linux) to make a pseudo-terminal");
+        return;
+    }
+    let env = Env::new("");
+    make_tree(&env.path("src"), 20);
+    let command = format!("{} -P cp -r src a:pty", env!("CARGO_BIN_EXE_rstore"));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(env.dir.path())
+        .env("REMOTE_STORE_CONFIG", &env.config)
+        .env_remove("RSTORE_PROGRESS")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let run = Run::of(out, &["(pty)", "-P", "cp", "-r", "src", "a:pty"]);
+    run.code(0);
+    assert!(
+        run.stdout.contains("total ["),
+        "bars on the terminal: {:?}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("/20 files"), "{:?}", run.stdout);
+    assert!(run.stdout.contains("file ["), "a bar per file: {:?}", run.stdout);
+    assert!(run.stdout.contains("/s ETA"), "rate and ETA: {:?}", run.stdout);
+    assert_eq!(read_tree(&env.path("a/pty")), read_tree(&env.path("src")));
+}
