@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use percent_encoding::percent_decode_str;
 use remote_store::config::{Loader, Registry};
-use remote_store::local::{LocalBackend, LocalConfig};
 use remote_store::{Error, RemotePath, Result, Store};
 use url::Url;
 
@@ -385,8 +384,12 @@ impl Resolver {
         let store = match self.opened.get(&id) {
             Some(store) => store.clone(),
             None => {
-                let backend = LocalBackend::from_config(LocalConfig::new(&root))?;
-                let store = Store::new(backend, "")?;
+                // Through the config crate, as every other store: the tool knows no
+                // backend crate.
+                let url = Url::from_file_path(&root).map_err(|()| {
+                    Error::invalid_path(root.display().to_string(), "not an absolute path")
+                })?;
+                let store = remote_store::config::open_url(url.as_str())?;
                 self.opened.insert(id, store.clone());
                 store
             }

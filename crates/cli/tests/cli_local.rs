@@ -545,7 +545,28 @@ fn progress_under_a_pseudo_terminal() {
         run.stdout
     );
     assert!(run.stdout.contains("/20 files"), "{:?}", run.stdout);
-    assert!(run.stdout.contains("file ["), "a bar per file: {:?}", run.stdout);
-    assert!(run.stdout.contains("/s ETA"), "rate and ETA: {:?}", run.stdout);
+    assert!(
+        run.stdout.contains("file ["),
+        "a bar per file: {:?}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("/s ETA"),
+        "rate and ETA: {:?}",
+        run.stdout
+    );
     assert_eq!(read_tree(&env.path("a/pty")), read_tree(&env.path("src")));
+}
+
+#[test]
+fn local_paths_with_spaces_and_odd_characters() {
+    let env = Env::new("");
+    let dir = env.path("sp ace/ü%20x");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a b.txt"), "hi").unwrap();
+    assert_eq!(env.ok(&["ls", "sp ace/ü%20x"]).lines(), ["a b.txt"]);
+    env.ok(&["cp", "sp ace/ü%20x/a b.txt", "sp ace/c#d?.txt"]);
+    assert_eq!(std::fs::read(env.path("sp ace/c#d?.txt")).unwrap(), b"hi");
+    env.ok(&["cp", "sp ace/c#d?.txt", "a:odd name #1.txt"]);
+    assert_eq!(env.ok(&["cat", "a:odd name #1.txt"]).stdout, "hi");
 }
