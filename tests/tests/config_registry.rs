@@ -61,6 +61,7 @@ fn registry_over_every_emulator_in_both_halves() {
         port = "${{SFTP_PORT}}"
         username = {user}
         base_path = {sftp_base}
+        create_base_path = true
         host_key_policy = "strict"
         known_hosts = [{known_host}]
         [backends.box.auth]
