@@ -1,0 +1,610 @@
+//! Commands that move bytes or compare them: `put`, `get`, `cp`, `mv`, `rm`, `check`,
+//! `sync`.
+
+use std::io::{self, Write};
+
+use remote_store::{Content, DeleteFolderOptions, DeleteOptions, Error, ErrorKind, ListOptions};
+use serde::Serialize;
+
+use super::Ctx;
+use super::browse::copy_out;
+use crate::cli::{CheckArgs, CopyArgs, GetArgs, PutArgs, RmArgs, SyncArgs};
+use crate::exit::{Failure, Outcome};
+use crate::location::Location;
+use crate::progress::Progress;
+use crate::tree::{self, Compare, Tree, TreeFile};
+
+/// Copy or move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// `cp`: the source stays.
+    Copy,
+    /// `mv`: the source goes.
+    Move,
+}
+
+impl Mode {
+    fn past(self) -> &'static str {
+        match self {
+            Mode::Copy => "copied",
+            Mode::Move => "moved",
+        }
+    }
+}
+
+fn invalid(message: impl Into<String>) -> Failure {
+    Error::invalid_argument(message).into()
+}
+
+/// What `cp`, `mv`, `put` and `get` report with `--json`.
+#[derive(Debug, Serialize)]
+struct Copied {
+    files: usize,
+    bytes: u64,
+    failed: usize,
+}
+
+/// `put`: a local file, or stdin (`-`), to a location.
+pub(super) fn put(ctx: &mut Ctx, args: &PutArgs) -> Outcome {
+    let dst = ctx.resolve(&args.dst)?;
+    if args.src != "-" {
+        let src = ctx.resolver.resolve_local(&args.src)?;
+        return one_file(ctx, &src, &dst, Mode::Copy);
+    }
+    if dst.is_folder()? {
+        return Err(invalid(format!(
+            "{} is a folder: put from stdin needs a file name",
+            dst.shown()
+        )));
+    }
+    let written = tree::write(&dst, &dst.key, Content::reader(io::stdin()), ctx.overwrite)?;
+    tracing::info!(to = %dst.shown(), bytes = written, "wrote stdin");
+    done(ctx, &Progress::hidden(), Mode::Copy, 1, written, 0)
+}
+
+/// `get`: a file to a local path, or to stdout.
+pub(super) fn get(ctx: &mut Ctx, args: &GetArgs) -> Outcome {
+    let src = ctx.resolve(&args.src)?;
+    match args.dst.as_deref() {
+        None | Some("-") => {
+            let mut reader = src.store.read(&src.key).map_err(|e| src.context(e))?;
+            let mut out = io::stdout().lock();
+            copy_out(&mut reader, &mut out, &src)?;
+            out.flush()?;
+            Ok(())
+        }
+        Some(path) => {
+            let dst = ctx.resolver.resolve_local(path)?;
+            one_file(ctx, &src, &dst, Mode::Copy)
+        }
+    }
+}
+
+/// `cp` and `mv`: one file, or a tree with `-r`.
+pub(super) fn copy(ctx: &mut Ctx, args: &CopyArgs, mode: Mode) -> Outcome {
+    let src = ctx.resolve(&args.src)?;
+    let dst = ctx.resolve(&args.dst)?;
+    let tree = tree::list(&src)?;
+    if tree.single {
+        return one_file(ctx, &src, &dst, mode);
+    }
+    if !args.recursive {
+        return Err(invalid(format!("{} is a folder: use -r", src.shown())));
+    }
+    copy_tree(ctx, &src, &tree, &dst, mode)
+}
+
+/// The key a single file goes to: below `dst` under its own name when `dst` is a folder.
+///
+/// A missing bucket or container at `dst` is no folder: the write creates it where the
+/// store has `create_if_missing`, else reports it.
+fn file_target(src: &Location, dst: &Location) -> Outcome<String> {
+    let folder = match dst.is_folder() {
+        Err(e) if e.is_container_not_found() => false,
+        other => other?,
+    };
+    Ok(if folder {
+        dst.join(src.name())
+    } else {
+        dst.key.clone()
+    })
+}
+
+/// Copies or moves the single file `src` to `dst`.
+fn one_file(ctx: &Ctx, src: &Location, dst: &Location, mode: Mode) -> Outcome {
+    let tree = tree::list(src)?;
+    let Some(file) = tree.files.first().filter(|_| tree.single) else {
+        return Err(invalid(format!("{} is a folder: use cp -r", src.shown())));
+    };
+    let dst_key = file_target(src, dst)?;
+    if src.same_store(dst) && src.key == dst_key {
+        return Err(invalid(format!(
+            "{} and {} are the same file",
+            src.shown(),
+            dst.show(&dst_key)
+        )));
+    }
+    let size = file.info.size;
+    let progress = ctx.bars(1, size);
+    let result = match mode {
+        Mode::Copy => tree::copy_file(src, &src.key, dst, &dst_key, size, ctx.overwrite, &progress),
+        Mode::Move => tree::move_file(src, &src.key, dst, &dst_key, size, ctx.overwrite, &progress),
+    };
+    progress.file_done();
+    progress.finish();
+    let bytes = result?;
+    tracing::info!(from = %src.shown(), to = %dst.show(&dst_key), bytes, "{}", mode.past());
+    done(ctx, &progress, mode, 1, bytes, 0)
+}
+
+/// The summary of a copy: a line on stderr, or JSON on stdout.
+fn done(
+    ctx: &Ctx,
+    progress: &Progress,
+    mode: Mode,
+    files: usize,
+    bytes: u64,
+    failed: usize,
+) -> Outcome {
+    if ctx.json {
+        return ctx.print_json(&Copied {
+            files,
+            bytes,
+            failed,
+        });
+    }
+    if files != 1 || failed != 0 {
+        let failed = if failed > 0 {
+            format!(", {failed} failed")
+        } else {
+            String::new()
+        };
+        ctx.note(
+            progress,
+            &format!("{} {files} file(s), {bytes} bytes{failed}", mode.past()),
+        );
+    }
+    Ok(())
+}
+
+/// Copies or moves every file of `tree` (below `src`) to the same relative path below
+/// `dst`. Without `--overwrite`, files already at the destination stop the copy before
+/// anything is written.
+fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode) -> Outcome {
+    if src.same_store(dst)
+        && (src.key.is_empty()
+            || dst.key == src.key
+            || dst.key.starts_with(&format!("{}/", src.key)))
+    {
+        return Err(invalid(format!(
+            "{} is inside {}: a tree cannot be copied into itself",
+            dst.shown(),
+            src.shown()
+        )));
+    }
+    let existing = existing_tree(dst, true)?;
+    if !ctx.overwrite {
+        let theirs = existing.by_rel();
+        let clashes: Vec<&str> = tree
+            .files
+            .iter()
+            .filter(|f| theirs.contains_key(f.rel.as_str()))
+            .map(|f| f.rel.as_str())
+            .collect();
+        if let Some(first) = clashes.first() {
+            let e = Error::already_exists(dst.join(first)).with_message(format!(
+                "{} file(s) already exist below {}, nothing was copied: pass --overwrite to replace them",
+                clashes.len(),
+                dst.shown()
+            ));
+            return Err(dst.context(e).into());
+        }
+    }
+    let progress = ctx.bars(tree.files.len(), tree.bytes());
+    let overwrite = ctx.overwrite;
+    let results = tree::parallel(&tree.files, ctx.transfers, |file| {
+        let (from, to) = (file.info.path.as_str(), dst.join(&file.rel));
+        let size = file.info.size;
+        let r = match mode {
+            Mode::Copy => tree::copy_file(src, from, dst, &to, size, overwrite, &progress),
+            Mode::Move => tree::move_file(src, from, dst, &to, size, overwrite, &progress),
+        };
+        progress.file_done();
+        match &r {
+            Ok(bytes) => {
+                tracing::info!(from = %src.show(from), to = %dst.show(&to), bytes, "{}", mode.past())
+            }
+            Err(e) => Ctx::report(&progress, e),
+        }
+        r
+    });
+    progress.finish();
+    let bytes = results.iter().filter_map(|r| r.as_ref().ok()).sum();
+    let failed: Vec<ErrorKind> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err().map(Error::kind))
+        .collect();
+    if mode == Mode::Move && failed.is_empty() {
+        remove_emptied(src)?;
+    }
+    let ok = results.len() - failed.len();
+    done(ctx, &progress, mode, ok, bytes, failed.len())?;
+    Failure::of_batch(results.len(), &failed)
+}
+
+/// The files already below the folder `dst` (none when it does not exist, also when its
+/// bucket or container does not exist yet: the first write creates it where the store
+/// has `create_if_missing`, else reports it).
+fn existing_tree(dst: &Location, container_may_be_missing: bool) -> Outcome<Tree> {
+    let found = match tree::list_if_any(dst) {
+        Err(e) if container_may_be_missing && e.is_container_not_found() => None,
+        other => other?,
+    };
+    match found {
+        Some(t) if t.single => Err(invalid(format!("{} is a file, not a folder", dst.shown()))),
+        Some(t) => Ok(t),
+        None => Ok(Tree::default()),
+    }
+}
+
+/// After a tree move: removes the source folder when no file is left below it.
+fn remove_emptied(src: &Location) -> Outcome {
+    if src.key.is_empty() {
+        return Ok(());
+    }
+    let mut left = src
+        .store
+        .list_files_with(&src.key, ListOptions::subtree())
+        .map_err(|e| src.context(e))?;
+    if left.next().is_none() {
+        let opts = DeleteFolderOptions::new().recursive(true).missing_ok(true);
+        src.store
+            .delete_folder_with(&src.key, opts)
+            .map_err(|e| src.context(e))?;
+    }
+    Ok(())
+}
+
+/// `rm`: files, or folders with `-r`.
+pub(super) fn rm(ctx: &mut Ctx, args: &RmArgs) -> Outcome {
+    let mut failed = Vec::new();
+    let progress = Progress::hidden();
+    for text in &args.locations {
+        let r = ctx
+            .resolve(text)
+            .and_then(|loc| rm_one(&loc, args.recursive, args.missing_ok));
+        match r {
+            Ok(()) => {}
+            Err(Failure::Error(e)) => {
+                if args.locations.len() == 1 {
+                    return Err(e.into());
+                }
+                Ctx::report(&progress, &e);
+                failed.push(e.kind());
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Failure::of_batch(args.locations.len(), &failed)
+}
+
+fn rm_one(loc: &Location, recursive: bool, missing_ok: bool) -> Outcome {
+    if loc.key.is_empty() {
+        return Err(
+            Error::invalid_path(loc.shown(), "refusing to delete the root of a store").into(),
+        );
+    }
+    if !loc.dir_hint && loc.is_file()? {
+        loc.store
+            .delete_with(&loc.key, DeleteOptions::new().missing_ok(missing_ok))
+            .map_err(|e| loc.context(e))?;
+        tracing::info!(path = %loc.shown(), "deleted");
+        return Ok(());
+    }
+    if loc.store.is_folder(&loc.key).map_err(|e| loc.context(e))? {
+        if !recursive {
+            return Err(invalid(format!("{} is a folder: use -r", loc.shown())));
+        }
+        let opts = DeleteFolderOptions::new()
+            .recursive(true)
+            .missing_ok(missing_ok);
+        loc.store
+            .delete_folder_with(&loc.key, opts)
+            .map_err(|e| loc.context(e))?;
+        tracing::info!(path = %loc.shown(), "deleted folder");
+        return Ok(());
+    }
+    if missing_ok {
+        Ok(())
+    } else {
+        Err(loc.context(Error::not_found(loc.key.clone())).into())
+    }
+}
+
+/// One difference found by `check`.
+#[derive(Debug, Serialize)]
+struct Diff {
+    path: String,
+    difference: &'static str,
+}
+
+/// What `check` reports with `--json`.
+#[derive(Debug, Serialize)]
+struct CheckReport {
+    identical: usize,
+    differences: Vec<Diff>,
+    errors: usize,
+}
+
+/// `check`: are the files of DST those of SRC? Missing and extra files, sizes, then
+/// digests or content. Exit 1 when anything differs.
+pub(super) fn check(ctx: &mut Ctx, args: &CheckArgs) -> Outcome {
+    let src = ctx.resolve(&args.src)?;
+    let dst = ctx.resolve(&args.dst)?;
+    let ours = tree::list(&src)?;
+    let theirs = if ours.single {
+        let key = file_target(&src, &dst)?;
+        let files = match dst.store.get_file_info(&key) {
+            Ok(info) => vec![TreeFile {
+                rel: String::new(),
+                info,
+            }],
+            Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(dst.context(e).into()),
+        };
+        Tree {
+            single: true,
+            files,
+        }
+    } else {
+        // A missing bucket is an error here, never "every file missing".
+        existing_tree(&dst, false)?
+    };
+    let label = |rel: &str| {
+        if rel.is_empty() {
+            src.shown()
+        } else {
+            rel.to_owned()
+        }
+    };
+    let their_files = theirs.by_rel();
+    let mut differences = Vec::new();
+    let mut pairs = Vec::new();
+    for file in &ours.files {
+        match their_files.get(file.rel.as_str()) {
+            None => differences.push(Diff {
+                path: label(&file.rel),
+                difference: "missing",
+            }),
+            Some(other) => pairs.push((file, *other)),
+        }
+    }
+    let our_files = ours.by_rel();
+    for file in &theirs.files {
+        if !our_files.contains_key(file.rel.as_str()) {
+            differences.push(Diff {
+                path: label(&file.rel),
+                difference: "extra",
+            });
+        }
+    }
+    let how = if args.size_only {
+        Compare::SizeOnly
+    } else {
+        Compare::Content(args.algo)
+    };
+    let bytes = pairs.iter().map(|(a, b)| a.info.size + b.info.size).sum();
+    let progress = ctx.bars(pairs.len(), bytes);
+    let verdicts = tree::parallel(&pairs, ctx.transfers, |(a, b)| {
+        let r = tree::compare(&src, &a.info, &dst, &b.info, how, &progress);
+        progress.file_done();
+        if let Err(e) = &r {
+            Ctx::report(&progress, e);
+        }
+        r
+    });
+    progress.finish();
+    let mut identical = 0;
+    let mut failed = Vec::new();
+    for ((a, _), verdict) in pairs.iter().zip(verdicts) {
+        match verdict {
+            Ok(None) => identical += 1,
+            Ok(Some(d)) => differences.push(Diff {
+                path: label(&a.rel),
+                difference: d.as_str(),
+            }),
+            Err(e) => failed.push(e.kind()),
+        }
+    }
+    differences.sort_by(|a, b| a.path.cmp(&b.path));
+    if ctx.json {
+        ctx.print_json(&CheckReport {
+            identical,
+            differences: differences
+                .iter()
+                .map(|d| Diff {
+                    path: d.path.clone(),
+                    difference: d.difference,
+                })
+                .collect(),
+            errors: failed.len(),
+        })?;
+    } else {
+        let mut out = io::stdout().lock();
+        for d in &differences {
+            writeln!(out, "{:<8} {}", d.difference, d.path)?;
+        }
+        drop(out);
+        ctx.note(
+            &progress,
+            &format!(
+                "{identical} identical, {} difference(s), {} error(s)",
+                differences.len(),
+                failed.len()
+            ),
+        );
+    }
+    let total = ours.files.len() + theirs.files.len();
+    Failure::of_batch(total, &failed)?;
+    if differences.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Differences(differences.len()))
+    }
+}
+
+/// What `sync` reports with `--json`.
+#[derive(Debug, Serialize)]
+struct SyncReport {
+    dry_run: bool,
+    copy: Vec<String>,
+    update: Vec<String>,
+    delete: Vec<String>,
+    unchanged: usize,
+    failed: usize,
+}
+
+/// `sync`: make DST a mirror of SRC (one way). Copies new and changed files; deletes
+/// extra ones only with `--delete`, and only when every copy succeeded; `--dry-run`
+/// prints the same lines and changes nothing.
+pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
+    let src = ctx.resolve(&args.src)?;
+    let dst = ctx.resolve(&args.dst)?;
+    let ours = tree::list(&src)?;
+    if ours.single {
+        return Err(invalid(format!(
+            "{} is a file: sync mirrors folders, use cp for a file",
+            src.shown()
+        )));
+    }
+    if src.same_store(&dst)
+        && (src.key.is_empty()
+            || dst.key == src.key
+            || dst.key.starts_with(&format!("{}/", src.key)))
+    {
+        return Err(invalid(format!(
+            "{} is inside {}: a tree cannot be synced into itself",
+            dst.shown(),
+            src.shown()
+        )));
+    }
+    let theirs = existing_tree(&dst, true)?;
+    let checksum = args.checksum.then_some(crate::cli::Algo::Sha256);
+    let plan = tree::plan_sync(
+        &src,
+        &ours,
+        &dst,
+        &theirs,
+        args.delete,
+        checksum,
+        ctx.transfers,
+        &Progress::hidden(),
+    )?;
+    let mut copied: Vec<(&'static str, &TreeFile)> = Vec::new();
+    copied.extend(plan.copy.iter().map(|f| ("copy", f)));
+    copied.extend(plan.update.iter().map(|f| ("update", f)));
+    let mut failed = Vec::new();
+    let mut done_copy = Vec::new();
+    let mut done_delete = Vec::new();
+    if args.dry_run {
+        done_copy.extend(copied.iter().map(|(what, f)| (*what, f.rel.clone())));
+        done_delete.extend(plan.delete.iter().map(|f| f.rel.clone()));
+    } else {
+        let bytes = copied.iter().map(|(_, f)| f.info.size).sum();
+        let progress = ctx.bars(copied.len(), bytes);
+        let results = tree::parallel(&copied, ctx.transfers, |(what, file)| {
+            let to = dst.join(&file.rel);
+            let overwrite = *what == "update";
+            let r = tree::copy_file(
+                &src,
+                file.info.path.as_str(),
+                &dst,
+                &to,
+                file.info.size,
+                overwrite,
+                &progress,
+            );
+            progress.file_done();
+            if let Err(e) = &r {
+                Ctx::report(&progress, e);
+            }
+            r
+        });
+        progress.finish();
+        for ((what, file), r) in copied.iter().zip(results) {
+            match r {
+                Ok(_) => done_copy.push((*what, file.rel.clone())),
+                Err(e) => failed.push(e.kind()),
+            }
+        }
+        if failed.is_empty() {
+            for file in &plan.delete {
+                let r = dst
+                    .store
+                    .delete_with(
+                        file.info.path.as_str(),
+                        DeleteOptions::new().missing_ok(true),
+                    )
+                    .map_err(|e| dst.context(e));
+                match r {
+                    Ok(()) => done_delete.push(file.rel.clone()),
+                    Err(e) => {
+                        Ctx::report(&progress, &e);
+                        failed.push(e.kind());
+                    }
+                }
+            }
+        } else if !plan.delete.is_empty() {
+            ctx.note(
+                &progress,
+                &format!(
+                    "{} file(s) not deleted: some copies failed",
+                    plan.delete.len()
+                ),
+            );
+        }
+    }
+    if ctx.json {
+        let pick = |what: &str| -> Vec<String> {
+            done_copy
+                .iter()
+                .filter(|(w, _)| *w == what)
+                .map(|(_, rel)| rel.clone())
+                .collect()
+        };
+        ctx.print_json(&SyncReport {
+            dry_run: args.dry_run,
+            copy: pick("copy"),
+            update: pick("update"),
+            delete: done_delete.clone(),
+            unchanged: plan.unchanged,
+            failed: failed.len(),
+        })?;
+    } else {
+        let mut out = io::stdout().lock();
+        for (what, rel) in &done_copy {
+            writeln!(out, "{what:<7} {rel}")?;
+        }
+        for rel in &done_delete {
+            writeln!(out, "delete  {rel}")?;
+        }
+        drop(out);
+        let dry = if args.dry_run {
+            " (dry run: nothing changed)"
+        } else {
+            ""
+        };
+        ctx.note(
+            &Progress::hidden(),
+            &format!(
+                "{} to copy, {} to update, {} to delete, {} unchanged{dry}",
+                plan.copy.len(),
+                plan.update.len(),
+                plan.delete.len(),
+                plan.unchanged
+            ),
+        );
+    }
+    let total = copied.len() + plan.delete.len();
+    Failure::of_batch(total, &failed)
+}

@@ -1,0 +1,489 @@
+//! Where stores come from: the config file, and the three forms of a location
+//! (`NAME:path`, a URL, a local path), each resolved to a [`Store`] and a key in it.
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use percent_encoding::percent_decode_str;
+use remote_store::config::{Loader, Registry};
+use remote_store::{Error, RemotePath, Result, Store};
+use url::Url;
+
+/// The variable naming the config file when `--config` is not given.
+pub(crate) const CONFIG_VAR: &str = "REMOTE_STORE_CONFIG";
+
+/// Where the config file is and how it was chosen.
+#[derive(Debug, Clone)]
+pub(crate) struct ConfigPath {
+    /// The file.
+    pub(crate) path: PathBuf,
+    /// True when named by `--config` or `$REMOTE_STORE_CONFIG`: it must exist. The
+    /// platform default may be absent (then only URLs and local paths work).
+    pub(crate) explicit: bool,
+}
+
+impl ConfigPath {
+    /// `--config`, else `$REMOTE_STORE_CONFIG`, else the platform default
+    /// (`$XDG_CONFIG_HOME/remote-store/config.toml`, else
+    /// `~/.config/remote-store/config.toml`); `None` when there is no home directory.
+    pub(crate) fn choose(flag: Option<&Path>) -> Option<ConfigPath> {
+        if let Some(path) = flag {
+            return Some(ConfigPath {
+                path: path.to_owned(),
+                explicit: true,
+            });
+        }
+        if let Some(path) = std::env::var_os(CONFIG_VAR).filter(|v| !v.is_empty()) {
+            return Some(ConfigPath {
+                path: path.into(),
+                explicit: true,
+            });
+        }
+        let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+        let base = std::env::var_os("XDG_CONFIG_HOME")
+            .and_then(absolute)
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .and_then(absolute)
+                    .map(|h| h.join(".config"))
+            })?;
+        Some(ConfigPath {
+            path: base.join("remote-store").join("config.toml"),
+            explicit: false,
+        })
+    }
+}
+
+/// Loads the registry of a config file: JSON for a `.json` file, TOML otherwise.
+///
+/// # Errors
+/// `NotFound` for a missing file; the config crate's `InvalidArgument` for a bad one.
+pub(crate) fn load_registry(path: &Path) -> Result<Registry> {
+    if !path.exists() {
+        return Err(
+            Error::not_found(path.display().to_string()).with_message(format!(
+                "no config file (give --config FILE or set {CONFIG_VAR})"
+            )),
+        );
+    }
+    let loader = Loader::new();
+    let config = if path.extension().is_some_and(|e| e == "json") {
+        loader.json_file(path)?
+    } else {
+        loader.toml_file(path)?
+    };
+    Registry::new(config)
+}
+
+/// What a location's store is, for messages and for telling two locations on the same
+/// store apart (a copy within one store is the store's own `copy_file`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Origin {
+    /// A store named in the config.
+    Named(String),
+    /// A URL without its path and query (`s3://bucket`, `az://acct/container`).
+    Url(String),
+    /// A local folder.
+    Local(PathBuf),
+}
+
+/// A resolved location: a store and a key in it (`""` is the store's root).
+#[derive(Clone)]
+pub(crate) struct Location {
+    /// The store.
+    pub(crate) store: Store,
+    /// The normalised key (`a/b.txt`; `""` for the root).
+    pub(crate) key: String,
+    /// The location was written with a trailing `/`: it names a folder.
+    pub(crate) dir_hint: bool,
+    origin: Origin,
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Location")
+            .field("origin", &self.origin)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Location {
+    /// `key` as a user reads it: `NAME:key`, `s3://bucket/key`, `/abs/path/key`.
+    pub(crate) fn show(&self, key: &str) -> String {
+        match &self.origin {
+            Origin::Named(name) => format!("{name}:{key}"),
+            Origin::Url(base) => format!("{base}/{key}"),
+            Origin::Local(root) if key.is_empty() => root.display().to_string(),
+            Origin::Local(root) => root.join(key).display().to_string(),
+        }
+    }
+
+    /// The location itself as a user reads it.
+    pub(crate) fn shown(&self) -> String {
+        self.show(&self.key)
+    }
+
+    /// True when both locations are on one store (a copy between them is server-side).
+    pub(crate) fn same_store(&self, other: &Location) -> bool {
+        self.origin == other.origin
+    }
+
+    /// The key `rel` below this location (`rel` empty: the location itself).
+    pub(crate) fn join(&self, rel: &str) -> String {
+        match (self.key.is_empty(), rel.is_empty()) {
+            (_, true) => self.key.clone(),
+            (true, false) => rel.to_owned(),
+            (false, false) => format!("{}/{rel}", self.key),
+        }
+    }
+
+    /// Rewrites the path of an error from this store the way [`show`](Self::show) does.
+    pub(crate) fn context(&self, e: Error) -> Error {
+        e.map_path(|p| self.show(if p == "." { "" } else { &p }))
+    }
+
+    /// The last segment of the key (`""` for the root).
+    pub(crate) fn name(&self) -> &str {
+        self.key.rsplit('/').next().unwrap_or("")
+    }
+
+    /// Whether the location is a folder: the root, a path written with a trailing `/`, or
+    /// an existing folder.
+    ///
+    /// # Errors
+    /// The store's probe errors (a missing bucket, an unreachable server).
+    pub(crate) fn is_folder(&self) -> Result<bool> {
+        if self.key.is_empty() || self.dir_hint {
+            return Ok(true);
+        }
+        self.store.is_folder(&self.key).map_err(|e| self.context(e))
+    }
+
+    /// Whether the location is an existing file.
+    ///
+    /// # Errors
+    /// As [`is_folder`](Self::is_folder).
+    pub(crate) fn is_file(&self) -> Result<bool> {
+        if self.key.is_empty() {
+            return Ok(false);
+        }
+        self.store.is_file(&self.key).map_err(|e| self.context(e))
+    }
+}
+
+/// Resolves location strings, loading the config file the first time a `NAME:` form
+/// needs it and opening each store once.
+pub(crate) struct Resolver {
+    config: Option<ConfigPath>,
+    registry: OnceCell<Option<Registry>>,
+    opened: HashMap<String, Store>,
+}
+
+impl std::fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resolver")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Resolver {
+    /// A resolver reading `config` (when there is one) on first need.
+    pub(crate) fn new(config: Option<ConfigPath>) -> Self {
+        Resolver {
+            config,
+            registry: OnceCell::new(),
+            opened: HashMap::new(),
+        }
+    }
+
+    /// The config file in use.
+    pub(crate) fn config(&self) -> Option<&ConfigPath> {
+        self.config.as_ref()
+    }
+
+    /// The registry, loading it on first use: `None` when the platform default file does
+    /// not exist.
+    ///
+    /// # Errors
+    /// A missing explicit config file; an invalid config.
+    pub(crate) fn registry(&self) -> Result<Option<&Registry>> {
+        if let Some(loaded) = self.registry.get() {
+            return Ok(loaded.as_ref());
+        }
+        let loaded = match &self.config {
+            Some(c) if c.explicit || c.path.exists() => Some(load_registry(&c.path)?),
+            _ => None,
+        };
+        Ok(self.registry.get_or_init(|| loaded).as_ref())
+    }
+
+    /// Resolves one location string.
+    ///
+    /// # Errors
+    /// `InvalidArgument` for a bad URL or config, `InvalidPath` for a bad key, `NotFound`
+    /// for a missing explicit config file, a store's construction errors.
+    pub(crate) fn resolve(&mut self, text: &str) -> Result<Location> {
+        if text.is_empty() {
+            return Err(Error::invalid_argument("an empty location"));
+        }
+        let dir_hint = text.ends_with('/');
+        if text.contains("://") {
+            return self.url(text, dir_hint);
+        }
+        if let Some((name, path)) = text.split_once(':')
+            && !name.is_empty()
+            && !name.contains('/')
+            && let Some(registry) = self.registry()?
+            && registry.store_names().any(|n| n == name)
+        {
+            let store = registry.store(name)?;
+            return Ok(Location {
+                store,
+                key: normalise(path)?,
+                dir_hint,
+                origin: Origin::Named(name.to_owned()),
+            });
+        }
+        self.mistyped_name(text)?;
+        self.local(Path::new(text), dir_hint)
+    }
+
+    /// `NAME:path` where NAME is no configured store and no such local path exists: most
+    /// likely a mistyped store name, refused with the names there are.
+    fn mistyped_name(&self, text: &str) -> Result<()> {
+        let Some((name, _)) = text.split_once(':') else {
+            return Ok(());
+        };
+        let looks_like_name = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !looks_like_name || Path::new(text).exists() {
+            return Ok(());
+        }
+        let (Some(registry), Some(config)) =
+            (self.registry.get().and_then(Option::as_ref), &self.config)
+        else {
+            return Ok(());
+        };
+        let names: Vec<&str> = registry.store_names().collect();
+        Err(Error::invalid_argument(format!(
+            "no store named {name:?} in {} (stores: {}); write ./{text} for a local path",
+            config.path.display(),
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            }
+        )))
+    }
+
+    /// A local path, whatever it looks like (`put`'s source, `get`'s destination).
+    ///
+    /// # Errors
+    /// As [`resolve`](Self::resolve).
+    pub(crate) fn resolve_local(&mut self, text: &str) -> Result<Location> {
+        if text.is_empty() {
+            return Err(Error::invalid_argument("an empty path"));
+        }
+        self.local(Path::new(text), text.ends_with('/'))
+    }
+
+    /// A URL: the store is the URL without its path (the bucket, the container, the SFTP
+    /// server's `/`), the key is the path, so a URL can name a file.
+    fn url(&mut self, text: &str, dir_hint: bool) -> Result<Location> {
+        // A URL that does not parse is shown by the config crate without its content.
+        let Ok(url) = Url::parse(text) else {
+            return Err(remote_store::config::open_url(text)
+                .err()
+                .unwrap_or_else(|| Error::invalid_argument("not a URL")));
+        };
+        let path = percent_decode_str(url.path())
+            .decode_utf8()
+            .map_err(|_| Error::invalid_argument("the URL's path is not UTF-8"))?
+            .into_owned();
+        let (store_path, key) = match url.scheme() {
+            "file" => {
+                let file = url.to_file_path().map_err(|()| {
+                    Error::invalid_argument("a file URL needs an absolute path: file:///abs/path")
+                })?;
+                return self.local(&file, dir_hint);
+            }
+            "s3" | "sftp" => (String::new(), path.trim_start_matches('/').to_owned()),
+            "az" | "azure" => {
+                let trimmed = path.trim_start_matches('/');
+                let (container, key) = trimmed.split_once('/').unwrap_or((trimmed, ""));
+                (format!("/{container}"), key.to_owned())
+            }
+            // memory:// and unknown schemes: the whole URL is the store (the config crate
+            // names the known schemes when it refuses one).
+            _ => (path.clone(), String::new()),
+        };
+        let mut base = url.clone();
+        base.set_path(if url.scheme() == "sftp" && store_path.is_empty() {
+            "/"
+        } else {
+            &store_path
+        });
+        let mut shown = base.clone();
+        shown.set_query(None);
+        shown.set_fragment(None);
+        let shown = shown.as_str().trim_end_matches('/').to_owned();
+        let store = match self.opened.get(base.as_str()) {
+            Some(store) => store.clone(),
+            None => {
+                let store = remote_store::config::open_url(base.as_str())?;
+                self.opened.insert(base.as_str().to_owned(), store.clone());
+                store
+            }
+        };
+        Ok(Location {
+            store,
+            key: normalise(&key)?,
+            dir_hint,
+            origin: Origin::Url(shown),
+        })
+    }
+
+    /// A local path: the store is rooted at the path when it is a folder, else at the
+    /// nearest existing folder above it, the rest being the key. The root is resolved to
+    /// its real path first, so a symbolic link on the way there is followed.
+    fn local(&mut self, path: &Path, dir_hint: bool) -> Result<Location> {
+        let abs = std::path::absolute(path).map_err(Error::from_io)?;
+        let mut root = abs.as_path();
+        let mut rest = Vec::new();
+        while !root.is_dir() {
+            let (Some(parent), Some(name)) = (root.parent(), root.file_name()) else {
+                return Err(Error::invalid_path(
+                    path.display().to_string(),
+                    "no existing folder above this path",
+                ));
+            };
+            rest.push(name);
+            root = parent;
+        }
+        let root = std::fs::canonicalize(root)
+            .map_err(|e| Error::from_io(e).with_path(root.display().to_string()))?;
+        let mut key = String::new();
+        for name in rest.iter().rev() {
+            let Some(name) = name.to_str() else {
+                return Err(Error::invalid_path(
+                    path.display().to_string(),
+                    "the path is not valid UTF-8",
+                ));
+            };
+            if !key.is_empty() {
+                key.push('/');
+            }
+            key.push_str(name);
+        }
+        let id = format!("local:{}", root.display());
+        let store = match self.opened.get(&id) {
+            Some(store) => store.clone(),
+            None => {
+                // Through the config crate, as every other store: the tool knows no
+                // backend crate.
+                let url = Url::from_file_path(&root).map_err(|()| {
+                    Error::invalid_path(root.display().to_string(), "not an absolute path")
+                })?;
+                let store = remote_store::config::open_url(url.as_str())?;
+                self.opened.insert(id, store.clone());
+                store
+            }
+        };
+        let key = normalise(&key).map_err(|e| e.map_path(|_| path.display().to_string()))?;
+        Ok(Location {
+            store,
+            key,
+            dir_hint,
+            origin: Origin::Local(root),
+        })
+    }
+
+    /// Closes every store this resolver opened and the registry's backends. Errors are
+    /// logged, never fatal: the work is done.
+    pub(crate) fn close(&self) {
+        for store in self.opened.values() {
+            if let Err(e) = store.close() {
+                tracing::debug!(error = %e, "closing a store failed");
+            }
+        }
+        if let Some(Some(registry)) = self.registry.get()
+            && let Err(e) = registry.close()
+        {
+            tracing::debug!(error = %e, "closing the registry failed");
+        }
+    }
+}
+
+/// A key as the stores normalise it (`./a//b/` → `a/b`).
+fn normalise(key: &str) -> Result<String> {
+    Ok(RemotePath::new(key)?.as_str().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_file_is_a_key_below_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub/a.txt"), "a").unwrap();
+        let mut r = Resolver::new(None);
+        let file = r
+            .resolve(&format!("{}/sub/a.txt", dir.path().display()))
+            .unwrap();
+        assert_eq!(file.key, "a.txt");
+        let folder = r.resolve(&format!("{}/sub", dir.path().display())).unwrap();
+        assert_eq!(folder.key, "");
+        assert!(file.same_store(&folder));
+        let new = r
+            .resolve(&format!("{}/new/deep/b.txt", dir.path().display()))
+            .unwrap();
+        assert_eq!(new.key, "new/deep/b.txt");
+    }
+
+    #[test]
+    fn an_unknown_name_is_a_local_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = Resolver::new(None);
+        let loc = r
+            .resolve(&format!("{}/nope:x", dir.path().display()))
+            .unwrap();
+        assert_eq!(loc.key, "nope:x");
+    }
+
+    #[test]
+    fn a_named_store_is_found_in_the_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("c.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[backends.d]\ntype = \"local\"\nroot = {:?}\n[stores.data]\nbackend = \"d\"\n",
+                dir.path().display().to_string()
+            ),
+        )
+        .unwrap();
+        let mut r = Resolver::new(Some(ConfigPath {
+            path: config,
+            explicit: true,
+        }));
+        let loc = r.resolve("data:x/./y/").unwrap();
+        assert_eq!(loc.key, "x/y");
+        assert!(loc.dir_hint);
+        assert_eq!(loc.show("a"), "data:a");
+    }
+
+    #[test]
+    fn a_url_names_a_key_in_its_bucket() {
+        let mut r = Resolver::new(None);
+        let loc = r.resolve("memory://").unwrap();
+        assert_eq!(loc.key, "");
+        assert!(r.resolve("nope://x/y").is_err());
+    }
+}

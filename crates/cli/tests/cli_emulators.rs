@@ -1,0 +1,219 @@
+//! `rstore` against the emulators `cargo xtask test` starts (moto, Azurite, sshd): trees
+//! copied local → S3 → Azure → SFTP → local and compared byte for byte, `check` finding one
+//! changed byte, `rm -r` of a prefix, an S3 URL. Under plain `cargo test` each test SKIPs
+//! with one loud line; with `REMOTE_STORE_REQUIRE_EMULATORS=1` a missing emulator fails.
+#![cfg(all(feature = "s3", feature = "azure", feature = "sftp"))]
+
+mod support;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use support::{Env, Run, make_tree, read_tree};
+
+const REQUIRE_VAR: &str = "REMOTE_STORE_REQUIRE_EMULATORS";
+
+/// The emulator variable `name`, or `None` after a SKIP line (a panic when emulators are
+/// required): the rule of `remote_store_tests::emulator::var`.
+fn var(name: &str) -> Option<String> {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ if std::env::var(REQUIRE_VAR).is_ok_and(|v| !v.is_empty() && v != "0") => panic!(
+            "{name} is not set but {REQUIRE_VAR}=1: the emulator did not start (run `cargo xtask test`)"
+        ),
+        _ => {
+            eprintln!(
+                "SKIP: {name} is not set — emulator-backed test skipped; run `cargo xtask test` to run it"
+            );
+            None
+        }
+    }
+}
+
+/// A bucket, container or folder name no other run uses.
+fn unique(tag: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{tag}-{}-{nanos}", std::process::id())
+}
+
+/// A TOML string literal.
+fn quoted(s: &str) -> String {
+    format!("{s:?}")
+}
+
+/// moto's S3 backend table `[backends.lake]` over a fresh bucket, and the store `s3`.
+fn s3_table(endpoint: &str, bucket: &str) -> String {
+    format!(
+        "[backends.lake]\ntype = \"s3\"\nbucket = {}\nendpoint = {}\nregion = \"us-east-1\"\n\
+         force_path_style = true\ncreate_if_missing = true\n\
+         access_key_id = \"${{S3_KEY_ID}}\"\nsecret_access_key = \"${{S3_SECRET}}\"\n\n\
+         [stores.s3]\nbackend = \"lake\"\nroot = \"cli\"\n\n",
+        quoted(bucket),
+        quoted(endpoint)
+    )
+}
+
+/// Runs `rstore` with the emulator credentials in its environment.
+fn run(env: &Env, vars: &[(&str, &str)], args: &[&str]) -> Run {
+    let mut cmd = env.cmd(args);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    Run::of(cmd.output().unwrap(), args)
+}
+
+#[test]
+fn cp_tree_local_to_s3_and_back() {
+    let Some(endpoint) = var("REMOTE_STORE_S3_MOTO_ENDPOINT") else {
+        return;
+    };
+    let bucket = unique("rstore-cli");
+    let env = Env::new(&s3_table(&endpoint, &bucket));
+    let creds = [("S3_KEY_ID", "testing"), ("S3_SECRET", "testing")];
+    make_tree(&env.path("src"), 60);
+    let want = read_tree(&env.path("src"));
+
+    run(
+        &env,
+        &creds,
+        &["cp", "-r", "--transfers", "6", "src", "s3:tree"],
+    )
+    .code(0);
+    run(&env, &creds, &["check", "src", "s3:tree"]).code(0);
+    let listed = run(&env, &creds, &["ls", "-r", "--json", "s3:tree"]);
+    listed.code(0);
+    assert_eq!(listed.json().as_array().unwrap().len(), 60);
+    let du = run(&env, &creds, &["du", "--json", "s3:tree"]);
+    du.code(0);
+    let total: usize = want.values().map(Vec::len).sum();
+    assert_eq!(du.json()[0]["bytes"], total as u64);
+
+    run(&env, &creds, &["cp", "-r", "s3:tree", "back"]).code(0);
+    assert_eq!(read_tree(&env.path("back")), want, "byte for byte");
+
+    // one changed byte, same size: check finds it
+    let mut bytes = want["d1/f1.txt"].clone();
+    bytes[1000] ^= 0x40;
+    std::fs::write(env.path("changed.txt"), &bytes).unwrap();
+    run(
+        &env,
+        &creds,
+        &["--overwrite", "put", "changed.txt", "s3:tree/d1/f1.txt"],
+    )
+    .code(0);
+    let check = run(&env, &creds, &["check", "src", "s3:tree"]);
+    check.code(1);
+    assert_eq!(check.lines(), ["content  d1/f1.txt"]);
+
+    // the same bucket by URL, credentials from the environment
+    let url = format!(
+        "s3://{bucket}/cli/tree/f4.txt?endpoint={endpoint}&force_path_style=true&region=us-east-1"
+    );
+    let url_env = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    let cat = run(&env, &url_env, &["cat", &url]);
+    cat.code(0);
+    assert_eq!(cat.stdout.as_bytes(), want["f4.txt"].as_slice());
+
+    // rm -r of a prefix
+    run(&env, &creds, &["rm", "-r", "s3:tree/d1"]).code(0);
+    let left = run(&env, &creds, &["ls", "-r", "s3:tree"]);
+    assert!(
+        left.lines().iter().all(|l| !l.starts_with("d1/")),
+        "{}",
+        left.stdout
+    );
+    assert_eq!(left.lines().len(), 30, "d1/ and d1/d2/ held half the files");
+    run(&env, &creds, &["ls", "s3:tree/d1"]).code(3);
+}
+
+#[test]
+fn cp_tree_through_every_backend() {
+    let (Some(s3), Some(az_endpoint), Some(az_account), Some(az_key)) = (
+        var("REMOTE_STORE_S3_MOTO_ENDPOINT"),
+        var("REMOTE_STORE_AZURITE_ENDPOINT"),
+        var("REMOTE_STORE_AZURITE_ACCOUNT"),
+        var("REMOTE_STORE_AZURITE_KEY"),
+    ) else {
+        return;
+    };
+    let (Some(host), Some(port), Some(user), Some(key), Some(host_key_pub), Some(base)) = (
+        var("REMOTE_STORE_SFTP_HOST"),
+        var("REMOTE_STORE_SFTP_PORT"),
+        var("REMOTE_STORE_SFTP_USER"),
+        var("REMOTE_STORE_SFTP_KEY"),
+        var("REMOTE_STORE_SFTP_HOST_KEY_PUB"),
+        var("REMOTE_STORE_SFTP_BASE"),
+    ) else {
+        return;
+    };
+    let host_key = std::fs::read_to_string(&host_key_pub).unwrap();
+    let known = format!("[{host}]:{port} {}", host_key.trim());
+    let extra = format!(
+        "{s3}[backends.blobs]\ntype = \"azure\"\ncontainer = {container}\nendpoint = {az}\n\
+         create_if_missing = true\n[backends.blobs.auth]\ntype = \"account_key\"\n\
+         account = {account}\nkey = \"${{AZURE_KEY}}\"\n\n\
+         [backends.box]\ntype = \"sftp\"\nhost = {host}\nport = {port}\nusername = {user}\n\
+         base_path = {sftp_base}\ncreate_base_path = true\nhost_key_policy = \"strict\"\n\
+         known_hosts = [{known}]\n[backends.box.auth]\nmethod = \"private_key\"\n\
+         key = {{ file = {key} }}\n\n\
+         [stores.azure]\nbackend = \"blobs\"\nroot = \"cli\"\n\n\
+         [stores.sftp]\nbackend = \"box\"\nroot = \"cli\"\n",
+        s3 = s3_table(&s3, &unique("rstore-chain")),
+        container = quoted(&unique("rstore-chain")),
+        az = quoted(&az_endpoint),
+        account = quoted(&az_account),
+        host = quoted(&host),
+        port = port,
+        user = quoted(&user),
+        sftp_base = quoted(&format!("{base}/{}", unique("rstore-chain"))),
+        known = quoted(&known),
+        key = quoted(&key),
+    );
+    let env = Env::new(&extra);
+    let vars = [
+        ("S3_KEY_ID", "testing"),
+        ("S3_SECRET", "testing"),
+        ("AZURE_KEY", az_key.as_str()),
+    ];
+    make_tree(&env.path("src"), 24);
+    let want = read_tree(&env.path("src"));
+
+    for (from, to) in [
+        ("src", "s3:t"),
+        ("s3:t", "azure:t"),
+        ("azure:t", "sftp:t"),
+        ("sftp:t", "back"),
+    ] {
+        run(&env, &vars, &["cp", "-r", from, to]).code(0);
+        run(&env, &vars, &["check", "src", to]).code(0);
+    }
+    assert_eq!(
+        read_tree(&env.path("back")),
+        want,
+        "byte for byte after four hops"
+    );
+
+    // sync onto Azure: the dry run plans, changes nothing, then the sync does that
+    std::fs::write(env.path("src/new.txt"), "new").unwrap();
+    run(&env, &vars, &["put", "src/new.txt", "azure:t/"]).code(0);
+    std::fs::remove_file(env.path("src/new.txt")).unwrap();
+    std::fs::write(env.path("src/extra.txt"), "extra").unwrap();
+    let plan = run(
+        &env,
+        &vars,
+        &["sync", "--dry-run", "--delete", "src", "azure:t"],
+    );
+    plan.code(0);
+    assert_eq!(plan.lines(), ["copy    extra.txt", "delete  new.txt"]);
+    run(&env, &vars, &["check", "src", "azure:t"]).code(1);
+    let done = run(&env, &vars, &["sync", "--delete", "src", "azure:t"]);
+    done.code(0);
+    assert_eq!(done.lines(), plan.lines());
+    run(&env, &vars, &["check", "src", "azure:t"]).code(0);
+    run(&env, &vars, &["rm", "-r", "sftp:t"]).code(0);
+    run(&env, &vars, &["ls", "sftp:t"]).code(3);
+}

@@ -1,0 +1,572 @@
+//! `rstore` as a user runs it: the real binary, a config file naming local stores, temp
+//! dirs. Every command, the exit code of each kind of failure, `--json` parsed back, no
+//! progress on a pipe, and no secret ever printed.
+
+mod support;
+
+use std::io::Write;
+use std::process::Stdio;
+
+use support::{Env, Run, make_tree, read_tree};
+
+#[test]
+fn help_lists_every_command() {
+    let env = Env::new("");
+    let help = env.ok(&["--help"]);
+    for cmd in [
+        "ls",
+        "stat",
+        "cat",
+        "put",
+        "get",
+        "cp",
+        "mv",
+        "rm",
+        "du",
+        "check",
+        "hashsum",
+        "ping",
+        "sync",
+        "config",
+        "completions",
+    ] {
+        assert!(
+            help.stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{cmd} "))),
+            "--help lists {cmd}:\n{}",
+            help.stdout
+        );
+    }
+    env.run(&["frobnicate"]).code(2);
+}
+
+#[test]
+fn put_ls_stat_cat_get() {
+    let env = Env::new("");
+    std::fs::write(env.path("report.csv"), "region,total\neu,3\n").unwrap();
+    env.ok(&["put", "report.csv", "a:docs/"]);
+    assert_eq!(
+        std::fs::read_to_string(env.path("a/docs/report.csv")).unwrap(),
+        "region,total\neu,3\n"
+    );
+    // stdin to a named file
+    let mut child = env
+        .cmd(&["put", "-", "a:docs/notes.txt"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"from stdin")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run::of(out, &["put", "-", "a:docs/notes.txt"]).code(0);
+
+    assert_eq!(env.ok(&["ls", "a:"]).lines(), ["docs/"]);
+    assert_eq!(
+        env.ok(&["ls", "a:docs"]).lines(),
+        ["notes.txt", "report.csv"]
+    );
+    assert_eq!(
+        env.ok(&["ls", "-r", "a:"]).lines(),
+        ["docs/notes.txt", "docs/report.csv"]
+    );
+    let long = env.ok(&["ls", "-l", "a:docs"]);
+    assert!(
+        long.lines()[1].trim_start().starts_with("18 "),
+        "{}",
+        long.stdout
+    );
+
+    let json = env.ok(&["ls", "--json", "a:"]).json();
+    assert_eq!(json[0]["path"], "docs");
+    assert_eq!(json[0]["type"], "folder");
+    let json = env.ok(&["ls", "--json", "-r", "a:docs"]).json();
+    assert_eq!(json[1]["path"], "report.csv");
+    assert_eq!(json[1]["size"], 18);
+    assert!(json[1]["modified"].as_str().unwrap().ends_with('Z'));
+
+    let stat = env.ok(&["stat", "--json", "a:docs/report.csv"]).json();
+    assert_eq!(stat["type"], "file");
+    assert_eq!(stat["size"], 18);
+    assert_eq!(stat["path"], "a:docs/report.csv");
+    let stat = env.ok(&["stat", "--json", "a:docs"]).json();
+    assert_eq!(
+        (stat["type"].as_str(), stat["files"].as_u64()),
+        (Some("folder"), Some(2))
+    );
+    assert!(
+        env.ok(&["stat", "a:docs/notes.txt"])
+            .stdout
+            .contains("size:         10")
+    );
+
+    assert_eq!(
+        env.ok(&["cat", "a:docs/notes.txt", "a:docs/report.csv"])
+            .stdout,
+        "from stdinregion,total\neu,3\n"
+    );
+    assert_eq!(env.ok(&["get", "a:docs/notes.txt"]).stdout, "from stdin");
+    assert_eq!(
+        env.ok(&["get", "a:docs/notes.txt", "-"]).stdout,
+        "from stdin"
+    );
+    env.ok(&["get", "a:docs/notes.txt", "down/"]);
+    assert_eq!(
+        std::fs::read(env.path("down/notes.txt")).unwrap(),
+        b"from stdin"
+    );
+    env.ok(&["get", "a:docs/notes.txt", "down/renamed.txt"]);
+    assert_eq!(
+        std::fs::read(env.path("down/renamed.txt")).unwrap(),
+        b"from stdin"
+    );
+    // an existing destination is an error without --overwrite
+    env.run(&["get", "a:docs/report.csv", "down/notes.txt"])
+        .code(4);
+    assert_eq!(
+        std::fs::read(env.path("down/notes.txt")).unwrap(),
+        b"from stdin"
+    );
+    env.ok(&["--overwrite", "get", "a:docs/report.csv", "down/notes.txt"]);
+    assert_eq!(
+        std::fs::read(env.path("down/notes.txt")).unwrap(),
+        b"region,total\neu,3\n"
+    );
+    // URLs: file:// names a local path
+    let url = format!("file://{}", env.path("a/docs/notes.txt").display());
+    assert_eq!(env.ok(&["cat", &url]).stdout, "from stdin");
+}
+
+#[test]
+fn cp_tree_check_hashsum_du() {
+    let env = Env::new("");
+    make_tree(&env.path("src"), 40);
+    let want = read_tree(&env.path("src"));
+    // local -> store a -> store b -> local, byte for byte
+    let copied = env.ok(&["cp", "-r", "src", "a:tree"]);
+    assert!(
+        copied.stderr.contains("copied 40 file(s)"),
+        "{}",
+        copied.stderr
+    );
+    env.ok(&["cp", "-r", "--transfers", "8", "a:tree", "b:tree"]);
+    env.ok(&["cp", "-r", "b:tree", "back"]);
+    assert_eq!(read_tree(&env.path("back")), want);
+    assert_eq!(read_tree(&env.path("b/tree")), want);
+
+    // cp of a folder needs -r; an existing tree is refused whole
+    env.run(&["cp", "src", "a:other"]).code(2);
+    let again = env.run(&["cp", "-r", "src", "a:tree"]);
+    again.code(4);
+    assert!(again.stderr.contains("already exist"), "{}", again.stderr);
+    env.ok(&["--overwrite", "cp", "-r", "src", "a:tree"]);
+    let json = env
+        .ok(&["--json", "--overwrite", "cp", "-r", "src", "a:tree"])
+        .json();
+    assert_eq!(json["files"], 40);
+    assert_eq!(json["failed"], 0);
+
+    // check: identical, then one changed byte (same size) and one extra file
+    env.ok(&["check", "src", "a:tree"]);
+    env.ok(&["check", "--json", "src", "b:tree"]);
+    let target = env.path("b/tree/d1/f5.txt");
+    let mut bytes = std::fs::read(&target).unwrap();
+    bytes[0] ^= 1;
+    std::fs::write(&target, bytes).unwrap();
+    std::fs::write(env.path("b/tree/stray.txt"), "x").unwrap();
+    let check = env.run(&["check", "src", "b:tree"]);
+    check.code(1);
+    assert_eq!(check.lines(), ["content  d1/f5.txt", "extra    stray.txt"]);
+    let check = env.run(&["check", "--json", "src", "b:tree"]);
+    check.code(1);
+    let report = check.json();
+    assert_eq!(report["identical"], 39);
+    assert_eq!(report["differences"][0]["path"], "d1/f5.txt");
+    assert_eq!(report["differences"][0]["difference"], "content");
+    // --size-only does not see the changed byte
+    let sizes = env.run(&["check", "--size-only", "src", "b:tree"]);
+    assert_eq!(sizes.lines(), ["extra    stray.txt"]);
+    // a single file
+    env.run(&["check", "src/d1/f5.txt", "b:tree/d1/f5.txt"])
+        .code(1);
+    env.ok(&["check", "src/d1/f5.txt", "a:tree/d1/f5.txt"]);
+
+    // hashsum: the same digests on both sides, for every algorithm
+    for algo in ["sha256", "crc32c", "md5"] {
+        let local = env.ok(&["hashsum", "--algo", algo, "src/d1/d2/f2.bin"]);
+        let remote = env.ok(&["hashsum", "--algo", algo, "a:tree/d1/d2/f2.bin"]);
+        let digest = |r: &Run| r.stdout.split_whitespace().next().unwrap().to_owned();
+        assert_eq!(digest(&local), digest(&remote), "{algo}");
+    }
+    let sums = env
+        .ok(&["hashsum", "--json", "--algo", "md5", "a:tree"])
+        .json();
+    assert_eq!(sums.as_array().unwrap().len(), 40);
+    let empty = sums
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["path"] == "a:tree/f0.txt")
+        .unwrap();
+    assert_eq!(
+        empty["digest"], "d41d8cd98f00b204e9800998ecf8427e",
+        "MD5 of nothing"
+    );
+    let sha = env.ok(&["hashsum", "src/f0.txt"]);
+    assert!(
+        sha.stdout
+            .starts_with("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  ")
+    );
+
+    // du
+    let total: usize = want.values().map(Vec::len).sum();
+    let du = env.ok(&["du", "--json", "a:tree", "src"]).json();
+    assert_eq!(du[0]["files"], 40);
+    assert_eq!(du[0]["bytes"], total as u64);
+    assert_eq!(du[1]["bytes"], total as u64);
+    assert!(env.ok(&["du", "a:tree"]).stdout.contains("40 files"));
+}
+
+#[test]
+fn sync_dry_run_then_delete() {
+    let env = Env::new("");
+    make_tree(&env.path("src"), 12);
+    env.ok(&["cp", "-r", "src", "a:mirror"]);
+    // new, changed (other size), extra
+    std::fs::write(env.path("src/new.txt"), "new").unwrap();
+    std::fs::write(env.path("src/d1/f1.txt"), "shorter now").unwrap();
+    std::fs::write(env.path("a/mirror/extra.txt"), "extra").unwrap();
+    let before = read_tree(&env.path("a/mirror"));
+
+    let plan = env.ok(&["sync", "--dry-run", "--delete", "src", "a:mirror"]);
+    assert_eq!(
+        read_tree(&env.path("a/mirror")),
+        before,
+        "a dry run changes nothing"
+    );
+    assert_eq!(
+        plan.lines(),
+        ["copy    new.txt", "update  d1/f1.txt", "delete  extra.txt"]
+    );
+    assert!(plan.stderr.contains("dry run"), "{}", plan.stderr);
+    let json = env
+        .ok(&["sync", "--dry-run", "--json", "src", "a:mirror"])
+        .json();
+    assert_eq!(json["dry_run"], true);
+    assert_eq!(json["copy"][0], "new.txt");
+    assert_eq!(
+        json["delete"].as_array().unwrap().len(),
+        0,
+        "no --delete, no deletes"
+    );
+
+    let done = env.ok(&["sync", "--delete", "src", "a:mirror"]);
+    assert_eq!(
+        done.lines(),
+        plan.lines(),
+        "the sync did what the dry run planned"
+    );
+    assert_eq!(
+        read_tree(&env.path("a/mirror")),
+        read_tree(&env.path("src"))
+    );
+    env.ok(&["check", "src", "a:mirror"]);
+    // nothing left to do
+    let again = env
+        .ok(&["sync", "--delete", "--json", "src", "a:mirror"])
+        .json();
+    assert_eq!(again["unchanged"], 13);
+    assert_eq!(again["copy"].as_array().unwrap().len(), 0);
+    assert_eq!(again["update"].as_array().unwrap().len(), 0);
+    // --checksum sees a same-size change the times do not
+    let target = env.path("a/mirror/d3/f3.dat");
+    let mut bytes = std::fs::read(&target).unwrap();
+    bytes[0] ^= 1;
+    std::fs::write(&target, bytes).unwrap();
+    assert_eq!(
+        env.ok(&["sync", "--checksum", "--dry-run", "src", "a:mirror"])
+            .lines(),
+        ["update  d3/f3.dat"]
+    );
+    env.ok(&["sync", "--checksum", "src", "a:mirror"]);
+    env.ok(&["check", "src", "a:mirror"]);
+}
+
+#[test]
+fn mv_and_rm() {
+    let env = Env::new("");
+    make_tree(&env.path("a/t"), 8);
+    env.ok(&["mv", "a:t/f0.txt", "a:moved.txt"]);
+    assert!(env.path("a/moved.txt").exists() && !env.path("a/t/f0.txt").exists());
+    // across stores: copy then delete
+    env.ok(&["mv", "a:moved.txt", "b:"]);
+    assert!(env.path("b/moved.txt").exists() && !env.path("a/moved.txt").exists());
+    let want = read_tree(&env.path("a/t"));
+    env.ok(&["mv", "-r", "a:t", "b:t"]);
+    assert_eq!(read_tree(&env.path("b/t")), want);
+    assert!(
+        !env.path("a/t").exists(),
+        "the emptied source folder is gone"
+    );
+
+    env.run(&["rm", "b:t"]).code(2);
+    env.ok(&["rm", "b:t/d1/f1.txt"]);
+    assert!(!env.path("b/t/d1/f1.txt").exists());
+    env.run(&["rm", "b:t/d1/f1.txt"]).code(3);
+    env.ok(&["rm", "--missing-ok", "b:t/d1/f1.txt", "b:nothing/here"]);
+    env.ok(&["rm", "-r", "b:t/d1"]);
+    assert!(!env.path("b/t/d1").exists());
+    assert!(env.path("b/t/d3").exists());
+    env.run(&["rm", "-r", "b:"]).code(2);
+    assert!(
+        env.path("b/t/d3").exists(),
+        "the root of a store is never deleted"
+    );
+    // partial failure: one of two deletes fails
+    let partial = env.run(&["rm", "b:moved.txt", "b:missing.txt"]);
+    partial.code(7);
+    assert!(partial.stderr.contains("missing.txt"), "{}", partial.stderr);
+    assert!(!env.path("b/moved.txt").exists());
+}
+
+#[test]
+fn exit_codes_by_kind() {
+    let env = Env::new("");
+    std::fs::write(env.path("a/x.txt"), "x").unwrap();
+    // 3: not found
+    let missing = env.run(&["cat", "a:nope.txt"]);
+    missing.code(3);
+    assert_eq!(
+        missing.stderr.lines().count(),
+        1,
+        "one line: {}",
+        missing.stderr
+    );
+    assert!(missing.stderr.contains("a:nope.txt"), "{}", missing.stderr);
+    env.run(&["ls", "a:no/such/folder"]).code(3);
+    // 4: already exists
+    env.run(&["cp", "a:x.txt", "a:x2.txt"]).code(0);
+    env.run(&["cp", "a:x.txt", "a:x2.txt"]).code(4);
+    // 2: invalid input
+    env.run(&["ls", "--transfers", "0", "a:"]).code(2);
+    env.run(&["cp", "a:x.txt", "a:x.txt"]).code(2);
+    env.run(&["ls", "s4://bucket/key"]).code(2);
+    let typo = env.run(&["ls", "aa:"]);
+    typo.code(2);
+    assert!(
+        typo.stderr.contains("no store named \"aa\""),
+        "{}",
+        typo.stderr
+    );
+    // cat stops at the first missing file
+    env.run(&["cat", "a:x.txt", "a:nope"]).code(3);
+    env.run(&["hashsum", "a:x.txt"]).code(0);
+    // a missing explicit config file: not found
+    env.run(&["--config", "/nonexistent/rstore.toml", "ls", "a:"])
+        .code(3);
+}
+
+#[test]
+fn permission_denied_is_5() {
+    let env = Env::new("");
+    std::fs::create_dir(env.path("a/locked")).unwrap();
+    std::fs::write(env.path("a/locked/f"), "x").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(env.path("a/locked"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    let denied = std::fs::read_dir(env.path("a/locked")).is_err();
+    let run = env.run(&["cat", "a:locked/f"]);
+    std::fs::set_permissions(env.path("a/locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    if denied {
+        run.code(5);
+    } else {
+        eprintln!("SKIP: running as root, permissions are not enforced");
+    }
+}
+
+/// An S3 store nothing answers for (port 1), with a literal secret: the store `down`.
+#[cfg(feature = "s3")]
+const DOWN: &str = "[backends.down]\ntype = \"s3\"\nbucket = \"b\"\nregion = \"us-east-1\"\n\
+     endpoint = \"http://127.0.0.1:1\"\nforce_path_style = true\n\
+     access_key_id = \"AKIDEXAMPLE\"\nsecret_access_key = \"sEcReT-never-printed-42\"\n\
+     max_retries = 0\nconnect_timeout = \"2s\"\n\n[stores.down]\nbackend = \"down\"\n";
+
+#[cfg(feature = "s3")]
+#[test]
+fn unavailable_is_6_and_the_secret_stays_hidden() {
+    let env = Env::new(DOWN);
+    // nothing listens on port 1
+    let down = env.run(&["-vvv", "ls", "down:"]);
+    down.code(6);
+    assert_eq!(down.stdout, "");
+    assert!(
+        down.stderr.contains("backend unavailable"),
+        "{}",
+        down.stderr
+    );
+    assert!(!down.stderr.contains("sEcReT"), "{}", down.stderr);
+
+    let check = env.run(&["config", "check"]);
+    check.code(7);
+    assert!(check.stdout.contains("ok    a"), "{}", check.stdout);
+    assert!(check.stdout.contains("FAIL  down"), "{}", check.stdout);
+    for run in [&check, &env.run(&["-vv", "--json", "config", "check"])] {
+        assert!(!run.stdout.contains("sEcReT"), "{}", run.stdout);
+        assert!(!run.stderr.contains("sEcReT"), "{}", run.stderr);
+    }
+    let json = env.run(&["--json", "config", "check"]).json();
+    let stores = json.as_array().unwrap();
+    assert_eq!(stores.len(), 3);
+    assert_eq!(stores[0]["store"], "a");
+    assert_eq!(stores[0]["ok"], true);
+    assert_eq!(stores[2]["ok"], false);
+    assert!(stores[2]["error"].as_str().unwrap().contains("unavailable"));
+}
+
+#[test]
+fn config_check_path_and_bad_configs() {
+    let good = Env::new("");
+    good.ok(&["config", "check"]);
+    assert_eq!(
+        good.ok(&["config", "path"]).stdout.trim(),
+        good.config.display().to_string()
+    );
+    let pings = good.ok(&["ping", "--json", "a:", "b:", "."]).json();
+    assert_eq!(pings.as_array().unwrap().len(), 3);
+
+    // a bad config: exit 2, the message names the file, the table and the key
+    std::fs::write(
+        &good.config,
+        "[backends.x]\ntype = \"local\"\nrooot = \"/tmp\"\n",
+    )
+    .unwrap();
+    let bad = good.run(&["config", "check"]);
+    bad.code(2);
+    assert!(
+        bad.stderr.contains("unknown key \"rooot\""),
+        "{}",
+        bad.stderr
+    );
+    assert!(bad.stderr.contains("[backends.x]"), "{}", bad.stderr);
+    // a literal secret in a config that fails to load is not echoed either
+    std::fs::write(
+        &good.config,
+        "[backends.s]\ntype = \"s3\"\nbucket = \"b\"\nsecret_access_key = \"sEcReT-2\"\nbogus = 1\n",
+    )
+    .unwrap();
+    let bad = good.run(&["config", "check"]);
+    bad.code(2);
+    assert!(!bad.stderr.contains("sEcReT"), "{}", bad.stderr);
+}
+
+#[test]
+fn progress_only_on_a_terminal() {
+    let env = Env::new("");
+    make_tree(&env.path("src"), 30);
+    // stderr is a pipe here: -P draws nothing
+    let piped = env.ok(&["-P", "cp", "-r", "src", "a:one"]);
+    assert!(!piped.stderr.contains("total"), "{}", piped.stderr);
+    assert!(
+        !piped.stderr.contains('\x1b'),
+        "no escape codes on a pipe: {:?}",
+        piped.stderr
+    );
+    // forced, as on a terminal: per-file and total bars with rates
+    let out = env
+        .cmd(&["-P", "--transfers", "2", "cp", "-r", "src", "a:two"])
+        .env("RSTORE_PROGRESS", "always")
+        .output()
+        .unwrap();
+    let forced = Run::of(out, &["-P", "cp", "-r", "src", "a:two"]);
+    forced.code(0);
+    assert!(forced.stderr.contains("total"), "{:?}", forced.stderr);
+    assert!(forced.stderr.contains("files"), "{:?}", forced.stderr);
+    assert!(forced.stderr.contains("/s"), "{:?}", forced.stderr);
+    assert!(forced.stdout.is_empty());
+    assert_eq!(read_tree(&env.path("a/two")), read_tree(&env.path("src")));
+}
+
+#[test]
+fn verbose_and_quiet() {
+    let env = Env::new("");
+    make_tree(&env.path("src"), 3);
+    let loud = env.ok(&["-v", "cp", "-r", "src", "a:v"]);
+    assert!(loud.stderr.contains("INFO"), "{}", loud.stderr);
+    let quiet = env.ok(&["-q", "cp", "-r", "src", "a:q"]);
+    assert!(quiet.stderr.is_empty(), "{}", quiet.stderr);
+    let normal = env.ok(&["cp", "-r", "src", "a:n"]);
+    assert!(!normal.stderr.contains("INFO"));
+    assert!(normal.stderr.contains("copied 3 file(s)"));
+}
+
+#[test]
+fn completions_for_each_shell() {
+    let env = Env::new("");
+    for shell in ["bash", "zsh", "fish"] {
+        let script = env.ok(&["completions", shell]);
+        assert!(script.stdout.contains("rstore"), "{shell}");
+        assert!(script.stdout.contains("hashsum"), "{shell}");
+    }
+    env.run(&["completions", "tcsh"]).code(2);
+}
+
+#[test]
+fn progress_under_a_pseudo_terminal() {
+    // util-linux `script` runs the command on a pty: stderr *is* a terminal there.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIP: no `script` (util-linux) to make a pseudo-terminal");
+        return;
+    }
+    let env = Env::new("");
+    make_tree(&env.path("src"), 20);
+    let command = format!("{} -P cp -r src a:pty", env!("CARGO_BIN_EXE_rstore"));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(env.dir.path())
+        .env("REMOTE_STORE_CONFIG", &env.config)
+        .env_remove("RSTORE_PROGRESS")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let run = Run::of(out, &["(pty)", "-P", "cp", "-r", "src", "a:pty"]);
+    run.code(0);
+    assert!(
+        run.stdout.contains("total ["),
+        "bars on the terminal: {:?}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("/20 files"), "{:?}", run.stdout);
+    assert!(
+        run.stdout.contains("file ["),
+        "a bar per file: {:?}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("/s ETA"),
+        "rate and ETA: {:?}",
+        run.stdout
+    );
+    assert_eq!(read_tree(&env.path("a/pty")), read_tree(&env.path("src")));
+}
+
+#[test]
+fn local_paths_with_spaces_and_odd_characters() {
+    let env = Env::new("");
+    let dir = env.path("sp ace/ü%20x");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a b.txt"), "hi").unwrap();
+    assert_eq!(env.ok(&["ls", "sp ace/ü%20x"]).lines(), ["a b.txt"]);
+    env.ok(&["cp", "sp ace/ü%20x/a b.txt", "sp ace/c#d?.txt"]);
+    assert_eq!(std::fs::read(env.path("sp ace/c#d?.txt")).unwrap(), b"hi");
+    env.ok(&["cp", "sp ace/c#d?.txt", "a:odd name #1.txt"]);
+    assert_eq!(env.ok(&["cat", "a:odd name #1.txt"]).stdout, "hi");
+}
