@@ -47,7 +47,8 @@ pub(crate) const AZURE_CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::RangeRead)
     .with(Capability::WriteResultNative)
     .with(Capability::UserMetadata)
-    .with(Capability::ConditionalCreate);
+    .with(Capability::ConditionalCreate)
+    .with(Capability::DigestMd5);
 
 /// What a delete found.
 enum Deleted {

@@ -114,6 +114,13 @@ pub struct S3Config {
     /// servers that ignore the header: overwrite=false then checks with `HeadObject` before
     /// writing, which is racy.
     pub conditional_create: bool,
+    /// The server computes the checksum named by `x-amz-checksum-algorithm` and returns it
+    /// (`ChecksumCRC32C`, `ChecksumSHA256`; AWS S3 does): the backend then declares
+    /// `digest_crc32c` and `digest_sha256`, and a write asking for
+    /// `WriteOptions::checksum` gets the service's value in `WriteResult.digest`. Default
+    /// `true`; set to `false` for S3-compatible servers that ignore the header (a write
+    /// asking for a checksum is then refused with `CapabilityNotSupported`).
+    pub service_checksums: bool,
     /// Sign request bodies (SHA-256 of every payload, the SDK's default). Turning it off
     /// sends `UNSIGNED-PAYLOAD`: less CPU per byte, safe over TLS (whose integrity checks
     /// cover the body), and what most other S3 clients do.
@@ -239,6 +246,12 @@ impl S3Config {
     /// Sets [`conditional_create`](Self::conditional_create).
     pub fn conditional_create(mut self, yes: bool) -> Self {
         self.conditional_create = yes;
+        self
+    }
+
+    /// Sets [`service_checksums`](Self::service_checksums).
+    pub fn service_checksums(mut self, yes: bool) -> Self {
+        self.service_checksums = yes;
         self
     }
 
@@ -372,6 +385,7 @@ impl Default for S3Config {
             max_in_flight_requests: remote_store_core::timeouts::MAX_IN_FLIGHT_REQUESTS,
             check_ancestor_files: false,
             conditional_create: true,
+            service_checksums: true,
             sign_payload: true,
         }
     }
