@@ -315,7 +315,7 @@ fn ping_reports_credentials_and_reachability() {
         .endpoint("http://127.0.0.1:9")
         .force_path_style(true)
         .credentials("a", "b")
-        .max_retries(0)
+        .retry(remote_store_core::RetryPolicy::never())
         .connect_timeout(Duration::from_secs(3))
         .request_timeout(Duration::from_secs(3))
         .read_timeout(Duration::from_secs(3));
