@@ -41,3 +41,20 @@ pub fn retry() -> RetryPolicy {
 /// Default `max_in_flight_requests`: requests of one backend awaiting their response at
 /// once; more queue without their timeouts running.
 pub const MAX_IN_FLIGHT_REQUESTS: usize = 64;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_retry_is_three_attempts() {
+        let policy = retry();
+        assert_eq!(policy.max_attempts, MAX_ATTEMPTS);
+        assert_eq!(MAX_ATTEMPTS, 3, "ADR 0011: 3 attempts × 8 s < 30 s");
+        assert_eq!(policy.initial_backoff, Duration::from_millis(100));
+        assert_eq!(policy.deadline, None);
+        // Three silent attempts and their (un-jittered) waits stay under 30 s.
+        let waits: Duration = (1..MAX_ATTEMPTS).map(|n| policy.backoff(n)).sum();
+        assert!(REQUEST * MAX_ATTEMPTS + waits < Duration::from_secs(30));
+    }
+}
