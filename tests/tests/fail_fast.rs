@@ -223,6 +223,7 @@ async fn sftp_fails_fast_with_default_timeouts() {
         .host_key_policy(HostKeyPolicy::Strict)
         .known_hosts_line(format!("[{}]:{port} {}", sshd.host, sshd.host_key))
         .base_path(base.clone())
+        .create_base_path(true)
     };
     let direct = AsyncStore::new(AsyncSftpBackend::new(config(sshd.port)).unwrap(), "").unwrap();
     let through = |p: &FaultProxy| {

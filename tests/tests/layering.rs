@@ -143,3 +143,57 @@ fn layers_depend_on_no_backend() {
         "remote-store-layers depends on {forbidden:?}"
     );
 }
+
+/// Issue 15: the object_store adapter works through `AsyncStore` only. `cargo tree -p
+/// remote-store-object-store` (dev-dependencies included) holds no backend crate, no SDK
+/// and none of object_store's cloud clients.
+#[test]
+fn object_store_adapter_depends_on_no_backend() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "tree",
+            "-p",
+            "remote-store-object-store",
+            "--prefix",
+            "none",
+            "--offline",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        out.status.success(),
+        "cargo tree failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tree = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        tree.contains("remote-store-object-store") && tree.contains("object_store "),
+        "unexpected cargo tree output: {tree}"
+    );
+    let forbidden: Vec<&str> = tree
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| {
+            [
+                "remote-store-memory",
+                "remote-store-local",
+                "remote-store-s3",
+                "remote-store-azure",
+                "remote-store-sftp",
+                "aws-",
+                "azure_",
+                "russh",
+                "hyper",
+                "reqwest",
+            ]
+            .iter()
+            .any(|c| name.starts_with(c))
+        })
+        .collect();
+    assert!(
+        forbidden.is_empty(),
+        "remote-store-object-store depends on {forbidden:?}"
+    );
+}

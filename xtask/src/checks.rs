@@ -9,6 +9,19 @@ use crate::util::{Result, bail, cargo, output, read_manifest, run, which};
 /// The facade package.
 const FACADE: &str = "remote-store";
 
+/// The config crate: one feature per backend, each of which must build alone and pull in
+/// no other backend's SDK.
+const CONFIG: &str = "remote-store-config";
+
+/// Each network backend feature of the config crate, and the crate-name prefixes of the
+/// SDKs of the *other* backends, which must not be in its tree (`aws-lc-rs` is a TLS/SSH
+/// crypto provider, not the AWS SDK, so the AWS prefixes are the SDK's own).
+const CONFIG_ALONE: &[(&str, &[&str])] = &[
+    ("s3", &["azure_", "russh"]),
+    ("azure", &["aws-sdk", "aws-config", "aws-smithy", "russh"]),
+    ("sftp", &["aws-sdk", "aws-config", "aws-smithy", "azure_"]),
+];
+
 /// The facade's sync-only feature set: a user who asks for it compiles no async runtime.
 const SYNC_ONLY: &str = "sync,memory,local";
 
@@ -199,6 +212,52 @@ pub(crate) fn features(root: &Path) -> Result<()> {
             "--features",
             features,
         ]))?;
+    }
+    for feature in ["", "memory", "local", "s3", "azure", "sftp"] {
+        run(cargo().args([
+            "check",
+            "-p",
+            CONFIG,
+            "--no-default-features",
+            "--features",
+            feature,
+        ]))?;
+    }
+    Ok(())
+}
+
+/// The config crate with one network backend's feature has no other backend's SDK in its
+/// tree (`cargo tree -p remote-store-config -e normal --no-default-features --features s3`
+/// shows no `azure_*` or `russh*` crate, and so on).
+pub(crate) fn config_trees() -> Result<()> {
+    for (feature, foreign) in CONFIG_ALONE {
+        let tree = output(cargo().args([
+            "tree",
+            "-p",
+            CONFIG,
+            "-e",
+            "normal",
+            "--no-default-features",
+            "--features",
+            feature,
+            "--prefix",
+            "none",
+        ]))?;
+        let mut found: Vec<&str> = tree
+            .lines()
+            .filter_map(|line| line.split_whitespace().next())
+            .filter(|name| foreign.iter().any(|prefix| name.starts_with(prefix)))
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        if !found.is_empty() {
+            bail!(
+                "`{CONFIG}` with only `{feature}` depends on other backends' crates: {}\nrun \
+                 that `cargo tree` with `-i <crate>` to see what pulls them in",
+                found.join(", ")
+            );
+        }
+        eprintln!("{CONFIG} --features {feature}: no other backend's SDK");
     }
     Ok(())
 }

@@ -101,12 +101,13 @@ fn split_extra(args: &[String]) -> (&[String], &[String]) {
 /// `cargo xtask lint`.
 fn lint() -> Result<()> {
     let root = repo_root();
-    let mut steps = Steps::new(6);
+    let mut steps = Steps::new(7);
     steps.run("fmt", checks::fmt)?;
     steps.run("clippy", checks::clippy)?;
     steps.run("doc", || checks::doc(&root))?;
     steps.run("feature builds", || checks::features(&root))?;
     steps.run("sync-only tree", checks::sync_only_tree)?;
+    steps.run("config trees", checks::config_trees)?;
     steps.run("cargo-deny", || checks::deny(&root))?;
     steps.summary();
     Ok(())
@@ -125,13 +126,14 @@ fn test(args: &[String]) -> Result<()> {
         }
     }
     let root = repo_root();
-    let mut steps = Steps::new(if no_lint { 1 } else { 7 });
+    let mut steps = Steps::new(if no_lint { 1 } else { 8 });
     if !no_lint {
         steps.run("fmt", checks::fmt)?;
         steps.run("clippy", checks::clippy)?;
         steps.run("doc", || checks::doc(&root))?;
         steps.run("feature builds", || checks::features(&root))?;
         steps.run("sync-only tree", checks::sync_only_tree)?;
+        steps.run("config trees", checks::config_trees)?;
     }
     steps.run("tests with emulators", || run_tests(extra))?;
     if !no_lint {

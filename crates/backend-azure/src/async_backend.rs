@@ -94,6 +94,9 @@ pub struct AsyncAzureBackend {
     /// The container was seen to exist: a `404` without an error code on a blob then means
     /// a missing blob, without asking again.
     container_seen: AtomicBool,
+    /// `AzureConfig::create_if_missing`, and whether the container is known to exist.
+    create_if_missing: bool,
+    container_ready: tokio::sync::OnceCell<()>,
 }
 
 impl AsyncAzureBackend {
@@ -107,7 +110,22 @@ impl AsyncAzureBackend {
             client: Arc::new(Client::new(&config)?),
             closed: AtomicBool::new(false),
             container_seen: AtomicBool::new(false),
+            create_if_missing: config.create_if_missing,
+            container_ready: tokio::sync::OnceCell::new(),
         })
+    }
+
+    /// With `create_if_missing`, creates the container once, before the first write (until
+    /// then a missing container is reported as always).
+    async fn ensure_container(&self) -> Result<()> {
+        if !self.create_if_missing {
+            return Ok(());
+        }
+        self.container_ready
+            .get_or_try_init(|| self.create_container())
+            .await?;
+        self.container_seen.store(true, Ordering::Release);
+        Ok(())
     }
 
     /// Creates the container; an existing container is fine.
@@ -400,6 +418,7 @@ impl AsyncBackend for AsyncAzureBackend {
     ) -> Result<WriteResult> {
         // A Put Blob, or a block list commit, is all-or-nothing, so both modes are the same.
         let _ = mode;
+        self.ensure_container().await?;
         self.check_write_target(path).await?;
         crate::upload::upload(&self.client, path, content, opts).await
     }

@@ -126,7 +126,7 @@ pub enum EntraCredential {
 #[non_exhaustive]
 pub struct AzureConfig {
     /// The container holding the files. It must exist (see `create_container` on the
-    /// backends).
+    /// backends, or [`create_if_missing`](Self::create_if_missing)).
     pub container: String,
     /// A key prefix inside the container under which the backend works (no leading or
     /// trailing `/`); empty for the whole container.
@@ -184,6 +184,12 @@ pub struct AzureConfig {
     /// more concurrent calls queue. Streaming response bodies do not count.
     #[serde(default = "default_max_in_flight_requests")]
     pub max_in_flight_requests: usize,
+    /// Create the container, if it does not exist, before the backend's first write
+    /// (opt-in; default false); until then a missing container is reported as always
+    /// (`NotFound`). Needs permission to create containers (an account key, a
+    /// connection string, or an account SAS that allows it).
+    #[serde(default)]
+    pub create_if_missing: bool,
 }
 
 fn default_part_size() -> u64 {
@@ -221,6 +227,7 @@ impl AzureConfig {
             read_timeout: default_read_timeout(),
             retry: default_retry(),
             max_in_flight_requests: default_max_in_flight_requests(),
+            create_if_missing: false,
         }
     }
 
@@ -282,6 +289,21 @@ impl AzureConfig {
     pub fn max_in_flight_requests(mut self, requests: usize) -> Self {
         self.max_in_flight_requests = requests;
         self
+    }
+
+    /// Sets [`create_if_missing`](Self::create_if_missing).
+    pub fn create_if_missing(mut self, yes: bool) -> Self {
+        self.create_if_missing = yes;
+        self
+    }
+
+    /// Checks the settings (including the connection string, when that is the auth mode)
+    /// without connecting: what construction checks, for a config loader to fail early.
+    ///
+    /// # Errors
+    /// `InvalidArgument` naming the offending setting.
+    pub fn validate(&self) -> Result<()> {
+        self.resolve().map(drop)
     }
 
     /// Checks the settings and works out the endpoint and credentials.
@@ -605,5 +627,21 @@ mod tests {
         assert_eq!(r.endpoint.as_str(), "http://127.0.0.1:1/acc/");
         cfg.part_size = 0;
         assert!(cfg.resolve().is_err());
+        assert!(
+            cfg.validate().is_err(),
+            "validate is resolve without its result"
+        );
+    }
+
+    #[test]
+    fn create_if_missing_is_opt_in() {
+        let cfg = AzureConfig::new("c", AzureAuth::Anonymous);
+        assert!(!cfg.create_if_missing);
+        assert!(cfg.create_if_missing(true).create_if_missing);
+        let cfg: AzureConfig = serde_json::from_str(
+            r#"{"container": "c", "auth": {"type": "anonymous"}, "create_if_missing": true}"#,
+        )
+        .unwrap();
+        assert!(cfg.create_if_missing);
     }
 }

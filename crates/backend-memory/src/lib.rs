@@ -67,11 +67,13 @@
 //! |---|---|---|
 //! | `sync` | yes | [`MemoryBackend`] (a `remote_store_sync::Backend`; no tokio) |
 //! | `async` | yes | [`AsyncMemoryBackend`] (a `remote_store_async::AsyncBackend`) |
+//! | `serde` | no | `Serialize`/`Deserialize` for [`MemoryConfig`] |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "async")]
 mod async_backend;
+mod config;
 mod identity;
 mod listing;
 #[cfg(feature = "sync")]
@@ -81,6 +83,7 @@ mod tree;
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use async_backend::AsyncMemoryBackend;
+pub use config::MemoryConfig;
 #[cfg(feature = "sync")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
 pub use sync_backend::MemoryBackend;

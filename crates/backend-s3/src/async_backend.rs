@@ -271,6 +271,7 @@ impl AsyncBackend for AsyncS3Backend {
         // A `PutObject` or a completed multipart upload is all-or-nothing, so both modes
         // are the same.
         let _ = mode;
+        self.inner.ensure_bucket().await?;
         upload::write(&self.inner, path, content, opts).await
     }
 

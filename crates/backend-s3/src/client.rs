@@ -51,7 +51,7 @@ pub(crate) fn build(config: &S3Config) -> aws_sdk_s3::Client {
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .retry_config(retry)
         .force_path_style(config.force_path_style);
-    if let Some(url) = &config.endpoint {
+    if let Some(url) = endpoint_of(config, |name| std::env::var(name).ok()) {
         builder = builder.endpoint_url(url);
     }
     builder = match (&config.access_key_id, &config.secret_access_key) {
@@ -91,6 +91,22 @@ fn timeout_config(config: &S3Config) -> TimeoutConfig {
         builder = builder.operation_timeout(deadline);
     }
     builder.build()
+}
+
+/// The configured endpoint, else `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL` (as the AWS
+/// CLI and SDKs read them, including `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), else none
+/// (AWS's endpoint for the region).
+fn endpoint_of(config: &S3Config, env: impl Fn(&str) -> Option<String>) -> Option<String> {
+    if config.endpoint.is_some() {
+        return config.endpoint.clone();
+    }
+    if env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        return None;
+    }
+    ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+        .into_iter()
+        .filter_map(env)
+        .find(|url| !url.is_empty())
 }
 
 /// The configured region, else `AWS_REGION`, else `AWS_DEFAULT_REGION`, else `us-east-1`.
@@ -181,5 +197,51 @@ mod tests {
             &S3Config::new("b").retry(RetryPolicy::new().deadline(Some(Duration::from_secs(20)))),
         );
         assert_eq!(bounded.operation_timeout(), Some(Duration::from_secs(20)));
+    }
+}
+
+#[cfg(test)]
+mod endpoint_tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_precedence_is_config_then_s3_variable_then_generic_variable() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let all: &[(&str, &str)] = &[
+            ("AWS_ENDPOINT_URL_S3", "http://s3-only:9000"),
+            ("AWS_ENDPOINT_URL", "http://generic:9000"),
+        ];
+        let explicit = S3Config::new("b").endpoint("http://explicit:9000");
+        assert_eq!(
+            endpoint_of(&explicit, env(all)).as_deref(),
+            Some("http://explicit:9000")
+        );
+        let plain = S3Config::new("b");
+        assert_eq!(
+            endpoint_of(&plain, env(all)).as_deref(),
+            Some("http://s3-only:9000")
+        );
+        assert_eq!(
+            endpoint_of(&plain, env(&[("AWS_ENDPOINT_URL", "http://generic:9000")])).as_deref(),
+            Some("http://generic:9000")
+        );
+        assert_eq!(endpoint_of(&plain, env(&[])), None);
+        assert_eq!(
+            endpoint_of(
+                &plain,
+                env(&[
+                    ("AWS_ENDPOINT_URL", "http://generic:9000"),
+                    ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+                ])
+            ),
+            None
+        );
     }
 }

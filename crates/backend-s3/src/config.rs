@@ -129,6 +129,11 @@ pub struct S3Config {
     /// sends `UNSIGNED-PAYLOAD`: less CPU per byte, safe over TLS (whose integrity checks
     /// cover the body), and what most other S3 clients do.
     pub sign_payload: bool,
+    /// Create the bucket, if it does not exist, before the backend's first write (opt-in;
+    /// default false). Until then, reads and listings report the missing bucket as always
+    /// (`NotFound`). Needs the `s3:CreateBucket` permission; outside `us-east-1` the bucket
+    /// is created in the configured region.
+    pub create_if_missing: bool,
 }
 
 impl S3Config {
@@ -259,11 +264,18 @@ impl S3Config {
         self
     }
 
-    /// Checks the values and returns the normalised prefix.
+    /// Sets [`create_if_missing`](Self::create_if_missing).
+    pub fn create_if_missing(mut self, yes: bool) -> Self {
+        self.create_if_missing = yes;
+        self
+    }
+
+    /// Checks the values and returns the normalised prefix. Backends call it at
+    /// construction; a config loader can call it to fail early, without connecting.
     ///
     /// # Errors
     /// `InvalidArgument` naming the offending field.
-    pub(crate) fn validate(&self) -> Result<RemotePath> {
+    pub fn validate(&self) -> Result<RemotePath> {
         let bad = |field: &str, why: &str| {
             Err(Error::invalid_argument(format!("S3Config.{field}: {why}")).with_backend("s3"))
         };
@@ -388,6 +400,7 @@ impl Default for S3Config {
             conditional_create: true,
             service_checksums: true,
             sign_payload: true,
+            create_if_missing: false,
         }
     }
 }
@@ -444,6 +457,11 @@ mod tests {
             assert!(err.to_string().contains("unknown field"), "{err}");
         }
         assert_eq!(c.validate().unwrap().as_str(), "x/y");
+        assert!(!c.create_if_missing, "opt-in");
+        let c: S3Config =
+            serde_json::from_str(r#"{"bucket":"b","create_if_missing":true}"#).unwrap();
+        assert!(c.create_if_missing);
+        assert!(S3Config::new("b").create_if_missing(true).create_if_missing);
         let err = serde_json::from_str::<S3Config>(r#"{"bucket":"b","secret":"x"}"#)
             .err()
             .unwrap();

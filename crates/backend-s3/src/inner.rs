@@ -25,6 +25,8 @@ pub(crate) struct Inner {
     /// `HeadObject`): a `404` from `HeadObject` then means a missing key, without asking
     /// again. Cleared when a request answers `NoSuchBucket`.
     bucket_seen: AtomicBool,
+    /// Set once the bucket is known to exist (`create_if_missing` only).
+    bucket_ready: tokio::sync::OnceCell<()>,
 }
 
 impl Inner {
@@ -45,6 +47,57 @@ impl Inner {
             config,
             closed: AtomicBool::new(false),
             bucket_seen: AtomicBool::new(false),
+            bucket_ready: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// With `create_if_missing`, makes sure the bucket exists (once per backend): a
+    /// `HeadBucket`, and a `CreateBucket` when it is missing. A bucket that appears in the
+    /// meantime (another creator won the race) is fine.
+    pub(crate) async fn ensure_bucket(&self) -> Result<()> {
+        if !self.config.create_if_missing {
+            return Ok(());
+        }
+        self.bucket_ready
+            .get_or_try_init(|| self.create_bucket())
+            .await?;
+        self.saw_bucket();
+        Ok(())
+    }
+
+    async fn bucket_exists(&self) -> Result<bool> {
+        match self.client.head_bucket().bucket(self.bucket()).send().await {
+            Ok(_) => Ok(true),
+            Err(e) if Failure::of(&e).is_not_found() => Ok(false),
+            Err(e) => Err(error::from_sdk(e, "")),
+        }
+    }
+
+    async fn create_bucket(&self) -> Result<()> {
+        use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+
+        if self.bucket_exists().await? {
+            return Ok(());
+        }
+        let mut request = self.client.create_bucket().bucket(self.bucket());
+        let region = self.client.config().region().map(|r| r.as_ref().to_owned());
+        if let Some(region) = region.filter(|r| r != "us-east-1") {
+            request = request.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(region.as_str()))
+                    .build(),
+            );
+        }
+        match request.send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let failed = error::from_sdk(e, "");
+                if self.bucket_exists().await.unwrap_or(false) {
+                    Ok(())
+                } else {
+                    Err(failed)
+                }
+            }
         }
     }
 

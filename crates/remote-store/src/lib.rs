@@ -46,6 +46,8 @@
 //! | `layers` | no | [`layers`]: `Observe`, `Retry`, `ConcurrencyLimit` for the enabled halves |
 //! | `tracing` | no | `layers` plus `layers::TracingObserver`: a `tracing` span per operation |
 //! | `metrics` | no | `layers` plus `layers::MetricsObserver`: counters and a histogram via `metrics` |
+//! | `config` | no | `config`: `Registry`, `RegistryConfig`, `open_url` (stores by name from TOML/JSON, by URL), for the enabled backends; implies `sync` and `async` |
+//! | `object-store` | no | `async` plus `object_store`: `ObjectStoreAdapter`, object_store's `ObjectStore` over an `AsyncStore` (DataFusion, Polars, delta-rs) |
 //! | `serde` | no | `Deserialize`/`Serialize` for core values |
 //! | `s3-sdk` | no | `s3` plus `s3::aws_sdk_s3`, the SDK itself |
 //! | `azure-sdk` | no | `azure` plus `azure::azure_storage_blob`, the SDK itself |
@@ -120,6 +122,42 @@ pub use remote_store_sftp as sftp;
 #[doc(inline)]
 pub use remote_store_layers as layers;
 
+/// Stores by name and by URL (feature `config`): a [`Registry`](config::Registry) loaded
+/// from TOML or JSON with `${VAR}` placeholders, and [`open_url`](config::open_url).
+#[cfg(feature = "config")]
+#[cfg_attr(docsrs, doc(cfg(feature = "config")))]
+#[doc(inline)]
+pub use remote_store_config as config;
+
+/// object_store's `ObjectStore` over an [`AsyncStore`]: `ObjectStoreAdapter`, and the
+/// pinned `object_store` crate itself as `object_store::object_store` (feature
+/// `object-store`).
+///
+/// ```
+/// # #[cfg(all(feature = "object-store", feature = "memory"))]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use remote_store::memory::AsyncMemoryBackend;
+/// use remote_store::object_store::ObjectStoreAdapter;
+/// use remote_store::object_store::object_store::{ObjectStoreExt, path::Path};
+/// use remote_store::AsyncStore;
+///
+/// let store = AsyncStore::new(AsyncMemoryBackend::new(), "")?;
+/// let os = ObjectStoreAdapter::new(store.clone());
+/// os.put(&Path::from("data/a.csv"), "x,y\n1,2\n".into()).await?;
+/// let bytes = os.get(&Path::from("data/a.csv")).await?.bytes().await?;
+/// assert_eq!(&bytes[..], b"x,y\n1,2\n");
+/// // The same object, through the store: the path is the key.
+/// assert_eq!(store.read_text("data/a.csv").await?, "x,y\n1,2\n");
+/// # Ok(()) }
+/// # #[cfg(not(all(feature = "object-store", feature = "memory")))]
+/// # fn main() {}
+/// ```
+#[cfg(feature = "object-store")]
+#[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
+#[doc(inline)]
+pub use remote_store_object_store as object_store;
+
 /// Building blocks for backend authors: the portable fallbacks a backend can call for the
 /// operations its storage system has no native form of.
 pub mod backend_kit {
@@ -139,7 +177,8 @@ pub mod backend_kit {
     feature = "sync",
     feature = "async",
     feature = "local",
-    feature = "s3"
+    feature = "s3",
+    feature = "config"
 ))]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;

@@ -1,0 +1,392 @@
+//! Per-backend knowledge: reading a backend table into its crate's config type (with the
+//! environment fallbacks and secret references), checking it, and building the backend.
+
+use std::sync::Arc;
+
+use remote_store_async::{AsyncBackend, AsyncStore, BlockingAdapter};
+#[allow(unused_imports)]
+use remote_store_core::{Error, Result, Secret};
+use remote_store_sync::Store;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::env::Env;
+use crate::hint::{self, Place};
+#[allow(unused_imports)]
+use crate::load::{Fallbacks, References, resolve_table};
+use crate::model::{BackendConfig, TYPES};
+
+/// Reads the table of a backend of type `type_name` (the `type` key already removed).
+pub(crate) fn parse(
+    type_name: &str,
+    raw: Map<String, Value>,
+    env: &Env,
+    place: &Place,
+    fallbacks: &Fallbacks,
+) -> Result<BackendConfig> {
+    match type_name {
+        "memory" => memory(raw, env, place),
+        "local" => local(raw, env, place),
+        "s3" => s3(raw, env, place),
+        "azure" => azure(raw, env, place, fallbacks),
+        "sftp" => sftp(raw, env, place),
+        other => Err(place.error(hint::unknown("backend type", other, &TYPES))),
+    }
+}
+
+/// The error for a `type` whose cargo feature is off.
+#[allow(dead_code)]
+pub(crate) fn feature_off(type_name: &str, place: &Place) -> Error {
+    place.error(format!(
+        "backend type {type_name:?} is not compiled in: enable the cargo feature \
+         `{type_name}` of remote-store-config (on the remote-store facade: features `config` \
+         and `{type_name}`)"
+    ))
+}
+
+/// Deserialises a resolved table into `T`, rewording serde's unknown-key errors. A value
+/// that came from a placeholder may be a secret: serde quotes offending values
+/// (`invalid type: string "..."`), so each such value is masked in the message.
+pub(crate) fn typed<T: DeserializeOwned>(
+    table: Map<String, Value>,
+    refs: &References,
+    place: &Place,
+) -> Result<T> {
+    crate::de::from_value(Value::Object(table)).map_err(|e| {
+        let mut text = hint::serde_message(&e);
+        for reference in refs.values().filter(|r| !r.value.is_empty()) {
+            text = text.replace(&reference.value, "***");
+        }
+        place.error(text)
+    })
+}
+
+/// Replaces `secret` by one that remembers the placeholder text it came from, if it did.
+#[allow(dead_code)]
+fn keep_reference(secret: &mut Secret, refs: &References, path: &str) {
+    if let Some(reference) = refs.get(path) {
+        *secret = Secret::from_reference(reference.raw.clone(), secret.expose());
+    }
+}
+
+/// A literal value inserted into a raw table: `${` escaped so it is not taken for a
+/// placeholder.
+#[allow(dead_code)]
+pub(crate) fn literal(text: &str) -> Value {
+    Value::String(text.replace("${", "$${"))
+}
+
+#[cfg(feature = "memory")]
+fn memory(raw: Map<String, Value>, env: &Env, place: &Place) -> Result<BackendConfig> {
+    let (table, refs) = resolve_table(raw, env, place)?;
+    Ok(BackendConfig::Memory(typed(table, &refs, place)?))
+}
+
+#[cfg(not(feature = "memory"))]
+fn memory(_: Map<String, Value>, _: &Env, place: &Place) -> Result<BackendConfig> {
+    Err(feature_off("memory", place))
+}
+
+#[cfg(feature = "local")]
+fn local(raw: Map<String, Value>, env: &Env, place: &Place) -> Result<BackendConfig> {
+    let (table, refs) = resolve_table(raw, env, place)?;
+    Ok(BackendConfig::Local(typed(table, &refs, place)?))
+}
+
+#[cfg(not(feature = "local"))]
+fn local(_: Map<String, Value>, _: &Env, place: &Place) -> Result<BackendConfig> {
+    Err(feature_off("local", place))
+}
+
+#[cfg(feature = "s3")]
+fn s3(raw: Map<String, Value>, env: &Env, place: &Place) -> Result<BackendConfig> {
+    let (table, refs) = resolve_table(raw, env, place)?;
+    let mut config: remote_store_s3::S3Config = typed(table, &refs, place)?;
+    if let Some(secret) = &mut config.secret_access_key {
+        keep_reference(secret, &refs, "secret_access_key");
+    }
+    if let Some(secret) = &mut config.session_token {
+        keep_reference(secret, &refs, "session_token");
+    }
+    Ok(BackendConfig::S3(config))
+}
+
+#[cfg(not(feature = "s3"))]
+fn s3(_: Map<String, Value>, _: &Env, place: &Place) -> Result<BackendConfig> {
+    Err(feature_off("s3", place))
+}
+
+#[cfg(feature = "azure")]
+fn azure(
+    mut raw: Map<String, Value>,
+    env: &Env,
+    place: &Place,
+    fallbacks: &Fallbacks,
+) -> Result<BackendConfig> {
+    use remote_store_azure::{AzureAuth, AzureConfig, EntraCredential};
+
+    // Explicit `auth` > environment; the environment is written in as placeholders, so a
+    // key taken from it serialises back as `${AZURE_STORAGE_KEY}`.
+    if !raw.contains_key("auth") {
+        let account = match &fallbacks.azure_account {
+            Some(account) => Some(literal(account)),
+            None => env
+                .non_empty("AZURE_STORAGE_ACCOUNT")
+                .map(|_| Value::from("${AZURE_STORAGE_ACCOUNT}")),
+        };
+        let auth = if env.non_empty("AZURE_STORAGE_CONNECTION_STRING").is_some() {
+            Some(serde_json::json!({
+                "type": "connection_string",
+                "connection_string": "${AZURE_STORAGE_CONNECTION_STRING}",
+            }))
+        } else if env.non_empty("AZURE_STORAGE_KEY").is_some() {
+            let Some(account) = account else {
+                return Err(place.error(
+                    "AZURE_STORAGE_KEY is set but no account is named: set \
+                     AZURE_STORAGE_ACCOUNT (or use an az://account/container URL)",
+                ));
+            };
+            Some(serde_json::json!({
+                "type": "account_key", "account": account, "key": "${AZURE_STORAGE_KEY}",
+            }))
+        } else if env.non_empty("AZURE_STORAGE_SAS_TOKEN").is_some() {
+            Some(serde_json::json!({ "type": "sas_token", "token": "${AZURE_STORAGE_SAS_TOKEN}" }))
+        } else {
+            None
+        };
+        match auth {
+            Some(auth) => {
+                raw.insert("auth".into(), auth);
+            }
+            None => {
+                return Err(place.error(
+                    "missing key \"auth\": give an `auth` table, or set \
+                     AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT and \
+                     AZURE_STORAGE_KEY, or AZURE_STORAGE_SAS_TOKEN",
+                ));
+            }
+        }
+    }
+    let is_connection_string = raw
+        .get("auth")
+        .and_then(|a| a.get("type"))
+        .is_some_and(|t| t == "connection_string");
+    if let Some(account) = &fallbacks.azure_account
+        && !raw.contains_key("endpoint")
+        && !is_connection_string
+    {
+        raw.insert(
+            "endpoint".into(),
+            literal(&format!("https://{account}.blob.core.windows.net")),
+        );
+    }
+    let (table, refs) = resolve_table(raw, env, place)?;
+    let mut config: AzureConfig = typed(table, &refs, place)?;
+    match &mut config.auth {
+        AzureAuth::ConnectionString { connection_string } => {
+            keep_reference(connection_string, &refs, "auth.connection_string");
+        }
+        AzureAuth::AccountKey { key, .. } => keep_reference(key, &refs, "auth.key"),
+        AzureAuth::SasToken { token } => keep_reference(token, &refs, "auth.token"),
+        AzureAuth::EntraId {
+            credential: EntraCredential::ClientSecret { client_secret, .. },
+        } => keep_reference(client_secret, &refs, "auth.credential.client_secret"),
+        _ => {}
+    }
+    Ok(BackendConfig::Azure(config))
+}
+
+#[cfg(not(feature = "azure"))]
+fn azure(_: Map<String, Value>, _: &Env, place: &Place, _: &Fallbacks) -> Result<BackendConfig> {
+    Err(feature_off("azure", place))
+}
+
+#[cfg(feature = "sftp")]
+fn sftp(mut raw: Map<String, Value>, env: &Env, place: &Place) -> Result<BackendConfig> {
+    use remote_store_sftp::{Auth, PrivateKeySource, SftpConfig};
+
+    let ssh_dir = env
+        .non_empty("HOME")
+        .map(|home| std::path::Path::new(&home).join(".ssh"));
+    // Explicit `auth` > a running ssh-agent > the first default key file that exists.
+    if !raw.contains_key("auth") {
+        let key_file = ssh_dir.as_ref().and_then(|dir| {
+            ["id_ed25519", "id_ecdsa", "id_rsa"]
+                .iter()
+                .map(|name| dir.join(name))
+                .find(|p| p.is_file())
+        });
+        let auth = if env.non_empty("SSH_AUTH_SOCK").is_some() {
+            serde_json::json!({ "method": "agent" })
+        } else if let Some(file) = key_file {
+            serde_json::json!({
+                "method": "private_key",
+                "key": { "file": literal(&file.to_string_lossy()) },
+            })
+        } else {
+            return Err(place.error(
+                "missing key \"auth\": give an `auth` table, run an ssh-agent \
+                 (SSH_AUTH_SOCK), or keep a key in ~/.ssh (id_ed25519, id_ecdsa, id_rsa)",
+            ));
+        };
+        raw.insert("auth".into(), auth);
+    }
+    // Host keys: explicit `known_hosts` / `known_hosts_file` > ~/.ssh/known_hosts.
+    if !raw.contains_key("known_hosts")
+        && !raw.contains_key("known_hosts_file")
+        && let Some(file) = ssh_dir
+            .map(|d| d.join("known_hosts"))
+            .filter(|f| f.is_file())
+    {
+        raw.insert("known_hosts_file".into(), literal(&file.to_string_lossy()));
+    }
+    let (table, refs) = resolve_table(raw, env, place)?;
+    let mut config: SftpConfig = typed(table, &refs, place)?;
+    match &mut config.auth {
+        Auth::Password { password } => keep_reference(password, &refs, "auth.password"),
+        Auth::PrivateKey { key, passphrase } => {
+            if let PrivateKeySource::Inline(text) = key {
+                keep_reference(text, &refs, "auth.key.inline");
+            }
+            if let Some(passphrase) = passphrase {
+                keep_reference(passphrase, &refs, "auth.passphrase");
+            }
+        }
+        _ => {}
+    }
+    Ok(BackendConfig::Sftp(config))
+}
+
+#[cfg(not(feature = "sftp"))]
+fn sftp(_: Map<String, Value>, _: &Env, place: &Place) -> Result<BackendConfig> {
+    Err(feature_off("sftp", place))
+}
+
+/// Checks `config` without connecting (and without touching the disk).
+///
+/// # Errors
+/// `InvalidArgument` at `place`, with the backend's own reason.
+pub(crate) fn validate(config: &BackendConfig, place: &Place) -> Result<()> {
+    let checked: Result<()> = match *config {
+        #[cfg(feature = "memory")]
+        BackendConfig::Memory(_) => Ok(()),
+        #[cfg(feature = "local")]
+        BackendConfig::Local(ref c) => {
+            if c.root.as_os_str().is_empty() {
+                Err(Error::invalid_argument("`root` is empty"))
+            } else {
+                Ok(())
+            }
+        }
+        #[cfg(feature = "s3")]
+        BackendConfig::S3(ref c) => c.validate().map(drop),
+        #[cfg(feature = "azure")]
+        BackendConfig::Azure(ref c) => c.validate(),
+        #[cfg(feature = "sftp")]
+        BackendConfig::Sftp(ref c) => c.validate(),
+    };
+    checked.map_err(|e| place.error(hint::message(&e)))
+}
+
+/// Both halves of one backend, sharing one backend object where the backend allows
+/// (memory: one tree; S3, Azure, SFTP: one async backend, the blocking half driving it
+/// through `BlockingAdapter`; local: the same directory).
+#[derive(Debug, Clone)]
+pub(crate) struct Pair {
+    pub(crate) store: Store,
+    pub(crate) async_store: AsyncStore,
+}
+
+/// Builds both halves of `config`, rooted at the backend's root, owning it.
+pub(crate) fn build_pair(config: &BackendConfig) -> Result<Pair> {
+    match *config {
+        #[cfg(feature = "memory")]
+        BackendConfig::Memory(_) => {
+            let backend = remote_store_memory::MemoryBackend::new();
+            let twin = remote_store_memory::AsyncMemoryBackend::from(backend.clone());
+            Ok(Pair {
+                store: Store::new(backend, "")?,
+                async_store: AsyncStore::new(twin, "")?,
+            })
+        }
+        #[cfg(feature = "local")]
+        BackendConfig::Local(ref c) => Ok(Pair {
+            store: Store::new(
+                remote_store_local::LocalBackend::from_config(c.clone())?,
+                "",
+            )?,
+            async_store: AsyncStore::new(
+                remote_store_local::AsyncLocalBackend::from_config(c.clone())?,
+                "",
+            )?,
+        }),
+        #[cfg(feature = "s3")]
+        BackendConfig::S3(ref c) => shared(remote_store_s3::AsyncS3Backend::new(c.clone())?),
+        #[cfg(feature = "azure")]
+        BackendConfig::Azure(ref c) => {
+            shared(remote_store_azure::AsyncAzureBackend::new(c.clone())?)
+        }
+        #[cfg(feature = "sftp")]
+        BackendConfig::Sftp(ref c) => shared(remote_store_sftp::AsyncSftpBackend::new(c.clone())?),
+    }
+}
+
+/// One async backend serving both halves.
+#[allow(dead_code)]
+fn shared<B: AsyncBackend>(backend: B) -> Result<Pair> {
+    let backend = Arc::new(backend);
+    Ok(Pair {
+        store: Store::new(BlockingAdapter::from_arc(Arc::clone(&backend)), "")?,
+        async_store: AsyncStore::from_arc(backend, "")?,
+    })
+}
+
+/// The blocking half of `config` alone, rooted at `root`, owning its backend.
+pub(crate) fn build_store(config: &BackendConfig, root: &str) -> Result<Store> {
+    match *config {
+        #[cfg(feature = "memory")]
+        BackendConfig::Memory(_) => Store::new(remote_store_memory::MemoryBackend::new(), root),
+        #[cfg(feature = "local")]
+        BackendConfig::Local(ref c) => Store::new(
+            remote_store_local::LocalBackend::from_config(c.clone())?,
+            root,
+        ),
+        #[cfg(feature = "s3")]
+        BackendConfig::S3(ref c) => Store::new(remote_store_s3::S3Backend::new(c.clone())?, root),
+        #[cfg(feature = "azure")]
+        BackendConfig::Azure(ref c) => {
+            Store::new(remote_store_azure::AzureBackend::new(c.clone())?, root)
+        }
+        #[cfg(feature = "sftp")]
+        BackendConfig::Sftp(ref c) => {
+            Store::new(remote_store_sftp::SftpBackend::new(c.clone())?, root)
+        }
+    }
+}
+
+/// The async half of `config` alone, rooted at `root`, owning its backend.
+pub(crate) fn build_async_store(config: &BackendConfig, root: &str) -> Result<AsyncStore> {
+    match *config {
+        #[cfg(feature = "memory")]
+        BackendConfig::Memory(_) => {
+            AsyncStore::new(remote_store_memory::AsyncMemoryBackend::new(), root)
+        }
+        #[cfg(feature = "local")]
+        BackendConfig::Local(ref c) => AsyncStore::new(
+            remote_store_local::AsyncLocalBackend::from_config(c.clone())?,
+            root,
+        ),
+        #[cfg(feature = "s3")]
+        BackendConfig::S3(ref c) => {
+            AsyncStore::new(remote_store_s3::AsyncS3Backend::new(c.clone())?, root)
+        }
+        #[cfg(feature = "azure")]
+        BackendConfig::Azure(ref c) => {
+            AsyncStore::new(remote_store_azure::AsyncAzureBackend::new(c.clone())?, root)
+        }
+        #[cfg(feature = "sftp")]
+        BackendConfig::Sftp(ref c) => {
+            AsyncStore::new(remote_store_sftp::AsyncSftpBackend::new(c.clone())?, root)
+        }
+    }
+}

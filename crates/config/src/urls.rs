@@ -1,0 +1,313 @@
+//! URLs naming a backend and a root: `memory://`, `file:///abs/path`, `s3://bucket/prefix`,
+//! `az://account/container/prefix` (or `azure://`), `sftp://user@host:port/path`.
+
+use remote_store_async::AsyncStore;
+use remote_store_core::Result;
+use remote_store_sync::Store;
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::backends::{self, literal};
+use crate::hint::Place;
+use crate::load::{Fallbacks, Loader};
+use crate::model::BackendConfig;
+
+/// Query keys that would carry a credential: refused in a URL (pass them beside it, as
+/// options, or let the environment supply them).
+const CREDENTIAL_KEYS: [&str; 3] = ["access_key_id", "secret_access_key", "session_token"];
+
+impl Loader {
+    /// The backend config and store root a URL names, with `options` beside it (config
+    /// keys of that backend, `auth.type`-style dotted keys for nested tables; they win
+    /// over the URL's query). See [`open_url`].
+    ///
+    /// # Errors
+    /// `InvalidArgument` naming the URL and what is wrong with it: an unknown scheme, a
+    /// scheme whose cargo feature is off, an unknown option key (with the closest known
+    /// one), a credential in the URL.
+    pub fn parse_url_opts<K, V>(
+        &self,
+        url: &str,
+        options: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<(BackendConfig, String)>
+    where
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let parsed = Url::parse(url).map_err(|e| {
+            // Not parsed: nothing of it is shown, it may hold a credential.
+            Place::new("URL", "").error(format!("not a URL: {e}"))
+        })?;
+        let place = Place::new(&format!("URL {:?}", shown(&parsed)), "");
+        if parsed.password().is_some() {
+            return Err(place.error(
+                "a password in the URL is refused: credentials come from the config, the \
+                 environment or an ssh-agent",
+            ));
+        }
+        let mut table = Map::new();
+        for (key, value) in parsed.query_pairs() {
+            if CREDENTIAL_KEYS.contains(&key.as_ref()) || key == "auth" || key.starts_with("auth.")
+            {
+                return Err(place.error(format!(
+                    "credential {key:?} in the URL's query is refused: pass it beside the URL \
+                     as an option, or through the environment"
+                )));
+            }
+            insert_dotted(&mut table, &key, literal(&value), &place)?;
+        }
+        for (key, value) in options {
+            insert_dotted(&mut table, key.as_ref(), literal(&value.into()), &place)?;
+        }
+        let path = percent_decode(parsed.path());
+        let mut fallbacks = Fallbacks::default();
+        let mut root = String::new();
+        let type_name = match parsed.scheme() {
+            "memory" => {
+                root = join(parsed.host_str().unwrap_or(""), &path);
+                "memory"
+            }
+            "file" => {
+                if parsed
+                    .host_str()
+                    .is_some_and(|h| !h.is_empty() && h != "localhost")
+                {
+                    return Err(place.error("a file URL must be local: file:///absolute/path"));
+                }
+                let dir = parsed.to_file_path().map_err(|()| {
+                    place.error("a file URL needs an absolute path: file:///absolute/path")
+                })?;
+                table.insert("root".into(), literal(&dir.to_string_lossy()));
+                "local"
+            }
+            "s3" => {
+                let bucket = host(&parsed, &place, "s3://bucket/prefix")?;
+                table.insert("bucket".into(), literal(&bucket));
+                table
+                    .entry("prefix")
+                    .or_insert_with(|| literal(path.trim_matches('/')));
+                "s3"
+            }
+            "az" | "azure" => {
+                let account = host(&parsed, &place, "az://account/container/prefix")?;
+                let mut parts = path.trim_start_matches('/').splitn(2, '/');
+                let container = parts.next().unwrap_or("");
+                if container.is_empty() {
+                    return Err(place.error("no container: expected az://account/container/prefix"));
+                }
+                table.insert("container".into(), literal(container));
+                table
+                    .entry("prefix")
+                    .or_insert_with(|| literal(parts.next().unwrap_or("").trim_matches('/')));
+                fallbacks.azure_account = Some(account);
+                "azure"
+            }
+            "sftp" => {
+                let host_name = host(&parsed, &place, "sftp://user@host:port/path")?;
+                table.insert("host".into(), literal(&host_name));
+                if let Some(port) = parsed.port() {
+                    table.insert("port".into(), Value::from(port));
+                }
+                if parsed.username().is_empty() {
+                    return Err(place.error("no user name: expected sftp://user@host:port/path"));
+                }
+                table.insert(
+                    "username".into(),
+                    literal(&percent_decode(parsed.username())),
+                );
+                table.entry("base_path").or_insert_with(|| literal(&path));
+                "sftp"
+            }
+            other => {
+                return Err(place.error(crate::hint::unknown(
+                    "URL scheme",
+                    other,
+                    &["memory", "file", "s3", "az", "azure", "sftp"],
+                )));
+            }
+        };
+        let config =
+            crate::backends::parse(type_name, table, self.environment(), &place, &fallbacks)?;
+        backends::validate(&config, &place)?;
+        Ok((config, root))
+    }
+
+    /// [`parse_url_opts`](Self::parse_url_opts) without options.
+    ///
+    /// # Errors
+    /// As [`parse_url_opts`](Self::parse_url_opts).
+    pub fn parse_url(&self, url: &str) -> Result<(BackendConfig, String)> {
+        self.parse_url_opts(url, std::iter::empty::<(&str, String)>())
+    }
+
+    /// A blocking [`Store`] for `url` and `options` (see [`open_url`]).
+    ///
+    /// # Errors
+    /// As [`parse_url_opts`](Self::parse_url_opts), and the backend's construction errors.
+    pub fn open_url_opts<K, V>(
+        &self,
+        url: &str,
+        options: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Store>
+    where
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let (config, root) = self.parse_url_opts(url, options)?;
+        backends::build_store(&config, &root)
+    }
+
+    /// An [`AsyncStore`] for `url` and `options` (see [`open_url_async`]).
+    ///
+    /// # Errors
+    /// As [`open_url_opts`](Self::open_url_opts).
+    pub fn open_url_async_opts<K, V>(
+        &self,
+        url: &str,
+        options: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<AsyncStore>
+    where
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let (config, root) = self.parse_url_opts(url, options)?;
+        backends::build_async_store(&config, &root)
+    }
+}
+
+/// Opens the blocking [`Store`] a URL names; the store owns its backend (closing it closes
+/// the backend).
+///
+/// | URL | backend |
+/// |---|---|
+/// | `memory://` (`memory:///root`) | a new, empty memory backend |
+/// | `file:///abs/path` | the local directory `/abs/path` |
+/// | `s3://bucket/prefix?region=eu-west-1&endpoint=http://127.0.0.1:9000` | S3 |
+/// | `az://account/container/prefix` or `azure://...` | Azure Blob |
+/// | `sftp://user@host:port/path` | SFTP |
+///
+/// Query parameters are keys of that backend's config (`?force_path_style=true`,
+/// `?connect_timeout=5s`); credentials are refused there and come from the environment
+/// (`AWS_*`, `AZURE_STORAGE_*`, an ssh-agent or `~/.ssh` key), the platform's default
+/// chain, or options passed beside the URL ([`open_url_opts`]). Nothing connects here.
+///
+/// ```
+/// let store = remote_store_config::open_url("memory://")?;
+/// store.write("hello.txt", "hi")?;
+/// assert_eq!(store.read_text("hello.txt")?, "hi");
+/// # Ok::<(), remote_store_core::Error>(())
+/// ```
+///
+/// # Errors
+/// `InvalidArgument` naming the URL and what is wrong with it; the backend's construction
+/// errors (`NotFound` for a local directory that does not exist).
+pub fn open_url(url: &str) -> Result<Store> {
+    Loader::new().open_url_opts(url, std::iter::empty::<(&str, String)>())
+}
+
+/// [`open_url`] with options beside the URL (object_store's `parse_url_opts` shape): keys
+/// of the backend's config, which win over the URL's query; dotted keys (`auth.type`)
+/// fill nested tables.
+///
+/// ```no_run
+/// let store = remote_store_config::open_url_opts(
+///     "s3://my-bucket/reports",
+///     [("endpoint", "http://127.0.0.1:9000"), ("force_path_style", "true")],
+/// )?;
+/// # Ok::<(), remote_store_core::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`open_url`].
+pub fn open_url_opts<K, V>(url: &str, options: impl IntoIterator<Item = (K, V)>) -> Result<Store>
+where
+    K: AsRef<str>,
+    V: Into<String>,
+{
+    Loader::new().open_url_opts(url, options)
+}
+
+/// The async version of [`open_url`]: an [`AsyncStore`] owning its backend. Nothing
+/// connects here, so this is not an `async fn`.
+///
+/// # Errors
+/// As [`open_url`].
+pub fn open_url_async(url: &str) -> Result<AsyncStore> {
+    Loader::new().open_url_async_opts(url, std::iter::empty::<(&str, String)>())
+}
+
+/// The async version of [`open_url_opts`].
+///
+/// # Errors
+/// As [`open_url`].
+pub fn open_url_async_opts<K, V>(
+    url: &str,
+    options: impl IntoIterator<Item = (K, V)>,
+) -> Result<AsyncStore>
+where
+    K: AsRef<str>,
+    V: Into<String>,
+{
+    Loader::new().open_url_async_opts(url, options)
+}
+
+/// The URL as error messages show it: no password, no query (either may hold a
+/// credential; the offending key is named in the message itself).
+fn shown(url: &Url) -> String {
+    let mut url = url.clone();
+    if url.password().is_some() {
+        let _ = url.set_password(Some("***"));
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    url.to_string()
+}
+
+/// The URL's host, required.
+fn host(url: &Url, place: &Place, shape: &str) -> Result<String> {
+    match url.host_str() {
+        Some(h) if !h.is_empty() => Ok(percent_decode(h)),
+        _ => Err(place.error(format!("no host: expected {shape}"))),
+    }
+}
+
+/// `a/b` from a host-ish first part and a path (for `memory://a/b`).
+fn join(first: &str, path: &str) -> String {
+    let path = path.trim_matches('/');
+    match (first.is_empty(), path.is_empty()) {
+        (true, _) => path.to_owned(),
+        (false, true) => first.to_owned(),
+        (false, false) => format!("{first}/{path}"),
+    }
+}
+
+/// Puts `value` at the dotted `key` (`auth.type`) of `table`.
+fn insert_dotted(
+    table: &mut Map<String, Value>,
+    key: &str,
+    value: Value,
+    place: &Place,
+) -> Result<()> {
+    match key.split_once('.') {
+        None => {
+            table.insert(key.to_owned(), value);
+            Ok(())
+        }
+        Some((head, rest)) => {
+            let inner = table
+                .entry(head)
+                .or_insert_with(|| Value::Object(Map::new()));
+            match inner {
+                Value::Object(map) => insert_dotted(map, rest, value, place),
+                _ => Err(place.error(format!("option {key:?}: {head:?} is not a table"))),
+            }
+        }
+    }
+}
+
+/// Decodes `%XX` escapes.
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
+}

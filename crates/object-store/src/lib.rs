@@ -1,0 +1,548 @@
+//! `object_store::ObjectStore` over any remote-store [`AsyncStore`].
+//!
+//! The Rust data stack — DataFusion and Ballista, Polars, delta-rs, Lance — reads and writes
+//! through object_store's [`ObjectStore`] trait. [`ObjectStoreAdapter`] implements it over an
+//! [`AsyncStore`], so every remote-store backend (SFTP included, which object_store has no
+//! client for) and every layer (retry, limit, observe) serves those engines, with the
+//! store's path safety and overwrite policy.
+//!
+//! ```ignore
+//! use object_store::{ObjectStoreExt, path::Path};
+//! use remote_store_async::AsyncStore;
+//! use remote_store_memory::AsyncMemoryBackend;
+//! use remote_store_object_store::ObjectStoreAdapter;
+//!
+//! let store = AsyncStore::new(AsyncMemoryBackend::new(), "")?;
+//! let os = ObjectStoreAdapter::new(store);
+//! os.put(&Path::from("data/a.csv"), "x,y\n1,2\n".into()).await?;
+//! let bytes = os.get(&Path::from("data/a.csv")).await?.bytes().await?;
+//! assert_eq!(&bytes[..], b"x,y\n1,2\n");
+//! ```
+//!
+//! (Compiled and run as a doc test of the `remote-store` facade, feature `object-store`:
+//! this crate has no backend, not even as a dev-dependency.)
+//!
+//! What maps to what, and what answers `NotImplemented`, is documented on
+//! [`ObjectStoreAdapter`] and in `docs/object-store.md`. object_store is pinned to one major
+//! version (0.14), re-exported as [`object_store`] so callers can name the exact types.
+
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod error;
+mod paths;
+mod upload;
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures::stream::{BoxStream, StreamExt, TryStreamExt};
+pub use object_store;
+use object_store::path::Path;
+use object_store::{
+    Attribute, AttributeValue, Attributes, CopyMode, Extensions, GetOptions, GetRange, GetResult,
+    GetResultPayload, ListResult, MultipartUpload, OBJECT_STORE_COALESCE_DEFAULT, ObjectMeta,
+    ObjectStore, PutMode, PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions,
+    RenameTargetMode, Result, TagSet, coalesce_ranges,
+};
+use remote_store_async::{AsyncContent, AsyncStore};
+use remote_store_core::{
+    Capability, DeleteOptions, Entry, ErrorKind, FileInfo, ListOptions, Metadata, MoveOptions,
+    WriteOptions, WriteResult,
+};
+
+use crate::error::{generic, map, map_object, not_implemented};
+use crate::paths::{from_key, prefix_key, to_key};
+use crate::upload::StoreUpload;
+
+/// How many deletes `delete_stream` keeps in flight (remote-store has no bulk delete).
+const DELETE_CONCURRENCY: usize = 10;
+
+/// An [`ObjectStore`] over an [`AsyncStore`].
+///
+/// Cheap to clone (an `Arc` inside); safe to share between tasks. Register it with a query
+/// engine like any other object store (see `docs/object-store.md`).
+///
+/// # What maps to what
+/// - **Paths**: an object_store [`Path`]'s raw, percent-encoded form is the store key,
+///   unchanged (`a/b%2Fc/x` is the key `a/b%2Fc/x`), relative to the store's root. Paths
+///   the store would spell differently (a backslash, a C1 control character, a segment
+///   starting with `.~tmp.`) are refused with `InvalidPath`.
+/// - **`put_opts`**: an atomic write (`write_atomic_with`). `PutMode::Overwrite` is
+///   `overwrite = true`; `PutMode::Create` is `overwrite = false`, race-free on backends that
+///   declare `conditional_create` (memory, local, SFTP, Azure, S3 when configured) and
+///   `NotImplemented` elsewhere unless [`allow_non_atomic_create`](Self::allow_non_atomic_create)
+///   is set; `PutMode::Update` is `NotImplemented` (remote-store has no `if_match` write
+///   yet). Attributes: `ContentType` and `Metadata(..)` (the latter where the backend
+///   declares `user_metadata`); any other attribute, and tags, are `NotImplemented`.
+/// - **`put_multipart_opts`**: one streamed atomic write fed part by part, in `put_part` call
+///   order; `abort` (or dropping the upload) leaves nothing (see [`MultipartUpload`]).
+/// - **`get_opts`**: `get_file_info` for the metadata, then `read` or `read_range` (bounded,
+///   offset and suffix ranges). **`get_ranges`**: one `get_file_info` for the batch, then
+///   coalesced `read_range`s. The conditions (`if_match`, `if_none_match`,
+///   `if_modified_since`, `if_unmodified_since`) are checked against that metadata: honoured,
+///   but **not atomic** with the read that follows. `version` is `NotImplemented`.
+/// - **ETags**: the backend's etag where it has one (S3, Azure); elsewhere one derived from
+///   the modification time (nanoseconds) and size, so it changes with every write the
+///   timestamp can tell apart.
+/// - **`delete`/`delete_stream`**: `delete` with `missing_ok` (a missing object is `Ok`, as
+///   on S3), ten at a time.
+/// - **`list`/`list_with_offset`**: a recursive `list_files`; the offset is applied to the
+///   listing (no native start-after yet). **`list_with_delimiter`**: `iter_children`.
+/// - **`copy_opts`/`rename_opts`**: `copy_file`/`move_file`. `Overwrite` is
+///   `overwrite = true`. `Create` (`copy_if_not_exists`, `rename_if_not_exists`) is
+///   `overwrite = false` where the backend enforces that atomically for copies and moves
+///   (memory, local, SFTP, Azure) and `NotImplemented` on S3, whose copy checks the target
+///   with a HEAD first, unless [`allow_non_atomic_create`](Self::allow_non_atomic_create) is
+///   set.
+/// - **Errors**: `NotFound`, `AlreadyExists`, `PermissionDenied` map to the same kind;
+///   `CapabilityNotSupported` to `NotSupported`; everything else to `Generic`, with the
+///   remote-store error as the source. A folder where an object is asked for is `NotFound`.
+#[derive(Clone)]
+pub struct ObjectStoreAdapter {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: AsyncStore,
+    non_atomic_create: bool,
+}
+
+impl ObjectStoreAdapter {
+    /// An adapter over `store`; object_store paths are relative to the store's root.
+    pub fn new(store: AsyncStore) -> Self {
+        ObjectStoreAdapter {
+            inner: Arc::new(Inner {
+                store,
+                non_atomic_create: false,
+            }),
+        }
+    }
+
+    /// Whether `PutMode::Create`, `copy_if_not_exists` and `rename_if_not_exists` may run
+    /// as a check-then-act where the backend cannot make them atomic (default `false`:
+    /// they answer `NotImplemented` there). Two writers racing on the same new key can then
+    /// both succeed; only set it when nothing else writes to the same keys.
+    pub fn allow_non_atomic_create(self, allow: bool) -> Self {
+        ObjectStoreAdapter {
+            inner: Arc::new(Inner {
+                store: self.inner.store.clone(),
+                non_atomic_create: allow,
+            }),
+        }
+    }
+
+    /// The store this adapter serves.
+    pub fn store(&self) -> &AsyncStore {
+        &self.inner.store
+    }
+
+    /// True when `overwrite = false` writes are enforced atomically by the backend.
+    pub fn atomic_create(&self) -> bool {
+        self.inner.store.supports(Capability::ConditionalCreate)
+    }
+
+    /// True when copies and moves with `overwrite = false` are enforced atomically: every
+    /// backend that declares `conditional_create` except S3, whose copy checks the target
+    /// with a HEAD (`CopyObject` is not conditional on the servers it supports).
+    pub fn atomic_transfer_create(&self) -> bool {
+        self.atomic_create() && self.inner.store.name() != "s3"
+    }
+
+    fn write_options(
+        &self,
+        attributes: &Attributes,
+        tags: &TagSet,
+        operation: &str,
+    ) -> Result<WriteOptions> {
+        if !tags.is_empty() {
+            return Err(not_implemented(format!("{operation} with tags")));
+        }
+        let mut opts = WriteOptions::new();
+        let mut metadata = Metadata::new();
+        for (attribute, value) in attributes {
+            match attribute {
+                Attribute::ContentType => opts = opts.content_type(value.as_ref()),
+                Attribute::Metadata(key) => {
+                    metadata.insert(key.as_ref(), value.as_ref());
+                }
+                other => {
+                    return Err(not_implemented(format!(
+                        "{operation} with attribute {other:?}"
+                    )));
+                }
+            }
+        }
+        if !metadata.is_empty() {
+            if !self.store().supports(Capability::UserMetadata) {
+                return Err(not_implemented(format!(
+                    "{operation} with metadata on the {} backend",
+                    self.store().name()
+                )));
+            }
+            opts = opts.metadata(metadata);
+        }
+        Ok(opts)
+    }
+
+    async fn head_info(&self, location: &Path) -> Result<FileInfo> {
+        let key = to_key(location)?;
+        self.store()
+            .get_file_info(key)
+            .await
+            .map_err(|e| map_object(e, location))
+    }
+
+    async fn delete_one(store: AsyncStore, location: Path) -> Result<Path> {
+        let key = to_key(&location)?;
+        match store
+            .delete_with(key, DeleteOptions::new().missing_ok(true))
+            .await
+        {
+            // A folder (or a path below a file): there is no object there to delete.
+            Err(e) if e.kind() == ErrorKind::InvalidPath => Ok(location),
+            Err(e) => Err(map(e, &location)),
+            Ok(()) => Ok(location),
+        }
+    }
+
+    fn list_files(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
+        let prefix_path = prefix.cloned().unwrap_or(Path::ROOT);
+        let key = match prefix_key(prefix) {
+            Ok(key) => key,
+            Err(e) => return futures::stream::once(async { Err(e) }).boxed(),
+        };
+        match self.store().list_files_with(key, ListOptions::subtree()) {
+            Ok(files) => files
+                .filter_map(move |item| {
+                    futures::future::ready(match item {
+                        Ok(info) => Some(object_meta(info)),
+                        // The prefix is a file: object_store lists nothing below it.
+                        Err(e) if e.kind() == ErrorKind::InvalidPath => None,
+                        Err(e) => Some(Err(map(e, &prefix_path))),
+                    })
+                })
+                .boxed(),
+            Err(e) if e.kind() == ErrorKind::InvalidPath => futures::stream::empty().boxed(),
+            Err(e) => {
+                let e = map(e, &prefix_path);
+                futures::stream::once(async { Err(e) }).boxed()
+            }
+        }
+    }
+
+    async fn transfer(&self, from: &Path, to: &Path, create: bool, rename: bool) -> Result<()> {
+        let operation = if rename { "rename" } else { "copy" };
+        if create && !self.atomic_transfer_create() && !self.inner.non_atomic_create {
+            return Err(not_implemented(format!(
+                "{operation}_if_not_exists on the {} backend (not atomic there)",
+                self.store().name()
+            )));
+        }
+        let (src, dst) = (to_key(from)?, to_key(to)?);
+        let done = if rename {
+            self.store()
+                .move_file_with(src, dst, MoveOptions::new().overwrite(!create))
+                .await
+        } else {
+            let opts = remote_store_core::CopyOptions::new().overwrite(!create);
+            self.store().copy_file_with(src, dst, opts).await
+        };
+        done.map_err(|e| match e.kind() {
+            ErrorKind::AlreadyExists => map(e, to),
+            ErrorKind::NotFound => map(e, from),
+            _ => map(e, to),
+        })
+    }
+}
+
+/// A `PutResult` for a completed write: the backend's etag, or one derived from the
+/// result's time and size, or (when the write reported neither) from a `head`.
+pub(crate) async fn put_result(
+    store: &AsyncStore,
+    result: WriteResult,
+    location: &Path,
+) -> Result<PutResult> {
+    let e_tag = match (result.etag, result.last_modified) {
+        (Some(etag), _) => Some(etag),
+        (None, Some(modified)) => Some(derived_etag(modified, result.size)),
+        (None, None) => {
+            let info = store
+                .get_file_info(result.path.as_str())
+                .await
+                .map_err(|e| map(e, location))?;
+            etag_of(&info)
+        }
+    };
+    Ok(PutResult {
+        e_tag,
+        version: None,
+        extensions: Extensions::default(),
+    })
+}
+
+/// An etag for backends without one: the modification time in nanoseconds and the size.
+fn derived_etag(modified: SystemTime, size: u64) -> String {
+    let nanos = modified
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}-{size:x}")
+}
+
+fn etag_of(info: &FileInfo) -> Option<String> {
+    info.etag
+        .clone()
+        .or_else(|| info.modified.map(|m| derived_etag(m, info.size)))
+}
+
+fn object_meta(info: FileInfo) -> Result<ObjectMeta> {
+    Ok(ObjectMeta {
+        location: from_key(&info.path)?,
+        last_modified: info
+            .modified
+            .map_or(DateTime::<Utc>::UNIX_EPOCH, DateTime::<Utc>::from),
+        size: info.size,
+        e_tag: etag_of(&info),
+        // Reads by version are not supported, so no version is advertised.
+        version: None,
+    })
+}
+
+fn attributes_of(info: &FileInfo) -> Attributes {
+    let mut attributes = Attributes::new();
+    if let Some(ct) = &info.content_type {
+        attributes.insert(Attribute::ContentType, AttributeValue::from(ct.clone()));
+    }
+    if let Some(metadata) = &info.metadata {
+        for (k, v) in metadata.iter() {
+            attributes.insert(
+                Attribute::Metadata(k.to_owned().into()),
+                AttributeValue::from(v.to_owned()),
+            );
+        }
+    }
+    attributes
+}
+
+impl fmt::Debug for ObjectStoreAdapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObjectStoreAdapter")
+            .field("store", &self.inner.store)
+            .field("non_atomic_create", &self.inner.non_atomic_create)
+            .finish()
+    }
+}
+
+impl fmt::Display for ObjectStoreAdapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ObjectStoreAdapter({}:{})",
+            self.inner.store.name(),
+            self.inner.store.root()
+        )
+    }
+}
+
+#[async_trait]
+impl ObjectStore for ObjectStoreAdapter {
+    async fn put_opts(
+        &self,
+        location: &Path,
+        payload: PutPayload,
+        opts: PutOptions,
+    ) -> Result<PutResult> {
+        let key = to_key(location)?;
+        let overwrite = match opts.mode {
+            PutMode::Overwrite => true,
+            PutMode::Create => {
+                if !self.atomic_create() && !self.inner.non_atomic_create {
+                    return Err(not_implemented(format!(
+                        "put_opts with PutMode::Create on the {} backend (not atomic there)",
+                        self.store().name()
+                    )));
+                }
+                false
+            }
+            PutMode::Update(_) => {
+                return Err(not_implemented("put_opts with PutMode::Update"));
+            }
+        };
+        let wopts = self
+            .write_options(&opts.attributes, &opts.tags, "put_opts")?
+            .overwrite(overwrite);
+        let chunks: Vec<std::io::Result<Bytes>> = payload.into_iter().map(Ok).collect();
+        let content = AsyncContent::chunks(futures::stream::iter(chunks));
+        let result = self
+            .store()
+            .write_atomic_with(key, content, wopts)
+            .await
+            .map_err(|e| map(e, location))?;
+        put_result(self.store(), result, location).await
+    }
+
+    async fn put_multipart_opts(
+        &self,
+        location: &Path,
+        opts: PutMultipartOptions,
+    ) -> Result<Box<dyn MultipartUpload>> {
+        let key = to_key(location)?;
+        let wopts = self
+            .write_options(&opts.attributes, &opts.tags, "put_multipart_opts")?
+            .overwrite(true);
+        let upload = StoreUpload::start(self.store(), location.clone(), key, wopts)?;
+        Ok(Box::new(upload))
+    }
+
+    async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
+        if options.version.is_some() {
+            return Err(not_implemented("get_opts with a version"));
+        }
+        let info = self.head_info(location).await?;
+        let attributes = attributes_of(&info);
+        let size = info.size;
+        let mut meta = object_meta(info)?;
+        // The listed path is the store's spelling of `location`, which is the same string.
+        meta.location = location.clone();
+        // Not atomic with the read below: checked against the metadata just fetched.
+        options.check_preconditions(&meta)?;
+        let range: Range<u64> = match &options.range {
+            None => 0..size,
+            Some(r) => r.as_range(size).map_err(generic)?,
+        };
+        let payload: BoxStream<'static, Result<Bytes>> = if options.head {
+            futures::stream::empty().boxed()
+        } else {
+            let key = to_key(location)?;
+            let body = if range == (0..size) {
+                self.store().read(key).await
+            } else {
+                self.store().read_range(key, range.clone()).await
+            };
+            let body = body.map_err(|e| map_object(e, location))?;
+            let at = location.clone();
+            body.map_err(move |e| map(e, &at)).boxed()
+        };
+        Ok(GetResult {
+            payload: GetResultPayload::Stream(payload),
+            meta,
+            range,
+            attributes,
+            extensions: Extensions::default(),
+        })
+    }
+
+    /// One `get_file_info` for the whole batch (not one per range, as the default's
+    /// `get_range` calls would do), then the ranges coalesced the way object_store's default
+    /// does and read with `read_range`.
+    async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
+        if ranges.is_empty() {
+            return Ok(Vec::new());
+        }
+        let size = self.head_info(location).await?.size;
+        for r in ranges {
+            GetRange::Bounded(r.clone())
+                .as_range(size)
+                .map_err(generic)?;
+        }
+        let key = to_key(location)?;
+        let store = self.store().clone();
+        coalesce_ranges(
+            ranges,
+            |r| {
+                let read = store.read_range(key.clone(), r.start..r.end.min(size));
+                let at = location.clone();
+                async move {
+                    let body = read.await.map_err(|e| map_object(e, &at))?;
+                    let chunks: Vec<Bytes> = body.map_err(|e| map(e, &at)).try_collect().await?;
+                    Ok::<_, object_store::Error>(chunks.concat().into())
+                }
+            },
+            OBJECT_STORE_COALESCE_DEFAULT,
+        )
+        .await
+    }
+
+    fn delete_stream(
+        &self,
+        locations: BoxStream<'static, Result<Path>>,
+    ) -> BoxStream<'static, Result<Path>> {
+        let store = self.store().clone();
+        locations
+            .map(move |location| {
+                let store = store.clone();
+                async move { Self::delete_one(store, location?).await }
+            })
+            .buffered(DELETE_CONCURRENCY)
+            .boxed()
+    }
+
+    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
+        self.list_files(prefix)
+    }
+
+    fn list_with_offset(
+        &self,
+        prefix: Option<&Path>,
+        offset: &Path,
+    ) -> BoxStream<'static, Result<ObjectMeta>> {
+        let offset = offset.clone();
+        self.list_files(prefix)
+            .try_filter(move |meta| futures::future::ready(meta.location > offset))
+            .boxed()
+    }
+
+    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {
+        let prefix_path = prefix.cloned().unwrap_or(Path::ROOT);
+        let key = prefix_key(prefix)?;
+        let mut result = ListResult {
+            common_prefixes: Vec::new(),
+            objects: Vec::new(),
+            extensions: Extensions::default(),
+        };
+        let mut children = match self.store().iter_children(key) {
+            Ok(children) => children,
+            Err(e) if e.kind() == ErrorKind::InvalidPath => return Ok(result),
+            Err(e) => return Err(map(e, &prefix_path)),
+        };
+        while let Some(entry) = children.next().await {
+            match entry {
+                Ok(Entry::File(info)) => result.objects.push(object_meta(info)?),
+                Ok(Entry::Folder(folder)) => result.common_prefixes.push(from_key(&folder.path)?),
+                Err(e) if e.kind() == ErrorKind::InvalidPath => {
+                    return Ok(ListResult {
+                        common_prefixes: Vec::new(),
+                        objects: Vec::new(),
+                        extensions: Extensions::default(),
+                    });
+                }
+                Err(e) => return Err(map(e, &prefix_path)),
+            }
+        }
+        result.common_prefixes.sort_unstable();
+        result
+            .objects
+            .sort_unstable_by(|a, b| a.location.cmp(&b.location));
+        Ok(result)
+    }
+
+    async fn copy_opts(
+        &self,
+        from: &Path,
+        to: &Path,
+        options: object_store::CopyOptions,
+    ) -> Result<()> {
+        let create = matches!(options.mode, CopyMode::Create);
+        self.transfer(from, to, create, false).await
+    }
+
+    async fn rename_opts(&self, from: &Path, to: &Path, options: RenameOptions) -> Result<()> {
+        let create = matches!(options.target_mode, RenameTargetMode::Create);
+        self.transfer(from, to, create, true).await
+    }
+}
