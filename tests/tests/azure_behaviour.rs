@@ -1,6 +1,6 @@
 //! Azure-specific behaviour beyond the shared contract: paginated and lazy listings, the
 //! blocking backend inside tokio runtimes, failed streamed writes that commit nothing,
-//! server-side copies, and block-staged writes.
+//! server-side copies, block-staged writes, and the MD5 digests of single and staged writes.
 #![cfg(feature = "azure")]
 
 mod azure_support;
@@ -14,7 +14,7 @@ use remote_store_async::{AsyncContent, AsyncStore};
 use remote_store_azure::azure_storage_blob::BlobContainerClient;
 use remote_store_azure::azure_storage_blob::models::BlobClientGetPropertiesResultHeaders;
 use remote_store_azure::{AsyncAzureBackend, AzureBackend};
-use remote_store_core::{ErrorKind, WriteOptions};
+use remote_store_core::{ChecksumAlgorithm, ErrorKind, WriteOptions};
 use remote_store_sync::{Content, Store};
 
 use azure_support::{Azurite, azurite, pattern};
@@ -340,4 +340,71 @@ async fn cancelled_writes_never_leave_a_partial_blob() {
             assert!(got == body, "{key} holds other bytes");
         }
     }
+}
+
+fn md5_hex(data: &[u8]) -> String {
+    use md5::Digest as _;
+    md5::Md5::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `checksum(Md5)`: a Put Blob returns the service's Content-MD5; a staged write returns the
+/// MD5 the backend computed and stored as the blob's Content-MD5. Both equal the content's,
+/// and the blob's properties say the same afterwards.
+#[tokio::test]
+async fn md5_digest_of_single_and_staged_writes() {
+    let Some(az) = azurite() else { return };
+    let store = AsyncStore::new(async_backend(&az, "md5", 100).await, "").unwrap();
+    let md5 = || WriteOptions::new().checksum(ChecksumAlgorithm::Md5);
+    let small = pattern(1000, 5);
+    let big = pattern(3 * MIB + 17, 6);
+    let chunks: Vec<io::Result<Bytes>> = big
+        .chunks(300_001)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
+    let single = store
+        .write_with("single.bin", small.clone(), md5())
+        .await
+        .unwrap();
+    let staged = store
+        .write_with(
+            "staged.bin",
+            AsyncContent::chunks(futures::stream::iter(chunks)),
+            md5(),
+        )
+        .await
+        .unwrap();
+    let client = store.native::<BlobContainerClient>().unwrap();
+    for (name, result, data) in [("single.bin", single, &small), ("staged.bin", staged, &big)] {
+        let d = result.digest.unwrap_or_else(|| panic!("{name}: no digest"));
+        assert_eq!(
+            (d.algorithm.as_str(), d.value.clone()),
+            ("md5", md5_hex(data)),
+            "{name}"
+        );
+        let props = client.blob_client(name).get_properties(None).await.unwrap();
+        let stored = props
+            .content_md5()
+            .unwrap()
+            .expect("the blob keeps its Content-MD5");
+        let stored: String = stored.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(stored, d.value, "{name}: the blob's Content-MD5");
+    }
+    // Without the option there is no digest; CRC-32C is not an Azure checksum.
+    let plain = store
+        .write_with("plain.bin", "x", WriteOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(plain.digest, None);
+    let e = store
+        .write_with(
+            "crc.bin",
+            "x",
+            WriteOptions::new().checksum(ChecksumAlgorithm::Crc32c),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::CapabilityNotSupported);
 }

@@ -113,7 +113,7 @@ fn modes(az: &Azurite, sas: &Secret) -> Vec<(&'static str, AzureAuth, Option<Str
 }
 
 fn config(container: &str, auth: AzureAuth, endpoint: Option<String>) -> AzureConfig {
-    let mut cfg = AzureConfig::new(container, auth).max_retries(0);
+    let mut cfg = AzureConfig::new(container, auth).retry(remote_store_core::RetryPolicy::never());
     cfg.endpoint = endpoint;
     cfg
 }

@@ -5,7 +5,8 @@
 //! Whether a server enforces `If-None-Match: *` atomically is detected here, per server,
 //! with the raw SDK; the backend then declares `conditional_create` only where it holds
 //! (otherwise overwrite=false is a documented check-then-put, and the race cases, which
-//! need `conditional_create`, do not apply).
+//! need `conditional_create`, do not apply). Likewise whether a server returns the checksum
+//! a write asks for decides `service_checksums` (the `digest_*` cases).
 #![cfg(feature = "s3")]
 
 mod s3_support;
@@ -38,6 +39,7 @@ struct Cell {
     server: Server,
     bucket: String,
     conditional: bool,
+    checksums: bool,
 }
 
 impl Cell {
@@ -53,10 +55,16 @@ impl Cell {
                 "is not enforced atomically (check-then-put)"
             },
         );
+        let checksums = server.returns_checksums(&bucket).await;
+        eprintln!(
+            "{}: x-amz-checksum-algorithm on PutObject -> service_checksums = {checksums}",
+            server.name
+        );
         Cell {
             server,
             bucket,
             conditional,
+            checksums,
         }
     }
 
@@ -67,6 +75,7 @@ impl Cell {
             .prefix(unique_name("case"))
             .list_page_size(PAGE_SIZE)
             .conditional_create(self.conditional)
+            .service_checksums(self.checksums)
     }
 }
 

@@ -2,7 +2,8 @@
 //! paged lazy listings of 2,500 keys, the sync backend inside a tokio runtime, probes and
 //! error mapping (missing bucket, bad credentials, unreachable endpoint), single PUT vs
 //! multipart, aborts on a failing source and on a dropped write future, metadata encoding,
-//! write results, version ids on a versioned bucket, and the optional ancestor check.
+//! write results, version ids on a versioned bucket, the optional ancestor check, and the
+//! service checksums of single and multipart writes.
 #![cfg(feature = "s3")]
 
 mod s3_support;
@@ -13,8 +14,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use remote_store_async::{AsyncContent, AsyncStore};
+use remote_store_core::{ChecksumAlgorithm, ErrorKind, Metadata, WriteOptions};
 use remote_store_core::{DeleteFolderOptions, ListOptions};
-use remote_store_core::{ErrorKind, Metadata, WriteOptions};
 use remote_store_s3::{AsyncS3Backend, S3Backend, S3Config};
 use remote_store_sync::Store;
 use s3_support::{Server, block_on, unique_name};
@@ -314,7 +315,7 @@ fn ping_reports_credentials_and_reachability() {
         .endpoint("http://127.0.0.1:9")
         .force_path_style(true)
         .credentials("a", "b")
-        .max_retries(0)
+        .retry(remote_store_core::RetryPolicy::never())
         .connect_timeout(Duration::from_secs(3))
         .request_timeout(Duration::from_secs(3))
         .read_timeout(Duration::from_secs(3));
@@ -634,5 +635,106 @@ async fn two_hundred_cancelled_writes_leave_no_upload_and_no_partial_object() {
                 );
             }
         }
+    }
+}
+
+/// The raw digest of `data` (big-endian for CRC-32C, as S3 reports it).
+fn raw_digest(algorithm: ChecksumAlgorithm, data: &[u8]) -> Vec<u8> {
+    use sha2::Digest as _;
+    match algorithm {
+        ChecksumAlgorithm::Crc32c => crc32c::crc32c(data).to_be_bytes().to_vec(),
+        ChecksumAlgorithm::Sha256 => sha2::Sha256::digest(data).to_vec(),
+        other => panic!("S3 computes no {other}"),
+    }
+}
+
+fn hex(raw: &[u8]) -> String {
+    raw.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checksums_of_single_and_multipart_writes() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("sum").await;
+        if !server.returns_checksums(&bucket).await {
+            eprintln!(
+                "{}: returns no checksums; digest cases do not apply",
+                server.name
+            );
+            continue;
+        }
+        let part = 5 * MIB;
+        let config = server
+            .config(&bucket)
+            .prefix(unique_name("sum"))
+            .part_size(part as u64)
+            .max_concurrency(2);
+        let (backend, recorder) = server.recorded_backend(config);
+        let store = AsyncStore::new(backend, "").unwrap();
+        let data: Vec<u8> = (0..12 * MIB).map(|i| (i % 253) as u8).collect();
+        for algorithm in [ChecksumAlgorithm::Crc32c, ChecksumAlgorithm::Sha256] {
+            let opts = || WriteOptions::overwriting().checksum(algorithm);
+            // One PutObject: the checksum of the content.
+            let small = &data[..3 * MIB];
+            let r = store
+                .write_with("small.bin", small.to_vec(), opts())
+                .await
+                .unwrap();
+            let d = r.digest.expect("a digest for a single PutObject");
+            assert_eq!(d.algorithm, algorithm.as_str(), "{}", server.name);
+            assert_eq!(
+                d.value,
+                hex(&raw_digest(algorithm, small)),
+                "{}: {algorithm}",
+                server.name
+            );
+
+            // Three parts: composite (checksum of the part checksums, "-3") or, on a server
+            // that combines CRCs into a full-object one, the content's checksum.
+            let chunks: Vec<io::Result<Bytes>> = data
+                .chunks(1_000_003)
+                .map(|c| Ok(Bytes::copy_from_slice(c)))
+                .collect();
+            let r = store
+                .write_with(
+                    "big.bin",
+                    AsyncContent::chunks(futures::stream::iter(chunks)),
+                    opts(),
+                )
+                .await
+                .unwrap();
+            let d = r.digest.expect("a digest for a multipart upload");
+            assert_eq!(d.algorithm, algorithm.as_str());
+            if d.is_composite() {
+                let parts: Vec<u8> = data
+                    .chunks(part)
+                    .flat_map(|p| raw_digest(algorithm, p))
+                    .collect();
+                let want = format!("{}-3", hex(&raw_digest(algorithm, &parts)));
+                assert_eq!(d.value, want, "{}: composite {algorithm}", server.name);
+            } else {
+                assert_eq!(
+                    d.value,
+                    hex(&raw_digest(algorithm, &data)),
+                    "{}: full {algorithm}",
+                    server.name
+                );
+            }
+            assert_eq!(store.read_bytes("big.bin").await.unwrap(), data);
+        }
+        server.assert_no_open_uploads(&bucket, &recorder).await;
+
+        // A backend told the server returns none refuses the option before any request.
+        let off = server.config(&bucket).service_checksums(false);
+        let store = AsyncStore::new(AsyncS3Backend::new(off).unwrap(), "").unwrap();
+        let e = store
+            .write_with(
+                "x.bin",
+                "x",
+                WriteOptions::new().checksum(ChecksumAlgorithm::Crc32c),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::CapabilityNotSupported);
     }
 }

@@ -65,7 +65,7 @@ impl Setup {
             .prefix(prefix)
             .part_size(16 * MIB as u64)
             .max_concurrency(1)
-            .max_retries(0)
+            .retry(remote_store_core::RetryPolicy::never())
             .connect_timeout(Duration::from_secs(2))
             .request_timeout(Duration::from_secs(3))
             .read_timeout(Duration::from_secs(2))

@@ -53,7 +53,7 @@ impl Setup {
         self.server
             .config_at(&self.bucket, &self.proxy.http_url())
             .prefix(&self.prefix)
-            .max_retries(0)
+            .retry(remote_store_core::RetryPolicy::never())
             .connect_timeout(Duration::from_secs(2))
             .request_timeout(Duration::from_secs(5))
             .read_timeout(Duration::from_secs(5))

@@ -1,7 +1,8 @@
 //! Fault injection for the SFTP backend with the shared TCP proxy between the client and
 //! the real sshd, in both halves: a cut during `write_atomic` leaves the old file intact;
 //! a cut during a read surfaces `BackendUnavailable`; a silent server fails a call within
-//! `request_timeout`; the call after a cut reconnects and succeeds.
+//! `request_timeout`; the call after a cut reconnects and succeeds; `retry` governs the
+//! connect attempts while connections are being cut.
 #![cfg(feature = "sftp")]
 
 mod sftp_support;
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use remote_store_async::AsyncStore;
-use remote_store_core::{ErrorKind, WriteOptions};
+use remote_store_core::{ErrorKind, RetryPolicy, WriteOptions};
 use remote_store_sftp::{AsyncSftpBackend, SftpBackend, SftpConfig};
 use remote_store_sync::Store;
 use remote_store_tests::proxy::{Direction, Fault, FaultProxy};
@@ -426,4 +427,49 @@ async fn copy_is_server_side() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err}");
     assert!(direct.read_bytes("sub/dst.bin").await.unwrap() == data);
+}
+
+/// `retry` is the connect policy: while the proxy cuts every new connection, a call with
+/// the default (one attempt) fails with a retryable `BackendUnavailable`; with several
+/// attempts the same call succeeds once the cuts stop, without the caller retrying.
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_attempts_follow_the_retry_policy() {
+    let Some(setup) = Setup::new_async("connect-retry").await else {
+        return;
+    };
+    setup.proxy.set_fault(Fault::CutAfter {
+        bytes: 0,
+        direction: Direction::Upload,
+    });
+    let once = Setup::async_store(setup.proxied(Duration::from_secs(5)));
+    let before = setup.proxy.connections();
+    let e = once.exists("x").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BackendUnavailable, "{e}");
+    assert!(e.is_retryable(), "a cut handshake is retryable: {e}");
+    assert_eq!(
+        setup.proxy.connections() - before,
+        1,
+        "one connect attempt by default"
+    );
+
+    let patient = Setup::async_store(
+        setup.proxied(Duration::from_secs(5)).retry(
+            RetryPolicy::new()
+                .max_attempts(30)
+                .initial_backoff(Duration::from_millis(100))
+                .max_backoff(Duration::from_millis(200))
+                .jitter(0.0),
+        ),
+    );
+    let before = setup.proxy.connections();
+    let (found, ()) = tokio::join!(patient.exists("x"), async {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        setup.proxy.set_fault(Fault::None);
+    });
+    assert!(!found.expect("the call succeeds once connections pass"));
+    let attempts = setup.proxy.connections() - before;
+    assert!(
+        attempts >= 3,
+        "connects retried while cut: {attempts} connections"
+    );
 }

@@ -47,7 +47,18 @@ pub(crate) const AZURE_CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::RangeRead)
     .with(Capability::WriteResultNative)
     .with(Capability::UserMetadata)
-    .with(Capability::ConditionalCreate);
+    .with(Capability::ConditionalCreate)
+    .with(Capability::DigestMd5);
+
+/// A number in `0.0..1.0` for the retry policy's jitter: std's randomly keyed hasher,
+/// fresh per call (no random-number crate for one draw per retry).
+fn random_unit() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let bits = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
 
 /// What a delete found.
 enum Deleted {
@@ -274,9 +285,11 @@ impl AsyncAzureBackend {
     /// retry would report such a success as `NotFound`).
     async fn delete_blob(&self, name: &str) -> Result<Deleted> {
         let blob = self.client.container_once.blob_client(name);
-        let mut delay = self.client.initial_backoff;
+        let policy = &self.client.retry;
+        let started = std::time::Instant::now();
         let mut lost_answer = false;
-        for attempt in 0..=self.client.max_retries {
+        let mut retry = 0u32;
+        loop {
             let err = match blob.delete(None).await {
                 Ok(_) => return Ok(Deleted::Yes),
                 Err(e) if is_not_found(&e) => {
@@ -288,14 +301,18 @@ impl AsyncAzureBackend {
                 }
                 Err(e) => error::map(e),
             };
-            if !err.is_retryable() || attempt == self.client.max_retries {
+            retry += 1;
+            let wait = if err.is_retryable() {
+                policy.delay(retry, started.elapsed(), random_unit())
+            } else {
+                None
+            };
+            let Some(wait) = wait else {
                 return Err(err);
-            }
+            };
             lost_answer = true;
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(10));
+            tokio::time::sleep(wait).await;
         }
-        unreachable!("the loop returns on its last attempt")
     }
 
     async fn wait_for_copy(&self, dst: &RemotePath, mut status: Option<CopyStatus>) -> Result<()> {

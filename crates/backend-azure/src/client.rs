@@ -9,7 +9,7 @@ use std::time::Duration;
 use azure_core::http::policies::Policy;
 use azure_core::http::{ClientOptions, ExponentialRetryOptions, Pipeline, RetryOptions, Url};
 use azure_storage_blob::{BlobClient, BlobContainerClient, BlobContainerClientOptions};
-use remote_store_core::{Error, RemotePath, Result};
+use remote_store_core::{Error, RemotePath, Result, RetryPolicy};
 
 use crate::auth::SharedKeyPolicy;
 use crate::config::{AzureConfig, Credential};
@@ -22,9 +22,8 @@ pub(crate) struct Client {
     /// The same client without pipeline retries, for deletes: their retries are ours, so a
     /// retry that finds the blob gone can be told apart from a blob that never existed.
     pub(crate) container_once: BlobContainerClient,
-    pub(crate) max_retries: u32,
-    /// The first backoff of our own retries (deletes).
-    pub(crate) initial_backoff: Duration,
+    /// The retry policy of our own retries (deletes); the pipeline's are mapped from it.
+    pub(crate) retry: RetryPolicy,
     /// The same pipeline (transport, retries, auth), for the one call the SDK does not
     /// offer: listing by hierarchy (`delimiter=/`).
     pub(crate) pipeline: Pipeline,
@@ -44,6 +43,27 @@ pub(crate) struct Client {
     pub(crate) pages_fetched: AtomicU64,
     /// A description safe to print: endpoint without query, container, prefix, auth mode.
     pub(crate) display: String,
+}
+
+/// The Azure pipeline's exponential retry for `policy`, or `None` (no retry policy) for a
+/// single attempt. Without a deadline the attempts govern: the SDK's default 60 s budget
+/// for all tries would end retries after a single slow try, so the budget is
+/// (`request_timeout` + 30 s) per attempt.
+pub(crate) fn exponential_retry(
+    policy: &RetryPolicy,
+    request_timeout: Duration,
+) -> Option<ExponentialRetryOptions> {
+    let retries = policy.max_attempts.checked_sub(1).filter(|r| *r > 0)?;
+    let to_time = |d: Duration| time::Duration::try_from(d).unwrap_or(time::Duration::MAX);
+    let budget = policy.deadline.unwrap_or_else(|| {
+        (request_timeout + Duration::from_secs(30)).saturating_mul(policy.max_attempts)
+    });
+    Some(ExponentialRetryOptions {
+        max_retries: retries,
+        initial_delay: to_time(policy.initial_backoff),
+        max_delay: to_time(policy.max_backoff),
+        max_total_elapsed: to_time(budget),
+    })
 }
 
 impl Client {
@@ -70,22 +90,8 @@ impl Client {
         }
         let client_options = ClientOptions {
             per_try_policies: per_try.clone(),
-            retry: if config.max_retries == 0 {
-                RetryOptions::none()
-            } else {
-                // `max_retries` governs: the SDK's default 60 s budget for all tries would
-                // end retries after a single slow try.
-                let per_try = config.request_timeout + Duration::from_secs(30);
-                let budget = per_try * (config.max_retries + 1);
-                RetryOptions::exponential(ExponentialRetryOptions {
-                    max_retries: config.max_retries,
-                    initial_delay: time::Duration::try_from(config.initial_backoff)
-                        .unwrap_or(time::Duration::MAX),
-                    max_total_elapsed: time::Duration::try_from(budget)
-                        .unwrap_or(time::Duration::MAX),
-                    ..Default::default()
-                })
-            },
+            retry: exponential_retry(&config.retry, config.request_timeout)
+                .map_or_else(RetryOptions::none, RetryOptions::exponential),
             transport: Some(azure_core::http::Transport::new(Arc::new(transport))),
             ..Default::default()
         };
@@ -150,8 +156,7 @@ impl Client {
         Ok(Client {
             container,
             container_once,
-            max_retries: config.max_retries,
-            initial_backoff: config.initial_backoff,
+            retry: config.retry.clone(),
             pipeline,
             version,
             container_url,
@@ -206,5 +211,33 @@ impl Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.display)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_retry_policy_maps_onto_exponential_retry_options() {
+        let eight = Duration::from_secs(8);
+        let default = exponential_retry(&crate::default_retry(), eight).unwrap();
+        assert_eq!(default.max_retries, 2, "3 attempts = 2 retries, as before");
+        assert_eq!(default.initial_delay, time::Duration::milliseconds(200));
+        assert_eq!(default.max_delay, time::Duration::seconds(5));
+        assert_eq!(default.max_total_elapsed, time::Duration::seconds(3 * 38));
+
+        let policy = RetryPolicy::new()
+            .max_attempts(6)
+            .initial_backoff(Duration::from_millis(50))
+            .max_backoff(Duration::from_secs(2))
+            .deadline(Some(Duration::from_secs(20)));
+        let mapped = exponential_retry(&policy, eight).unwrap();
+        assert_eq!(mapped.max_retries, 5);
+        assert_eq!(mapped.initial_delay, time::Duration::milliseconds(50));
+        assert_eq!(mapped.max_delay, time::Duration::seconds(2));
+        assert_eq!(mapped.max_total_elapsed, time::Duration::seconds(20));
+
+        assert!(exponential_retry(&RetryPolicy::never(), eight).is_none());
     }
 }

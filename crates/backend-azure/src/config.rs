@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use remote_store_core::{Error, Result, Secret};
+use remote_store_core::{Error, Result, RetryPolicy, Secret};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -12,8 +12,11 @@ use url::Url;
 pub const DEFAULT_PART_SIZE: u64 = 8 * 1024 * 1024;
 /// Default number of blocks staged at the same time by one streamed upload.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 4;
-/// Default number of retries after a failed first attempt.
-pub const DEFAULT_MAX_RETRIES: u32 = remote_store_core::timeouts::MAX_RETRIES;
+/// The default [`AzureConfig::retry`]: [`remote_store_core::timeouts::retry`] (3 attempts,
+/// doubling up to 5 s, no deadline) with the first backoff at 200 ms, the Azure SDK's own.
+pub fn default_retry() -> RetryPolicy {
+    remote_store_core::timeouts::retry().initial_backoff(Duration::from_millis(200))
+}
 /// The largest block Azure accepts (service version 2019-12-12 and later): 4000 MiB.
 const MAX_PART_SIZE: u64 = 4000 * 1024 * 1024;
 
@@ -166,16 +169,17 @@ pub struct AzureConfig {
     /// Longest pause allowed while a response body streams in (default 15 s).
     #[serde(default = "default_read_timeout", with = "remote_store_core::duration")]
     pub read_timeout: Duration,
-    /// Retries of a failed request after its first attempt (transport errors, 408/429/5xx;
-    /// 0 = no retries; default 2), with exponential backoff.
-    #[serde(default = "default_max_retries")]
-    pub max_retries: u32,
-    /// The first retry's backoff; later ones grow exponentially. Default 200 ms.
-    #[serde(
-        default = "default_initial_backoff",
-        with = "remote_store_core::duration"
-    )]
-    pub initial_backoff: Duration,
+    /// How a failed request (transport errors, 408/429/5xx) is retried, by the Azure
+    /// pipeline's exponential retry: `max_attempts - 1` → `max_retries` (1 attempt: no
+    /// retry policy at all), `initial_backoff` → `initial_delay`, `max_backoff` →
+    /// `max_delay` (which the SDK raises to at least 1 s), `deadline` →
+    /// `max_total_elapsed` (without one: (`request_timeout` + 30 s) × attempts, so the
+    /// attempts govern); `jitter` is the SDK's (up to 255 ms added per wait) and is not
+    /// configurable. Deletes run the same policy themselves (see `docs/retries.md`).
+    /// Default [`default_retry`]: 3 attempts, 200 ms doubling. Keys missing inside a
+    /// `retry` table take [`RetryPolicy::default`]'s values (100 ms first backoff).
+    #[serde(default = "default_retry")]
+    pub retry: RetryPolicy,
     /// Requests of this backend waiting for their response at the same time (default 64);
     /// more concurrent calls queue. Streaming response bodies do not count.
     #[serde(default = "default_max_in_flight_requests")]
@@ -203,12 +207,6 @@ fn default_request_timeout() -> Duration {
 fn default_read_timeout() -> Duration {
     remote_store_core::timeouts::READ
 }
-fn default_max_retries() -> u32 {
-    DEFAULT_MAX_RETRIES
-}
-fn default_initial_backoff() -> Duration {
-    Duration::from_millis(200)
-}
 fn default_max_in_flight_requests() -> usize {
     remote_store_core::timeouts::MAX_IN_FLIGHT_REQUESTS
 }
@@ -227,8 +225,7 @@ impl AzureConfig {
             connect_timeout: default_connect_timeout(),
             request_timeout: default_request_timeout(),
             read_timeout: default_read_timeout(),
-            max_retries: default_max_retries(),
-            initial_backoff: default_initial_backoff(),
+            retry: default_retry(),
             max_in_flight_requests: default_max_in_flight_requests(),
             create_if_missing: false,
         }
@@ -282,15 +279,9 @@ impl AzureConfig {
         self
     }
 
-    /// Sets [`max_retries`](Self::max_retries).
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.max_retries = retries;
-        self
-    }
-
-    /// Sets [`initial_backoff`](Self::initial_backoff).
-    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
-        self.initial_backoff = backoff;
+    /// Sets [`retry`](Self::retry).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
 
@@ -335,6 +326,9 @@ impl AzureConfig {
                 "azure: `max_concurrency` must be at least 1",
             ));
         }
+        self.retry.validate().map_err(|e| {
+            Error::invalid_argument(format!("azure: `{}`", e.message().unwrap_or("retry")))
+        })?;
         if self.list_page_size == Some(0) {
             return Err(Error::invalid_argument(
                 "azure: `list_page_size` must be at least 1",
@@ -594,6 +588,34 @@ mod tests {
         assert_eq!(ok.connect_timeout, Duration::from_millis(250));
         assert_eq!(ok.request_timeout, Duration::from_secs(2));
         assert_eq!(ok.read_timeout, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn retry_serde_and_defaults() {
+        let base = r#""container":"c","auth":{"type":"anonymous"},"endpoint":"http://x""#;
+        let cfg: AzureConfig = serde_json::from_str(&format!("{{{base}}}")).unwrap();
+        assert_eq!(cfg.retry, default_retry());
+        assert_eq!(cfg.retry.max_attempts, 3, "2 retries, as before");
+        assert_eq!(cfg.retry.initial_backoff, Duration::from_millis(200));
+        let cfg: AzureConfig = serde_json::from_str(&format!(
+            r#"{{{base},"retry":{{"max_attempts":5,"initial_backoff":"50ms","deadline":"20s"}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(cfg.retry.max_attempts, 5);
+        assert_eq!(cfg.retry.initial_backoff, Duration::from_millis(50));
+        assert_eq!(cfg.retry.deadline, Some(Duration::from_secs(20)));
+        let json = serde_json::to_string(&cfg).unwrap();
+        assert!(json.contains(r#""retry":{"max_attempts":5"#), "{json}");
+        for old in [r#""max_retries":0"#, r#""initial_backoff":"1s""#] {
+            let err = serde_json::from_str::<AzureConfig>(&format!("{{{base},{old}}}"))
+                .err()
+                .unwrap();
+            assert!(err.to_string().contains("unknown field"), "{err}");
+        }
+        let mut bad = cfg.clone();
+        bad.retry.jitter = 3.0;
+        let e = bad.resolve().err().unwrap();
+        assert!(e.to_string().contains("retry jitter"), "{e}");
     }
 
     #[test]

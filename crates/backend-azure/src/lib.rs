@@ -55,8 +55,8 @@ pub use azure_storage_blob;
 
 pub use async_backend::AsyncAzureBackend;
 pub use config::{
-    AzureAuth, AzureConfig, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_PART_SIZE,
-    EntraCredential,
+    AzureAuth, AzureConfig, DEFAULT_MAX_CONCURRENCY, DEFAULT_PART_SIZE, EntraCredential,
+    default_retry,
 };
 pub use sas::account_sas;
 #[cfg(feature = "sync")]

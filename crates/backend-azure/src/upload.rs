@@ -20,8 +20,11 @@ use azure_storage_blob::models::{
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use futures::stream::BoxStream;
+use md5::Digest as _;
 use remote_store_async::{AsyncContent, PartBuffers};
-use remote_store_core::{Error, RemotePath, Result, WriteOptions, WriteResult};
+use remote_store_core::{
+    ChecksumAlgorithm, ContentDigest, Error, RemotePath, Result, WriteOptions, WriteResult,
+};
 use tokio::task::JoinSet;
 
 use crate::client::Client;
@@ -54,6 +57,26 @@ impl Settings {
     }
 }
 
+/// What a blob's properties say about a write [`recognise_own_write`] found.
+pub(crate) struct OwnWrite {
+    pub(crate) size: u64,
+    pub(crate) etag: Option<String>,
+    pub(crate) modified: Option<SystemTime>,
+    /// The blob's `Content-MD5` property.
+    pub(crate) md5: Option<Vec<u8>>,
+}
+
+/// The `digest` of a write that asked for `opts.checksum`, from the MD5 the service
+/// reported (Azure returns no other whole-blob checksum).
+fn md5_digest(opts: &WriteOptions, md5: Option<&[u8]>) -> Option<ContentDigest> {
+    match opts.checksum? {
+        ChecksumAlgorithm::Md5 => {
+            md5.map(|raw| ContentDigest::from_bytes(ChecksumAlgorithm::Md5, raw))
+        }
+        _ => None,
+    }
+}
+
 /// A conditional create can meet its own success: the pipeline retries a request whose
 /// response was lost (a reset connection, a 5xx after the service had stored the blob), and
 /// the retry's `If-None-Match: *` then fails. The blob carries the write's id, so an
@@ -63,7 +86,7 @@ pub(crate) async fn recognise_own_write(
     key: &RemotePath,
     write_id: Option<&str>,
     err: Error,
-) -> Result<(u64, Option<String>, Option<SystemTime>)> {
+) -> Result<OwnWrite> {
     use azure_storage_blob::models::BlobClientGetPropertiesResultHeaders;
     let Some(id) = write_id else {
         return Err(err);
@@ -85,11 +108,12 @@ pub(crate) async fn recognise_own_write(
         key = key.as_str(),
         "a retried conditional write met its own success"
     );
-    Ok((
-        props.content_length().ok().flatten().unwrap_or(0),
-        props.etag().ok().flatten().map(|e| e.to_string()),
-        props.last_modified().ok().flatten().map(SystemTime::from),
-    ))
+    Ok(OwnWrite {
+        size: props.content_length().ok().flatten().unwrap_or(0),
+        etag: props.etag().ok().flatten().map(|e| e.to_string()),
+        modified: props.last_modified().ok().flatten().map(SystemTime::from),
+        md5: props.content_md5().ok().flatten(),
+    })
 }
 
 /// Uploads `content` to `key`. The caller has checked the preconditions that need a
@@ -105,9 +129,11 @@ pub(crate) async fn upload(
         Ok(result) => Ok(result),
         Err(err) => {
             let blob = client.blob(key);
-            let (size, etag, modified) =
-                recognise_own_write(&blob, key, settings.write_id.as_deref(), err).await?;
-            Ok(WriteResult::native(key.clone(), size, etag, modified, opts))
+            let own = recognise_own_write(&blob, key, settings.write_id.as_deref(), err).await?;
+            Ok(
+                WriteResult::native(key.clone(), own.size, own.etag, own.modified, opts)
+                    .with_digest(md5_digest(opts, own.md5.as_deref())),
+            )
         }
     }
 }
@@ -163,6 +189,9 @@ async fn upload_with(
     }
 
     let write_id = uuid::Uuid::new_v4();
+    // The service keeps no whole-blob MD5 for a block list: when one is asked for, it is
+    // computed here over the staged bytes, in order, and stored as the blob's Content-MD5.
+    let mut md5 = (opts.checksum == Some(ChecksumAlgorithm::Md5)).then(md5::Md5::new);
     let mut ids: Vec<Vec<u8>> = Vec::new();
     let mut total: u64 = 0;
     let mut in_flight: JoinSet<azure_core::Result<Bytes>> = JoinSet::new();
@@ -177,6 +206,9 @@ async fn upload_with(
             let id = block_id(&write_id, ids.len());
             ids.push(id.clone());
             total += block.len() as u64;
+            if let Some(md5) = md5.as_mut() {
+                md5.update(&block);
+            }
             let blob = blob.clone();
             in_flight.spawn(async move {
                 let len = block.len() as u64;
@@ -198,6 +230,7 @@ async fn upload_with(
     let body = list
         .try_into()
         .map_err(|e| error::map_at(e, key.as_str()))?;
+    let md5 = md5.map(|m| m.finalize().to_vec());
     let rsp = blob
         .commit_block_list(
             body,
@@ -205,6 +238,7 @@ async fn upload_with(
                 if_none_match: settings.if_none_match.clone(),
                 metadata: settings.metadata.clone(),
                 blob_content_type: settings.content_type.clone(),
+                blob_content_md5: md5.clone(),
                 ..Default::default()
             }),
         )
@@ -212,13 +246,10 @@ async fn upload_with(
         .map_err(|e| error::map_at(e, key.as_str()))?;
     let etag = rsp.etag().ok().flatten().map(|e| e.to_string());
     let modified = rsp.last_modified().ok().flatten().map(SystemTime::from);
-    Ok(WriteResult::native(
-        key.clone(),
-        total,
-        etag,
-        modified,
-        opts,
-    ))
+    Ok(
+        WriteResult::native(key.clone(), total, etag, modified, opts)
+            .with_digest(md5_digest(opts, md5.as_deref())),
+    )
 }
 
 async fn put_single(
@@ -247,7 +278,9 @@ async fn put_single(
         .map_err(|e| error::map_at(e, key.as_str()))?;
     let etag = rsp.etag.map(|e| e.to_string());
     let modified = rsp.last_modified.map(SystemTime::from);
-    Ok(WriteResult::native(key.clone(), size, etag, modified, opts))
+    // Put Blob: the service computes the MD5 of what it stored and returns it.
+    Ok(WriteResult::native(key.clone(), size, etag, modified, opts)
+        .with_digest(md5_digest(opts, rsp.content_md5.as_deref())))
 }
 
 async fn exists(blob: &azure_storage_blob::BlobClient) -> azure_core::Result<bool> {
@@ -348,4 +381,24 @@ async fn join_one(set: &mut JoinSet<azure_core::Result<Bytes>>, key: &RemotePath
 /// (the service requires equal lengths within a blob).
 fn block_id(write: &uuid::Uuid, index: usize) -> Vec<u8> {
     format!("{}-{index:011}", write.simple()).into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn md5_digest_only_when_asked() {
+        let raw = [0xd4, 0x1d, 0x8c, 0xd9];
+        let md5 = WriteOptions::new().checksum(ChecksumAlgorithm::Md5);
+        let d = md5_digest(&md5, Some(&raw)).unwrap();
+        assert_eq!(
+            (d.algorithm.as_str(), d.value.as_str()),
+            ("md5", "d41d8cd9")
+        );
+        assert_eq!(md5_digest(&md5, None), None);
+        assert_eq!(md5_digest(&WriteOptions::new(), Some(&raw)), None);
+        let crc = WriteOptions::new().checksum(ChecksumAlgorithm::Crc32c);
+        assert_eq!(md5_digest(&crc, Some(&raw)), None);
+    }
 }

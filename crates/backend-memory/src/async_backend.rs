@@ -71,7 +71,12 @@ impl AsyncMemoryBackend {
             .into_bytes()
             .await
             .map_err(|e| Error::from_io(e).or_path(|| path.as_str().to_owned()))?;
-        self.tree.write().write(path, data, opts, SystemTime::now())
+        // Hashed before taking the lock (a no-op unless the write asked for a checksum).
+        let digest = crate::identity::digest(opts, &data);
+        self.tree
+            .write()
+            .write(path, data, opts, SystemTime::now())
+            .map(|r| r.with_digest(digest))
     }
 
     fn entries(&self, path: &RemotePath, mode: ListMode) -> Pages {

@@ -2,7 +2,10 @@
 
 use std::fmt;
 
-use remote_store_core::{Capability, CapabilitySet, Error, RemotePath, Result};
+use remote_store_core::{
+    Capability, CapabilitySet, ChecksumAlgorithm, ContentDigest, Error, RemotePath, Result,
+    WriteOptions,
+};
 
 use crate::tree::SharedTree;
 
@@ -25,7 +28,25 @@ pub(crate) const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::RangeRead)
     .with(Capability::WriteResultNative)
     .with(Capability::UserMetadata)
-    .with(Capability::ConditionalCreate);
+    .with(Capability::ConditionalCreate)
+    .with(Capability::DigestCrc32c)
+    .with(Capability::DigestSha256)
+    .with(Capability::DigestMd5);
+
+/// The checksum a write asked for, computed over the bytes it stores (the memory backend
+/// is its own service: the digest describes exactly what a later read returns). `None`
+/// when the write asked for none, so unrequested writes cost nothing.
+pub(crate) fn digest(opts: &WriteOptions, data: &[u8]) -> Option<ContentDigest> {
+    use md5::Digest as _;
+    let algorithm = opts.checksum?;
+    let raw: Vec<u8> = match algorithm {
+        ChecksumAlgorithm::Crc32c => crc32c::crc32c(data).to_be_bytes().to_vec(),
+        ChecksumAlgorithm::Sha256 => sha2::Sha256::digest(data).to_vec(),
+        ChecksumAlgorithm::Md5 => md5::Md5::digest(data).to_vec(),
+        _ => return None,
+    };
+    Some(ContentDigest::from_bytes(algorithm, &raw))
+}
 
 /// The scheme of native names; a key follows it verbatim (no percent-encoding).
 const SCHEME: &str = "memory:///";

@@ -215,11 +215,16 @@ impl AsyncBackend for AsyncS3Backend {
     }
 
     fn capabilities(&self) -> CapabilitySet {
+        let mut caps = CAPABILITIES;
         if self.inner.config.conditional_create {
-            CAPABILITIES.with(Capability::ConditionalCreate)
-        } else {
-            CAPABILITIES
+            caps = caps.with(Capability::ConditionalCreate);
         }
+        if self.inner.config.service_checksums {
+            caps = caps
+                .with(Capability::DigestCrc32c)
+                .with(Capability::DigestSha256);
+        }
+        caps
     }
 
     fn is_closed(&self) -> bool {

@@ -13,6 +13,8 @@ use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, SharedHttpClient}
 use aws_smithy_http_client::tls;
 use tokio::sync::OnceCell;
 
+use remote_store_core::RetryPolicy;
+
 use crate::S3Config;
 use crate::transport::Transport;
 
@@ -29,18 +31,14 @@ pub(crate) fn build(config: &S3Config) -> aws_sdk_s3::Client {
     let region = Region::new(region_of(config));
     // No SDK attempt timeout: the transport measures `request_timeout` as silence from
     // the moment a request is sent (see `transport`).
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(config.connect_timeout)
-        .build();
+    let timeouts = timeout_config(config);
     let transport = Transport::new(
         http.clone(),
         config.max_in_flight_requests,
         config.request_timeout,
         config.read_timeout,
     );
-    let retry = RetryConfig::standard()
-        .with_max_attempts(config.max_retries.saturating_add(1))
-        .with_initial_backoff(config.initial_backoff);
+    let retry = retry_config(&config.retry);
 
     let mut builder = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
@@ -72,6 +70,27 @@ pub(crate) fn build(config: &S3Config) -> aws_sdk_s3::Client {
         }),
     };
     aws_sdk_s3::Client::from_conf(builder.build())
+}
+
+/// The SDK's retry configuration for `policy`: its standard strategy with the policy's
+/// attempts and backoffs. The SDK randomises every delay itself (full jitter), so the
+/// policy's `jitter` has no counterpart; its `deadline` is the operation timeout of
+/// [`timeout_config`].
+fn retry_config(policy: &RetryPolicy) -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(policy.max_attempts.max(1))
+        .with_initial_backoff(policy.initial_backoff)
+        .with_max_backoff(policy.max_backoff)
+}
+
+/// The connect timeout and, when the retry policy has a deadline, the operation timeout
+/// (one SDK call from start to response, its retries and waits included).
+fn timeout_config(config: &S3Config) -> TimeoutConfig {
+    let mut builder = TimeoutConfig::builder().connect_timeout(config.connect_timeout);
+    if let Some(deadline) = config.retry.deadline {
+        builder = builder.operation_timeout(deadline);
+    }
+    builder.build()
 }
 
 /// The configured endpoint, else `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL` (as the AWS
@@ -138,6 +157,46 @@ impl ProvideCredentials for LazyDefaultChain {
         future::ProvideCredentials::new(
             async move { self.chain().await.provide_credentials().await },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn the_retry_policy_maps_onto_the_sdk_retry_config() {
+        let policy = RetryPolicy::new()
+            .max_attempts(5)
+            .initial_backoff(Duration::from_millis(250))
+            .max_backoff(Duration::from_secs(4));
+        let sdk = retry_config(&policy);
+        assert_eq!(sdk.mode(), aws_sdk_s3::config::retry::RetryMode::Standard);
+        assert_eq!(sdk.max_attempts(), 5);
+        assert_eq!(sdk.initial_backoff(), Duration::from_millis(250));
+        assert_eq!(sdk.max_backoff(), Duration::from_secs(4));
+        assert_eq!(retry_config(&RetryPolicy::never()).max_attempts(), 1);
+
+        // The defaults are today's: 3 attempts (2 retries), 100 ms first backoff.
+        let default = retry_config(&S3Config::default().retry);
+        assert_eq!(default.max_attempts(), 3);
+        assert_eq!(default.initial_backoff(), Duration::from_millis(100));
+    }
+
+    #[test]
+    fn the_deadline_is_the_operation_timeout() {
+        let none = timeout_config(&S3Config::new("b"));
+        assert_eq!(none.operation_timeout(), None);
+        assert_eq!(
+            none.connect_timeout(),
+            Some(remote_store_core::timeouts::CONNECT)
+        );
+        let bounded = timeout_config(
+            &S3Config::new("b").retry(RetryPolicy::new().deadline(Some(Duration::from_secs(20)))),
+        );
+        assert_eq!(bounded.operation_timeout(), Some(Duration::from_secs(20)));
     }
 }
 

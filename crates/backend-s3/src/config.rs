@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use remote_store_core::{Error, RemotePath, Result, Secret};
+use remote_store_core::{Error, RemotePath, Result, RetryPolicy, Secret};
 use serde::{Deserialize, Serialize};
 
 /// The smallest part S3 accepts in a multipart upload (except the last one).
@@ -16,9 +16,11 @@ pub const DEFAULT_MAX_CONCURRENCY: usize = 4;
 /// The largest page `ListObjectsV2` returns (and the default page size).
 pub const MAX_LIST_PAGE_SIZE: u32 = 1000;
 
-/// The default number of retries after a failed first attempt (the shared default of
-/// every network backend, [`remote_store_core::timeouts::MAX_RETRIES`]).
-pub const DEFAULT_MAX_RETRIES: u32 = remote_store_core::timeouts::MAX_RETRIES;
+/// The default [`S3Config::retry`]: [`remote_store_core::timeouts::retry`] (3 attempts,
+/// 100 ms doubling up to 5 s, no deadline), the shared default of S3 and Azure.
+pub fn default_retry() -> RetryPolicy {
+    remote_store_core::timeouts::retry()
+}
 
 /// Configuration of an S3 (or S3-compatible) backend.
 ///
@@ -42,9 +44,10 @@ pub const DEFAULT_MAX_RETRIES: u32 = remote_store_core::timeouts::MAX_RETRIES;
 ///     "bucket": "my-bucket",
 ///     "endpoint": "http://127.0.0.1:9000",
 ///     "connect_timeout": "2s",
-///     "max_retries": 0
+///     "retry": { "max_attempts": 1 }
 /// }"#).unwrap();
 /// assert_eq!(from_file.connect_timeout, std::time::Duration::from_secs(2));
+/// assert_eq!(from_file.retry.max_attempts, 1);
 /// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -80,13 +83,14 @@ pub struct S3Config {
     pub max_concurrency: usize,
     /// Keys asked for per `ListObjectsV2` page (1 ..= 1000, default 1000).
     pub list_page_size: u32,
-    /// Retries of a failed request after its first attempt (0 = no retries; default 2),
-    /// with the SDK's standard strategy: exponential backoff with jitter, retrying
-    /// throttling, 5xx and transport errors.
-    pub max_retries: u32,
-    /// The first retry's backoff; later ones grow exponentially. Default 100 ms.
-    #[serde(with = "remote_store_core::duration")]
-    pub initial_backoff: Duration,
+    /// How a failed request is retried, by the SDK's standard retry strategy (throttling,
+    /// 5xx and transport errors; exponential backoff with the SDK's own full jitter):
+    /// `max_attempts` → `RetryConfig::max_attempts` (the first attempt included),
+    /// `initial_backoff` → `initial_backoff`, `max_backoff` → `max_backoff`, `deadline` →
+    /// the SDK's operation timeout (one call, its retries and waits included); `jitter` is
+    /// not configurable in the SDK and is ignored. Default [`default_retry`]: 3 attempts,
+    /// 100 ms doubling. See `docs/retries.md`.
+    pub retry: RetryPolicy,
     /// Establishing a connection (TCP and TLS). Default 5 s.
     #[serde(with = "remote_store_core::duration")]
     pub connect_timeout: Duration,
@@ -94,7 +98,7 @@ pub struct S3Config {
     /// the body taken by the connection and no response head. An idle timeout, never a
     /// total deadline: a slow upload that keeps moving does not time out. It starts when
     /// the request is sent (not while it queues for `max_in_flight_requests`). Default 8 s;
-    /// a timed-out attempt is retried (`max_retries`).
+    /// a timed-out attempt is retried (`retry`).
     #[serde(with = "remote_store_core::duration")]
     pub request_timeout: Duration,
     /// The longest silence between two chunks of a response body while it is read.
@@ -114,6 +118,13 @@ pub struct S3Config {
     /// servers that ignore the header: overwrite=false then checks with `HeadObject` before
     /// writing, which is racy.
     pub conditional_create: bool,
+    /// The server computes the checksum named by `x-amz-checksum-algorithm` and returns it
+    /// (`ChecksumCRC32C`, `ChecksumSHA256`; AWS S3 does): the backend then declares
+    /// `digest_crc32c` and `digest_sha256`, and a write asking for
+    /// `WriteOptions::checksum` gets the service's value in `WriteResult.digest`. Default
+    /// `true`; set to `false` for S3-compatible servers that ignore the header (a write
+    /// asking for a checksum is then refused with `CapabilityNotSupported`).
+    pub service_checksums: bool,
     /// Sign request bodies (SHA-256 of every payload, the SDK's default). Turning it off
     /// sends `UNSIGNED-PAYLOAD`: less CPU per byte, safe over TLS (whose integrity checks
     /// cover the body), and what most other S3 clients do.
@@ -199,15 +210,9 @@ impl S3Config {
         self
     }
 
-    /// Sets [`max_retries`](Self::max_retries).
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.max_retries = retries;
-        self
-    }
-
-    /// Sets [`initial_backoff`](Self::initial_backoff).
-    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
-        self.initial_backoff = backoff;
+    /// Sets [`retry`](Self::retry).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
 
@@ -244,6 +249,12 @@ impl S3Config {
     /// Sets [`conditional_create`](Self::conditional_create).
     pub fn conditional_create(mut self, yes: bool) -> Self {
         self.conditional_create = yes;
+        self
+    }
+
+    /// Sets [`service_checksums`](Self::service_checksums).
+    pub fn service_checksums(mut self, yes: bool) -> Self {
+        self.service_checksums = yes;
         self
     }
 
@@ -308,6 +319,10 @@ impl S3Config {
         if self.session_token.is_some() && self.access_key_id.is_none() {
             return bad("session_token", "needs access_key_id and secret_access_key");
         }
+        self.retry.validate().map_err(|e| {
+            Error::invalid_argument(format!("S3Config.{}", e.message().unwrap_or("retry")))
+                .with_backend("s3")
+        })?;
         for (field, d) in [
             ("connect_timeout", self.connect_timeout),
             ("request_timeout", self.request_timeout),
@@ -376,14 +391,14 @@ impl Default for S3Config {
             part_size: DEFAULT_PART_SIZE,
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
             list_page_size: MAX_LIST_PAGE_SIZE,
-            max_retries: DEFAULT_MAX_RETRIES,
-            initial_backoff: Duration::from_millis(100),
+            retry: default_retry(),
             connect_timeout: remote_store_core::timeouts::CONNECT,
             request_timeout: remote_store_core::timeouts::REQUEST,
             read_timeout: remote_store_core::timeouts::READ,
             max_in_flight_requests: remote_store_core::timeouts::MAX_IN_FLIGHT_REQUESTS,
             check_ancestor_files: false,
             conditional_create: true,
+            service_checksums: true,
             sign_payload: true,
             create_if_missing: false,
         }
@@ -411,7 +426,7 @@ mod tests {
         let c: S3Config = serde_json::from_str(
             r#"{"bucket":"b","prefix":"x/y","force_path_style":true,
                 "connect_timeout":1.5,"request_timeout":"2s","read_timeout":"2m",
-                "max_retries":0}"#,
+                "retry":{"max_attempts":1,"max_backoff":"2s"}}"#,
         )
         .unwrap();
         assert_eq!(c.bucket, "b");
@@ -419,8 +434,28 @@ mod tests {
         assert_eq!(c.connect_timeout, Duration::from_millis(1500));
         assert_eq!(c.request_timeout, Duration::from_secs(2));
         assert_eq!(c.read_timeout, Duration::from_secs(120));
-        assert_eq!(c.initial_backoff, S3Config::default().initial_backoff);
-        assert_eq!(c.max_retries, 0);
+        assert_eq!(c.retry.max_attempts, 1);
+        assert_eq!(c.retry.max_backoff, Duration::from_secs(2));
+        assert_eq!(
+            c.retry.initial_backoff,
+            Duration::from_millis(100),
+            "unset retry keys keep RetryPolicy's defaults"
+        );
+        assert_eq!(S3Config::default().retry, default_retry());
+        assert_eq!(S3Config::default().retry.max_attempts, 3);
+        let json = serde_json::to_string(&S3Config::new("b")).unwrap();
+        assert!(
+            json.contains(r#""retry":{"max_attempts":3,"initial_backoff":"100ms""#),
+            "{json}"
+        );
+        // The pre-RetryPolicy keys are gone (one vocabulary), and say so.
+        for old in [
+            r#"{"bucket":"b","max_retries":0}"#,
+            r#"{"bucket":"b","initial_backoff":"1s"}"#,
+        ] {
+            let err = serde_json::from_str::<S3Config>(old).err().unwrap();
+            assert!(err.to_string().contains("unknown field"), "{err}");
+        }
         assert_eq!(c.validate().unwrap().as_str(), "x/y");
         assert!(!c.create_if_missing, "opt-in");
         let c: S3Config =
@@ -487,6 +522,14 @@ mod tests {
                 "request_timeout",
             ),
             (S3Config::new("b").endpoint("not a url"), "endpoint"),
+            (
+                S3Config::new("b").retry(
+                    RetryPolicy::new()
+                        .initial_backoff(Duration::from_secs(9))
+                        .max_backoff(Duration::from_secs(1)),
+                ),
+                "retry initial_backoff",
+            ),
         ] {
             let e = config.validate().unwrap_err();
             assert_eq!(e.kind(), remote_store_core::ErrorKind::InvalidArgument);

@@ -8,7 +8,7 @@
 //! * **`request_timeout` is an idle timeout.** The request fails when nothing moves for
 //!   that long: no chunk of its body taken by the connection, and no response head. A slow
 //!   but progressing upload of a large part never times out; a silent server does, after
-//!   `request_timeout` (then the SDK retries, up to `max_retries`).
+//!   `request_timeout` (then the SDK retries, as `retry` says).
 //! * **`read_timeout` bounds silence inside a response body**, between two chunks.
 //!
 //! The SDK's own per-attempt timeout is not used: it would count the queueing and the

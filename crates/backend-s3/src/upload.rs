@@ -17,7 +17,9 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use bytes::{Bytes, BytesMut};
 use futures::stream::{BoxStream, FuturesUnordered, StreamExt};
 use remote_store_async::{AsyncContent, PartBuffers};
-use remote_store_core::{Error, RemotePath, Result, WriteOptions, WriteResult};
+use remote_store_core::{
+    ChecksumAlgorithm, ContentDigest, Error, RemotePath, Result, WriteOptions, WriteResult,
+};
 use tokio::runtime::Handle;
 use tokio::task::{AbortHandle, JoinHandle};
 
@@ -71,7 +73,8 @@ async fn put_single(
         .body(SdkBody::from(body))
         .set_content_type(opts.content_type.clone())
         .set_metadata(opts.user_metadata().map(keys::metadata_to_s3))
-        .set_if_none_match(if_none_match(inner, opts));
+        .set_if_none_match(if_none_match(inner, opts))
+        .set_checksum_algorithm(sdk_checksum(opts));
     let result = if inner.config.sign_payload {
         request.send().await
     } else {
@@ -85,7 +88,12 @@ async fn put_single(
             None,
             opts,
         )
-        .with_version_id(out.version_id().map(str::to_owned))),
+        .with_version_id(out.version_id().map(str::to_owned))
+        .with_digest(service_digest(
+            opts,
+            out.checksum_crc32_c(),
+            out.checksum_sha256(),
+        ))),
         Err(e) if !opts.overwrite && Failure::of(&e).is_precondition_failed() => {
             Err(inner.already_exists(path))
         }
@@ -96,6 +104,48 @@ async fn put_single(
 /// `If-None-Match: *` when the service enforces overwrite=false.
 fn if_none_match(inner: &Inner, opts: &WriteOptions) -> Option<String> {
     (!opts.overwrite && inner.config.conditional_create).then(|| "*".to_owned())
+}
+
+/// The SDK's checksum algorithm for the one `opts` asks for (`None` for one S3 does not
+/// compute, which the capability check has already refused).
+fn sdk_checksum(opts: &WriteOptions) -> Option<aws_sdk_s3::types::ChecksumAlgorithm> {
+    use aws_sdk_s3::types::ChecksumAlgorithm as Sdk;
+    match opts.checksum? {
+        ChecksumAlgorithm::Crc32c => Some(Sdk::Crc32C),
+        ChecksumAlgorithm::Sha256 => Some(Sdk::Sha256),
+        _ => None,
+    }
+}
+
+/// The checksum the service reported for the algorithm `opts` asked for, as a
+/// [`ContentDigest`]. S3 reports base64; a multipart upload's checksum is *composite*
+/// (the checksum of the part checksums, suffixed `-N`), kept as such.
+fn service_digest(
+    opts: &WriteOptions,
+    crc32c: Option<&str>,
+    sha256: Option<&str>,
+) -> Option<ContentDigest> {
+    let algorithm = opts.checksum?;
+    let reported = match algorithm {
+        ChecksumAlgorithm::Crc32c => crc32c,
+        ChecksumAlgorithm::Sha256 => sha256,
+        _ => None,
+    }?;
+    parse_checksum(algorithm, reported)
+}
+
+/// `base64` or `base64-N` as S3 writes checksums.
+fn parse_checksum(algorithm: ChecksumAlgorithm, reported: &str) -> Option<ContentDigest> {
+    let (encoded, parts) = match reported.split_once('-') {
+        Some((encoded, parts)) => (encoded, Some(parts.parse::<usize>().ok()?)),
+        None => (reported, None),
+    };
+    let raw = aws_smithy_types::base64::decode(encoded).ok()?;
+    let digest = ContentDigest::from_bytes(algorithm, &raw);
+    Some(match parts {
+        Some(n) => digest.with_parts(n),
+        None => digest,
+    })
 }
 
 /// A multipart upload, starting with the already-buffered parts `initial`.
@@ -150,7 +200,8 @@ async fn create_upload(
         .bucket(inner.bucket())
         .key(key)
         .set_content_type(opts.content_type.clone())
-        .set_metadata(opts.user_metadata().map(keys::metadata_to_s3));
+        .set_metadata(opts.user_metadata().map(keys::metadata_to_s3))
+        .set_checksum_algorithm(sdk_checksum(opts));
     let (tx, rx) = tokio::sync::oneshot::channel::<Result<String>>();
     let task_inner = Arc::clone(inner);
     let task_key = key.to_owned();
@@ -235,7 +286,7 @@ impl Upload {
                 Arc::clone(&self.inner),
                 self.key.clone(),
                 self.upload_id.clone(),
-                number,
+                (number, sdk_checksum(opts)),
                 part,
                 path.clone(),
             ));
@@ -267,7 +318,12 @@ impl Upload {
                 None,
                 opts,
             )
-            .with_version_id(out.version_id().map(str::to_owned))),
+            .with_version_id(out.version_id().map(str::to_owned))
+            .with_digest(service_digest(
+                opts,
+                out.checksum_crc32_c(),
+                out.checksum_sha256(),
+            ))),
             Err(e) if !opts.overwrite && Failure::of(&e).is_precondition_failed() => {
                 Err(self.inner.already_exists(path))
             }
@@ -322,12 +378,13 @@ async fn abort_request(inner: &Inner, key: &str, upload_id: &str) -> Result<()> 
 }
 
 /// Uploads one part (spawned, so parts are signed and sent in parallel). Hands the body
-/// back with the result so that its buffer can carry a later part.
+/// back with the result so that its buffer can carry a later part. `checksum` is the
+/// algorithm the upload was created with: every part must carry it.
 async fn upload_part(
     inner: Arc<Inner>,
     key: String,
     upload_id: String,
-    number: i32,
+    (number, checksum): (i32, Option<aws_sdk_s3::types::ChecksumAlgorithm>),
     body: Bytes,
     path: RemotePath,
 ) -> Result<(CompletedPart, Bytes)> {
@@ -339,6 +396,7 @@ async fn upload_part(
         .upload_id(upload_id)
         .part_number(number)
         .content_length(i64::try_from(body.len()).unwrap_or(i64::MAX))
+        .set_checksum_algorithm(checksum)
         .body(SdkBody::from(body.clone()));
     let result = if inner.config.sign_payload {
         request.send().await
@@ -483,6 +541,36 @@ mod tests {
             .map(|n| Ok(Bytes::from(vec![7u8; *n])))
             .collect();
         AsyncContent::chunks(futures::stream::iter(chunks))
+    }
+
+    #[test]
+    fn service_checksums_become_hex_digests() {
+        let opts = WriteOptions::new().checksum(ChecksumAlgorithm::Crc32c);
+        // CRC-32C of "123456789" is e3069283; S3 reports it as base64 "4waSgw==".
+        let d = service_digest(&opts, Some("4waSgw=="), Some("ignored")).unwrap();
+        assert_eq!(
+            (d.algorithm.as_str(), d.value.as_str()),
+            ("crc32c", "e3069283")
+        );
+        let d = service_digest(&opts, Some("4waSgw==-3"), None).unwrap();
+        assert_eq!(d.value, "e3069283-3");
+        assert!(d.is_composite());
+        assert_eq!(service_digest(&opts, None, Some("4waSgw==")), None);
+        assert_eq!(
+            service_digest(&WriteOptions::new(), Some("4waSgw=="), None),
+            None
+        );
+        let sha = WriteOptions::new().checksum(ChecksumAlgorithm::Sha256);
+        let d = service_digest(&sha, None, Some("AAEC")).unwrap();
+        assert_eq!(
+            (d.algorithm.as_str(), d.value.as_str()),
+            ("sha256", "000102")
+        );
+        assert_eq!(service_digest(&sha, None, Some("not base64!")), None);
+        assert_eq!(
+            sdk_checksum(&WriteOptions::new().checksum(ChecksumAlgorithm::Md5)),
+            None
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use remote_store_core::{Error, Result, Secret};
+use remote_store_core::{Error, Result, RetryPolicy, Secret};
 use serde::{Deserialize, Serialize};
 
 /// Where a private key comes from.
@@ -176,6 +176,16 @@ pub struct SftpConfig {
     /// do not queue behind each other (default 4).
     #[serde(default = "default_max_sessions")]
     pub max_sessions: usize,
+    /// How often a connection is attempted when the backend (re)connects: `max_attempts`
+    /// connects in all, waiting `initial_backoff` (doubling, up to `max_backoff`, with
+    /// `jitter`) between them, within `deadline`, and only while the failure is retryable
+    /// (refused or timed-out connections; never an authentication or host-key failure).
+    /// Each attempt has its own `connect_timeout`. SFTP requests themselves are never
+    /// repeated by the backend (a failed request fails its call; the next call reconnects);
+    /// the retry layer repeats them. Default [`RetryPolicy::never`]: one connect attempt, so a
+    /// dead server fails a call within one `connect_timeout`.
+    #[serde(default = "RetryPolicy::never")]
+    pub retry: RetryPolicy,
 }
 
 fn default_port() -> u16 {
@@ -209,6 +219,7 @@ impl SftpConfig {
             connect_timeout: default_connect_timeout(),
             request_timeout: default_request_timeout(),
             max_sessions: default_max_sessions(),
+            retry: RetryPolicy::never(),
         }
     }
 
@@ -267,6 +278,12 @@ impl SftpConfig {
         self
     }
 
+    /// Sets [`retry`](Self::retry): the connect attempts.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// Checks the values without connecting.
     ///
     /// # Errors
@@ -289,6 +306,9 @@ impl SftpConfig {
         }
         if self.max_sessions == 0 {
             return bad("max_sessions must be at least 1");
+        }
+        if let Err(e) = self.retry.validate() {
+            return bad(e.message().unwrap_or("retry is invalid"));
         }
         if self.host_key_policy == HostKeyPolicy::TrustOnFirstUse && self.known_hosts_file.is_none()
         {
@@ -318,6 +338,7 @@ impl fmt::Debug for SftpConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("max_sessions", &self.max_sessions)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -362,6 +383,34 @@ mod tests {
         );
         assert!(unknown_auth.unwrap_err().contains("pw"));
         assert!(parse(r#"{"host":"h","username":"u","auth":{"method":"telepathy"}}"#).is_err());
+    }
+
+    #[test]
+    fn retry_is_the_connect_policy() {
+        let c = parse(r#"{"host":"h","username":"u","auth":{"method":"agent"}}"#).unwrap();
+        assert_eq!(
+            c.retry,
+            RetryPolicy::never(),
+            "one connect attempt by default"
+        );
+        let c = parse(
+            r#"{"host":"h","username":"u","auth":{"method":"agent"},
+                "retry":{"max_attempts":4,"initial_backoff":"1s","deadline":"30s"}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.retry.max_attempts, 4);
+        assert_eq!(c.retry.initial_backoff, Duration::from_secs(1));
+        assert_eq!(c.retry.deadline, Some(Duration::from_secs(30)));
+        assert!(format!("{c:?}").contains("max_attempts: 4"));
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(
+            json.contains(r#""retry":{"max_attempts":4,"initial_backoff":"1s""#),
+            "{json}"
+        );
+        let mut bad = c.clone();
+        bad.retry.jitter = -1.0;
+        let e = bad.validate().unwrap_err();
+        assert!(e.to_string().contains("retry jitter"), "{e}");
     }
 
     #[test]

@@ -44,6 +44,16 @@ const CIPHERS: &[russh::cipher::Name] = &[
 /// The extension for a server-side copy between two open handles.
 pub(crate) const COPY_DATA: &str = "copy-data";
 
+/// A number in `0.0..1.0` for the retry policy's jitter: std's randomly keyed hasher,
+/// fresh per call (no random-number crate for one draw per connect retry).
+fn random_unit() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let bits = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// The shared state of one backend: its config and the current connection, if any.
 pub(crate) struct Client {
     pub(crate) config: SftpConfig,
@@ -93,9 +103,40 @@ impl Client {
                 old.shut_down();
             }
         }
-        let conn = Arc::new(Conn::connect(&self.config).await?);
+        let conn = Arc::new(self.connect_with_retries().await?);
         *current = Some(conn.clone());
         Ok(conn)
+    }
+
+    /// Connects, retrying a retryable failure (refused, reset, timed out) as
+    /// `config.retry` says; authentication, host-key and config errors end it at once.
+    async fn connect_with_retries(&self) -> Result<Conn> {
+        let policy = &self.config.retry;
+        let started = std::time::Instant::now();
+        let mut retry = 0u32;
+        loop {
+            let err = match Conn::connect(&self.config).await {
+                Ok(conn) => return Ok(conn),
+                Err(err) => err,
+            };
+            retry += 1;
+            let wait = if err.is_retryable() {
+                policy.delay(retry, started.elapsed(), random_unit())
+            } else {
+                None
+            };
+            let Some(wait) = wait else {
+                return Err(err);
+            };
+            tracing::debug!(
+                host = %self.config.host,
+                retry,
+                wait_ms = wait.as_millis() as u64,
+                error = %err,
+                "sftp: connect failed; retrying"
+            );
+            tokio::time::sleep(wait).await;
+        }
     }
 
     /// Drops the connection (the next call connects again).
@@ -773,6 +814,56 @@ mod tests {
     use client::Handler as _;
 
     const KEY: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ";
+
+    /// A port on which nothing listens (bound, then released).
+    fn closed_port() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    }
+
+    fn refused_config(retry: remote_store_core::RetryPolicy) -> SftpConfig {
+        SftpConfig::new("127.0.0.1", "u", Auth::password("pw"))
+            .port(closed_port())
+            .retry(retry)
+    }
+
+    #[tokio::test]
+    async fn a_refused_connect_is_retried_as_the_policy_says() {
+        use std::time::{Duration, Instant};
+        let ms = Duration::from_millis;
+        // Three attempts, waiting 60 then 120 ms: at least 180 ms, and a retryable error.
+        let policy = remote_store_core::RetryPolicy::new()
+            .max_attempts(3)
+            .initial_backoff(ms(60))
+            .jitter(0.0);
+        let client = Client::new(refused_config(policy));
+        let started = Instant::now();
+        let err = client.connection().await.err().unwrap();
+        let took = started.elapsed();
+        assert!(err.is_retryable(), "{err}");
+        assert!(took >= ms(180), "two waits of 60 and 120 ms, took {took:?}");
+
+        // The default: one attempt, no wait.
+        let client = Client::new(refused_config(remote_store_core::RetryPolicy::never()));
+        let started = Instant::now();
+        assert!(client.connection().await.is_err());
+        assert!(started.elapsed() < ms(180), "no retry by default");
+
+        // A deadline shorter than the first wait stops after one attempt.
+        let policy = remote_store_core::RetryPolicy::new()
+            .max_attempts(10)
+            .initial_backoff(Duration::from_secs(5))
+            .max_backoff(Duration::from_secs(5))
+            .jitter(0.0)
+            .deadline(Some(ms(500)));
+        let client = Client::new(refused_config(policy));
+        let started = Instant::now();
+        assert!(client.connection().await.is_err());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the deadline bounds the retries"
+        );
+    }
 
     /// What a strict check says about an unknown key, with `config`'s known hosts.
     async fn refusal(config: &SftpConfig) -> String {

@@ -2,7 +2,7 @@
 //! and booleans written as strings.
 //!
 //! Placeholders and URL query values are always text, so `port = "${SFTP_PORT}"` or
-//! `?max_retries=0` must still fill a `u16` or `u32` field. Everything else behaves like
+//! `?retry.max_attempts=1` must still fill a `u16` or `u32` field. Everything else behaves like
 //! deserialising the `Value` itself (same errors, same unknown-key messages).
 
 use serde::de::{

@@ -403,7 +403,7 @@ mod s3 {
         access_key_id = "${KEY_ID}"
         secret_access_key = "${SECRET_KEY}"
         session_token = "${TOKEN}"
-        max_retries = "${RETRIES}"
+        retry = { max_attempts = "${ATTEMPTS}", initial_backoff = "250ms" }
 
         [stores.reports]
         backend = "lake"
@@ -415,7 +415,7 @@ mod s3 {
             ("KEY_ID", "AKIDEXAMPLE"),
             ("SECRET_KEY", "s3cr3t-from-env"),
             ("TOKEN", "t0ken-from-env"),
-            ("RETRIES", "0"),
+            ("ATTEMPTS", "1"),
         ])
     }
 
@@ -429,7 +429,14 @@ mod s3 {
             s3.secret_access_key.as_ref().unwrap().expose(),
             "s3cr3t-from-env"
         );
-        assert_eq!(s3.max_retries, 0, "numbers may come from placeholders");
+        assert_eq!(
+            s3.retry.max_attempts, 1,
+            "numbers may come from placeholders"
+        );
+        assert_eq!(
+            s3.retry.initial_backoff,
+            std::time::Duration::from_millis(250)
+        );
         for shown in [format!("{config:?}"), format!("{config:#?}")] {
             assert!(!shown.contains("s3cr3t-from-env") && !shown.contains("t0ken-from-env"));
         }
@@ -479,7 +486,7 @@ mod s3 {
     fn s3_urls() {
         let (config, root) = loader(&[])
             .parse_url_opts(
-                "s3://acme/team/reports?region=eu-west-1&endpoint=http://127.0.0.1:9000&max_retries=1",
+                "s3://acme/team/reports?region=eu-west-1&endpoint=http://127.0.0.1:9000&retry.max_attempts=2",
                 [("force_path_style", "true")],
             )
             .unwrap();
@@ -491,7 +498,10 @@ mod s3 {
         assert_eq!(c.prefix, "team/reports");
         assert_eq!(c.region.as_deref(), Some("eu-west-1"));
         assert_eq!(c.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
-        assert_eq!(c.max_retries, 1);
+        assert_eq!(
+            c.retry.max_attempts, 2,
+            "a dotted key fills the retry table"
+        );
         assert!(c.force_path_style);
         let text = fails(
             loader(&[]).parse_url("s3://acme?secret_access_key=s3cr3t-in-url"),

@@ -72,6 +72,15 @@ capabilities! {
     UserMetadata => "user_metadata",
     /// Quality: `overwrite = false` is enforced atomically by the service.
     ConditionalCreate => "conditional_create",
+    /// Quality: a write asking for [`ChecksumAlgorithm::Crc32c`](crate::ChecksumAlgorithm)
+    /// gets the service's CRC-32C in `WriteResult.digest`.
+    DigestCrc32c => "digest_crc32c",
+    /// Quality: a write asking for [`ChecksumAlgorithm::Sha256`](crate::ChecksumAlgorithm)
+    /// gets the service's SHA-256 in `WriteResult.digest`.
+    DigestSha256 => "digest_sha256",
+    /// Quality: a write asking for [`ChecksumAlgorithm::Md5`](crate::ChecksumAlgorithm)
+    /// gets the service's MD5 in `WriteResult.digest`.
+    DigestMd5 => "digest_md5",
 }
 
 impl fmt::Display for Capability {
@@ -196,14 +205,14 @@ mod tests {
         for cap in Capability::ALL {
             assert_eq!(cap.as_str().parse::<Capability>().unwrap(), *cap);
         }
-        assert_eq!(Capability::ALL.len(), 15);
+        assert_eq!(Capability::ALL.len(), 18);
         assert!("teleport".parse::<Capability>().is_err());
     }
 
     #[test]
     fn set_operations() {
         let all = CapabilitySet::all();
-        assert_eq!(all.len(), 15);
+        assert_eq!(all.len(), 18);
         let no_glob = all.without(Capability::Glob);
         assert!(!no_glob.supports(Capability::Glob));
         assert!(no_glob.is_subset(all));

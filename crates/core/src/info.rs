@@ -6,13 +6,124 @@ use std::time::SystemTime;
 use crate::{Metadata, RemotePath};
 
 /// A content digest: algorithm name (e.g. `"md5"`, `"sha256"`) and lower-case hex value.
+///
+/// A digest the service built from per-part digests (an S3 multipart upload's *composite*
+/// checksum) is the hex digest of the concatenated part digests followed by `-N`, N the
+/// number of parts, exactly as S3 reports it: it is not the digest of the content, and
+/// [`is_composite`](Self::is_composite) says so.
+///
+/// ```
+/// use remote_store_core::{ChecksumAlgorithm, ContentDigest};
+///
+/// let d = ContentDigest::from_bytes(ChecksumAlgorithm::Crc32c, &[0xe3, 0x06, 0x92, 0x83]);
+/// assert_eq!((d.algorithm.as_str(), d.value.as_str()), ("crc32c", "e3069283"));
+/// assert!(!d.is_composite());
+/// assert_eq!(d.with_parts(3).value, "e3069283-3");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ContentDigest {
-    /// The algorithm, lower case.
+    /// The algorithm, lower case (a [`ChecksumAlgorithm`] name for service checksums).
     pub algorithm: String,
-    /// The digest, lower-case hex.
+    /// The digest, lower-case hex (with a `-N` suffix for a composite digest).
     pub value: String,
+}
+
+impl ContentDigest {
+    /// A digest of `algorithm` whose raw value is `digest` (hex-encoded here).
+    pub fn from_bytes(algorithm: ChecksumAlgorithm, digest: &[u8]) -> Self {
+        use std::fmt::Write as _;
+        let mut value = String::with_capacity(digest.len() * 2);
+        for b in digest {
+            let _ = write!(value, "{b:02x}");
+        }
+        ContentDigest {
+            algorithm: algorithm.as_str().to_owned(),
+            value,
+        }
+    }
+
+    /// The composite form: `-parts` appended to the value.
+    #[must_use]
+    pub fn with_parts(mut self, parts: usize) -> Self {
+        self.value = format!("{}-{parts}", self.value);
+        self
+    }
+
+    /// True for a composite digest (a digest of part digests, value ending in `-N`).
+    pub fn is_composite(&self) -> bool {
+        self.value.contains('-')
+    }
+}
+
+/// A checksum a write can ask for with
+/// [`WriteOptions::checksum`](crate::WriteOptions::checksum). A backend that declares the
+/// matching capability ([`capability`](Self::capability)) returns it in
+/// [`WriteResult::digest`](crate::WriteResult::digest), computed or verified by the service;
+/// a store refuses the option on a backend without it (`CapabilityNotSupported`).
+///
+/// ```
+/// use remote_store_core::{Capability, ChecksumAlgorithm};
+///
+/// let alg: ChecksumAlgorithm = "sha256".parse().unwrap();
+/// assert_eq!(alg, ChecksumAlgorithm::Sha256);
+/// assert_eq!(alg.capability(), Capability::DigestSha256);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChecksumAlgorithm {
+    /// CRC-32C (Castagnoli), 4 bytes: S3 `ChecksumCRC32C`.
+    Crc32c,
+    /// SHA-256, 32 bytes: S3 `ChecksumSHA256`.
+    Sha256,
+    /// MD5, 16 bytes: Azure `Content-MD5`.
+    Md5,
+}
+
+impl ChecksumAlgorithm {
+    /// Every algorithm.
+    pub const ALL: &'static [ChecksumAlgorithm] = &[
+        ChecksumAlgorithm::Crc32c,
+        ChecksumAlgorithm::Sha256,
+        ChecksumAlgorithm::Md5,
+    ];
+
+    /// The lower-case name, as in [`ContentDigest::algorithm`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChecksumAlgorithm::Crc32c => "crc32c",
+            ChecksumAlgorithm::Sha256 => "sha256",
+            ChecksumAlgorithm::Md5 => "md5",
+        }
+    }
+
+    /// The capability a backend declares when it returns this checksum.
+    pub fn capability(self) -> crate::Capability {
+        match self {
+            ChecksumAlgorithm::Crc32c => crate::Capability::DigestCrc32c,
+            ChecksumAlgorithm::Sha256 => crate::Capability::DigestSha256,
+            ChecksumAlgorithm::Md5 => crate::Capability::DigestMd5,
+        }
+    }
+}
+
+impl std::fmt::Display for ChecksumAlgorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ChecksumAlgorithm {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| {
+                crate::Error::invalid_argument(format!("unknown checksum algorithm '{s}'"))
+            })
+    }
 }
 
 /// Facts about one file. `path` is relative to the store that returned it.

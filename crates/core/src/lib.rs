@@ -39,7 +39,7 @@ pub use capability::{Capability, CapabilitySet};
 pub use delete::{DeleteFolderOptions, DeleteOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use glob::GlobPattern;
-pub use info::{ContentDigest, Entry, FileInfo, FolderEntry, FolderInfo};
+pub use info::{ChecksumAlgorithm, ContentDigest, Entry, FileInfo, FolderEntry, FolderInfo};
 pub use list::ListOptions;
 pub use metadata::{MAX_METADATA_BYTES, Metadata};
 pub use operation::Operation;

@@ -114,7 +114,8 @@ impl Plan {
     }
 
     /// A write target: the mode's capability (`write` or `atomic_write`), the options'
-    /// shape, `user_metadata` for non-empty metadata, then the path. Returns the full key.
+    /// shape, `user_metadata` for non-empty metadata, the checksum's `digest_*` capability, then
+    /// the path. Returns the full key.
     ///
     /// # Errors
     /// `CapabilityNotSupported`, `InvalidArgument`, `InvalidPath`.
@@ -124,6 +125,9 @@ impl Plan {
         opts.validate().map_err(|e| e.with_backend(self.backend))?;
         if opts.user_metadata().is_some() {
             self.require(Capability::UserMetadata)?;
+        }
+        if let Some(algorithm) = opts.checksum {
+            self.require(algorithm.capability())?;
         }
         self.file(path, cap)
     }
@@ -361,6 +365,14 @@ mod tests {
         let meta = WriteOptions::new().metadata([("k", "v")].into_iter().collect());
         let e = p.write("a", WriteMode::Direct, &meta).unwrap_err();
         assert_eq!(e.capability(), Some(Capability::UserMetadata));
+        let sum = WriteOptions::new().checksum(crate::ChecksumAlgorithm::Sha256);
+        let e = p.write("a", WriteMode::Direct, &sum).unwrap_err();
+        assert_eq!(e.capability(), Some(Capability::DigestSha256));
+        let p = plan(
+            "",
+            CapabilitySet::from([Capability::Write, Capability::DigestSha256]),
+        );
+        assert!(p.write("a", WriteMode::Direct, &sum).is_ok());
     }
 
     #[test]

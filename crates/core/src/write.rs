@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use crate::error::Result;
-use crate::{ContentDigest, FileInfo, Metadata, RemotePath};
+use crate::{ChecksumAlgorithm, ContentDigest, FileInfo, Metadata, RemotePath};
 
 /// Options for every write. `overwrite` is false unless asked.
 ///
@@ -25,10 +25,14 @@ pub struct WriteOptions {
     pub metadata: Option<Metadata>,
     /// The content type to store, where the backend keeps one.
     pub content_type: Option<String>,
+    /// A checksum the service should compute (or verify) and return in
+    /// [`WriteResult::digest`]; needs the algorithm's capability
+    /// ([`ChecksumAlgorithm::capability`]).
+    pub checksum: Option<ChecksumAlgorithm>,
 }
 
 impl WriteOptions {
-    /// Defaults: no overwrite, no metadata, no content type.
+    /// Defaults: no overwrite, no metadata, no content type, no checksum.
     pub fn new() -> Self {
         Self::default()
     }
@@ -53,6 +57,19 @@ impl WriteOptions {
     /// Sets the content type.
     pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
         self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Asks for a service checksum of the content, returned in [`WriteResult::digest`].
+    ///
+    /// ```
+    /// use remote_store_core::{ChecksumAlgorithm, WriteOptions};
+    ///
+    /// let opts = WriteOptions::new().checksum(ChecksumAlgorithm::Crc32c);
+    /// assert_eq!(opts.checksum, Some(ChecksumAlgorithm::Crc32c));
+    /// ```
+    pub fn checksum(mut self, algorithm: ChecksumAlgorithm) -> Self {
+        self.checksum = Some(algorithm);
         self
     }
 
@@ -134,7 +151,9 @@ pub struct WriteResult {
     pub version_id: Option<String>,
     /// The service's modification time.
     pub last_modified: Option<SystemTime>,
-    /// A content digest.
+    /// A content digest: the service's checksum when the write asked for one
+    /// ([`WriteOptions::checksum`]) and the backend declares its capability, else whatever
+    /// the backend knows (often `None`).
     pub digest: Option<ContentDigest>,
     /// The metadata the caller passed, when it was stored.
     pub metadata: Option<Metadata>,

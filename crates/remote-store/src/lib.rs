@@ -72,10 +72,10 @@ pub use remote_store_async::{
     FolderStream, SyncBackendAdapter, async_trait,
 };
 pub use remote_store_core::{
-    Capability, CapabilitySet, ContentDigest, CopyOptions, DeleteFolderOptions, DeleteOptions,
-    Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo, GlobPattern, ListOptions, Metadata,
-    MoveOptions, Operation, RemotePath, Result, RetryPolicy, Secret, WriteMode, WriteOptions,
-    WriteResult, WriteResultSource, duration,
+    Capability, CapabilitySet, ChecksumAlgorithm, ContentDigest, CopyOptions, DeleteFolderOptions,
+    DeleteOptions, Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo, GlobPattern,
+    ListOptions, Metadata, MoveOptions, Operation, RemotePath, Result, RetryPolicy, Secret,
+    WriteMode, WriteOptions, WriteResult, WriteResultSource, duration,
 };
 #[cfg(feature = "sync")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sync")))]

@@ -71,7 +71,7 @@ pub fn impatient(config: AzureConfig) -> AzureConfig {
         .connect_timeout(Duration::from_secs(2))
         .request_timeout(Duration::from_secs(3))
         .read_timeout(Duration::from_secs(2))
-        .max_retries(0)
+        .retry(remote_store_core::RetryPolicy::never())
 }
 
 /// `n` bytes of a repeating pattern that differs per `seed`.

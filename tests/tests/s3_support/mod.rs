@@ -155,6 +155,37 @@ impl Server {
         sequential && atomic
     }
 
+    /// Whether the server returns the CRC-32C and SHA-256 a `PutObject` asks for with
+    /// `x-amz-checksum-algorithm` (and they are the right ones), probed with the raw SDK.
+    pub async fn returns_checksums(&self, bucket: &str) -> bool {
+        use remote_store_s3::aws_sdk_s3::types::ChecksumAlgorithm;
+        let client = self.client();
+        let mut all = true;
+        // CRC-32C("123456789") = e3069283; SHA-256("123456789") = 15e2b0d3….
+        for (algorithm, want) in [
+            (ChecksumAlgorithm::Crc32C, "4waSgw=="),
+            (
+                ChecksumAlgorithm::Sha256,
+                "FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU=",
+            ),
+        ] {
+            let out = client
+                .put_object()
+                .bucket(bucket)
+                .key(unique_name("probe-checksum"))
+                .checksum_algorithm(algorithm.clone())
+                .body(ByteStream::from(Bytes::from_static(b"123456789")))
+                .send()
+                .await;
+            let got = out.ok().and_then(|o| match algorithm {
+                ChecksumAlgorithm::Crc32C => o.checksum_crc32_c().map(str::to_owned),
+                _ => o.checksum_sha256().map(str::to_owned),
+            });
+            all &= got.as_deref() == Some(want);
+        }
+        all
+    }
+
     /// Multipart uploads still open in `bucket`, by key — or `None` when the server does
     /// not implement ListMultipartUploads (s3s-fs answers 501 NotImplemented).
     pub async fn open_uploads(&self, bucket: &str) -> Option<Vec<String>> {

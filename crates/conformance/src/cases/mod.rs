@@ -145,6 +145,7 @@ mod atomic;
 mod capability;
 mod container;
 mod delete;
+mod digest;
 mod glob;
 mod identity;
 mod info;
@@ -221,14 +222,14 @@ macro_rules! tables {
 pub(crate) fn sync_cases() -> Vec<&'static SyncCase> {
     tables!(sync_half, sync_only::CASES;
         identity, probes, root, paths, read, write, atomic, delete, listing, glob, info,
-        transfer, metadata, lifecycle, capability, container)
+        transfer, metadata, digest, lifecycle, capability, container)
 }
 
 /// Every case of the async half, in catalogue order.
 pub(crate) fn async_cases() -> Vec<&'static AsyncCase> {
     tables!(async_half, async_only::CASES;
         identity, probes, root, paths, read, write, atomic, delete, listing, glob, info,
-        transfer, metadata, lifecycle, capability, container)
+        transfer, metadata, digest, lifecycle, capability, container)
 }
 
 #[cfg(test)]

@@ -9,9 +9,10 @@ pub(crate) mod nonblocking;
 pub(crate) use bytes::Bytes;
 #[allow(unused_imports)]
 pub(crate) use remote_store_core::{
-    Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Entry, Error,
-    ErrorKind, FileInfo, FolderEntry, FolderInfo, ListOptions, Metadata, MoveOptions, Operation,
-    RESERVED_PREFIX, RemotePath, Result, WriteMode, WriteOptions, WriteResult, WriteResultSource,
+    Capability, CapabilitySet, ChecksumAlgorithm, CopyOptions, DeleteFolderOptions, DeleteOptions,
+    Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo, ListOptions, Metadata, MoveOptions,
+    Operation, RESERVED_PREFIX, RemotePath, Result, WriteMode, WriteOptions, WriteResult,
+    WriteResultSource,
 };
 
 /// Every spelling of the store root.
@@ -83,6 +84,18 @@ pub(crate) fn pattern(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
         .map(|i| ((i as u64).wrapping_mul(31).wrapping_add(u64::from(seed)) % 251) as u8)
         .collect()
+}
+
+/// The lower-case hex digest of `data`, computed here (the reference for service checksums).
+pub(crate) fn local_digest(alg: ChecksumAlgorithm, data: &[u8]) -> String {
+    use md5::Digest as _;
+    let raw: Vec<u8> = match alg {
+        ChecksumAlgorithm::Crc32c => crc32c::crc32c(data).to_be_bytes().to_vec(),
+        ChecksumAlgorithm::Sha256 => sha2::Sha256::digest(data).to_vec(),
+        ChecksumAlgorithm::Md5 => md5::Md5::digest(data).to_vec(),
+        other => panic!("no local digest for {other}"),
+    };
+    remote_store_core::ContentDigest::from_bytes(alg, &raw).value
 }
 
 /// `WriteOptions::new()`.
@@ -205,5 +218,26 @@ pub(crate) fn ok<T>(r: Result<T>, what: &str) -> T {
     match r {
         Ok(v) => v,
         Err(e) => panic!("{what} failed: {e} ({e:?})"),
+    }
+}
+
+#[cfg(test)]
+mod digest_tests {
+    use super::*;
+
+    #[test]
+    fn local_digests_match_known_vectors() {
+        assert_eq!(
+            local_digest(ChecksumAlgorithm::Crc32c, b"123456789"),
+            "e3069283"
+        );
+        assert_eq!(
+            local_digest(ChecksumAlgorithm::Md5, b""),
+            "d41d8cd98f00b204e9800998ecf8427e"
+        );
+        assert_eq!(
+            local_digest(ChecksumAlgorithm::Sha256, b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }
