@@ -134,6 +134,31 @@ fn service_digest(
     parse_checksum(algorithm, reported)
 }
 
+/// S3's composite checksum of a multipart upload — the checksum of the concatenated part
+/// checksums, `-N` — computed from the checksums the service returned for each part, for
+/// servers that check every part but report nothing for the completed upload (moto).
+fn composite_of_parts(opts: &WriteOptions, parts: &[CompletedPart]) -> Option<ContentDigest> {
+    let algorithm = opts.checksum?;
+    let mut joined = Vec::new();
+    for part in parts {
+        let reported = match algorithm {
+            ChecksumAlgorithm::Crc32c => part.checksum_crc32_c(),
+            ChecksumAlgorithm::Sha256 => part.checksum_sha256(),
+            _ => None,
+        }?;
+        joined.extend(aws_smithy_types::base64::decode(reported).ok()?);
+    }
+    let raw = match algorithm {
+        ChecksumAlgorithm::Crc32c => crc32c::crc32c(&joined).to_be_bytes().to_vec(),
+        ChecksumAlgorithm::Sha256 => {
+            use sha2::Digest;
+            sha2::Sha256::digest(&joined).to_vec()
+        }
+        _ => return None,
+    };
+    Some(ContentDigest::from_bytes(algorithm, &raw).with_parts(parts.len()))
+}
+
 /// `base64` or `base64-N` as S3 writes checksums.
 fn parse_checksum(algorithm: ChecksumAlgorithm, reported: &str) -> Option<ContentDigest> {
     let (encoded, parts) = match reported.split_once('-') {
@@ -306,7 +331,7 @@ impl Upload {
             .upload_id(&self.upload_id)
             .multipart_upload(
                 CompletedMultipartUpload::builder()
-                    .set_parts(Some(done))
+                    .set_parts(Some(done.clone()))
                     .build(),
             )
             .set_if_none_match(if_none_match(&self.inner, opts));
@@ -319,11 +344,10 @@ impl Upload {
                 opts,
             )
             .with_version_id(out.version_id().map(str::to_owned))
-            .with_digest(service_digest(
-                opts,
-                out.checksum_crc32_c(),
-                out.checksum_sha256(),
-            ))),
+            .with_digest(
+                service_digest(opts, out.checksum_crc32_c(), out.checksum_sha256())
+                    .or_else(|| composite_of_parts(opts, &done)),
+            )),
             Err(e) if !opts.overwrite && Failure::of(&e).is_precondition_failed() => {
                 Err(self.inner.already_exists(path))
             }

@@ -394,7 +394,7 @@ fn permission_denied_is_5() {
 const DOWN: &str = "[backends.down]\ntype = \"s3\"\nbucket = \"b\"\nregion = \"us-east-1\"\n\
      endpoint = \"http://127.0.0.1:1\"\nforce_path_style = true\n\
      access_key_id = \"AKIDEXAMPLE\"\nsecret_access_key = \"sEcReT-never-printed-42\"\n\
-     max_retries = 0\nconnect_timeout = \"2s\"\n\n[stores.down]\nbackend = \"down\"\n";
+     retry = { max_attempts = 1 }\nconnect_timeout = \"2s\"\n\n[stores.down]\nbackend = \"down\"\n";
 
 #[cfg(feature = "s3")]
 #[test]

@@ -156,7 +156,9 @@ impl Server {
     }
 
     /// Whether the server returns the CRC-32C and SHA-256 a `PutObject` asks for with
-    /// `x-amz-checksum-algorithm` (and they are the right ones), probed with the raw SDK.
+    /// `x-amz-checksum-algorithm` (and they are the right ones), and a checksum for a
+    /// multipart upload, probed with the raw SDK. Only then may the backend declare the
+    /// digest capabilities (`service_checksums`).
     pub async fn returns_checksums(&self, bucket: &str) -> bool {
         use remote_store_s3::aws_sdk_s3::types::ChecksumAlgorithm;
         let client = self.client();
@@ -183,7 +185,72 @@ impl Server {
             });
             all &= got.as_deref() == Some(want);
         }
+        // A multipart upload must report one too: in the completion, or per part (the
+        // backend then computes S3's composite from the part checksums).
+        if all {
+            all &= self.returns_multipart_checksums(bucket).await;
+        }
         all
+    }
+
+    /// Whether a one-part multipart upload with CRC-32C gets a checksum back, from
+    /// `CompleteMultipartUpload` or from `UploadPart` (moto 5 and s3s-fs 0.14 give
+    /// neither).
+    async fn returns_multipart_checksums(&self, bucket: &str) -> bool {
+        use remote_store_s3::aws_sdk_s3::types::{
+            ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart,
+        };
+        let client = self.client();
+        let key = unique_name("probe-multipart-checksum");
+        let Ok(created) = client
+            .create_multipart_upload()
+            .bucket(bucket)
+            .key(&key)
+            .checksum_algorithm(ChecksumAlgorithm::Crc32C)
+            .send()
+            .await
+        else {
+            return false;
+        };
+        let Some(id) = created.upload_id() else {
+            return false;
+        };
+        let Ok(part) = client
+            .upload_part()
+            .bucket(bucket)
+            .key(&key)
+            .upload_id(id)
+            .part_number(1)
+            .checksum_algorithm(ChecksumAlgorithm::Crc32C)
+            .body(ByteStream::from(Bytes::from_static(b"123456789")))
+            .send()
+            .await
+        else {
+            return false;
+        };
+        let part_sum = part.checksum_crc32_c().map(str::to_owned);
+        let completed = client
+            .complete_multipart_upload()
+            .bucket(bucket)
+            .key(&key)
+            .upload_id(id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .parts(
+                        CompletedPart::builder()
+                            .part_number(1)
+                            .set_e_tag(part.e_tag().map(str::to_owned))
+                            .set_checksum_crc32_c(part_sum.clone())
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await;
+        let whole = completed
+            .ok()
+            .and_then(|c| c.checksum_crc32_c().map(str::to_owned));
+        whole.is_some() || part_sum.is_some()
     }
 
     /// Multipart uploads still open in `bucket`, by key — or `None` when the server does
