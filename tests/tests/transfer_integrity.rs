@@ -9,7 +9,7 @@ use remote_store_core::{ContentDigest, WriteMode, WriteOptions};
 use remote_store_local::{AsyncLocalBackend, LocalBackend};
 use remote_store_memory::{AsyncMemoryBackend, MemoryBackend};
 use remote_store_sync::{Content, Store};
-use remote_store_transfer::{DigestAlgorithm, HashingReader, HashingStream, aio, sync};
+use remote_store_transfer::{ChecksumAlgorithm, HashingReader, HashingStream, aio, sync};
 use sha2::Digest;
 
 fn data() -> Vec<u8> {
@@ -43,7 +43,7 @@ fn sync_write_with_digest_and_verify() {
             store,
             "d/file.bin",
             Content::reader(std::io::Cursor::new(bytes.clone())),
-            DigestAlgorithm::Sha256,
+            ChecksumAlgorithm::Sha256,
         )
         .unwrap();
         let digest = r.digest.clone().unwrap();
@@ -68,7 +68,7 @@ fn sync_write_with_digest_and_verify() {
         }
 
         // The other algorithms, atomic mode, in-memory content.
-        for alg in [DigestAlgorithm::Crc32c, DigestAlgorithm::Md5] {
+        for alg in [ChecksumAlgorithm::Crc32c, ChecksumAlgorithm::Md5] {
             let r = sync::write_with_digest_with(
                 store,
                 "d/other.bin",
@@ -93,7 +93,7 @@ fn sync_write_with_digest_and_verify() {
 #[test]
 fn hashing_reader_matches_sha2() {
     let bytes = data();
-    let mut r = HashingReader::new(&bytes[..], DigestAlgorithm::Sha256);
+    let mut r = HashingReader::new(&bytes[..], ChecksumAlgorithm::Sha256);
     std::io::copy(&mut r, &mut std::io::sink()).unwrap();
     assert_eq!(r.digest().value, sha256_hex(&bytes));
     assert_eq!(r.bytes(), bytes.len() as u64);
@@ -116,7 +116,7 @@ async fn async_write_with_digest_and_verify() {
             store,
             "d/file.bin",
             AsyncContent::chunks(futures::stream::iter(chunks)),
-            DigestAlgorithm::Sha256,
+            ChecksumAlgorithm::Sha256,
         )
         .await
         .unwrap();
@@ -136,7 +136,7 @@ async fn async_write_with_digest_and_verify() {
         // HashingStream over a store read.
         let mut s = HashingStream::new(
             store.read("d/file.bin").await.unwrap(),
-            DigestAlgorithm::Sha256,
+            ChecksumAlgorithm::Sha256,
         );
         while let Some(c) = s.next().await {
             c.unwrap();

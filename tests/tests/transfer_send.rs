@@ -9,7 +9,7 @@ use remote_store_async::AsyncStore;
 use remote_store_core::{ContentDigest, DeleteOptions, WriteMode, WriteOptions};
 use remote_store_memory::AsyncMemoryBackend;
 use remote_store_transfer::{
-    BatchOptions, BatchResult, DigestAlgorithm, TransferOptions, TransferReport, aio,
+    BatchOptions, BatchResult, ChecksumAlgorithm, TransferOptions, TransferReport, aio,
 };
 
 fn send<T: Send>(_: &T) {}
@@ -39,17 +39,17 @@ fn futures_are_send(store: &AsyncStore, local: &Path, digest: &ContentDigest) {
         store,
         "p",
         "x",
-        DigestAlgorithm::Sha256,
+        ChecksumAlgorithm::Sha256,
     ));
     send(&aio::write_with_digest_with(
         store,
         "p",
         "x",
-        DigestAlgorithm::Md5,
+        ChecksumAlgorithm::Md5,
         WriteMode::Atomic,
         WriteOptions::new(),
     ));
-    send(&aio::digest(store, "p", DigestAlgorithm::Crc32c));
+    send(&aio::digest(store, "p", ChecksumAlgorithm::Crc32c));
     send(&aio::verify(store, "p", digest));
 }
 

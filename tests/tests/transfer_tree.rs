@@ -14,7 +14,7 @@ use remote_store_local::{AsyncLocalBackend, LocalBackend};
 use remote_store_memory::{AsyncMemoryBackend, MemoryBackend};
 use remote_store_sync::Store;
 use remote_store_transfer::{
-    Action, DigestAlgorithm, FileStatus, IfExists, SkipReason, TransferOptions, aio, sync,
+    Action, ChecksumAlgorithm, FileStatus, IfExists, SkipReason, TransferOptions, aio, sync,
 };
 use transfer_support::{
     Counting, TREE_FILES, assert_same_tree, read_tree, temp_files, total_bytes, write_tree,
@@ -138,7 +138,7 @@ fn sync_single_files_and_verification() {
     let file = src.path().join("one.bin");
     std::fs::write(&file, transfer_support::pattern(300_000, 1)).unwrap();
     let memory = Store::new(MemoryBackend::new(), "").unwrap();
-    let opts = TransferOptions::new().verify(DigestAlgorithm::Sha256);
+    let opts = TransferOptions::new().verify(ChecksumAlgorithm::Sha256);
 
     let up = sync::upload_with(&file, &memory, "a/one.bin", &opts).unwrap();
     assert_eq!(up.files.len(), 1);
@@ -236,9 +236,9 @@ async fn async_verify_after_copy() {
     memory.write("x/a.txt", "alpha").await.unwrap();
     memory.write("x/b/c.txt", "gamma").await.unwrap();
     for alg in [
-        DigestAlgorithm::Sha256,
-        DigestAlgorithm::Crc32c,
-        DigestAlgorithm::Md5,
+        ChecksumAlgorithm::Sha256,
+        ChecksumAlgorithm::Crc32c,
+        ChecksumAlgorithm::Md5,
     ] {
         let opts = TransferOptions::new()
             .verify(alg)
@@ -251,7 +251,7 @@ async fn async_verify_after_copy() {
             let FileStatus::Copied { digest, .. } = &f.status else {
                 panic!("{:?}", f.status)
             };
-            assert_eq!(digest.as_ref().unwrap().algorithm, alg.name());
+            assert_eq!(digest.as_ref().unwrap().algorithm, alg.as_str());
         }
     }
     assert_eq!(other.read_text("y/b/c.txt").await.unwrap(), "gamma");

@@ -255,13 +255,19 @@ pub(crate) enum Algo {
 }
 
 impl Algo {
+    /// The core algorithm it names.
+    pub(crate) fn algorithm(self) -> remote_store::transfer::ChecksumAlgorithm {
+        use remote_store::transfer::ChecksumAlgorithm;
+        match self {
+            Algo::Sha256 => ChecksumAlgorithm::Sha256,
+            Algo::Crc32c => ChecksumAlgorithm::Crc32c,
+            Algo::Md5 => ChecksumAlgorithm::Md5,
+        }
+    }
+
     /// The lower-case name, as `ContentDigest::algorithm` writes it.
     pub(crate) fn name(self) -> &'static str {
-        match self {
-            Algo::Sha256 => "sha256",
-            Algo::Crc32c => "crc32c",
-            Algo::Md5 => "md5",
-        }
+        self.algorithm().as_str()
     }
 }
 

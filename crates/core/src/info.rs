@@ -97,6 +97,21 @@ impl ChecksumAlgorithm {
         }
     }
 
+    /// The algorithm named `name` (case-insensitive; `sha-256` and `crc-32c` are accepted).
+    ///
+    /// # Errors
+    /// `InvalidArgument` naming an algorithm this library does not implement.
+    pub fn from_name(name: &str) -> crate::Result<Self> {
+        match name.to_ascii_lowercase().replace('-', "").as_str() {
+            "sha256" => Ok(ChecksumAlgorithm::Sha256),
+            "crc32c" => Ok(ChecksumAlgorithm::Crc32c),
+            "md5" => Ok(ChecksumAlgorithm::Md5),
+            _ => Err(crate::Error::invalid_argument(format!(
+                "unknown checksum algorithm {name:?} (expected sha256, crc32c or md5)"
+            ))),
+        }
+    }
+
     /// The capability a backend declares when it returns this checksum.
     pub fn capability(self) -> crate::Capability {
         match self {

@@ -69,14 +69,16 @@ mod progress;
 mod transfer;
 
 pub use batch::{BatchItem, BatchOptions, BatchResult, DEFAULT_CONCURRENCY};
+pub use integrity::Hasher;
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use integrity::r#async::HashingStream;
 #[cfg(feature = "sync")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
 pub use integrity::sync::HashingReader;
-pub use integrity::{DigestAlgorithm, Hasher};
 pub use progress::{FileOutcome, NoProgress, Progress, Snapshot};
+/// The checksum algorithms, as core defines them (the same type `WriteOptions::checksum` takes).
+pub use remote_store_core::ChecksumAlgorithm;
 pub use remote_store_core::ContentDigest;
 pub use transfer::{
     Action, DEFAULT_FILES_IN_FLIGHT, FileReport, FileStatus, IfExists, PlannedFile, SkipReason,

@@ -8,7 +8,7 @@ use futures::{Stream, StreamExt};
 use remote_store_async::{AsyncContent, AsyncStore};
 use remote_store_core::{ContentDigest, Result, WriteMode, WriteOptions, WriteResult};
 
-use super::{DigestAlgorithm, Hasher, algorithm_of, same_digest};
+use super::{ChecksumAlgorithm, Hasher, algorithm_of, same_digest};
 
 /// A `Stream` adapter that hashes every chunk passing through it. This is an async version
 /// of [`HashingReader`](crate::HashingReader).
@@ -20,10 +20,10 @@ use super::{DigestAlgorithm, Hasher, algorithm_of, same_digest};
 /// # futures::executor::block_on(async {
 /// use bytes::Bytes;
 /// use futures::StreamExt;
-/// use remote_store_transfer::{DigestAlgorithm, HashingStream};
+/// use remote_store_transfer::{ChecksumAlgorithm, HashingStream};
 ///
 /// let chunks = futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from("ab")), Ok("c".into())]);
-/// let mut s = HashingStream::new(chunks, DigestAlgorithm::Md5);
+/// let mut s = HashingStream::new(chunks, ChecksumAlgorithm::Md5);
 /// while let Some(chunk) = s.next().await { chunk.unwrap(); }
 /// assert_eq!(s.digest().value, "900150983cd24fb0d6963f7d28e17f72");
 /// # });
@@ -36,10 +36,10 @@ pub struct HashingStream<S> {
 
 impl<S> HashingStream<S> {
     /// Hashes the chunks of `inner` with `algorithm`.
-    pub fn new(inner: S, algorithm: DigestAlgorithm) -> Self {
+    pub fn new(inner: S, algorithm: ChecksumAlgorithm) -> Self {
         HashingStream {
             inner,
-            hasher: algorithm.hasher(),
+            hasher: Hasher::new(algorithm),
         }
     }
 
@@ -89,7 +89,7 @@ pub async fn write_with_digest<'a>(
     store: &AsyncStore,
     p: impl AsRef<str>,
     content: impl Into<AsyncContent<'a>>,
-    algorithm: DigestAlgorithm,
+    algorithm: ChecksumAlgorithm,
 ) -> Result<WriteResult> {
     write_with_digest_with(
         store,
@@ -113,7 +113,7 @@ pub async fn write_with_digest_with<'a>(
     store: &AsyncStore,
     p: impl AsRef<str>,
     content: impl Into<AsyncContent<'a>>,
-    algorithm: DigestAlgorithm,
+    algorithm: ChecksumAlgorithm,
     mode: WriteMode,
     opts: WriteOptions,
 ) -> Result<WriteResult> {
@@ -136,7 +136,7 @@ pub async fn write_with_digest_with<'a>(
 pub async fn digest(
     store: &AsyncStore,
     p: impl AsRef<str>,
-    algorithm: DigestAlgorithm,
+    algorithm: ChecksumAlgorithm,
 ) -> Result<ContentDigest> {
     let mut stream = HashingStream::new(store.read(p).await?, algorithm);
     while let Some(chunk) = stream.next().await {

@@ -14,76 +14,23 @@ pub(crate) mod sync;
 use std::fmt;
 
 use md5::Digest as _;
-use remote_store_core::{ContentDigest, Error, Result};
+use remote_store_core::{ChecksumAlgorithm, ContentDigest, Error, Result};
 
-/// A digest algorithm the hashers implement.
-///
-/// The [`name`](Self::name) is what [`ContentDigest::algorithm`] holds: `"sha256"`,
-/// `"crc32c"`, `"md5"`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DigestAlgorithm {
-    /// SHA-256 (the default): 64 hex digits.
-    #[default]
-    Sha256,
-    /// CRC32C (Castagnoli), as S3 and Azure use it: 8 hex digits, big-endian.
-    Crc32c,
-    /// MD5: 32 hex digits. Not a security digest; what S3 single-part etags and Azure's
-    /// `Content-MD5` hold.
-    Md5,
-}
-
-impl DigestAlgorithm {
-    /// The lower-case name stored in [`ContentDigest::algorithm`].
-    pub fn name(self) -> &'static str {
-        match self {
-            DigestAlgorithm::Sha256 => "sha256",
-            DigestAlgorithm::Crc32c => "crc32c",
-            DigestAlgorithm::Md5 => "md5",
-        }
-    }
-
-    /// The algorithm named `name` (case-insensitive; `sha-256` and `crc-32c` are accepted).
-    ///
-    /// # Errors
-    /// `InvalidArgument` naming an algorithm this crate does not implement.
-    pub fn from_name(name: &str) -> Result<Self> {
-        match name.to_ascii_lowercase().replace('-', "").as_str() {
-            "sha256" => Ok(DigestAlgorithm::Sha256),
-            "crc32c" => Ok(DigestAlgorithm::Crc32c),
-            "md5" => Ok(DigestAlgorithm::Md5),
-            _ => Err(Error::invalid_argument(format!(
-                "unknown digest algorithm {name:?} (expected sha256, crc32c or md5)"
-            ))),
-        }
-    }
-
-    /// A fresh hasher for this algorithm.
-    pub fn hasher(self) -> Hasher {
-        Hasher::new(self)
-    }
-}
-
-impl fmt::Display for DigestAlgorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// An incremental hasher: [`update`](Self::update) with each chunk, then
-/// [`digest`](Self::digest) (which does not consume it) or [`finish`](Self::finish).
+/// An incremental hasher for one [`ChecksumAlgorithm`] (core's, the same one
+/// `WriteOptions::checksum` asks a service for): [`update`](Self::update) with each chunk,
+/// then [`digest`](Self::digest) (which does not consume it) or [`finish`](Self::finish).
 ///
 /// ```
-/// use remote_store_transfer::{DigestAlgorithm, Hasher};
+/// use remote_store_transfer::{ChecksumAlgorithm, Hasher};
 ///
-/// let mut h = Hasher::new(DigestAlgorithm::Sha256);
+/// let mut h = Hasher::new(ChecksumAlgorithm::Sha256);
 /// h.update(b"hello ");
 /// h.update(b"world");
 /// assert_eq!(
 ///     h.finish().value,
 ///     "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
 /// );
-/// assert_eq!(DigestAlgorithm::Crc32c.hasher().finish().value, "00000000");
+/// assert_eq!(Hasher::new(ChecksumAlgorithm::Crc32c).finish().value, "00000000");
 /// ```
 #[derive(Clone)]
 pub struct Hasher {
@@ -100,21 +47,22 @@ enum State {
 
 impl Hasher {
     /// A fresh hasher for `algorithm`.
-    pub fn new(algorithm: DigestAlgorithm) -> Self {
+    pub fn new(algorithm: ChecksumAlgorithm) -> Self {
         let state = match algorithm {
-            DigestAlgorithm::Sha256 => State::Sha256(sha2::Sha256::new()),
-            DigestAlgorithm::Crc32c => State::Crc32c(0),
-            DigestAlgorithm::Md5 => State::Md5(md5::Md5::new()),
+            ChecksumAlgorithm::Sha256 => State::Sha256(sha2::Sha256::new()),
+            ChecksumAlgorithm::Crc32c => State::Crc32c(0),
+            ChecksumAlgorithm::Md5 => State::Md5(md5::Md5::new()),
+            _ => unreachable!("every ChecksumAlgorithm has a hasher"),
         };
         Hasher { state, bytes: 0 }
     }
 
     /// The algorithm.
-    pub fn algorithm(&self) -> DigestAlgorithm {
+    pub fn algorithm(&self) -> ChecksumAlgorithm {
         match self.state {
-            State::Sha256(_) => DigestAlgorithm::Sha256,
-            State::Crc32c(_) => DigestAlgorithm::Crc32c,
-            State::Md5(_) => DigestAlgorithm::Md5,
+            State::Sha256(_) => ChecksumAlgorithm::Sha256,
+            State::Crc32c(_) => ChecksumAlgorithm::Crc32c,
+            State::Md5(_) => ChecksumAlgorithm::Md5,
         }
     }
 
@@ -147,7 +95,7 @@ impl Hasher {
             State::Md5(h) => hex(&h.finalize()),
         };
         ContentDigest {
-            algorithm: algorithm.name().to_owned(),
+            algorithm: algorithm.as_str().to_owned(),
             value,
         }
     }
@@ -173,8 +121,8 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The algorithm of `expected`, or `InvalidArgument`.
-pub(crate) fn algorithm_of(expected: &ContentDigest) -> Result<DigestAlgorithm> {
-    DigestAlgorithm::from_name(&expected.algorithm)
+pub(crate) fn algorithm_of(expected: &ContentDigest) -> Result<ChecksumAlgorithm> {
+    ChecksumAlgorithm::from_name(&expected.algorithm)
 }
 
 /// Whether two digests of the same algorithm agree (hex compared case-insensitively).
@@ -197,34 +145,34 @@ mod tests {
 
     #[test]
     fn known_vectors() {
-        let digest = |alg: DigestAlgorithm, data: &[u8]| {
-            let mut h = alg.hasher();
+        let digest = |alg: ChecksumAlgorithm, data: &[u8]| {
+            let mut h = Hasher::new(alg);
             h.update(data);
             h.finish().value
         };
         assert_eq!(
-            digest(DigestAlgorithm::Sha256, b""),
+            digest(ChecksumAlgorithm::Sha256, b""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
         assert_eq!(
-            digest(DigestAlgorithm::Md5, b"abc"),
+            digest(ChecksumAlgorithm::Md5, b"abc"),
             "900150983cd24fb0d6963f7d28e17f72"
         );
         // The CRC32C check value of "123456789".
-        assert_eq!(digest(DigestAlgorithm::Crc32c, b"123456789"), "e3069283");
+        assert_eq!(digest(ChecksumAlgorithm::Crc32c, b"123456789"), "e3069283");
     }
 
     #[test]
     fn chunked_equals_whole() {
         let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
         for alg in [
-            DigestAlgorithm::Sha256,
-            DigestAlgorithm::Crc32c,
-            DigestAlgorithm::Md5,
+            ChecksumAlgorithm::Sha256,
+            ChecksumAlgorithm::Crc32c,
+            ChecksumAlgorithm::Md5,
         ] {
-            let mut whole = alg.hasher();
+            let mut whole = Hasher::new(alg);
             whole.update(&data);
-            let mut parts = alg.hasher();
+            let mut parts = Hasher::new(alg);
             for c in data.chunks(777) {
                 parts.update(c);
             }
@@ -235,16 +183,16 @@ mod tests {
     #[test]
     fn names_round_trip() {
         for alg in [
-            DigestAlgorithm::Sha256,
-            DigestAlgorithm::Crc32c,
-            DigestAlgorithm::Md5,
+            ChecksumAlgorithm::Sha256,
+            ChecksumAlgorithm::Crc32c,
+            ChecksumAlgorithm::Md5,
         ] {
-            assert_eq!(DigestAlgorithm::from_name(alg.name()).unwrap(), alg);
+            assert_eq!(ChecksumAlgorithm::from_name(alg.as_str()).unwrap(), alg);
         }
         assert_eq!(
-            DigestAlgorithm::from_name("SHA-256").unwrap(),
-            DigestAlgorithm::Sha256
+            ChecksumAlgorithm::from_name("SHA-256").unwrap(),
+            ChecksumAlgorithm::Sha256
         );
-        assert!(DigestAlgorithm::from_name("sha1").is_err());
+        assert!(ChecksumAlgorithm::from_name("sha1").is_err());
     }
 }

@@ -5,15 +5,15 @@ use std::io::{self, Read};
 use remote_store_core::{ContentDigest, Result, WriteMode, WriteOptions, WriteResult};
 use remote_store_sync::{Content, Store};
 
-use super::{DigestAlgorithm, Hasher, algorithm_of, same_digest};
+use super::{ChecksumAlgorithm, Hasher, algorithm_of, same_digest};
 
 /// A `Read` adapter that hashes every byte read through it.
 ///
 /// ```
 /// use std::io::Read;
-/// use remote_store_transfer::{DigestAlgorithm, HashingReader};
+/// use remote_store_transfer::{ChecksumAlgorithm, HashingReader};
 ///
-/// let mut r = HashingReader::new(&b"abc"[..], DigestAlgorithm::Md5);
+/// let mut r = HashingReader::new(&b"abc"[..], ChecksumAlgorithm::Md5);
 /// std::io::copy(&mut r, &mut std::io::sink()).unwrap();
 /// assert_eq!(r.digest().value, "900150983cd24fb0d6963f7d28e17f72");
 /// ```
@@ -25,10 +25,10 @@ pub struct HashingReader<R> {
 
 impl<R: Read> HashingReader<R> {
     /// Hashes what is read from `inner` with `algorithm`.
-    pub fn new(inner: R, algorithm: DigestAlgorithm) -> Self {
+    pub fn new(inner: R, algorithm: ChecksumAlgorithm) -> Self {
         HashingReader {
             inner,
-            hasher: algorithm.hasher(),
+            hasher: Hasher::new(algorithm),
         }
     }
 
@@ -66,7 +66,7 @@ pub fn write_with_digest<'a>(
     store: &Store,
     p: impl AsRef<str>,
     content: impl Into<Content<'a>>,
-    algorithm: DigestAlgorithm,
+    algorithm: ChecksumAlgorithm,
 ) -> Result<WriteResult> {
     write_with_digest_with(
         store,
@@ -87,7 +87,7 @@ pub fn write_with_digest_with<'a>(
     store: &Store,
     p: impl AsRef<str>,
     content: impl Into<Content<'a>>,
-    algorithm: DigestAlgorithm,
+    algorithm: ChecksumAlgorithm,
     mode: WriteMode,
     opts: WriteOptions,
 ) -> Result<WriteResult> {
@@ -106,7 +106,7 @@ pub fn write_with_digest_with<'a>(
 pub fn digest(
     store: &Store,
     p: impl AsRef<str>,
-    algorithm: DigestAlgorithm,
+    algorithm: ChecksumAlgorithm,
 ) -> Result<ContentDigest> {
     let mut reader = HashingReader::new(store.read(p)?, algorithm);
     io::copy(&mut reader, &mut io::sink()).map_err(remote_store_core::Error::from_io)?;

@@ -26,8 +26,9 @@ use std::sync::Arc;
 
 use remote_store_core::{ContentDigest, Error, ErrorKind, FileInfo, RemotePath, Result};
 
-use crate::integrity::{DigestAlgorithm, Hasher, same_digest};
+use crate::integrity::{Hasher, same_digest};
 use crate::progress::{Progress, Snapshot, Tracker};
+use remote_store_core::ChecksumAlgorithm;
 
 /// The default number of files in flight.
 pub const DEFAULT_FILES_IN_FLIGHT: usize = 4;
@@ -57,12 +58,12 @@ pub enum IfExists {
 /// How a transfer runs.
 ///
 /// ```
-/// use remote_store_transfer::{DigestAlgorithm, IfExists, TransferOptions};
+/// use remote_store_transfer::{ChecksumAlgorithm, IfExists, TransferOptions};
 ///
 /// let opts = TransferOptions::new()
 ///     .if_exists(IfExists::SkipIfSame)
 ///     .files_in_flight(8)
-///     .verify(DigestAlgorithm::Sha256);
+///     .verify(ChecksumAlgorithm::Sha256);
 /// assert!(opts.atomic);
 /// ```
 #[derive(Clone)]
@@ -82,7 +83,7 @@ pub struct TransferOptions {
     pub atomic: bool,
     /// After each copy, stream the written file back and compare its digest with the one
     /// computed from the source while it was copied. A mismatch fails that file.
-    pub verify: Option<DigestAlgorithm>,
+    pub verify: Option<ChecksumAlgorithm>,
     /// Let [`IfExists::SkipIfSame`] compare etags too, where both sides have one. Off by
     /// default: etags are opaque per service (S3's single-part etag is an MD5, Azure's and
     /// the memory backend's change with every write), so they only mean "same content"
@@ -140,7 +141,7 @@ impl TransferOptions {
     }
 
     /// Verifies each copied file with `algorithm`.
-    pub fn verify(mut self, algorithm: DigestAlgorithm) -> Self {
+    pub fn verify(mut self, algorithm: ChecksumAlgorithm) -> Self {
         self.verify = Some(algorithm);
         self
     }
@@ -665,7 +666,7 @@ impl<'t, R> Meter<'t, R> {
         inner: R,
         tracker: &'t Tracker,
         file: &'t str,
-        verify: Option<DigestAlgorithm>,
+        verify: Option<ChecksumAlgorithm>,
     ) -> Self {
         Meter {
             inner,
@@ -727,10 +728,10 @@ pub(crate) const CHUNK: usize = 256 * 1024;
 ///
 /// # Errors
 /// The file's I/O errors.
-pub(crate) fn local_digest(path: &Path, algorithm: DigestAlgorithm) -> Result<ContentDigest> {
+pub(crate) fn local_digest(path: &Path, algorithm: ChecksumAlgorithm) -> Result<ContentDigest> {
     use std::io::Read as _;
     let mut file = std::fs::File::open(path).map_err(|e| io_error(e, path))?;
-    let mut hasher = algorithm.hasher();
+    let mut hasher = Hasher::new(algorithm);
     let mut buf = vec![0u8; CHUNK];
     loop {
         let n = file.read(&mut buf).map_err(|e| io_error(e, path))?;
