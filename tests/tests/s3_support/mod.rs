@@ -160,6 +160,12 @@ impl Server {
     /// multipart upload, probed with the raw SDK. Only then may the backend declare the
     /// digest capabilities (`service_checksums`).
     pub async fn returns_checksums(&self, bucket: &str) -> bool {
+        self.returns_put_checksums(bucket).await && self.returns_multipart_checksums(bucket).await
+    }
+
+    /// Whether the server returns the right CRC-32C and SHA-256 for a `PutObject` that asks
+    /// for them (moto does).
+    pub async fn returns_put_checksums(&self, bucket: &str) -> bool {
         use remote_store_s3::aws_sdk_s3::types::ChecksumAlgorithm;
         let client = self.client();
         let mut all = true;
@@ -185,18 +191,13 @@ impl Server {
             });
             all &= got.as_deref() == Some(want);
         }
-        // A multipart upload must report one too: in the completion, or per part (the
-        // backend then computes S3's composite from the part checksums).
-        if all {
-            all &= self.returns_multipart_checksums(bucket).await;
-        }
         all
     }
 
     /// Whether a one-part multipart upload with CRC-32C gets a checksum back, from
-    /// `CompleteMultipartUpload` or from `UploadPart` (moto 5 and s3s-fs 0.14 give
-    /// neither).
-    async fn returns_multipart_checksums(&self, bucket: &str) -> bool {
+    /// `CompleteMultipartUpload` or from `UploadPart` (the backend then computes S3's
+    /// composite from the part checksums); moto 5 and s3s-fs 0.14 give neither.
+    pub async fn returns_multipart_checksums(&self, bucket: &str) -> bool {
         use remote_store_s3::aws_sdk_s3::types::{
             ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart,
         };
