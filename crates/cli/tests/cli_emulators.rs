@@ -217,3 +217,34 @@ fn cp_tree_through_every_backend() {
     run(&env, &vars, &["rm", "-r", "sftp:t"]).code(0);
     run(&env, &vars, &["ls", "sftp:t"]).code(3);
 }
+
+/// Exit code 5 for a refused permission, from a real server (the local-path test cannot
+/// show it when the tests run as root): s3s-fs refuses a wrong secret key, and the secret
+/// never reaches the output.
+#[test]
+fn wrong_credentials_are_exit_5_and_stay_hidden() {
+    let (Some(endpoint), Some(key)) = (
+        var("REMOTE_STORE_S3_S3SFS_ENDPOINT"),
+        var("REMOTE_STORE_S3_S3SFS_ACCESS_KEY"),
+    ) else {
+        return;
+    };
+    let secret = "not-the-secret-7f3a";
+    let table = format!(
+        "[backends.wrong]\ntype = \"s3\"\nbucket = {}\nendpoint = {}\nregion = \"us-east-1\"\n\
+         force_path_style = true\naccess_key_id = {}\nsecret_access_key = {}\n\
+         retry = {{ max_attempts = 1 }}\n\n[stores.wrong]\nbackend = \"wrong\"\n",
+        quoted(&unique("rstore-denied")),
+        quoted(&endpoint),
+        quoted(&key),
+        quoted(secret)
+    );
+    let env = Env::new(&table);
+    let out = run(&env, &[], &["ls", "wrong:"]);
+    out.code(5);
+    assert!(
+        !out.stderr.contains(secret) && !out.stdout.contains(secret),
+        "the secret was printed: {}",
+        out.stderr
+    );
+}
