@@ -106,6 +106,22 @@ pub trait AsyncBackend: Send + Sync + fmt::Debug + 'static {
     /// `missing_ok`.
     async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()>;
 
+    /// Deletes the files at `paths`, answering one outcome per path, in input order. The
+    /// default runs [`delete`](Self::delete) for each path,
+    /// [`DELETE_CONCURRENCY`](remote_store_core::bulk::DELETE_CONCURRENCY) at a time; S3
+    /// overrides it with `DeleteObjects`. Dropping the future cancels the deletes not yet
+    /// done. An async version of `Backend::delete_many`, whose docs hold the contract.
+    async fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
+        use futures::stream::{self, StreamExt};
+        // By index: a closure over `&RemotePath` items trips the `Send` check of the boxed
+        // future (a higher-ranked lifetime the compiler cannot prove).
+        stream::iter(0..paths.len())
+            .map(|i| self.delete(&paths[i], opts))
+            .buffered(remote_store_core::bulk::DELETE_CONCURRENCY)
+            .collect()
+            .await
+    }
+
     /// Deletes the folder at `path`. Capability: `delete`.
     ///
     /// # Errors
