@@ -65,6 +65,9 @@ impl Twin for EntryStream {
 impl<T: Twin> Twin for Result<T> {
     type Sync = Result<T::Sync>;
 }
+impl<T: Twin> Twin for Vec<T> {
+    type Sync = Vec<T::Sync>;
+}
 /// Borrowed results (`name()`, `root()`, `native::<T>()`) are the same in both halves.
 impl<'a, T: ?Sized> Twin for &'a T {
     type Sync = &'a T;
@@ -119,6 +122,7 @@ fn stores(s: &Store, a: &AsyncStore, range: Range<u64>) {
     );
     mirror!(s, a, await, delete("p"));
     mirror!(s, a, await, delete_with("p", DeleteOptions::new()));
+    mirror!(s, a, await, delete_many(["p", "q"], DeleteOptions::new()));
     mirror!(s, a, await, delete_folder("p"));
     mirror!(
         s,
@@ -176,6 +180,12 @@ fn backends(s: &dyn Backend, a: &dyn AsyncBackend, k: &RemotePath, g: &GlobPatte
         )),
     );
     mirror!(s, a, await, delete(k, &DeleteOptions::new()));
+    mirror!(
+        s,
+        a,
+        await,
+        delete_many(std::slice::from_ref(k), &DeleteOptions::new())
+    );
     mirror!(s, a, await, delete_folder(k, &DeleteFolderOptions::new()));
     mirror!(s, a, now, list_files(k, &ListOptions::new()));
     mirror!(s, a, now, list_folders(k));

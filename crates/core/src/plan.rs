@@ -7,6 +7,7 @@
 
 use std::ops::Range;
 
+use crate::bulk::Outcomes;
 pub use crate::list::ListFilter;
 use crate::{
     Capability, CapabilitySet, Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo,
@@ -301,6 +302,36 @@ impl Plan {
     /// The error for a native name outside the store.
     pub fn outside(&self, native: &str) -> Error {
         Error::invalid_path(native, "outside the store").with_backend(self.backend)
+    }
+
+    /// Plans a bulk call over `paths` (file tier, capability `cap`): the keys that pass, in
+    /// input order, and the outcomes so far (each refused path keeps its error; with the
+    /// store closed, every path is refused).
+    pub fn bulk<P: AsRef<str>>(
+        &self,
+        paths: impl IntoIterator<Item = P>,
+        cap: Capability,
+        open: &Result<()>,
+    ) -> (Outcomes, Vec<RemotePath>) {
+        Outcomes::pick(paths.into_iter().map(|p| match open {
+            Err(_) => Err(self.closed().with_path(p.as_ref())),
+            Ok(()) => self.file(p.as_ref(), cap),
+        }))
+    }
+
+    /// The outcomes of a bulk call, in input order: the backend's (`done`, for the keys
+    /// [`bulk`](Self::bulk) returned) made store-relative, every error stamped with `op`.
+    pub fn finish_bulk(
+        &self,
+        op: Operation,
+        outcomes: Outcomes,
+        done: Vec<Result<()>>,
+    ) -> Vec<Result<()>> {
+        outcomes
+            .fill(done, |r| r.map_err(|e| self.context(e)))
+            .into_iter()
+            .map(|r| r.map_err(|e| self.stamp(op, e)))
+            .collect()
     }
 
     /// The error for any call after a terminal close.

@@ -528,6 +528,26 @@ impl AsyncStore {
         .await
     }
 
+    /// Async version of `Store::delete_many`: one outcome per path, in input order.
+    /// Dropping the future cancels the deletes not yet done.
+    pub fn delete_many<P: AsRef<str>>(
+        &self,
+        paths: impl IntoIterator<Item = P>,
+        opts: DeleteOptions,
+    ) -> impl Future<Output = Vec<Result<()>>> + Send + 'static {
+        let this = self.detached();
+        let paths: Vec<String> = paths.into_iter().map(|p| p.as_ref().to_owned()).collect();
+        async move {
+            let (outcomes, keys) = this.plan.bulk(paths, Capability::Delete, &this.open());
+            let done = if keys.is_empty() {
+                Vec::new()
+            } else {
+                this.backend.delete_many(&keys, &opts).await
+            };
+            this.plan.finish_bulk(Operation::Delete, outcomes, done)
+        }
+    }
+
     /// Async version of `Store::delete_folder`.
     ///
     /// # Errors

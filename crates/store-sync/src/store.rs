@@ -330,6 +330,28 @@ impl Store {
         })
     }
 
+    /// Deletes the files at `paths`, answering one outcome per path in input order; a
+    /// failure never stops the others. Each outcome is what
+    /// [`delete_with`](Self::delete_with) would answer for its path (`NotFound` unless
+    /// `missing_ok`, `InvalidPath` for an invalid path or the root). Backends with a bulk
+    /// primitive delete many keys per request (S3 `DeleteObjects`: 1,000); the others
+    /// delete one path at a time. Callers with very many paths pass them in chunks (the
+    /// transfer crate's `delete_many` does), as the whole list and its outcomes are held
+    /// in memory.
+    pub fn delete_many<P: AsRef<str>>(
+        &self,
+        paths: impl IntoIterator<Item = P>,
+        opts: DeleteOptions,
+    ) -> Vec<Result<()>> {
+        let (outcomes, keys) = self.plan.bulk(paths, Capability::Delete, &self.open());
+        let done = if keys.is_empty() {
+            Vec::new()
+        } else {
+            self.backend.delete_many(&keys, &opts)
+        };
+        self.plan.finish_bulk(Operation::Delete, outcomes, done)
+    }
+
     /// Deletes the empty folder at `p` (never the store root).
     ///
     /// # Errors
