@@ -299,6 +299,15 @@ impl AsyncBackend for AsyncS3Backend {
             .map_err(|e| self.inner.sdk_error(e, path.as_str()))
     }
 
+    /// `DeleteObjects`, up to 1,000 keys a request (see the crate's `bulk` module): fast
+    /// with `missing_ok`; without it each key is checked with a `HeadObject` first, as the
+    /// single `delete` does. With `missing_ok`, a path that is a folder (a prefix of other
+    /// keys, no object of its own) is reported deleted: there was no object to delete, and
+    /// the folder's keys are untouched.
+    async fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
+        crate::bulk::delete_many(&self.inner, paths, opts).await
+    }
+
     async fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
         let DeleteFolderOptions {
             recursive,
