@@ -276,27 +276,7 @@ impl AsyncBackend for AsyncS3Backend {
     }
 
     async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
-        let missing_ok = opts.missing_ok;
-        if !self.inner.is_file(path).await? {
-            return match self.inner.missing(path).await {
-                e if e.kind() == ErrorKind::NotFound
-                    && !e.is_container_not_found()
-                    && missing_ok =>
-                {
-                    Ok(())
-                }
-                e => Err(e),
-            };
-        }
-        self.inner
-            .client
-            .delete_object()
-            .bucket(self.inner.bucket())
-            .key(self.inner.keys.object(path))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| self.inner.sdk_error(e, path.as_str()))
+        crate::bulk::delete_one(&self.inner, path, opts.missing_ok).await
     }
 
     /// `DeleteObjects`, up to 1,000 keys a request (see the crate's `bulk` module): fast

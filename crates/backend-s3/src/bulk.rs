@@ -6,6 +6,10 @@
 //! for a missing key, which `DeleteObjects` cannot tell: each key is first checked with a
 //! `HeadObject` (as the single `delete` does), and only the existing ones are deleted in
 //! bulk — so a bulk delete is only fast with `missing_ok`.
+//!
+//! A request that fails as a whole with `500` falls back to single deletes for its keys:
+//! servers that keep objects as files (s3s-fs) fail the whole `DeleteObjects` on a key that
+//! is a directory or lies below a file, where the single delete answers per the contract.
 
 use std::collections::HashMap;
 
@@ -14,7 +18,7 @@ use futures::stream::{self, StreamExt};
 use remote_store_core::bulk::{DELETE_CONCURRENCY, MAX_DELETE_BATCH, Outcomes, fan_out};
 use remote_store_core::{DeleteOptions, Error, ErrorKind, RemotePath, Result};
 
-use crate::error;
+use crate::error::{self, Failure};
 use crate::inner::Inner;
 
 /// `DeleteObjects` requests one bulk delete keeps in flight.
@@ -40,6 +44,28 @@ pub(crate) async fn delete_many(
     outcomes.fill(done, |r| r)
 }
 
+/// The single `delete`: a `HeadObject` first (a missing key is `NotFound` unless
+/// `missing_ok`, a folder `InvalidPath`), then `DeleteObject`.
+pub(crate) async fn delete_one(inner: &Inner, path: &RemotePath, missing_ok: bool) -> Result<()> {
+    if !inner.is_file(path).await? {
+        return match inner.missing(path).await {
+            e if e.kind() == ErrorKind::NotFound && !e.is_container_not_found() && missing_ok => {
+                Ok(())
+            }
+            e => Err(e),
+        };
+    }
+    inner
+        .client
+        .delete_object()
+        .bucket(inner.bucket())
+        .key(inner.keys.object(path))
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| inner.sdk_error(e, path.as_str()))
+}
+
 /// The single delete's precondition for `path` without `missing_ok`: the path is a file
 /// (else `NotFound`, or `InvalidPath` for a folder).
 async fn check(inner: &Inner, path: &RemotePath) -> Result<RemotePath> {
@@ -51,11 +77,7 @@ async fn check(inner: &Inner, path: &RemotePath) -> Result<RemotePath> {
 }
 
 /// `DeleteObjects` over `paths` in chunks of 1,000, a few requests in flight.
-async fn delete_existing(
-    inner: &Inner,
-    paths: &[RemotePath],
-    missing_ok: bool,
-) -> Vec<Result<()>> {
+async fn delete_existing(inner: &Inner, paths: &[RemotePath], missing_ok: bool) -> Vec<Result<()>> {
     // By index: a closure over borrowed chunks trips the `Send` check of the boxed future.
     let starts = (0..paths.len()).step_by(MAX_DELETE_BATCH);
     let chunks: Vec<Vec<Result<()>>> = stream::iter(starts)
@@ -99,6 +121,13 @@ async fn delete_chunk(inner: &Inner, chunk: &[RemotePath], missing_ok: bool) -> 
         .await
     {
         Ok(output) => output,
+        Err(e) if Failure::of(&e).status == Some(500) => {
+            return stream::iter(0..chunk.len())
+                .map(|i| delete_one(inner, &chunk[i], missing_ok))
+                .buffered(DELETE_CONCURRENCY)
+                .collect()
+                .await;
+        }
         Err(e) => return fan_out(inner.sdk_error(e, first.as_str()), chunk),
     };
     inner.saw_bucket();
