@@ -39,6 +39,7 @@ const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::Glob)
     .with(Capability::RangeRead)
     .with(Capability::WriteResultNative)
+    .with(Capability::BulkDelete)
     .with(Capability::UserMetadata);
 
 /// An S3 bucket (or a prefix in one) as an [`AsyncBackend`], on aws-sdk-s3's async client.

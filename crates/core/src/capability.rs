@@ -81,6 +81,9 @@ capabilities! {
     /// Quality: a write asking for [`ChecksumAlgorithm::Md5`](crate::ChecksumAlgorithm)
     /// gets the service's MD5 in `WriteResult.digest`.
     DigestMd5 => "digest_md5",
+    /// Quality: `delete_many` is native, many keys per request (S3 `DeleteObjects`);
+    /// without it a bulk delete costs one request per path.
+    BulkDelete => "bulk_delete",
 }
 
 impl fmt::Display for Capability {
