@@ -3,6 +3,8 @@
 
 use std::io::{self, Write};
 
+use remote_store::transfer::BatchOptions;
+use remote_store::transfer::sync::delete_many_with;
 use remote_store::{Content, DeleteFolderOptions, DeleteOptions, Error, ErrorKind, ListOptions};
 use serde::Serialize;
 
@@ -538,17 +540,23 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
             }
         }
         if failed.is_empty() {
-            for file in &plan.delete {
-                let r = dst
-                    .store
-                    .delete_with(
-                        file.info.path.as_str(),
-                        DeleteOptions::new().missing_ok(true),
-                    )
-                    .map_err(|e| dst.context(e));
-                match r {
-                    Ok(()) => done_delete.push(file.rel.clone()),
-                    Err(e) => {
+            // One batch: `DeleteObjects` of 1,000 keys a request on S3, `--transfers`
+            // single deletes at once elsewhere; each file's outcome is reported.
+            let batch = delete_many_with(
+                &dst.store,
+                plan.delete.iter().map(|f| f.info.path.as_str()),
+                DeleteOptions::new().missing_ok(true),
+                &BatchOptions::new().concurrency(ctx.transfers),
+            );
+            let mut outcomes: Vec<Option<Error>> = plan.delete.iter().map(|_| None).collect();
+            for (item, e) in batch.failed {
+                outcomes[item.index] = Some(e);
+            }
+            for (file, outcome) in plan.delete.iter().zip(outcomes) {
+                match outcome {
+                    None => done_delete.push(file.rel.clone()),
+                    Some(e) => {
+                        let e = dst.context(e);
                         Ctx::report(&progress, &e);
                         failed.push(e.kind());
                     }
