@@ -6,37 +6,14 @@
 
 mod s3_support;
 
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use remote_store_async::AsyncStore;
 use remote_store_core::{DeleteOptions, ErrorKind, ListOptions};
 use remote_store_s3::{AsyncS3Backend, S3Backend};
 use remote_store_sync::Store;
-use s3_support::{Server, unique_name};
+use s3_support::{fill, servers, unique_name};
 
 const KEYS: usize = 2500;
-
-fn servers() -> Vec<Server> {
-    let servers = Server::all();
-    if servers.is_empty() {
-        eprintln!("SKIP: no S3 server — run `cargo xtask test`");
-    }
-    servers
-}
-
-/// Writes `n` small files `f/k-00000` .. into `store`, 64 at a time; returns their paths.
-async fn fill(store: &AsyncStore, n: usize) -> Vec<String> {
-    let paths: Vec<String> = (0..n).map(|i| format!("f/k-{i:05}")).collect();
-    futures::stream::iter(paths.clone())
-        .map(|p| {
-            let store = store.clone();
-            async move { store.write(&p, "x").await.map(drop) }
-        })
-        .buffer_unordered(64)
-        .try_collect::<Vec<()>>()
-        .await
-        .expect("fill");
-    paths
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn deleting_2500_keys_takes_three_requests() {

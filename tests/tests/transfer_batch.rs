@@ -305,87 +305,17 @@ fn batches_stay_within_their_concurrency() {
     assert!((2..=3).contains(&peak), "async peak {peak}");
 }
 
-/// A memory backend that declares `bulk_delete` and counts its `delete_many` calls (each
-/// answered by the per-item default), so the batches take their bulk path.
-#[derive(Debug, Default)]
-struct Bulk {
-    inner: MemoryBackend,
-    calls: std::sync::atomic::AtomicUsize,
-    largest: std::sync::atomic::AtomicUsize,
-}
-
-mod bulk_backend {
-    use std::sync::atomic::Ordering;
-
-    use remote_store_core::{
-        Capability, CapabilitySet, DeleteFolderOptions, DeleteOptions, FileInfo, ListOptions,
-        RemotePath, Result, WriteMode, WriteOptions, WriteResult,
-    };
-    use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader};
-
-    use super::Bulk;
-
-    impl Backend for Bulk {
-        fn name(&self) -> &'static str {
-            self.inner.name()
-        }
-        fn capabilities(&self) -> CapabilitySet {
-            self.inner.capabilities().with(Capability::BulkDelete)
-        }
-        fn is_file(&self, path: &RemotePath) -> Result<bool> {
-            self.inner.is_file(path)
-        }
-        fn is_folder(&self, path: &RemotePath) -> Result<bool> {
-            self.inner.is_folder(path)
-        }
-        fn read(&self, path: &RemotePath) -> Result<Reader> {
-            self.inner.read(path)
-        }
-        fn write(
-            &self,
-            path: &RemotePath,
-            content: Content<'_>,
-            mode: WriteMode,
-            opts: &WriteOptions,
-        ) -> Result<WriteResult> {
-            self.inner.write(path, content, mode, opts)
-        }
-        fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
-            self.inner.delete(path, opts)
-        }
-        fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
-            self.calls.fetch_add(1, Ordering::SeqCst);
-            self.largest.fetch_max(paths.len(), Ordering::SeqCst);
-            self.inner.delete_many(paths, opts)
-        }
-        fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
-            self.inner.delete_folder(path, opts)
-        }
-        fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileIter {
-            self.inner.list_files(path, opts)
-        }
-        fn list_folders(&self, path: &RemotePath) -> FolderIter {
-            self.inner.list_folders(path)
-        }
-        fn iter_children(&self, path: &RemotePath) -> EntryIter {
-            self.inner.iter_children(path)
-        }
-        fn get_file_info(&self, path: &RemotePath) -> Result<FileInfo> {
-            self.inner.get_file_info(path)
-        }
-    }
-}
-
 /// Where the backend deletes in bulk, a batch of 2,500 paths is three `delete_many` calls
 /// of at most 1,000 paths, in both halves, and each item's outcome is still reported in
 /// input order; with `stop_on_error` it deletes path by path.
 #[test]
 fn delete_batches_use_the_bulk_primitive_in_chunks() {
-    use std::sync::Arc;
     use std::sync::atomic::Ordering;
 
-    let backend = Arc::new(Bulk::default());
-    let store = Store::from_arc(backend.clone(), "").unwrap();
+    let flaky = layers_support::Flaky::new();
+    flaky.faults.bulk.store(true, Ordering::SeqCst);
+    let faults = flaky.faults.clone();
+    let store = Store::new(flaky.clone(), "").unwrap();
     let mut paths: Vec<String> = (0..2498).map(|i| format!("z/{i:05}")).collect();
     for p in &paths {
         store.write(p, "x").unwrap();
@@ -399,15 +329,15 @@ fn delete_batches_use_the_bulk_primitive_in_chunks() {
     assert_eq!(r.failed[1].0.index, 2000);
     assert_eq!(r.failed[1].1.kind(), ErrorKind::NotFound);
     assert_eq!(r.failed[1].1.path(), Some("z/missing"));
-    assert_eq!(backend.calls.swap(0, Ordering::SeqCst), 3);
-    assert_eq!(backend.largest.load(Ordering::SeqCst), 1000);
+    assert_eq!(faults.bulk_calls.swap(0, Ordering::SeqCst), 3);
+    assert_eq!(faults.bulk_largest.load(Ordering::SeqCst), 1000);
     assert!(!store.is_folder("z").unwrap());
 
     // The async half, over the same backend through the adapter.
     for p in paths.iter().filter(|p| p.starts_with("z/0")) {
         store.write(p, "x").unwrap();
     }
-    let astore = AsyncStore::from_blocking(backend.clone(), "").unwrap();
+    let astore = AsyncStore::from_blocking(flaky, "").unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let r = rt.block_on(aio::delete_many_with(
         &astore,
@@ -416,7 +346,7 @@ fn delete_batches_use_the_bulk_primitive_in_chunks() {
         &BatchOptions::new(),
     ));
     assert_eq!((r.succeeded.len(), r.failed.len()), (2499, 1));
-    assert_eq!(backend.calls.swap(0, Ordering::SeqCst), 3);
+    assert_eq!(faults.bulk_calls.swap(0, Ordering::SeqCst), 3);
     assert!(!store.is_folder("z").unwrap());
 
     // stop_on_error: path by path, no bulk call.
@@ -427,5 +357,5 @@ fn delete_batches_use_the_bulk_primitive_in_chunks() {
         &BatchOptions::new().concurrency(1).stop_on_error(true),
     );
     assert_eq!((r.failed.len(), r.not_run.len()), (1, 1));
-    assert_eq!(backend.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(faults.bulk_calls.load(Ordering::SeqCst), 0);
 }

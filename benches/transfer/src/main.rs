@@ -429,34 +429,22 @@ async fn run(a: Args) {
                     .await;
             }
         };
-        // With `missing_ok` (as `rstore rm -r` and `sync --delete` use): S3 sends
-        // `DeleteObjects` of 1,000 keys; other backends delete path by path.
+        // With `missing_ok` (as `rstore sync --delete` uses): S3 sends `DeleteObjects` of
+        // 1,000 keys; other backends delete path by path. Without it, S3 checks each key
+        // with a HEAD first (NotFound must be reported), then deletes in bulk.
+        let batch = |delete: DeleteOptions| {
+            let keys = &keys;
+            async move {
+                let r =
+                    aio::delete_many_with(store, keys, delete, &BatchOptions::new().concurrency(n))
+                        .await;
+                assert!(r.is_success());
+            }
+        };
         seed(store).await;
-        let ours = timed(async {
-            let r = aio::delete_many_with(
-                store,
-                &keys,
-                DeleteOptions::new().missing_ok(true),
-                &BatchOptions::new().concurrency(n),
-            )
-            .await;
-            assert!(r.is_success());
-        })
-        .await;
-        // Without `missing_ok`: S3 checks each key with a HEAD first (NotFound must be
-        // reported), then deletes the existing ones in bulk.
+        let ours = timed(batch(DeleteOptions::new().missing_ok(true))).await;
         seed(store).await;
-        let strict = timed(async {
-            let r = aio::delete_many_with(
-                store,
-                &keys,
-                DeleteOptions::new(),
-                &BatchOptions::new().concurrency(n),
-            )
-            .await;
-            assert!(r.is_success());
-        })
-        .await;
+        let strict = timed(batch(DeleteOptions::new())).await;
         seed(store).await;
         let one_by_one = timed(async {
             for k in &keys {

@@ -8,7 +8,6 @@ use std::sync::atomic::Ordering;
 
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::operation::get_object::GetObjectError;
-use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use remote_store_async::{
     AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream, async_trait,
 };
@@ -159,15 +158,7 @@ impl AsyncS3Backend {
     /// One `DeleteObjects` call (at most 1000 keys); a per-key failure is an error.
     async fn delete_batch(&self, path: &RemotePath, keys: Vec<String>) -> Result<()> {
         let inner = &self.inner;
-        let objects = keys
-            .into_iter()
-            .map(|k| ObjectIdentifier::builder().key(k).build())
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| error::finish(Error::other(e), path.as_str()))?;
-        let delete = Delete::builder()
-            .set_objects(Some(objects))
-            .quiet(true)
-            .build()
+        let delete = crate::bulk::delete_request(&keys)
             .map_err(|e| error::finish(Error::other(e), path.as_str()))?;
         let result = inner
             .client

@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use aws_sdk_s3::error::BuildError;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use futures::stream::{self, StreamExt};
 use remote_store_core::bulk::{DELETE_CONCURRENCY, MAX_DELETE_BATCH, Outcomes, fan_out};
@@ -91,6 +92,18 @@ async fn delete_existing(inner: &Inner, paths: &[RemotePath], missing_ok: bool) 
     chunks.into_iter().flatten().collect()
 }
 
+/// The body of a quiet `DeleteObjects` request for `keys` (at most 1,000).
+pub(crate) fn delete_request(keys: &[String]) -> std::result::Result<Delete, BuildError> {
+    let objects = keys
+        .iter()
+        .map(|k| ObjectIdentifier::builder().key(k).build())
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Delete::builder()
+        .set_objects(Some(objects))
+        .quiet(true)
+        .build()
+}
+
 /// One `DeleteObjects` request (quiet: only failures come back). A failed request fails
 /// every key of the chunk; a failed key fails its item, by its error code.
 async fn delete_chunk(inner: &Inner, chunk: &[RemotePath], missing_ok: bool) -> Vec<Result<()>> {
@@ -98,17 +111,7 @@ async fn delete_chunk(inner: &Inner, chunk: &[RemotePath], missing_ok: bool) -> 
         return Vec::new();
     };
     let keys: Vec<String> = chunk.iter().map(|p| inner.keys.object(p)).collect();
-    let request = keys
-        .iter()
-        .map(|k| ObjectIdentifier::builder().key(k).build())
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .and_then(|objects| {
-            Delete::builder()
-                .set_objects(Some(objects))
-                .quiet(true)
-                .build()
-        });
-    let delete = match request {
+    let delete = match delete_request(&keys) {
         Ok(delete) => delete,
         Err(e) => return fan_out(error::finish(Error::other(e), first.as_str()), chunk),
     };

@@ -346,6 +346,31 @@ impl Server {
     }
 }
 
+/// Both servers that are available, or none with one SKIP line (plain `cargo test`).
+pub fn servers() -> Vec<Server> {
+    let servers = Server::all();
+    if servers.is_empty() {
+        eprintln!("SKIP: no S3 server — run `cargo xtask test`");
+    }
+    servers
+}
+
+/// Writes `n` small files `f/k-00000` .. into `store`, 64 at a time; returns their paths.
+pub async fn fill(store: &remote_store_async::AsyncStore, n: usize) -> Vec<String> {
+    use futures::{StreamExt, TryStreamExt};
+    let paths: Vec<String> = (0..n).map(|i| format!("f/k-{i:05}")).collect();
+    futures::stream::iter(paths.clone())
+        .map(|p| {
+            let store = store.clone();
+            async move { store.write(&p, "x").await.map(drop) }
+        })
+        .buffer_unordered(64)
+        .try_collect::<Vec<()>>()
+        .await
+        .expect("fill");
+    paths
+}
+
 /// A lower-case name unique to this process and call: `<tag>-<pid>-<n>-<nanos>`.
 pub fn unique_name(tag: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
