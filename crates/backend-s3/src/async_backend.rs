@@ -158,14 +158,7 @@ impl AsyncS3Backend {
     /// One `DeleteObjects` call (at most 1000 keys); a per-key failure is an error.
     async fn delete_batch(&self, path: &RemotePath, keys: Vec<String>) -> Result<()> {
         let inner = &self.inner;
-        let delete = crate::bulk::delete_request(&keys)
-            .map_err(|e| error::finish(Error::other(e), path.as_str()))?;
-        let result = inner
-            .client
-            .delete_objects()
-            .bucket(inner.bucket())
-            .delete(delete)
-            .send()
+        let result = crate::bulk::send_delete(inner, &keys)
             .await
             .map_err(|e| self.inner.sdk_error(e, path.as_str()))?;
         if let Some(failed) = result.errors().first() {

@@ -13,7 +13,8 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_s3::error::BuildError;
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::operation::delete_objects::{DeleteObjectsError, DeleteObjectsOutput};
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use futures::stream::{self, StreamExt};
 use remote_store_core::bulk::{DELETE_CONCURRENCY, MAX_DELETE_BATCH, Outcomes, fan_out};
@@ -92,16 +93,29 @@ async fn delete_existing(inner: &Inner, paths: &[RemotePath], missing_ok: bool) 
     chunks.into_iter().flatten().collect()
 }
 
-/// The body of a quiet `DeleteObjects` request for `keys` (at most 1,000).
-pub(crate) fn delete_request(keys: &[String]) -> std::result::Result<Delete, BuildError> {
+/// Sends one quiet `DeleteObjects` request for `keys` (at most 1,000): only failures come
+/// back. A request that cannot be built is a construction failure.
+pub(crate) async fn send_delete(
+    inner: &Inner,
+    keys: &[String],
+) -> std::result::Result<DeleteObjectsOutput, SdkError<DeleteObjectsError>> {
     let objects = keys
         .iter()
         .map(|k| ObjectIdentifier::builder().key(k).build())
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    Delete::builder()
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(SdkError::construction_failure)?;
+    let delete = Delete::builder()
         .set_objects(Some(objects))
         .quiet(true)
         .build()
+        .map_err(SdkError::construction_failure)?;
+    inner
+        .client
+        .delete_objects()
+        .bucket(inner.bucket())
+        .delete(delete)
+        .send()
+        .await
 }
 
 /// One `DeleteObjects` request (quiet: only failures come back). A failed request fails
@@ -111,18 +125,7 @@ async fn delete_chunk(inner: &Inner, chunk: &[RemotePath], missing_ok: bool) -> 
         return Vec::new();
     };
     let keys: Vec<String> = chunk.iter().map(|p| inner.keys.object(p)).collect();
-    let delete = match delete_request(&keys) {
-        Ok(delete) => delete,
-        Err(e) => return fan_out(error::finish(Error::other(e), first.as_str()), chunk),
-    };
-    let output = match inner
-        .client
-        .delete_objects()
-        .bucket(inner.bucket())
-        .delete(delete)
-        .send()
-        .await
-    {
+    let output = match send_delete(inner, &keys).await {
         Ok(output) => output,
         Err(e) if Failure::of(&e).status == Some(500) => {
             return stream::iter(0..chunk.len())
