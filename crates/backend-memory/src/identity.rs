@@ -13,7 +13,8 @@ use crate::tree::SharedTree;
 pub(crate) const NAME: &str = "memory";
 
 /// What the memory backends declare: everything except `glob` (the store's portable glob
-/// lists the pattern's literal prefix and matches, which is as fast as a native one here).
+/// lists the pattern's literal prefix and matches, which is as fast as a native one here)
+/// and `bulk_delete` (no request to save: `delete_many` deletes path by path).
 pub(crate) const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::Read)
     .with(Capability::Write)
@@ -102,7 +103,8 @@ mod tests {
     }
 
     #[test]
-    fn declares_everything_but_glob() {
-        assert_eq!(CAPABILITIES, CapabilitySet::all().without(Capability::Glob));
+    fn declares_everything_but_glob_and_bulk_delete() {
+        let all = CapabilitySet::all().without(Capability::Glob);
+        assert_eq!(CAPABILITIES, all.without(Capability::BulkDelete));
     }
 }
