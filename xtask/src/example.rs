@@ -49,7 +49,8 @@ pub(crate) fn example(name: Option<&str>) -> Result<()> {
 
 /// Checks the formatting of example `name`, builds it and runs it with `env` (the emulator
 /// variables). Its target directory lives under the main one (`target/example-<name>`), so
-/// a second run reuses the build.
+/// a second run reuses the build. Not `--locked`: the example's lockfile pins DataFusion, and
+/// cargo adds to it whatever a workspace crate has started to depend on since.
 pub(crate) fn run_one(name: &str, env: &[(String, String)]) -> Result<()> {
     let root = repo_root();
     let manifest = root.join("examples").join(name).join("Cargo.toml");
@@ -58,7 +59,7 @@ pub(crate) fn run_one(name: &str, env: &[(String, String)]) -> Result<()> {
         .args(["fmt", "--check", "--manifest-path"])
         .arg(&manifest))?;
     run(cargo()
-        .args(["run", "--locked", "--manifest-path"])
+        .args(["run", "--manifest-path"])
         .arg(&manifest)
         .arg("--target-dir")
         .arg(&target)
