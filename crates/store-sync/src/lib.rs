@@ -22,8 +22,10 @@ mod content;
 pub mod fallback;
 mod shared;
 mod store;
+mod writer;
 
 pub use backend::{Backend, EntryIter, FileIter, FolderIter, Reader, SeekRead, SeekReader};
 pub use content::Content;
 pub use remote_store_core as core;
 pub use store::Store;
+pub use writer::Writer;
