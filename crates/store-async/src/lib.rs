@@ -20,10 +20,12 @@ mod content;
 pub mod fallback;
 mod idle;
 mod part_buffers;
+mod seek;
 mod shared;
 mod store;
 mod stream;
 mod sync_adapter;
+mod writer;
 
 pub use async_trait::async_trait;
 pub use backend::AsyncBackend;
@@ -37,9 +39,11 @@ pub use part_buffers::PartBuffers;
 // the API.
 #[doc(hidden)]
 pub use idle::Progress;
+pub use seek::AsyncSeekReader;
 pub use store::AsyncStore;
 pub use stream::{ByteStream, EntryStream, FileStream, FolderStream};
 pub use sync_adapter::SyncBackendAdapter;
+pub use writer::AsyncWriter;
 
 /// What the exported macros refer to; not part of the API.
 #[doc(hidden)]
