@@ -15,11 +15,13 @@ cases! {
     fn unsupported_write_refused(s, f) [] without [Write] {
         expect_unsupported(aw!(s.write_with("a.txt", "x", opts())), Capability::Write);
         expect_unsupported(aw!(s.write_text_with("a.txt", "x", overwrite())), Capability::Write);
+        expect_unsupported(s.writer("a.txt").map(drop), Capability::Write);
     }
 
     /// Without `atomic_write`, `write_atomic` is refused and writes nothing.
     fn unsupported_atomic_write_refused(s, f) [] without [AtomicWrite] {
         expect_unsupported(aw!(s.write_atomic_with("a.txt", "x", opts())), Capability::AtomicWrite);
+        expect_unsupported(s.atomic_writer("a.txt").map(drop), Capability::AtomicWrite);
         assert!(!ok(aw!(s.exists("a.txt")), "exists"));
     }
 
