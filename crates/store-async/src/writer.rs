@@ -361,3 +361,110 @@ impl fmt::Debug for AsyncWriter {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    use remote_store_core::{CapabilitySet, ErrorKind, RemotePath};
+    use tokio::io::AsyncWriteExt;
+    use tokio::sync::Notify;
+
+    use super::*;
+
+    fn plan() -> Arc<Plan> {
+        Arc::new(Plan::new(RemotePath::ROOT, CapabilitySet::all(), "test"))
+    }
+
+    /// A writer whose write reads nothing until `go` is notified, then counts everything;
+    /// `aborted` is set when its content failed.
+    fn stalled(go: Arc<Notify>, aborted: Arc<AtomicBool>) -> AsyncWriter {
+        let (tx, mut stream) = pipe();
+        let write = Box::pin(async move {
+            go.notified().await;
+            let mut size = 0u64;
+            while let Some(chunk) = stream.next().await {
+                match chunk {
+                    Ok(c) => size += c.len() as u64,
+                    Err(e) => {
+                        aborted.store(true, Ordering::SeqCst);
+                        return Err(Error::from_io(e));
+                    }
+                }
+            }
+            Ok(WriteResult::basic(RemotePath::new("a.bin")?, size))
+        });
+        AsyncWriter::new(plan(), "a.bin", Operation::Write, tx, write)
+    }
+
+    #[tokio::test]
+    async fn a_stalled_write_holds_at_most_the_queue_and_one_chunk() {
+        let go = Arc::new(Notify::new());
+        let mut w = stalled(go.clone(), Arc::default());
+        let block = vec![7u8; 4096];
+        let mut accepted = 0usize;
+        // Write until the writer stops accepting (the write reads nothing yet).
+        while let Ok(n) = tokio::time::timeout(Duration::from_millis(100), w.write(&block)).await {
+            accepted += n.unwrap();
+            assert!(accepted <= 20 << 20, "the writer never pushed back");
+        }
+        assert!(
+            (CHUNK * QUEUE..=CHUNK * (QUEUE + 1)).contains(&accepted),
+            "{accepted} bytes accepted while the write read nothing"
+        );
+        // Released, the write drains the queue while the writer goes on: no deadlock.
+        go.notify_one();
+        let rest = vec![1u8; 5 << 20];
+        w.write_all(&rest).await.unwrap();
+        let result = w.finish().await.unwrap();
+        assert_eq!(result.size, (accepted + rest.len()) as u64);
+    }
+
+    #[tokio::test]
+    async fn abort_fails_the_content_and_waits_for_the_write() {
+        let go = Arc::new(Notify::new());
+        let aborted = Arc::new(AtomicBool::new(false));
+        let mut w = stalled(go.clone(), aborted.clone());
+        // Enough to start the write (it is polled once the first chunk is queued).
+        let _ =
+            tokio::time::timeout(Duration::from_millis(100), w.write_all(&[0u8; CHUNK * 2])).await;
+        go.notify_one();
+        w.abort().await;
+        assert!(
+            aborted.load(Ordering::SeqCst),
+            "the write did not see the abort"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dropped_started_writer_fails_its_write_in_the_background() {
+        let go = Arc::new(Notify::new());
+        let aborted = Arc::new(AtomicBool::new(false));
+        let mut w = stalled(go.clone(), aborted.clone());
+        w.write_all(&[0u8; CHUNK + 1]).await.unwrap();
+        go.notify_one();
+        drop(w);
+        for _ in 0..100 {
+            if aborted.load(Ordering::SeqCst) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the dropped writer's write never saw the abort");
+    }
+
+    #[tokio::test]
+    async fn an_early_failure_surfaces_on_the_next_write_and_stays() {
+        let (tx, _stream) = pipe();
+        let write = Box::pin(async { Err(Error::already_exists("a.bin")) });
+        let mut w = AsyncWriter::new(plan(), "a.bin", Operation::Write, tx, write);
+        let e = w.write_all(&vec![0u8; CHUNK * 4]).await.unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        let again = w.write_all(b"x").await.unwrap_err();
+        assert_eq!(again.kind(), io::ErrorKind::AlreadyExists);
+        let at_finish = w.finish().await.unwrap_err();
+        assert_eq!(at_finish.kind(), ErrorKind::AlreadyExists);
+        assert!(at_finish.to_string().contains("earlier"), "{at_finish}");
+    }
+}
