@@ -318,10 +318,12 @@ impl AsyncStore {
     /// An async version of `Store::read_seekable`: an [`AsyncSeekReader`]
     /// (`tokio::io::AsyncRead + AsyncSeek`) over ranged reads, for readers that jump around
     /// a file (Parquet footers, archives). The size is read once here; each seek drops the
-    /// open read and the next read opens a ranged read at the new position.
+    /// open read and the next read opens a ranged read at the new position. Needs `read`
+    /// and, for the size, `metadata`.
     ///
     /// # Errors
-    /// `NotFound`, `InvalidPath` (a folder, the root), when awaited.
+    /// `NotFound`, `InvalidPath` (a folder, the root), `CapabilityNotSupported` without
+    /// `read` or `metadata`, when awaited.
     pub fn read_seekable(
         &self,
         p: impl AsRef<str>,
@@ -335,6 +337,8 @@ impl AsyncStore {
         let op = Operation::ReadSeekable;
         self.run_op_async(op, async {
             let key = self.plan.file(&p, Capability::Read)?;
+            // The size comes from the object's info.
+            self.plan.require(Capability::Metadata)?;
             let info = self.backend.get_file_info(&key).await.map_err(self.ctx())?;
             let this = self.detached();
             let open: OpenRange = Arc::new(move |range| {

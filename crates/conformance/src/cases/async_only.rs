@@ -47,7 +47,7 @@ pub(crate) const CASES: &[AsyncCase] = &[
     },
     CaseDef {
         name: "seekable_reader_refuses_bad_seeks",
-        requires: &[Capability::Write, Capability::Read],
+        requires: &[Capability::Write, Capability::Read, Capability::Metadata],
         lacks: &[],
         when: always,
         when_text: "",

@@ -9,6 +9,7 @@ cases! {
         expect_unsupported(aw!(s.read_bytes("a.txt")), Capability::Read);
         expect_unsupported(aw!(s.read_text("a.txt")), Capability::Read);
         expect_unsupported(aw!(s.read_range("a.txt", 0..1)), Capability::Read);
+        expect_unsupported(aw!(s.read_seekable("a.txt")).map(drop), Capability::Read);
     }
 
     /// Without `write`, writes are refused.
