@@ -201,7 +201,8 @@ impl Store {
     }
 
     /// A `Read + Seek` stream over `p`: native where the backend has `seekable_read`, else a
-    /// spool to a temp file. Sync only.
+    /// spool to a temp file. The async twin, `AsyncStore::read_seekable`, seeks over
+    /// ranged reads instead.
     ///
     /// # Errors
     /// As [`read`](Self::read).
