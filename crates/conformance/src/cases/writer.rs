@@ -94,9 +94,9 @@ cases! {
     fn writer_existing_is_already_exists(s, f) [Write, Read] {
         aw!(put(&s, "a.txt", "old"));
         let data = pattern(2 << 20, 18);
-        let mut atomic = [false, true];
-        for atomic in atomic.iter_mut().filter(|a| !**a || s.supports(Capability::AtomicWrite)) {
-            let mut w = if *atomic {
+        let kinds = [false, true];
+        for atomic in kinds.into_iter().filter(|a| !*a || s.supports(Capability::AtomicWrite)) {
+            let mut w = if atomic {
                 ok(s.atomic_writer("a.txt"), "atomic_writer")
             } else {
                 ok(s.writer("a.txt"), "writer")
