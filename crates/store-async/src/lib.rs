@@ -1,7 +1,9 @@
 //! The async half of remote-store: the [`AsyncBackend`] trait, [`AsyncStore`], and the two
 //! adapters that let either kind of backend serve either kind of store.
 //!
-//! - [`AsyncStore`] is the async version of `remote_store_sync::Store`, method for method.
+//! - [`AsyncStore`] is the async version of `remote_store_sync::Store`, method for method,
+//!   including the streaming [`AsyncWriter`] (`AsyncWrite` + `Sink<Bytes>`) and the
+//!   seekable [`AsyncSeekReader`] (`AsyncRead` + `AsyncSeek` over ranged reads).
 //! - [`SyncBackendAdapter`] turns any blocking `Backend` into an [`AsyncBackend`] by running
 //!   each call on tokio's blocking pool.
 //! - [`BlockingAdapter`] turns any [`AsyncBackend`] into a blocking `Backend` by running

@@ -35,7 +35,8 @@ use crate::{
 /// # Cancel safety
 /// Dropping any future or stream cancels its request. Dropping a `write_atomic` future
 /// never leaves a partial file visible; dropping a plain `write` may leave the target
-/// absent or partial where the backend streams into place (local, SFTP).
+/// absent or partial where the backend streams into place (local, SFTP). Dropping an
+/// unfinished [`AsyncWriter`] fails its write instead (see its docs), so it leaves nothing.
 #[derive(Clone)]
 pub struct AsyncStore {
     backend: Arc<dyn AsyncBackend>,
