@@ -19,14 +19,17 @@ use std::ops::Range;
 
 use bytes::Bytes;
 use remote_store_async::{
-    AsyncBackend, AsyncContent, AsyncStore, ByteStream, EntryStream, FileStream, FolderStream,
+    AsyncBackend, AsyncContent, AsyncSeekReader, AsyncStore, AsyncWriter, ByteStream, EntryStream,
+    FileStream, FolderStream,
 };
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, FolderInfo,
     GlobPattern, ListOptions, MoveOptions, RemotePath, Result, WriteMode, WriteOptions,
     WriteResult,
 };
-use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, Store};
+use remote_store_sync::{
+    Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader, Store, Writer,
+};
 
 /// The sync twin of an async result type.
 trait Twin {
@@ -53,6 +56,12 @@ impl Twin for AsyncStore {
 }
 impl Twin for ByteStream {
     type Sync = Reader;
+}
+impl Twin for AsyncSeekReader {
+    type Sync = SeekReader;
+}
+impl Twin for AsyncWriter {
+    type Sync = Writer;
 }
 impl Twin for FileStream {
     type Sync = FileIter;
@@ -93,8 +102,8 @@ macro_rules! mirror {
     };
 }
 
-/// Every store operation, once. Sync-only: `read_seekable` (`Read + Seek` has no async
-/// twin); async-only: `from_blocking` (wraps a sync backend); `close` is async on one side.
+/// Every store operation, once. Async-only: `from_blocking` (wraps a sync backend); `close`
+/// is async on one side.
 fn stores(s: &Store, a: &AsyncStore, range: Range<u64>) {
     mirror!(s, a, now, name());
     mirror!(s, a, now, root());
@@ -107,6 +116,7 @@ fn stores(s: &Store, a: &AsyncStore, range: Range<u64>) {
     mirror!(s, a, await, read_bytes("p"));
     mirror!(s, a, await, read_text("p"));
     mirror!(s, a, await, read_range("p", range.clone()));
+    mirror!(s, a, await, read_seekable("p"));
     mirror!(s, a, await, write("p", "x"));
     mirror!(s, a, await, write_with("p", "x", WriteOptions::new()));
     mirror!(s, a, await, write_text("p", "x"));
@@ -118,6 +128,10 @@ fn stores(s: &Store, a: &AsyncStore, range: Range<u64>) {
         await,
         write_atomic_with("p", "x", WriteOptions::new())
     );
+    mirror!(s, a, now, writer("p"));
+    mirror!(s, a, now, writer_with("p", WriteOptions::new()));
+    mirror!(s, a, now, atomic_writer("p"));
+    mirror!(s, a, now, atomic_writer_with("p", WriteOptions::new()));
     mirror!(s, a, await, delete("p"));
     mirror!(s, a, await, delete_with("p", DeleteOptions::new()));
     mirror!(s, a, await, delete_folder("p"));
@@ -146,7 +160,6 @@ fn stores(s: &Store, a: &AsyncStore, range: Range<u64>) {
     mirror!(s, a, now, native::<String>());
     mirror!(s, a, await, close());
     // The allow-list: these exist on one half only, on purpose.
-    let _ = s.read_seekable("p");
     let _ = AsyncStore::from_blocking(remote_store_memory::MemoryBackend::new(), "");
 }
 
@@ -196,10 +209,17 @@ fn backends(s: &dyn Backend, a: &dyn AsyncBackend, k: &RemotePath, g: &GlobPatte
     let _ = s.read_seekable(k);
 }
 
+/// The writers: `finish` gives the same result in both halves, `abort` nothing.
+fn writers(w: Writer, aw: AsyncWriter, w2: Writer, aw2: AsyncWriter) {
+    same(twin(output(&aw.finish())), value(&w.finish()));
+    same(twin(output(&aw2.abort())), value(&w2.abort()));
+}
+
 #[test]
 fn both_halves_type_check_against_one_operation_table() {
     // The tables above are checked by the compiler; referencing them keeps them built.
     let _ = stores as fn(&Store, &AsyncStore, Range<u64>);
+    let _ = writers as fn(Writer, AsyncWriter, Writer, AsyncWriter);
     let _ = backends as fn(&dyn Backend, &dyn AsyncBackend, &RemotePath, &GlobPattern);
 }
 
