@@ -481,3 +481,58 @@ mod tests {
         assert!(e.is_container_not_found());
     }
 }
+
+/// What the streaming writers of both stores (`Store::writer`, `AsyncStore::writer`) share.
+///
+/// A writer gathers the caller's small writes into chunks of at most [`CHUNK`](writer::CHUNK)
+/// bytes and hands them to the store's own streamed write through a channel that holds at
+/// most [`QUEUE`](writer::QUEUE) chunks, so a writer holds at most `CHUNK * (QUEUE + 2)`
+/// bytes of its own (the chunk being filled, the queue, the chunk the write is consuming)
+/// whatever the size of the object.
+pub mod writer {
+    use crate::{Error, Operation};
+
+    /// The largest chunk a writer hands to the write at once (256 KiB, the adapters' chunk).
+    pub const CHUNK: usize = 256 * 1024;
+    /// How many chunks wait between a writer and its write.
+    pub const QUEUE: usize = 2;
+
+    /// The message the write's source fails with when its writer is dropped or aborted
+    /// before `finish`: the write then fails, and a failed write leaves nothing behind.
+    pub const ABORTED: &str = "the writer was dropped or aborted before finish";
+
+    /// The error a writer reports again after its write failed (`Error` is not `Clone`):
+    /// the same kind, path, backend and operation, saying it is an earlier failure.
+    pub fn failed_again(err: &Error) -> Error {
+        let mut again = Error::new(err.kind())
+            .retryable(err.is_retryable())
+            .with_message(format!("the write failed earlier ({err})"));
+        if let Some(path) = err.path() {
+            again = again.with_path(path);
+        }
+        if let Some(backend) = err.backend() {
+            again = again.with_backend(backend);
+        }
+        if let Some(op) = err.operation() {
+            again = again.with_operation(op);
+        }
+        again
+    }
+
+    /// The error for a write that ended before its writer finished (a backend that stopped
+    /// reading its source without failing).
+    pub fn ended_early(path: &str, op: Operation) -> Error {
+        Error::new(crate::ErrorKind::Other)
+            .with_path(path)
+            .with_operation(op)
+            .with_message("the write ended before the writer finished")
+    }
+
+    /// The error for a writer used after it was shut down.
+    pub fn closed_writer(path: &str, op: Operation) -> Error {
+        Error::new(crate::ErrorKind::InvalidArgument)
+            .with_path(path)
+            .with_operation(op)
+            .with_message("the writer was already shut down")
+    }
+}

@@ -24,7 +24,7 @@
 //!
 //! What maps to what, and what answers `NotImplemented`, is documented on
 //! [`ObjectStoreAdapter`] and in `docs/object-store.md`. object_store is pinned to one major
-//! version (0.14), re-exported as [`object_store`] so callers can name the exact types.
+//! version (0.13), re-exported as [`object_store`] so callers can name the exact types.
 
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -45,7 +45,7 @@ use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 pub use object_store;
 use object_store::path::Path;
 use object_store::{
-    Attribute, AttributeValue, Attributes, CopyMode, Extensions, GetOptions, GetRange, GetResult,
+    Attribute, AttributeValue, Attributes, CopyMode, GetOptions, GetRange, GetResult,
     GetResultPayload, ListResult, MultipartUpload, OBJECT_STORE_COALESCE_DEFAULT, ObjectMeta,
     ObjectStore, PutMode, PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions,
     RenameTargetMode, Result, TagSet, coalesce_ranges,
@@ -164,7 +164,7 @@ impl ObjectStoreAdapter {
         tags: &TagSet,
         operation: &str,
     ) -> Result<WriteOptions> {
-        if !tags.is_empty() {
+        if !tags.encoded().is_empty() {
             return Err(not_implemented(format!("{operation} with tags")));
         }
         let mut opts = WriteOptions::new();
@@ -304,7 +304,6 @@ pub(crate) async fn put_result(
     Ok(PutResult {
         e_tag,
         version: None,
-        extensions: Extensions::default(),
     })
 }
 
@@ -455,7 +454,6 @@ impl ObjectStore for ObjectStoreAdapter {
             meta,
             range,
             attributes,
-            extensions: Extensions::default(),
         })
     }
 
@@ -524,7 +522,6 @@ impl ObjectStore for ObjectStoreAdapter {
         let mut result = ListResult {
             common_prefixes: Vec::new(),
             objects: Vec::new(),
-            extensions: Extensions::default(),
         };
         let mut children = match self.store().iter_children(key) {
             Ok(children) => children,
@@ -539,7 +536,6 @@ impl ObjectStore for ObjectStoreAdapter {
                     return Ok(ListResult {
                         common_prefixes: Vec::new(),
                         objects: Vec::new(),
-                        extensions: Extensions::default(),
                     });
                 }
                 Err(e) => return Err(map(e, &prefix_path)),

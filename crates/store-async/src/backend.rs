@@ -23,7 +23,8 @@ use crate::{AsyncContent, ByteStream, EntryStream, FileStream, FolderStream, fal
 /// the state they need behind an `Arc`. Futures must be cancel-safe in the sense that
 /// dropping one never leaves a partial file visible after `write_atomic`.
 ///
-/// `read_seekable` is sync-only; `BlockingAdapter` provides it for async backends.
+/// `read_seekable` is a sync backend method only; `BlockingAdapter` provides it for async
+/// backends, and `AsyncStore::read_seekable` seeks over this trait's `read_range`.
 #[async_trait]
 pub trait AsyncBackend: Send + Sync + fmt::Debug + 'static {
     /// A short static name such as `"memory"` or `"s3"`, used in errors.

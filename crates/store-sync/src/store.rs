@@ -13,7 +13,7 @@ use remote_store_core::{
     WriteResult,
 };
 
-use crate::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
+use crate::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader, Writer};
 
 /// The blocking client: one contract over any [`Backend`].
 ///
@@ -201,7 +201,8 @@ impl Store {
     }
 
     /// A `Read + Seek` stream over `p`: native where the backend has `seekable_read`, else a
-    /// spool to a temp file. Sync only.
+    /// spool to a temp file. The async twin, `AsyncStore::read_seekable`, seeks over
+    /// ranged reads instead.
     ///
     /// # Errors
     /// As [`read`](Self::read).
@@ -292,6 +293,70 @@ impl Store {
         opts: WriteOptions,
     ) -> Result<WriteResult> {
         self.write_mode(p.as_ref(), content.into(), WriteMode::Atomic, &opts)
+    }
+
+    /// A streaming writer to `p` with the default [`WriteOptions`]: write to it with
+    /// [`std::io::Write`], then [`Writer::finish`] commits. Dropped or aborted before
+    /// `finish`, it leaves no object and no temp file. Memory stays bounded whatever the
+    /// size. Path, options and capability are checked here, before any I/O; what the
+    /// backend refuses (an existing file is `AlreadyExists`) surfaces on a later `write` or
+    /// at the latest on `finish`.
+    ///
+    /// ```
+    /// # fn demo(store: remote_store_sync::Store) -> remote_store_core::Result<()> {
+    /// use std::io::Write;
+    ///
+    /// let mut w = store.writer("exports/big.csv")?;
+    /// w.write_all(b"id,name\n").map_err(remote_store_core::Error::from_io)?;
+    /// let result = w.finish()?;
+    /// assert_eq!(result.size, 8);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidPath` (the root, a malformed path), `CapabilityNotSupported` without `write`.
+    pub fn writer(&self, p: impl AsRef<str>) -> Result<Writer> {
+        self.writer_with(p, WriteOptions::new())
+    }
+
+    /// [`writer`](Self::writer) with options: `overwrite`, user metadata, content type.
+    ///
+    /// # Errors
+    /// As [`writer`](Self::writer); `InvalidArgument` for bad metadata.
+    pub fn writer_with(&self, p: impl AsRef<str>, opts: WriteOptions) -> Result<Writer> {
+        self.writer_mode(p.as_ref(), WriteMode::Direct, opts)
+    }
+
+    /// A streaming writer with [`write_atomic`](Self::write_atomic)'s guarantee: readers
+    /// see the old content until [`Writer::finish`] commits, and a dropped or aborted
+    /// writer leaves the old content intact. Needs `atomic_write`.
+    ///
+    /// # Errors
+    /// As [`writer`](Self::writer); `CapabilityNotSupported` without `atomic_write`.
+    pub fn atomic_writer(&self, p: impl AsRef<str>) -> Result<Writer> {
+        self.atomic_writer_with(p, WriteOptions::new())
+    }
+
+    /// [`atomic_writer`](Self::atomic_writer) with options.
+    ///
+    /// # Errors
+    /// As [`writer_with`](Self::writer_with); `CapabilityNotSupported` without
+    /// `atomic_write`.
+    pub fn atomic_writer_with(&self, p: impl AsRef<str>, opts: WriteOptions) -> Result<Writer> {
+        self.writer_mode(p.as_ref(), WriteMode::Atomic, opts)
+    }
+
+    /// Checks what can be checked before any I/O, then starts the streamed write on a
+    /// thread of its own, fed by the writer.
+    fn writer_mode(&self, p: &str, mode: WriteMode, opts: WriteOptions) -> Result<Writer> {
+        let op = mode.operation();
+        self.run_op(op, || self.plan.write(p, mode, &opts).map(drop))?;
+        let store = self.clone();
+        let path = p.to_owned();
+        Writer::start(Arc::clone(&self.plan), p, op, move |content| {
+            let content = Content::reader(content.into_reader());
+            store.write_mode(&path, content, mode, &opts)
+        })
     }
 
     fn write_mode(
