@@ -96,6 +96,8 @@ pub struct AsyncAzureBackend {
     container_seen: AtomicBool,
     /// `AzureConfig::create_if_missing`, and whether the container is known to exist.
     create_if_missing: bool,
+    /// `AzureConfig::check_folder_targets`: off in the flat-namespace mode.
+    check_folder_targets: bool,
     container_ready: tokio::sync::OnceCell<()>,
 }
 
@@ -111,6 +113,7 @@ impl AsyncAzureBackend {
             closed: AtomicBool::new(false),
             container_seen: AtomicBool::new(false),
             create_if_missing: config.create_if_missing,
+            check_folder_targets: config.check_folder_targets,
             container_ready: tokio::sync::OnceCell::new(),
         })
     }
@@ -263,8 +266,10 @@ impl AsyncAzureBackend {
         }
     }
 
+    /// `InvalidPath` when the write (or copy) target `key` is a folder; no request in the
+    /// flat-namespace mode (`check_folder_targets` off).
     async fn check_write_target(&self, key: &RemotePath) -> Result<()> {
-        if self.has_children(key).await? {
+        if self.check_folder_targets && self.has_children(key).await? {
             return Err(
                 Error::invalid_path(key.as_str(), "a folder exists at this path")
                     .with_backend(BACKEND),
@@ -365,7 +370,11 @@ impl AsyncBackend for AsyncAzureBackend {
     }
 
     fn capabilities(&self) -> CapabilitySet {
-        AZURE_CAPABILITIES
+        if self.check_folder_targets {
+            AZURE_CAPABILITIES.with(Capability::FolderFileExclusion)
+        } else {
+            AZURE_CAPABILITIES
+        }
     }
 
     fn is_closed(&self) -> bool {

@@ -224,6 +224,17 @@ impl Inner {
         }
     }
 
+    /// Whether the write target `path` is a folder, as the write preconditions see it:
+    /// [`is_folder`](Self::is_folder), or always `false` without a request in the
+    /// flat-namespace mode (`check_folder_targets` off).
+    pub(crate) async fn is_folder_target(&self, path: &RemotePath) -> Result<bool> {
+        if self.config.check_folder_targets {
+            self.is_folder(path).await
+        } else {
+            Ok(false)
+        }
+    }
+
     /// Facts about the object at `path`.
     ///
     /// # Errors
@@ -258,7 +269,7 @@ impl Inner {
         overwrite: bool,
     ) -> Result<()> {
         let check_exists = !overwrite && !self.config.conditional_create;
-        let (folder, exists) = futures::try_join!(self.is_folder(path), async {
+        let (folder, exists) = futures::try_join!(self.is_folder_target(path), async {
             if check_exists {
                 self.is_file(path).await
             } else {

@@ -81,6 +81,11 @@ capabilities! {
     /// Quality: a write asking for [`ChecksumAlgorithm::Md5`](crate::ChecksumAlgorithm)
     /// gets the service's MD5 in `WriteResult.digest`.
     DigestMd5 => "digest_md5",
+    /// Quality: a path is never a file and a folder at once. A write, atomic write, copy
+    /// or move whose target is a folder is refused with `InvalidPath`. Hierarchical
+    /// backends have it for free; S3 and Azure pay a one-key listing per write for it and
+    /// drop it in their flat-namespace mode (`check_folder_targets = false`).
+    FolderFileExclusion => "folder_file_exclusion",
 }
 
 impl fmt::Display for Capability {
