@@ -11,8 +11,9 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use azure_core::http::{NoFormat, Response};
 use azure_storage_blob::models::{
-    BlobClientDownloadOptions, BlobClientGetPropertiesResult, BlobClientGetPropertiesResultHeaders,
-    BlobClientStartCopyFromUrlOptions, BlobClientStartCopyFromUrlResultHeaders, CopyStatus,
+    BlobClientDeleteOptions, BlobClientDownloadOptions, BlobClientGetPropertiesResult,
+    BlobClientGetPropertiesResultHeaders, BlobClientStartCopyFromUrlOptions,
+    BlobClientStartCopyFromUrlResultHeaders, CopyStatus,
 };
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
@@ -278,6 +279,51 @@ impl AsyncAzureBackend {
         Ok(())
     }
 
+    /// A small `overwrite = false` write: one `Put Blob` with `If-None-Match: *` sent
+    /// together with the folder check (ADR 0012), latency max(list, put) instead of the
+    /// sum. The check decides first, as the contract orders: a folder at the target is
+    /// `InvalidPath` whatever the put did, and a blob the put created is deleted again
+    /// (only while it still carries the etag this put returned); a failed check is its
+    /// error, with the same undo. Only then does the put's own result count.
+    async fn put_checked(
+        &self,
+        key: &RemotePath,
+        content: AsyncContent<'_>,
+        opts: &WriteOptions,
+    ) -> Result<WriteResult> {
+        let (folder, put) = futures::join!(
+            self.has_children(key),
+            crate::upload::upload(&self.client, key, content, opts)
+        );
+        let refusal = match folder {
+            Ok(false) => return put,
+            Ok(true) => Error::invalid_path(key.as_str(), "a folder exists at this path")
+                .with_backend(BACKEND),
+            Err(e) => e,
+        };
+        let Ok(created) = put else {
+            return Err(refusal);
+        };
+        let options = BlobClientDeleteOptions {
+            if_match: created.etag.clone().map(azure_core::http::Etag::from),
+            ..Default::default()
+        };
+        match self.client.blob(key).delete(Some(options)).await {
+            Ok(_) => Err(refusal),
+            // Replaced (or removed) since by another writer: no longer ours to remove.
+            Err(e) if is_not_found(&e) || error::is_precondition_failed(&e) => Err(refusal),
+            Err(e) => {
+                let undo = map_at(e, key.as_str());
+                tracing::warn!(key = %key.as_str(), error = %undo, "removing the blob of a refused write failed");
+                let message = format!(
+                    "{}; the blob this write created could not be removed: {undo}",
+                    refusal.message().unwrap_or("refused")
+                );
+                Err(refusal.with_message(message))
+            }
+        }
+    }
+
     async fn delete_blob_name(&self, name: String) -> Result<()> {
         self.delete_blob(&name)
             .await
@@ -428,6 +474,13 @@ impl AsyncBackend for AsyncAzureBackend {
         // A Put Blob, or a block list commit, is all-or-nothing, so both modes are the same.
         let _ = mode;
         self.ensure_container().await?;
+        if let AsyncContent::Bytes(body) = &content
+            && !opts.overwrite
+            && self.check_folder_targets
+            && body.len() as u64 <= self.client.part_size
+        {
+            return self.put_checked(path, content, opts).await;
+        }
         self.check_write_target(path).await?;
         crate::upload::upload(&self.client, path, content, opts).await
     }

@@ -259,6 +259,17 @@ impl Inner {
         }
     }
 
+    /// Whether a small write may send its `PutObject` together with the folder check
+    /// instead of after it (ADR 0012): only for `overwrite = false` on a server that
+    /// enforces `If-None-Match: *` (the put then cannot replace anything, so undoing it
+    /// destroys nothing), with the folder check on and no ancestor walk.
+    pub(crate) fn create_alongside_folder_check(&self, overwrite: bool) -> bool {
+        !overwrite
+            && self.config.conditional_create
+            && self.config.check_folder_targets
+            && !self.config.check_ancestor_files
+    }
+
     /// The write preconditions, in the contract's order: a folder at the target (or a file
     /// at an ancestor, when configured) is `InvalidPath`; an existing target without
     /// `overwrite` is `AlreadyExists` — checked here only when the service cannot enforce
