@@ -210,14 +210,14 @@ mod tests {
         for cap in Capability::ALL {
             assert_eq!(cap.as_str().parse::<Capability>().unwrap(), *cap);
         }
-        assert_eq!(Capability::ALL.len(), 18);
+        assert_eq!(Capability::ALL.len(), 19);
         assert!("teleport".parse::<Capability>().is_err());
     }
 
     #[test]
     fn set_operations() {
         let all = CapabilitySet::all();
-        assert_eq!(all.len(), 18);
+        assert_eq!(all.len(), 19);
         let no_glob = all.without(Capability::Glob);
         assert!(!no_glob.supports(Capability::Glob));
         assert!(no_glob.is_subset(all));
