@@ -155,6 +155,14 @@ fn small_payload(i: usize) -> Bytes {
     Bytes::from(v)
 }
 
+/// Writes the small files with `std::fs` (the untimed setup of the read cases).
+fn seed_small(dir: &Path, payloads: &[Bytes]) {
+    fs::create_dir(dir.join("small")).unwrap();
+    for (i, p) in payloads.iter().enumerate() {
+        fs::write(dir.join(small_name(i)), p).unwrap();
+    }
+}
+
 fn small_name(i: usize) -> String {
     format!("small/f{i:04}.bin")
 }
@@ -291,12 +299,7 @@ fn sync_rows(args: &Args, scratch: &Path) -> Vec<Row> {
                 }
             },
         ));
-        let seed = |dir: &Path| {
-            fs::create_dir(dir.join("small")).unwrap();
-            for (i, p) in payloads.iter().enumerate() {
-                fs::write(dir.join(small_name(i)), p).unwrap();
-            }
-        };
+        let seed = |dir: &Path| seed_small(dir, &payloads);
         rows.push(compare(
             "1000 x 4 KiB read",
             runs,
@@ -420,12 +423,7 @@ fn async_rows(args: &Args, scratch: &Path) -> Vec<Row> {
                 })
             },
         ));
-        let seed = |dir: &Path| {
-            fs::create_dir(dir.join("small")).unwrap();
-            for (i, p) in payloads.iter().enumerate() {
-                fs::write(dir.join(small_name(i)), p).unwrap();
-            }
-        };
+        let seed = |dir: &Path| seed_small(dir, &payloads);
         rows.push(compare(
             "1000 x 4 KiB read",
             runs,
@@ -596,12 +594,7 @@ fn concurrent_rows(args: &Args, scratch: &Path) -> Vec<Row> {
                 )
             },
         ));
-        let seed = |dir: &Path| {
-            fs::create_dir(dir.join("small")).unwrap();
-            for (i, p) in payloads.iter().enumerate() {
-                fs::write(dir.join(small_name(i)), p).unwrap();
-            }
-        };
+        let seed = |dir: &Path| seed_small(dir, &payloads);
         rows.push(compare(
             &format!("1000 x 4 KiB read, c={in_flight}"),
             runs,
