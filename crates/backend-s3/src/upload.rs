@@ -137,24 +137,35 @@ async fn put_single_checked(
 
 /// Deletes the object a refused write created — the version it returned, or the key only
 /// while it still carries the write's etag — and returns `refusal`, which says so when the
-/// delete failed (the object then stays, next to the folder).
+/// delete failed (the object then stays, next to the folder). A server that refuses the
+/// `If-Match` header itself (`400`, `501`: S3-compatible servers without conditional
+/// deletes) gets one unconditional delete instead.
 async fn undo_create(
     inner: &Inner,
     path: &RemotePath,
     created: &WriteResult,
     refusal: Error,
 ) -> Error {
-    let mut request = inner
-        .client
-        .delete_object()
-        .bucket(inner.bucket())
-        .key(inner.keys.object(path));
-    request = match (&created.version_id, &created.etag) {
-        (Some(version), _) => request.version_id(version),
-        (None, Some(etag)) => request.if_match(etag),
-        (None, None) => request,
+    let request = || {
+        inner
+            .client
+            .delete_object()
+            .bucket(inner.bucket())
+            .key(inner.keys.object(path))
     };
-    match request.send().await {
+    let mut result = match (&created.version_id, &created.etag) {
+        (Some(version), _) => request().version_id(version).send().await,
+        (None, Some(etag)) => request().if_match(etag).send().await,
+        (None, None) => request().send().await,
+    };
+    if created.version_id.is_none()
+        && created.etag.is_some()
+        && let Err(e) = &result
+        && matches!(Failure::of(e).status, Some(400 | 501))
+    {
+        result = request().send().await;
+    }
+    match result {
         Ok(_) => refusal,
         // Replaced since by another writer: no longer ours to remove.
         Err(e) if Failure::of(&e).is_precondition_failed() => refusal,
