@@ -622,7 +622,7 @@ async fn small_gets(client: &Client, name: &str, tag: &str, c: usize) -> Duratio
     match client {
         Client::OursSync(s) => tokio::task::block_in_place(|| {
             timed_threads(SMALL_COUNT, c, |i| {
-                assert_eq!(s.read_bytes(&key(i)).unwrap().len(), SMALL);
+                assert_eq!(s.read_bytes(key(i)).unwrap().len(), SMALL);
             })
         }),
         _ => {
