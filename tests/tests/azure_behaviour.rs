@@ -444,6 +444,11 @@ async fn folder_checks_in_strict_and_flat_mode() {
             !store.is_file("d").await.unwrap(),
             "a refused write (overwrite = {overwrite}) left a blob at the folder's key"
         );
+        let streamed = AsyncContent::chunks(futures::stream::iter([Ok(Bytes::from("y"))]));
+        let opts = WriteOptions::new().overwrite(overwrite);
+        let err = store.write_with("d", streamed, opts).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidPath, "streamed: {err}");
+        assert!(!store.is_file("d").await.unwrap(), "streamed");
     }
     assert_eq!(&store.read_bytes("d/x.txt").await.unwrap()[..], b"x");
 

@@ -789,6 +789,20 @@ async fn folder_checks_in_strict_and_flat_mode() {
                 "{}: a refused write (overwrite = {overwrite}) left an object at the folder's key",
                 server.name
             );
+            let streamed = AsyncContent::chunks(futures::stream::iter([Ok(Bytes::from("y"))]));
+            let opts = WriteOptions::new().overwrite(overwrite);
+            let err = store.write_with("d", streamed, opts).await.unwrap_err();
+            assert_eq!(
+                err.kind(),
+                ErrorKind::InvalidPath,
+                "{}: streamed: {err}",
+                server.name
+            );
+            assert!(
+                !store.is_file("d").await.unwrap(),
+                "{}: streamed",
+                server.name
+            );
         }
         assert_eq!(&store.read_bytes("d/x.txt").await.unwrap()[..], b"x");
 

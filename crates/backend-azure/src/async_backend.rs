@@ -279,6 +279,43 @@ impl AsyncAzureBackend {
         Ok(())
     }
 
+    /// Reads `stream` until it ends or passes `limit` bytes: `Ok` with the whole content
+    /// when it fits, else `Err` with content that replays what was read, then the rest. A
+    /// failing source is reported after the folder check, which comes first in the
+    /// contract's order.
+    async fn head_of<'a>(
+        &self,
+        key: &RemotePath,
+        mut stream: futures::stream::BoxStream<'a, std::io::Result<Bytes>>,
+        limit: usize,
+    ) -> Result<std::result::Result<Bytes, AsyncContent<'a>>> {
+        let mut head: Vec<Bytes> = Vec::new();
+        let mut len = 0;
+        while len <= limit {
+            match stream.next().await {
+                None => {
+                    let whole = match head.len() {
+                        1 => head.pop().unwrap_or_default(),
+                        _ => head.concat().into(),
+                    };
+                    return Ok(Ok(whole));
+                }
+                Some(Ok(chunk)) => {
+                    len += chunk.len();
+                    head.push(chunk);
+                }
+                Some(Err(e)) => {
+                    self.check_write_target(key).await?;
+                    return Err(Error::from_io(e)
+                        .with_path(key.as_str())
+                        .with_message("the source of the write failed; nothing was committed"));
+                }
+            }
+        }
+        let replay = futures::stream::iter(head.into_iter().map(Ok)).chain(stream);
+        Ok(Err(AsyncContent::chunks(replay)))
+    }
+
     /// A small `overwrite = false` write: one `Put Blob` with `If-None-Match: *` sent
     /// together with the folder check (ADR 0012), latency max(list, put) instead of the
     /// sum. The check decides first, as the contract orders: a folder at the target is
@@ -288,7 +325,7 @@ impl AsyncAzureBackend {
     async fn put_checked(
         &self,
         key: &RemotePath,
-        content: AsyncContent<'_>,
+        content: AsyncContent<'static>,
         opts: &WriteOptions,
     ) -> Result<WriteResult> {
         let (folder, put) = futures::join!(
@@ -474,13 +511,23 @@ impl AsyncBackend for AsyncAzureBackend {
         // A Put Blob, or a block list commit, is all-or-nothing, so both modes are the same.
         let _ = mode;
         self.ensure_container().await?;
-        if let AsyncContent::Bytes(body) = &content
-            && !opts.overwrite
-            && self.check_folder_targets
-            && body.len() as u64 <= self.client.part_size
-        {
-            return self.put_checked(path, content, opts).await;
+        if opts.overwrite || !self.check_folder_targets {
+            self.check_write_target(path).await?;
+            return crate::upload::upload(&self.client, path, content, opts).await;
         }
+        // overwrite=false: content that fits one Put Blob goes out with the folder check
+        // (ADR 0012); anything larger is checked first, as before.
+        let part_size = usize::try_from(self.client.part_size).unwrap_or(usize::MAX);
+        let content = match content {
+            AsyncContent::Bytes(body) if body.len() <= part_size => {
+                return self.put_checked(path, body.into(), opts).await;
+            }
+            AsyncContent::Bytes(body) => body.into(),
+            AsyncContent::Stream(stream) => match self.head_of(path, stream, part_size).await? {
+                Ok(whole) => return self.put_checked(path, whole.into(), opts).await,
+                Err(rest) => rest,
+            },
+        };
         self.check_write_target(path).await?;
         crate::upload::upload(&self.client, path, content, opts).await
     }

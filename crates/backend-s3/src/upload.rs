@@ -36,20 +36,32 @@ pub(crate) async fn write(
 ) -> Result<WriteResult> {
     // The store validated `opts` (metadata shape, capability) before calling.
     let part_size = usize::try_from(inner.config.part_size).unwrap_or(usize::MAX);
-    if let AsyncContent::Bytes(body) = &content
-        && body.len() <= part_size
-        && inner.create_alongside_folder_check(opts.overwrite)
-    {
-        return put_single_checked(inner, path, opts, body.clone()).await;
+    // For a small overwrite=false write the folder check goes out with the put (ADR 0012);
+    // until the content is known to fit one put, it has not run yet.
+    let alongside = inner.create_alongside_folder_check(opts.overwrite);
+    if !alongside {
+        inner.check_write_target(path, opts.overwrite).await?;
     }
-    inner.check_write_target(path, opts.overwrite).await?;
     let mut source = Parts::new(content, part_size);
-    let first = source
-        .next_part()
-        .await
-        .map_err(|e| source_error(e, path))?;
+    let first = match source.next_part().await {
+        Ok(part) => part,
+        Err(e) => {
+            // A folder at the target is reported before the source's failure.
+            if alongside {
+                inner.check_write_target(path, opts.overwrite).await?;
+            }
+            return Err(source_error(e, path));
+        }
+    };
     if source.at_end() {
-        return put_single(inner, path, opts, first).await;
+        return if alongside {
+            put_single_checked(inner, path, opts, first).await
+        } else {
+            put_single(inner, path, opts, first).await
+        };
+    }
+    if alongside {
+        inner.check_write_target(path, opts.overwrite).await?;
     }
     // A stream that ends exactly at the part size still fits one PutObject.
     let second = source
