@@ -408,3 +408,61 @@ async fn md5_digest_of_single_and_staged_writes() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::CapabilityNotSupported);
 }
+
+/// ADR 0014. Strict mode (the default) refuses a write onto a folder whichever way the
+/// check runs — alongside the `If-None-Match: *` put for `overwrite = false`, before the
+/// put for `overwrite = true` — and leaves no blob at the key; a small write costs one
+/// folder listing. The flat-namespace mode lists nothing, does not declare
+/// `folder_file_exclusion`, and a write onto a folder makes the path both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn folder_checks_in_strict_and_flat_mode() {
+    use remote_store_core::Capability;
+    let Some(az) = azurite() else { return };
+    let config = az.config("folders");
+    let backend = Arc::new(AsyncAzureBackend::new(config.clone()).unwrap());
+    backend.create_container().await.unwrap();
+    let store = AsyncStore::from_arc(backend.clone(), "").unwrap();
+    assert!(store.supports(Capability::FolderFileExclusion));
+    store.write("d/x.txt", "x").await.unwrap();
+    for overwrite in [false, true] {
+        let before = backend.list_pages_fetched();
+        let opts = WriteOptions::new().overwrite(overwrite);
+        store.write_with("n.txt", "n", opts.clone()).await.unwrap();
+        assert_eq!(
+            backend.list_pages_fetched() - before,
+            1,
+            "one folder listing per small write (overwrite = {overwrite})"
+        );
+        store.delete("n.txt").await.unwrap();
+        let err = store.write_with("d", "y", opts).await.unwrap_err();
+        assert_eq!(
+            err.kind(),
+            ErrorKind::InvalidPath,
+            "overwrite = {overwrite}: {err}"
+        );
+        assert!(
+            !store.is_file("d").await.unwrap(),
+            "a refused write (overwrite = {overwrite}) left a blob at the folder's key"
+        );
+        let streamed = AsyncContent::chunks(futures::stream::iter([Ok(Bytes::from("y"))]));
+        let opts = WriteOptions::new().overwrite(overwrite);
+        let err = store.write_with("d", streamed, opts).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidPath, "streamed: {err}");
+        assert!(!store.is_file("d").await.unwrap(), "streamed");
+    }
+    assert_eq!(&store.read_bytes("d/x.txt").await.unwrap()[..], b"x");
+
+    let flat = Arc::new(AsyncAzureBackend::new(config.check_folder_targets(false)).unwrap());
+    let flat_store = AsyncStore::from_arc(flat.clone(), "").unwrap();
+    assert!(!flat_store.supports(Capability::FolderFileExclusion));
+    flat_store.write("e.txt", "e").await.unwrap();
+    flat_store.write("d", "y").await.unwrap();
+    assert_eq!(
+        flat.list_pages_fetched(),
+        0,
+        "the flat mode lists nothing before writes"
+    );
+    assert!(flat_store.is_file("d").await.unwrap() && flat_store.is_folder("d").await.unwrap());
+    assert_eq!(&flat_store.read_bytes("d").await.unwrap()[..], b"y");
+    assert_eq!(&flat_store.read_bytes("d/x.txt").await.unwrap()[..], b"x");
+}

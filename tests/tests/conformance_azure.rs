@@ -1,5 +1,10 @@
 //! Conformance cells for Azure Blob Storage against Azurite: the native async backend and
 //! its blocking twin. Each case gets a fresh container.
+//!
+//! The flat-namespace mode (`check_folder_targets(false)`, ADR 0014) has cells of its own,
+//! in both halves: it does not declare `folder_file_exclusion`, so exactly the cases that
+//! need it (writes, atomic writes, copies and moves onto a folder) do not apply, and the
+//! case showing what the mode gives up (a write onto a folder succeeds) runs instead.
 #![cfg(feature = "azure")]
 
 use std::sync::Mutex;
@@ -25,11 +30,11 @@ fn azurite() -> Option<[String; 3]> {
 static AZURITE: Mutex<()> = Mutex::new(());
 
 /// A configuration for a container no other case uses.
-fn fresh_config([endpoint, account, key]: &[String; 3], cell: &str) -> AzureConfig {
+fn fresh_config([endpoint, account, key]: &[String; 3], cell: &str, flat: bool) -> AzureConfig {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let container = format!("conf-{cell}-{}-{n}", std::process::id());
-    config(endpoint, account, key, container)
+    config(endpoint, account, key, container).check_folder_targets(!flat)
 }
 
 fn config(endpoint: &str, account: &str, key: &str, container: String) -> AzureConfig {
@@ -77,17 +82,26 @@ impl Previous {
 
 #[test]
 fn azurite_sync() {
+    sync_cell("azure-azurite/sync", false);
+}
+
+#[test]
+fn azurite_flat_sync() {
+    sync_cell("azure-azurite-flat/sync", true);
+}
+
+fn sync_cell(cell: &str, flat: bool) {
     let Some(env) = azurite() else { return };
     let _one_cell_at_a_time = AZURITE.lock().unwrap_or_else(|p| p.into_inner());
     let previous = Previous::default();
-    let missing = fresh_config(&env, "missing-s");
+    let missing = fresh_config(&env, "missing-s", flat);
     let name = missing.container.clone();
     let features = features(&env[2]).missing_container_sync(name, move || {
         // Never created: the container the case's store points at does not exist.
         Store::new(AzureBackend::new(missing.clone())?, "")
     });
-    let report = run_sync("azure-azurite/sync", features, || {
-        let cfg = fresh_config(&env, "s");
+    let report = run_sync(cell, features, || {
+        let cfg = fresh_config(&env, "s", flat);
         if let Some(old) = previous.replace(&cfg) {
             let _ = AzureBackend::new(old).and_then(|b| b.delete_container());
         }
@@ -102,6 +116,15 @@ fn azurite_sync() {
 
 #[test]
 fn azurite_async() {
+    async_runtime_cell("azure-azurite/async", false);
+}
+
+#[test]
+fn azurite_flat_async() {
+    async_runtime_cell("azure-azurite-flat/async", true);
+}
+
+fn async_runtime_cell(cell: &str, flat: bool) {
     let Some(env) = azurite() else { return };
     let _one_cell_at_a_time = AZURITE.lock().unwrap_or_else(|p| p.into_inner());
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -109,20 +132,20 @@ fn azurite_async() {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async_cell(&env));
+    runtime.block_on(async_cell(&env, cell, flat));
 }
 
-async fn async_cell(env: &[String; 3]) {
+async fn async_cell(env: &[String; 3], cell: &str, flat: bool) {
     let previous = Previous::default();
-    let missing = fresh_config(env, "missing-a");
+    let missing = fresh_config(env, "missing-a", flat);
     let name = missing.container.clone();
     let features = features(&env[2]).missing_container_async(name, move || {
         // Never created: the container the case's store points at does not exist.
         let missing = missing.clone();
         async move { AsyncStore::new(AsyncAzureBackend::new(missing)?, "") }
     });
-    let report = run_async("azure-azurite/async", features, || async {
-        let cfg = fresh_config(env, "a");
+    let report = run_async(cell, features, || async {
+        let cfg = fresh_config(env, "a", flat);
         if let Some(old) = previous.replace(&cfg)
             && let Ok(b) = AsyncAzureBackend::new(old)
         {

@@ -7,6 +7,12 @@
 //! (otherwise overwrite=false is a documented check-then-put, and the race cases, which
 //! need `conditional_create`, do not apply). Likewise whether a server returns the checksum
 //! a write asks for decides `service_checksums` (the `digest_*` cases).
+//!
+//! The flat-namespace mode (`check_folder_targets(false)`, ADR 0014) has cells of its own
+//! on moto, in both halves: it does not declare `folder_file_exclusion`, so exactly the
+//! cases that need it (writes, atomic writes, copies and moves onto a folder) do not apply,
+//! and the case showing what the mode gives up (a write onto a folder succeeds) runs
+//! instead.
 #![cfg(feature = "s3")]
 
 mod s3_support;
@@ -40,10 +46,12 @@ struct Cell {
     bucket: String,
     conditional: bool,
     checksums: bool,
+    /// The flat-namespace mode: no folder check before writes.
+    flat: bool,
 }
 
 impl Cell {
-    async fn new(server: Server, tag: &str) -> Cell {
+    async fn new(server: Server, tag: &str, flat: bool) -> Cell {
         let bucket = server.fresh_bucket(tag).await;
         let conditional = server.enforces_if_none_match(&bucket).await;
         eprintln!(
@@ -65,6 +73,7 @@ impl Cell {
             bucket,
             conditional,
             checksums,
+            flat,
         }
     }
 
@@ -76,12 +85,13 @@ impl Cell {
             .list_page_size(PAGE_SIZE)
             .conditional_create(self.conditional)
             .service_checksums(self.checksums)
+            .check_folder_targets(!self.flat)
     }
 }
 
-fn sync_cell(server: Option<Server>, name: &str) {
+fn sync_cell(server: Option<Server>, name: &str, flat: bool) {
     let Some(server) = server else { return };
-    let cell = block_on(Cell::new(server, "conf-s"));
+    let cell = block_on(Cell::new(server, "conf-s", flat));
     let missing = cell.server.config(&unique_name("missing-s"));
     let bucket = missing.bucket.clone();
     let features = features().missing_container_sync(bucket, move || {
@@ -94,9 +104,9 @@ fn sync_cell(server: Option<Server>, name: &str) {
     report.assert_passed(MIN_CASES);
 }
 
-async fn async_cell(server: Option<Server>, name: &str) {
+async fn async_cell(server: Option<Server>, name: &str, flat: bool) {
     let Some(server) = server else { return };
-    let cell = Cell::new(server, "conf-a").await;
+    let cell = Cell::new(server, "conf-a", flat).await;
     let missing = cell.server.config(&unique_name("missing-a"));
     let bucket = missing.bucket.clone();
     let features = features().missing_container_async(bucket, move || {
@@ -116,20 +126,30 @@ async fn async_cell(server: Option<Server>, name: &str) {
 
 #[test]
 fn s3_moto_sync() {
-    sync_cell(Server::moto(), "s3-moto/sync");
+    sync_cell(Server::moto(), "s3-moto/sync", false);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn s3_moto_async() {
-    async_cell(Server::moto(), "s3-moto/async").await;
+    async_cell(Server::moto(), "s3-moto/async", false).await;
 }
 
 #[test]
 fn s3_s3sfs_sync() {
-    sync_cell(Server::s3s_fs(), "s3-s3sfs/sync");
+    sync_cell(Server::s3s_fs(), "s3-s3sfs/sync", false);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn s3_s3sfs_async() {
-    async_cell(Server::s3s_fs(), "s3-s3sfs/async").await;
+    async_cell(Server::s3s_fs(), "s3-s3sfs/async", false).await;
+}
+
+#[test]
+fn s3_moto_flat_sync() {
+    sync_cell(Server::moto(), "s3-moto-flat/sync", true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn s3_moto_flat_async() {
+    async_cell(Server::moto(), "s3-moto-flat/async", true).await;
 }

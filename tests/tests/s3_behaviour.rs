@@ -729,3 +729,80 @@ async fn checksums_of_single_and_multipart_writes() {
         "no S3 server returned checksums for PutObject: this test checked nothing"
     );
 }
+
+/// ADR 0014. Strict mode (the default) refuses a write onto a folder whichever way the
+/// check runs — alongside a conditional put for `overwrite = false`, before the put for
+/// `overwrite = true` — and leaves no object at the key; a small write costs one folder
+/// listing. The flat-namespace mode lists nothing, does not declare
+/// `folder_file_exclusion`, and a write onto a folder makes the path both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn folder_checks_in_strict_and_flat_mode() {
+    use remote_store_core::Capability;
+    for server in servers() {
+        let bucket = server.fresh_bucket("folders").await;
+        let config = server.config(&bucket).prefix(unique_name("folders"));
+        let (backend, recorder) = server.recorded_backend(config.clone());
+        let store = AsyncStore::new(backend, "").unwrap();
+        assert!(store.supports(Capability::FolderFileExclusion));
+        store.write("d/x.txt", "x").await.unwrap();
+        for overwrite in [false, true] {
+            let before = recorder.list_pages();
+            let opts = WriteOptions::new().overwrite(overwrite);
+            store.write_with("n.txt", "n", opts.clone()).await.unwrap();
+            assert_eq!(
+                recorder.list_pages() - before,
+                1,
+                "{}: one folder listing per small write (overwrite = {overwrite})",
+                server.name
+            );
+            store.delete("n.txt").await.unwrap();
+            let err = store.write_with("d", "y", opts).await.unwrap_err();
+            assert_eq!(
+                err.kind(),
+                ErrorKind::InvalidPath,
+                "{}: overwrite = {overwrite}: {err}",
+                server.name
+            );
+            assert!(
+                !store.is_file("d").await.unwrap(),
+                "{}: a refused write (overwrite = {overwrite}) left an object at the folder's key",
+                server.name
+            );
+            let streamed = AsyncContent::chunks(futures::stream::iter([Ok(Bytes::from("y"))]));
+            let opts = WriteOptions::new().overwrite(overwrite);
+            let err = store.write_with("d", streamed, opts).await.unwrap_err();
+            assert_eq!(
+                err.kind(),
+                ErrorKind::InvalidPath,
+                "{}: streamed: {err}",
+                server.name
+            );
+            assert!(
+                !store.is_file("d").await.unwrap(),
+                "{}: streamed",
+                server.name
+            );
+        }
+        assert_eq!(&store.read_bytes("d/x.txt").await.unwrap()[..], b"x");
+
+        // s3s-fs keeps objects as files on disk, where a file and a folder cannot share a
+        // name: the flat mode's file-and-folder state is shown on moto only.
+        if server.name == "s3s-fs" {
+            continue;
+        }
+        let (flat, recorder) = server.recorded_backend(config.check_folder_targets(false));
+        let flat = AsyncStore::new(flat, "").unwrap();
+        assert!(!flat.supports(Capability::FolderFileExclusion));
+        flat.write("e.txt", "e").await.unwrap();
+        flat.write("d", "y").await.unwrap();
+        assert_eq!(
+            recorder.list_pages(),
+            0,
+            "{}: the flat mode lists nothing before writes",
+            server.name
+        );
+        assert!(flat.is_file("d").await.unwrap() && flat.is_folder("d").await.unwrap());
+        assert_eq!(&flat.read_bytes("d").await.unwrap()[..], b"y");
+        assert_eq!(&flat.read_bytes("d/x.txt").await.unwrap()[..], b"x");
+    }
+}

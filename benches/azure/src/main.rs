@@ -10,6 +10,12 @@
 //! - peak RSS (VmHWM) of a child process streaming 1 GiB up and back down.
 //!
 //! Objects are deleted after every round (Azurite slows down as its store fills).
+//!
+//! Our clients: `remote-store` (strict mode, the default: a folder check before every
+//! write; puts with `overwrite = true`), `remote-store-create` (the same with
+//! `overwrite = false` puts: the folder check runs alongside the conditional `Put Blob`,
+//! ADR 0014), `remote-store-flat` (`check_folder_targets(false)`: no folder check),
+//! `remote-store-sas` and `remote-store-sync`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -21,7 +27,7 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use remote_store_async::{AsyncContent, AsyncStore};
 use remote_store_azure::{AsyncAzureBackend, AzureAuth, AzureBackend, AzureConfig, account_sas};
-use remote_store_core::WriteOptions;
+use remote_store_core::{DeleteFolderOptions, WriteOptions};
 
 const SMALL: usize = 4 * 1024;
 const SMALL_COUNT: usize = 1000;
@@ -84,6 +90,8 @@ impl Env {
 /// One client under test: put/get of whole small objects, streamed big transfers.
 enum Client {
     Ours(AsyncStore),
+    /// Our async store, writing small objects with `overwrite = false`.
+    OursCreate(AsyncStore),
     OursSync(remote_store_sync::Store),
     Raw(BlobContainerClient),
     OpenDal(opendal::Operator),
@@ -102,15 +110,18 @@ impl Client {
     async fn put(&self, name: &str, data: Bytes) {
         match self {
             Client::Ours(s) => {
-                s.write(name, data, WriteOptions::new().overwrite(true))
+                s.write_with(name, data, WriteOptions::new().overwrite(true))
                     .await
                     .unwrap();
+            }
+            Client::OursCreate(s) => {
+                s.write_with(name, data, WriteOptions::new()).await.unwrap();
             }
             Client::OursSync(s) => {
                 let s = s.clone();
                 let name = name.to_owned();
                 tokio::task::block_in_place(|| {
-                    s.write(&name, data, WriteOptions::new().overwrite(true))
+                    s.write_with(&name, data, WriteOptions::new().overwrite(true))
                         .unwrap()
                 });
             }
@@ -128,7 +139,7 @@ impl Client {
 
     async fn get(&self, name: &str) -> usize {
         match self {
-            Client::Ours(s) => s.read_bytes(name).await.unwrap().len(),
+            Client::Ours(s) | Client::OursCreate(s) => s.read_bytes(name).await.unwrap().len(),
             Client::OursSync(s) => {
                 let s = s.clone();
                 let name = name.to_owned();
@@ -156,8 +167,8 @@ impl Client {
 
     async fn put_stream(&self, name: &str, total: usize) {
         match self {
-            Client::Ours(s) => {
-                s.write(
+            Client::Ours(s) | Client::OursCreate(s) => {
+                s.write_with(
                     name,
                     AsyncContent::chunks(source(total)),
                     WriteOptions::new().overwrite(true),
@@ -170,7 +181,7 @@ impl Client {
                 let name = name.to_owned();
                 tokio::task::block_in_place(move || {
                     let chunks = (0..total / CHUNK).map(|_| Ok(Bytes::from(vec![0x5a; CHUNK])));
-                    s.write(
+                    s.write_with(
                         &name,
                         remote_store_sync::Content::chunks(chunks),
                         WriteOptions::new().overwrite(true),
@@ -236,7 +247,7 @@ impl Client {
     async fn get_stream(&self, name: &str) -> usize {
         let mut n = 0;
         match self {
-            Client::Ours(s) => {
+            Client::Ours(s) | Client::OursCreate(s) => {
                 let mut st = s.read(name).await.unwrap();
                 while let Some(c) = st.next().await {
                     n += c.unwrap().len();
@@ -297,6 +308,16 @@ fn build(name: &str, e: &Env) -> Client {
         "remote-store" => Client::Ours(
             AsyncStore::new(AsyncAzureBackend::new(e.config(e.key_auth())).unwrap(), "").unwrap(),
         ),
+        "remote-store-create" => Client::OursCreate(
+            AsyncStore::new(AsyncAzureBackend::new(e.config(e.key_auth())).unwrap(), "").unwrap(),
+        ),
+        "remote-store-flat" => Client::Ours(
+            AsyncStore::new(
+                AsyncAzureBackend::new(e.config(e.key_auth()).check_folder_targets(false)).unwrap(),
+                "",
+            )
+            .unwrap(),
+        ),
         "remote-store-sas" => Client::Ours(
             AsyncStore::new(
                 AsyncAzureBackend::new(e.config(AzureAuth::SasToken {
@@ -338,10 +359,12 @@ fn build(name: &str, e: &Env) -> Client {
     }
 }
 
-const CLIENTS: [&str; 6] = [
+const CLIENTS: [&str; 8] = [
     "raw-sdk-sas",
     "remote-store-sas",
     "remote-store",
+    "remote-store-create",
+    "remote-store-flat",
     "remote-store-sync",
     "opendal",
     "object_store",
@@ -351,7 +374,8 @@ async fn cleanup(e: &Env, prefix: &str) {
     let store =
         AsyncStore::new(AsyncAzureBackend::new(e.config(e.key_auth())).unwrap(), "").unwrap();
     // Best effort: a failed clean-up leaves objects behind but must not end the run.
-    if let Err(e) = store.delete_folder(prefix, true, true).await {
+    let opts = DeleteFolderOptions::new().recursive(true).missing_ok(true);
+    if let Err(e) = store.delete_folder_with(prefix, opts).await {
         eprintln!("warning: clean-up of {prefix} failed: {e}");
     }
 }

@@ -4,7 +4,9 @@
 //!
 //! Cases: write + read of 1000 × 4 KiB files, one 256 MiB streamed write and read, and a
 //! recursive listing of a 10,000-file tree (with size and time of every file, which is
-//! what `list_files` returns). Each measurement is repeated (`--runs N`, default 11) with
+//! what `list_files` returns). The async half also writes and reads the 1000 small files
+//! with 64 calls in flight (`--only c64`), against `tokio::fs` at the same concurrency,
+//! and reports the CPU per file at 1 and at 64 in flight. Each measurement is repeated (`--runs N`, default 11) with
 //! the baseline and the store interleaved, and the best (minimum) time of each side is
 //! reported: on a shared machine other load only ever adds time, so the minimum is the
 //! most stable estimate of what each side costs. Data lives in a
@@ -58,10 +60,10 @@ fn args() -> Args {
                     .expect("--src-offset N");
                 SRC_OFFSET.store(n, std::sync::atomic::Ordering::Relaxed);
             }
-            "--only" => out.only = Some(it.next().expect("--only small,big,list")),
+            "--only" => out.only = Some(it.next().expect("--only small,big,list,c64")),
             "-h" | "--help" => {
                 println!(
-                    "usage: bench-local [--runs N] [--dir PATH] [--only small,big,list] [--src-offset N]"
+                    "usage: bench-local [--runs N] [--dir PATH] [--only small,big,list,c64] [--src-offset N]"
                 );
                 std::process::exit(0);
             }
@@ -151,6 +153,14 @@ fn small_payload(i: usize) -> Bytes {
     let mut v = vec![(i % 251) as u8; SMALL_SIZE];
     v[..8].copy_from_slice(&(i as u64).to_le_bytes());
     Bytes::from(v)
+}
+
+/// Writes the small files with `std::fs` (the untimed setup of the read cases).
+fn seed_small(dir: &Path, payloads: &[Bytes]) {
+    fs::create_dir(dir.join("small")).unwrap();
+    for (i, p) in payloads.iter().enumerate() {
+        fs::write(dir.join(small_name(i)), p).unwrap();
+    }
 }
 
 fn small_name(i: usize) -> String {
@@ -289,12 +299,7 @@ fn sync_rows(args: &Args, scratch: &Path) -> Vec<Row> {
                 }
             },
         ));
-        let seed = |dir: &Path| {
-            fs::create_dir(dir.join("small")).unwrap();
-            for (i, p) in payloads.iter().enumerate() {
-                fs::write(dir.join(small_name(i)), p).unwrap();
-            }
-        };
+        let seed = |dir: &Path| seed_small(dir, &payloads);
         rows.push(compare(
             "1000 x 4 KiB read",
             runs,
@@ -418,12 +423,7 @@ fn async_rows(args: &Args, scratch: &Path) -> Vec<Row> {
                 })
             },
         ));
-        let seed = |dir: &Path| {
-            fs::create_dir(dir.join("small")).unwrap();
-            for (i, p) in payloads.iter().enumerate() {
-                fs::write(dir.join(small_name(i)), p).unwrap();
-            }
-        };
+        let seed = |dir: &Path| seed_small(dir, &payloads);
         rows.push(compare(
             "1000 x 4 KiB read",
             runs,
@@ -542,6 +542,96 @@ fn async_rows(args: &Args, scratch: &Path) -> Vec<Row> {
     rows
 }
 
+/// Calls in flight in the concurrent rows.
+const IN_FLIGHT: usize = 64;
+
+/// The async half with [`IN_FLIGHT`] calls in flight, against `tokio::fs` at the same
+/// concurrency; the c=1 rows are the same work one call at a time, for CPU per file.
+fn concurrent_rows(args: &Args, scratch: &Path) -> Vec<Row> {
+    let wanted = args
+        .only
+        .as_deref()
+        .is_none_or(|o| o.split(',').any(|x| x == "c64"));
+    if !wanted {
+        return Vec::new();
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let runs = args.runs;
+    let payloads: Vec<Bytes> = (0..SMALL_FILES).map(small_payload).collect();
+    let store_at = |dir: &Path| AsyncStore::new(AsyncLocalBackend::new(dir).unwrap(), "").unwrap();
+    let mut rows = Vec::new();
+    for in_flight in [1, IN_FLIGHT] {
+        rows.push(compare(
+            &format!("1000 x 4 KiB write, c={in_flight}"),
+            runs,
+            scratch,
+            |dir| fs::create_dir(dir.join("small")).unwrap(),
+            |dir| {
+                rt.block_on(
+                    futures::stream::iter(payloads.iter().enumerate()).for_each_concurrent(
+                        in_flight,
+                        |(i, p)| async move {
+                            tokio::fs::write(dir.join(small_name(i)), p).await.unwrap();
+                        },
+                    ),
+                )
+            },
+            |dir| {
+                let store = store_at(dir);
+                rt.block_on(
+                    futures::stream::iter(payloads.iter().enumerate()).for_each_concurrent(
+                        in_flight,
+                        |(i, p)| {
+                            let store = &store;
+                            async move {
+                                store.write(&small_name(i), p.clone()).await.unwrap();
+                            }
+                        },
+                    ),
+                )
+            },
+        ));
+        let seed = |dir: &Path| seed_small(dir, &payloads);
+        rows.push(compare(
+            &format!("1000 x 4 KiB read, c={in_flight}"),
+            runs,
+            scratch,
+            seed,
+            |dir| {
+                rt.block_on(futures::stream::iter(0..SMALL_FILES).for_each_concurrent(
+                    in_flight,
+                    |i| async move {
+                        let b = tokio::fs::read(dir.join(small_name(i))).await.unwrap();
+                        assert_eq!(b.len(), SMALL_SIZE);
+                    },
+                ))
+            },
+            |dir| {
+                let store = store_at(dir);
+                rt.block_on(futures::stream::iter(0..SMALL_FILES).for_each_concurrent(
+                    in_flight,
+                    |i| {
+                        let store = &store;
+                        async move {
+                            let b = store.read_bytes(&small_name(i)).await.unwrap();
+                            assert_eq!(b.len(), SMALL_SIZE);
+                        }
+                    },
+                ))
+            },
+        ));
+    }
+    rows
+}
+
+/// Microseconds of CPU per small file.
+fn per_file(d: Duration) -> String {
+    format!("{:.1} µs", d.as_secs_f64() * 1e6 / SMALL_FILES as f64)
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
@@ -561,6 +651,7 @@ fn main() {
     );
     let sync = sync_rows(&args, scratch.path());
     let asyn = async_rows(&args, scratch.path());
+    let concurrent = concurrent_rows(&args, scratch.path());
     println!();
     println!(
         "Best wall time per case; ratio = store / plain call; CPU ratio = the same for process CPU time (best of the runs)."
@@ -584,5 +675,28 @@ fn main() {
             a.cpu_ratio()
         );
         debug_assert_eq!(s.name, a.name);
+    }
+    if !concurrent.is_empty() {
+        println!();
+        println!(
+            "Async half, calls in flight: best wall time; CPU per file is process CPU (best run) / {SMALL_FILES}."
+        );
+        println!();
+        println!(
+            "| case | tokio::fs | AsyncStore | ratio | CPU/file tokio::fs | CPU/file AsyncStore | CPU ratio |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|---:|");
+        for r in &concurrent {
+            println!(
+                "| {} | {} | {} | {:.2}x | {} | {} | {:.2}x |",
+                r.name,
+                ms(r.base),
+                ms(r.ours),
+                r.ratio(),
+                per_file(r.base_cpu),
+                per_file(r.ours_cpu),
+                r.cpu_ratio()
+            );
+        }
     }
 }

@@ -2,6 +2,12 @@
 //! they make, OpenDAL (`services-s3`) and object_store (`aws`), in one run, on one local
 //! s3s-fs server.
 //!
+//! Clients: the raw SDK; our `AsyncStore` in strict mode (the default: a folder check
+//! before every write; puts with `overwrite = true`), the same with `overwrite = false`
+//! puts (`remote-store-create`: the folder check runs alongside a conditional put, ADR
+//! 0012), in the flat-namespace mode (`remote-store-flat`: `check_folder_targets(false)`,
+//! no folder check), and the blocking `Store`; OpenDAL; object_store.
+//!
 //! Workloads: 1000 × 4 KiB put and get at concurrency 1 and 64; a 256 MiB streamed put
 //! and get; listing 10,000 keys; and, in a child process per client, the peak RSS
 //! (VmHWM) of streaming 1 GiB up and back down.
@@ -31,7 +37,7 @@ use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use remote_store_async::{AsyncContent, AsyncStore};
-use remote_store_core::WriteOptions;
+use remote_store_core::{ListOptions, WriteOptions};
 use remote_store_s3::aws_sdk_s3;
 use remote_store_s3::aws_sdk_s3::primitives::ByteStream;
 use remote_store_s3::aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
@@ -57,9 +63,11 @@ const SECRET_KEY: &str = "SKBENCH";
 /// so a shared bucket would make every listing — including our backend's one-key folder
 /// check before each write — pay for the other clients' files.
 const LIST_BUCKET: &str = "bench-list";
-const CLIENTS: [&str; 5] = [
+const CLIENTS: [&str; 7] = [
     "raw-sdk",
     "remote-store",
+    "remote-store-create",
+    "remote-store-flat",
     "remote-store-sync",
     "opendal",
     "object_store",
@@ -208,6 +216,8 @@ impl Env {
 enum Client {
     Raw(aws_sdk_s3::Client, bool, String),
     Ours(AsyncStore),
+    /// Our async store, writing small objects with `overwrite = false`.
+    OursCreate(AsyncStore),
     OursSync(Store),
     OpenDal(opendal::Operator),
     ObjectStore(Arc<dyn ObjectStore>),
@@ -231,6 +241,16 @@ fn build(name: &str, e: &Env, bucket: &str) -> Client {
         ),
         "remote-store" => Client::Ours(
             AsyncStore::new(AsyncS3Backend::new(e.config(bucket)).unwrap(), "").unwrap(),
+        ),
+        "remote-store-create" => Client::OursCreate(
+            AsyncStore::new(AsyncS3Backend::new(e.config(bucket)).unwrap(), "").unwrap(),
+        ),
+        "remote-store-flat" => Client::Ours(
+            AsyncStore::new(
+                AsyncS3Backend::new(e.config(bucket).check_folder_targets(false)).unwrap(),
+                "",
+            )
+            .unwrap(),
         ),
         "remote-store-sync" => {
             Client::OursSync(Store::new(S3Backend::new(e.config(bucket)).unwrap(), "").unwrap())
@@ -283,6 +303,10 @@ fn overwrite() -> WriteOptions {
     WriteOptions::new().overwrite(true)
 }
 
+fn recursive() -> ListOptions {
+    ListOptions::new().recursive(true)
+}
+
 impl Client {
     async fn put(&self, key: &str, data: Bytes) {
         match self {
@@ -303,10 +327,13 @@ impl Client {
                 }
             }
             Client::Ours(s) => {
-                s.write(key, data, overwrite()).await.unwrap();
+                s.write_with(key, data, overwrite()).await.unwrap();
+            }
+            Client::OursCreate(s) => {
+                s.write_with(key, data, WriteOptions::new()).await.unwrap();
             }
             Client::OursSync(s) => {
-                tokio::task::block_in_place(|| s.write(key, data, overwrite()).unwrap());
+                tokio::task::block_in_place(|| s.write_with(key, data, overwrite()).unwrap());
             }
             Client::OpenDal(op) => {
                 op.write(key, data).await.unwrap();
@@ -323,7 +350,7 @@ impl Client {
                 let out = c.get_object().bucket(bucket).key(key).send().await.unwrap();
                 out.body.collect().await.unwrap().into_bytes().len()
             }
-            Client::Ours(s) => s.read_bytes(key).await.unwrap().len(),
+            Client::Ours(s) | Client::OursCreate(s) => s.read_bytes(key).await.unwrap().len(),
             Client::OursSync(s) => tokio::task::block_in_place(|| s.read_bytes(key).unwrap().len()),
             Client::OpenDal(op) => op.read(key).await.unwrap().len(),
             Client::ObjectStore(s) => s
@@ -340,14 +367,14 @@ impl Client {
     async fn put_stream(&self, key: &str, total: usize) {
         match self {
             Client::Raw(c, sign, bucket) => raw_multipart(c, *sign, bucket, key, total).await,
-            Client::Ours(s) => {
-                s.write(key, AsyncContent::chunks(source(total)), overwrite())
+            Client::Ours(s) | Client::OursCreate(s) => {
+                s.write_with(key, AsyncContent::chunks(source(total)), overwrite())
                     .await
                     .unwrap();
             }
             Client::OursSync(s) => {
                 tokio::task::block_in_place(|| {
-                    s.write(
+                    s.write_with(
                         key,
                         remote_store_sync::Content::reader(Zeros(total)),
                         overwrite(),
@@ -397,7 +424,7 @@ impl Client {
                     n += chunk.unwrap().len();
                 }
             }
-            Client::Ours(s) => {
+            Client::Ours(s) | Client::OursCreate(s) => {
                 let mut body = s.read(key).await.unwrap();
                 while let Some(chunk) = body.next().await {
                     n += chunk.unwrap().len();
@@ -452,10 +479,15 @@ impl Client {
                     }
                 }
             }
-            Client::Ours(s) => s.list_files(prefix, true).unwrap().count().await,
-            Client::OursSync(s) => {
-                tokio::task::block_in_place(|| s.list_files(prefix, true).unwrap().count())
+            Client::Ours(s) | Client::OursCreate(s) => {
+                s.list_files_with(prefix, recursive())
+                    .unwrap()
+                    .count()
+                    .await
             }
+            Client::OursSync(s) => tokio::task::block_in_place(|| {
+                s.list_files_with(prefix, recursive()).unwrap().count()
+            }),
             Client::OpenDal(op) => {
                 let entries = op
                     .lister_with(&format!("{prefix}/"))
@@ -562,12 +594,18 @@ fn timed_threads(n: usize, c: usize, f: impl Fn(usize) + Sync) -> Duration {
     started.elapsed()
 }
 
-async fn small_puts(client: &Client, name: &str, c: usize, data: &Bytes) -> Duration {
-    let key = |i: usize| format!("{name}/small/{i:04}");
+/// The key of small object `i` of a run: `tag` (round and concurrency) keeps every run's
+/// keys new, so `overwrite = false` puts always create.
+fn small_key(name: &str, tag: &str, i: usize) -> String {
+    format!("{name}/small/{tag}/{i:04}")
+}
+
+async fn small_puts(client: &Client, name: &str, tag: &str, c: usize, data: &Bytes) -> Duration {
+    let key = |i: usize| small_key(name, tag, i);
     match client {
         Client::OursSync(s) => tokio::task::block_in_place(|| {
             timed_threads(SMALL_COUNT, c, |i| {
-                s.write(&key(i), data.clone(), overwrite()).unwrap();
+                s.write_with(key(i), data.clone(), overwrite()).unwrap();
             })
         }),
         _ => {
@@ -579,12 +617,12 @@ async fn small_puts(client: &Client, name: &str, c: usize, data: &Bytes) -> Dura
     }
 }
 
-async fn small_gets(client: &Client, name: &str, c: usize) -> Duration {
-    let key = |i: usize| format!("{name}/small/{i:04}");
+async fn small_gets(client: &Client, name: &str, tag: &str, c: usize) -> Duration {
+    let key = |i: usize| small_key(name, tag, i);
     match client {
         Client::OursSync(s) => tokio::task::block_in_place(|| {
             timed_threads(SMALL_COUNT, c, |i| {
-                assert_eq!(s.read_bytes(&key(i)).unwrap().len(), SMALL);
+                assert_eq!(s.read_bytes(key(i)).unwrap().len(), SMALL);
             })
         }),
         _ => {
@@ -612,6 +650,7 @@ fn best(slot: &mut Option<Duration>, d: Duration) {
 }
 
 async fn round(
+    number: usize,
     clients: &[(&'static str, Client)],
     listers: &[Client],
     times: &mut [Times],
@@ -621,13 +660,19 @@ async fn round(
     for (((name, client), lister), t) in clients.iter().zip(listers).zip(times.iter_mut()) {
         // Warm up: connections, credentials, code paths.
         for i in 0..20 {
-            client.put(&format!("{name}/warm/{i}"), data.clone()).await;
-            client.get(&format!("{name}/warm/{i}")).await;
+            client
+                .put(&format!("{name}/warm/{number}/{i}"), data.clone())
+                .await;
+            client.get(&format!("{name}/warm/{number}/{i}")).await;
         }
-        best(&mut t.put1, small_puts(client, name, 1, &data).await);
-        best(&mut t.get1, small_gets(client, name, 1).await);
-        best(&mut t.put64, small_puts(client, name, 64, &data).await);
-        best(&mut t.get64, small_gets(client, name, 64).await);
+        let (c1, c64) = (format!("r{number}-c1"), format!("r{number}-c64"));
+        best(&mut t.put1, small_puts(client, name, &c1, 1, &data).await);
+        best(&mut t.get1, small_gets(client, name, &c1, 1).await);
+        best(
+            &mut t.put64,
+            small_puts(client, name, &c64, 64, &data).await,
+        );
+        best(&mut t.get64, small_gets(client, name, &c64, 64).await);
         let key = format!("{name}/big.bin");
         let started = Instant::now();
         client.put_stream(&key, BIG).await;
@@ -761,7 +806,7 @@ async fn main() {
     let mut times = vec![Times::default(); clients.len()];
     for r in 0..rounds {
         eprintln!("round {}/{rounds}", r + 1);
-        round(&clients, &listers, &mut times, list_prefix).await;
+        round(r, &clients, &listers, &mut times, list_prefix).await;
     }
 
     let find = |n: &str| names.iter().position(|x| *x == n).map(|i| times[i]);

@@ -11,8 +11,9 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use azure_core::http::{NoFormat, Response};
 use azure_storage_blob::models::{
-    BlobClientDownloadOptions, BlobClientGetPropertiesResult, BlobClientGetPropertiesResultHeaders,
-    BlobClientStartCopyFromUrlOptions, BlobClientStartCopyFromUrlResultHeaders, CopyStatus,
+    BlobClientDeleteOptions, BlobClientDownloadOptions, BlobClientGetPropertiesResult,
+    BlobClientGetPropertiesResultHeaders, BlobClientStartCopyFromUrlOptions,
+    BlobClientStartCopyFromUrlResultHeaders, CopyStatus,
 };
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
@@ -96,6 +97,8 @@ pub struct AsyncAzureBackend {
     container_seen: AtomicBool,
     /// `AzureConfig::create_if_missing`, and whether the container is known to exist.
     create_if_missing: bool,
+    /// `AzureConfig::check_folder_targets`: off in the flat-namespace mode.
+    check_folder_targets: bool,
     container_ready: tokio::sync::OnceCell<()>,
 }
 
@@ -111,6 +114,7 @@ impl AsyncAzureBackend {
             closed: AtomicBool::new(false),
             container_seen: AtomicBool::new(false),
             create_if_missing: config.create_if_missing,
+            check_folder_targets: config.check_folder_targets,
             container_ready: tokio::sync::OnceCell::new(),
         })
     }
@@ -263,14 +267,98 @@ impl AsyncAzureBackend {
         }
     }
 
+    /// `InvalidPath` when the write (or copy) target `key` is a folder; no request in the
+    /// flat-namespace mode (`check_folder_targets` off).
     async fn check_write_target(&self, key: &RemotePath) -> Result<()> {
-        if self.has_children(key).await? {
+        if self.check_folder_targets && self.has_children(key).await? {
             return Err(
                 Error::invalid_path(key.as_str(), "a folder exists at this path")
                     .with_backend(BACKEND),
             );
         }
         Ok(())
+    }
+
+    /// Reads `stream` until it ends or passes `limit` bytes: `Ok` with the whole content
+    /// when it fits, else `Err` with content that replays what was read, then the rest. A
+    /// failing source is reported after the folder check, which comes first in the
+    /// contract's order.
+    async fn head_of<'a>(
+        &self,
+        key: &RemotePath,
+        mut stream: futures::stream::BoxStream<'a, std::io::Result<Bytes>>,
+        limit: usize,
+    ) -> Result<std::result::Result<Bytes, AsyncContent<'a>>> {
+        let mut head: Vec<Bytes> = Vec::new();
+        let mut len = 0;
+        while len <= limit {
+            match stream.next().await {
+                None => {
+                    let whole = match head.len() {
+                        1 => head.pop().unwrap_or_default(),
+                        _ => head.concat().into(),
+                    };
+                    return Ok(Ok(whole));
+                }
+                Some(Ok(chunk)) => {
+                    len += chunk.len();
+                    head.push(chunk);
+                }
+                Some(Err(e)) => {
+                    self.check_write_target(key).await?;
+                    return Err(Error::from_io(e)
+                        .with_path(key.as_str())
+                        .with_message("the source of the write failed; nothing was committed"));
+                }
+            }
+        }
+        let replay = futures::stream::iter(head.into_iter().map(Ok)).chain(stream);
+        Ok(Err(AsyncContent::chunks(replay)))
+    }
+
+    /// A small `overwrite = false` write: one `Put Blob` with `If-None-Match: *` sent
+    /// together with the folder check (ADR 0014), latency max(list, put) instead of the
+    /// sum. The check decides first, as the contract orders: a folder at the target is
+    /// `InvalidPath` whatever the put did, and a blob the put created is deleted again
+    /// (only while it still carries the etag this put returned); a failed check is its
+    /// error, with the same undo. Only then does the put's own result count.
+    async fn put_checked(
+        &self,
+        key: &RemotePath,
+        content: AsyncContent<'static>,
+        opts: &WriteOptions,
+    ) -> Result<WriteResult> {
+        let (folder, put) = futures::join!(
+            self.has_children(key),
+            crate::upload::upload(&self.client, key, content, opts)
+        );
+        let refusal = match folder {
+            Ok(false) => return put,
+            Ok(true) => Error::invalid_path(key.as_str(), "a folder exists at this path")
+                .with_backend(BACKEND),
+            Err(e) => e,
+        };
+        let Ok(created) = put else {
+            return Err(refusal);
+        };
+        let options = BlobClientDeleteOptions {
+            if_match: created.etag.clone().map(azure_core::http::Etag::from),
+            ..Default::default()
+        };
+        match self.client.blob(key).delete(Some(options)).await {
+            Ok(_) => Err(refusal),
+            // Replaced (or removed) since by another writer: no longer ours to remove.
+            Err(e) if is_not_found(&e) || error::is_precondition_failed(&e) => Err(refusal),
+            Err(e) => {
+                let undo = map_at(e, key.as_str());
+                tracing::warn!(key = %key.as_str(), error = %undo, "removing the blob of a refused write failed");
+                let message = format!(
+                    "{}; the blob this write created could not be removed: {undo}",
+                    refusal.message().unwrap_or("refused")
+                );
+                Err(refusal.with_message(message))
+            }
+        }
     }
 
     async fn delete_blob_name(&self, name: String) -> Result<()> {
@@ -365,7 +453,11 @@ impl AsyncBackend for AsyncAzureBackend {
     }
 
     fn capabilities(&self) -> CapabilitySet {
-        AZURE_CAPABILITIES
+        if self.check_folder_targets {
+            AZURE_CAPABILITIES.with(Capability::FolderFileExclusion)
+        } else {
+            AZURE_CAPABILITIES
+        }
     }
 
     fn is_closed(&self) -> bool {
@@ -419,6 +511,23 @@ impl AsyncBackend for AsyncAzureBackend {
         // A Put Blob, or a block list commit, is all-or-nothing, so both modes are the same.
         let _ = mode;
         self.ensure_container().await?;
+        if opts.overwrite || !self.check_folder_targets {
+            self.check_write_target(path).await?;
+            return crate::upload::upload(&self.client, path, content, opts).await;
+        }
+        // overwrite=false: content that fits one Put Blob goes out with the folder check
+        // (ADR 0014); anything larger is checked first, as before.
+        let part_size = usize::try_from(self.client.part_size).unwrap_or(usize::MAX);
+        let content = match content {
+            AsyncContent::Bytes(body) if body.len() <= part_size => {
+                return self.put_checked(path, body.into(), opts).await;
+            }
+            AsyncContent::Bytes(body) => body.into(),
+            AsyncContent::Stream(stream) => match self.head_of(path, stream, part_size).await? {
+                Ok(whole) => return self.put_checked(path, whole.into(), opts).await,
+                Err(rest) => rest,
+            },
+        };
         self.check_write_target(path).await?;
         crate::upload::upload(&self.client, path, content, opts).await
     }

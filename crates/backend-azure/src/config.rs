@@ -190,6 +190,18 @@ pub struct AzureConfig {
     /// connection string, or an account SAS that allows it).
     #[serde(default)]
     pub create_if_missing: bool,
+    /// Refuse writes, copies and moves onto a folder (`a/b` while a blob `a/b/x` exists)
+    /// with `InvalidPath`, by listing one blob under the target before writing. Default
+    /// `true`: the contract's rule that a path is never a file and a folder at once, and
+    /// the backend declares `folder_file_exclusion`. `false` is the flat-namespace mode for
+    /// key spaces that never collide: one request per small write, no such check, and a
+    /// write onto a folder creates a blob next to the prefix (see ADR 0014).
+    #[serde(default = "default_true")]
+    pub check_folder_targets: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_part_size() -> u64 {
@@ -228,6 +240,7 @@ impl AzureConfig {
             retry: default_retry(),
             max_in_flight_requests: default_max_in_flight_requests(),
             create_if_missing: false,
+            check_folder_targets: true,
         }
     }
 
@@ -288,6 +301,13 @@ impl AzureConfig {
     /// Sets [`max_in_flight_requests`](Self::max_in_flight_requests).
     pub fn max_in_flight_requests(mut self, requests: usize) -> Self {
         self.max_in_flight_requests = requests;
+        self
+    }
+
+    /// Sets [`check_folder_targets`](Self::check_folder_targets); `false` is the
+    /// flat-namespace mode.
+    pub fn check_folder_targets(mut self, yes: bool) -> Self {
+        self.check_folder_targets = yes;
         self
     }
 
@@ -631,6 +651,21 @@ mod tests {
             cfg.validate().is_err(),
             "validate is resolve without its result"
         );
+    }
+
+    #[test]
+    fn folder_checks_are_on_by_default() {
+        let cfg = AzureConfig::new("c", AzureAuth::Anonymous);
+        assert!(cfg.check_folder_targets);
+        assert!(!cfg.check_folder_targets(false).check_folder_targets);
+        let cfg: AzureConfig =
+            serde_json::from_str(r#"{"container": "c", "auth": {"type": "anonymous"}}"#).unwrap();
+        assert!(cfg.check_folder_targets);
+        let cfg: AzureConfig = serde_json::from_str(
+            r#"{"container": "c", "auth": {"type": "anonymous"}, "check_folder_targets": false}"#,
+        )
+        .unwrap();
+        assert!(!cfg.check_folder_targets);
     }
 
     #[test]

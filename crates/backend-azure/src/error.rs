@@ -74,6 +74,12 @@ pub(crate) fn map_in(err: azure_core::Error, key: &str, container: &str) -> Erro
     }
 }
 
+/// Whether a condition of the request did not hold (412: `If-Match` on a blob that was
+/// replaced since).
+pub(crate) fn is_precondition_failed(err: &azure_core::Error) -> bool {
+    matches!(status_of(err), Some((412, _)))
+}
+
 /// Whether the service refused a range that starts at or past the end (416).
 pub(crate) fn is_invalid_range(err: &azure_core::Error) -> bool {
     matches!(status_of(err), Some((416, _)))
@@ -87,7 +93,8 @@ fn classify(status: u16, code: Option<&str>) -> (ErrorKind, bool) {
         (409, Some("BlobAlreadyExists" | "ContainerAlreadyExists")) => {
             (ErrorKind::AlreadyExists, false)
         }
-        // We only send conditions of the form `If-None-Match: *` (overwrite = false).
+        // Conditions are `If-None-Match: *` (overwrite = false); the one `If-Match` (undoing
+        // a refused write) is recognised by `is_precondition_failed` before mapping.
         (412, _) => (ErrorKind::AlreadyExists, false),
         (409, Some("ContainerBeingDeleted" | "ContainerBeingDisabled")) => {
             (ErrorKind::BackendUnavailable, true)

@@ -32,7 +32,8 @@ pub(crate) const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::ConditionalCreate)
     .with(Capability::DigestCrc32c)
     .with(Capability::DigestSha256)
-    .with(Capability::DigestMd5);
+    .with(Capability::DigestMd5)
+    .with(Capability::FolderFileExclusion);
 
 /// The checksum a write asked for, computed over the bytes it stores (the memory backend
 /// is its own service: the digest describes exactly what a later read returns). `None`

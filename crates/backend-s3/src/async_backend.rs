@@ -204,6 +204,9 @@ impl AsyncBackend for AsyncS3Backend {
         if self.inner.config.conditional_create {
             caps = caps.with(Capability::ConditionalCreate);
         }
+        if self.inner.config.check_folder_targets {
+            caps = caps.with(Capability::FolderFileExclusion);
+        }
         if self.inner.config.service_checksums {
             caps = caps
                 .with(Capability::DigestCrc32c)

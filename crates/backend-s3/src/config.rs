@@ -112,6 +112,13 @@ pub struct S3Config {
     /// Refuse writes below an existing file (`a.txt/b`) by checking every ancestor key
     /// (one `HeadObject` each). Off by default: S3 has no such rule.
     pub check_ancestor_files: bool,
+    /// Refuse writes, copies and moves onto a folder (`a/b` while `a/b/x` exists) with
+    /// `InvalidPath`, by listing one key under the target before writing. Default `true`:
+    /// the contract's rule that a path is never a file and a folder at once, and the
+    /// backend declares `folder_file_exclusion`. `false` is the flat-namespace mode for key
+    /// spaces that never collide: one request per small write, no such check, and a write
+    /// onto a folder creates an object next to the prefix (see ADR 0014).
+    pub check_folder_targets: bool,
     /// The server honours `If-None-Match: *` on `PutObject` and
     /// `CompleteMultipartUpload` (AWS S3 does since 2024): overwrite=false is then enforced
     /// by the service, and the backend declares `conditional_create`. Set to `false` for
@@ -243,6 +250,13 @@ impl S3Config {
     /// Sets [`check_ancestor_files`](Self::check_ancestor_files).
     pub fn check_ancestor_files(mut self, yes: bool) -> Self {
         self.check_ancestor_files = yes;
+        self
+    }
+
+    /// Sets [`check_folder_targets`](Self::check_folder_targets); `false` is the
+    /// flat-namespace mode.
+    pub fn check_folder_targets(mut self, yes: bool) -> Self {
+        self.check_folder_targets = yes;
         self
     }
 
@@ -397,6 +411,7 @@ impl Default for S3Config {
             read_timeout: remote_store_core::timeouts::READ,
             max_in_flight_requests: remote_store_core::timeouts::MAX_IN_FLIGHT_REQUESTS,
             check_ancestor_files: false,
+            check_folder_targets: true,
             conditional_create: true,
             service_checksums: true,
             sign_payload: true,

@@ -30,7 +30,7 @@ pub(crate) async fn copy(
         return Ok(());
     }
     // Copies are not conditional on these servers' APIs: the existence check is a HEAD.
-    let (folder, exists) = futures::try_join!(inner.is_folder(dst), async {
+    let (folder, exists) = futures::try_join!(inner.is_folder_target(dst), async {
         if overwrite {
             Ok(false)
         } else {

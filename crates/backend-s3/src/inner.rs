@@ -224,6 +224,17 @@ impl Inner {
         }
     }
 
+    /// Whether the write target `path` is a folder, as the write preconditions see it:
+    /// [`is_folder`](Self::is_folder), or always `false` without a request in the
+    /// flat-namespace mode (`check_folder_targets` off).
+    pub(crate) async fn is_folder_target(&self, path: &RemotePath) -> Result<bool> {
+        if self.config.check_folder_targets {
+            self.is_folder(path).await
+        } else {
+            Ok(false)
+        }
+    }
+
     /// Facts about the object at `path`.
     ///
     /// # Errors
@@ -248,6 +259,17 @@ impl Inner {
         }
     }
 
+    /// Whether a small write may send its `PutObject` together with the folder check
+    /// instead of after it (ADR 0014): only for `overwrite = false` on a server that
+    /// enforces `If-None-Match: *` (the put then cannot replace anything, so undoing it
+    /// destroys nothing), with the folder check on and no ancestor walk.
+    pub(crate) fn create_alongside_folder_check(&self, overwrite: bool) -> bool {
+        !overwrite
+            && self.config.conditional_create
+            && self.config.check_folder_targets
+            && !self.config.check_ancestor_files
+    }
+
     /// The write preconditions, in the contract's order: a folder at the target (or a file
     /// at an ancestor, when configured) is `InvalidPath`; an existing target without
     /// `overwrite` is `AlreadyExists` — checked here only when the service cannot enforce
@@ -258,7 +280,7 @@ impl Inner {
         overwrite: bool,
     ) -> Result<()> {
         let check_exists = !overwrite && !self.config.conditional_create;
-        let (folder, exists) = futures::try_join!(self.is_folder(path), async {
+        let (folder, exists) = futures::try_join!(self.is_folder_target(path), async {
             if check_exists {
                 self.is_file(path).await
             } else {

@@ -35,15 +35,33 @@ pub(crate) async fn write(
     opts: &WriteOptions,
 ) -> Result<WriteResult> {
     // The store validated `opts` (metadata shape, capability) before calling.
-    inner.check_write_target(path, opts.overwrite).await?;
     let part_size = usize::try_from(inner.config.part_size).unwrap_or(usize::MAX);
+    // For a small overwrite=false write the folder check goes out with the put (ADR 0014);
+    // until the content is known to fit one put, it has not run yet.
+    let alongside = inner.create_alongside_folder_check(opts.overwrite);
+    if !alongside {
+        inner.check_write_target(path, opts.overwrite).await?;
+    }
     let mut source = Parts::new(content, part_size);
-    let first = source
-        .next_part()
-        .await
-        .map_err(|e| source_error(e, path))?;
+    let first = match source.next_part().await {
+        Ok(part) => part,
+        Err(e) => {
+            // A folder at the target is reported before the source's failure.
+            if alongside {
+                inner.check_write_target(path, opts.overwrite).await?;
+            }
+            return Err(source_error(e, path));
+        }
+    };
     if source.at_end() {
-        return put_single(inner, path, opts, first).await;
+        return if alongside {
+            put_single_checked(inner, path, opts, first).await
+        } else {
+            put_single(inner, path, opts, first).await
+        };
+    }
+    if alongside {
+        inner.check_write_target(path, opts.overwrite).await?;
     }
     // A stream that ends exactly at the part size still fits one PutObject.
     let second = source
@@ -98,6 +116,80 @@ async fn put_single(
             Err(inner.already_exists(path))
         }
         Err(e) => Err(error::from_sdk(e, path.as_str())),
+    }
+}
+
+/// One conditional `PutObject` (`If-None-Match: *`) sent together with the folder check
+/// (ADR 0014), for a small `overwrite = false` write: latency max(list, put) instead of the
+/// sum. The contract's order is kept by deciding on the check first: a folder at the target
+/// is `InvalidPath` whatever the put did, and an object the put created is deleted again
+/// (that version only, or only while it still has the etag this put returned); a failed
+/// check is its error, with the same undo. Only then does the put's own result count
+/// (`AlreadyExists` from the service's `412`).
+async fn put_single_checked(
+    inner: &Inner,
+    path: &RemotePath,
+    opts: &WriteOptions,
+    body: Bytes,
+) -> Result<WriteResult> {
+    let (folder, put) = futures::join!(inner.is_folder(path), put_single(inner, path, opts, body));
+    let refusal = match folder {
+        Ok(false) => return put,
+        Ok(true) => error::finish(
+            Error::invalid_path(path.as_str(), "a folder exists at the target"),
+            path.as_str(),
+        ),
+        Err(e) => e,
+    };
+    match put {
+        Ok(created) => Err(undo_create(inner, path, &created, refusal).await),
+        Err(_) => Err(refusal),
+    }
+}
+
+/// Deletes the object a refused write created — the version it returned, or the key only
+/// while it still carries the write's etag — and returns `refusal`, which says so when the
+/// delete failed (the object then stays, next to the folder). A server that refuses the
+/// `If-Match` header itself (`400`, `501`: S3-compatible servers without conditional
+/// deletes) gets one unconditional delete instead.
+async fn undo_create(
+    inner: &Inner,
+    path: &RemotePath,
+    created: &WriteResult,
+    refusal: Error,
+) -> Error {
+    let request = || {
+        inner
+            .client
+            .delete_object()
+            .bucket(inner.bucket())
+            .key(inner.keys.object(path))
+    };
+    let mut result = match (&created.version_id, &created.etag) {
+        (Some(version), _) => request().version_id(version).send().await,
+        (None, Some(etag)) => request().if_match(etag).send().await,
+        (None, None) => request().send().await,
+    };
+    if created.version_id.is_none()
+        && created.etag.is_some()
+        && let Err(e) = &result
+        && matches!(Failure::of(e).status, Some(400 | 501))
+    {
+        result = request().send().await;
+    }
+    match result {
+        Ok(_) => refusal,
+        // Replaced since by another writer: no longer ours to remove.
+        Err(e) if Failure::of(&e).is_precondition_failed() => refusal,
+        Err(e) => {
+            let undo = error::from_sdk(e, path.as_str());
+            tracing::warn!(key = %path.as_str(), error = %undo, "removing the object of a refused write failed");
+            let message = format!(
+                "{}; the object this write created could not be removed: {undo}",
+                refusal.message().unwrap_or("refused")
+            );
+            refusal.with_message(message)
+        }
     }
 }
 

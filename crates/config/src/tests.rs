@@ -575,6 +575,33 @@ mod azure {
     }
 
     #[test]
+    #[cfg(feature = "s3")]
+    fn check_folder_targets_selects_the_flat_namespace_mode() {
+        let toml = "[backends.lake]\ntype = \"s3\"\nbucket = \"b\"\ncheck_folder_targets = false\n\
+                    [backends.blob]\ntype = \"azure\"\ncontainer = \"box\"\n\
+                    check_folder_targets = false\n[backends.blob.auth]\ntype = \"anonymous\"\n\
+                    [backends.strict]\ntype = \"s3\"\nbucket = \"b\"\n";
+        let config = loader(&[]).toml_str(toml).unwrap();
+        let BackendConfig::S3(lake) = &config.backends["lake"] else {
+            panic!("not s3")
+        };
+        assert!(!lake.check_folder_targets);
+        let BackendConfig::S3(strict) = &config.backends["strict"] else {
+            panic!("not s3")
+        };
+        assert!(strict.check_folder_targets, "strict is the default");
+        let BackendConfig::Azure(blob) = &config.backends["blob"] else {
+            panic!("not azure")
+        };
+        assert!(!blob.check_folder_targets);
+        let written = toml::to_string(&config).unwrap();
+        assert!(
+            written.contains("check_folder_targets = false"),
+            "{written}"
+        );
+    }
+
+    #[test]
     fn azure_tables_read_the_environment_and_keep_references() {
         let toml = "[backends.blob]\ntype = \"azure\"\ncontainer = \"box\"\n\
                     endpoint = \"http://127.0.0.1:10000/devstoreaccount1\"\n";

@@ -84,6 +84,11 @@ capabilities! {
     /// Quality: `delete_many` is native, many keys per request (S3 `DeleteObjects`);
     /// without it a bulk delete costs one request per path.
     BulkDelete => "bulk_delete",
+    /// Quality: a path is never a file and a folder at once. A write, atomic write, copy
+    /// or move whose target is a folder is refused with `InvalidPath`. Hierarchical
+    /// backends have it for free; S3 and Azure pay a one-key listing per write for it and
+    /// drop it in their flat-namespace mode (`check_folder_targets = false`).
+    FolderFileExclusion => "folder_file_exclusion",
 }
 
 impl fmt::Display for Capability {

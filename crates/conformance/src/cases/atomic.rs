@@ -75,7 +75,7 @@ cases! {
     }
 
     /// A folder as the atomic target is `InvalidPath`, even with overwrite.
-    fn atomic_folder_target_is_invalid_path(s, f) [AtomicWrite, Write, Read] {
+    fn atomic_folder_target_is_invalid_path(s, f) [AtomicWrite, Write, Read, FolderFileExclusion] {
         aw!(put(&s, "d/x.txt", "x"));
         expect_kind(aw!(s.write_atomic_with("d", "y", opts())), ErrorKind::InvalidPath);
         expect_kind(aw!(s.write_atomic_with("d", "y", overwrite())), ErrorKind::InvalidPath);

@@ -157,9 +157,9 @@ cases! {
     /// Copy of a folder is `InvalidPath`.
     fn copy_source_folder(s, f) [Copy, Write, Read] { aw!(source_folder(&s, Op::Copy)); }
     /// Move onto a folder is `InvalidPath`.
-    fn move_destination_folder(s, f) [Move, Write, Read] { aw!(destination_folder(&s, Op::Move)); }
+    fn move_destination_folder(s, f) [Move, Write, Read, FolderFileExclusion] { aw!(destination_folder(&s, Op::Move)); }
     /// Copy onto a folder is `InvalidPath`.
-    fn copy_destination_folder(s, f) [Copy, Write, Read] { aw!(destination_folder(&s, Op::Copy)); }
+    fn copy_destination_folder(s, f) [Copy, Write, Read, FolderFileExclusion] { aw!(destination_folder(&s, Op::Copy)); }
     /// Move below a file is `InvalidPath`.
     fn move_destination_under_file(s, f) [Move, Write, Read] if (f.refuses_writes_under_files()) {
         aw!(destination_under_file(&s, Op::Move));

@@ -117,12 +117,25 @@ cases! {
     }
 
     /// A folder as the target is `InvalidPath`, even with overwrite; the folder survives.
-    fn write_folder_target_is_invalid_path(s, f) [Write, Read] {
+    fn write_folder_target_is_invalid_path(s, f) [Write, Read, FolderFileExclusion] {
         aw!(put(&s, "d/x.txt", "x"));
         expect_kind(aw!(s.write_with("d", "y", opts())), ErrorKind::InvalidPath);
         expect_kind(aw!(s.write_with("d", "y", overwrite())), ErrorKind::InvalidPath);
         expect_kind(aw!(s.write_with("d", streamed(vec![b"y".to_vec()]), overwrite())), ErrorKind::InvalidPath);
         assert!(ok(aw!(s.is_folder("d")), "is_folder"));
+        assert_eq!(aw!(content(&s, "d/x.txt")), b"x");
+    }
+
+    /// Without `folder_file_exclusion` (the flat-namespace mode of S3 and Azure) a write
+    /// onto a folder is not checked: it creates a file next to the prefix, the path is then
+    /// both, and everything below the folder is untouched. (Only for prefix namespaces: a
+    /// hierarchical backend that has not declared the capability skips both cases.)
+    fn write_folder_target_without_exclusion(s, f) [Write, Read] without [FolderFileExclusion] if (f.flat_namespace) {
+        aw!(put(&s, "d/x.txt", "x"));
+        ok(aw!(s.write_with("d", "y", opts())), "write onto a folder");
+        assert!(ok(aw!(s.is_file("d")), "is_file"), "the write created a file");
+        assert!(ok(aw!(s.is_folder("d")), "is_folder"), "the folder is still there");
+        assert_eq!(aw!(content(&s, "d")), b"y");
         assert_eq!(aw!(content(&s, "d/x.txt")), b"x");
     }
 
