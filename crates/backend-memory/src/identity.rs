@@ -29,6 +29,8 @@ pub(crate) const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::WriteResultNative)
     .with(Capability::UserMetadata)
     .with(Capability::ConditionalCreate)
+    .with(Capability::ConditionalWrite)
+    .with(Capability::ConditionalRead)
     .with(Capability::DigestCrc32c)
     .with(Capability::DigestSha256)
     .with(Capability::DigestMd5);

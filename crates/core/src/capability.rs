@@ -81,6 +81,15 @@ capabilities! {
     /// Quality: a write asking for [`ChecksumAlgorithm::Md5`](crate::ChecksumAlgorithm)
     /// gets the service's MD5 in `WriteResult.digest`.
     DigestMd5 => "digest_md5",
+    /// Quality: a write's [`if_match`](crate::WriteOptions::if_match) is enforced atomically
+    /// by the service (without it, the store compares the etag just before writing).
+    ConditionalWrite => "conditional_write",
+    /// Quality: `read_with` evaluates [`ReadOptions`](crate::ReadOptions) conditions
+    /// atomically with the read (without it, the backend looks at the file info first).
+    ConditionalRead => "conditional_read",
+    /// Quality: [`ListOptions::start_after`](crate::ListOptions::start_after) is native: the
+    /// backend lists only what follows (without it, the store filters the listing).
+    ListStartAfter => "list_start_after",
 }
 
 impl fmt::Display for Capability {
@@ -205,14 +214,14 @@ mod tests {
         for cap in Capability::ALL {
             assert_eq!(cap.as_str().parse::<Capability>().unwrap(), *cap);
         }
-        assert_eq!(Capability::ALL.len(), 18);
+        assert_eq!(Capability::ALL.len(), 21);
         assert!("teleport".parse::<Capability>().is_err());
     }
 
     #[test]
     fn set_operations() {
         let all = CapabilitySet::all();
-        assert_eq!(all.len(), 18);
+        assert_eq!(all.len(), 21);
         let no_glob = all.without(Capability::Glob);
         assert!(!no_glob.supports(Capability::Glob));
         assert!(no_glob.is_subset(all));
