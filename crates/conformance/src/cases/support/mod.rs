@@ -11,7 +11,7 @@ pub(crate) use bytes::Bytes;
 pub(crate) use remote_store_core::{
     Capability, CapabilitySet, ChecksumAlgorithm, CopyOptions, DeleteFolderOptions, DeleteOptions,
     Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo, ListOptions, Metadata, MoveOptions,
-    Operation, RESERVED_PREFIX, RemotePath, Result, WriteMode, WriteOptions, WriteResult,
+    Operation, RESERVED_PREFIX, ReadOptions, RemotePath, Result, WriteMode, WriteOptions, WriteResult,
     WriteResultSource,
 };
 
