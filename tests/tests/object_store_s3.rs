@@ -22,13 +22,10 @@ use s3_support::{Server, unique_name};
 async fn object_store_integration_functions_pass_on_moto() {
     let Some(server) = Server::moto() else { return };
     let bucket = server.fresh_bucket("os-adapter").await;
-    let conditional = server.enforces_if_none_match(&bucket).await;
-    eprintln!("moto: conditional_create = {conditional}");
+    let conditions = server.conditions(&bucket).await;
+    let conditional = conditions.create;
     object_store_support::run_all(|name| {
-        let config = server
-            .config(&bucket)
-            .prefix(unique_name(name))
-            .conditional_create(conditional);
+        let config = conditions.apply(server.config(&bucket).prefix(unique_name(name)));
         async move {
             let backend = AsyncS3Backend::new(config).expect("a valid config");
             let store = AsyncStore::new(backend, "").expect("the root is valid");

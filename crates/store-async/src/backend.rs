@@ -91,13 +91,7 @@ pub trait AsyncBackend: Send + Sync + fmt::Debug + 'static {
     /// As [`read`](Self::read); `PreconditionFailed` or `NotModified` when a condition
     /// fails.
     async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
-        if opts.has_conditions() {
-            opts.check(path.as_str(), &self.get_file_info(path).await?)?;
-        }
-        match &opts.range {
-            Some(range) => self.read_range(path, range.clone()).await,
-            None => self.read(path).await,
-        }
+        fallback::read_checked(self, path, opts).await
     }
 
     /// Writes `content` to `path`, consuming it to the end. Capability: `write`; with

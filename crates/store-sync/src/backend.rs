@@ -121,13 +121,7 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
     /// As [`read`](Self::read); `PreconditionFailed` or `NotModified` when a condition
     /// fails.
     fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<Reader> {
-        if opts.has_conditions() {
-            opts.check(path.as_str(), &self.get_file_info(path)?)?;
-        }
-        match &opts.range {
-            Some(range) => self.read_range(path, range.clone()),
-            None => self.read(path),
-        }
+        fallback::read_checked(self, path, opts)
     }
 
     /// A seekable stream over `path`. Capability: `read`; declare `seekable_read` when this
