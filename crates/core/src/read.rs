@@ -89,7 +89,9 @@ impl ReadOptions {
     }
 
     /// Evaluates the conditions against `info`, the file at `path` as it is now (see the
-    /// table on [`ReadOptions`]). Times are compared at whole seconds, as HTTP dates are.
+    /// table on [`ReadOptions`]). Times are compared exactly; a service that takes HTTP
+    /// dates compares at whole seconds, which agrees wherever its own times are whole
+    /// seconds (S3, Azure).
     ///
     /// ```
     /// use remote_store_core::{ErrorKind, FileInfo, ReadOptions, RemotePath};
@@ -118,13 +120,13 @@ impl ReadOptions {
                     ),
                 ));
             }
-        } else if let Some(since) = self.if_unmodified_since {
-            if info.modified.is_some_and(|m| after(m, since)) {
-                return Err(Error::precondition_failed(
-                    path,
-                    "modified after if_unmodified_since",
-                ));
-            }
+        } else if let Some(since) = self.if_unmodified_since
+            && info.modified.is_some_and(|m| m > since)
+        {
+            return Err(Error::precondition_failed(
+                path,
+                "modified after if_unmodified_since",
+            ));
         }
         if let Some(wanted) = self.if_none_match.as_deref() {
             if matches(wanted) {
@@ -133,26 +135,16 @@ impl ReadOptions {
                     format!("the etag is {wanted} (if_none_match)"),
                 ));
             }
-        } else if let Some(since) = self.if_modified_since {
-            if info.modified.is_some_and(|m| !after(m, since)) {
-                return Err(Error::not_modified(
-                    path,
-                    "not modified since if_modified_since",
-                ));
-            }
+        } else if let Some(since) = self.if_modified_since
+            && info.modified.is_some_and(|m| m <= since)
+        {
+            return Err(Error::not_modified(
+                path,
+                "not modified since if_modified_since",
+            ));
         }
         Ok(())
     }
-}
-
-/// True when `time` is later than `since` at whole-second precision (HTTP dates carry
-/// seconds, so a service compares its own times at that precision too).
-fn after(time: SystemTime, since: SystemTime) -> bool {
-    let secs = |t: SystemTime| {
-        t.duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    };
-    secs(time) > secs(since)
 }
 
 /// Whether the etag `current` satisfies the condition `wanted`: `"*"` matches any etag;
@@ -212,7 +204,12 @@ mod tests {
         assert_eq!(
             kind(ReadOptions::new().if_modified_since(t + Duration::from_millis(10))),
             Some(ErrorKind::NotModified),
-            "equal at whole seconds is not modified"
+            "not modified after a later time"
+        );
+        assert_eq!(
+            kind(ReadOptions::new().if_modified_since(t)),
+            Some(ErrorKind::NotModified),
+            "not modified after its own time"
         );
         assert_eq!(kind(ReadOptions::new().if_modified_since(earlier)), None);
         assert_eq!(
