@@ -50,6 +50,7 @@ pub(crate) const AZURE_CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::WriteResultNative)
     .with(Capability::UserMetadata)
     .with(Capability::ConditionalCreate)
+    .with(Capability::ConditionalCopy)
     .with(Capability::ConditionalWrite)
     .with(Capability::ConditionalRead)
     .with(Capability::DigestMd5);

@@ -39,7 +39,8 @@ pub(crate) const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::SeekableRead)
     .with(Capability::RangeRead)
     .with(Capability::WriteResultNative)
-    .with(Capability::ConditionalCreate);
+    .with(Capability::ConditionalCreate)
+    .with(Capability::ConditionalCopy);
 
 /// What a path is, for the type checks of every operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

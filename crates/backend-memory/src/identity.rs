@@ -29,6 +29,7 @@ pub(crate) const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::WriteResultNative)
     .with(Capability::UserMetadata)
     .with(Capability::ConditionalCreate)
+    .with(Capability::ConditionalCopy)
     .with(Capability::ConditionalWrite)
     .with(Capability::ConditionalRead)
     .with(Capability::DigestCrc32c)

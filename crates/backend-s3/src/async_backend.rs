@@ -228,6 +228,9 @@ impl AsyncBackend for AsyncS3Backend {
         if self.inner.config.conditional_read {
             caps = caps.with(Capability::ConditionalRead);
         }
+        if self.inner.config.conditional_copy && self.inner.config.conditional_create {
+            caps = caps.with(Capability::ConditionalCopy);
+        }
         caps = caps.with(Capability::ListStartAfter);
         if self.inner.config.service_checksums {
             caps = caps

@@ -130,6 +130,11 @@ pub struct S3Config {
     /// `conditional_read`. Set to `false` for servers that ignore them (s3s-fs 0.14): the
     /// backend then checks a `HeadObject` before reading.
     pub conditional_read: bool,
+    /// The server enforces `If-None-Match: *` on `CopyObject` (the SDK's API has it; s3s-fs
+    /// 0.14 ignores it): a copy or move with overwrite=false then carries it, and with
+    /// `conditional_create` the backend declares `conditional_copy`. Default `false`:
+    /// overwrite=false copies check the destination with `HeadObject` first, which is racy.
+    pub conditional_copy: bool,
     /// The server computes the checksum named by `x-amz-checksum-algorithm` and returns it
     /// (`ChecksumCRC32C`, `ChecksumSHA256`; AWS S3 does): the backend then declares
     /// `digest_crc32c` and `digest_sha256`, and a write asking for
@@ -273,6 +278,12 @@ impl S3Config {
     /// Sets [`conditional_read`](Self::conditional_read).
     pub fn conditional_read(mut self, yes: bool) -> Self {
         self.conditional_read = yes;
+        self
+    }
+
+    /// Sets [`conditional_copy`](Self::conditional_copy).
+    pub fn conditional_copy(mut self, yes: bool) -> Self {
+        self.conditional_copy = yes;
         self
     }
 
@@ -424,6 +435,7 @@ impl Default for S3Config {
             conditional_create: true,
             conditional_write: true,
             conditional_read: true,
+            conditional_copy: false,
             service_checksums: true,
             sign_payload: true,
             create_if_missing: false,

@@ -42,7 +42,8 @@ pub(crate) const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::Metadata)
     .with(Capability::RangeRead)
     .with(Capability::WriteResultNative)
-    .with(Capability::ConditionalCreate);
+    .with(Capability::ConditionalCreate)
+    .with(Capability::ConditionalCopy);
 
 /// A storage backend on an SFTP server, driven natively with async russh + russh-sftp.
 /// The blocking twin is [`SftpBackend`](crate::SftpBackend), which runs this same backend on

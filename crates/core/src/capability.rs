@@ -90,6 +90,9 @@ capabilities! {
     /// Quality: [`ListOptions::start_after`](crate::ListOptions::start_after) is native: the
     /// backend lists only what follows (without it, the store filters the listing).
     ListStartAfter => "list_start_after",
+    /// Quality: `copy_file` and `move_file` with `overwrite = false` are enforced atomically
+    /// by the service: a destination created concurrently is never replaced.
+    ConditionalCopy => "conditional_copy",
 }
 
 impl fmt::Display for Capability {
@@ -214,14 +217,14 @@ mod tests {
         for cap in Capability::ALL {
             assert_eq!(cap.as_str().parse::<Capability>().unwrap(), *cap);
         }
-        assert_eq!(Capability::ALL.len(), 21);
+        assert_eq!(Capability::ALL.len(), 22);
         assert!("teleport".parse::<Capability>().is_err());
     }
 
     #[test]
     fn set_operations() {
         let all = CapabilitySet::all();
-        assert_eq!(all.len(), 21);
+        assert_eq!(all.len(), 22);
         let no_glob = all.without(Capability::Glob);
         assert!(!no_glob.supports(Capability::Glob));
         assert!(no_glob.is_subset(all));

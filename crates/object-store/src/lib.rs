@@ -100,9 +100,9 @@ const DELETE_CONCURRENCY: usize = 10;
 /// - **`copy_opts`/`rename_opts`**: `copy_file`/`move_file`. `Overwrite` is
 ///   `overwrite = true`. `Create` (`copy_if_not_exists`, `rename_if_not_exists`) is
 ///   `overwrite = false` where the backend enforces that atomically for copies and moves
-///   (memory, local, SFTP, Azure) and `NotImplemented` on S3, whose copy checks the target
-///   with a HEAD first, unless [`allow_non_atomic_create`](Self::allow_non_atomic_create) is
-///   set.
+///   (`conditional_copy`: memory, local, SFTP, Azure, S3 when configured) and
+///   `NotImplemented` elsewhere (S3 by default, whose copy checks the target with a HEAD
+///   first), unless [`allow_non_atomic_create`](Self::allow_non_atomic_create) is set.
 /// - **Errors**: `NotFound`, `AlreadyExists`, `PermissionDenied`, `NotModified` map to the
 ///   same kind; `PreconditionFailed` to `Precondition`;
 ///   `CapabilityNotSupported` to `NotSupported`; everything else to `Generic`, with the
@@ -157,11 +157,11 @@ impl ObjectStoreAdapter {
         self.inner.store.supports(Capability::ConditionalWrite)
     }
 
-    /// True when copies and moves with `overwrite = false` are enforced atomically: every
-    /// backend that declares `conditional_create` except S3, whose copy checks the target
-    /// with a HEAD (`CopyObject` is not conditional on the servers it supports).
+    /// True when copies and moves with `overwrite = false` are enforced atomically: the
+    /// backend declares `conditional_copy` (memory, local, SFTP, Azure; S3 where the server
+    /// enforces `If-None-Match` on `CopyObject` and the backend is configured so).
     pub fn atomic_transfer_create(&self) -> bool {
-        self.atomic_create() && self.inner.store.name() != "s3"
+        self.inner.store.supports(Capability::ConditionalCopy)
     }
 
     fn write_options(

@@ -27,6 +27,8 @@ pub struct Conditions {
     pub write: bool,
     /// Conditions on `GetObject`.
     pub read: bool,
+    /// `If-None-Match: *` on `CopyObject`, with atomic conditional puts.
+    pub copy: bool,
 }
 
 impl Conditions {
@@ -36,6 +38,7 @@ impl Conditions {
             .conditional_create(self.create)
             .conditional_write(self.write)
             .conditional_read(self.read)
+            .conditional_copy(self.copy)
     }
 }
 
@@ -246,20 +249,55 @@ impl Server {
         current && stale && unchanged
     }
 
+    /// Whether the server refuses a `CopyObject` carrying `If-None-Match: *` onto an existing
+    /// key (s3s-fs 0.14 does not look at the header). Only then may the backend send it
+    /// and, with atomic conditional puts, declare `conditional_copy`.
+    pub async fn enforces_copy_if_none_match(&self, bucket: &str) -> bool {
+        let client = self.client();
+        let (src, dst) = (unique_name("probe-copy-src"), unique_name("probe-copy-dst"));
+        for (key, body) in [(&src, b"source" as &'static [u8]), (&dst, b"target")] {
+            let put = client
+                .put_object()
+                .bucket(bucket)
+                .key(key.as_str())
+                .body(ByteStream::from(Bytes::from_static(body)))
+                .send()
+                .await;
+            if put.is_err() {
+                return false;
+            }
+        }
+        let copy = |dst: String| {
+            client
+                .copy_object()
+                .bucket(bucket)
+                .key(dst)
+                .copy_source(format!("{bucket}/{src}"))
+                .if_none_match("*")
+                .send()
+        };
+        let refused = copy(dst.clone()).await.is_err();
+        let created = copy(unique_name("probe-copy-new")).await.is_ok();
+        refused && created
+    }
+
     /// The conditional-request settings this server supports, detected in `bucket`:
     /// `conditional_create`, `conditional_write`, `conditional_read`.
     pub async fn conditions(&self, bucket: &str) -> Conditions {
         let create = self.enforces_if_none_match(bucket).await;
         let write = create && self.enforces_if_match(bucket).await;
         let read = self.honours_read_conditions(bucket).await;
+        let copy = create && self.enforces_copy_if_none_match(bucket).await;
         eprintln!(
-            "{}: conditional_create = {create}, conditional_write = {write}, conditional_read = {read}",
+            "{}: conditional_create = {create}, conditional_write = {write}, \
+             conditional_read = {read}, conditional_copy = {copy}",
             self.name
         );
         Conditions {
             create,
             write,
             read,
+            copy,
         }
     }
 
