@@ -105,7 +105,11 @@ mod tests {
     }
 
     #[test]
-    fn declares_everything_but_glob() {
-        assert_eq!(CAPABILITIES, CapabilitySet::all().without(Capability::Glob));
+    fn declares_everything_but_glob_and_list_start_after() {
+        // `start_after` is the store's filter over the (sorted, paged) listing.
+        let expected = CapabilitySet::all()
+            .without(Capability::Glob)
+            .without(Capability::ListStartAfter);
+        assert_eq!(CAPABILITIES, expected);
     }
 }
