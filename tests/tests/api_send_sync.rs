@@ -8,12 +8,13 @@
 use std::future::Future;
 
 use remote_store_async::{
-    AsyncContent, AsyncStore, ByteStream, EntryStream, FileStream, FolderStream,
+    AsyncContent, AsyncSeekReader, AsyncStore, AsyncWriter, ByteStream, EntryStream, FileStream,
+    FolderStream,
 };
 use remote_store_core::{
     CopyOptions, DeleteFolderOptions, DeleteOptions, Error, ListOptions, MoveOptions, WriteOptions,
 };
-use remote_store_sync::{EntryIter, FileIter, FolderIter, Reader, SeekReader, Store};
+use remote_store_sync::{EntryIter, FileIter, FolderIter, Reader, SeekReader, Store, Writer};
 
 fn send_sync_static<T: Send + Sync + 'static>() {}
 fn send_static<T: Send + 'static>() {}
@@ -33,6 +34,9 @@ fn stores_errors_and_streams_can_cross_threads() {
     send_static::<FileStream>();
     send_static::<FolderStream>();
     send_static::<EntryStream>();
+    send_sync_static::<Writer>();
+    send_static::<AsyncWriter>();
+    send_static::<AsyncSeekReader>();
 }
 
 /// Never run: it only has to compile. Every future an `AsyncStore` method returns is
@@ -48,6 +52,7 @@ fn async_store_futures_are_send(s: &AsyncStore) {
     send_future(s.read_bytes("a"));
     send_future(s.read_text("a"));
     send_future(s.read_range("a", 0..1));
+    send_future(s.read_seekable("a"));
     send_future(s.write("a", "x"));
     send_future(s.write_with("a", AsyncContent::from("x"), WriteOptions::new()));
     send_future(s.write_text("a", "x"));
@@ -66,6 +71,12 @@ fn async_store_futures_are_send(s: &AsyncStore) {
     send_future(s.ping());
     send_future(s.close());
     let _ = s.list_files_with("a", ListOptions::new());
+    if let Ok(w) = s.writer("a") {
+        send_future(w.finish());
+    }
+    if let Ok(w) = s.atomic_writer_with("a", WriteOptions::new()) {
+        send_future(w.abort());
+    }
 }
 
 /// A store future really is spawnable: run one on a multi-thread runtime's worker.

@@ -663,3 +663,44 @@ fn observers_pair_up() {
     assert_eq!(a.0.load(Ordering::SeqCst), 2);
     assert_eq!(b.0.load(Ordering::SeqCst), 2);
 }
+
+/// `delete_many` is one `Delete` event per path, each with its own outcome, in both halves
+/// (invalid paths never reach the backend, so they have no event).
+#[test]
+fn delete_many_is_one_event_per_path() {
+    let rec = Arc::new(Recorder::default());
+    let s = Store::new(Observe::with_shared(MemoryBackend::new(), rec.clone()), "").unwrap();
+    s.write("a", "x").unwrap();
+    rec.take();
+    let out = s.delete_many(
+        ["a", "gone", "../escape"],
+        remote_store_core::DeleteOptions::new(),
+    );
+    assert_eq!(out.len(), 3);
+    let events = rec.take();
+    assert_eq!(
+        events,
+        vec![
+            seen(Operation::Delete, "a"),
+            Seen {
+                outcome: Outcome::Error(ErrorKind::NotFound),
+                ..seen(Operation::Delete, "gone")
+            },
+        ]
+    );
+
+    let rec = Arc::new(Recorder::default());
+    let a = AsyncStore::new(
+        Observe::with_shared(AsyncMemoryBackend::new(), rec.clone()),
+        "",
+    )
+    .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let out = rt.block_on(a.delete_many(
+        ["x", "y"],
+        remote_store_core::DeleteOptions::new().missing_ok(true),
+    ));
+    assert!(out.iter().all(Result::is_ok));
+    let paths: Vec<String> = rec.take().into_iter().map(|e| e.path).collect();
+    assert_eq!(paths, ["x", "y"]);
+}

@@ -348,3 +348,49 @@ async fn a_cut_read_resumes_under_a_limit_of_one_async() {
     assert_eq!(read.await.expect("no deadlock").unwrap(), data);
     assert_eq!(count(&flaky.faults.ranged_opens), 2);
 }
+
+/// `delete_many` with `missing_ok` resends only the items that failed transiently (Flaky
+/// fails the next N single deletes, which the per-item default runs in order); without
+/// `missing_ok` nothing is retried, as for `delete`.
+#[test]
+fn delete_many_retries_only_the_failed_items() {
+    let flaky = Flaky::new();
+    let s = sync_store(&flaky, 3);
+    let paths: Vec<String> = (0..5).map(|i| format!("m/{i}")).collect();
+    for p in &paths {
+        s.write(p, "x").unwrap();
+    }
+    set(&flaky.faults.fail_calls, 2);
+    let mut asked = paths.clone();
+    asked.push("../escape".into());
+    let out = s.delete_many(
+        &asked,
+        remote_store_core::DeleteOptions::new().missing_ok(true),
+    );
+    assert!(out[..5].iter().all(Result::is_ok), "{out:?}");
+    assert_eq!(out[5].as_ref().unwrap_err().kind(), ErrorKind::InvalidPath);
+    assert_eq!(count(&flaky.faults.fail_calls), 0);
+    for p in &paths {
+        assert!(!s.exists(p).unwrap(), "{p} survived");
+    }
+
+    // Not idempotent without missing_ok: the injected failures stay failures.
+    for p in &paths {
+        s.write(p, "x").unwrap();
+    }
+    set(&flaky.faults.fail_calls, 2);
+    let out = s.delete_many(&paths, remote_store_core::DeleteOptions::new());
+    let failed = out.iter().filter(|r| r.is_err()).count();
+    assert_eq!(failed, 2, "{out:?}");
+    assert!(out[0].as_ref().unwrap_err().is_retryable());
+
+    // The async half over the same layer.
+    let a = async_store(&flaky, 3);
+    set(&flaky.faults.fail_calls, 1);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let out = rt.block_on(a.delete_many(
+        &paths,
+        remote_store_core::DeleteOptions::new().missing_ok(true),
+    ));
+    assert!(out.iter().all(Result::is_ok), "{out:?}");
+}

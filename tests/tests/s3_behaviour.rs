@@ -12,37 +12,16 @@ use std::io;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use remote_store_async::{AsyncContent, AsyncStore};
 use remote_store_core::{ChecksumAlgorithm, ErrorKind, Metadata, WriteOptions};
 use remote_store_core::{DeleteFolderOptions, ListOptions};
 use remote_store_s3::{AsyncS3Backend, S3Backend, S3Config};
 use remote_store_sync::Store;
-use s3_support::{Server, block_on, unique_name};
+use s3_support::{Server, block_on, fill, servers, unique_name};
 
 const MIB: usize = 1024 * 1024;
 const KEYS: usize = 2500;
-
-fn servers() -> Vec<Server> {
-    let servers = Server::all();
-    if servers.is_empty() {
-        eprintln!("SKIP: no S3 server — run `cargo xtask test`");
-    }
-    servers
-}
-
-/// Writes `n` small files `f/k-00000` .. into `store`, 64 at a time.
-async fn fill(store: &AsyncStore, n: usize) {
-    futures::stream::iter(0..n)
-        .map(|i| {
-            let store = store.clone();
-            async move { store.write(&format!("f/k-{i:05}"), "x").await.map(drop) }
-        })
-        .buffer_unordered(64)
-        .try_collect::<Vec<()>>()
-        .await
-        .expect("fill");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn listing_2500_keys_is_complete_and_fetched_page_by_page() {

@@ -304,3 +304,58 @@ fn batches_stay_within_their_concurrency() {
     let peak = faults.peak.load(Ordering::SeqCst);
     assert!((2..=3).contains(&peak), "async peak {peak}");
 }
+
+/// Where the backend deletes in bulk, a batch of 2,500 paths is three `delete_many` calls
+/// of at most 1,000 paths, in both halves, and each item's outcome is still reported in
+/// input order; with `stop_on_error` it deletes path by path.
+#[test]
+fn delete_batches_use_the_bulk_primitive_in_chunks() {
+    use std::sync::atomic::Ordering;
+
+    let flaky = layers_support::Flaky::new();
+    flaky.faults.bulk.store(true, Ordering::SeqCst);
+    let faults = flaky.faults.clone();
+    let store = Store::new(flaky.clone(), "").unwrap();
+    let mut paths: Vec<String> = (0..2498).map(|i| format!("z/{i:05}")).collect();
+    for p in &paths {
+        store.write(p, "x").unwrap();
+    }
+    paths.insert(1200, "../escape".into());
+    paths.insert(2000, "z/missing".into());
+    let r = sync::delete_many_with(&store, &paths, DeleteOptions::new(), &BatchOptions::new());
+    assert_eq!((r.succeeded.len(), r.failed.len()), (2498, 2));
+    assert_eq!(r.failed[0].0.index, 1200);
+    assert_eq!(r.failed[0].1.kind(), ErrorKind::InvalidPath);
+    assert_eq!(r.failed[1].0.index, 2000);
+    assert_eq!(r.failed[1].1.kind(), ErrorKind::NotFound);
+    assert_eq!(r.failed[1].1.path(), Some("z/missing"));
+    assert_eq!(faults.bulk_calls.swap(0, Ordering::SeqCst), 3);
+    assert_eq!(faults.bulk_largest.load(Ordering::SeqCst), 1000);
+    assert!(!store.is_folder("z").unwrap());
+
+    // The async half, over the same backend through the adapter.
+    for p in paths.iter().filter(|p| p.starts_with("z/0")) {
+        store.write(p, "x").unwrap();
+    }
+    let astore = AsyncStore::from_blocking(flaky, "").unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = rt.block_on(aio::delete_many_with(
+        &astore,
+        &paths,
+        DeleteOptions::new().missing_ok(true),
+        &BatchOptions::new(),
+    ));
+    assert_eq!((r.succeeded.len(), r.failed.len()), (2499, 1));
+    assert_eq!(faults.bulk_calls.swap(0, Ordering::SeqCst), 3);
+    assert!(!store.is_folder("z").unwrap());
+
+    // stop_on_error: path by path, no bulk call.
+    let r = sync::delete_many_with(
+        &store,
+        ["z/missing", "z/00001"],
+        DeleteOptions::new(),
+        &BatchOptions::new().concurrency(1).stop_on_error(true),
+    );
+    assert_eq!((r.failed.len(), r.not_run.len()), (1, 1));
+    assert_eq!(faults.bulk_calls.load(Ordering::SeqCst), 0);
+}

@@ -240,3 +240,44 @@ fn async_transfers_stream() {
     });
     assert_within_budget("async download + upload", peak);
 }
+
+/// The streaming writers (`Store::writer`, `AsyncStore::writer`) hold a few chunks, never
+/// the object: 256 MiB in 64 KiB writes.
+#[test]
+fn writers_stream() {
+    use std::io::Write;
+    use tokio::io::AsyncWriteExt;
+
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !rss_probe_works() {
+        return;
+    }
+    let block = vec![0x5au8; 64 << 10];
+    let blocks = SIZE / block.len() as u64;
+    let store = Store::new(Virtual::default(), "").unwrap();
+    let peak = peak_during(|| {
+        let mut w = store.writer("up").unwrap();
+        for _ in 0..blocks {
+            w.write_all(&block).unwrap();
+        }
+        assert_eq!(w.finish().unwrap().size, SIZE);
+    });
+    assert_within_budget("sync writer", peak);
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = AsyncStore::from_blocking(Virtual::default(), "").unwrap();
+    let peak = peak_during(|| {
+        rt.block_on(async {
+            let mut w = store.writer("up").unwrap();
+            for _ in 0..blocks {
+                w.write_all(&block).await.unwrap();
+            }
+            assert_eq!(w.finish().await.unwrap().size, SIZE);
+        });
+    });
+    assert_within_budget("async writer", peak);
+}

@@ -2,11 +2,13 @@
 //!
 //! - `cargo xtask test` — everything CI checks, in order, failing fast: fmt, clippy, rustdoc
 //!   (and that the facade's docs show no SDK module), per-feature backend and facade builds,
-//!   the sync-only dependency tree (no tokio), then the whole test suite against freshly started emulators
+//!   the sync-only dependency tree (no tokio), then the whole test suite and every example crate
+//!   (`examples/<name>`, e.g. DataFusion over SFTP and S3) against freshly started emulators
 //!   (stopped again afterwards, also on failure), then cargo-deny.
 //! - `cargo xtask lint` — the same without the tests.
 //! - `cargo xtask emulators start|stop|status|install|list` — manage the emulators by hand.
 //! - `cargo xtask bench <name>` — run a benchmark crate.
+//! - `cargo xtask example <name>` — build and run an example crate against the emulators.
 //!
 //! Everything it installs is cached under `target/` (`target/emulators`, `target/tools`). The
 //! crate has no dependencies so that it builds in seconds on a fresh machine.
@@ -14,6 +16,7 @@
 mod bench;
 mod checks;
 mod emulators;
+mod example;
 mod util;
 
 use std::io::Write as _;
@@ -31,8 +34,8 @@ usage: cargo xtask <command>
 
 commands:
   test [--no-lint] [-- <cargo test args>]
-        fmt, clippy, doc, feature builds, sync-only tree, tests with emulators, cargo-deny
-        (what CI runs).
+        fmt, clippy, doc, feature builds, sync-only tree, tests and examples with emulators,
+        cargo-deny (what CI runs).
         --no-lint (dev only, never in CI): just start the emulators and run the tests;
         extra arguments after `--` go to `cargo test`.
   lint  fmt, clippy, doc, feature builds, sync-only tree, cargo-deny.
@@ -43,6 +46,8 @@ commands:
   emulators install [NAME...] install without starting
   emulators list              all definitions, whether enabled, the variables they export
   bench <NAME> [-- <args>]    run benchmark crate benches/<NAME> (release) with emulators
+  example <NAME>              build and run example crate examples/<NAME> with emulators
+                              (`test` runs every example after the test suite)
 
 An emulator is enabled when its backend crate exists (crates/backend-s3: moto and s3s-fs,
 crates/backend-azure: azurite, crates/backend-sftp: sshd); XTASK_FORCE_EMULATORS=moto,sshd
@@ -80,6 +85,12 @@ fn dispatch(args: &[String]) -> Result<()> {
                 bail!("`bench` takes one name (extra arguments go after `--`)");
             }
             bench::bench(name.first().map(String::as_str), extra)
+        }
+        "example" => {
+            if rest.len() > 1 {
+                bail!("`example` takes one name");
+            }
+            example::example(rest.first().map(String::as_str))
         }
         "help" | "-h" | "--help" => {
             // A closed pipe (`cargo xtask help | head`) is not worth a panic.
@@ -135,7 +146,7 @@ fn test(args: &[String]) -> Result<()> {
         steps.run("sync-only tree", checks::sync_only_tree)?;
         steps.run("config trees", checks::config_trees)?;
     }
-    steps.run("tests with emulators", || run_tests(extra))?;
+    steps.run("tests and examples with emulators", || run_tests(extra))?;
     if !no_lint {
         steps.run("cargo-deny", || checks::deny(&root))?;
     }
@@ -143,16 +154,26 @@ fn test(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Starts the enabled emulators, runs the whole test suite against them, stops them.
+/// Starts the enabled emulators, runs the whole test suite and then every example crate
+/// against them (unless `extra` narrows the test run), stops them.
 fn run_tests(extra: &[String]) -> Result<()> {
     let ctx = Ctx::new();
     // Dropping `servers` stops them, also on an early return or a panic.
     let mut servers = EmulatorSet::start(&ctx, &emulators::enabled(&ctx)?)?;
-    let tested = run(cargo()
+    let env = servers.env();
+    let mut result = run(cargo()
         .args(["test", "--workspace", "--all-features"])
         .args(extra)
         .env(REQUIRE_EMULATORS_VAR, "1")
-        .envs(servers.env()));
+        .envs(env.iter().map(|(k, v)| (k, v))));
+    if result.is_ok() && extra.is_empty() {
+        for name in example::known()? {
+            result = example::run_one(&name, &env);
+            if result.is_err() {
+                break;
+            }
+        }
+    }
     let stopped = servers.stop();
-    tested.and(stopped)
+    result.and(stopped)
 }

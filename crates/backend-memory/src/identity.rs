@@ -13,7 +13,8 @@ use crate::tree::SharedTree;
 pub(crate) const NAME: &str = "memory";
 
 /// What the memory backends declare: everything except `glob` (the store's portable glob
-/// lists the pattern's literal prefix and matches, which is as fast as a native one here).
+/// lists the pattern's literal prefix and matches, which is as fast as a native one here)
+/// and `bulk_delete` (no request to save: `delete_many` deletes path by path).
 pub(crate) const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::Read)
     .with(Capability::Write)
@@ -105,10 +106,11 @@ mod tests {
     }
 
     #[test]
-    fn declares_everything_but_glob_and_list_start_after() {
+    fn declares_everything_but_glob_bulk_delete_and_list_start_after() {
         // `start_after` is the store's filter over the (sorted, paged) listing.
         let expected = CapabilitySet::all()
             .without(Capability::Glob)
+            .without(Capability::BulkDelete)
             .without(Capability::ListStartAfter);
         assert_eq!(CAPABILITIES, expected);
     }

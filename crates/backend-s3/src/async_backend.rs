@@ -9,7 +9,6 @@ use std::sync::atomic::Ordering;
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::primitives::DateTime;
-use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use remote_store_async::fallback;
 use remote_store_async::{
     AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream, async_trait,
@@ -42,6 +41,7 @@ const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::Glob)
     .with(Capability::RangeRead)
     .with(Capability::WriteResultNative)
+    .with(Capability::BulkDelete)
     .with(Capability::UserMetadata);
 
 /// An S3 bucket (or a prefix in one) as an [`AsyncBackend`], on aws-sdk-s3's async client.
@@ -161,22 +161,7 @@ impl AsyncS3Backend {
     /// One `DeleteObjects` call (at most 1000 keys); a per-key failure is an error.
     async fn delete_batch(&self, path: &RemotePath, keys: Vec<String>) -> Result<()> {
         let inner = &self.inner;
-        let objects = keys
-            .into_iter()
-            .map(|k| ObjectIdentifier::builder().key(k).build())
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| error::finish(Error::other(e), path.as_str()))?;
-        let delete = Delete::builder()
-            .set_objects(Some(objects))
-            .quiet(true)
-            .build()
-            .map_err(|e| error::finish(Error::other(e), path.as_str()))?;
-        let result = inner
-            .client
-            .delete_objects()
-            .bucket(inner.bucket())
-            .delete(delete)
-            .send()
+        let result = crate::bulk::send_delete(inner, &keys)
             .await
             .map_err(|e| self.inner.sdk_error(e, path.as_str()))?;
         if let Some(failed) = result.errors().first() {
@@ -298,27 +283,16 @@ impl AsyncBackend for AsyncS3Backend {
     }
 
     async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
-        let missing_ok = opts.missing_ok;
-        if !self.inner.is_file(path).await? {
-            return match self.inner.missing(path).await {
-                e if e.kind() == ErrorKind::NotFound
-                    && !e.is_container_not_found()
-                    && missing_ok =>
-                {
-                    Ok(())
-                }
-                e => Err(e),
-            };
-        }
-        self.inner
-            .client
-            .delete_object()
-            .bucket(self.inner.bucket())
-            .key(self.inner.keys.object(path))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| self.inner.sdk_error(e, path.as_str()))
+        crate::bulk::delete_one(&self.inner, path, opts.missing_ok).await
+    }
+
+    /// `DeleteObjects`, up to 1,000 keys a request (see the crate's `bulk` module): fast
+    /// with `missing_ok`; without it each key is checked with a `HeadObject` first, as the
+    /// single `delete` does. With `missing_ok`, a path that is a folder (a prefix of other
+    /// keys, no object of its own) is reported deleted: there was no object to delete, and
+    /// the folder's keys are untouched.
+    async fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
+        crate::bulk::delete_many(&self.inner, paths, opts).await
     }
 
     async fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {

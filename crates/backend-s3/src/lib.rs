@@ -32,6 +32,8 @@
 #[cfg(feature = "async")]
 mod async_backend;
 #[cfg(feature = "async")]
+mod bulk;
+#[cfg(feature = "async")]
 mod client;
 mod config;
 #[cfg(feature = "async")]

@@ -2,8 +2,10 @@
 //! stderr, only when stderr is a terminal. `RSTORE_PROGRESS=always` draws them on any
 //! stderr (tests, `script` recordings).
 
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
@@ -149,6 +151,50 @@ impl Drop for FileProgress {
         if let Some((bar, _)) = &self.bars {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// The bars fed by a transfer of the transfer crate (`copy_between`): a file bar from
+/// `file_started` to `file_finished`, both bars advanced as bytes move.
+pub(crate) struct TransferBars {
+    progress: Arc<Progress>,
+    files: Mutex<HashMap<String, FileProgress>>,
+}
+
+impl TransferBars {
+    /// Feeds `progress`.
+    pub(crate) fn new(progress: Arc<Progress>) -> Self {
+        TransferBars {
+            progress,
+            files: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn files(&self) -> std::sync::MutexGuard<'_, HashMap<String, FileProgress>> {
+        self.files.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl remote_store::transfer::Progress for TransferBars {
+    fn file_started(&self, file: &str, size: u64) {
+        let bar = self.progress.file(file, size);
+        self.files().insert(file.to_owned(), bar);
+    }
+
+    fn bytes(&self, file: &str, n: u64, _now: remote_store::transfer::Snapshot) {
+        if let Some(bar) = self.files().get(file) {
+            bar.add(n);
+        }
+    }
+
+    fn file_finished(
+        &self,
+        file: &str,
+        _outcome: remote_store::transfer::FileOutcome<'_>,
+        _now: remote_store::transfer::Snapshot,
+    ) {
+        self.files().remove(file);
+        self.progress.file_done();
     }
 }
 

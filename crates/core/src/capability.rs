@@ -81,6 +81,9 @@ capabilities! {
     /// Quality: a write asking for [`ChecksumAlgorithm::Md5`](crate::ChecksumAlgorithm)
     /// gets the service's MD5 in `WriteResult.digest`.
     DigestMd5 => "digest_md5",
+    /// Quality: `delete_many` is native, many keys per request (S3 `DeleteObjects`);
+    /// without it a bulk delete costs one request per path.
+    BulkDelete => "bulk_delete",
     /// Quality: a write's [`if_match`](crate::WriteOptions::if_match) is enforced atomically
     /// by the service (without it, the store compares the etag just before writing).
     ConditionalWrite => "conditional_write",
@@ -217,14 +220,14 @@ mod tests {
         for cap in Capability::ALL {
             assert_eq!(cap.as_str().parse::<Capability>().unwrap(), *cap);
         }
-        assert_eq!(Capability::ALL.len(), 22);
+        assert_eq!(Capability::ALL.len(), 23);
         assert!("teleport".parse::<Capability>().is_err());
     }
 
     #[test]
     fn set_operations() {
         let all = CapabilitySet::all();
-        assert_eq!(all.len(), 22);
+        assert_eq!(all.len(), 23);
         let no_glob = all.without(Capability::Glob);
         assert!(!no_glob.supports(Capability::Glob));
         assert!(no_glob.is_subset(all));

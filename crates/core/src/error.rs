@@ -266,6 +266,23 @@ impl Error {
         self
     }
 
+    /// The same error for another item of a bulk call that failed as a whole: kind,
+    /// backend, operation, capability, message and flags are copied, the path is `path`,
+    /// and the source (not clonable) stays with `self`.
+    pub(crate) fn copy_for(&self, path: &str) -> Error {
+        Error {
+            kind: self.kind,
+            path: Some(path.to_owned()),
+            backend: self.backend,
+            operation: self.operation,
+            capability: self.capability,
+            message: self.message.clone(),
+            retryable: self.retryable,
+            container: self.container,
+            source: None,
+        }
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
         self.kind

@@ -15,6 +15,7 @@
 //! assert_eq!(RemotePath::file("../etc/passwd").unwrap_err().kind(), ErrorKind::InvalidPath);
 //! ```
 
+pub mod bulk;
 mod capability;
 mod delete;
 pub mod duration;

@@ -7,6 +7,7 @@
 
 use std::ops::Range;
 
+use crate::bulk::Outcomes;
 pub use crate::list::ListFilter;
 use crate::{
     Capability, CapabilitySet, Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo,
@@ -354,6 +355,36 @@ impl Plan {
         Error::invalid_path(native, "outside the store").with_backend(self.backend)
     }
 
+    /// Plans a bulk call over `paths` (file tier, capability `cap`): the keys that pass, in
+    /// input order, and the outcomes so far (each refused path keeps its error; with the
+    /// store closed, every path is refused).
+    pub fn bulk<P: AsRef<str>>(
+        &self,
+        paths: impl IntoIterator<Item = P>,
+        cap: Capability,
+        open: &Result<()>,
+    ) -> (Outcomes, Vec<RemotePath>) {
+        Outcomes::pick(paths.into_iter().map(|p| match open {
+            Err(_) => Err(self.closed().with_path(p.as_ref())),
+            Ok(()) => self.file(p.as_ref(), cap),
+        }))
+    }
+
+    /// The outcomes of a bulk call, in input order: the backend's (`done`, for the keys
+    /// [`bulk`](Self::bulk) returned) made store-relative, every error stamped with `op`.
+    pub fn finish_bulk(
+        &self,
+        op: Operation,
+        outcomes: Outcomes,
+        done: Vec<Result<()>>,
+    ) -> Vec<Result<()>> {
+        outcomes
+            .fill(done, |r| r.map_err(|e| self.context(e)))
+            .into_iter()
+            .map(|r| r.map_err(|e| self.stamp(op, e)))
+            .collect()
+    }
+
     /// The error for any call after a terminal close.
     pub fn closed(&self) -> Error {
         Error::closed().with_backend(self.backend)
@@ -499,5 +530,60 @@ mod tests {
         );
         let e = p.folder_info(root, Err(missing())).unwrap_err();
         assert!(e.is_container_not_found());
+    }
+}
+
+/// What the streaming writers of both stores (`Store::writer`, `AsyncStore::writer`) share.
+///
+/// A writer gathers the caller's small writes into chunks of at most [`CHUNK`](writer::CHUNK)
+/// bytes and hands them to the store's own streamed write through a channel that holds at
+/// most [`QUEUE`](writer::QUEUE) chunks, so a writer holds at most `CHUNK * (QUEUE + 2)`
+/// bytes of its own (the chunk being filled, the queue, the chunk the write is consuming)
+/// whatever the size of the object.
+pub mod writer {
+    use crate::{Error, Operation};
+
+    /// The largest chunk a writer hands to the write at once (256 KiB, the adapters' chunk).
+    pub const CHUNK: usize = 256 * 1024;
+    /// How many chunks wait between a writer and its write.
+    pub const QUEUE: usize = 2;
+
+    /// The message the write's source fails with when its writer is dropped or aborted
+    /// before `finish`: the write then fails, and a failed write leaves nothing behind.
+    pub const ABORTED: &str = "the writer was dropped or aborted before finish";
+
+    /// The error a writer reports again after its write failed (`Error` is not `Clone`):
+    /// the same kind, path, backend and operation, saying it is an earlier failure.
+    pub fn failed_again(err: &Error) -> Error {
+        let mut again = Error::new(err.kind())
+            .retryable(err.is_retryable())
+            .with_message(format!("the write failed earlier ({err})"));
+        if let Some(path) = err.path() {
+            again = again.with_path(path);
+        }
+        if let Some(backend) = err.backend() {
+            again = again.with_backend(backend);
+        }
+        if let Some(op) = err.operation() {
+            again = again.with_operation(op);
+        }
+        again
+    }
+
+    /// The error for a write that ended before its writer finished (a backend that stopped
+    /// reading its source without failing).
+    pub fn ended_early(path: &str, op: Operation) -> Error {
+        Error::new(crate::ErrorKind::Other)
+            .with_path(path)
+            .with_operation(op)
+            .with_message("the write ended before the writer finished")
+    }
+
+    /// The error for a writer used after it was shut down.
+    pub fn closed_writer(path: &str, op: Operation) -> Error {
+        Error::new(crate::ErrorKind::InvalidArgument)
+            .with_path(path)
+            .with_operation(op)
+            .with_message("the writer was already shut down")
     }
 }

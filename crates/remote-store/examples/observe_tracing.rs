@@ -5,14 +5,9 @@
 //!
 //! The library only emits; this example installs `tracing-subscriber`'s formatter. To
 //! export the spans to OpenTelemetry instead, add a `tracing-opentelemetry` layer to the
-//! same subscriber — nothing in the store changes:
-//!
-//! ```text
-//! let tracer = opentelemetry_otlp::new_pipeline().tracing() /* ... */;
-//! tracing_subscriber::registry()
-//!     .with(tracing_opentelemetry::layer().with_tracer(tracer))
-//!     .init();
-//! ```
+//! same subscriber — nothing in the store changes. `examples/opentelemetry` (its own
+//! workspace, run by `cargo xtask example opentelemetry`) does that and checks the exported
+//! spans.
 
 use std::io::Read;
 

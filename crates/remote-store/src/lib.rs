@@ -68,8 +68,8 @@
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use remote_store_async::{
-    AsyncBackend, AsyncContent, AsyncStore, BlockingAdapter, ByteStream, EntryStream, FileStream,
-    FolderStream, SyncBackendAdapter, async_trait,
+    AsyncBackend, AsyncContent, AsyncSeekReader, AsyncStore, AsyncWriter, BlockingAdapter,
+    ByteStream, EntryStream, FileStream, FolderStream, SyncBackendAdapter, async_trait,
 };
 pub use remote_store_core::{
     Capability, CapabilitySet, ChecksumAlgorithm, ContentDigest, CopyOptions, DeleteFolderOptions,
@@ -80,7 +80,7 @@ pub use remote_store_core::{
 #[cfg(feature = "sync")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
 pub use remote_store_sync::{
-    Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekRead, SeekReader, Store,
+    Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekRead, SeekReader, Store, Writer,
 };
 
 // `doc(inline)` on the backend modules: without it rustdoc shows a bare `pub use` line and

@@ -23,7 +23,8 @@ use crate::{AsyncContent, ByteStream, EntryStream, FileStream, FolderStream, fal
 /// the state they need behind an `Arc`. Futures must be cancel-safe in the sense that
 /// dropping one never leaves a partial file visible after `write_atomic`.
 ///
-/// `read_seekable` is sync-only; `BlockingAdapter` provides it for async backends.
+/// `read_seekable` is a sync backend method only; `BlockingAdapter` provides it for async
+/// backends, and `AsyncStore::read_seekable` seeks over this trait's `read_range`.
 #[async_trait]
 pub trait AsyncBackend: Send + Sync + fmt::Debug + 'static {
     /// A short static name such as `"memory"` or `"s3"`, used in errors.
@@ -120,6 +121,22 @@ pub trait AsyncBackend: Send + Sync + fmt::Debug + 'static {
     /// `NotFound` unless `opts.missing_ok`; `InvalidPath` for a folder, even with
     /// `missing_ok`.
     async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()>;
+
+    /// Deletes the files at `paths`, answering one outcome per path, in input order. The
+    /// default runs [`delete`](Self::delete) for each path,
+    /// [`DELETE_CONCURRENCY`](remote_store_core::bulk::DELETE_CONCURRENCY) at a time; S3
+    /// overrides it with `DeleteObjects`. Dropping the future cancels the deletes not yet
+    /// done. An async version of `Backend::delete_many`, whose docs hold the contract.
+    async fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
+        use futures::stream::{self, StreamExt};
+        // By index: a closure over `&RemotePath` items trips the `Send` check of the boxed
+        // future (a higher-ranked lifetime the compiler cannot prove).
+        stream::iter(0..paths.len())
+            .map(|i| self.delete(&paths[i], opts))
+            .buffered(remote_store_core::bulk::DELETE_CONCURRENCY)
+            .collect()
+            .await
+    }
 
     /// Deletes the folder at `path`. Capability: `delete`.
     ///

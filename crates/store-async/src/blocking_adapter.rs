@@ -461,6 +461,12 @@ impl<B: AsyncBackend> Backend for BlockingAdapter<B> {
         self.call(|b| async move { b.delete(&path, &opts).await })
     }
 
+    fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
+        let (owned, opts) = (paths.to_vec(), *opts);
+        self.call(|b| async move { Ok(b.delete_many(&owned, &opts).await) })
+            .unwrap_or_else(|e| remote_store_core::bulk::fan_out(e, paths))
+    }
+
     fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
         let (path, opts) = (path.clone(), *opts);
         self.call(|b| async move { b.delete_folder(&path, &opts).await })

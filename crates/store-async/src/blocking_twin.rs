@@ -161,6 +161,13 @@ macro_rules! __forward_backend {
             ) -> $crate::__private::Result<()> {
                 self.adapter.delete(path, opts)
             }
+            fn delete_many(
+                &self,
+                paths: &[$crate::__private::RemotePath],
+                opts: &$crate::__private::DeleteOptions,
+            ) -> ::std::vec::Vec<$crate::__private::Result<()>> {
+                self.adapter.delete_many(paths, opts)
+            }
             fn delete_folder(
                 &self,
                 path: &$crate::__private::RemotePath,

@@ -1,7 +1,9 @@
 //! The async half of remote-store: the [`AsyncBackend`] trait, [`AsyncStore`], and the two
 //! adapters that let either kind of backend serve either kind of store.
 //!
-//! - [`AsyncStore`] is the async version of `remote_store_sync::Store`, method for method.
+//! - [`AsyncStore`] is the async version of `remote_store_sync::Store`, method for method,
+//!   including the streaming [`AsyncWriter`] (`AsyncWrite` + `Sink<Bytes>`) and the
+//!   seekable [`AsyncSeekReader`] (`AsyncRead` + `AsyncSeek` over ranged reads).
 //! - [`SyncBackendAdapter`] turns any blocking `Backend` into an [`AsyncBackend`] by running
 //!   each call on tokio's blocking pool.
 //! - [`BlockingAdapter`] turns any [`AsyncBackend`] into a blocking `Backend` by running
@@ -20,10 +22,12 @@ mod content;
 pub mod fallback;
 mod idle;
 mod part_buffers;
+mod seek;
 mod shared;
 mod store;
 mod stream;
 mod sync_adapter;
+mod writer;
 
 pub use async_trait::async_trait;
 pub use backend::AsyncBackend;
@@ -37,9 +41,11 @@ pub use part_buffers::PartBuffers;
 // the API.
 #[doc(hidden)]
 pub use idle::Progress;
+pub use seek::AsyncSeekReader;
 pub use store::AsyncStore;
 pub use stream::{ByteStream, EntryStream, FileStream, FolderStream};
 pub use sync_adapter::SyncBackendAdapter;
+pub use writer::AsyncWriter;
 
 /// What the exported macros refer to; not part of the API.
 #[doc(hidden)]

@@ -65,6 +65,13 @@ macro_rules! forward_async_backend {
             async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
                 (**self).delete(path, opts).await
             }
+            async fn delete_many(
+                &self,
+                paths: &[RemotePath],
+                opts: &DeleteOptions,
+            ) -> Vec<Result<()>> {
+                (**self).delete_many(paths, opts).await
+            }
             async fn delete_folder(
                 &self,
                 path: &RemotePath,

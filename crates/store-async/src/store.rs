@@ -16,6 +16,8 @@ use remote_store_core::{
 };
 use remote_store_sync::Backend;
 
+use crate::seek::{AsyncSeekReader, OpenRange};
+use crate::writer::{self, AsyncWriter};
 use crate::{
     AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream,
     SyncBackendAdapter,
@@ -33,7 +35,8 @@ use crate::{
 /// # Cancel safety
 /// Dropping any future or stream cancels its request. Dropping a `write_atomic` future
 /// never leaves a partial file visible; dropping a plain `write` may leave the target
-/// absent or partial where the backend streams into place (local, SFTP).
+/// absent or partial where the backend streams into place (local, SFTP). Dropping an
+/// unfinished [`AsyncWriter`] fails its write instead (see its docs), so it leaves nothing.
 #[derive(Clone)]
 pub struct AsyncStore {
     backend: Arc<dyn AsyncBackend>,
@@ -344,6 +347,120 @@ impl AsyncStore {
         .await
     }
 
+    /// An async version of `Store::read_seekable`: an [`AsyncSeekReader`]
+    /// (`tokio::io::AsyncRead + AsyncSeek`) over ranged reads, for readers that jump around
+    /// a file (Parquet footers, archives). The size is read once here; each seek drops the
+    /// open read and the next read opens a ranged read at the new position. Needs `read`
+    /// and, for the size, `metadata`.
+    ///
+    /// # Errors
+    /// `NotFound`, `InvalidPath` (a folder, the root), `CapabilityNotSupported` without
+    /// `read` or `metadata`, when awaited.
+    pub fn read_seekable(
+        &self,
+        p: impl AsRef<str>,
+    ) -> impl Future<Output = Result<AsyncSeekReader>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        async move { this.read_seekable_impl(p).await }
+    }
+
+    async fn read_seekable_impl(&self, p: String) -> Result<AsyncSeekReader> {
+        let op = Operation::ReadSeekable;
+        self.run_op_async(op, async {
+            let key = self.plan.file(&p, Capability::Read)?;
+            // The size comes from the object's info.
+            self.plan.require(Capability::Metadata)?;
+            let info = self.backend.get_file_info(&key).await.map_err(self.ctx())?;
+            let this = self.detached();
+            let open: OpenRange = Arc::new(move |range| {
+                let (this, key) = (this.clone(), key.clone());
+                Box::pin(async move {
+                    let body = this.backend.read_range(&key, range).await;
+                    let body = body.map_err(|e| this.plan.stamp(op, this.plan.context(e)))?;
+                    Ok(this.rebase_body(op, body))
+                })
+            });
+            Ok(AsyncSeekReader::new(
+                open,
+                info.size,
+                &p,
+                Arc::clone(&self.plan),
+            ))
+        })
+        .await
+    }
+
+    /// Async version of `Store::writer`: a streaming [`AsyncWriter`]
+    /// (`tokio::io::AsyncWrite`, and `futures::Sink<Bytes>`) with the default
+    /// [`WriteOptions`]; [`AsyncWriter::finish`] (or `shutdown`) commits. Dropped or aborted
+    /// before that, it leaves no object and no temp file. Memory stays bounded whatever
+    /// the size. Path, options and capability are checked here, before any I/O; what the
+    /// backend refuses (an existing file is `AlreadyExists`) surfaces on a later call, at
+    /// the latest on `finish`.
+    ///
+    /// ```
+    /// # async fn demo(store: remote_store_async::AsyncStore) -> remote_store_core::Result<()> {
+    /// use tokio::io::AsyncWriteExt;
+    ///
+    /// let mut w = store.writer("exports/big.csv")?;
+    /// w.write_all(b"id,name\n").await.map_err(remote_store_core::Error::from_io)?;
+    /// let result = w.finish().await?;
+    /// assert_eq!(result.size, 8);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidPath` (the root, a malformed path), `CapabilityNotSupported` without `write`.
+    pub fn writer(&self, p: impl AsRef<str>) -> Result<AsyncWriter> {
+        self.writer_with(p, WriteOptions::new())
+    }
+
+    /// Async version of `Store::writer_with`.
+    ///
+    /// # Errors
+    /// As [`writer`](Self::writer); `InvalidArgument` for bad metadata.
+    pub fn writer_with(&self, p: impl AsRef<str>, opts: WriteOptions) -> Result<AsyncWriter> {
+        self.writer_mode(p.as_ref(), WriteMode::Direct, opts)
+    }
+
+    /// Async version of `Store::atomic_writer`: readers see the old content until the
+    /// writer commits; a dropped or aborted writer leaves it intact.
+    ///
+    /// # Errors
+    /// As [`writer`](Self::writer); `CapabilityNotSupported` without `atomic_write`.
+    pub fn atomic_writer(&self, p: impl AsRef<str>) -> Result<AsyncWriter> {
+        self.atomic_writer_with(p, WriteOptions::new())
+    }
+
+    /// Async version of `Store::atomic_writer_with`.
+    ///
+    /// # Errors
+    /// As [`writer_with`](Self::writer_with); `CapabilityNotSupported` without
+    /// `atomic_write`.
+    pub fn atomic_writer_with(
+        &self,
+        p: impl AsRef<str>,
+        opts: WriteOptions,
+    ) -> Result<AsyncWriter> {
+        self.writer_mode(p.as_ref(), WriteMode::Atomic, opts)
+    }
+
+    /// Checks what can be checked before any I/O, then builds the writer around the
+    /// (not yet polled) streamed write it will drive.
+    fn writer_mode(&self, p: &str, mode: WriteMode, opts: WriteOptions) -> Result<AsyncWriter> {
+        let op = mode.operation();
+        self.run_op(op, || self.plan.write(p, mode, &opts).map(drop))?;
+        let (tx, stream) = writer::pipe();
+        let this = self.detached();
+        let path = p.to_owned();
+        let write = Box::pin(async move {
+            let content = AsyncContent::chunks(stream);
+            this.write_mode(&path, content, mode, &opts).await
+        });
+        Ok(AsyncWriter::new(Arc::clone(&self.plan), p, op, tx, write))
+    }
+
     /// Async version of `Store::write`: content from bytes, a string,
     /// [`AsyncContent::reader`] or [`AsyncContent::chunks`], with the default
     /// [`WriteOptions`] (an existing file is `AlreadyExists`).
@@ -561,6 +678,26 @@ impl AsyncStore {
             self.backend.delete(&key, &opts).await.map_err(self.ctx())
         })
         .await
+    }
+
+    /// Async version of `Store::delete_many`: one outcome per path, in input order.
+    /// Dropping the future cancels the deletes not yet done.
+    pub fn delete_many<P: AsRef<str>>(
+        &self,
+        paths: impl IntoIterator<Item = P>,
+        opts: DeleteOptions,
+    ) -> impl Future<Output = Vec<Result<()>>> + Send + 'static {
+        let this = self.detached();
+        let paths: Vec<String> = paths.into_iter().map(|p| p.as_ref().to_owned()).collect();
+        async move {
+            let (outcomes, keys) = this.plan.bulk(paths, Capability::Delete, &this.open());
+            let done = if keys.is_empty() {
+                Vec::new()
+            } else {
+                this.backend.delete_many(&keys, &opts).await
+            };
+            this.plan.finish_bulk(Operation::Delete, outcomes, done)
+        }
     }
 
     /// Async version of `Store::delete_folder`.

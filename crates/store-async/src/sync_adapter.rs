@@ -299,6 +299,13 @@ impl<B: Backend> AsyncBackend for SyncBackendAdapter<B> {
         self.run(move |b| b.delete(&path, &opts)).await
     }
 
+    async fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
+        let (owned, opts) = (paths.to_vec(), *opts);
+        self.run(move |b| Ok(b.delete_many(&owned, &opts)))
+            .await
+            .unwrap_or_else(|e| remote_store_core::bulk::fan_out(e, paths))
+    }
+
     async fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
         let (path, opts) = (path.clone(), *opts);
         self.run(move |b| b.delete_folder(&path, &opts)).await

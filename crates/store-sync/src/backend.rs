@@ -161,6 +161,19 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
     /// `InvalidPath` for a folder, even with `missing_ok`.
     fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()>;
 
+    /// Deletes the files at `paths`, answering one outcome per path, in input order; a
+    /// failed item never stops the others. Capability: `delete`.
+    ///
+    /// Each outcome follows [`delete`](Self::delete)'s contract for its path (`NotFound`
+    /// unless `opts.missing_ok`). The default deletes one path at a time; backends with a
+    /// bulk primitive override it (S3 `DeleteObjects`, up to
+    /// [`MAX_DELETE_BATCH`](remote_store_core::bulk::MAX_DELETE_BATCH) keys a request) and
+    /// chunk any length themselves. A backend answering with a bulk primitive may report a
+    /// folder at a path as deleted (nothing was) when `opts.missing_ok`; see its docs.
+    fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
+        paths.iter().map(|p| self.delete(p, opts)).collect()
+    }
+
     /// Deletes the folder at `path` (never the backend root). Capability: `delete`.
     ///
     /// # Errors

@@ -5,6 +5,10 @@
 //! [`Backend`] does the I/O; implement it (and prove it with `remote-store-conformance`) to
 //! add a storage system. Nothing here depends on an async runtime.
 //!
+//! Content that code produces piece by piece goes through a [`Writer`]
+//! ([`Store::writer`], [`Store::atomic_writer`]): a `std::io::Write` whose
+//! [`finish`](Writer::finish) commits, and which leaves nothing behind when dropped.
+//!
 //! ```
 //! # fn main() -> remote_store_core::Result<()> {
 //! # use remote_store_sync::{Backend, Store};
@@ -22,8 +26,10 @@ mod content;
 pub mod fallback;
 mod shared;
 mod store;
+mod writer;
 
 pub use backend::{Backend, EntryIter, FileIter, FolderIter, Reader, SeekRead, SeekReader};
 pub use content::Content;
 pub use remote_store_core as core;
 pub use store::Store;
+pub use writer::Writer;

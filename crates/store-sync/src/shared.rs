@@ -65,6 +65,9 @@ macro_rules! forward_backend {
             fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
                 (**self).delete(path, opts)
             }
+            fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
+                (**self).delete_many(paths, opts)
+            }
             fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
                 (**self).delete_folder(path, opts)
             }

@@ -13,7 +13,7 @@ use remote_store_core::{
     WriteOptions, WriteResult,
 };
 
-use crate::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
+use crate::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader, Writer};
 
 /// The blocking client: one contract over any [`Backend`].
 ///
@@ -222,7 +222,8 @@ impl Store {
     }
 
     /// A `Read + Seek` stream over `p`: native where the backend has `seekable_read`, else a
-    /// spool to a temp file. Sync only.
+    /// spool to a temp file. The async twin, `AsyncStore::read_seekable`, seeks over
+    /// ranged reads instead.
     ///
     /// # Errors
     /// As [`read`](Self::read).
@@ -315,6 +316,70 @@ impl Store {
         self.write_mode(p.as_ref(), content.into(), WriteMode::Atomic, &opts)
     }
 
+    /// A streaming writer to `p` with the default [`WriteOptions`]: write to it with
+    /// [`std::io::Write`], then [`Writer::finish`] commits. Dropped or aborted before
+    /// `finish`, it leaves no object and no temp file. Memory stays bounded whatever the
+    /// size. Path, options and capability are checked here, before any I/O; what the
+    /// backend refuses (an existing file is `AlreadyExists`) surfaces on a later `write` or
+    /// at the latest on `finish`.
+    ///
+    /// ```
+    /// # fn demo(store: remote_store_sync::Store) -> remote_store_core::Result<()> {
+    /// use std::io::Write;
+    ///
+    /// let mut w = store.writer("exports/big.csv")?;
+    /// w.write_all(b"id,name\n").map_err(remote_store_core::Error::from_io)?;
+    /// let result = w.finish()?;
+    /// assert_eq!(result.size, 8);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidPath` (the root, a malformed path), `CapabilityNotSupported` without `write`.
+    pub fn writer(&self, p: impl AsRef<str>) -> Result<Writer> {
+        self.writer_with(p, WriteOptions::new())
+    }
+
+    /// [`writer`](Self::writer) with options: `overwrite`, user metadata, content type.
+    ///
+    /// # Errors
+    /// As [`writer`](Self::writer); `InvalidArgument` for bad metadata.
+    pub fn writer_with(&self, p: impl AsRef<str>, opts: WriteOptions) -> Result<Writer> {
+        self.writer_mode(p.as_ref(), WriteMode::Direct, opts)
+    }
+
+    /// A streaming writer with [`write_atomic`](Self::write_atomic)'s guarantee: readers
+    /// see the old content until [`Writer::finish`] commits, and a dropped or aborted
+    /// writer leaves the old content intact. Needs `atomic_write`.
+    ///
+    /// # Errors
+    /// As [`writer`](Self::writer); `CapabilityNotSupported` without `atomic_write`.
+    pub fn atomic_writer(&self, p: impl AsRef<str>) -> Result<Writer> {
+        self.atomic_writer_with(p, WriteOptions::new())
+    }
+
+    /// [`atomic_writer`](Self::atomic_writer) with options.
+    ///
+    /// # Errors
+    /// As [`writer_with`](Self::writer_with); `CapabilityNotSupported` without
+    /// `atomic_write`.
+    pub fn atomic_writer_with(&self, p: impl AsRef<str>, opts: WriteOptions) -> Result<Writer> {
+        self.writer_mode(p.as_ref(), WriteMode::Atomic, opts)
+    }
+
+    /// Checks what can be checked before any I/O, then starts the streamed write on a
+    /// thread of its own, fed by the writer.
+    fn writer_mode(&self, p: &str, mode: WriteMode, opts: WriteOptions) -> Result<Writer> {
+        let op = mode.operation();
+        self.run_op(op, || self.plan.write(p, mode, &opts).map(drop))?;
+        let store = self.clone();
+        let path = p.to_owned();
+        Writer::start(Arc::clone(&self.plan), p, op, move |content| {
+            let content = Content::reader(content.into_reader());
+            store.write_mode(&path, content, mode, &opts)
+        })
+    }
+
     fn write_mode(
         &self,
         p: &str,
@@ -353,6 +418,28 @@ impl Store {
             let key = self.plan.file(p.as_ref(), Capability::Delete)?;
             self.backend.delete(&key, &opts).map_err(self.ctx())
         })
+    }
+
+    /// Deletes the files at `paths`, answering one outcome per path in input order; a
+    /// failure never stops the others. Each outcome is what
+    /// [`delete_with`](Self::delete_with) would answer for its path (`NotFound` unless
+    /// `missing_ok`, `InvalidPath` for an invalid path or the root). Backends with a bulk
+    /// primitive delete many keys per request (S3 `DeleteObjects`: 1,000); the others
+    /// delete one path at a time. Callers with very many paths pass them in chunks (the
+    /// transfer crate's `delete_many` does), as the whole list and its outcomes are held
+    /// in memory.
+    pub fn delete_many<P: AsRef<str>>(
+        &self,
+        paths: impl IntoIterator<Item = P>,
+        opts: DeleteOptions,
+    ) -> Vec<Result<()>> {
+        let (outcomes, keys) = self.plan.bulk(paths, Capability::Delete, &self.open());
+        let done = if keys.is_empty() {
+            Vec::new()
+        } else {
+            self.backend.delete_many(&keys, &opts)
+        };
+        self.plan.finish_bulk(Operation::Delete, outcomes, done)
     }
 
     /// Deletes the empty folder at `p` (never the store root).

@@ -6,12 +6,12 @@
 use std::io::{self, Read};
 use std::ops::Range;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use remote_store_core::{
-    CapabilitySet, DeleteFolderOptions, DeleteOptions, Error, FileInfo, ListOptions, MoveOptions,
-    RemotePath, Result, RetryPolicy, WriteMode, WriteOptions, WriteResult,
+    Capability, CapabilitySet, DeleteFolderOptions, DeleteOptions, Error, FileInfo, ListOptions,
+    MoveOptions, RemotePath, Result, RetryPolicy, WriteMode, WriteOptions, WriteResult,
 };
 use remote_store_memory::MemoryBackend;
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader};
@@ -34,6 +34,11 @@ pub struct Faults {
     pub moves: AtomicU32,
     pub listings: AtomicU32,
     pub probes: AtomicU32,
+    /// Declare `bulk_delete` (`delete_many` still deletes path by path), and count the
+    /// `delete_many` calls and the most paths one carried.
+    pub bulk: AtomicBool,
+    pub bulk_calls: AtomicUsize,
+    pub bulk_largest: AtomicUsize,
     /// Calls in flight in `is_file` (which sleeps), and the most seen at once.
     pub in_flight: AtomicUsize,
     pub peak: AtomicUsize,
@@ -109,7 +114,12 @@ impl Backend for Flaky {
     }
 
     fn capabilities(&self) -> CapabilitySet {
-        self.inner.capabilities()
+        let caps = self.inner.capabilities();
+        if self.faults.bulk.load(Ordering::SeqCst) {
+            caps.with(Capability::BulkDelete)
+        } else {
+            caps
+        }
     }
 
     fn is_file(&self, path: &RemotePath) -> Result<bool> {
@@ -165,6 +175,14 @@ impl Backend for Flaky {
     fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
         self.injected()?;
         self.inner.delete(path, opts)
+    }
+
+    fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
+        self.faults.bulk_calls.fetch_add(1, Ordering::SeqCst);
+        self.faults
+            .bulk_largest
+            .fetch_max(paths.len(), Ordering::SeqCst);
+        paths.iter().map(|p| self.delete(p, opts)).collect()
     }
 
     fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {

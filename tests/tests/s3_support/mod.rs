@@ -12,7 +12,10 @@ use remote_store_s3::aws_sdk_s3::config::interceptors::FinalizerInterceptorConte
 use remote_store_s3::aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
 use remote_store_s3::aws_sdk_s3::error::BoxError;
 use remote_store_s3::aws_sdk_s3::operation::create_multipart_upload::CreateMultipartUploadOutput;
+use remote_store_s3::aws_sdk_s3::operation::delete_object::DeleteObjectOutput;
+use remote_store_s3::aws_sdk_s3::operation::delete_objects::DeleteObjectsOutput;
 use remote_store_s3::aws_sdk_s3::operation::head_bucket::HeadBucketOutput;
+use remote_store_s3::aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use remote_store_s3::aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
 use remote_store_s3::aws_sdk_s3::primitives::ByteStream;
 use remote_store_s3::{AsyncS3Backend, S3Config};
@@ -489,6 +492,31 @@ impl Server {
     }
 }
 
+/// Both servers that are available, or none with one SKIP line (plain `cargo test`).
+pub fn servers() -> Vec<Server> {
+    let servers = Server::all();
+    if servers.is_empty() {
+        eprintln!("SKIP: no S3 server — run `cargo xtask test`");
+    }
+    servers
+}
+
+/// Writes `n` small files `f/k-00000` .. into `store`, 64 at a time; returns their paths.
+pub async fn fill(store: &remote_store_async::AsyncStore, n: usize) -> Vec<String> {
+    use futures::{StreamExt, TryStreamExt};
+    let paths: Vec<String> = (0..n).map(|i| format!("f/k-{i:05}")).collect();
+    futures::stream::iter(paths.clone())
+        .map(|p| {
+            let store = store.clone();
+            async move { store.write(&p, "x").await.map(drop) }
+        })
+        .buffer_unordered(64)
+        .try_collect::<Vec<()>>()
+        .await
+        .expect("fill");
+    paths
+}
+
 /// A lower-case name unique to this process and call: `<tag>-<pid>-<n>-<nanos>`.
 pub fn unique_name(tag: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -509,12 +537,16 @@ pub fn block_on<F: std::future::Future>(fut: F) -> F::Output {
 }
 
 /// What an SDK client did, seen by an interceptor: completed `ListObjectsV2` pages, the
-/// multipart uploads it created, and successful `HeadBucket` calls.
+/// multipart uploads it created, successful `HeadBucket` calls, and the delete and
+/// `HeadObject` requests answered.
 #[derive(Debug, Default)]
 pub struct Recorder {
     list_pages: AtomicUsize,
     uploads: Mutex<Vec<(String, String)>>,
     head_buckets: AtomicUsize,
+    delete_objects: AtomicUsize,
+    delete_object: AtomicUsize,
+    head_objects: AtomicUsize,
 }
 
 impl Recorder {
@@ -526,6 +558,21 @@ impl Recorder {
     /// Successful `HeadBucket` responses received so far.
     pub fn head_buckets(&self) -> usize {
         self.head_buckets.load(Ordering::SeqCst)
+    }
+
+    /// Successful `DeleteObjects` (bulk) responses received so far.
+    pub fn delete_objects(&self) -> usize {
+        self.delete_objects.load(Ordering::SeqCst)
+    }
+
+    /// Successful single `DeleteObject` responses received so far.
+    pub fn delete_object(&self) -> usize {
+        self.delete_object.load(Ordering::SeqCst)
+    }
+
+    /// Successful `HeadObject` responses received so far.
+    pub fn head_objects(&self) -> usize {
+        self.head_objects.load(Ordering::SeqCst)
     }
 
     /// `(key, upload id)` of every multipart upload created so far.
@@ -554,6 +601,15 @@ impl Intercept for SharedRecorder {
             }
             if output.downcast_ref::<HeadBucketOutput>().is_some() {
                 self.0.head_buckets.fetch_add(1, Ordering::SeqCst);
+            }
+            if output.downcast_ref::<DeleteObjectsOutput>().is_some() {
+                self.0.delete_objects.fetch_add(1, Ordering::SeqCst);
+            }
+            if output.downcast_ref::<DeleteObjectOutput>().is_some() {
+                self.0.delete_object.fetch_add(1, Ordering::SeqCst);
+            }
+            if output.downcast_ref::<HeadObjectOutput>().is_some() {
+                self.0.head_objects.fetch_add(1, Ordering::SeqCst);
             }
             if let Some(out) = output.downcast_ref::<CreateMultipartUploadOutput>() {
                 self.0.uploads.lock().unwrap().push((

@@ -3,6 +3,10 @@
 
 use std::io::{self, Write};
 
+use std::sync::Arc;
+
+use remote_store::transfer::sync::{copy_between_with, delete_many_with};
+use remote_store::transfer::{BatchOptions, FileStatus, IfExists, TransferOptions};
 use remote_store::{Content, DeleteFolderOptions, DeleteOptions, Error, ErrorKind, ListOptions};
 use serde::Serialize;
 
@@ -11,7 +15,7 @@ use super::browse::copy_out;
 use crate::cli::{CheckArgs, CopyArgs, GetArgs, PutArgs, RmArgs, SyncArgs};
 use crate::exit::{Failure, Outcome};
 use crate::location::Location;
-use crate::progress::Progress;
+use crate::progress::{Progress, TransferBars};
 use crate::tree::{self, Compare, Tree, TreeFile};
 
 /// Copy or move.
@@ -200,6 +204,14 @@ fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode)
             return Err(dst.context(e).into());
         }
     }
+    if mode == Mode::Copy && !src.same_store(dst) {
+        match copy_tree_between(ctx, src, tree, dst) {
+            // A missing destination bucket or container: the per-file writes below create
+            // it where the store has `create_if_missing`, or report it.
+            Err(Failure::Error(e)) if e.is_container_not_found() => {}
+            other => return other,
+        }
+    }
     let progress = ctx.bars(tree.files.len(), tree.bytes());
     let overwrite = ctx.overwrite;
     let results = tree::parallel(&tree.files, ctx.transfers, |file| {
@@ -230,6 +242,57 @@ fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode)
     let ok = results.len() - failed.len();
     done(ctx, &progress, mode, ok, bytes, failed.len())?;
     Failure::of_batch(results.len(), &failed)
+}
+
+/// A tree copy between two different stores, by the transfer crate's `copy_between`:
+/// each file streamed from a read of one store into an atomic write of the other,
+/// `--transfers` files at once, the bars fed by its progress events. Clashes were refused
+/// before (without `--overwrite`), so existing files are replaced only when asked.
+fn copy_tree_between(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location) -> Outcome {
+    let progress = Arc::new(ctx.bars(tree.files.len(), tree.bytes()));
+    let policy = if ctx.overwrite {
+        IfExists::Overwrite
+    } else {
+        IfExists::Fail
+    };
+    let opts = TransferOptions::new()
+        .if_exists(policy)
+        .files_in_flight(ctx.transfers)
+        .progress(TransferBars::new(Arc::clone(&progress)));
+    let report = copy_between_with(&src.store, &src.key, &dst.store, &dst.key, &opts);
+    progress.finish();
+    let report = report.map_err(|e| {
+        if e.is_container_not_found() {
+            dst.context(e)
+        } else {
+            src.context(e)
+        }
+    })?;
+    let (mut bytes, mut copied, mut failed) = (0, 0, Vec::new());
+    let total = report.files.len();
+    for file in report.files {
+        let (from, to) = (file.file.source, file.file.destination);
+        match file.status {
+            FileStatus::Copied { bytes: n, .. } => {
+                bytes += n;
+                copied += 1;
+                tracing::info!(from = %src.show(&from), to = %dst.show(&to), bytes = n, "copied");
+            }
+            FileStatus::Failed(e) => {
+                // The error names the key of the store that failed.
+                let e = if e.path() == Some(to.as_str()) {
+                    dst.context(e)
+                } else {
+                    src.context(e)
+                };
+                Ctx::report(&progress, &e);
+                failed.push(e.kind());
+            }
+            _ => {}
+        }
+    }
+    done(ctx, &progress, Mode::Copy, copied, bytes, failed.len())?;
+    Failure::of_batch(total, &failed)
 }
 
 /// The files already below the folder `dst` (none when it does not exist, also when its
@@ -538,17 +601,23 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
             }
         }
         if failed.is_empty() {
-            for file in &plan.delete {
-                let r = dst
-                    .store
-                    .delete_with(
-                        file.info.path.as_str(),
-                        DeleteOptions::new().missing_ok(true),
-                    )
-                    .map_err(|e| dst.context(e));
-                match r {
-                    Ok(()) => done_delete.push(file.rel.clone()),
-                    Err(e) => {
+            // One batch: `DeleteObjects` of 1,000 keys a request on S3, `--transfers`
+            // single deletes at once elsewhere; each file's outcome is reported.
+            let batch = delete_many_with(
+                &dst.store,
+                plan.delete.iter().map(|f| f.info.path.as_str()),
+                DeleteOptions::new().missing_ok(true),
+                &BatchOptions::new().concurrency(ctx.transfers),
+            );
+            let mut outcomes: Vec<Option<Error>> = plan.delete.iter().map(|_| None).collect();
+            for (item, e) in batch.failed {
+                outcomes[item.index] = Some(e);
+            }
+            for (file, outcome) in plan.delete.iter().zip(outcomes) {
+                match outcome {
+                    None => done_delete.push(file.rel.clone()),
+                    Some(e) => {
+                        let e = dst.context(e);
                         Ctx::report(&progress, &e);
                         failed.push(e.kind());
                     }

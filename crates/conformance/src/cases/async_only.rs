@@ -8,7 +8,10 @@ use futures::future::BoxFuture;
 use remote_store_async::{AsyncContent, AsyncStore};
 
 use super::support::nonblocking::{children, content, files, put};
-use super::support::{Bytes, Capability, ErrorKind, WriteOptions, entry_paths, ok, pattern};
+use super::support::{
+    Bytes, Capability, ErrorKind, WriteOptions, entry_paths, expect_kind, expect_kind_at, ok,
+    pattern,
+};
 use super::{AsyncCase, CaseDef};
 use crate::Features;
 
@@ -41,6 +44,22 @@ pub(crate) const CASES: &[AsyncCase] = &[
         when: always,
         when_text: "",
         run: |s, f| Box::pin(atomic_cancelled_leaves_nothing(s, f)),
+    },
+    CaseDef {
+        name: "seekable_reader_refuses_bad_seeks",
+        requires: &[Capability::Write, Capability::Read, Capability::Metadata],
+        lacks: &[],
+        when: always,
+        when_text: "",
+        run: |s, f| Box::pin(seekable_reader_refuses_bad_seeks(s, f)),
+    },
+    CaseDef {
+        name: "writer_shutdown_and_sink",
+        requires: &[Capability::Write, Capability::Read],
+        lacks: &[],
+        when: always,
+        when_text: "",
+        run: |s, f| Box::pin(writer_shutdown_and_sink(s, f)),
     },
     CaseDef {
         name: "race_create_exactly_one_wins",
@@ -130,6 +149,66 @@ async fn atomic_cancelled_leaves_nothing(s: AsyncStore, _: Features) {
         "a cancelled atomic write left something behind"
     );
     assert_eq!(content(&s, "d/old.txt").await, b"old");
+}
+
+/// The seekable reader refuses a seek before the start or past the end (the position
+/// stays), reports a missing file and a folder when opened, and reads nothing at the end.
+async fn seekable_reader_refuses_bad_seeks(s: AsyncStore, _: Features) {
+    use std::io::SeekFrom;
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+    let data = pattern(10_000, 3);
+    put(&s, "d/s.bin", &data).await;
+    let mut r = ok(s.read_seekable("d/s.bin").await, "read_seekable");
+    assert_eq!(r.size(), 10_000);
+    r.seek(SeekFrom::Start(100)).await.expect("seek");
+    for bad in [
+        SeekFrom::Start(10_001),
+        SeekFrom::End(1),
+        SeekFrom::Current(-101),
+    ] {
+        let e = r.seek(bad).await.expect_err("a seek outside the object");
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput, "{bad:?}: {e}");
+        assert!(e.to_string().contains("d/s.bin"), "{e}");
+    }
+    let mut buf = [0u8; 4];
+    r.read_exact(&mut buf)
+        .await
+        .expect("read after refused seeks");
+    assert_eq!(buf, data[100..104], "a refused seek moved the position");
+    expect_kind_at(
+        s.read_seekable("nope.bin").await,
+        ErrorKind::NotFound,
+        "nope.bin",
+    );
+    expect_kind(s.read_seekable("d").await, ErrorKind::InvalidPath);
+}
+
+/// `shutdown` commits and `finish` then returns the result; a writer used as a
+/// `Sink<Bytes>` commits on `close`.
+async fn writer_shutdown_and_sink(s: AsyncStore, _: Features) {
+    use futures::SinkExt;
+    use tokio::io::AsyncWriteExt;
+
+    let data = pattern(700_000, 4);
+    let mut w = ok(s.writer("w.bin"), "writer");
+    w.write_all(&data).await.expect("write");
+    w.shutdown().await.expect("shutdown");
+    let e = w
+        .write_all(b"late")
+        .await
+        .expect_err("a write after shutdown");
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput, "{e}");
+    assert_eq!(ok(w.finish().await, "finish").size, data.len() as u64);
+    assert_eq!(content(&s, "w.bin").await, data);
+
+    let mut sink = ok(s.writer("sink.bin"), "writer");
+    for part in data.chunks(100_000) {
+        ok(sink.send(Bytes::copy_from_slice(part)).await, "send");
+    }
+    ok(sink.close().await, "close");
+    assert_eq!(ok(sink.finish().await, "finish").size, data.len() as u64);
+    assert_eq!(content(&s, "sink.bin").await, data);
 }
 
 /// Racing overwrite=false writers (tasks) on a new key: exactly one wins.

@@ -9,17 +9,20 @@ cases! {
         expect_unsupported(aw!(s.read_bytes("a.txt")), Capability::Read);
         expect_unsupported(aw!(s.read_text("a.txt")), Capability::Read);
         expect_unsupported(aw!(s.read_range("a.txt", 0..1)), Capability::Read);
+        expect_unsupported(aw!(s.read_seekable("a.txt")).map(drop), Capability::Read);
     }
 
     /// Without `write`, writes are refused.
     fn unsupported_write_refused(s, f) [] without [Write] {
         expect_unsupported(aw!(s.write_with("a.txt", "x", opts())), Capability::Write);
         expect_unsupported(aw!(s.write_text_with("a.txt", "x", overwrite())), Capability::Write);
+        expect_unsupported(s.writer("a.txt").map(drop), Capability::Write);
     }
 
     /// Without `atomic_write`, `write_atomic` is refused and writes nothing.
     fn unsupported_atomic_write_refused(s, f) [] without [AtomicWrite] {
         expect_unsupported(aw!(s.write_atomic_with("a.txt", "x", opts())), Capability::AtomicWrite);
+        expect_unsupported(s.atomic_writer("a.txt").map(drop), Capability::AtomicWrite);
         assert!(!ok(aw!(s.exists("a.txt")), "exists"));
     }
 

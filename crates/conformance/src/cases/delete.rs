@@ -45,6 +45,65 @@ cases! {
         assert_eq!(aw!(content(&s, "a.txt")), b"x");
     }
 
+    /// `delete_many` answers one outcome per path, in input order, and never stops at a
+    /// failure: deleted files, a missing file (`NotFound` naming it), invalid paths and the
+    /// root (`InvalidPath`); each error carries the `delete` operation.
+    fn delete_many_reports_each_item(s, f) [Write, Delete, Read] {
+        aw!(put_all(&s, &[("m/a.txt", "a"), ("m/b.txt", "b"), ("m/keep.txt", "k")]));
+        let out = aw!(s.delete_many(["m/a.txt", "m/missing.txt", "../escape", "m/b.txt", ""], DeleteOptions::new()));
+        assert_eq!(out.len(), 5, "one outcome per path");
+        let mut out = out.into_iter();
+        ok(out.next().unwrap(), "delete_many: m/a.txt");
+        let e = expect_kind_at(out.next().unwrap(), ErrorKind::NotFound, "m/missing.txt");
+        assert_eq!(e.operation(), Some(remote_store_core::Operation::Delete), "{e}");
+        expect_kind(out.next().unwrap(), ErrorKind::InvalidPath);
+        ok(out.next().unwrap(), "delete_many: m/b.txt");
+        expect_kind(out.next().unwrap(), ErrorKind::InvalidPath);
+        for p in ["m/a.txt", "m/b.txt"] {
+            assert!(!ok(aw!(s.is_file(p)), "is_file"), "{p} survived delete_many");
+        }
+        assert_eq!(aw!(content(&s, "m/keep.txt")), b"k");
+    }
+
+    /// `delete_many` with `missing_ok`: missing files (also below a missing folder) are
+    /// successes, existing ones are gone.
+    fn delete_many_missing_ok(s, f) [Write, Delete] {
+        let names: Vec<String> = (0..24).map(|i| format!("n/f{i:02}.txt")).collect();
+        let files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "x")).collect();
+        aw!(put_all(&s, &files));
+        let mut paths = names.clone();
+        paths.push("n/nope.txt".into());
+        paths.push("no/dir/x.txt".into());
+        let out = aw!(s.delete_many(&paths, DeleteOptions::new().missing_ok(true)));
+        assert_eq!(out.len(), paths.len());
+        for (p, r) in paths.iter().zip(out) {
+            ok(r, &format!("delete_many(missing_ok): {p}"));
+        }
+        for p in &names {
+            assert!(!ok(aw!(s.is_file(p)), "is_file"), "{p} survived delete_many");
+        }
+    }
+
+    /// `delete_many` of a folder path is `InvalidPath` without `missing_ok`; with it a
+    /// backend deleting in bulk may call it done (there is no file to delete). Either
+    /// way the folder's files survive.
+    fn delete_many_folder_path(s, f) [Write, Delete, Read] {
+        aw!(put(&s, "k/x.txt", "x"));
+        let out = aw!(s.delete_many(["k"], DeleteOptions::new()));
+        expect_kind(out.into_iter().next().unwrap(), ErrorKind::InvalidPath);
+        let out = aw!(s.delete_many(["k"], DeleteOptions::new().missing_ok(true)));
+        if let Some(Err(e)) = out.into_iter().next() {
+            assert_eq!(e.kind(), ErrorKind::InvalidPath, "{e}");
+        }
+        assert_eq!(aw!(content(&s, "k/x.txt")), b"x");
+    }
+
+    /// `delete_many` of no paths answers nothing and does nothing.
+    fn delete_many_empty(s, f) [Delete] {
+        let none: [&str; 0] = [];
+        assert!(aw!(s.delete_many(none, DeleteOptions::new())).is_empty());
+    }
+
     /// `delete_folder` of a missing folder is `NotFound` naming it.
     fn delete_folder_missing_is_not_found(s, f) [Delete] {
         expect_kind_at(aw!(s.delete_folder("nope")), ErrorKind::NotFound, "nope");

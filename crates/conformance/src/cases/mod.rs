@@ -161,6 +161,7 @@ pub(crate) mod support;
 mod sync_only;
 mod transfer;
 mod write;
+mod writer;
 
 /// One case: its name, what it needs, and how to run it.
 pub(crate) struct CaseDef<R> {
@@ -223,14 +224,16 @@ macro_rules! tables {
 pub(crate) fn sync_cases() -> Vec<&'static SyncCase> {
     tables!(sync_half, sync_only::CASES;
         identity, probes, root, paths, read, write, atomic, delete, listing, glob, info,
-        transfer, metadata, digest, lifecycle, capability, container, conditional)
+        transfer, metadata, digest, lifecycle, capability, container, writer,
+        conditional)
 }
 
 /// Every case of the async half, in catalogue order.
 pub(crate) fn async_cases() -> Vec<&'static AsyncCase> {
     tables!(async_half, async_only::CASES;
         identity, probes, root, paths, read, write, atomic, delete, listing, glob, info,
-        transfer, metadata, digest, lifecycle, capability, container, conditional)
+        transfer, metadata, digest, lifecycle, capability, container, writer,
+        conditional)
 }
 
 #[cfg(test)]

@@ -135,6 +135,13 @@ impl<B: AsyncBackend> AsyncBackend for ConcurrencyLimit<B> {
         gated!(self, |b| b.delete(path, opts))
     }
 
+    async fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
+        match acquire(&self.semaphore).await {
+            Ok(_permit) => self.inner.delete_many(paths, opts).await,
+            Err(e) => remote_store_core::bulk::fan_out(e, paths),
+        }
+    }
+
     async fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
         gated!(self, |b| b.delete_folder(path, opts))
     }

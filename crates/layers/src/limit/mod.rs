@@ -20,7 +20,10 @@ mod sync;
 /// Every I/O call takes a permit and gives it back when it returns; a read keeps its
 /// permit until its stream ends (or fails) or is dropped, and a listing takes one when it
 /// is first polled and keeps it likewise, so a caller holding many open readers is bounded
-/// too (a seekable reader keeps its permit until dropped: it may seek back). The identity methods and `close` take none. Callers
+/// too (a seekable reader keeps its permit until dropped: it may seek back). A bulk
+/// `delete_many` takes one permit for the whole call, however many paths it carries: it is
+/// one request to a service with a bulk primitive (S3 sends up to 1,000 keys a request),
+/// and a backend that falls back to single deletes bounds its own concurrency inside it. The identity methods and `close` take none. Callers
 /// beyond the limit wait: on a condition variable in the blocking half, on tokio's
 /// semaphore in the async half (fairly, in arrival order; dropping the future gives up
 /// the place).

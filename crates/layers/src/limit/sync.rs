@@ -112,6 +112,10 @@ impl<B: Backend> Backend for ConcurrencyLimit<B> {
         self.gated(|b| b.delete(path, opts))
     }
 
+    fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
+        self.gated(|b| b.delete_many(paths, opts))
+    }
+
     fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
         self.gated(|b| b.delete_folder(path, opts))
     }

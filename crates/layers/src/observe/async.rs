@@ -19,7 +19,7 @@ use remote_store_core::{
     WriteOptions, WriteResult,
 };
 
-use super::{Measure, Observe, Observer, Pending, Tally, Tracker};
+use super::{Measure, Observe, Observer, Pending, PendingBatch, Tally, Tracker};
 
 impl<B: AsyncBackend, O: Observer + ?Sized> Observe<B, O> {
     fn begin_async(&self, op: Operation, path: &str, to: Option<&str>) -> Option<Pending> {
@@ -187,6 +187,16 @@ impl<B: AsyncBackend, O: Observer + ?Sized> AsyncBackend for Observe<B, O> {
         let fut = self.inner.delete(path, opts);
         self.call_async(Operation::Delete, path, fut, |_| Tally::default())
             .await
+    }
+
+    async fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
+        let batch =
+            PendingBatch::start(&*self.observer, Operation::Delete, self.inner.name(), paths);
+        let outcomes = self.inner.delete_many(paths, opts).await;
+        if let Some(batch) = batch {
+            batch.finish(&*self.observer, paths, &outcomes);
+        }
+        outcomes
     }
 
     async fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use remote_store_core::{Entry, Error, ErrorKind, FileInfo, FolderEntry, Operation};
+use remote_store_core::{Entry, Error, ErrorKind, FileInfo, FolderEntry, Operation, RemotePath};
 
 #[cfg(feature = "async")]
 mod r#async;
@@ -275,7 +275,8 @@ impl Observer for NoopObserver {
 /// A layer that reports every operation of the backend it wraps to an [`Observer`].
 ///
 /// Implements `Backend` when `B` does and `AsyncBackend` when `B` does. Every I/O method is
-/// observed (the identity methods — `name`, `capabilities`, `is_closed`, `native_path`,
+/// observed (a bulk `delete_many` as one `Delete` event per path, each with its own outcome
+/// and the whole call's duration) (the identity methods — `name`, `capabilities`, `is_closed`, `native_path`,
 /// `to_key`, `native_client` — are not); reads and listings report when their stream ends,
 /// fails or is dropped. Paths in events are the keys the backend sees: the store's root
 /// is included.
@@ -480,6 +481,39 @@ impl Pending {
             Outcome::Error(error.kind()),
             Some(&text),
         );
+    }
+}
+
+/// The observation of a bulk call (`delete_many`): one [`Pending`] per item, so observers
+/// see one `Delete` event per path, each with its own outcome and the duration of the whole
+/// bulk call (the items were deleted together).
+pub(crate) struct PendingBatch(Vec<Pending>);
+
+impl PendingBatch {
+    /// Starts one operation per path; `None` when the observer does not want them.
+    pub(crate) fn start<O: Observer + ?Sized>(
+        observer: &O,
+        operation: Operation,
+        backend: &'static str,
+        paths: &[RemotePath],
+    ) -> Option<Self> {
+        paths
+            .iter()
+            .map(|p| Pending::start(observer, operation, backend, p.as_str(), None))
+            .collect::<Option<Vec<_>>>()
+            .map(PendingBatch)
+    }
+
+    /// Reports each item with its outcome.
+    pub(crate) fn finish<O: Observer + ?Sized>(
+        self,
+        observer: &O,
+        paths: &[RemotePath],
+        outcomes: &[Result<(), Error>],
+    ) {
+        for ((pending, path), outcome) in self.0.into_iter().zip(paths).zip(outcomes) {
+            pending.finish_call(observer, path.as_str(), None, outcome, |_| Tally::default());
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use remote_store_core::{
 };
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
 
-use super::{Measure, Observe, Observer, Pending, Tally, Tracker, io_kind};
+use super::{Measure, Observe, Observer, Pending, PendingBatch, Tally, Tracker, io_kind};
 
 impl<B: Backend, O: Observer + ?Sized> Observe<B, O> {
     fn begin(&self, op: Operation, path: &str, to: Option<&str>) -> Option<Pending> {
@@ -204,6 +204,16 @@ impl<B: Backend, O: Observer + ?Sized> Backend for Observe<B, O> {
             |b| b.delete(path, opts),
             |_| Tally::default(),
         )
+    }
+
+    fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
+        let batch =
+            PendingBatch::start(&*self.observer, Operation::Delete, self.inner.name(), paths);
+        let outcomes = self.inner.delete_many(paths, opts);
+        if let Some(batch) = batch {
+            batch.finish(&*self.observer, paths, &outcomes);
+        }
+        outcomes
     }
 
     fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {

@@ -18,7 +18,7 @@ use remote_store_core::{
 };
 
 use super::{
-    Attempts, Identity, Resume, Retry, copy_is_idempotent, delete_folder_is_idempotent,
+    Attempts, BatchRetry, Identity, Resume, Retry, copy_is_idempotent, delete_folder_is_idempotent,
     delete_is_idempotent, write_is_idempotent,
 };
 
@@ -185,6 +185,20 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
             retrying(&self.policy, || self.inner.delete(path, opts)).await
         } else {
             self.inner.delete(path, opts).await
+        }
+    }
+
+    async fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
+        if !delete_is_idempotent(opts) {
+            return self.inner.delete_many(paths, opts).await;
+        }
+        let mut batch = BatchRetry::new(paths, &self.policy);
+        loop {
+            let results = self.inner.delete_many(batch.open(), opts).await;
+            match batch.record(results) {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => return batch.finish(),
+            }
         }
     }
 

@@ -10,9 +10,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use remote_store_core::bulk::Outcomes;
 use remote_store_core::{
     Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, ErrorKind,
-    FileInfo, RetryPolicy, WriteOptions,
+    FileInfo, RemotePath, RetryPolicy, WriteOptions,
 };
 
 #[cfg(feature = "async")]
@@ -33,6 +34,8 @@ mod sync;
 ///   consumed by the first attempt, and a retried create-only write could report
 ///   `AlreadyExists` for its own first attempt — so neither is retried);
 /// - `delete` and `delete_folder` with `missing_ok`, `copy_file` with `overwrite`;
+/// - `delete_many` with `missing_ok`: each round resends only the items that failed with a
+///   retryable error (one backoff schedule for the call); the others keep their outcome;
 /// - never `move_file` (its source is gone after a success whose reply was lost).
 ///
 /// **Resumed reads.** A streamed read (`read`, `read_range`) that fails mid-body with a
@@ -145,6 +148,52 @@ impl Attempts {
 }
 
 /// Whether a write may be repeated: in-memory content (`replayable`) with `overwrite`.
+/// The retry loop of a bulk delete, shared by both halves: each round sends only the items
+/// whose last outcome was a retryable failure, with one backoff schedule for the whole
+/// call; the other items keep their first outcome.
+#[derive(Debug)]
+pub(crate) struct BatchRetry {
+    outcomes: Outcomes,
+    open: Vec<RemotePath>,
+    attempts: Attempts,
+}
+
+impl BatchRetry {
+    pub(crate) fn new(paths: &[RemotePath], policy: &RetryPolicy) -> Self {
+        let (outcomes, open) = Outcomes::pick(paths.iter().cloned().map(Ok));
+        BatchRetry {
+            outcomes,
+            open,
+            attempts: Attempts::new(policy),
+        }
+    }
+
+    /// The items the next round sends.
+    pub(crate) fn open(&self) -> &[RemotePath] {
+        &self.open
+    }
+
+    /// Records a round's outcomes (for [`open`](Self::open), in order); returns the wait
+    /// before the next round, or `None` when no item is left to retry or the policy says
+    /// stop.
+    pub(crate) fn record(&mut self, results: Vec<Result<(), Error>>) -> Option<Duration> {
+        let again = self
+            .outcomes
+            .repick(results, |r| r.as_ref().is_err_and(Error::is_retryable));
+        self.open = again.iter().map(|&i| self.open[i].clone()).collect();
+        if self.open.is_empty() {
+            return None;
+        }
+        self.attempts
+            .next_wait(&Error::unavailable("a bulk item failed transiently"))
+    }
+
+    /// The outcomes, in input order.
+    pub(crate) fn finish(self) -> Vec<Result<(), Error>> {
+        self.outcomes.finish()
+    }
+}
+
 pub(crate) fn write_is_idempotent(replayable: bool, opts: &WriteOptions) -> bool {
     // A conditional write is not repeated: if the first attempt landed, the repeat would
     // find the new etag and report a precondition failure for a write that succeeded.

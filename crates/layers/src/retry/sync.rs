@@ -15,7 +15,7 @@ use remote_store_core::{
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
 
 use super::{
-    Attempts, Identity, Resume, Retry, copy_is_idempotent, delete_folder_is_idempotent,
+    Attempts, BatchRetry, Identity, Resume, Retry, copy_is_idempotent, delete_folder_is_idempotent,
     delete_is_idempotent, write_is_idempotent,
 };
 
@@ -149,6 +149,20 @@ impl<B: Backend> Backend for Retry<B> {
             retrying(&self.policy, || self.inner.delete(path, opts))
         } else {
             self.inner.delete(path, opts)
+        }
+    }
+
+    fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
+        if !delete_is_idempotent(opts) {
+            return self.inner.delete_many(paths, opts);
+        }
+        let mut batch = BatchRetry::new(paths, &self.policy);
+        loop {
+            let results = self.inner.delete_many(batch.open(), opts);
+            match batch.record(results) {
+                Some(wait) => std::thread::sleep(wait),
+                None => return batch.finish(),
+            }
         }
     }
 

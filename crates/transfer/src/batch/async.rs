@@ -6,7 +6,10 @@ use futures::{FutureExt, StreamExt};
 use remote_store_async::AsyncStore;
 use remote_store_core::{CopyOptions, DeleteOptions, MoveOptions, Result};
 
-use super::{BatchItem, BatchOptions, BatchResult, pair_items, path_items, target};
+use super::{
+    BatchItem, BatchOptions, BatchResult, chunk_outcomes, delete_chunks, deletes_in_bulk,
+    pair_items, path_items, target,
+};
 
 /// Polls `f(item)` for every item, at most `concurrency` at once, inside the returned
 /// future (no task is spawned, so dropping it cancels everything still running). Outcomes
@@ -69,7 +72,8 @@ pub async fn delete_many<P: AsRef<str>>(
     delete_many_with(store, paths, DeleteOptions::new(), &BatchOptions::new()).await
 }
 
-/// Async version of `sync::delete_many_with`.
+/// Async version of `sync::delete_many_with` (bulk chunks where the backend has
+/// `bulk_delete`; dropping the future cancels the chunks in flight).
 ///
 /// # Cancel safety
 /// As [`delete_many`].
@@ -79,10 +83,19 @@ pub async fn delete_many_with<P: AsRef<str>>(
     delete: DeleteOptions,
     opts: &BatchOptions,
 ) -> BatchResult<()> {
-    run(path_items(paths), opts, |item| {
-        store.delete_with(item.path, delete)
+    let items = path_items(paths);
+    if !deletes_in_bulk(|c| store.supports(c), opts) {
+        return run(items, opts, |item| store.delete_with(item.path, delete)).await;
+    }
+    let chunks = delete_chunks(&items);
+    let results = run_stream(&chunks, opts.concurrency, false, |chunk| {
+        store
+            .delete_many(chunk.iter().map(|i| &i.path), delete)
+            .map(Ok)
     })
-    .await
+    .await;
+    let outcomes = chunk_outcomes(&chunks, results);
+    BatchResult::collect(items, outcomes)
 }
 
 /// Async version of `sync::copy_many`.

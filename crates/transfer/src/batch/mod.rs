@@ -12,7 +12,8 @@ pub(crate) mod sync;
 
 use std::fmt;
 
-use remote_store_core::{Error, Result};
+use remote_store_core::bulk::MAX_DELETE_BATCH;
+use remote_store_core::{Capability, Error, Result};
 
 /// The default number of operations in flight.
 pub const DEFAULT_CONCURRENCY: usize = 16;
@@ -186,4 +187,34 @@ pub(crate) fn pair_items<S: AsRef<str>, D: AsRef<str>>(
 /// The destination of a pair item (always set by [`pair_items`]).
 pub(crate) fn target(item: &BatchItem) -> &str {
     item.target.as_deref().unwrap_or_default()
+}
+
+/// Whether a delete batch goes to the store's bulk `delete_many` in chunks: when the
+/// backend deletes many keys per request (`bulk_delete`) and the batch need not stop at
+/// the first failure (a bulk request cannot stop midway). Otherwise it deletes path by
+/// path, which bounds requests in flight by the batch's concurrency and lets a dropped
+/// async batch stop between paths.
+pub(crate) fn deletes_in_bulk(supports: impl Fn(Capability) -> bool, opts: &BatchOptions) -> bool {
+    !opts.stop_on_error && supports(Capability::BulkDelete)
+}
+
+/// The items in chunks of at most [`MAX_DELETE_BATCH`], one bulk call each.
+pub(crate) fn delete_chunks(items: &[BatchItem]) -> Vec<&[BatchItem]> {
+    items.chunks(MAX_DELETE_BATCH).collect()
+}
+
+/// The per-item outcomes of chunked bulk calls, in input order (`None` for the items of a
+/// chunk that never ran).
+pub(crate) fn chunk_outcomes(
+    chunks: &[&[BatchItem]],
+    results: Vec<Option<Result<Vec<Result<()>>>>>,
+) -> Vec<Option<Result<()>>> {
+    let mut out = Vec::new();
+    for (chunk, result) in chunks.iter().zip(results) {
+        match result {
+            Some(Ok(outcomes)) => out.extend(outcomes.into_iter().map(Some)),
+            _ => out.extend(chunk.iter().map(|_| None)),
+        }
+    }
+    out
 }

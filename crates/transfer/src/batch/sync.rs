@@ -6,7 +6,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use remote_store_core::{CopyOptions, DeleteOptions, MoveOptions, Result};
 use remote_store_sync::Store;
 
-use super::{BatchItem, BatchOptions, BatchResult, pair_items, path_items, target};
+use super::{
+    BatchItem, BatchOptions, BatchResult, chunk_outcomes, delete_chunks, deletes_in_bulk,
+    pair_items, path_items, target,
+};
 
 /// Runs `f` over `items` on at most `concurrency` scoped threads (on the caller's thread
 /// when one is enough) and returns each item's outcome in input order; `None` for items
@@ -79,15 +82,27 @@ pub fn delete_many<P: AsRef<str>>(
 }
 
 /// [`delete_many`] with [`DeleteOptions`] (`missing_ok`) and [`BatchOptions`].
+///
+/// Where the backend deletes many keys per request (capability `bulk_delete`: S3's
+/// `DeleteObjects`), the paths go to [`Store::delete_many`] in chunks of up to 1,000,
+/// `concurrency` chunks at once; each item's outcome is still reported. Otherwise, and
+/// always with `stop_on_error`, each path is one `delete_with`.
 pub fn delete_many_with<P: AsRef<str>>(
     store: &Store,
     paths: impl IntoIterator<Item = P>,
     delete: DeleteOptions,
     opts: &BatchOptions,
 ) -> BatchResult<()> {
-    run(path_items(paths), opts, |item| {
-        store.delete_with(&item.path, delete)
-    })
+    let items = path_items(paths);
+    if !deletes_in_bulk(|c| store.supports(c), opts) {
+        return run(items, opts, |item| store.delete_with(&item.path, delete));
+    }
+    let chunks = delete_chunks(&items);
+    let results = run_pool(&chunks, opts.concurrency, false, |chunk| {
+        Ok(store.delete_many(chunk.iter().map(|i| &i.path), delete))
+    });
+    let outcomes = chunk_outcomes(&chunks, results);
+    BatchResult::collect(items, outcomes)
 }
 
 /// Copies each `(src, dst)` pair within `store` (default [`CopyOptions`]: an existing

@@ -221,3 +221,54 @@ pub(crate) fn transfer(
 pub(crate) fn missing_store(f: crate::Features) -> Option<Result<Store>> {
     f.container().sync.as_ref().map(|make| (make.0)())
 }
+
+/// The streaming writer type of this half.
+pub(crate) type W = remote_store_sync::Writer;
+/// The seekable reader type of this half.
+pub(crate) type R = remote_store_sync::SeekReader;
+
+/// Writes `data` to `w` in pieces of `piece` bytes; the first error, as the store's.
+pub(crate) fn feed(w: &mut W, data: &[u8], piece: usize) -> Result<()> {
+    use std::io::Write;
+    for part in data.chunks(piece) {
+        w.write_all(part)
+            .map_err(remote_store_core::Error::from_io)?;
+    }
+    Ok(())
+}
+
+/// Waits (up to 5 s) until the entries of `folder` are `want`, for cleanup a backend
+/// finishes in the background; returns the last entries seen.
+pub(crate) fn settled_children(
+    s: &Store,
+    folder: &str,
+    want: &[(String, bool)],
+) -> Vec<(String, bool)> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let entries = super::entry_paths(&super::ok(children(s, folder), "iter_children"));
+        if entries == want || std::time::Instant::now() > deadline {
+            return entries;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Seeks `r` to `pos`; the new position.
+pub(crate) fn seek_to(r: &mut R, pos: io::SeekFrom) -> io::Result<u64> {
+    io::Seek::seek(r, pos)
+}
+
+/// Reads exactly `n` bytes from `r`.
+pub(crate) fn read_n(r: &mut R, n: usize) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; n];
+    r.read_exact(&mut buf)?;
+    Ok(buf)
+}
+
+/// Reads `r` to its end.
+pub(crate) fn read_rest(r: &mut R) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    r.read_to_end(&mut buf)?;
+    Ok(buf)
+}

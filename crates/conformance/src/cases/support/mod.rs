@@ -11,8 +11,8 @@ pub(crate) use bytes::Bytes;
 pub(crate) use remote_store_core::{
     Capability, CapabilitySet, ChecksumAlgorithm, CopyOptions, DeleteFolderOptions, DeleteOptions,
     Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo, ListOptions, Metadata, MoveOptions,
-    Operation, RESERVED_PREFIX, ReadOptions, RemotePath, Result, WriteMode, WriteOptions, WriteResult,
-    WriteResultSource,
+    Operation, RESERVED_PREFIX, ReadOptions, RemotePath, Result, WriteMode, WriteOptions,
+    WriteResult, WriteResultSource,
 };
 
 /// Every spelling of the store root.

@@ -233,3 +233,55 @@ pub(crate) async fn missing_store(f: crate::Features) -> Option<Result<AsyncStor
         None => None,
     }
 }
+
+/// The streaming writer type of this half.
+pub(crate) type W = remote_store_async::AsyncWriter;
+/// The seekable reader type of this half.
+pub(crate) type R = remote_store_async::AsyncSeekReader;
+
+/// Writes `data` to `w` in pieces of `piece` bytes; the first error, as the store's.
+pub(crate) async fn feed(w: &mut W, data: &[u8], piece: usize) -> Result<()> {
+    use tokio::io::AsyncWriteExt;
+    for part in data.chunks(piece) {
+        w.write_all(part)
+            .await
+            .map_err(remote_store_core::Error::from_io)?;
+    }
+    Ok(())
+}
+
+/// Waits (up to 5 s) until the entries of `folder` are `want`, for cleanup a backend
+/// finishes in the background; returns the last entries seen.
+pub(crate) async fn settled_children(
+    s: &AsyncStore,
+    folder: &str,
+    want: &[(String, bool)],
+) -> Vec<(String, bool)> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let entries = super::entry_paths(&super::ok(children(s, folder).await, "iter_children"));
+        if entries == want || std::time::Instant::now() > deadline {
+            return entries;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Seeks `r` to `pos`; the new position.
+pub(crate) async fn seek_to(r: &mut R, pos: io::SeekFrom) -> io::Result<u64> {
+    tokio::io::AsyncSeekExt::seek(r, pos).await
+}
+
+/// Reads exactly `n` bytes from `r`.
+pub(crate) async fn read_n(r: &mut R, n: usize) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; n];
+    r.read_exact(&mut buf).await?;
+    Ok(buf)
+}
+
+/// Reads `r` to its end.
+pub(crate) async fn read_rest(r: &mut R) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    r.read_to_end(&mut buf).await?;
+    Ok(buf)
+}

@@ -1,0 +1,156 @@
+//! `delete_many` on S3, against both servers: 2,500 keys go in three `DeleteObjects`
+//! requests (counted by an SDK interceptor) and nothing is left; each item's outcome is
+//! reported (missing keys, invalid paths); without `missing_ok` missing keys are
+//! `NotFound` (checked per key with `HeadObject`); the blocking half does the same.
+#![cfg(feature = "s3")]
+
+mod s3_support;
+
+use futures::StreamExt;
+use remote_store_async::AsyncStore;
+use remote_store_core::{DeleteOptions, ErrorKind, ListOptions};
+use remote_store_s3::{AsyncS3Backend, S3Backend};
+use remote_store_sync::Store;
+use s3_support::{fill, servers, unique_name};
+
+const KEYS: usize = 2500;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deleting_2500_keys_takes_three_requests() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("bulk").await;
+        let config = server.config(&bucket).prefix(unique_name("bulk"));
+        let writer = AsyncStore::new(AsyncS3Backend::new(config.clone()).unwrap(), "").unwrap();
+        let paths = fill(&writer, KEYS).await;
+
+        let (backend, recorder) = server.recorded_backend(config.clone());
+        let store = AsyncStore::new(backend, "").unwrap();
+        let out = store
+            .delete_many(&paths, DeleteOptions::new().missing_ok(true))
+            .await;
+        assert_eq!(out.len(), KEYS, "{}", server.name);
+        for (p, r) in paths.iter().zip(&out) {
+            assert!(r.is_ok(), "{}: {p}: {r:?}", server.name);
+        }
+        assert_eq!(
+            recorder.delete_objects(),
+            3,
+            "{}: 2,500 keys = 3 DeleteObjects requests",
+            server.name
+        );
+        assert_eq!(
+            recorder.delete_object(),
+            0,
+            "{}: no single deletes",
+            server.name
+        );
+        assert_eq!(
+            recorder.head_objects(),
+            0,
+            "{}: no HEADs with missing_ok",
+            server.name
+        );
+        let left: Vec<_> = store
+            .list_files_with("", ListOptions::new().recursive(true))
+            .unwrap()
+            .collect()
+            .await;
+        assert!(
+            left.is_empty(),
+            "{}: left after delete_many: {}",
+            server.name,
+            left.len()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_item_reports_its_outcome() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("bulk").await;
+        let config = server.config(&bucket).prefix(unique_name("bulk"));
+        let (backend, recorder) = server.recorded_backend(config.clone());
+        let store = AsyncStore::new(backend, "").unwrap();
+        store.write("a.txt", "a").await.unwrap();
+        store.write("b.txt", "b").await.unwrap();
+        store.write("d/inner.txt", "i").await.unwrap();
+        let paths = ["a.txt", "missing.txt", "../escape", "b.txt", "d"];
+
+        // Without missing_ok: a missing key is NotFound, a folder InvalidPath.
+        let out = store.delete_many(paths, DeleteOptions::new()).await;
+        let kinds: Vec<Option<ErrorKind>> = out
+            .iter()
+            .map(|r| r.as_ref().err().map(|e| e.kind()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                None,
+                Some(ErrorKind::NotFound),
+                Some(ErrorKind::InvalidPath),
+                None,
+                Some(ErrorKind::InvalidPath)
+            ],
+            "{}: {out:?}",
+            server.name
+        );
+        let missing = out[1].as_ref().unwrap_err();
+        assert_eq!(missing.path(), Some("missing.txt"), "{}", server.name);
+        assert_eq!(
+            recorder.delete_objects(),
+            1,
+            "{}: the two files in one request",
+            server.name
+        );
+        assert!(!store.is_file("a.txt").await.unwrap());
+        assert!(!store.is_file("b.txt").await.unwrap());
+        assert_eq!(
+            store.read_bytes("d/inner.txt").await.unwrap().as_ref(),
+            b"i"
+        );
+
+        // With missing_ok: missing keys succeed; only the invalid path fails.
+        let out = store
+            .delete_many(paths, DeleteOptions::new().missing_ok(true))
+            .await;
+        assert!(
+            out[0].is_ok() && out[1].is_ok() && out[3].is_ok(),
+            "{}: {out:?}",
+            server.name
+        );
+        assert_eq!(out[2].as_ref().unwrap_err().kind(), ErrorKind::InvalidPath);
+        assert_eq!(
+            store.read_bytes("d/inner.txt").await.unwrap().as_ref(),
+            b"i"
+        );
+    }
+}
+
+#[test]
+fn the_blocking_half_deletes_in_bulk() {
+    for server in servers() {
+        let (bucket, config) = s3_support::block_on(async {
+            let bucket = server.fresh_bucket("bulk").await;
+            let config = server.config(&bucket).prefix(unique_name("bulk"));
+            let writer = AsyncStore::new(AsyncS3Backend::new(config.clone()).unwrap(), "").unwrap();
+            fill(&writer, 1200).await;
+            (bucket, config)
+        });
+        let (backend, recorder) = server.recorded_backend(config);
+        let store = Store::new(S3Backend::from_async(backend), "").unwrap();
+        let paths: Vec<String> = (0..1200).map(|i| format!("f/k-{i:05}")).collect();
+        let out = store.delete_many(&paths, DeleteOptions::new().missing_ok(true));
+        assert!(out.iter().all(Result::is_ok), "{} ({bucket})", server.name);
+        assert_eq!(
+            recorder.delete_objects(),
+            2,
+            "{}: 1,200 keys = 2 requests",
+            server.name
+        );
+        let left = store
+            .list_files_with("", ListOptions::new().recursive(true))
+            .unwrap()
+            .count();
+        assert_eq!(left, 0, "{}", server.name);
+    }
+}
