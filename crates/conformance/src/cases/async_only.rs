@@ -86,6 +86,19 @@ pub(crate) const CASES: &[AsyncCase] = &[
         run: |s, f| Box::pin(race_create(s, f, true)),
     },
     CaseDef {
+        name: "race_if_match_exactly_one_wins",
+        requires: &[
+            Capability::Write,
+            Capability::Read,
+            Capability::Metadata,
+            Capability::ConditionalWrite,
+        ],
+        lacks: &[],
+        when: thread_safe,
+        when_text: "f.thread_safe",
+        run: |s, f| Box::pin(race_if_match(s, f)),
+    },
+    CaseDef {
         name: "concurrency_mixed_operations",
         requires: &[
             Capability::Write,
@@ -246,6 +259,46 @@ async fn race_create(s: AsyncStore, _: Features, atomic: bool) {
         );
         let stored = content(&s, &key).await;
         assert_eq!(stored, format!("writer {}", winners[0]).as_bytes());
+    }
+}
+
+/// Tasks racing `if_match` the same (current) etag: exactly one replaces the file, every
+/// other gets `PreconditionFailed` (`conditional_write` is atomic).
+async fn race_if_match(s: AsyncStore, _: Features) {
+    for round in 0..5 {
+        let key = format!("race/{round}.txt");
+        put(&s, &key, "v0").await;
+        let etag = ok(s.get_file_info(&key).await, "get_file_info")
+            .etag
+            .expect("an etag");
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let (s, key, etag) = (s.clone(), key.clone(), etag.clone());
+                tokio::spawn(async move {
+                    let opts = WriteOptions::new().if_match(etag);
+                    match s.write_with(&key, format!("writer {i}"), opts).await {
+                        Ok(_) => Some(i),
+                        Err(e) if e.kind() == ErrorKind::PreconditionFailed => None,
+                        Err(e) => panic!("writer {i}: expected Ok or PreconditionFailed, got {e}"),
+                    }
+                })
+            })
+            .collect();
+        let mut winners = Vec::new();
+        for t in tasks {
+            if let Some(i) = t.await.expect("a writer task panicked") {
+                winners.push(i);
+            }
+        }
+        assert_eq!(
+            winners.len(),
+            1,
+            "{key}: winners {winners:?}, exactly one expected"
+        );
+        assert_eq!(
+            content(&s, &key).await,
+            format!("writer {}", winners[0]).as_bytes()
+        );
     }
 }
 

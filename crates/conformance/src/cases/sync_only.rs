@@ -74,6 +74,19 @@ pub(crate) const CASES: &[SyncCase] = &[
         run: race_atomic_create_exactly_one_wins,
     },
     CaseDef {
+        name: "race_if_match_exactly_one_wins",
+        requires: &[
+            Capability::Write,
+            Capability::Read,
+            Capability::Metadata,
+            Capability::ConditionalWrite,
+        ],
+        lacks: &[],
+        when: thread_safe,
+        when_text: "f.thread_safe",
+        run: race_if_match_exactly_one_wins,
+    },
+    CaseDef {
         name: "concurrency_mixed_operations",
         requires: &[
             Capability::Write,
@@ -177,6 +190,50 @@ fn race_create_exactly_one_wins(s: Store, _: &Features) {
 fn race_atomic_create_exactly_one_wins(s: Store, _: &Features) {
     for round in 0..10 {
         race(&s, &format!("race/{round}.txt"), 8, true);
+    }
+}
+
+/// Writers racing `if_match` the same (current) etag: exactly one replaces the file, every
+/// other gets `PreconditionFailed` (`conditional_write` is atomic).
+fn race_if_match_exactly_one_wins(s: Store, _: &Features) {
+    for round in 0..5 {
+        let key = format!("race/{round}.txt");
+        put(&s, &key, "v0");
+        let etag = ok(s.get_file_info(&key), "get_file_info")
+            .etag
+            .expect("an etag");
+        let barrier = Arc::new(Barrier::new(8));
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let (s, barrier, key, etag) =
+                    (s.clone(), Arc::clone(&barrier), key.clone(), etag.clone());
+                thread::spawn(move || {
+                    barrier.wait();
+                    match s.write_with(
+                        &key,
+                        format!("writer {i}"),
+                        WriteOptions::new().if_match(etag),
+                    ) {
+                        Ok(_) => Some(i),
+                        Err(e) if e.kind() == ErrorKind::PreconditionFailed => None,
+                        Err(e) => panic!("writer {i}: expected Ok or PreconditionFailed, got {e}"),
+                    }
+                })
+            })
+            .collect();
+        let winners: Vec<usize> = handles
+            .into_iter()
+            .filter_map(|h| h.join().expect("a writer panicked"))
+            .collect();
+        assert_eq!(
+            winners.len(),
+            1,
+            "{key}: winners {winners:?}, exactly one expected"
+        );
+        assert_eq!(
+            content(&s, &key),
+            format!("writer {}", winners[0]).as_bytes()
+        );
     }
 }
 
