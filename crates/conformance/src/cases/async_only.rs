@@ -9,8 +9,8 @@ use remote_store_async::{AsyncContent, AsyncStore};
 
 use super::support::nonblocking::{children, content, files, put};
 use super::support::{
-    Bytes, Capability, ErrorKind, WriteOptions, entry_paths, expect_kind, expect_kind_at, ok,
-    pattern,
+    Bytes, Capability, Contender, ErrorKind, WriteOptions, entry_paths, expect_kind,
+    expect_kind_at, ok, pattern,
 };
 use super::{AsyncCase, CaseDef};
 use crate::Features;
@@ -224,41 +224,51 @@ async fn writer_shutdown_and_sink(s: AsyncStore, _: Features) {
     assert_eq!(content(&s, "sink.bin").await, data);
 }
 
+/// Runs a write of `how` for `key` from eight tasks at once: exactly one must win, every
+/// other loses with `how.loss()`, and the winner's content is stored.
+async fn race(s: &AsyncStore, key: &str, how: &Contender) {
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let (s, key, how) = (s.clone(), key.to_owned(), how.clone());
+            tokio::spawn(async move {
+                let body = format!("writer {i}");
+                let r = if how.atomic() {
+                    s.write_atomic_with(&key, body, how.options()).await
+                } else {
+                    s.write_with(&key, body, how.options()).await
+                };
+                match r {
+                    Ok(_) => Some(i),
+                    Err(e) if e.kind() == how.loss() => None,
+                    Err(e) => panic!("writer {i}: expected Ok or {:?}, got {e}", how.loss()),
+                }
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for t in tasks {
+        if let Some(i) = t.await.expect("a writer task panicked") {
+            winners.push(i);
+        }
+    }
+    assert_eq!(
+        winners.len(),
+        1,
+        "{key}: winners {winners:?}, exactly one expected"
+    );
+    let stored = content(s, key).await;
+    assert_eq!(stored, format!("writer {}", winners[0]).as_bytes());
+}
+
 /// Racing overwrite=false writers (tasks) on a new key: exactly one wins.
 async fn race_create(s: AsyncStore, _: Features, atomic: bool) {
+    let how = if atomic {
+        Contender::AtomicCreate
+    } else {
+        Contender::Create
+    };
     for round in 0..10 {
-        let key = format!("race/{round}.txt");
-        let tasks: Vec<_> = (0..8)
-            .map(|i| {
-                let (s, key) = (s.clone(), key.clone());
-                tokio::spawn(async move {
-                    let body = format!("writer {i}");
-                    let r = if atomic {
-                        s.write_atomic(&key, body).await
-                    } else {
-                        s.write(&key, body).await
-                    };
-                    match r {
-                        Ok(_) => Some(i),
-                        Err(e) if e.kind() == ErrorKind::AlreadyExists => None,
-                        Err(e) => panic!("writer {i}: expected Ok or AlreadyExists, got {e}"),
-                    }
-                })
-            })
-            .collect();
-        let mut winners = Vec::new();
-        for t in tasks {
-            if let Some(i) = t.await.expect("a writer task panicked") {
-                winners.push(i);
-            }
-        }
-        assert_eq!(
-            winners.len(),
-            1,
-            "{key}: winners {winners:?}, exactly one expected"
-        );
-        let stored = content(&s, &key).await;
-        assert_eq!(stored, format!("writer {}", winners[0]).as_bytes());
+        race(&s, &format!("race/{round}.txt"), &how).await;
     }
 }
 
@@ -268,37 +278,8 @@ async fn race_if_match(s: AsyncStore, _: Features) {
     for round in 0..5 {
         let key = format!("race/{round}.txt");
         put(&s, &key, "v0").await;
-        let etag = ok(s.get_file_info(&key).await, "get_file_info")
-            .etag
-            .expect("an etag");
-        let tasks: Vec<_> = (0..8)
-            .map(|i| {
-                let (s, key, etag) = (s.clone(), key.clone(), etag.clone());
-                tokio::spawn(async move {
-                    let opts = WriteOptions::new().if_match(etag);
-                    match s.write_with(&key, format!("writer {i}"), opts).await {
-                        Ok(_) => Some(i),
-                        Err(e) if e.kind() == ErrorKind::PreconditionFailed => None,
-                        Err(e) => panic!("writer {i}: expected Ok or PreconditionFailed, got {e}"),
-                    }
-                })
-            })
-            .collect();
-        let mut winners = Vec::new();
-        for t in tasks {
-            if let Some(i) = t.await.expect("a writer task panicked") {
-                winners.push(i);
-            }
-        }
-        assert_eq!(
-            winners.len(),
-            1,
-            "{key}: winners {winners:?}, exactly one expected"
-        );
-        assert_eq!(
-            content(&s, &key).await,
-            format!("writer {}", winners[0]).as_bytes()
-        );
+        let info = ok(s.get_file_info(&key).await, "get_file_info");
+        race(&s, &key, &Contender::IfMatch(info.etag.expect("an etag"))).await;
     }
 }
 
