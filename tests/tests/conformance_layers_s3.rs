@@ -41,7 +41,7 @@ impl Observer for Count {
 async fn s3_moto_async_through_every_layer() {
     let Some(server) = Server::moto() else { return };
     let bucket = server.fresh_bucket("conf-layers").await;
-    let conditional = server.enforces_if_none_match(&bucket).await;
+    let conditions = server.conditions(&bucket).await;
     let checksums = server.returns_checksums(&bucket).await;
     let count = Arc::new(Count::default());
     let policy = RetryPolicy::new()
@@ -52,8 +52,8 @@ async fn s3_moto_async_through_every_layer() {
             .config(&bucket)
             .prefix(unique_name("case"))
             .list_page_size(500)
-            .conditional_create(conditional)
             .service_checksums(checksums);
+        let config = conditions.apply(config);
         let backend = AsyncS3Backend::new(config).expect("valid config");
         let layered = Observe::new(
             Retry::new(ConcurrencyLimit::new(backend, 16), policy.clone()),

@@ -3,7 +3,8 @@
 //! async}. Every cell gets its own bucket; every case its own key prefix in it.
 //!
 //! Whether a server enforces `If-None-Match: *` atomically is detected here, per server,
-//! with the raw SDK; the backend then declares `conditional_create` only where it holds
+//! with the raw SDK (and likewise `If-Match` on puts, `conditional_write`, and conditions on
+//! `GetObject`, `conditional_read`); the backend then declares `conditional_create` only where it holds
 //! (otherwise overwrite=false is a documented check-then-put, and the race cases, which
 //! need `conditional_create`, do not apply). Likewise whether a server returns the checksum
 //! a write asks for decides `service_checksums` (the `digest_*` cases).
@@ -23,7 +24,7 @@ use remote_store_async::AsyncStore;
 use remote_store_conformance::{Features, run_async, run_sync};
 use remote_store_s3::{AsyncS3Backend, S3Backend, S3Config};
 use remote_store_sync::Store;
-use s3_support::{Server, block_on, unique_name};
+use s3_support::{Conditions, Server, block_on, unique_name};
 
 /// Every cell must run (and pass) at least this many cases.
 const MIN_CASES: usize = 100;
@@ -44,7 +45,7 @@ const PAGE_SIZE: u32 = 500;
 struct Cell {
     server: Server,
     bucket: String,
-    conditional: bool,
+    conditions: Conditions,
     checksums: bool,
     /// The flat-namespace mode: no folder check before writes.
     flat: bool,
@@ -53,16 +54,7 @@ struct Cell {
 impl Cell {
     async fn new(server: Server, tag: &str, flat: bool) -> Cell {
         let bucket = server.fresh_bucket(tag).await;
-        let conditional = server.enforces_if_none_match(&bucket).await;
-        eprintln!(
-            "{}: If-None-Match on PutObject {} -> conditional_create = {conditional}",
-            server.name,
-            if conditional {
-                "is enforced atomically"
-            } else {
-                "is not enforced atomically (check-then-put)"
-            },
-        );
+        let conditions = server.conditions(&bucket).await;
         let checksums = server.returns_checksums(&bucket).await;
         eprintln!(
             "{}: x-amz-checksum-algorithm on PutObject -> service_checksums = {checksums}",
@@ -71,7 +63,7 @@ impl Cell {
         Cell {
             server,
             bucket,
-            conditional,
+            conditions,
             checksums,
             flat,
         }
@@ -79,13 +71,14 @@ impl Cell {
 
     /// A configuration for one case: its own prefix in the cell's bucket.
     fn config(&self) -> S3Config {
-        self.server
+        let config = self
+            .server
             .config(&self.bucket)
             .prefix(unique_name("case"))
             .list_page_size(PAGE_SIZE)
-            .conditional_create(self.conditional)
             .service_checksums(self.checksums)
-            .check_folder_targets(!self.flat)
+            .check_folder_targets(!self.flat);
+        self.conditions.apply(config)
     }
 }
 

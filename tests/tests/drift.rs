@@ -24,8 +24,8 @@ use remote_store_async::{
 };
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, RemotePath, Result, WriteMode, WriteOptions,
-    WriteResult,
+    GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, WriteMode,
+    WriteOptions, WriteResult,
 };
 use remote_store_sync::{
     Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader, Store, Writer,
@@ -119,6 +119,7 @@ fn stores(s: &Store, a: &AsyncStore, range: Range<u64>) {
     mirror!(s, a, await, read_bytes("p"));
     mirror!(s, a, await, read_text("p"));
     mirror!(s, a, await, read_range("p", range.clone()));
+    mirror!(s, a, await, read_with("p", ReadOptions::new()));
     mirror!(s, a, await, read_seekable("p"));
     mirror!(s, a, await, write("p", "x"));
     mirror!(s, a, await, write_with("p", "x", WriteOptions::new()));
@@ -179,6 +180,7 @@ fn backends(s: &dyn Backend, a: &dyn AsyncBackend, k: &RemotePath, g: &GlobPatte
     mirror!(s, a, await, read(k));
     mirror!(s, a, await, read_bytes(k));
     mirror!(s, a, await, read_range(k, 0..1));
+    mirror!(s, a, await, read_with(k, &ReadOptions::new()));
     same(
         twin(output(&a.write(
             k,

@@ -60,18 +60,47 @@ async fn keys_are_the_encoded_paths_below_the_root() {
         matches!(err, object_store::Error::InvalidPath { .. }),
         "{err}"
     );
-    // Update needs a conditional write the contract does not have: NotImplemented.
-    let v = os.put(&Path::from("u"), "1".into()).await.unwrap();
-    let err = os
+    // Update is a write `if_match` the version's etag (memory enforces it atomically): the
+    // current version goes through, a stale one is `Precondition`, and the content is the
+    // last accepted write.
+    let v1 = os.put(&Path::from("u"), "1".into()).await.unwrap();
+    let v2 = os
         .put_opts(
             &Path::from("u"),
             "2".into(),
-            object_store::PutMode::Update(v.into()).into(),
+            object_store::PutMode::Update(v1.clone().into()).into(),
+        )
+        .await
+        .unwrap();
+    assert_ne!(v1.e_tag, v2.e_tag);
+    let err = os
+        .put_opts(
+            &Path::from("u"),
+            "3".into(),
+            object_store::PutMode::Update(v1.into()).into(),
         )
         .await
         .unwrap_err();
     assert!(
-        matches!(err, object_store::Error::NotImplemented { .. }),
+        matches!(err, object_store::Error::Precondition { .. }),
+        "{err}"
+    );
+    assert_eq!(store.read_text("base/u").await.unwrap(), "2");
+    // Reads: a current etag in `if_none_match` is `NotModified`; a stale one in `if_match`
+    // is `Precondition` (both evaluated with the read by `read_with`).
+    let current = object_store::GetOptions::new();
+    let mut unchanged = current.clone();
+    unchanged.if_none_match = v2.e_tag.clone();
+    let err = os.get_opts(&Path::from("u"), unchanged).await.unwrap_err();
+    assert!(
+        matches!(err, object_store::Error::NotModified { .. }),
+        "{err}"
+    );
+    let mut stale = current;
+    stale.if_match = Some("\"0\"".into());
+    let err = os.get_opts(&Path::from("u"), stale).await.unwrap_err();
+    assert!(
+        matches!(err, object_store::Error::Precondition { .. }),
         "{err}"
     );
     // Versions are not readable: NotImplemented.

@@ -6,8 +6,9 @@
 //! Whether moto enforces `If-None-Match: *` atomically is detected first: the backend
 //! declares `conditional_create` only then, and `PutMode::Create` answers `NotImplemented`
 //! otherwise (the support module then checks that, and runs `put_opts` with the
-//! check-then-put explicitly allowed). `copy_if_not_exists` is `NotImplemented` on S3 in
-//! any case: `CopyObject` is not conditional on these servers.
+//! check-then-put explicitly allowed). Likewise `If-Match` (`PutMode::Update`) and
+//! `If-None-Match` on `CopyObject` (`copy_if_not_exists`, `NotImplemented` where moto does
+//! not enforce it).
 #![cfg(feature = "s3")]
 
 mod object_store_support;
@@ -22,21 +23,15 @@ use s3_support::{Server, unique_name};
 async fn object_store_integration_functions_pass_on_moto() {
     let Some(server) = Server::moto() else { return };
     let bucket = server.fresh_bucket("os-adapter").await;
-    let conditional = server.enforces_if_none_match(&bucket).await;
-    eprintln!("moto: conditional_create = {conditional}");
+    let conditions = server.conditions(&bucket).await;
+    let conditional = conditions.create;
     object_store_support::run_all(|name| {
-        let config = server
-            .config(&bucket)
-            .prefix(unique_name(name))
-            .conditional_create(conditional);
+        let config = conditions.apply(server.config(&bucket).prefix(unique_name(name)));
         async move {
             let backend = AsyncS3Backend::new(config).expect("a valid config");
             let store = AsyncStore::new(backend, "").expect("the root is valid");
             let adapter = ObjectStoreAdapter::new(store);
-            assert!(
-                !adapter.atomic_transfer_create(),
-                "S3 copies are not conditional"
-            );
+            assert_eq!(adapter.atomic_transfer_create(), conditions.copy);
             assert_eq!(adapter.atomic_create(), conditional);
             adapter
         }

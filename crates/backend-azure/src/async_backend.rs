@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use azure_core::http::{NoFormat, Response};
+use azure_core::http::{Etag, NoFormat, Response};
+use azure_core::time::OffsetDateTime;
 use azure_storage_blob::models::{
     BlobClientDeleteOptions, BlobClientDownloadOptions, BlobClientGetPropertiesResult,
     BlobClientGetPropertiesResultHeaders, BlobClientStartCopyFromUrlOptions,
@@ -18,14 +19,15 @@ use azure_storage_blob::models::{
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use remote_store_async::{
-    AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream,
+    AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream, fallback,
 };
 use remote_store_core::{
     Capability, CapabilitySet, Error, ErrorKind, FileInfo, Metadata, RemotePath, Result,
     WriteOptions, WriteResult,
 };
 use remote_store_core::{
-    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, WriteMode,
+    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, ReadOptions,
+    WriteMode,
 };
 
 use crate::client::Client;
@@ -49,6 +51,9 @@ pub(crate) const AZURE_CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::WriteResultNative)
     .with(Capability::UserMetadata)
     .with(Capability::ConditionalCreate)
+    .with(Capability::ConditionalCopy)
+    .with(Capability::ConditionalWrite)
+    .with(Capability::ConditionalRead)
     .with(Capability::DigestMd5);
 
 /// A number in `0.0..1.0` for the retry policy's jitter: std's randomly keyed hasher,
@@ -245,26 +250,49 @@ impl AsyncAzureBackend {
     }
 
     async fn download(&self, key: &RemotePath, range: Option<Range<u64>>) -> Result<ByteStream> {
+        self.download_if(key, range, &ReadOptions::new()).await
+    }
+
+    /// A Get Blob of `range` carrying the conditions of `when` (its range is ignored): the
+    /// service answers `412` (`PreconditionFailed`) or `304` (`NotModified`).
+    async fn download_if(
+        &self,
+        key: &RemotePath,
+        range: Option<Range<u64>>,
+        when: &ReadOptions,
+    ) -> Result<ByteStream> {
         let options = BlobClientDownloadOptions {
             // One request whose body streams; no parallel partitions buffered in memory.
             parallel: NonZero::new(1),
             partition_size: NonZero::new(usize::MAX / 2),
             range: range.clone().map(Into::into),
+            if_match: when.if_match.clone().map(Etag::from),
+            if_none_match: when.if_none_match.clone().map(Etag::from),
+            if_modified_since: when.if_modified_since.map(OffsetDateTime::from),
+            if_unmodified_since: when.if_unmodified_since.map(OffsetDateTime::from),
             ..Default::default()
         };
-        match self.client.blob(key).download(Some(options)).await {
+        let e = match self.client.blob(key).download(Some(options)).await {
             Ok(result) => {
                 let path = key.as_str().to_owned();
                 let body = result.body.map_err(move |e| map_at(e, &path));
-                Ok(ByteStream::new(body))
+                return Ok(ByteStream::new(body));
             }
-            Err(e) if is_not_found(&e) => Err(self.missing(key).await),
-            // The range starts at or past the end of an existing blob: nothing to read.
-            Err(e) if range.is_some() && is_invalid_range(&e) => {
-                Ok(ByteStream::from_bytes(Bytes::new()))
-            }
-            Err(e) => Err(map_at(e, key.as_str())),
+            Err(e) => e,
+        };
+        if is_not_found(&e) {
+            return Err(self.missing(key).await);
         }
+        if when.has_conditions()
+            && let Some(failed) = error::condition_failed(&e, key.as_str(), false)
+        {
+            return Err(failed.with_source(e));
+        }
+        if range.is_some() && is_invalid_range(&e) {
+            // The range starts at or past the end of an existing blob: nothing to read.
+            return Ok(ByteStream::from_bytes(Bytes::new()));
+        }
+        Err(map_at(e, key.as_str()))
     }
 
     /// `InvalidPath` when the write (or copy) target `key` is a folder; no request in the
@@ -499,6 +527,14 @@ impl AsyncBackend for AsyncAzureBackend {
             return Ok(ByteStream::from_bytes(Bytes::new()));
         }
         self.download(path, Some(range)).await
+    }
+
+    async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
+        let empty_range = opts.range.as_ref().is_some_and(|r| r.start >= r.end);
+        if !opts.has_conditions() || empty_range {
+            return fallback::read_checked(self, path, opts).await;
+        }
+        self.download_if(path, opts.range.clone(), opts).await
     }
 
     async fn write(

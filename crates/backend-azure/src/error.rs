@@ -85,6 +85,36 @@ pub(crate) fn is_invalid_range(err: &azure_core::Error) -> bool {
     matches!(status_of(err), Some((416, _)))
 }
 
+/// For a request that carried conditions (`If-Match` and friends): `412 ConditionNotMet`
+/// is `PreconditionFailed` and `304` is `NotModified`, rather than what [`map_at`] makes of
+/// them (it reads a 412 as a failed `If-None-Match: *`, i.e. `AlreadyExists`). With
+/// `missing_fails` (a write's `If-Match`), a `404` for the blob is `PreconditionFailed` too:
+/// there is no version to match. `None` for any other answer.
+pub(crate) fn condition_failed(
+    err: &azure_core::Error,
+    key: &str,
+    missing_fails: bool,
+) -> Option<Error> {
+    let (status, code) = status_of(err)?;
+    let kind = match status {
+        412 => ErrorKind::PreconditionFailed,
+        304 => ErrorKind::NotModified,
+        404 if missing_fails && code != Some("ContainerNotFound") => ErrorKind::PreconditionFailed,
+        _ => return None,
+    };
+    let message = ServiceError {
+        status,
+        code: code.map(str::to_owned),
+    }
+    .to_string();
+    Some(
+        Error::new(kind)
+            .with_message(message)
+            .with_path(key)
+            .with_backend(BACKEND),
+    )
+}
+
 /// The kind (and retryability) for a service answer.
 fn classify(status: u16, code: Option<&str>) -> (ErrorKind, bool) {
     match (status, code) {

@@ -33,6 +33,8 @@ use crate::error;
 /// The conditional, metadata and content-type settings of one write.
 struct Settings {
     if_none_match: Option<Etag>,
+    /// `If-Match: <etag>` for a write with `if_match` (Put Blob and Put Block List).
+    if_match: Option<Etag>,
     metadata: Option<HashMap<String, String>>,
     content_type: Option<String>,
     /// Set for conditional writes (see [`recognise_own_write`]).
@@ -50,6 +52,7 @@ impl Settings {
         }
         Settings {
             if_none_match: (!opts.overwrite).then(|| Etag::from("*")),
+            if_match: opts.if_match.clone().map(Etag::from),
             metadata,
             content_type: opts.content_type.clone(),
             write_id,
@@ -236,6 +239,7 @@ async fn upload_with(
             body,
             Some(BlockBlobClientCommitBlockListOptions {
                 if_none_match: settings.if_none_match.clone(),
+                if_match: settings.if_match.clone(),
                 metadata: settings.metadata.clone(),
                 blob_content_type: settings.content_type.clone(),
                 blob_content_md5: md5.clone(),
@@ -243,7 +247,7 @@ async fn upload_with(
             }),
         )
         .await
-        .map_err(|e| error::map_at(e, key.as_str()))?;
+        .map_err(|e| write_error(e, key, settings))?;
     let etag = rsp.etag().ok().flatten().map(|e| e.to_string());
     let modified = rsp.last_modified().ok().flatten().map(SystemTime::from);
     Ok(
@@ -267,6 +271,7 @@ async fn put_single(
             bytes.into(),
             Some(BlockBlobClientUploadOptions {
                 if_none_match: settings.if_none_match.clone(),
+                if_match: settings.if_match.clone(),
                 metadata: settings.metadata.clone(),
                 blob_content_type: settings.content_type.clone(),
                 parallel: NonZero::new(1),
@@ -275,12 +280,23 @@ async fn put_single(
             }),
         )
         .await
-        .map_err(|e| error::map_at(e, key.as_str()))?;
+        .map_err(|e| write_error(e, key, settings))?;
     let etag = rsp.etag.map(|e| e.to_string());
     let modified = rsp.last_modified.map(SystemTime::from);
     // Put Blob: the service computes the MD5 of what it stored and returns it.
     Ok(WriteResult::native(key.clone(), size, etag, modified, opts)
         .with_digest(md5_digest(opts, rsp.content_md5.as_deref())))
+}
+
+/// The error of a Put Blob or Put Block List: with `If-Match` sent, a 412 (or a 404 for
+/// the blob) is the condition failing; anything else maps as usual.
+fn write_error(e: azure_core::Error, key: &RemotePath, settings: &Settings) -> Error {
+    if settings.if_match.is_some()
+        && let Some(failed) = error::condition_failed(&e, key.as_str(), true)
+    {
+        return failed.with_source(e);
+    }
+    error::map_at(e, key.as_str())
 }
 
 async fn exists(blob: &azure_storage_blob::BlobClient) -> azure_core::Result<bool> {

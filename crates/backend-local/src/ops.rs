@@ -40,7 +40,8 @@ pub(crate) const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::RangeRead)
     .with(Capability::WriteResultNative)
     .with(Capability::ConditionalCreate)
-    .with(Capability::FolderFileExclusion);
+    .with(Capability::FolderFileExclusion)
+    .with(Capability::ConditionalCopy);
 
 /// What a path is, for the type checks of every operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,9 +146,23 @@ pub(crate) fn file_info(root: &Root, key: &RemotePath) -> Result<FileInfo> {
     }
 }
 
-/// A [`FileInfo`] from a status.
+/// A [`FileInfo`] from a status, with the etag of [`etag`].
 pub(crate) fn info(key: RemotePath, st: &Stat) -> FileInfo {
-    FileInfo::new(key, root::size(st), Some(root::modified(st)))
+    FileInfo::new(key, root::size(st), Some(root::modified(st))).with_etag(Some(etag(st)))
+}
+
+/// The etag of a file: its inode, modification time (in nanoseconds) and size, in hex
+/// (`"<ino>-<mtime_ns>-<size>"`). Every write changes it: an atomic write renames a new
+/// inode into place, and an in-place write changes the time (at the file system's time
+/// resolution) and usually the size. It is not a content hash: a copy of the same bytes
+/// has another etag.
+pub(crate) fn etag(st: &Stat) -> String {
+    let nanos = root::modified(st)
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    #[allow(clippy::useless_conversion)]
+    let ino = u64::from(st.st_ino);
+    format!("{ino:x}-{nanos:x}-{:x}", root::size(st))
 }
 
 /// An existing entry: its resolved parent, what it is (a link is judged by its target; a

@@ -13,7 +13,8 @@ use remote_store_core::{
     CapabilitySet, Error, FileInfo, FolderInfo, RemotePath, Result, WriteOptions, WriteResult,
 };
 use remote_store_core::{
-    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, WriteMode,
+    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, ReadOptions,
+    WriteMode,
 };
 
 use crate::identity::{self, CAPABILITIES, NAME};
@@ -143,6 +144,14 @@ impl AsyncBackend for AsyncMemoryBackend {
     async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
         let data = self.tree.read().read(path)?;
         Ok(chunked(slice_range(&data, &range)))
+    }
+
+    async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
+        let data = self.tree.read().read_checked(path, opts)?;
+        Ok(chunked(match &opts.range {
+            Some(range) => slice_range(&data, range),
+            None => data,
+        }))
     }
 
     async fn write(

@@ -30,6 +30,9 @@ pub(crate) const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::WriteResultNative)
     .with(Capability::UserMetadata)
     .with(Capability::ConditionalCreate)
+    .with(Capability::ConditionalCopy)
+    .with(Capability::ConditionalWrite)
+    .with(Capability::ConditionalRead)
     .with(Capability::DigestCrc32c)
     .with(Capability::DigestSha256)
     .with(Capability::DigestMd5)
@@ -104,8 +107,12 @@ mod tests {
     }
 
     #[test]
-    fn declares_everything_but_glob_and_bulk_delete() {
-        let all = CapabilitySet::all().without(Capability::Glob);
-        assert_eq!(CAPABILITIES, all.without(Capability::BulkDelete));
+    fn declares_everything_but_glob_bulk_delete_and_list_start_after() {
+        // `start_after` is the store's filter over the (sorted, paged) listing.
+        let expected = CapabilitySet::all()
+            .without(Capability::Glob)
+            .without(Capability::BulkDelete)
+            .without(Capability::ListStartAfter);
+        assert_eq!(CAPABILITIES, expected);
     }
 }

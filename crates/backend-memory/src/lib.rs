@@ -14,7 +14,8 @@
 //! - **One implementation of the rules.** Both halves share one model (`tree.rs`: a sorted
 //!   map of full keys, where each folder's subtree is a contiguous range) and differ only
 //!   in how they call it. Every operation is a single step under a `parking_lot` lock, so
-//!   `overwrite = false` is race-free (`conditional_create`), `write_atomic` is the same as
+//!   `overwrite = false` is race-free (`conditional_create`), so is a write's `if_match`
+//!   (`conditional_write`) and a read's conditions (`conditional_read`), `write_atomic` is the same as
 //!   `write`, and moves are atomic renames (`atomic_move`) that keep the file's time, etag
 //!   and metadata.
 //! - **No copies on read.** Reads hand out slices of the stored [`bytes::Bytes`]: a

@@ -10,7 +10,8 @@ use remote_store_core::{
     CapabilitySet, Error, FileInfo, FolderInfo, RemotePath, Result, WriteOptions, WriteResult,
 };
 use remote_store_core::{
-    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, WriteMode,
+    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, ReadOptions,
+    WriteMode,
 };
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
 
@@ -120,6 +121,14 @@ impl Backend for MemoryBackend {
     fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<Reader> {
         let data = self.tree.read().read(path)?;
         Ok(Box::new(Cursor::new(slice_range(&data, &range))))
+    }
+
+    fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<Reader> {
+        let data = self.tree.read().read_checked(path, opts)?;
+        Ok(Box::new(Cursor::new(match &opts.range {
+            Some(range) => slice_range(&data, range),
+            None => data,
+        })))
     }
 
     fn read_seekable(&self, path: &RemotePath) -> Result<SeekReader> {

@@ -23,8 +23,8 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use parking_lot::RwLock;
 use remote_store_core::{
-    Entry, Error, FileInfo, FolderEntry, FolderInfo, Metadata, RemotePath, Result, WriteOptions,
-    WriteResult,
+    Entry, Error, FileInfo, FolderEntry, FolderInfo, Metadata, ReadOptions, RemotePath, Result,
+    WriteOptions, WriteResult,
 };
 
 /// The tree as both halves hold it. Locks are taken for one tree operation at a time and
@@ -181,6 +181,17 @@ impl Tree {
         self.file(key).map(|f| f.data.clone())
     }
 
+    /// The content of the file at `key` if the conditions of `opts` hold, checked under the
+    /// same lock as the read (`conditional_read`); `opts.range` is left to the caller.
+    ///
+    /// # Errors
+    /// As [`read`](Self::read); `PreconditionFailed` or `NotModified`.
+    pub(crate) fn read_checked(&self, key: &RemotePath, opts: &ReadOptions) -> Result<Bytes> {
+        let file = self.file(key)?;
+        opts.check(key.as_str(), &file.info(key.clone()))?;
+        Ok(file.data.clone())
+    }
+
     /// Facts about the file at `key`.
     ///
     /// # Errors
@@ -256,6 +267,11 @@ impl Tree {
         now: SystemTime,
     ) -> Result<WriteResult> {
         self.check_write(key, opts.overwrite)?;
+        // Under the same lock as the write: `if_match` is atomic here.
+        opts.check_if_match(
+            key.as_str(),
+            self.files.get(key.as_str()).map(|f| f.etag.as_str()),
+        )?;
         let etag = self.next_etag();
         let size = data.len() as u64;
         let stored = StoredFile {

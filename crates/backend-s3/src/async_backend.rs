@@ -8,6 +8,8 @@ use std::sync::atomic::Ordering;
 
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::operation::get_object::GetObjectError;
+use aws_sdk_s3::primitives::DateTime;
+use remote_store_async::fallback;
 use remote_store_async::{
     AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream, async_trait,
 };
@@ -16,7 +18,8 @@ use remote_store_core::{
     WriteOptions, WriteResult,
 };
 use remote_store_core::{
-    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, WriteMode,
+    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, ReadOptions,
+    WriteMode,
 };
 use remote_store_sync::fallback::partial_move;
 
@@ -207,6 +210,16 @@ impl AsyncBackend for AsyncS3Backend {
         if self.inner.config.check_folder_targets {
             caps = caps.with(Capability::FolderFileExclusion);
         }
+        if self.inner.config.conditional_write {
+            caps = caps.with(Capability::ConditionalWrite);
+        }
+        if self.inner.config.conditional_read {
+            caps = caps.with(Capability::ConditionalRead);
+        }
+        if self.inner.config.conditional_copy && self.inner.config.conditional_create {
+            caps = caps.with(Capability::ConditionalCopy);
+        }
+        caps = caps.with(Capability::ListStartAfter);
         if self.inner.config.service_checksums {
             caps = caps
                 .with(Capability::DigestCrc32c)
@@ -247,6 +260,15 @@ impl AsyncBackend for AsyncS3Backend {
             return Ok(ByteStream::from_bytes(bytes::Bytes::new()));
         }
         self.read_range_inner(path, Some(range)).await
+    }
+
+    async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
+        let empty_range = opts.range.as_ref().is_some_and(|r| r.start >= r.end);
+        if !opts.has_conditions() || !self.inner.config.conditional_read || empty_range {
+            return fallback::read_checked(self, path, opts).await;
+        }
+        self.read_range_inner_if(path, opts.range.clone(), opts)
+            .await
     }
 
     async fn write(
@@ -328,7 +350,12 @@ impl AsyncBackend for AsyncS3Backend {
 
     fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileStream {
         let recursive = opts.is_recursive();
-        list::files(Arc::clone(&self.inner), path, recursive)
+        list::files(
+            Arc::clone(&self.inner),
+            path,
+            recursive,
+            opts.start_after.as_deref(),
+        )
     }
 
     fn list_folders(&self, path: &RemotePath) -> FolderStream {
@@ -344,11 +371,16 @@ impl AsyncBackend for AsyncS3Backend {
     fn glob(&self, pattern: &remote_store_core::GlobPattern) -> FileStream {
         use futures::StreamExt;
         let pattern = pattern.clone();
-        list::files(Arc::clone(&self.inner), pattern.literal_prefix(), true)
-            .filter(move |f| {
-                futures::future::ready(f.as_ref().map_or(true, |f| pattern.matches(&f.path)))
-            })
-            .boxed()
+        list::files(
+            Arc::clone(&self.inner),
+            pattern.literal_prefix(),
+            true,
+            None,
+        )
+        .filter(move |f| {
+            futures::future::ready(f.as_ref().map_or(true, |f| pattern.matches(&f.path)))
+        })
+        .boxed()
     }
 
     async fn get_file_info(&self, path: &RemotePath) -> Result<FileInfo> {
@@ -359,7 +391,7 @@ impl AsyncBackend for AsyncS3Backend {
     async fn get_folder_info(&self, path: &RemotePath) -> Result<FolderInfo> {
         use futures::StreamExt;
         let mut info = FolderInfo::new(path.clone());
-        let mut files = list::files(Arc::clone(&self.inner), path, true);
+        let mut files = list::files(Arc::clone(&self.inner), path, true, None);
         while let Some(file) = files.next().await {
             info.add(&file?);
         }
@@ -467,8 +499,20 @@ impl AsyncS3Backend {
         path: &RemotePath,
         range: Option<Range<u64>>,
     ) -> Result<ByteStream> {
+        self.read_range_inner_if(path, range, &ReadOptions::new())
+            .await
+    }
+
+    /// A `GetObject` of `range` carrying the conditions of `when` (its range is ignored):
+    /// the service answers `412` (`PreconditionFailed`) or `304` (`NotModified`).
+    async fn read_range_inner_if(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+        when: &ReadOptions,
+    ) -> Result<ByteStream> {
         let inner = &self.inner;
-        let e = match self.get_object(path, range.clone()).await {
+        let e = match self.get_object(path, range.clone(), when).await {
             Ok(body) => return Ok(body),
             Err(e) => e,
         };
@@ -489,7 +533,7 @@ impl AsyncS3Backend {
             }
             if range.end > size {
                 return self
-                    .get_object(path, Some(range.start..size))
+                    .get_object(path, Some(range.start..size), when)
                     .await
                     .map_err(|e| self.inner.sdk_error(e, path.as_str()));
             }
@@ -502,6 +546,7 @@ impl AsyncS3Backend {
         &self,
         path: &RemotePath,
         range: Option<Range<u64>>,
+        when: &ReadOptions,
     ) -> std::result::Result<ByteStream, SdkError<GetObjectError>> {
         let inner = &self.inner;
         let out = inner
@@ -510,6 +555,10 @@ impl AsyncS3Backend {
             .bucket(inner.bucket())
             .key(inner.keys.object(path))
             .set_range(range.map(|r| range_header(&r)))
+            .set_if_match(when.if_match.clone())
+            .set_if_none_match(when.if_none_match.clone())
+            .set_if_modified_since(when.if_modified_since.map(DateTime::from))
+            .set_if_unmodified_since(when.if_unmodified_since.map(DateTime::from))
             .send()
             .await?;
         let expected = out.content_length().and_then(|n| u64::try_from(n).ok());

@@ -125,6 +125,23 @@ pub struct S3Config {
     /// servers that ignore the header: overwrite=false then checks with `HeadObject` before
     /// writing, which is racy.
     pub conditional_create: bool,
+    /// The server enforces `If-Match: <etag>` on `PutObject` and `CompleteMultipartUpload`
+    /// atomically (AWS S3 does since 2024): a write's `WriteOptions::if_match` is then sent
+    /// to the service and the backend declares `conditional_write`. Set to `false` for
+    /// servers that ignore the header or check it racily: the store then compares the etag
+    /// with a `HeadObject` just before writing.
+    pub conditional_write: bool,
+    /// The server honours `If-Match`, `If-None-Match`, `If-Modified-Since` and
+    /// `If-Unmodified-Since` on `GetObject` (AWS S3 and moto do): `read_with` conditions are
+    /// then evaluated by the service with the read, and the backend declares
+    /// `conditional_read`. Set to `false` for servers that ignore them (s3s-fs 0.14): the
+    /// backend then checks a `HeadObject` before reading.
+    pub conditional_read: bool,
+    /// The server enforces `If-None-Match: *` on `CopyObject` (the SDK's API has it; s3s-fs
+    /// 0.14 ignores it): a copy or move with overwrite=false then carries it, and with
+    /// `conditional_create` the backend declares `conditional_copy`. Default `false`:
+    /// overwrite=false copies check the destination with `HeadObject` first, which is racy.
+    pub conditional_copy: bool,
     /// The server computes the checksum named by `x-amz-checksum-algorithm` and returns it
     /// (`ChecksumCRC32C`, `ChecksumSHA256`; AWS S3 does): the backend then declares
     /// `digest_crc32c` and `digest_sha256`, and a write asking for
@@ -263,6 +280,24 @@ impl S3Config {
     /// Sets [`conditional_create`](Self::conditional_create).
     pub fn conditional_create(mut self, yes: bool) -> Self {
         self.conditional_create = yes;
+        self
+    }
+
+    /// Sets [`conditional_write`](Self::conditional_write).
+    pub fn conditional_write(mut self, yes: bool) -> Self {
+        self.conditional_write = yes;
+        self
+    }
+
+    /// Sets [`conditional_read`](Self::conditional_read).
+    pub fn conditional_read(mut self, yes: bool) -> Self {
+        self.conditional_read = yes;
+        self
+    }
+
+    /// Sets [`conditional_copy`](Self::conditional_copy).
+    pub fn conditional_copy(mut self, yes: bool) -> Self {
+        self.conditional_copy = yes;
         self
     }
 
@@ -413,6 +448,9 @@ impl Default for S3Config {
             check_ancestor_files: false,
             check_folder_targets: true,
             conditional_create: true,
+            conditional_write: true,
+            conditional_read: true,
+            conditional_copy: false,
             service_checksums: true,
             sign_payload: true,
             create_if_missing: false,

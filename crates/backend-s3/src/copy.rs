@@ -29,7 +29,9 @@ pub(crate) async fn copy(
     if src == dst {
         return Ok(());
     }
-    // Copies are not conditional on these servers' APIs: the existence check is a HEAD.
+    // The existence check is a HEAD; where the server enforces `If-None-Match: *` on
+    // copies (`conditional_copy`), the copy carries it too and a racing creator wins.
+    let if_none_match = (!overwrite && inner.config.conditional_copy).then(|| "*".to_owned());
     let (folder, exists) = futures::try_join!(inner.is_folder_target(dst), async {
         if overwrite {
             Ok(false)
@@ -68,12 +70,30 @@ pub(crate) async fn copy(
             .key(inner.keys.object(dst))
             .copy_source(source)
             .metadata_directive(MetadataDirective::Copy)
+            .set_if_none_match(if_none_match.clone())
             .send()
             .await
-            .map_err(|e| inner.sdk_error(e, dst.as_str()))?;
+            .map_err(|e| copy_error(inner, e, dst, if_none_match.is_some()))?;
         return Ok(());
     }
-    multipart_copy(inner, dst, &source, size, &head).await
+    multipart_copy(inner, dst, &source, size, &head, if_none_match).await
+}
+
+/// The error of a copy; with `If-None-Match: *` sent, a `412` means the destination was
+/// created meanwhile: `AlreadyExists`.
+fn copy_error<E>(
+    inner: &Inner,
+    e: aws_sdk_s3::error::SdkError<E>,
+    dst: &RemotePath,
+    conditional: bool,
+) -> Error
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    if conditional && error::Failure::of(&e).is_precondition_failed() {
+        return inner.already_exists(dst);
+    }
+    inner.sdk_error(e, dst.as_str())
 }
 
 /// A copy of more than 5 GiB, in 1 GiB `UploadPartCopy` ranges, aborted on any failure.
@@ -83,7 +103,9 @@ async fn multipart_copy(
     source: &str,
     size: u64,
     head: &aws_sdk_s3::operation::head_object::HeadObjectOutput,
+    if_none_match: Option<String>,
 ) -> Result<()> {
+    let conditional = if_none_match.is_some();
     let key = inner.keys.object(dst);
     let metadata = keys::metadata_from_s3(head.metadata());
     let created = inner
@@ -147,10 +169,11 @@ async fn multipart_copy(
                     .set_parts(Some(parts))
                     .build(),
             )
+            .set_if_none_match(if_none_match)
             .send()
             .await
             .map(drop)
-            .map_err(|e| inner.sdk_error(e, dst.as_str())),
+            .map_err(|e| copy_error(inner, e, dst, conditional)),
         Err(e) => Err(e),
     };
     if completed.is_err() {

@@ -102,6 +102,8 @@ pub(crate) fn classify(status: Option<u16>, code: Option<&str>) -> Option<ErrorK
             | "OperationAborted"
             | "RequestLimitExceeded"
             | "BandwidthLimitExceeded" => ErrorKind::BackendUnavailable,
+            "PreconditionFailed" | "ConditionalRequestConflict" => ErrorKind::PreconditionFailed,
+            "NotModified" => ErrorKind::NotModified,
             "InvalidArgument"
             | "InvalidRequest"
             | "EntityTooLarge"
@@ -120,6 +122,8 @@ pub(crate) fn classify(status: Option<u16>, code: Option<&str>) -> Option<ErrorK
     by_code.or_else(|| {
         Some(match status? {
             404 => ErrorKind::NotFound,
+            304 => ErrorKind::NotModified,
+            412 => ErrorKind::PreconditionFailed,
             401 | 403 => ErrorKind::PermissionDenied,
             408 | 429 | 500..=599 => ErrorKind::BackendUnavailable,
             _ => return None,

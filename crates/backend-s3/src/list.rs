@@ -23,7 +23,8 @@ enum Cursor {
     Done,
 }
 
-/// The pages below folder `path`: one level (delimiter `/`) or the whole subtree.
+/// The pages below folder `path`: one level (delimiter `/`) or the whole subtree, from
+/// the first key after `start_after` (a backend key, sent as `StartAfter`) when given.
 ///
 /// A missing bucket is an error (naming it), never an empty listing; any error is yielded
 /// (and ends the listing), never a silently truncated result.
@@ -31,13 +32,16 @@ pub(crate) fn pages(
     inner: Arc<Inner>,
     path: &RemotePath,
     recursive: bool,
+    start_after: Option<&str>,
 ) -> BoxStream<'static, Result<Page>> {
     let prefix = inner.keys.folder(path);
+    let start_after = start_after.map(|after| inner.keys.folder(&RemotePath::ROOT) + after);
     let path = path.clone();
     stream::unfold(Cursor::First, move |cursor| {
         let inner = Arc::clone(&inner);
         let prefix = prefix.clone();
         let path = path.clone();
+        let start_after = start_after.clone();
         async move {
             let token = match cursor {
                 Cursor::First => None,
@@ -50,7 +54,8 @@ pub(crate) fn pages(
                 .bucket(inner.bucket())
                 .prefix(&prefix)
                 .max_keys(page_size(&inner))
-                .set_continuation_token(token);
+                .set_continuation_token(token)
+                .set_start_after(start_after);
             if !recursive {
                 request = request.delimiter("/");
             }
@@ -99,8 +104,11 @@ pub(crate) fn files(
     inner: Arc<Inner>,
     path: &RemotePath,
     recursive: bool,
+    start_after: Option<&str>,
 ) -> BoxStream<'static, Result<FileInfo>> {
-    flatten(pages(inner, path, recursive), |page| page.files)
+    flatten(pages(inner, path, recursive, start_after), |page| {
+        page.files
+    })
 }
 
 /// Immediate subfolders of `path`.
@@ -108,12 +116,12 @@ pub(crate) fn folders(
     inner: Arc<Inner>,
     path: &RemotePath,
 ) -> BoxStream<'static, Result<FolderEntry>> {
-    flatten(pages(inner, path, false), |page| page.folders)
+    flatten(pages(inner, path, false, None), |page| page.folders)
 }
 
 /// Immediate files and folders of `path`.
 pub(crate) fn children(inner: Arc<Inner>, path: &RemotePath) -> BoxStream<'static, Result<Entry>> {
-    flatten(pages(inner, path, false), |page| {
+    flatten(pages(inner, path, false, None), |page| {
         let folders = page.folders.into_iter().map(Entry::Folder);
         page.files
             .into_iter()

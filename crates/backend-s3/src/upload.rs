@@ -92,6 +92,7 @@ async fn put_single(
         .set_content_type(opts.content_type.clone())
         .set_metadata(opts.user_metadata().map(keys::metadata_to_s3))
         .set_if_none_match(if_none_match(inner, opts))
+        .set_if_match(if_match(inner, opts))
         .set_checksum_algorithm(sdk_checksum(opts));
     let result = if inner.config.sign_payload {
         request.send().await
@@ -115,7 +116,7 @@ async fn put_single(
         Err(e) if !opts.overwrite && Failure::of(&e).is_precondition_failed() => {
             Err(inner.already_exists(path))
         }
-        Err(e) => Err(error::from_sdk(e, path.as_str())),
+        Err(e) => Err(write_error(inner, e, path, opts)),
     }
 }
 
@@ -196,6 +197,43 @@ async fn undo_create(
 /// `If-None-Match: *` when the service enforces overwrite=false.
 fn if_none_match(inner: &Inner, opts: &WriteOptions) -> Option<String> {
     (!opts.overwrite && inner.config.conditional_create).then(|| "*".to_owned())
+}
+
+/// `If-Match: <etag>` when the write has `if_match` and the service enforces it
+/// (`conditional_write`); otherwise the store has compared the etag already.
+fn if_match(inner: &Inner, opts: &WriteOptions) -> Option<String> {
+    opts.if_match
+        .clone()
+        .filter(|_| inner.config.conditional_write)
+}
+
+/// The error of a failed `PutObject` or `CompleteMultipartUpload`. With `If-Match` sent, a
+/// `412` is the condition failing, and so is a `404` (AWS answers `NoSuchKey` when there is
+/// no object to match; the bucket's absence is told apart by its own code).
+fn write_error<E>(
+    inner: &Inner,
+    e: aws_sdk_s3::error::SdkError<E>,
+    path: &RemotePath,
+    opts: &WriteOptions,
+) -> Error
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let failure = Failure::of(&e);
+    if let Some(wanted) = if_match(inner, opts)
+        && (failure.is_precondition_failed()
+            || (failure.is_not_found() && !failure.is_missing_bucket()))
+    {
+        return error::finish(
+            Error::precondition_failed(
+                path.as_str(),
+                format!("if_match {wanted}: the object changed or does not exist"),
+            ),
+            path.as_str(),
+        )
+        .with_source(e);
+    }
+    error::from_sdk(e, path.as_str())
 }
 
 /// The SDK's checksum algorithm for the one `opts` asks for (`None` for one S3 does not
@@ -426,7 +464,8 @@ impl Upload {
                     .set_parts(Some(done.clone()))
                     .build(),
             )
-            .set_if_none_match(if_none_match(&self.inner, opts));
+            .set_if_none_match(if_none_match(&self.inner, opts))
+            .set_if_match(if_match(&self.inner, opts));
         match request.send().await {
             Ok(out) => Ok(WriteResult::native(
                 path.clone(),
@@ -443,7 +482,7 @@ impl Upload {
             Err(e) if !opts.overwrite && Failure::of(&e).is_precondition_failed() => {
                 Err(self.inner.already_exists(path))
             }
-            Err(e) => Err(error::from_sdk(e, path.as_str())),
+            Err(e) => Err(write_error(&self.inner, e, path, opts)),
         }
     }
 

@@ -43,7 +43,8 @@ pub(crate) const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::RangeRead)
     .with(Capability::WriteResultNative)
     .with(Capability::ConditionalCreate)
-    .with(Capability::FolderFileExclusion);
+    .with(Capability::FolderFileExclusion)
+    .with(Capability::ConditionalCopy);
 
 /// A storage backend on an SFTP server, driven natively with async russh + russh-sftp.
 /// The blocking twin is [`SftpBackend`](crate::SftpBackend), which runs this same backend on

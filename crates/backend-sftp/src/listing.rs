@@ -36,7 +36,15 @@ pub(crate) fn kind(attrs: &FileAttributes) -> Kind {
 
 /// The file info of a regular file.
 pub(crate) fn file_info(key: RemotePath, attrs: &FileAttributes) -> FileInfo {
-    FileInfo::new(key, attrs.size.unwrap_or(0), modified(attrs))
+    FileInfo::new(key, attrs.size.unwrap_or(0), modified(attrs)).with_etag(etag(attrs))
+}
+
+/// The etag of a file: its modification time (whole seconds, all SFTP v3 carries) and size
+/// in hex (`"<mtime>-<size>"`); `None` when the server left either out. A weak tag: two
+/// writes of the same size within one second share it, so `if_match` over SFTP only tells
+/// apart versions a second or a size apart.
+pub(crate) fn etag(attrs: &FileAttributes) -> Option<String> {
+    Some(format!("{:x}-{:x}", attrs.mtime?, attrs.size?))
 }
 
 /// The modification time in `attrs`, `None` when the server sent none.

@@ -89,6 +89,18 @@ capabilities! {
     /// backends have it for free; S3 and Azure pay a one-key listing per write for it and
     /// drop it in their flat-namespace mode (`check_folder_targets = false`).
     FolderFileExclusion => "folder_file_exclusion",
+    /// Quality: a write's [`if_match`](crate::WriteOptions::if_match) is enforced atomically
+    /// by the service (without it, the store compares the etag just before writing).
+    ConditionalWrite => "conditional_write",
+    /// Quality: `read_with` evaluates [`ReadOptions`](crate::ReadOptions) conditions
+    /// atomically with the read (without it, the backend looks at the file info first).
+    ConditionalRead => "conditional_read",
+    /// Quality: [`ListOptions::start_after`](crate::ListOptions::start_after) is native: the
+    /// backend lists only what follows (without it, the store filters the listing).
+    ListStartAfter => "list_start_after",
+    /// Quality: `copy_file` and `move_file` with `overwrite = false` are enforced atomically
+    /// by the service: a destination created concurrently is never replaced.
+    ConditionalCopy => "conditional_copy",
 }
 
 impl fmt::Display for Capability {
@@ -213,14 +225,14 @@ mod tests {
         for cap in Capability::ALL {
             assert_eq!(cap.as_str().parse::<Capability>().unwrap(), *cap);
         }
-        assert_eq!(Capability::ALL.len(), 19);
+        assert_eq!(Capability::ALL.len(), 23);
         assert!("teleport".parse::<Capability>().is_err());
     }
 
     #[test]
     fn set_operations() {
         let all = CapabilitySet::all();
-        assert_eq!(all.len(), 19);
+        assert_eq!(all.len(), 23);
         let no_glob = all.without(Capability::Glob);
         assert!(!no_glob.supports(Capability::Glob));
         assert!(no_glob.is_subset(all));

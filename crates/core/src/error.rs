@@ -27,6 +27,12 @@ pub enum ErrorKind {
     DirectoryNotEmpty,
     /// Bad options or configuration values.
     InvalidArgument,
+    /// A condition of the call did not hold: a write's `if_match` named another version (or
+    /// the file is missing), or a read's `if_match`/`if_unmodified_since` failed (HTTP 412).
+    PreconditionFailed,
+    /// A read's `if_none_match`/`if_modified_since` found the file unchanged, so no content
+    /// was returned (HTTP 304). Not a failure of the store: the caller's copy is current.
+    NotModified,
     /// Anything else; the source is kept.
     Other,
 }
@@ -43,6 +49,8 @@ impl ErrorKind {
             ErrorKind::BackendUnavailable => "backend unavailable",
             ErrorKind::DirectoryNotEmpty => "directory not empty",
             ErrorKind::InvalidArgument => "invalid argument",
+            ErrorKind::PreconditionFailed => "precondition failed",
+            ErrorKind::NotModified => "not modified",
             ErrorKind::Other => "error",
         }
     }
@@ -159,6 +167,28 @@ impl Error {
     /// `DirectoryNotEmpty` for `path`.
     pub fn directory_not_empty(path: impl Into<String>) -> Self {
         Self::new(ErrorKind::DirectoryNotEmpty).with_path(path)
+    }
+
+    /// `PreconditionFailed` for `path`, with the condition that failed.
+    ///
+    /// ```
+    /// use remote_store_core::{Error, ErrorKind};
+    ///
+    /// let e = Error::precondition_failed("a.txt", "etag \"2\" does not match \"1\"");
+    /// assert_eq!(e.kind(), ErrorKind::PreconditionFailed);
+    /// assert_eq!(e.to_string(), r#""a.txt": precondition failed: etag "2" does not match "1""#);
+    /// ```
+    pub fn precondition_failed(path: impl Into<String>, why: impl Into<String>) -> Self {
+        Self::new(ErrorKind::PreconditionFailed)
+            .with_path(path)
+            .with_message(why)
+    }
+
+    /// `NotModified` for `path`, with the condition that held.
+    pub fn not_modified(path: impl Into<String>, why: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotModified)
+            .with_path(path)
+            .with_message(why)
     }
 
     /// `PermissionDenied` with the reason.

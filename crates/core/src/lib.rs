@@ -30,6 +30,7 @@ mod path;
 // `remote-store-async`) run it; it is not part of the API and changes with the stores.
 #[doc(hidden)]
 pub mod plan;
+mod read;
 mod retry;
 mod secret;
 pub mod timeouts;
@@ -45,6 +46,7 @@ pub use list::ListOptions;
 pub use metadata::{MAX_METADATA_BYTES, Metadata};
 pub use operation::Operation;
 pub use path::{RESERVED_PREFIX, RemotePath};
+pub use read::ReadOptions;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use transfer::{CopyOptions, MoveOptions};

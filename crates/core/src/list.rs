@@ -24,6 +24,9 @@ pub struct ListOptions {
     pub max_depth: Option<u32>,
     /// A glob matched against each file's name.
     pub pattern: Option<String>,
+    /// Only files whose key sorts strictly after this one (byte-wise), as S3's
+    /// `StartAfter`. Relative to the store, like every path a store takes.
+    pub start_after: Option<String>,
 }
 
 impl ListOptions {
@@ -55,6 +58,23 @@ impl ListOptions {
         self
     }
 
+    /// Lists only files whose key (relative to the store, compared byte-wise as UTF-8)
+    /// sorts strictly after `key` — an offset to resume a listing from, like S3's
+    /// `StartAfter`. The key need not exist. Native where the backend declares
+    /// `list_start_after` (it then lists less); elsewhere the store filters the listing.
+    /// Listings stay in the backend's order either way: this is a filter, not a sort.
+    ///
+    /// ```
+    /// use remote_store_core::ListOptions;
+    ///
+    /// let opts = ListOptions::subtree().start_after("logs/2024-06-30.txt");
+    /// assert_eq!(opts.start_after.as_deref(), Some("logs/2024-06-30.txt"));
+    /// ```
+    pub fn start_after(mut self, key: impl Into<String>) -> Self {
+        self.start_after = Some(key.into());
+        self
+    }
+
     /// Whether the backend must be asked for a recursive listing.
     pub fn is_recursive(&self) -> bool {
         match self.max_depth {
@@ -73,6 +93,7 @@ impl ListOptions {
             base_depth: folder.depth(),
             max_depth: self.max_depth,
             pattern,
+            start_after: self.start_after.clone(),
         })
     }
 }
@@ -85,6 +106,7 @@ pub struct ListFilter {
     base_depth: usize,
     max_depth: Option<u32>,
     pattern: Option<GlobPattern>,
+    start_after: Option<String>,
 }
 
 impl ListFilter {
@@ -94,6 +116,10 @@ impl ListFilter {
             file.path.depth().saturating_sub(self.base_depth + 1) <= max as usize
         });
         depth_ok
+            && self
+                .start_after
+                .as_deref()
+                .is_none_or(|after| file.path.as_str() > after)
             && self
                 .pattern
                 .as_ref()

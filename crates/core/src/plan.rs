@@ -15,6 +15,15 @@ use crate::{
     WriteOptions, WriteResult,
 };
 
+/// The operation a `read_with` reports: `read_range` when it reads a range, else `read`.
+pub fn read_operation(opts: &crate::ReadOptions) -> Operation {
+    if opts.range.is_some() {
+        Operation::ReadRange
+    } else {
+        Operation::Read
+    }
+}
+
 /// Parses the root of a store (`""` for the backend's own root) over the backend `backend`.
 ///
 /// # Errors
@@ -130,7 +139,35 @@ impl Plan {
         if let Some(algorithm) = opts.checksum {
             self.require(algorithm.capability())?;
         }
+        if self.checks_if_match(opts) {
+            self.require(Capability::Metadata)?;
+        }
         self.file(path, cap)
+    }
+
+    /// True when the store must check `opts.if_match` itself before writing: the backend
+    /// does not declare `conditional_write`, so it does not enforce the condition.
+    pub fn checks_if_match(&self, opts: &WriteOptions) -> bool {
+        opts.if_match.is_some() && !self.capabilities.supports(Capability::ConditionalWrite)
+    }
+
+    /// The store's (non-atomic) `if_match` check: `current` is the backend's
+    /// `get_file_info` of the target; a missing file fails the condition.
+    ///
+    /// # Errors
+    /// `PreconditionFailed`; `current`'s own error unless it is `NotFound`.
+    pub fn check_if_match(
+        &self,
+        key: &RemotePath,
+        opts: &WriteOptions,
+        current: Result<FileInfo>,
+    ) -> Result<()> {
+        let etag = match current {
+            Ok(info) => info.etag,
+            Err(e) if e.kind() == ErrorKind::NotFound && !e.is_container_not_found() => None,
+            Err(e) => return Err(e),
+        };
+        opts.check_if_match(key.as_str(), etag.as_deref())
     }
 
     /// Both ends of a move or copy; the root as either end is refused before any I/O.
@@ -162,7 +199,21 @@ impl Plan {
             .map_err(|e| e.with_backend(self.backend))
     }
 
-    /// The listing filter for `opts` under `folder` (a full key).
+    /// `opts` as a backend takes them: `start_after` made a full key (prefixed with the
+    /// store root), like the folder listed.
+    pub fn list_options(&self, mut opts: ListOptions) -> ListOptions {
+        if let Some(after) = opts.start_after.take() {
+            opts.start_after = Some(if self.root.is_root() {
+                after
+            } else {
+                format!("{}/{after}", self.root.as_str())
+            });
+        }
+        opts
+    }
+
+    /// The listing filter for `opts` (from [`list_options`](Self::list_options)) under
+    /// `folder` (a full key).
     ///
     /// # Errors
     /// `InvalidArgument` for a bad pattern.

@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::{ChecksumAlgorithm, ContentDigest, FileInfo, Metadata, RemotePath};
 
 /// Options for every write. `overwrite` is false unless asked.
@@ -29,6 +29,12 @@ pub struct WriteOptions {
     /// [`WriteResult::digest`]; needs the algorithm's capability
     /// ([`ChecksumAlgorithm::capability`]).
     pub checksum: Option<ChecksumAlgorithm>,
+    /// Replace the file only if its current etag is this one (`"*"`: any existing file);
+    /// otherwise the write fails with
+    /// [`PreconditionFailed`](crate::ErrorKind::PreconditionFailed), also when the file is
+    /// missing. Enforced atomically where the backend declares `conditional_write`, else
+    /// checked by the store just before the write (see [`WriteOptions::if_match`]).
+    pub if_match: Option<String>,
 }
 
 impl WriteOptions {
@@ -71,6 +77,54 @@ impl WriteOptions {
     pub fn checksum(mut self, algorithm: ChecksumAlgorithm) -> Self {
         self.checksum = Some(algorithm);
         self
+    }
+
+    /// Makes the write conditional: it replaces the file only if the file's current etag
+    /// ([`FileInfo::etag`], [`WriteResult::etag`]) is `etag`, and fails with
+    /// [`PreconditionFailed`](crate::ErrorKind::PreconditionFailed) when the file changed
+    /// since (or is missing). `"*"` matches any existing file. Implies `overwrite(true)`:
+    /// the file is expected to exist. Quotes around an etag are ignored when comparing.
+    ///
+    /// This is optimistic concurrency: read, compute, write back `if_match` the etag you
+    /// read, and on `PreconditionFailed` read again. Backends that declare
+    /// `conditional_write` enforce it atomically (S3, Azure, memory); on the others the
+    /// store compares the etag just before writing, so a writer racing in between can still
+    /// be overwritten.
+    ///
+    /// ```
+    /// use remote_store_core::WriteOptions;
+    ///
+    /// let opts = WriteOptions::new().if_match("\"3f2a\"");
+    /// assert!(opts.overwrite);
+    /// assert_eq!(opts.if_match.as_deref(), Some("\"3f2a\""));
+    /// ```
+    pub fn if_match(mut self, etag: impl Into<String>) -> Self {
+        self.if_match = Some(etag.into());
+        self.overwrite = true;
+        self
+    }
+
+    /// Checks [`if_match`](Self::if_match) against the current etag of the file at `path`
+    /// (`None` when the file is missing or has no etag). `Ok` when there is no condition.
+    ///
+    /// # Errors
+    /// [`PreconditionFailed`](crate::ErrorKind::PreconditionFailed) when the etag differs
+    /// or the file is missing.
+    pub fn check_if_match(&self, path: &str, current: Option<&str>) -> Result<()> {
+        let Some(wanted) = self.if_match.as_deref() else {
+            return Ok(());
+        };
+        match current {
+            Some(etag) if crate::read::etag_matches(etag, wanted) => Ok(()),
+            Some(etag) => Err(Error::precondition_failed(
+                path,
+                format!("if_match {wanted} but the etag is {etag}"),
+            )),
+            None => Err(Error::precondition_failed(
+                path,
+                format!("if_match {wanted} but the file does not exist"),
+            )),
+        }
     }
 
     /// The metadata if it is non-empty.

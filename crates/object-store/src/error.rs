@@ -18,6 +18,8 @@ pub(crate) const IMPLEMENTER: &str = "ObjectStoreAdapter";
 /// | `AlreadyExists` | `AlreadyExists` |
 /// | `PermissionDenied` | `PermissionDenied` |
 /// | `CapabilityNotSupported` | `NotSupported` |
+/// | `PreconditionFailed` | `Precondition` |
+/// | `NotModified` | `NotModified` |
 /// | `InvalidPath`, `BackendUnavailable`, `DirectoryNotEmpty`, `InvalidArgument`, `Other` | `Generic` |
 ///
 /// The remote-store error is kept as the source, so its kind, backend and operation stay
@@ -38,6 +40,14 @@ pub(crate) fn map(e: remote_store_core::Error, location: &Path) -> Error {
             source: Box::new(e),
         },
         ErrorKind::CapabilityNotSupported => Error::NotSupported {
+            source: Box::new(e),
+        },
+        ErrorKind::PreconditionFailed => Error::Precondition {
+            path,
+            source: Box::new(e),
+        },
+        ErrorKind::NotModified => Error::NotModified {
+            path,
             source: Box::new(e),
         },
         _ => generic(e),

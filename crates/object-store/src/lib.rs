@@ -54,7 +54,7 @@ use remote_store_async::{AsyncContent, AsyncStore};
 use remote_store_core::bulk::MAX_DELETE_BATCH;
 use remote_store_core::{
     Capability, DeleteOptions, Entry, ErrorKind, FileInfo, ListOptions, Metadata, MoveOptions,
-    WriteOptions, WriteResult,
+    ReadOptions, WriteOptions, WriteResult,
 };
 
 use crate::error::{generic, map, map_object, not_implemented};
@@ -79,32 +79,36 @@ const DELETE_CHUNKS_IN_FLIGHT: usize = 2;
 ///   `overwrite = true`; `PutMode::Create` is `overwrite = false`, race-free on backends that
 ///   declare `conditional_create` (memory, local, SFTP, Azure, S3 when configured) and
 ///   `NotImplemented` elsewhere unless [`allow_non_atomic_create`](Self::allow_non_atomic_create)
-///   is set; `PutMode::Update` is `NotImplemented` (remote-store has no `if_match` write
-///   yet). Attributes: `ContentType` and `Metadata(..)` (the latter where the backend
+///   is set; `PutMode::Update` is a write `if_match` the version's etag where the backend
+///   enforces that atomically (`conditional_write`: memory, S3 when configured, Azure) and
+///   `NotImplemented` elsewhere (local, SFTP: their `if_match` is a check-then-write, which
+///   would lose updates under contention). Attributes: `ContentType` and `Metadata(..)` (the latter where the backend
 ///   declares `user_metadata`); any other attribute, and tags, are `NotImplemented`.
 /// - **`put_multipart_opts`**: one streamed atomic write fed part by part, in `put_part` call
 ///   order; `abort` (or dropping the upload) leaves nothing (see [`MultipartUpload`]).
-/// - **`get_opts`**: `get_file_info` for the metadata, then `read` or `read_range` (bounded,
-///   offset and suffix ranges). **`get_ranges`**: one `get_file_info` for the batch, then
-///   coalesced `read_range`s. The conditions (`if_match`, `if_none_match`,
-///   `if_modified_since`, `if_unmodified_since`) are checked against that metadata: honoured,
-///   but **not atomic** with the read that follows. `version` is `NotImplemented`.
-/// - **ETags**: the backend's etag where it has one (S3, Azure); elsewhere one derived from
-///   the modification time (nanoseconds) and size, so it changes with every write the
-///   timestamp can tell apart.
+/// - **`get_opts`**: `get_file_info` for the metadata, then `read_with` (bounded, offset and
+///   suffix ranges). **`get_ranges`**: one `get_file_info` for the batch, then coalesced
+///   `read_range`s. The conditions (`if_match`, `if_none_match`, `if_modified_since`,
+///   `if_unmodified_since`) are checked against that metadata and passed on to `read_with`,
+///   which evaluates them again atomically with the read where the backend declares
+///   `conditional_read` (memory, S3 when configured, Azure). `version` is `NotImplemented`.
+/// - **ETags**: the backend's etag (memory, local, SFTP, S3, Azure; see each backend's
+///   docs for what it is made of); for a backend without one, one derived from the
+///   modification time (nanoseconds) and size.
 /// - **`delete`/`delete_stream`**: `delete` with `missing_ok` (a missing object is `Ok`, as
 ///   on S3). `delete_stream` takes the locations ready at once, up to 1,000, into one
 ///   `delete_many` (one `DeleteObjects` request on S3, 16 single deletes at a time
 ///   elsewhere), two such chunks in flight; results come back in input order.
-/// - **`list`/`list_with_offset`**: a recursive `list_files`; the offset is applied to the
-///   listing (no native start-after yet). **`list_with_delimiter`**: `iter_children`.
+/// - **`list`/`list_with_offset`**: a recursive `list_files`; the offset is its
+///   `start_after` (native on S3, a filter elsewhere). **`list_with_delimiter`**: `iter_children`.
 /// - **`copy_opts`/`rename_opts`**: `copy_file`/`move_file`. `Overwrite` is
 ///   `overwrite = true`. `Create` (`copy_if_not_exists`, `rename_if_not_exists`) is
 ///   `overwrite = false` where the backend enforces that atomically for copies and moves
-///   (memory, local, SFTP, Azure) and `NotImplemented` on S3, whose copy checks the target
-///   with a HEAD first, unless [`allow_non_atomic_create`](Self::allow_non_atomic_create) is
-///   set.
-/// - **Errors**: `NotFound`, `AlreadyExists`, `PermissionDenied` map to the same kind;
+///   (`conditional_copy`: memory, local, SFTP, Azure, S3 when configured) and
+///   `NotImplemented` elsewhere (S3 by default, whose copy checks the target with a HEAD
+///   first), unless [`allow_non_atomic_create`](Self::allow_non_atomic_create) is set.
+/// - **Errors**: `NotFound`, `AlreadyExists`, `PermissionDenied`, `NotModified` map to the
+///   same kind; `PreconditionFailed` to `Precondition`;
 ///   `CapabilityNotSupported` to `NotSupported`; everything else to `Generic`, with the
 ///   remote-store error as the source. A folder where an object is asked for is `NotFound`.
 #[derive(Clone)]
@@ -151,11 +155,17 @@ impl ObjectStoreAdapter {
         self.inner.store.supports(Capability::ConditionalCreate)
     }
 
-    /// True when copies and moves with `overwrite = false` are enforced atomically: every
-    /// backend that declares `conditional_create` except S3, whose copy checks the target
-    /// with a HEAD (`CopyObject` is not conditional on the servers it supports).
+    /// True when `PutMode::Update` is served: the backend enforces a write's `if_match`
+    /// atomically (`conditional_write`).
+    pub fn atomic_update(&self) -> bool {
+        self.inner.store.supports(Capability::ConditionalWrite)
+    }
+
+    /// True when copies and moves with `overwrite = false` are enforced atomically: the
+    /// backend declares `conditional_copy` (memory, local, SFTP, Azure; S3 where the server
+    /// enforces `If-None-Match` on `CopyObject` and the backend is configured so).
     pub fn atomic_transfer_create(&self) -> bool {
-        self.atomic_create() && self.inner.store.name() != "s3"
+        self.inner.store.supports(Capability::ConditionalCopy)
     }
 
     fn write_options(
@@ -233,13 +243,22 @@ impl ObjectStoreAdapter {
             .collect()
     }
 
-    fn list_files(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
+    fn list_files(
+        &self,
+        prefix: Option<&Path>,
+        offset: Option<&Path>,
+    ) -> BoxStream<'static, Result<ObjectMeta>> {
         let prefix_path = prefix.cloned().unwrap_or(Path::ROOT);
         let key = match prefix_key(prefix) {
             Ok(key) => key,
             Err(e) => return futures::stream::once(async { Err(e) }).boxed(),
         };
-        match self.store().list_files_with(key, ListOptions::subtree()) {
+        let mut opts = ListOptions::subtree();
+        if let Some(offset) = offset {
+            // The raw path is the store key (see `paths`), so byte order is the same.
+            opts = opts.start_after(offset.as_ref());
+        }
+        match self.store().list_files_with(key, opts) {
             Ok(files) => files
                 .filter_map(move |item| {
                     futures::future::ready(match item {
@@ -283,17 +302,18 @@ impl ObjectStoreAdapter {
     }
 }
 
-/// A `PutResult` for a completed write: the backend's etag, or one derived from the
-/// result's time and size, or (when the write reported neither) from a `head`.
+/// A `PutResult` for a completed write: the backend's etag from the write, or else from a
+/// `head`.
 pub(crate) async fn put_result(
     store: &AsyncStore,
     result: WriteResult,
     location: &Path,
 ) -> Result<PutResult> {
-    let e_tag = match (result.etag, result.last_modified) {
-        (Some(etag), _) => Some(etag),
-        (None, Some(modified)) => Some(derived_etag(modified, result.size)),
-        (None, None) => {
+    // Without the backend's etag in the result, the one `get_file_info` reports (which a
+    // later `PutMode::Update` or `if_match` is compared with).
+    let e_tag = match result.etag {
+        Some(etag) => Some(etag),
+        None => {
             let info = store
                 .get_file_info(result.path.as_str())
                 .await
@@ -332,6 +352,24 @@ fn object_meta(info: FileInfo) -> Result<ObjectMeta> {
         // Reads by version are not supported, so no version is advertised.
         version: None,
     })
+}
+
+/// The conditions of `options` as remote-store read options (no range yet).
+fn read_options(options: &GetOptions) -> ReadOptions {
+    let mut ropts = ReadOptions::new();
+    if let Some(etag) = &options.if_match {
+        ropts = ropts.if_match(etag.clone());
+    }
+    if let Some(etag) = &options.if_none_match {
+        ropts = ropts.if_none_match(etag.clone());
+    }
+    if let Some(time) = options.if_modified_since {
+        ropts = ropts.if_modified_since(time.into());
+    }
+    if let Some(time) = options.if_unmodified_since {
+        ropts = ropts.if_unmodified_since(time.into());
+    }
+    ropts
 }
 
 fn attributes_of(info: &FileInfo) -> Attributes {
@@ -379,8 +417,9 @@ impl ObjectStore for ObjectStoreAdapter {
         opts: PutOptions,
     ) -> Result<PutResult> {
         let key = to_key(location)?;
-        let overwrite = match opts.mode {
-            PutMode::Overwrite => true,
+        let wopts = self.write_options(&opts.attributes, &opts.tags, "put_opts")?;
+        let wopts = match opts.mode {
+            PutMode::Overwrite => wopts.overwrite(true),
             PutMode::Create => {
                 if !self.atomic_create() && !self.inner.non_atomic_create {
                     return Err(not_implemented(format!(
@@ -388,15 +427,23 @@ impl ObjectStore for ObjectStoreAdapter {
                         self.store().name()
                     )));
                 }
-                false
+                wopts.overwrite(false)
             }
-            PutMode::Update(_) => {
-                return Err(not_implemented("put_opts with PutMode::Update"));
+            PutMode::Update(version) => {
+                if !self.atomic_update() {
+                    return Err(not_implemented(format!(
+                        "put_opts with PutMode::Update on the {} backend (not atomic there)",
+                        self.store().name()
+                    )));
+                }
+                let Some(e_tag) = version.e_tag else {
+                    return Err(not_implemented(
+                        "put_opts with PutMode::Update by version (without an e_tag)",
+                    ));
+                };
+                wopts.if_match(e_tag)
             }
         };
-        let wopts = self
-            .write_options(&opts.attributes, &opts.tags, "put_opts")?
-            .overwrite(overwrite);
         let chunks: Vec<std::io::Result<Bytes>> = payload.into_iter().map(Ok).collect();
         let content = AsyncContent::chunks(futures::stream::iter(chunks));
         let result = self
@@ -440,11 +487,11 @@ impl ObjectStore for ObjectStoreAdapter {
             futures::stream::empty().boxed()
         } else {
             let key = to_key(location)?;
-            let body = if range == (0..size) {
-                self.store().read(key).await
-            } else {
-                self.store().read_range(key, range.clone()).await
-            };
+            let mut ropts = read_options(&options);
+            if range != (0..size) {
+                ropts = ropts.range(range.clone());
+            }
+            let body = self.store().read_with(key, ropts).await;
             let body = body.map_err(|e| map_object(e, location))?;
             let at = location.clone();
             body.map_err(move |e| map(e, &at)).boxed()
@@ -502,7 +549,7 @@ impl ObjectStore for ObjectStoreAdapter {
     }
 
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
-        self.list_files(prefix)
+        self.list_files(prefix, None)
     }
 
     fn list_with_offset(
@@ -510,10 +557,7 @@ impl ObjectStore for ObjectStoreAdapter {
         prefix: Option<&Path>,
         offset: &Path,
     ) -> BoxStream<'static, Result<ObjectMeta>> {
-        let offset = offset.clone();
-        self.list_files(prefix)
-            .try_filter(move |meta| futures::future::ready(meta.location > offset))
-            .boxed()
+        self.list_files(prefix, Some(offset))
     }
 
     async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {

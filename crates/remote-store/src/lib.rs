@@ -74,8 +74,8 @@ pub use remote_store_async::{
 pub use remote_store_core::{
     Capability, CapabilitySet, ChecksumAlgorithm, ContentDigest, CopyOptions, DeleteFolderOptions,
     DeleteOptions, Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo, GlobPattern,
-    ListOptions, Metadata, MoveOptions, Operation, RemotePath, Result, RetryPolicy, Secret,
-    WriteMode, WriteOptions, WriteResult, WriteResultSource, duration,
+    ListOptions, Metadata, MoveOptions, Operation, ReadOptions, RemotePath, Result, RetryPolicy,
+    Secret, WriteMode, WriteOptions, WriteResult, WriteResultSource, duration,
 };
 #[cfg(feature = "sync")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sync")))]

@@ -9,8 +9,8 @@ use bytes::Bytes;
 use futures::StreamExt;
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, RemotePath, Result, WriteMode, WriteOptions,
-    WriteResult,
+    GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, WriteMode,
+    WriteOptions, WriteResult,
 };
 
 use crate::{AsyncContent, ByteStream, EntryStream, FileStream, FolderStream, fallback};
@@ -83,6 +83,18 @@ pub trait AsyncBackend: Send + Sync + fmt::Debug + 'static {
         Ok(body.slice(range.start, range.end.saturating_sub(range.start)))
     }
 
+    /// Streams `path` (or `opts.range` of it) if the conditions of `opts` hold.
+    /// Capability: `read`; declare `conditional_read` when the conditions are evaluated
+    /// atomically with the read. The default gets the file info, checks the conditions
+    /// ([`ReadOptions::check`]) and then reads — two requests, not atomic.
+    ///
+    /// # Errors
+    /// As [`read`](Self::read); `PreconditionFailed` or `NotModified` when a condition
+    /// fails.
+    async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
+        fallback::read_checked(self, path, opts).await
+    }
+
     /// Writes `content` to `path`, consuming it to the end. Capability: `write`; with
     /// [`WriteMode::Atomic`], `atomic_write` (the store checks both before calling).
     ///
@@ -92,6 +104,9 @@ pub trait AsyncBackend: Send + Sync + fmt::Debug + 'static {
     ///
     /// # Errors
     /// `InvalidPath`, `AlreadyExists`, or the I/O failure.
+    ///
+    /// A backend that declares `conditional_write` enforces `opts.if_match` atomically;
+    /// for the others the store has compared the etag before calling.
     async fn write(
         &self,
         path: &RemotePath,

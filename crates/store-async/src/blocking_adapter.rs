@@ -12,8 +12,8 @@ use bytes::Bytes;
 use futures::FutureExt;
 use remote_store_core::{
     Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Entry, Error,
-    FileInfo, FolderEntry, FolderInfo, GlobPattern, ListOptions, MoveOptions, RemotePath, Result,
-    WriteMode, WriteOptions, WriteResult,
+    FileInfo, FolderEntry, FolderInfo, GlobPattern, ListOptions, MoveOptions, ReadOptions,
+    RemotePath, Result, WriteMode, WriteOptions, WriteResult,
 };
 use remote_store_sync::{
     Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader, fallback,
@@ -421,6 +421,13 @@ impl<B: AsyncBackend> Backend for BlockingAdapter<B> {
     fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<Reader> {
         let path = path.clone();
         let body = self.call(|b| async move { b.read_range(&path, range).await })?;
+        self.shared.blocking_reader(body)
+    }
+
+    fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<Reader> {
+        let path = path.clone();
+        let opts = opts.clone();
+        let body = self.call(|b| async move { b.read_with(&path, &opts).await })?;
         self.shared.blocking_reader(body)
     }
 

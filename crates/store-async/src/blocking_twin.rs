@@ -132,6 +132,13 @@ macro_rules! __forward_backend {
             ) -> $crate::__private::Result<$crate::__private::Reader> {
                 self.adapter.read_range(path, range)
             }
+            fn read_with(
+                &self,
+                path: &$crate::__private::RemotePath,
+                opts: &$crate::__private::ReadOptions,
+            ) -> $crate::__private::Result<$crate::__private::Reader> {
+                self.adapter.read_with(path, opts)
+            }
             fn read_seekable(
                 &self,
                 path: &$crate::__private::RemotePath,

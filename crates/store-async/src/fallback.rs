@@ -4,11 +4,30 @@
 use futures::StreamExt;
 use remote_store_core::{
     Capability, CopyOptions, DeleteOptions, Error, FolderInfo, ListOptions, MoveOptions,
-    RemotePath, Result, WriteMode, WriteOptions,
+    ReadOptions, RemotePath, Result, WriteMode, WriteOptions,
 };
 use remote_store_sync::fallback::partial_move;
 
-use crate::{AsyncBackend, AsyncContent};
+use crate::{AsyncBackend, AsyncContent, ByteStream};
+
+/// Reads `path` (or `opts.range` of it) after checking the conditions of `opts` against
+/// the file's info: two requests, not atomic. The default of `AsyncBackend::read_with`.
+///
+/// # Errors
+/// As `AsyncBackend::read_with`.
+pub async fn read_checked<B: AsyncBackend + ?Sized>(
+    backend: &B,
+    path: &RemotePath,
+    opts: &ReadOptions,
+) -> Result<ByteStream> {
+    if opts.has_conditions() {
+        opts.check(path.as_str(), &backend.get_file_info(path).await?)?;
+    }
+    match &opts.range {
+        Some(range) => backend.read_range(path, range.clone()).await,
+        None => backend.read(path).await,
+    }
+}
 
 /// Aggregates a folder by listing it recursively.
 ///

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, RemotePath, Result, WriteMode, WriteOptions,
-    WriteResult,
+    GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, WriteMode,
+    WriteOptions, WriteResult,
 };
 
 use crate::{AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream};
@@ -49,6 +49,9 @@ macro_rules! forward_async_backend {
             }
             async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
                 (**self).read_range(path, range).await
+            }
+            async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
+                (**self).read_with(path, opts).await
             }
             async fn write(
                 &self,

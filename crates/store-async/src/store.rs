@@ -11,8 +11,8 @@ use futures::StreamExt;
 use remote_store_core::plan::{self, Plan};
 use remote_store_core::{
     Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, FileInfo,
-    FolderInfo, ListOptions, MoveOptions, Operation, RemotePath, Result, WriteMode, WriteOptions,
-    WriteResult,
+    FolderInfo, ListOptions, MoveOptions, Operation, ReadOptions, RemotePath, Result, WriteMode,
+    WriteOptions, WriteResult,
 };
 use remote_store_sync::Backend;
 
@@ -286,6 +286,37 @@ impl AsyncStore {
                 .with_path(p)
                 .with_source(e)
         })
+    }
+
+    /// Async version of `Store::read_with`.
+    ///
+    /// # Errors
+    /// As `Store::read_with`.
+    pub fn read_with(
+        &self,
+        p: impl AsRef<str>,
+        opts: ReadOptions,
+    ) -> impl Future<Output = Result<ByteStream>> + Send + 'static {
+        let this = self.detached();
+        let p = p.as_ref().to_owned();
+        async move { this.read_with_impl(p, opts).await }
+    }
+
+    async fn read_with_impl(&self, p: impl AsRef<str>, opts: ReadOptions) -> Result<ByteStream> {
+        let op = plan::read_operation(&opts);
+        self.run_op_async(op, async {
+            let key = self.plan.file(p.as_ref(), Capability::Read)?;
+            if let Some(range) = &opts.range {
+                self.plan.range(p.as_ref(), range)?;
+            }
+            let body = self
+                .backend
+                .read_with(&key, &opts)
+                .await
+                .map_err(self.ctx())?;
+            Ok(self.rebase_body(op, body))
+        })
+        .await
     }
 
     /// Async version of `Store::read_range`.
@@ -599,6 +630,10 @@ impl AsyncStore {
     ) -> Result<WriteResult> {
         self.run_op_async(mode.operation(), async {
             let key = self.plan.write(p, mode, opts)?;
+            if self.plan.checks_if_match(opts) {
+                let current = self.backend.get_file_info(&key).await;
+                self.plan.check_if_match(&key, opts, current)?;
+            }
             let result = self
                 .backend
                 .write(&key, content, mode, opts)
@@ -726,6 +761,7 @@ impl AsyncStore {
     pub fn list_files_with(&self, p: impl AsRef<str>, opts: ListOptions) -> Result<FileStream> {
         self.run_op(Operation::ListFiles, || {
             let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
+            let opts = self.plan.list_options(opts);
             let filter = self.plan.list_filter(&key, &opts)?;
             let files = self.backend.list_files(&key, &opts);
             let filtered = files.filter(move |f| {

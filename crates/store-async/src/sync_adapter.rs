@@ -11,8 +11,8 @@ use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt};
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Entry, Error, FileInfo,
-    FolderEntry, FolderInfo, GlobPattern, ListOptions, MoveOptions, RemotePath, Result, WriteMode,
-    WriteOptions, WriteResult,
+    FolderEntry, FolderInfo, GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath,
+    Result, WriteMode, WriteOptions, WriteResult,
 };
 use remote_store_sync::{Backend, Content, Reader};
 use tokio::sync::mpsc;
@@ -272,6 +272,14 @@ impl<B: Backend> AsyncBackend for SyncBackendAdapter<B> {
     async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
         let path = path.clone();
         self.run(move |b| b.read_range(&path, range))
+            .await
+            .map(reader_stream)
+    }
+
+    async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
+        let path = path.clone();
+        let opts = opts.clone();
+        self.run(move |b| b.read_with(&path, &opts))
             .await
             .map(reader_stream)
     }

@@ -8,8 +8,8 @@ use std::ops::Range;
 use bytes::Bytes;
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Entry, FileInfo, FolderEntry,
-    FolderInfo, GlobPattern, ListOptions, MoveOptions, RemotePath, Result, WriteMode, WriteOptions,
-    WriteResult,
+    FolderInfo, GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, WriteMode,
+    WriteOptions, WriteResult,
 };
 
 use crate::{Content, fallback};
@@ -112,6 +112,18 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
         fallback::read_range_by_skipping(self.read(path)?, range, path)
     }
 
+    /// Streams `path` (or `opts.range` of it) if the conditions of `opts` hold.
+    /// Capability: `read`; declare `conditional_read` when the conditions are evaluated
+    /// atomically with the read. The default gets the file info, checks the conditions
+    /// ([`ReadOptions::check`]) and then reads — two requests, not atomic.
+    ///
+    /// # Errors
+    /// As [`read`](Self::read); `PreconditionFailed` or `NotModified` when a condition
+    /// fails.
+    fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<Reader> {
+        fallback::read_checked(self, path, opts)
+    }
+
     /// A seekable stream over `path`. Capability: `read`; declare `seekable_read` when this
     /// is native (the default spools the file to a temp file).
     ///
@@ -130,6 +142,10 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
     ///
     /// # Errors
     /// `InvalidPath`, `AlreadyExists` (see the trait docs), or the I/O failure.
+    ///
+    /// A backend that declares `conditional_write` enforces `opts.if_match` atomically
+    /// (`PreconditionFailed` when the etag differs or the file is missing); for the others
+    /// the store has compared the etag before calling, and the backend may ignore it.
     fn write(
         &self,
         path: &RemotePath,

@@ -5,8 +5,8 @@ use std::ops::Range;
 
 use bytes::Bytes;
 use remote_store_core::{
-    CopyOptions, DeleteOptions, Error, ErrorKind, MoveOptions, RemotePath, Result, WriteMode,
-    WriteOptions,
+    CopyOptions, DeleteOptions, Error, ErrorKind, MoveOptions, ReadOptions, RemotePath, Result,
+    WriteMode, WriteOptions,
 };
 
 use crate::{Backend, Content, Reader, SeekReader};
@@ -25,6 +25,25 @@ pub fn read_to_bytes(mut reader: Reader, path: &RemotePath) -> Result<Bytes> {
         .read_to_end(&mut buf)
         .map_err(|e| io_error(e, path))?;
     Ok(buf.into())
+}
+
+/// Reads `path` (or `opts.range` of it) after checking the conditions of `opts` against
+/// the file's info: two requests, not atomic. The default of [`Backend::read_with`].
+///
+/// # Errors
+/// As [`Backend::read_with`].
+pub fn read_checked<B: Backend + ?Sized>(
+    backend: &B,
+    path: &RemotePath,
+    opts: &ReadOptions,
+) -> Result<Reader> {
+    if opts.has_conditions() {
+        opts.check(path.as_str(), &backend.get_file_info(path)?)?;
+    }
+    match &opts.range {
+        Some(range) => backend.read_range(path, range.clone()),
+        None => backend.read(path),
+    }
 }
 
 /// Discards `range.start` bytes, then yields at most `range.end - range.start` bytes.

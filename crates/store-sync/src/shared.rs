@@ -8,8 +8,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, RemotePath, Result, WriteMode, WriteOptions,
-    WriteResult,
+    GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, WriteMode,
+    WriteOptions, WriteResult,
 };
 
 use crate::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
@@ -46,6 +46,9 @@ macro_rules! forward_backend {
             }
             fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<Reader> {
                 (**self).read_range(path, range)
+            }
+            fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<Reader> {
+                (**self).read_with(path, opts)
             }
             fn read_seekable(&self, path: &RemotePath) -> Result<SeekReader> {
                 (**self).read_seekable(path)

@@ -9,8 +9,8 @@ use bytes::Bytes;
 use remote_store_core::plan::{self, Plan};
 use remote_store_core::{
     Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, FileInfo,
-    FolderInfo, ListOptions, MoveOptions, Operation, RemotePath, Result, WriteMode, WriteOptions,
-    WriteResult,
+    FolderInfo, ListOptions, MoveOptions, Operation, ReadOptions, RemotePath, Result, WriteMode,
+    WriteOptions, WriteResult,
 };
 
 use crate::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader, Writer};
@@ -200,6 +200,27 @@ impl Store {
         })
     }
 
+    /// Streams `p`, or `opts.range` of it, if the conditions of `opts` hold: `if_match`,
+    /// `if_none_match`, `if_modified_since`, `if_unmodified_since`, evaluated as HTTP
+    /// does (see [`ReadOptions`]). Atomic with the read where the backend declares
+    /// `conditional_read`; elsewhere the backend checks the file info first.
+    ///
+    /// # Errors
+    /// As [`read`](Self::read); `PreconditionFailed` (`if_match`, `if_unmodified_since`),
+    /// `NotModified` (`if_none_match`, `if_modified_since`); `InvalidArgument` for a
+    /// reversed range.
+    pub fn read_with(&self, p: impl AsRef<str>, opts: ReadOptions) -> Result<Reader> {
+        let op = plan::read_operation(&opts);
+        self.run_op(op, || {
+            let key = self.plan.file(p.as_ref(), Capability::Read)?;
+            if let Some(range) = &opts.range {
+                self.plan.range(p.as_ref(), range)?;
+            }
+            let body = self.backend.read_with(&key, &opts).map_err(self.ctx())?;
+            Ok(self.rebase_body(op, body))
+        })
+    }
+
     /// A `Read + Seek` stream over `p`: native where the backend has `seekable_read`, else a
     /// spool to a temp file. The async twin, `AsyncStore::read_seekable`, seeks over
     /// ranged reads instead.
@@ -368,6 +389,10 @@ impl Store {
     ) -> Result<WriteResult> {
         self.run_op(mode.operation(), || {
             let key = self.plan.write(p, mode, opts)?;
+            if self.plan.checks_if_match(opts) {
+                let current = self.backend.get_file_info(&key);
+                self.plan.check_if_match(&key, opts, current)?;
+            }
             let result = self
                 .backend
                 .write(&key, content, mode, opts)
@@ -458,6 +483,7 @@ impl Store {
     pub fn list_files_with(&self, p: impl AsRef<str>, opts: ListOptions) -> Result<FileIter> {
         self.run_op(Operation::ListFiles, || {
             let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
+            let opts = self.plan.list_options(opts);
             let filter = self.plan.list_filter(&key, &opts)?;
             let files = self.backend.list_files(&key, &opts);
             let filtered = files.filter(move |f| f.as_ref().map_or(true, |f| filter.accepts(f)));

@@ -56,11 +56,12 @@ where
     let s = fresh("get_opts").await;
     get_opts(&s).await;
 
-    // `PutMode::Update` needs an `if_match` write, which the contract does not have yet:
-    // the function then checks that the adapter answers `NotImplemented`.
+    // `PutMode::Update` is served where the backend enforces `if_match` atomically
+    // (`conditional_write`); elsewhere the function checks that the adapter answers
+    // `NotImplemented`.
     let s = fresh("put_opts").await;
     if s.atomic_create() {
-        put_opts(&s, false).await;
+        put_opts(&s, s.atomic_update()).await;
     } else {
         let e = s
             .put_opts(

@@ -21,6 +21,30 @@ use remote_store_s3::aws_sdk_s3::primitives::ByteStream;
 use remote_store_s3::{AsyncS3Backend, S3Config};
 use remote_store_tests::emulator;
 
+/// What a server was found to enforce (see [`Server::conditions`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Conditions {
+    /// `If-None-Match: *` on puts, atomically.
+    pub create: bool,
+    /// `If-Match: <etag>` on puts, atomically.
+    pub write: bool,
+    /// Conditions on `GetObject`.
+    pub read: bool,
+    /// `If-None-Match: *` on `CopyObject`, with atomic conditional puts.
+    pub copy: bool,
+}
+
+impl Conditions {
+    /// `config` with the detected settings.
+    pub fn apply(self, config: S3Config) -> S3Config {
+        config
+            .conditional_create(self.create)
+            .conditional_write(self.write)
+            .conditional_read(self.read)
+            .conditional_copy(self.copy)
+    }
+}
+
 /// One S3 server the tests run against.
 #[derive(Debug, Clone)]
 pub struct Server {
@@ -156,6 +180,128 @@ impl Server {
             atomic &= wins == 1;
         }
         sequential && atomic
+    }
+
+    /// Whether the server enforces `If-Match: <etag>` on `PutObject`: a put matching a stale
+    /// etag, or a missing key, is refused, and one matching the current etag goes through.
+    /// The backend may declare `conditional_write` only where this holds *and* the server's
+    /// conditional puts are atomic (`enforces_if_none_match`): s3s-fs 0.14 checks either
+    /// header when the request arrives, not when the object is committed.
+    pub async fn enforces_if_match(&self, bucket: &str) -> bool {
+        let client = self.client();
+        let key = unique_name("probe-if-match");
+        let put = |body: &'static [u8], etag: Option<String>| {
+            let client = client.clone();
+            let (bucket, key) = (bucket.to_owned(), key.clone());
+            async move {
+                client
+                    .put_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .set_if_match(etag)
+                    .body(ByteStream::from(Bytes::from_static(body)))
+                    .send()
+                    .await
+            }
+        };
+        let missing = put(b"none", Some("\"0\"".to_owned())).await.is_err();
+        let Ok(first) = put(b"first", None).await else {
+            return false;
+        };
+        let Some(first_etag) = first.e_tag().map(str::to_owned) else {
+            return false;
+        };
+        let Ok(second) = put(b"second!", Some(first_etag.clone())).await else {
+            return false;
+        };
+        let stale = put(b"third!!!", Some(first_etag)).await.is_err();
+        missing && stale && second.e_tag().is_some()
+    }
+
+    /// Whether the server evaluates `If-Match` and `If-None-Match` on `GetObject` (moto
+    /// does; s3s-fs 0.14 ignores them): only then may the backend declare
+    /// `conditional_read`.
+    pub async fn honours_read_conditions(&self, bucket: &str) -> bool {
+        let client = self.client();
+        let key = unique_name("probe-get-if");
+        let Ok(put) = client
+            .put_object()
+            .bucket(bucket)
+            .key(&key)
+            .body(ByteStream::from(Bytes::from_static(b"data")))
+            .send()
+            .await
+        else {
+            return false;
+        };
+        let Some(etag) = put.e_tag().map(str::to_owned) else {
+            return false;
+        };
+        let get = |if_match: Option<&str>, if_none_match: Option<&str>| {
+            client
+                .get_object()
+                .bucket(bucket)
+                .key(&key)
+                .set_if_match(if_match.map(str::to_owned))
+                .set_if_none_match(if_none_match.map(str::to_owned))
+                .send()
+        };
+        let current = get(Some(&etag), None).await.is_ok();
+        let stale = get(Some("\"stale\""), None).await.is_err();
+        let unchanged = get(None, Some(&etag)).await.is_err();
+        current && stale && unchanged
+    }
+
+    /// Whether the server refuses a `CopyObject` carrying `If-None-Match: *` onto an existing
+    /// key (s3s-fs 0.14 does not look at the header). Only then may the backend send it
+    /// and, with atomic conditional puts, declare `conditional_copy`.
+    pub async fn enforces_copy_if_none_match(&self, bucket: &str) -> bool {
+        let client = self.client();
+        let (src, dst) = (unique_name("probe-copy-src"), unique_name("probe-copy-dst"));
+        for (key, body) in [(&src, b"source" as &'static [u8]), (&dst, b"target")] {
+            let put = client
+                .put_object()
+                .bucket(bucket)
+                .key(key.as_str())
+                .body(ByteStream::from(Bytes::from_static(body)))
+                .send()
+                .await;
+            if put.is_err() {
+                return false;
+            }
+        }
+        let copy = |dst: String| {
+            client
+                .copy_object()
+                .bucket(bucket)
+                .key(dst)
+                .copy_source(format!("{bucket}/{src}"))
+                .if_none_match("*")
+                .send()
+        };
+        let refused = copy(dst.clone()).await.is_err();
+        let created = copy(unique_name("probe-copy-new")).await.is_ok();
+        refused && created
+    }
+
+    /// The conditional-request settings this server supports, detected in `bucket`:
+    /// `conditional_create`, `conditional_write`, `conditional_read`.
+    pub async fn conditions(&self, bucket: &str) -> Conditions {
+        let create = self.enforces_if_none_match(bucket).await;
+        let write = create && self.enforces_if_match(bucket).await;
+        let read = self.honours_read_conditions(bucket).await;
+        let copy = create && self.enforces_copy_if_none_match(bucket).await;
+        eprintln!(
+            "{}: conditional_create = {create}, conditional_write = {write}, \
+             conditional_read = {read}, conditional_copy = {copy}",
+            self.name
+        );
+        Conditions {
+            create,
+            write,
+            read,
+            copy,
+        }
     }
 
     /// Whether the server returns the CRC-32C and SHA-256 a `PutObject` asks for with

@@ -9,8 +9,8 @@ use remote_store_async::{AsyncContent, AsyncStore};
 
 use super::support::nonblocking::{children, content, files, put};
 use super::support::{
-    Bytes, Capability, ErrorKind, WriteOptions, entry_paths, expect_kind, expect_kind_at, ok,
-    pattern,
+    Bytes, Capability, Contender, ErrorKind, WriteOptions, entry_paths, expect_kind,
+    expect_kind_at, ok, pattern,
 };
 use super::{AsyncCase, CaseDef};
 use crate::Features;
@@ -84,6 +84,19 @@ pub(crate) const CASES: &[AsyncCase] = &[
         when: thread_safe,
         when_text: "f.thread_safe",
         run: |s, f| Box::pin(race_create(s, f, true)),
+    },
+    CaseDef {
+        name: "race_if_match_exactly_one_wins",
+        requires: &[
+            Capability::Write,
+            Capability::Read,
+            Capability::Metadata,
+            Capability::ConditionalWrite,
+        ],
+        lacks: &[],
+        when: thread_safe,
+        when_text: "f.thread_safe",
+        run: |s, f| Box::pin(race_if_match(s, f)),
     },
     CaseDef {
         name: "concurrency_mixed_operations",
@@ -211,41 +224,62 @@ async fn writer_shutdown_and_sink(s: AsyncStore, _: Features) {
     assert_eq!(content(&s, "sink.bin").await, data);
 }
 
+/// Runs a write of `how` for `key` from eight tasks at once: exactly one must win, every
+/// other loses with `how.loss()`, and the winner's content is stored.
+async fn race(s: &AsyncStore, key: &str, how: &Contender) {
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let (s, key, how) = (s.clone(), key.to_owned(), how.clone());
+            tokio::spawn(async move {
+                let body = format!("writer {i}");
+                let r = if how.atomic() {
+                    s.write_atomic_with(&key, body, how.options()).await
+                } else {
+                    s.write_with(&key, body, how.options()).await
+                };
+                match r {
+                    Ok(_) => Some(i),
+                    Err(e) if e.kind() == how.loss() => None,
+                    Err(e) => panic!("writer {i}: expected Ok or {:?}, got {e}", how.loss()),
+                }
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for t in tasks {
+        if let Some(i) = t.await.expect("a writer task panicked") {
+            winners.push(i);
+        }
+    }
+    assert_eq!(
+        winners.len(),
+        1,
+        "{key}: winners {winners:?}, exactly one expected"
+    );
+    let stored = content(s, key).await;
+    assert_eq!(stored, format!("writer {}", winners[0]).as_bytes());
+}
+
 /// Racing overwrite=false writers (tasks) on a new key: exactly one wins.
 async fn race_create(s: AsyncStore, _: Features, atomic: bool) {
+    let how = if atomic {
+        Contender::AtomicCreate
+    } else {
+        Contender::Create
+    };
     for round in 0..10 {
+        race(&s, &format!("race/{round}.txt"), &how).await;
+    }
+}
+
+/// Tasks racing `if_match` the same (current) etag: exactly one replaces the file, every
+/// other gets `PreconditionFailed` (`conditional_write` is atomic).
+async fn race_if_match(s: AsyncStore, _: Features) {
+    for round in 0..5 {
         let key = format!("race/{round}.txt");
-        let tasks: Vec<_> = (0..8)
-            .map(|i| {
-                let (s, key) = (s.clone(), key.clone());
-                tokio::spawn(async move {
-                    let body = format!("writer {i}");
-                    let r = if atomic {
-                        s.write_atomic(&key, body).await
-                    } else {
-                        s.write(&key, body).await
-                    };
-                    match r {
-                        Ok(_) => Some(i),
-                        Err(e) if e.kind() == ErrorKind::AlreadyExists => None,
-                        Err(e) => panic!("writer {i}: expected Ok or AlreadyExists, got {e}"),
-                    }
-                })
-            })
-            .collect();
-        let mut winners = Vec::new();
-        for t in tasks {
-            if let Some(i) = t.await.expect("a writer task panicked") {
-                winners.push(i);
-            }
-        }
-        assert_eq!(
-            winners.len(),
-            1,
-            "{key}: winners {winners:?}, exactly one expected"
-        );
-        let stored = content(&s, &key).await;
-        assert_eq!(stored, format!("writer {}", winners[0]).as_bytes());
+        put(&s, &key, "v0").await;
+        let info = ok(s.get_file_info(&key).await, "get_file_info");
+        race(&s, &key, &Contender::IfMatch(info.etag.expect("an etag"))).await;
     }
 }
 

@@ -143,6 +143,7 @@ macro_rules! cases {
 mod async_only;
 mod atomic;
 mod capability;
+mod conditional;
 mod container;
 mod delete;
 mod digest;
@@ -223,14 +224,16 @@ macro_rules! tables {
 pub(crate) fn sync_cases() -> Vec<&'static SyncCase> {
     tables!(sync_half, sync_only::CASES;
         identity, probes, root, paths, read, write, atomic, delete, listing, glob, info,
-        transfer, metadata, digest, lifecycle, capability, container, writer)
+        transfer, metadata, digest, lifecycle, capability, container, writer,
+        conditional)
 }
 
 /// Every case of the async half, in catalogue order.
 pub(crate) fn async_cases() -> Vec<&'static AsyncCase> {
     tables!(async_half, async_only::CASES;
         identity, probes, root, paths, read, write, atomic, delete, listing, glob, info,
-        transfer, metadata, digest, lifecycle, capability, container, writer)
+        transfer, metadata, digest, lifecycle, capability, container, writer,
+        conditional)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use remote_store_sync::Store;
 
 use super::support::blocking::{content, files, put};
 use super::support::{
-    Capability, ErrorKind, INVALID_PATHS, ROOT_FORMS, WriteOptions, expect_invalid_path,
+    Capability, Contender, ErrorKind, INVALID_PATHS, ROOT_FORMS, WriteOptions, expect_invalid_path,
     expect_kind, expect_kind_at, ok, pattern,
 };
 use super::{CaseDef, SyncCase};
@@ -74,6 +74,19 @@ pub(crate) const CASES: &[SyncCase] = &[
         run: race_atomic_create_exactly_one_wins,
     },
     CaseDef {
+        name: "race_if_match_exactly_one_wins",
+        requires: &[
+            Capability::Write,
+            Capability::Read,
+            Capability::Metadata,
+            Capability::ConditionalWrite,
+        ],
+        lacks: &[],
+        when: thread_safe,
+        when_text: "f.thread_safe",
+        run: race_if_match_exactly_one_wins,
+    },
+    CaseDef {
         name: "concurrency_mixed_operations",
         requires: &[
             Capability::Write,
@@ -126,24 +139,26 @@ fn read_seekable_refuses_bad_paths(s: Store, _: &Features) {
     }
 }
 
-/// Runs `write` for `key` from `writers` threads released at once; returns who won.
-fn race(s: &Store, key: &str, writers: usize, atomic: bool) -> Vec<usize> {
+/// Runs a write of `how` for `key` from `writers` threads released at once: exactly one
+/// must win, every other loses with `how.loss()`, and the winner's content is stored.
+fn race(s: &Store, key: &str, writers: usize, how: &Contender) -> Vec<usize> {
     let barrier = Arc::new(Barrier::new(writers));
     let handles: Vec<_> = (0..writers)
         .map(|i| {
-            let (s, barrier, key) = (s.clone(), Arc::clone(&barrier), key.to_owned());
+            let (s, barrier, key, how) =
+                (s.clone(), Arc::clone(&barrier), key.to_owned(), how.clone());
             thread::spawn(move || {
                 let body = format!("writer {i}");
                 barrier.wait();
-                let r = if atomic {
-                    s.write_atomic(&key, body)
+                let r = if how.atomic() {
+                    s.write_atomic_with(&key, body, how.options())
                 } else {
-                    s.write(&key, body)
+                    s.write_with(&key, body, how.options())
                 };
                 match r {
                     Ok(_) => Some(i),
-                    Err(e) if e.kind() == ErrorKind::AlreadyExists => None,
-                    Err(e) => panic!("writer {i}: expected Ok or AlreadyExists, got {e}"),
+                    Err(e) if e.kind() == how.loss() => None,
+                    Err(e) => panic!("writer {i}: expected Ok or {:?}, got {e}", how.loss()),
                 }
             })
         })
@@ -169,14 +184,35 @@ fn race(s: &Store, key: &str, writers: usize, atomic: bool) -> Vec<usize> {
 /// Racing overwrite=false writers on a new key: exactly one wins.
 fn race_create_exactly_one_wins(s: Store, _: &Features) {
     for round in 0..10 {
-        race(&s, &format!("race/{round}.txt"), 8, false);
+        race(&s, &format!("race/{round}.txt"), 8, &Contender::Create);
     }
 }
 
 /// Racing overwrite=false atomic writers on a new key: exactly one wins.
 fn race_atomic_create_exactly_one_wins(s: Store, _: &Features) {
     for round in 0..10 {
-        race(&s, &format!("race/{round}.txt"), 8, true);
+        race(
+            &s,
+            &format!("race/{round}.txt"),
+            8,
+            &Contender::AtomicCreate,
+        );
+    }
+}
+
+/// Writers racing `if_match` the same (current) etag: exactly one replaces the file, every
+/// other gets `PreconditionFailed` (`conditional_write` is atomic).
+fn race_if_match_exactly_one_wins(s: Store, _: &Features) {
+    for round in 0..5 {
+        let key = format!("race/{round}.txt");
+        put(&s, &key, "v0");
+        let info = ok(s.get_file_info(&key), "get_file_info");
+        race(
+            &s,
+            &key,
+            8,
+            &Contender::IfMatch(info.etag.expect("an etag")),
+        );
     }
 }
 

@@ -15,8 +15,8 @@ use remote_store_async::{
 };
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, RemotePath, Result, WriteMode, WriteOptions,
-    WriteResult,
+    GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, WriteMode,
+    WriteOptions, WriteResult,
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -113,6 +113,11 @@ impl<B: AsyncBackend> AsyncBackend for ConcurrencyLimit<B> {
 
     async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
         self.gated_stream_async(self.inner.read_range(path, range))
+            .await
+    }
+
+    async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
+        self.gated_stream_async(self.inner.read_with(path, opts))
             .await
     }
 

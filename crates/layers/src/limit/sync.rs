@@ -8,8 +8,8 @@ use std::ops::Range;
 use bytes::Bytes;
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, RemotePath, Result, WriteMode, WriteOptions,
-    WriteResult,
+    GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, WriteMode,
+    WriteOptions, WriteResult,
 };
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
 
@@ -85,6 +85,10 @@ impl<B: Backend> Backend for ConcurrencyLimit<B> {
 
     fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<Reader> {
         Ok(Box::new(self.gated_read(|b| b.read_range(path, range))?))
+    }
+
+    fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<Reader> {
+        Ok(Box::new(self.gated_read(|b| b.read_with(path, opts))?))
     }
 
     fn read_seekable(&self, path: &RemotePath) -> Result<SeekReader> {

@@ -12,10 +12,11 @@ use futures::stream::{BoxStream, Stream, StreamExt};
 use remote_store_async::{
     AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream,
 };
+use remote_store_core::plan;
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, Operation, RemotePath, Result, WriteMode, WriteOptions,
-    WriteResult,
+    GlobPattern, ListOptions, MoveOptions, Operation, ReadOptions, RemotePath, Result, WriteMode,
+    WriteOptions, WriteResult,
 };
 
 use super::{Measure, Observe, Observer, Pending, PendingBatch, Tally, Tracker};
@@ -155,6 +156,15 @@ impl<B: AsyncBackend, O: Observer + ?Sized> AsyncBackend for Observe<B, O> {
             Operation::ReadRange,
             path,
             self.inner.read_range(path, range),
+        )
+        .await
+    }
+
+    async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
+        self.open_async(
+            plan::read_operation(opts),
+            path,
+            self.inner.read_with(path, opts),
         )
         .await
     }

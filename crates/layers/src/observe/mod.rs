@@ -67,6 +67,8 @@ pub(crate) fn kind_label(kind: ErrorKind) -> &'static str {
         ErrorKind::BackendUnavailable => "backend_unavailable",
         ErrorKind::DirectoryNotEmpty => "directory_not_empty",
         ErrorKind::InvalidArgument => "invalid_argument",
+        ErrorKind::PreconditionFailed => "precondition_failed",
+        ErrorKind::NotModified => "not_modified",
         _ => "other",
     }
 }

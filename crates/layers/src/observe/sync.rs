@@ -6,10 +6,11 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use remote_store_core::plan;
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, Operation, RemotePath, Result, WriteMode, WriteOptions,
-    WriteResult,
+    GlobPattern, ListOptions, MoveOptions, Operation, ReadOptions, RemotePath, Result, WriteMode,
+    WriteOptions, WriteResult,
 };
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
 
@@ -159,6 +160,15 @@ impl<B: Backend, O: Observer + ?Sized> Backend for Observe<B, O> {
             Operation::ReadRange,
             path,
             |b| b.read_range(path, range),
+            |r| Box::new(r),
+        )
+    }
+
+    fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<Reader> {
+        self.open(
+            plan::read_operation(opts),
+            path,
+            |b| b.read_with(path, opts),
             |r| Box::new(r),
         )
     }

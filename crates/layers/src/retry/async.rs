@@ -13,7 +13,7 @@ use remote_store_async::{
 };
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, RemotePath, Result, RetryPolicy, WriteMode,
+    GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, RetryPolicy, WriteMode,
     WriteOptions, WriteResult,
 };
 
@@ -150,6 +150,15 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
 
     async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
         self.open_resumable_async(path, Some(range)).await
+    }
+
+    async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
+        if opts.has_conditions() {
+            // Conditions hold at the open only: a conditional read is reopened while it
+            // fails to open, never resumed.
+            return retrying(&self.policy, || self.inner.read_with(path, opts)).await;
+        }
+        self.open_resumable_async(path, opts.range.clone()).await
     }
 
     async fn write(

@@ -195,7 +195,9 @@ impl BatchRetry {
 }
 
 pub(crate) fn write_is_idempotent(replayable: bool, opts: &WriteOptions) -> bool {
-    replayable && opts.overwrite
+    // A conditional write is not repeated: if the first attempt landed, the repeat would
+    // find the new etag and report a precondition failure for a write that succeeded.
+    replayable && opts.overwrite && opts.if_match.is_none()
 }
 
 /// Whether a delete may be repeated (a repeat of a delete that succeeded finds nothing).
@@ -415,6 +417,10 @@ mod tests {
         assert!(write_is_idempotent(true, &WriteOptions::overwriting()));
         assert!(!write_is_idempotent(false, &WriteOptions::overwriting()));
         assert!(!write_is_idempotent(true, &WriteOptions::new()));
+        assert!(!write_is_idempotent(
+            true,
+            &WriteOptions::new().if_match("e1")
+        ));
         assert!(delete_is_idempotent(&DeleteOptions::new().missing_ok(true)));
         assert!(!delete_is_idempotent(&DeleteOptions::new()));
         assert!(copy_is_idempotent(&CopyOptions::new().overwrite(true)));

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, RemotePath, Result, RetryPolicy, WriteMode,
+    GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, RetryPolicy, WriteMode,
     WriteOptions, WriteResult,
 };
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
@@ -111,6 +111,15 @@ impl<B: Backend> Backend for Retry<B> {
 
     fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<Reader> {
         self.open_resumable(path, Some(range))
+    }
+
+    fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<Reader> {
+        if opts.has_conditions() {
+            // Conditions hold at the open only: a conditional read is reopened while it
+            // fails to open, never resumed.
+            return retrying(&self.policy, || self.inner.read_with(path, opts));
+        }
+        self.open_resumable(path, opts.range.clone())
     }
 
     fn read_seekable(&self, path: &RemotePath) -> Result<SeekReader> {

@@ -7,7 +7,8 @@ use std::ops::Range;
 use remote_store_sync::{Content, Store};
 
 use super::{
-    CopyOptions, Entry, FileInfo, FolderEntry, ListOptions, MoveOptions, Result, TREE, pattern,
+    CopyOptions, Entry, FileInfo, FolderEntry, ListOptions, MoveOptions, ReadOptions, Result, TREE,
+    pattern,
 };
 
 /// The store type of this half.
@@ -45,14 +46,18 @@ pub(crate) fn put_many(s: &Store, folder: &str, n: usize) {
     }
 }
 
-/// Reads `p` through the streaming `read`.
-pub(crate) fn read_all(s: &Store, p: &str) -> Result<Vec<u8>> {
-    let mut reader = s.read(p)?;
+/// Reads a stream to its end.
+fn drain(mut reader: impl Read) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     reader
         .read_to_end(&mut buf)
         .map_err(remote_store_core::Error::from_io)?;
     Ok(buf)
+}
+
+/// Reads `p` through the streaming `read`.
+pub(crate) fn read_all(s: &Store, p: &str) -> Result<Vec<u8>> {
+    drain(s.read(p)?)
 }
 
 /// The content of `p`, failing the case with context on error.
@@ -66,12 +71,12 @@ pub(crate) fn content(s: &Store, p: &str) -> Vec<u8> {
 
 /// Reads `range` of `p` through `read_range`.
 pub(crate) fn read_range_all(s: &Store, p: &str, range: Range<u64>) -> Result<Vec<u8>> {
-    let mut reader = s.read_range(p, range)?;
-    let mut buf = Vec::new();
-    reader
-        .read_to_end(&mut buf)
-        .map_err(remote_store_core::Error::from_io)?;
-    Ok(buf)
+    drain(s.read_range(p, range)?)
+}
+
+/// Reads `p` through `read_with`.
+pub(crate) fn read_with_all(s: &Store, p: &str, opts: ReadOptions) -> Result<Vec<u8>> {
+    drain(s.read_with(p, opts)?)
 }
 
 /// What a read in small pieces saw.

@@ -11,9 +11,43 @@ pub(crate) use bytes::Bytes;
 pub(crate) use remote_store_core::{
     Capability, CapabilitySet, ChecksumAlgorithm, CopyOptions, DeleteFolderOptions, DeleteOptions,
     Entry, Error, ErrorKind, FileInfo, FolderEntry, FolderInfo, ListOptions, Metadata, MoveOptions,
-    Operation, RESERVED_PREFIX, RemotePath, Result, WriteMode, WriteOptions, WriteResult,
-    WriteResultSource,
+    Operation, RESERVED_PREFIX, ReadOptions, RemotePath, Result, WriteMode, WriteOptions,
+    WriteResult, WriteResultSource,
 };
+
+/// How the writers of a race case write, and the error every loser must get.
+#[derive(Debug, Clone)]
+pub(crate) enum Contender {
+    /// `write` with overwrite=false: losers get `AlreadyExists`.
+    Create,
+    /// `write_atomic` with overwrite=false: losers get `AlreadyExists`.
+    AtomicCreate,
+    /// `write_with(if_match(etag))`: losers get `PreconditionFailed`.
+    IfMatch(String),
+}
+
+impl Contender {
+    /// The options a writer passes.
+    pub(crate) fn options(&self) -> WriteOptions {
+        match self {
+            Contender::IfMatch(etag) => WriteOptions::new().if_match(etag.clone()),
+            _ => WriteOptions::new(),
+        }
+    }
+
+    /// Whether the writer uses `write_atomic`.
+    pub(crate) fn atomic(&self) -> bool {
+        matches!(self, Contender::AtomicCreate)
+    }
+
+    /// The error kind of a writer that lost.
+    pub(crate) fn loss(&self) -> ErrorKind {
+        match self {
+            Contender::IfMatch(_) => ErrorKind::PreconditionFailed,
+            _ => ErrorKind::AlreadyExists,
+        }
+    }
+}
 
 /// Every spelling of the store root.
 pub(crate) const ROOT_FORMS: &[&str] = &["", ".", "/", "./", "//"];

@@ -9,7 +9,8 @@ use remote_store_async::{AsyncContent, AsyncStore};
 use tokio::io::AsyncReadExt;
 
 use super::{
-    CopyOptions, Entry, FileInfo, FolderEntry, ListOptions, MoveOptions, Result, TREE, pattern,
+    CopyOptions, Entry, FileInfo, FolderEntry, ListOptions, MoveOptions, ReadOptions, Result, TREE,
+    pattern,
 };
 
 /// The store type of this half.
@@ -67,6 +68,12 @@ pub(crate) async fn content(s: &AsyncStore, p: &str) -> Vec<u8> {
 /// Reads `range` of `p` through `read_range` (as a stream of chunks).
 pub(crate) async fn read_range_all(s: &AsyncStore, p: &str, range: Range<u64>) -> Result<Vec<u8>> {
     let body = s.read_range(p, range).await?;
+    Ok(body.collect_bytes().await?.to_vec())
+}
+
+/// Reads `p` through `read_with` (as a stream of chunks).
+pub(crate) async fn read_with_all(s: &AsyncStore, p: &str, opts: ReadOptions) -> Result<Vec<u8>> {
+    let body = s.read_with(p, opts).await?;
     Ok(body.collect_bytes().await?.to_vec())
 }
 
