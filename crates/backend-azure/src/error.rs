@@ -74,6 +74,22 @@ pub(crate) fn map_in(err: azure_core::Error, key: &str, container: &str) -> Erro
     }
 }
 
+/// `err` as the missing-container error when the service answer behind it (its source,
+/// a [`ServiceError`]) was `404 ContainerNotFound`; unchanged otherwise. For paths that map errors before they
+/// know which container they talk to (uploads).
+pub(crate) fn in_container(err: Error, key: &str, container: &str) -> Error {
+    let missing = err.kind() == ErrorKind::NotFound
+        && !err.is_container_not_found()
+        && std::error::Error::source(&err)
+            .and_then(|s| s.downcast_ref::<ServiceError>())
+            .is_some_and(|s| s.status == 404 && s.code.as_deref() == Some("ContainerNotFound"));
+    if missing {
+        container_missing(container, key).with_source(err)
+    } else {
+        err
+    }
+}
+
 /// Whether a condition of the request did not hold (412: `If-Match` on a blob that was
 /// replaced since).
 pub(crate) fn is_precondition_failed(err: &azure_core::Error) -> bool {
@@ -174,6 +190,20 @@ pub(crate) fn map_at(err: azure_core::Error, key: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mapped_container_not_found_is_recognised_later() {
+        let mapped = Error::new(ErrorKind::NotFound).with_source(ServiceError {
+            status: 404,
+            code: Some("ContainerNotFound".into()),
+        });
+        assert!(in_container(mapped, "a.txt", "c").is_container_not_found());
+        let blob = Error::new(ErrorKind::NotFound).with_source(ServiceError {
+            status: 404,
+            code: Some("BlobNotFound".into()),
+        });
+        assert!(!in_container(blob, "a.txt", "c").is_container_not_found());
+    }
 
     #[test]
     fn classification_by_status_and_code() {

@@ -132,7 +132,9 @@ pub(crate) async fn upload(
         Ok(result) => Ok(result),
         Err(err) => {
             let blob = client.blob(key);
-            let own = recognise_own_write(&blob, key, settings.write_id.as_deref(), err).await?;
+            let own = recognise_own_write(&blob, key, settings.write_id.as_deref(), err)
+                .await
+                .map_err(|e| error::in_container(e, key.as_str(), &client.container_name))?;
             Ok(
                 WriteResult::native(key.clone(), own.size, own.etag, own.modified, opts)
                     .with_digest(md5_digest(opts, own.md5.as_deref())),

@@ -145,14 +145,19 @@ impl Plan {
         self.file(path, cap)
     }
 
-    /// True when the store must check `opts.if_match` itself before writing: the backend
-    /// does not declare `conditional_write`, so it does not enforce the condition.
+    /// True when the store checks `opts.if_match` before writing: whenever it is set. Without
+    /// `conditional_write` that check is the only one (not atomic); with it, the backend's
+    /// native `If-Match` guards the write too, and the check makes a missing file fail the
+    /// same way everywhere (Azurite, for one, creates a missing blob under `If-Match`).
     pub fn checks_if_match(&self, opts: &WriteOptions) -> bool {
-        opts.if_match.is_some() && !self.capabilities.supports(Capability::ConditionalWrite)
+        opts.if_match.is_some()
     }
 
-    /// The store's (non-atomic) `if_match` check: `current` is the backend's
-    /// `get_file_info` of the target; a missing file fails the condition.
+    /// The store's `if_match` check: `current` is the backend's `get_file_info` of the
+    /// target; a missing file fails the condition. Returns the options to write with when
+    /// they change: `if_match("*")` on a backend with `conditional_write` becomes the etag
+    /// just seen, so the service enforces "exists, and is still the version checked" (S3
+    /// defines no `If-Match: *`; a file replaced in between fails with `PreconditionFailed`).
     ///
     /// # Errors
     /// `PreconditionFailed`; `current`'s own error unless it is `NotFound`.
@@ -161,13 +166,20 @@ impl Plan {
         key: &RemotePath,
         opts: &WriteOptions,
         current: Result<FileInfo>,
-    ) -> Result<()> {
+    ) -> Result<Option<WriteOptions>> {
         let etag = match current {
             Ok(info) => info.etag,
             Err(e) if e.kind() == ErrorKind::NotFound && !e.is_container_not_found() => None,
             Err(e) => return Err(e),
         };
-        opts.check_if_match(key.as_str(), etag.as_deref())
+        opts.check_if_match(key.as_str(), etag.as_deref())?;
+        let native = self.capabilities.supports(Capability::ConditionalWrite);
+        Ok(match etag {
+            Some(etag) if native && opts.if_match.as_deref() == Some("*") => {
+                Some(opts.clone().if_match(etag))
+            }
+            _ => None,
+        })
     }
 
     /// Both ends of a move or copy; the root as either end is refused before any I/O.

@@ -630,10 +630,13 @@ impl AsyncStore {
     ) -> Result<WriteResult> {
         self.run_op_async(mode.operation(), async {
             let key = self.plan.write(p, mode, opts)?;
-            if self.plan.checks_if_match(opts) {
+            let resolved = if self.plan.checks_if_match(opts) {
                 let current = self.backend.get_file_info(&key).await;
-                self.plan.check_if_match(&key, opts, current)?;
-            }
+                self.plan.check_if_match(&key, opts, current)?
+            } else {
+                None
+            };
+            let opts = resolved.as_ref().unwrap_or(opts);
             let result = self
                 .backend
                 .write(&key, content, mode, opts)

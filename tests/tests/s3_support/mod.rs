@@ -105,12 +105,19 @@ impl Server {
     }
 
     /// The same, but through another endpoint (a fault proxy in front of the server).
+    ///
+    /// `conditional_create` is off on s3s-fs: 0.14.1 checks `If-None-Match: *` before the
+    /// body arrives, not atomically (see [`Server::enforces_if_none_match`]), so a backend
+    /// must not rely on it there. (It also creates a missing bucket's directory on a
+    /// `PutObject`, which the concurrent create-and-check of ADR 0014 would otherwise
+    /// expose as "a write created the bucket".) Tests that probe the server override it.
     pub fn config_at(&self, bucket: &str, endpoint: &str) -> S3Config {
         S3Config::new(bucket)
             .endpoint(endpoint)
             .region("us-east-1")
             .force_path_style(true)
             .credentials(self.access_key.clone(), self.secret_key.clone())
+            .conditional_create(self.name != "s3s-fs")
     }
 
     /// A raw SDK client for setup and inspection (the backend's own client, built from the
