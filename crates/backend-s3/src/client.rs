@@ -6,17 +6,19 @@
 use aws_config::default_provider::credentials::DefaultCredentialsChain;
 use aws_config::provider_config::ProviderConfig;
 use aws_credential_types::provider::{ProvideCredentials, future};
-use aws_sdk_s3::config::StalledStreamProtectionConfig;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, SharedHttpClient};
+use aws_sdk_s3::config::{
+    RequestChecksumCalculation, ResponseChecksumValidation, StalledStreamProtectionConfig,
+};
 use aws_smithy_http_client::tls;
 use tokio::sync::OnceCell;
 
 use remote_store_core::RetryPolicy;
 
-use crate::S3Config;
 use crate::transport::Transport;
+use crate::{Checksums, S3Config};
 
 /// The region used when neither the config nor the environment names one.
 const FALLBACK_REGION: &str = "us-east-1";
@@ -51,6 +53,11 @@ pub(crate) fn build(config: &S3Config) -> aws_sdk_s3::Client {
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .retry_config(retry)
         .force_path_style(config.force_path_style);
+    if config.checksums == Checksums::WhenRequired {
+        builder = builder
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+    }
     if let Some(url) = endpoint_of(config, |name| std::env::var(name).ok()) {
         builder = builder.endpoint_url(url);
     }
