@@ -518,8 +518,11 @@ impl<'a> Parts<'a> {
         loop {
             let room = self.part_size - buf.len();
             if pending.len() >= room {
-                if buf.is_empty() && pending.len() == room {
-                    return Ok(pending);
+                if buf.is_empty() {
+                    // A chunk of a part or more is cut, not copied.
+                    let part = pending.split_to(room);
+                    self.carry = pending;
+                    return Ok(part);
                 }
                 buf.extend_from_slice(&pending.split_to(room));
                 self.carry = pending;
@@ -610,6 +613,28 @@ mod tests {
         assert_eq!(collect_parts(chunks(&[25]), 10), [10, 10, 5]);
         assert_eq!(collect_parts(chunks(&[]), 10), [0]);
         assert_eq!(collect_parts(chunks(&[9]), 10), [9]);
+    }
+
+    #[test]
+    fn chunks_of_a_part_or_more_are_not_copied() {
+        futures::executor::block_on(async {
+            let big = Bytes::from(vec![1u8; 25]);
+            let range = big.as_ptr_range();
+            let content = AsyncContent::chunks(futures::stream::iter([
+                Ok(big.clone()),
+                Ok(Bytes::from(vec![2u8; 10])),
+            ]));
+            let mut parts = Parts::new(content, 10);
+            for _ in 0..2 {
+                let part = parts.next_part().await.unwrap();
+                assert_eq!(part.len(), 10);
+                assert!(range.contains(&part.as_ptr()), "a slice of the chunk");
+            }
+            // The rest of the big chunk and the next chunk share one part.
+            let mixed = parts.next_part().await.unwrap();
+            assert_eq!(&mixed[..], &[[1u8; 5], [2; 5]].concat()[..]);
+            assert_eq!(parts.next_part().await.unwrap().len(), 5);
+        });
     }
 
     #[test]
