@@ -31,12 +31,18 @@ use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use remote_store_async::{AsyncContent, AsyncStore};
-use remote_store_core::WriteOptions;
+use remote_store_core::{ListOptions, WriteOptions};
 use remote_store_s3::aws_sdk_s3;
 use remote_store_s3::aws_sdk_s3::primitives::ByteStream;
 use remote_store_s3::aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use remote_store_s3::{AsyncS3Backend, S3Backend, S3Config};
 use remote_store_sync::Store;
+
+mod ops;
+
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * KIB;
@@ -303,10 +309,10 @@ impl Client {
                 }
             }
             Client::Ours(s) => {
-                s.write(key, data, overwrite()).await.unwrap();
+                s.write_with(key, data, overwrite()).await.unwrap();
             }
             Client::OursSync(s) => {
-                tokio::task::block_in_place(|| s.write(key, data, overwrite()).unwrap());
+                tokio::task::block_in_place(|| s.write_with(key, data, overwrite()).unwrap());
             }
             Client::OpenDal(op) => {
                 op.write(key, data).await.unwrap();
@@ -341,13 +347,13 @@ impl Client {
         match self {
             Client::Raw(c, sign, bucket) => raw_multipart(c, *sign, bucket, key, total).await,
             Client::Ours(s) => {
-                s.write(key, AsyncContent::chunks(source(total)), overwrite())
+                s.write_with(key, AsyncContent::chunks(source(total)), overwrite())
                     .await
                     .unwrap();
             }
             Client::OursSync(s) => {
                 tokio::task::block_in_place(|| {
-                    s.write(
+                    s.write_with(
                         key,
                         remote_store_sync::Content::reader(Zeros(total)),
                         overwrite(),
@@ -452,10 +458,17 @@ impl Client {
                     }
                 }
             }
-            Client::Ours(s) => s.list_files(prefix, true).unwrap().count().await,
-            Client::OursSync(s) => {
-                tokio::task::block_in_place(|| s.list_files(prefix, true).unwrap().count())
+            Client::Ours(s) => {
+                s.list_files_with(prefix, ListOptions::subtree())
+                    .unwrap()
+                    .count()
+                    .await
             }
+            Client::OursSync(s) => tokio::task::block_in_place(|| {
+                s.list_files_with(prefix, ListOptions::subtree())
+                    .unwrap()
+                    .count()
+            }),
             Client::OpenDal(op) => {
                 let entries = op
                     .lister_with(&format!("{prefix}/"))
@@ -567,7 +580,7 @@ async fn small_puts(client: &Client, name: &str, c: usize, data: &Bytes) -> Dura
     match client {
         Client::OursSync(s) => tokio::task::block_in_place(|| {
             timed_threads(SMALL_COUNT, c, |i| {
-                s.write(&key(i), data.clone(), overwrite()).unwrap();
+                s.write_with(&key(i), data.clone(), overwrite()).unwrap();
             })
         }),
         _ => {
@@ -682,9 +695,20 @@ fn ms(d: Option<Duration>) -> String {
     d.map_or("–".into(), |d| format!("{:.0} ms", d.as_secs_f64() * 1e3))
 }
 
-#[tokio::main(flavor = "multi_thread")]
-async fn main() {
+fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--ops") {
+        ops::run(&args[2..]);
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(bench(args));
+}
+
+async fn bench(args: Vec<String>) {
     opendal::install_default();
     if args.get(1).map(String::as_str) == Some("--rss-child") {
         rss_child(&args[2]).await;
