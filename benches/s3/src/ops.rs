@@ -1,6 +1,6 @@
 //! `--ops`: a deterministic instruction count per small operation, for callgrind.
 //!
-//! `bench-s3 --ops <client> <get|put> <n>` runs on a current-thread runtime against the
+//! `bench-s3 --ops <client> <get|put> <n>` (or `big <MiB>`: one streamed write) runs on a current-thread runtime against the
 //! server at `BENCH_ENDPOINT` (start one s3s-fs yourself). Setup is the same whatever `n`:
 //! the bucket and [`OBJECTS`] 4 KiB objects are created first, then `n` operations run
 //! (GETs read distinct keys, PUTs write distinct keys). Run it twice under
@@ -22,7 +22,7 @@
 //! and `remote-store`.
 
 use bytes::Bytes;
-use remote_store_async::AsyncStore;
+use remote_store_async::{AsyncContent, AsyncStore};
 use remote_store_core::WriteOptions;
 use remote_store_s3::aws_sdk_s3;
 use remote_store_s3::aws_sdk_s3::config::endpoint::{
@@ -31,7 +31,7 @@ use remote_store_s3::aws_sdk_s3::config::endpoint::{
 use remote_store_s3::aws_sdk_s3::primitives::ByteStream;
 use remote_store_s3::{AsyncS3Backend, S3Config};
 
-use crate::{ACCESS_KEY, SECRET_KEY, SMALL};
+use crate::{ACCESS_KEY, MIB, SECRET_KEY, SMALL};
 
 /// Objects created by the setup (GETs read up to this many distinct keys).
 const OBJECTS: usize = 1000;
@@ -147,7 +147,7 @@ pub(crate) fn run(args: &[String]) {
         panic!("usage: --ops <sdk-default|sdk-ours|remote-store> <get|put> <n>");
     };
     let n: usize = n.parse().expect("n");
-    assert!(n <= OBJECTS, "n ≤ {OBJECTS}");
+    assert!(n <= OBJECTS || op == "big", "n ≤ {OBJECTS}");
     let endpoint = std::env::var("BENCH_ENDPOINT").expect("BENCH_ENDPOINT");
     let sign = std::env::var("BENCH_SIGN_PAYLOAD").is_ok_and(|v| v == "1");
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -178,6 +178,26 @@ pub(crate) fn run(args: &[String]) {
             other => panic!("unknown client {other}"),
         };
         let started = thread_cpu_ns();
+        let process_started = process_cpu_ms();
+        if op == "big" {
+            // One streamed write of `n` MiB (1 MiB chunks; the raw SDK gets part-sized
+            // buffers, as in the main benchmark).
+            match &c {
+                OpsClient::Sdk(c) => crate::raw_multipart(c, sign, BUCKET, "big", n * MIB).await,
+                OpsClient::Ours(s) => {
+                    let content = AsyncContent::chunks(crate::source(n * MIB));
+                    s.write_with("big", content, WriteOptions::new().overwrite(true))
+                        .await
+                        .unwrap();
+                }
+            }
+            let ms = (thread_cpu_ns() - started) as f64 / 1e6;
+            let process = process_cpu_ms() - process_started;
+            eprintln!(
+                "{client} big: {ms:.1} ms CPU for {n} MiB (this thread; {process} ms all threads)"
+            );
+            return;
+        }
         for i in 0..n {
             match (&c, op.as_str()) {
                 (OpsClient::Sdk(c), "get") => {
@@ -216,6 +236,22 @@ pub(crate) fn run(args: &[String]) {
             eprintln!("{client} {op}: {per_op:.1} µs CPU per op (this thread, {n} ops)");
         }
     });
+}
+
+/// CPU time of the whole process so far (user and system, all threads), in milliseconds
+/// (10 ms resolution), from `/proc/self/stat`.
+fn process_cpu_ms() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which ends with ')'): utime and stime are the 12th
+    // and 13th, in clock ticks of 10 ms.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let ticks: u64 = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|t| t.parse::<u64>().ok())
+        .sum();
+    ticks * 10
 }
 
 /// CPU time of this thread so far (the current-thread runtime runs every task on it), from
