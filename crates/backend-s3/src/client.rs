@@ -85,6 +85,19 @@ pub(crate) fn build(config: &S3Config) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(builder.build())
 }
 
+/// The per-request configuration that has the SDK compute the checksum a write asked for
+/// (`WriteOptions::checksum`) when `checksums` is `when_required`: the SDK then computes
+/// none, even for an algorithm set on the request, and the service would return none.
+pub(crate) fn checksum_override(
+    config: &S3Config,
+    asked: bool,
+) -> Option<aws_sdk_s3::config::Builder> {
+    (asked && config.checksums == Checksums::WhenRequired).then(|| {
+        aws_sdk_s3::config::Builder::new()
+            .request_checksum_calculation(RequestChecksumCalculation::WhenSupported)
+    })
+}
+
 /// S3's endpoint rules, evaluated once per bucket, region and endpoint instead of once per
 /// key.
 ///

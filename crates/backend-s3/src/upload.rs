@@ -23,9 +23,33 @@ use remote_store_core::{
 use tokio::runtime::Handle;
 use tokio::task::{AbortHandle, JoinHandle};
 
+use crate::client;
 use crate::error::{self, Failure};
 use crate::inner::Inner;
 use crate::keys;
+
+/// Sends a `PutObject` or `UploadPart` request: with an unsigned payload unless
+/// `sign_payload`, and with the checksum the write asked for (`$asked`) computed even
+/// when `checksums` is `when_required` (a macro: `disable_payload_signing` exists per
+/// operation, not on the generic customisable operation).
+macro_rules! send_body {
+    ($request:expr, $inner:expr, $asked:expr) => {{
+        let checksum = client::checksum_override(&$inner.config, $asked);
+        match ($inner.config.sign_payload, checksum) {
+            (true, None) => $request.send().await,
+            (sign, checksum) => {
+                let mut request = $request.customize();
+                if !sign {
+                    request = request.disable_payload_signing();
+                }
+                if let Some(config) = checksum {
+                    request = request.config_override(config);
+                }
+                request.send().await
+            }
+        }
+    }};
+}
 
 /// Writes `content` to `path`.
 pub(crate) async fn write(
@@ -75,11 +99,7 @@ async fn put_single(
         .set_metadata(opts.user_metadata().map(keys::metadata_to_s3))
         .set_if_none_match(if_none_match(inner, opts))
         .set_checksum_algorithm(sdk_checksum(opts));
-    let result = if inner.config.sign_payload {
-        request.send().await
-    } else {
-        request.customize().disable_payload_signing().send().await
-    };
+    let result = send_body!(request, inner, opts.checksum.is_some());
     match result {
         Ok(out) => Ok(WriteResult::native(
             path.clone(),
@@ -412,6 +432,7 @@ async fn upload_part(
     body: Bytes,
     path: RemotePath,
 ) -> Result<(CompletedPart, Bytes)> {
+    let asked = checksum.is_some();
     let request = inner
         .client
         .upload_part()
@@ -422,11 +443,7 @@ async fn upload_part(
         .content_length(i64::try_from(body.len()).unwrap_or(i64::MAX))
         .set_checksum_algorithm(checksum)
         .body(SdkBody::from(body.clone()));
-    let result = if inner.config.sign_payload {
-        request.send().await
-    } else {
-        request.customize().disable_payload_signing().send().await
-    };
+    let result = send_body!(request, inner, asked);
     let out = result.map_err(|e| error::from_sdk(e, path.as_str()))?;
     let part = CompletedPart::builder()
         .part_number(number)
