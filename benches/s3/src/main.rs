@@ -44,6 +44,12 @@ use remote_store_s3::aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart
 use remote_store_s3::{AsyncS3Backend, S3Backend, S3Config};
 use remote_store_sync::Store;
 
+mod ops;
+
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const KIB: usize = 1024;
 const MIB: usize = 1024 * KIB;
 const SMALL: usize = 4 * KIB;
@@ -727,9 +733,20 @@ fn ms(d: Option<Duration>) -> String {
     d.map_or("–".into(), |d| format!("{:.0} ms", d.as_secs_f64() * 1e3))
 }
 
-#[tokio::main(flavor = "multi_thread")]
-async fn main() {
+fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--ops") {
+        ops::run(&args[2..]);
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(bench(args));
+}
+
+async fn bench(args: Vec<String>) {
     opendal::install_default();
     if args.get(1).map(String::as_str) == Some("--rss-child") {
         rss_child(&args[2]).await;

@@ -6,17 +6,24 @@
 use aws_config::default_provider::credentials::DefaultCredentialsChain;
 use aws_config::provider_config::ProviderConfig;
 use aws_credential_types::provider::{ProvideCredentials, future};
-use aws_sdk_s3::config::StalledStreamProtectionConfig;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, SharedHttpClient};
+use std::sync::Mutex;
+
+use aws_sdk_s3::config::endpoint::{
+    DefaultResolver, Endpoint, EndpointFuture, Params, ResolveEndpoint,
+};
+use aws_sdk_s3::config::{
+    RequestChecksumCalculation, ResponseChecksumValidation, StalledStreamProtectionConfig,
+};
 use aws_smithy_http_client::tls;
 use tokio::sync::OnceCell;
 
 use remote_store_core::RetryPolicy;
 
-use crate::S3Config;
 use crate::transport::Transport;
+use crate::{Checksums, S3Config};
 
 /// The region used when neither the config nor the environment names one.
 const FALLBACK_REGION: &str = "us-east-1";
@@ -50,7 +57,13 @@ pub(crate) fn build(config: &S3Config) -> aws_sdk_s3::Client {
         // request queues for a permit as a stalled upload.
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .retry_config(retry)
+        .endpoint_resolver(KeylessEndpoint::default())
         .force_path_style(config.force_path_style);
+    if config.checksums == Checksums::WhenRequired {
+        builder = builder
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+    }
     if let Some(url) = endpoint_of(config, |name| std::env::var(name).ok()) {
         builder = builder.endpoint_url(url);
     }
@@ -70,6 +83,90 @@ pub(crate) fn build(config: &S3Config) -> aws_sdk_s3::Client {
         }),
     };
     aws_sdk_s3::Client::from_conf(builder.build())
+}
+
+/// The per-request configuration that has the SDK compute the checksum a write asked for
+/// (`WriteOptions::checksum`) when `checksums` is `when_required`: the SDK then computes
+/// none, even for an algorithm set on the request, and the service would return none.
+pub(crate) fn checksum_override(
+    config: &S3Config,
+    asked: bool,
+) -> Option<aws_sdk_s3::config::Builder> {
+    (asked && config.checksums == Checksums::WhenRequired).then(|| {
+        aws_sdk_s3::config::Builder::new()
+            .request_checksum_calculation(RequestChecksumCalculation::WhenSupported)
+    })
+}
+
+/// S3's endpoint rules, evaluated once per bucket, region and endpoint instead of once per
+/// key.
+///
+/// The SDK's resolver caches its last answer, but the parameters it compares include the
+/// object key (`Key`, also `Prefix` and `CopySource`), so with a new key per request it
+/// runs the rules engine on every call (about 2.5 % of a small GET's instructions). The
+/// rules bind these three parameters and never read them (aws-sdk-s3 1.157), so this
+/// resolver clears them, remembers the last answer, and otherwise asks the SDK's own
+/// resolver: the endpoints are the SDK's, errors included. The test
+/// `the_endpoint_params_are_the_known_ones` fails when an SDK update adds a parameter.
+#[derive(Debug, Default)]
+struct KeylessEndpoint {
+    rules: DefaultResolver,
+    last: Mutex<Option<(Params, Endpoint)>>,
+}
+
+impl KeylessEndpoint {
+    /// `params` without the ones naming an object.
+    fn keyless(params: &Params) -> Option<Params> {
+        Params::builder()
+            .set_bucket(params.bucket().map(str::to_owned))
+            .set_region(params.region().map(str::to_owned))
+            .set_use_fips(params.use_fips())
+            .set_use_dual_stack(params.use_dual_stack())
+            .set_endpoint(params.endpoint().map(str::to_owned))
+            .set_force_path_style(params.force_path_style())
+            .set_accelerate(params.accelerate())
+            .set_use_global_endpoint(params.use_global_endpoint())
+            .set_use_object_lambda_endpoint(params.use_object_lambda_endpoint())
+            .set_disable_access_points(params.disable_access_points())
+            .set_disable_multi_region_access_points(params.disable_multi_region_access_points())
+            .set_use_arn_region(params.use_arn_region())
+            .set_use_s3_express_control_endpoint(params.use_s3_express_control_endpoint())
+            .set_disable_s3_express_session_auth(params.disable_s3_express_session_auth())
+            .build()
+            .ok()
+    }
+}
+
+impl ResolveEndpoint for KeylessEndpoint {
+    fn resolve_endpoint<'a>(&'a self, params: &'a Params) -> EndpointFuture<'a> {
+        let Some(keyless) = Self::keyless(params) else {
+            return self.rules.resolve_endpoint(params);
+        };
+        let last = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((seen, endpoint)) = &*last
+            && *seen == keyless
+        {
+            return EndpointFuture::ready(Ok(endpoint.clone()));
+        }
+        drop(last);
+        // The SDK's resolver answers at once; anything else is passed through as it is.
+        let resolved = match futures::FutureExt::now_or_never(self.rules.resolve_endpoint(&keyless))
+        {
+            Some(resolved) => resolved,
+            None => return self.rules.resolve_endpoint(params),
+        };
+        if let Ok(endpoint) = &resolved {
+            let mut last = self
+                .last
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            *last = Some((keyless, endpoint.clone()));
+        }
+        EndpointFuture::ready(resolved)
+    }
 }
 
 /// The SDK's retry configuration for `policy`: its standard strategy with the policy's
@@ -203,6 +300,112 @@ mod tests {
 #[cfg(test)]
 mod endpoint_tests {
     use super::*;
+
+    fn resolve(resolver: &dyn ResolveEndpoint, params: &Params) -> Result<Endpoint, String> {
+        futures::executor::block_on(resolver.resolve_endpoint(params)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_keyless_resolver_answers_what_the_rules_answer() {
+        let keyless = KeylessEndpoint::default();
+        let rules = DefaultResolver::new();
+        let cases = [
+            // AWS, virtual-hosted and path style; a custom endpoint with and without a
+            // path; a bucket name that cannot be a host name; an access point ARN; errors
+            // (FIPS with a custom endpoint).
+            Params::builder().bucket("reports").region("eu-west-1"),
+            Params::builder()
+                .bucket("reports")
+                .region("us-east-1")
+                .force_path_style(true),
+            Params::builder()
+                .bucket("b")
+                .region("us-east-1")
+                .endpoint("http://127.0.0.1:9000")
+                .force_path_style(true),
+            Params::builder()
+                .bucket("b")
+                .region("us-east-1")
+                .endpoint("https://gateway.example.com/s3/"),
+            Params::builder().bucket("Not.A.Host").region("us-west-2"),
+            Params::builder()
+                .bucket("arn:aws:s3:us-west-2:123456789012:accesspoint/reports")
+                .region("us-west-2"),
+            Params::builder()
+                .bucket("b")
+                .region("us-east-1")
+                .endpoint("http://127.0.0.1:9000")
+                .use_fips(true),
+        ];
+        for case in cases {
+            for (key, prefix) in [
+                (None, None),
+                (Some("a.txt"), None),
+                (Some("x/y z"), Some("x/")),
+            ] {
+                let params = case
+                    .clone()
+                    .set_key(key.map(str::to_owned))
+                    .set_prefix(prefix.map(str::to_owned))
+                    .build()
+                    .unwrap();
+                // Twice: the first answer is computed, the second remembered.
+                for _ in 0..2 {
+                    assert_eq!(
+                        resolve(&keyless, &params),
+                        resolve(&rules, &params),
+                        "{params:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_endpoint_params_are_the_known_ones() {
+        // `KeylessEndpoint::keyless` copies every parameter but `key`, `prefix` and
+        // `copy_source`. A parameter added by an SDK update must be copied there too
+        // (and checked: does the rules engine read the object parameters now?).
+        let shown = format!("{:?}", Params::builder().build().unwrap());
+        let names: Vec<&str> = shown
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| {
+                w.contains('_')
+                    || [
+                        "bucket",
+                        "region",
+                        "endpoint",
+                        "accelerate",
+                        "key",
+                        "prefix",
+                    ]
+                    .contains(w)
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "bucket",
+                "region",
+                "use_fips",
+                "use_dual_stack",
+                "endpoint",
+                "force_path_style",
+                "accelerate",
+                "use_global_endpoint",
+                "use_object_lambda_endpoint",
+                "key",
+                "prefix",
+                "copy_source",
+                "disable_access_points",
+                "disable_multi_region_access_points",
+                "use_arn_region",
+                "use_s3_express_control_endpoint",
+                "disable_s3_express_session_auth",
+            ],
+            "{shown}"
+        );
+    }
 
     #[test]
     fn endpoint_precedence_is_config_then_s3_variable_then_generic_variable() {

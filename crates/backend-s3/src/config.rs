@@ -153,6 +153,14 @@ pub struct S3Config {
     /// sends `UNSIGNED-PAYLOAD`: less CPU per byte, safe over TLS (whose integrity checks
     /// cover the body), and what most other S3 clients do.
     pub sign_payload: bool,
+    /// When the SDK adds integrity checksums of its own: `"when_supported"` (the SDK's
+    /// default and this one) computes a CRC32 of every request body of an operation that
+    /// accepts a checksum (`PutObject`, `UploadPart`) and validates the checksum a GET's
+    /// response carries; `"when_required"` does so only for operations that require one
+    /// (such as `DeleteObjects`). A checksum a write asks for with
+    /// `WriteOptions::checksum` is computed either way. See [`Checksums`] for what
+    /// `when_required` gives up.
+    pub checksums: Checksums,
     /// Create the bucket, if it does not exist, before the backend's first write (opt-in;
     /// default false). Until then, reads and listings report the missing bucket as always
     /// (`NotFound`). Needs the `s3:CreateBucket` permission; outside `us-east-1` the bucket
@@ -313,6 +321,12 @@ impl S3Config {
         self
     }
 
+    /// Sets [`checksums`](Self::checksums).
+    pub fn checksums(mut self, when: Checksums) -> Self {
+        self.checksums = when;
+        self
+    }
+
     /// Sets [`create_if_missing`](Self::create_if_missing).
     pub fn create_if_missing(mut self, yes: bool) -> Self {
         self.create_if_missing = yes;
@@ -453,7 +467,44 @@ impl Default for S3Config {
             conditional_copy: false,
             service_checksums: true,
             sign_payload: true,
+            checksums: Checksums::WhenSupported,
             create_if_missing: false,
+        }
+    }
+}
+
+/// When the SDK computes request checksums and validates response checksums
+/// ([`S3Config::checksums`]).
+///
+/// `WhenRequired` saves the CRC32 of every uploaded byte and of every downloaded object
+/// that carries a checksum (measured in `docs/backends/s3.md`). What it gives up: an
+/// end-to-end check, from the client's memory to the stored object, that TLS and
+/// SigV4's signed payload hash (`sign_payload`) only partly replace — TLS covers the
+/// wire, not a corrupting proxy that terminates it; an unsigned payload over plain HTTP
+/// is then covered by TCP's checksum only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Checksums {
+    /// The SDK's default: a CRC32 on every operation that supports one.
+    #[default]
+    WhenSupported,
+    /// Only on operations that require a checksum.
+    WhenRequired,
+}
+
+impl std::str::FromStr for Checksums {
+    type Err = Error;
+
+    /// `when_supported` or `when_required` (as in a config file).
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "when_supported" => Ok(Checksums::WhenSupported),
+            "when_required" => Ok(Checksums::WhenRequired),
+            other => Err(Error::invalid_argument(format!(
+                "S3Config.checksums: {other:?} is neither \"when_supported\" nor \"when_required\""
+            ))
+            .with_backend("s3")),
         }
     }
 }
@@ -511,6 +562,15 @@ mod tests {
         }
         assert_eq!(c.validate().unwrap().as_str(), "x/y");
         assert!(!c.create_if_missing, "opt-in");
+        assert_eq!(c.checksums, Checksums::WhenSupported, "the SDK's default");
+        let c: S3Config =
+            serde_json::from_str(r#"{"bucket":"b","checksums":"when_required"}"#).unwrap();
+        assert_eq!(c.checksums, Checksums::WhenRequired);
+        assert_eq!(
+            "when_required".parse::<Checksums>().unwrap(),
+            Checksums::WhenRequired
+        );
+        assert!("sometimes".parse::<Checksums>().is_err());
         let c: S3Config =
             serde_json::from_str(r#"{"bucket":"b","create_if_missing":true}"#).unwrap();
         assert!(c.create_if_missing);

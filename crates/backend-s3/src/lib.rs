@@ -67,8 +67,8 @@ pub use async_backend::AsyncS3Backend;
 #[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
 pub use aws_sdk_s3;
 pub use config::{
-    DEFAULT_MAX_CONCURRENCY, DEFAULT_PART_SIZE, MAX_LIST_PAGE_SIZE, MAX_PART_SIZE, MIN_PART_SIZE,
-    S3Config, default_retry,
+    Checksums, DEFAULT_MAX_CONCURRENCY, DEFAULT_PART_SIZE, MAX_LIST_PAGE_SIZE, MAX_PART_SIZE,
+    MIN_PART_SIZE, S3Config, default_retry,
 };
 #[cfg(feature = "sync")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sync")))]

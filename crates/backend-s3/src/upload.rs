@@ -23,9 +23,33 @@ use remote_store_core::{
 use tokio::runtime::Handle;
 use tokio::task::{AbortHandle, JoinHandle};
 
+use crate::client;
 use crate::error::{self, Failure};
 use crate::inner::Inner;
 use crate::keys;
+
+/// Sends a `PutObject` or `UploadPart` request: with an unsigned payload unless
+/// `sign_payload`, and with the checksum the write asked for (`$asked`) computed even
+/// when `checksums` is `when_required` (a macro: `disable_payload_signing` exists per
+/// operation, not on the generic customisable operation).
+macro_rules! send_body {
+    ($request:expr, $inner:expr, $asked:expr) => {{
+        let checksum = client::checksum_override(&$inner.config, $asked);
+        match ($inner.config.sign_payload, checksum) {
+            (true, None) => $request.send().await,
+            (sign, checksum) => {
+                let mut request = $request.customize();
+                if !sign {
+                    request = request.disable_payload_signing();
+                }
+                if let Some(config) = checksum {
+                    request = request.config_override(config);
+                }
+                request.send().await
+            }
+        }
+    }};
+}
 
 /// Writes `content` to `path`.
 pub(crate) async fn write(
@@ -94,11 +118,7 @@ async fn put_single(
         .set_if_none_match(if_none_match(inner, opts))
         .set_if_match(if_match(inner, opts))
         .set_checksum_algorithm(sdk_checksum(opts));
-    let result = if inner.config.sign_payload {
-        request.send().await
-    } else {
-        request.customize().disable_payload_signing().send().await
-    };
+    let result = send_body!(request, inner, opts.checksum.is_some());
     match result {
         Ok(out) => Ok(WriteResult::native(
             path.clone(),
@@ -543,6 +563,7 @@ async fn upload_part(
     body: Bytes,
     path: RemotePath,
 ) -> Result<(CompletedPart, Bytes)> {
+    let asked = checksum.is_some();
     let request = inner
         .client
         .upload_part()
@@ -553,11 +574,7 @@ async fn upload_part(
         .content_length(i64::try_from(body.len()).unwrap_or(i64::MAX))
         .set_checksum_algorithm(checksum)
         .body(SdkBody::from(body.clone()));
-    let result = if inner.config.sign_payload {
-        request.send().await
-    } else {
-        request.customize().disable_payload_signing().send().await
-    };
+    let result = send_body!(request, inner, asked);
     let out = result.map_err(|e| error::from_sdk(e, path.as_str()))?;
     let part = CompletedPart::builder()
         .part_number(number)
@@ -649,8 +666,11 @@ impl<'a> Parts<'a> {
         loop {
             let room = self.part_size - buf.len();
             if pending.len() >= room {
-                if buf.is_empty() && pending.len() == room {
-                    return Ok(pending);
+                if buf.is_empty() {
+                    // A chunk of a part or more is cut, not copied.
+                    let part = pending.split_to(room);
+                    self.carry = pending;
+                    return Ok(part);
                 }
                 buf.extend_from_slice(&pending.split_to(room));
                 self.carry = pending;
@@ -741,6 +761,28 @@ mod tests {
         assert_eq!(collect_parts(chunks(&[25]), 10), [10, 10, 5]);
         assert_eq!(collect_parts(chunks(&[]), 10), [0]);
         assert_eq!(collect_parts(chunks(&[9]), 10), [9]);
+    }
+
+    #[test]
+    fn chunks_of_a_part_or_more_are_not_copied() {
+        futures::executor::block_on(async {
+            let big = Bytes::from(vec![1u8; 25]);
+            let range = big.as_ptr_range();
+            let content = AsyncContent::chunks(futures::stream::iter([
+                Ok(big.clone()),
+                Ok(Bytes::from(vec![2u8; 10])),
+            ]));
+            let mut parts = Parts::new(content, 10);
+            for _ in 0..2 {
+                let part = parts.next_part().await.unwrap();
+                assert_eq!(part.len(), 10);
+                assert!(range.contains(&part.as_ptr()), "a slice of the chunk");
+            }
+            // The rest of the big chunk and the next chunk share one part.
+            let mixed = parts.next_part().await.unwrap();
+            assert_eq!(&mixed[..], &[[1u8; 5], [2; 5]].concat()[..]);
+            assert_eq!(parts.next_part().await.unwrap().len(), 5);
+        });
     }
 
     #[test]
