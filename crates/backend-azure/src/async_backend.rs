@@ -191,8 +191,8 @@ impl AsyncAzureBackend {
     /// missing blob reports.
     async fn missing(&self, key: &RemotePath) -> Error {
         match self.has_children(key).await {
-            Ok(true) => Error::invalid_path(key.as_str(), "is a folder").with_backend(BACKEND),
-            Ok(false) => Error::not_found(key.as_str()).with_backend(BACKEND),
+            Ok(true) => Error::invalid_path(key.as_str(), "is a folder"),
+            Ok(false) => Error::not_found(key.as_str()),
             Err(e) => e,
         }
     }
@@ -299,10 +299,10 @@ impl AsyncAzureBackend {
     /// flat-namespace mode (`check_folder_targets` off).
     async fn check_write_target(&self, key: &RemotePath) -> Result<()> {
         if self.check_folder_targets && self.has_children(key).await? {
-            return Err(
-                Error::invalid_path(key.as_str(), "a folder exists at this path")
-                    .with_backend(BACKEND),
-            );
+            return Err(Error::invalid_path(
+                key.as_str(),
+                "a folder exists at this path",
+            ));
         }
         Ok(())
     }
@@ -362,8 +362,7 @@ impl AsyncAzureBackend {
         );
         let refusal = match folder {
             Ok(false) => return put,
-            Ok(true) => Error::invalid_path(key.as_str(), "a folder exists at this path")
-                .with_backend(BACKEND),
+            Ok(true) => Error::invalid_path(key.as_str(), "a folder exists at this path"),
             Err(e) => e,
         };
         let Ok(created) = put else {
@@ -440,8 +439,7 @@ impl AsyncAzureBackend {
                 Some(_) => {
                     return Err(Error::new(ErrorKind::Other)
                         .with_path(dst.as_str())
-                        .with_message("the server-side copy failed or was aborted")
-                        .with_backend(BACKEND));
+                        .with_message("the server-side copy failed or was aborted"));
                 }
             }
             tokio::time::sleep(delay).await;
@@ -592,17 +590,17 @@ impl AsyncBackend for AsyncAzureBackend {
             ..
         } = *opts;
         if self.is_file(path).await? {
-            return Err(Error::invalid_path(path.as_str(), "is a file").with_backend(BACKEND));
+            return Err(Error::invalid_path(path.as_str(), "is a file"));
         }
         if !self.has_children(path).await? {
             return if missing_ok {
                 Ok(())
             } else {
-                Err(Error::not_found(path.as_str()).with_backend(BACKEND))
+                Err(Error::not_found(path.as_str()))
             };
         }
         if !recursive {
-            return Err(Error::directory_not_empty(path.as_str()).with_backend(BACKEND));
+            return Err(Error::directory_not_empty(path.as_str()));
         }
         list::names(self.client.clone(), path)
             .map_ok(|name| self.delete_blob_name(name))
@@ -724,10 +722,8 @@ impl AsyncBackend for AsyncAzureBackend {
     }
 
     fn to_key(&self, native: &str) -> Result<RemotePath> {
-        let outside = || {
-            Error::invalid_path(native, "not inside this backend's container and prefix")
-                .with_backend(BACKEND)
-        };
+        let outside =
+            || Error::invalid_path(native, "not inside this backend's container and prefix");
         let rest = native
             .strip_prefix("azure://")
             .and_then(|r| r.strip_prefix(self.client.container_name.as_str()))

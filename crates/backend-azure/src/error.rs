@@ -61,7 +61,6 @@ pub(crate) fn container_missing(container: &str, key: &str) -> Error {
         "check the container name, or create it",
     )
     .with_path(key)
-    .with_backend(BACKEND)
 }
 
 /// [`map_at`], except that `ContainerNotFound` becomes the missing-container error naming
@@ -123,12 +122,7 @@ pub(crate) fn condition_failed(
         code: code.map(str::to_owned),
     }
     .to_string();
-    Some(
-        Error::new(kind)
-            .with_message(message)
-            .with_path(key)
-            .with_backend(BACKEND),
-    )
+    Some(Error::new(kind).with_message(message).with_path(key))
 }
 
 /// The kind (and retryability) for a service answer.
@@ -166,8 +160,7 @@ pub(crate) fn map(err: azure_core::Error) -> Error {
             return Error::new(kind)
                 .with_message(message)
                 .with_source(source)
-                .retryable(retryable)
-                .with_backend(BACKEND);
+                .retryable(retryable);
         }
         AzErrorKind::Connection => Error::unavailable("cannot connect to the Blob service"),
         AzErrorKind::Io => Error::unavailable("the connection to the Blob service failed"),
@@ -179,7 +172,7 @@ pub(crate) fn map(err: azure_core::Error) -> Error {
         }
         _ => Error::new(ErrorKind::Other).with_message("the Blob service call failed"),
     };
-    mapped.with_source(err).with_backend(BACKEND)
+    mapped.with_source(err)
 }
 
 /// [`map`], with the key the error concerns.
@@ -266,6 +259,6 @@ mod tests {
         let e = map(azure_core::Error::with_message(AzErrorKind::Io, "reset"));
         assert_eq!(e.kind(), ErrorKind::BackendUnavailable);
         assert!(e.is_retryable());
-        assert_eq!(e.backend(), Some(BACKEND));
+        assert_eq!(e.backend(), None, "the store stamps the backend, not the mapping");
     }
 }

@@ -41,9 +41,7 @@ pub(crate) fn token_credential(credential: &EntraCredential) -> Result<Arc<dyn T
         .map(|c| c as Arc<dyn TokenCredential>),
     };
     built.map_err(|e| {
-        Error::invalid_argument("azure: cannot set up the Entra ID credential")
-            .with_source(e)
-            .with_backend(crate::error::BACKEND)
+        Error::invalid_argument("azure: cannot set up the Entra ID credential").with_source(e)
     })
 }
 
@@ -52,6 +50,5 @@ pub(crate) fn token_credential(credential: &EntraCredential) -> Result<Arc<dyn T
 pub(crate) fn token_credential(_credential: &EntraCredential) -> Result<Arc<dyn TokenCredential>> {
     Err(Error::invalid_argument(
         "azure: Entra ID auth needs the `identity` cargo feature of remote-store-azure",
-    )
-    .with_backend(crate::error::BACKEND))
+    ))
 }

@@ -167,9 +167,8 @@ async fn fetch(
     let body = response.into_body();
     azure_core::xml::from_xml::<_, Page>(body).map_err(|e| {
         Error::new(remote_store_core::ErrorKind::Other)
-            .with_message("azure: cannot parse a List Blobs page")
+            .with_message("cannot parse a List Blobs page")
             .with_source(e)
-            .with_backend(error::BACKEND)
     })
 }
 

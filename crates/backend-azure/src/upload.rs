@@ -190,7 +190,7 @@ async fn upload_with(
             .await
             .map_err(|e| error::map_at(e, key.as_str()))?
     {
-        return Err(Error::already_exists(key.as_str()).with_backend(error::BACKEND));
+        return Err(Error::already_exists(key.as_str()));
     }
 
     let write_id = uuid::Uuid::new_v4();
@@ -390,8 +390,7 @@ async fn join_one(set: &mut JoinSet<azure_core::Result<Bytes>>, key: &RemotePath
         Some(Ok(Err(e))) => Err(error::map_at(e, key.as_str())),
         Some(Err(join)) => Err(Error::unavailable("a block upload task failed")
             .with_source(join)
-            .with_path(key.as_str())
-            .with_backend(error::BACKEND)),
+            .with_path(key.as_str())),
     }
 }
 

@@ -181,9 +181,7 @@ impl Pool {
     /// Queues `job` and wakes one idle thread.
     fn submit(&self, job: Job) -> Result<()> {
         if self.threads.load(std::sync::atomic::Ordering::Acquire) == 0 {
-            return Err(
-                Error::unavailable("the local filesystem threads are gone").with_backend(NAME)
-            );
+            return Err(Error::unavailable("the local filesystem threads are gone"));
         }
         self.queue().push_back(job);
         self.ready.notify_one();
@@ -252,7 +250,6 @@ where
             "no tokio runtime: AsyncLocalBackend must be called from inside a tokio runtime",
         )
         .retryable(false)
-        .with_backend(NAME)
     })?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move || {
@@ -295,7 +292,7 @@ impl<T> std::future::Future for Task<T> {
 fn joined(e: Lost) -> Error {
     match e {
         Lost::Panicked(panic) => std::panic::resume_unwind(panic),
-        Lost::Dropped => Error::unavailable("a local filesystem task was lost").with_backend(NAME),
+        Lost::Dropped => Error::unavailable("a local filesystem task was lost"),
     }
 }
 
@@ -615,11 +612,10 @@ impl AsyncBackend for AsyncLocalBackend {
     }
 
     fn native_path(&self, key: &RemotePath) -> Result<String> {
-        resolve::native_path(self.root.canonical(), key).map_err(|e| e.with_backend(NAME))
+        resolve::native_path(self.root.canonical(), key)
     }
 
     fn to_key(&self, native: &str) -> Result<RemotePath> {
         resolve::to_key(&[self.root.canonical(), self.root.given()], native)
-            .map_err(|e| e.with_backend(NAME))
     }
 }

@@ -118,10 +118,7 @@ pub(crate) fn map_str(err: io::Error, key: &str) -> Error {
             _ => None,
         }
     };
-    let mut out = Error::new(kind)
-        .with_path(key)
-        .with_backend(NAME)
-        .retryable(retryable);
+    let mut out = Error::new(kind).with_path(key).retryable(retryable);
     if let Some(message) = message {
         out = out.with_message(message);
     }
@@ -132,24 +129,22 @@ pub(crate) fn map_str(err: io::Error, key: &str) -> Error {
 /// which is not a filesystem error: a wrapped remote-store [`Error`] is recovered, anything
 /// else keeps its source.
 pub(crate) fn source_failed(err: io::Error, key: &RemotePath) -> Error {
-    Error::from_io(err)
-        .or_path(|| key.as_str().to_owned())
-        .with_backend(NAME)
+    Error::from_io(err).or_path(|| key.as_str().to_owned())
 }
 
 /// `InvalidPath` for `key`.
 pub(crate) fn invalid(key: &RemotePath, why: &str) -> Error {
-    Error::invalid_path(key.as_str(), why).with_backend(NAME)
+    Error::invalid_path(key.as_str(), why)
 }
 
 /// `NotFound` for `key`.
 pub(crate) fn not_found(key: &RemotePath) -> Error {
-    Error::not_found(key.as_str()).with_backend(NAME)
+    Error::not_found(key.as_str())
 }
 
 /// `AlreadyExists` for `key`.
 pub(crate) fn already_exists(key: &RemotePath) -> Error {
-    Error::already_exists(key.as_str()).with_backend(NAME)
+    Error::already_exists(key.as_str())
 }
 
 /// The error of a copy-then-delete move whose delete failed: the copy exists at `dst`, the
@@ -162,7 +157,6 @@ pub(crate) fn partial_move(err: Error, src: &RemotePath, dst: &RemotePath) -> Er
     let retryable = err.is_retryable();
     Error::new(kind)
         .with_path(src.as_str())
-        .with_backend(NAME)
         .with_message(format!(
             "partial move: copied to {dst} (across filesystems) but could not delete the source ({err})"
         ))
@@ -195,7 +189,7 @@ mod tests {
             let e = map(os(code), &k);
             assert_eq!(e.kind(), kind, "{code:?}");
             assert_eq!(e.path(), Some("a/b"));
-            assert_eq!(e.backend(), Some(NAME));
+            assert_eq!(e.backend(), None, "the store stamps the backend");
             assert!(!e.is_retryable());
         }
         let busy = map(os(Errno::MFILE), &k);

@@ -94,22 +94,24 @@ fn open_root(config: &LocalConfig) -> remote_store_core::Result<root::Root> {
         .with_backend(error::NAME));
     }
     let shown = config.root.display().to_string();
-    root::Root::open(config).map_err(|e| {
-        let mapped = error::map_str(e, &shown);
-        match mapped.kind() {
-            remote_store_core::ErrorKind::InvalidPath => {
-                mapped.with_message("the root is not a folder")
+    root::Root::open(config)
+        .map_err(|e| {
+            let mapped = error::map_str(e, &shown);
+            match mapped.kind() {
+                remote_store_core::ErrorKind::InvalidPath => {
+                    mapped.with_message("the root is not a folder")
+                }
+                // Refused here, at construction, so no operation ever runs on a missing root;
+                // the error says which folder and how to fix it.
+                remote_store_core::ErrorKind::NotFound => root_not_found(
+                    &shown,
+                    "check the path, create the folder, or set `create_root`",
+                )
+                .with_source(mapped),
+                _ => mapped,
             }
-            // Refused here, at construction, so no operation ever runs on a missing root;
-            // the error says which folder and how to fix it.
-            remote_store_core::ErrorKind::NotFound => root_not_found(
-                &shown,
-                "check the path, create the folder, or set `create_root`",
-            )
-            .with_source(mapped),
-            _ => mapped,
-        }
-    })
+        })
+        .map_err(|e| e.with_backend(error::NAME))
 }
 
 /// The error for a root folder `shown` that does not exist (at construction, or removed

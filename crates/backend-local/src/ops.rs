@@ -271,9 +271,7 @@ pub(crate) fn delete_folder(
     match rustix::fs::unlinkat(dir, rel.name(), AtFlags::REMOVEDIR) {
         Ok(()) => Ok(()),
         Err(Errno::NOENT) => missing(),
-        Err(Errno::NOTEMPTY | Errno::EXIST) => {
-            Err(Error::directory_not_empty(key.as_str()).with_backend(error::NAME))
-        }
+        Err(Errno::NOTEMPTY | Errno::EXIST) => Err(Error::directory_not_empty(key.as_str())),
         Err(e) => Err(error::map(e.into(), key)),
     }
 }

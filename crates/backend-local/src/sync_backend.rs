@@ -194,12 +194,11 @@ impl Backend for LocalBackend {
     }
 
     fn native_path(&self, key: &RemotePath) -> Result<String> {
-        resolve::native_path(self.root.canonical(), key).map_err(|e| e.with_backend(NAME))
+        resolve::native_path(self.root.canonical(), key)
     }
 
     fn to_key(&self, native: &str) -> Result<RemotePath> {
         resolve::to_key(&[self.root.canonical(), self.root.given()], native)
-            .map_err(|e| e.with_backend(NAME))
     }
 }
 

@@ -474,10 +474,7 @@ impl AsyncBackend for AsyncS3Backend {
     }
 
     fn to_key(&self, native: &str) -> Result<RemotePath> {
-        self.inner
-            .keys
-            .parse_native(native)
-            .map_err(|e| e.with_backend(error::BACKEND))
+        self.inner.keys.parse_native(native)
     }
 
     fn native_client(&self) -> Option<&(dyn Any + Send + Sync)> {

@@ -183,9 +183,9 @@ pub(crate) fn body_stalled(key: &str) -> Error {
     )
 }
 
-/// Adds the path and the backend name.
+/// Adds the path (the store adds the backend name and the operation).
 pub(crate) fn finish(error: Error, key: &str) -> Error {
-    error.with_path(key).with_backend(BACKEND)
+    error.with_path(key)
 }
 
 /// The credentials failure somewhere in `err`'s source chain, if any.

@@ -134,9 +134,9 @@ impl AsyncSftpBackend {
         }
         match self.stat(lease, key).await {
             Ok(Some(a)) if kind(&a) == Kind::Dir => {
-                Error::invalid_path(key.as_str(), "is a folder").with_backend(NAME)
+                Error::invalid_path(key.as_str(), "is a folder")
             }
-            Ok(Some(_)) => Error::already_exists(key.as_str()).with_backend(NAME),
+            Ok(Some(_)) => Error::already_exists(key.as_str()),
             _ => map_sftp(err, key.as_str()),
         }
     }
@@ -151,9 +151,7 @@ impl AsyncSftpBackend {
             match stat_native(lease, &path, key.as_str()).await? {
                 Some(a) if kind(&a) == Kind::Dir => break,
                 Some(_) => {
-                    return Err(
-                        Error::invalid_path(key.as_str(), "a parent is a file").with_backend(NAME)
-                    );
+                    return Err(Error::invalid_path(key.as_str(), "a parent is a file"));
                 }
                 None => {
                     current = native_parent(&path);
@@ -170,8 +168,7 @@ impl AsyncSftpBackend {
                 match stat_native(lease, path, key.as_str()).await? {
                     Some(a) if kind(&a) == Kind::Dir => {}
                     Some(_) => {
-                        return Err(Error::invalid_path(key.as_str(), "a parent is a file")
-                            .with_backend(NAME));
+                        return Err(Error::invalid_path(key.as_str(), "a parent is a file"));
                     }
                     None => return Err(map_sftp(e, key.as_str())),
                 }
@@ -241,7 +238,7 @@ impl AsyncSftpBackend {
         };
         if kind(&attrs) == Kind::Dir {
             close_later(&lease, handle, Some(permit));
-            return Err(Error::invalid_path(key.as_str(), "is a folder").with_backend(NAME));
+            return Err(Error::invalid_path(key.as_str(), "is a folder"));
         }
         let first = match first {
             Ok(first) => first,
@@ -264,9 +261,9 @@ impl AsyncSftpBackend {
 
     async fn explain_read(&self, lease: &Lease, key: &RemotePath, err: SftpError) -> Error {
         match self.explain(lease, key, err).await {
-            e if e.kind() == ErrorKind::AlreadyExists => Error::new(ErrorKind::Other)
-                .with_path(key.as_str())
-                .with_backend(NAME),
+            e if e.kind() == ErrorKind::AlreadyExists => {
+                Error::new(ErrorKind::Other).with_path(key.as_str())
+            }
             e => e,
         }
     }
@@ -463,10 +460,10 @@ impl AsyncSftpBackend {
         // Refuse early what the promotion would refuse, before uploading anything.
         match self.stat(&lease, path).await? {
             Some(a) if kind(&a) == Kind::Dir => {
-                return Err(Error::invalid_path(path.as_str(), "is a folder").with_backend(NAME));
+                return Err(Error::invalid_path(path.as_str(), "is a folder"));
             }
             Some(_) if !opts.overwrite => {
-                return Err(Error::already_exists(path.as_str()).with_backend(NAME));
+                return Err(Error::already_exists(path.as_str()));
             }
             _ => {}
         }
@@ -603,12 +600,12 @@ impl AsyncBackend for AsyncSftpBackend {
                 if missing_ok {
                     Ok(())
                 } else {
-                    Err(Error::not_found(path.as_str()).with_backend(NAME))
+                    Err(Error::not_found(path.as_str()))
                 }
             }
             Err(e) => match self.stat(&lease, path).await {
                 Ok(Some(a)) if kind(&a) == Kind::Dir => {
-                    Err(Error::invalid_path(path.as_str(), "is a folder").with_backend(NAME))
+                    Err(Error::invalid_path(path.as_str(), "is a folder"))
                 }
                 _ => Err(map_sftp(e, path.as_str())),
             },
@@ -624,9 +621,9 @@ impl AsyncBackend for AsyncSftpBackend {
         let lease = self.lease().await?;
         match self.stat(&lease, path).await? {
             None if missing_ok => return Ok(()),
-            None => return Err(Error::not_found(path.as_str()).with_backend(NAME)),
+            None => return Err(Error::not_found(path.as_str())),
             Some(a) if kind(&a) != Kind::Dir => {
-                return Err(Error::invalid_path(path.as_str(), "is a file").with_backend(NAME));
+                return Err(Error::invalid_path(path.as_str(), "is a file"));
             }
             Some(_) => {}
         }
@@ -642,7 +639,7 @@ impl AsyncBackend for AsyncSftpBackend {
                 // ENOTEMPTY; confirm by what is there rather than by the message.
                 match self.stat(&lease, path).await? {
                     Some(a) if kind(&a) == Kind::Dir => {
-                        Err(Error::directory_not_empty(path.as_str()).with_backend(NAME))
+                        Err(Error::directory_not_empty(path.as_str()))
                     }
                     _ => Err(map_sftp(e, path.as_str())),
                 }
@@ -698,9 +695,9 @@ impl AsyncBackend for AsyncSftpBackend {
     async fn get_file_info(&self, path: &RemotePath) -> Result<FileInfo> {
         let lease = self.lease().await?;
         match self.stat(&lease, path).await? {
-            None => Err(Error::not_found(path.as_str()).with_backend(NAME)),
+            None => Err(Error::not_found(path.as_str())),
             Some(a) if kind(&a) == Kind::Dir => {
-                Err(Error::invalid_path(path.as_str(), "is a folder").with_backend(NAME))
+                Err(Error::invalid_path(path.as_str(), "is a folder"))
             }
             Some(a) => Ok(listing::file_info(path.clone(), &a)),
         }
@@ -719,9 +716,9 @@ impl AsyncBackend for AsyncSftpBackend {
             return remote_store_async::fallback::copy_by_streaming(self, src, dst, opts).await;
         }
         match self.stat(&lease, src).await? {
-            None => return Err(Error::not_found(src.as_str()).with_backend(NAME)),
+            None => return Err(Error::not_found(src.as_str())),
             Some(a) if kind(&a) == Kind::Dir => {
-                return Err(Error::invalid_path(src.as_str(), "is a folder").with_backend(NAME));
+                return Err(Error::invalid_path(src.as_str(), "is a folder"));
             }
             Some(_) => {}
         }
@@ -730,13 +727,13 @@ impl AsyncBackend for AsyncSftpBackend {
         }
         if let Some(a) = self.stat(&lease, dst).await? {
             if kind(&a) == Kind::Dir {
-                return Err(
-                    Error::invalid_path(dst.as_str(), "the destination is a folder")
-                        .with_backend(NAME),
-                );
+                return Err(Error::invalid_path(
+                    dst.as_str(),
+                    "the destination is a folder",
+                ));
             }
             if !overwrite {
-                return Err(Error::already_exists(dst.as_str()).with_backend(NAME));
+                return Err(Error::already_exists(dst.as_str()));
             }
         }
         // Server-side copy between two handles on this channel.
@@ -780,9 +777,9 @@ impl AsyncBackend for AsyncSftpBackend {
         let overwrite = opts.overwrite;
         let lease = self.lease().await?;
         match self.stat(&lease, src).await? {
-            None => return Err(Error::not_found(src.as_str()).with_backend(NAME)),
+            None => return Err(Error::not_found(src.as_str())),
             Some(a) if kind(&a) == Kind::Dir => {
-                return Err(Error::invalid_path(src.as_str(), "is a folder").with_backend(NAME));
+                return Err(Error::invalid_path(src.as_str(), "is a folder"));
             }
             Some(_) => {}
         }
@@ -791,13 +788,13 @@ impl AsyncBackend for AsyncSftpBackend {
         }
         match self.stat(&lease, dst).await? {
             Some(a) if kind(&a) == Kind::Dir => {
-                return Err(
-                    Error::invalid_path(dst.as_str(), "the destination is a folder")
-                        .with_backend(NAME),
-                );
+                return Err(Error::invalid_path(
+                    dst.as_str(),
+                    "the destination is a folder",
+                ));
             }
             Some(_) if !overwrite => {
-                return Err(Error::already_exists(dst.as_str()).with_backend(NAME));
+                return Err(Error::already_exists(dst.as_str()));
             }
             Some(_) => {}
             None => {
@@ -820,8 +817,7 @@ impl AsyncBackend for AsyncSftpBackend {
             Some(_) => Err(Error::invalid_argument(format!(
                 "sftp base_path {:?} is not a directory",
                 self.config().base_path
-            ))
-            .with_backend(NAME)),
+            ))),
         }
     }
 

@@ -67,7 +67,7 @@ pub(crate) fn map_sftp(err: SftpError, path: &str) -> Error {
             .with_path(path)
             .with_message("request exceeds the server's limits"),
     };
-    mapped.with_backend(NAME).with_source(err)
+    mapped.with_source(err)
 }
 
 /// Maps a russh (SSH transport) error met while connecting.
@@ -140,6 +140,6 @@ mod tests {
         assert!(!is_connection_error(&status(StatusCode::NoSuchFile)));
         let e = map_sftp(status(StatusCode::NoSuchFile), "x/y");
         assert_eq!(e.path(), Some("x/y"));
-        assert_eq!(e.backend(), Some("sftp"));
+        assert_eq!(e.backend(), None, "the store stamps the backend");
     }
 }

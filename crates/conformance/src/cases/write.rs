@@ -28,6 +28,26 @@ cases! {
         assert_eq!(e.operation(), Some(Operation::Delete), "{e:?}");
     }
 
+    /// Every error a store returns carries the backend, the operation and the path, and
+    /// its `Display` names each once: a failing read, a refused write, a missing file's
+    /// info, and a per-item `delete_many` failure.
+    fn errors_carry_context_once(s, f) [Write, Read, Delete] {
+        let name = s.name();
+        aw!(put(&s, "c/f.txt", "old"));
+        let e = expect_kind(aw!(s.write("c/f.txt", "new")), ErrorKind::AlreadyExists);
+        expect_context(&e, name, Operation::Write, "c/f.txt");
+        let e = expect_kind(aw!(s.read("c/missing.txt")), ErrorKind::NotFound);
+        expect_context(&e, name, Operation::Read, "c/missing.txt");
+        let e = expect_kind(aw!(s.read_bytes("c/missing.txt")), ErrorKind::NotFound);
+        expect_context(&e, name, Operation::ReadBytes, "c/missing.txt");
+        let e = expect_kind(aw!(s.get_file_info("c/missing.txt")), ErrorKind::NotFound);
+        expect_context(&e, name, Operation::GetFileInfo, "c/missing.txt");
+        let mut out = aw!(s.delete_many(["c/f.txt", "c/missing.txt"], DeleteOptions::new())).into_iter();
+        ok(out.next().unwrap(), "delete_many: c/f.txt");
+        let e = expect_kind(out.next().unwrap(), ErrorKind::NotFound);
+        expect_context(&e, name, Operation::Delete, "c/missing.txt");
+    }
+
     /// Missing parent folders are created.
     fn write_creates_parents(s, f) [Write, Read] {
         let result = ok(aw!(s.write_with("a/b/c/d.txt", "deep", opts())), "write");

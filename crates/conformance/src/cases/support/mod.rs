@@ -200,6 +200,36 @@ pub(crate) fn expect_kind_at<T>(r: Result<T>, kind: ErrorKind, path: &str) -> Er
     e
 }
 
+/// Checks that `e` carries the context the store stamps (the backend `backend`, the
+/// operation `op`, the store-relative `path`) and that its `Display` names the backend
+/// once, in front: `s3: write "d/f.txt": already exists`.
+#[track_caller]
+pub(crate) fn expect_context(e: &Error, backend: &str, op: Operation, path: &str) {
+    assert_eq!(
+        e.backend(),
+        Some(backend),
+        "the error must name the backend: {e:?}"
+    );
+    assert_eq!(
+        e.operation(),
+        Some(op),
+        "the error must name the operation: {e:?}"
+    );
+    assert_eq!(e.path(), Some(path), "the error must name the path: {e:?}");
+    let shown = e.to_string();
+    let head = format!("{backend}: {} \"{path}\": ", op.as_str());
+    assert!(
+        shown.starts_with(&head),
+        "{shown:?} should start with {head:?}"
+    );
+    let tag = format!("{backend}: ");
+    assert_eq!(
+        shown.matches(&tag).count(),
+        1,
+        "the backend is named more than once: {shown:?}"
+    );
+}
+
 /// `InvalidPath` naming exactly the caller's input.
 #[track_caller]
 pub(crate) fn expect_invalid_path<T>(r: Result<T>, input: &str) -> Error {
