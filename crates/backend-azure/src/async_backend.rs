@@ -246,6 +246,7 @@ impl AsyncAzureBackend {
             .with_etag(rsp.etag().map_err(bad)?.map(|e| e.to_string()))
             .with_version_id(rsp.version_id().map_err(bad)?)
             .with_content_type(rsp.content_type().map_err(bad)?)
+            .with_digest(crate::upload::stored_md5(rsp.content_md5().map_err(bad)?))
             .with_metadata((!metadata.is_empty()).then_some(metadata)))
     }
 

@@ -259,6 +259,10 @@ mod tests {
         let e = map(azure_core::Error::with_message(AzErrorKind::Io, "reset"));
         assert_eq!(e.kind(), ErrorKind::BackendUnavailable);
         assert!(e.is_retryable());
-        assert_eq!(e.backend(), None, "the store stamps the backend, not the mapping");
+        assert_eq!(
+            e.backend(),
+            None,
+            "the store stamps the backend, not the mapping"
+        );
     }
 }

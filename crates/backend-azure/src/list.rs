@@ -221,6 +221,7 @@ fn file_info(client: &Client, blob: BlobItem) -> Option<FileInfo> {
             .with_etag(props.etag.map(|e| e.to_string()))
             .with_version_id(blob.version_id)
             .with_content_type(props.content_type)
+            .with_digest(crate::upload::stored_md5(props.content_md5))
             .with_metadata(metadata),
     )
 }

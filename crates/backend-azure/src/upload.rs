@@ -80,6 +80,14 @@ fn md5_digest(opts: &WriteOptions, md5: Option<&[u8]>) -> Option<ContentDigest> 
     }
 }
 
+/// A blob's `Content-MD5` property as the [`FileInfo`](remote_store_core::FileInfo)
+/// digest: the service sets it on every single-request upload, and this backend on a block
+/// list when the write asked for MD5; `None` when the blob has none (or not 16 bytes).
+pub(crate) fn stored_md5(md5: Option<Vec<u8>>) -> Option<ContentDigest> {
+    md5.filter(|raw| raw.len() == 16)
+        .map(|raw| ContentDigest::from_bytes(ChecksumAlgorithm::Md5, &raw))
+}
+
 /// A conditional create can meet its own success: the pipeline retries a request whose
 /// response was lost (a reset connection, a 5xx after the service had stored the blob), and
 /// the retry's `If-None-Match: *` then fails. The blob carries the write's id, so an

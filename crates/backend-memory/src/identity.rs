@@ -36,6 +36,7 @@ pub(crate) const CAPABILITIES: CapabilitySet = CapabilitySet::EMPTY
     .with(Capability::DigestCrc32c)
     .with(Capability::DigestSha256)
     .with(Capability::DigestMd5)
+    .with(Capability::DigestCrc64Nvme)
     .with(Capability::FolderFileExclusion);
 
 /// The checksum a write asked for, computed over the bytes it stores (the memory backend
@@ -48,6 +49,9 @@ pub(crate) fn digest(opts: &WriteOptions, data: &[u8]) -> Option<ContentDigest> 
         ChecksumAlgorithm::Crc32c => crc32c::crc32c(data).to_be_bytes().to_vec(),
         ChecksumAlgorithm::Sha256 => sha2::Sha256::digest(data).to_vec(),
         ChecksumAlgorithm::Md5 => md5::Md5::digest(data).to_vec(),
+        ChecksumAlgorithm::Crc64Nvme => crc_fast::checksum(crc_fast::CrcAlgorithm::Crc64Nvme, data)
+            .to_be_bytes()
+            .to_vec(),
         _ => return None,
     };
     Some(ContentDigest::from_bytes(algorithm, &raw))

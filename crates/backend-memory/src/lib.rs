@@ -29,10 +29,11 @@
 //!   in-memory step and never hold it across an `.await`; there is no thread pool.
 //! - **Write results are native:** the etag is a per-backend write counter in hex and
 //!   `last_modified` the write time, both exactly what `get_file_info` reports later.
-//! - **Checksums on request:** a write with `WriteOptions::checksum` (CRC-32C, SHA-256 or
-//!   MD5: `digest_crc32c`, `digest_sha256`, `digest_md5`) returns that digest of the bytes
-//!   it stored in `WriteResult.digest`, computed before the lock is taken; writes that ask
-//!   for none hash nothing.
+//! - **Checksums on request:** a write with `WriteOptions::checksum` (CRC-32C, SHA-256, MD5
+//!   or CRC-64/NVME: `digest_crc32c`, `digest_sha256`, `digest_md5`, `digest_crc64nvme`)
+//!   returns that digest of the bytes it stored in `WriteResult.digest`, computed before the
+//!   lock is taken, and `get_file_info` reports it in `FileInfo.digest` for as long as the
+//!   file is there (copies keep it); writes that ask for none hash nothing.
 //! - **Native names** are `memory:///<key>` (`memory:///` for the root), with the key
 //!   verbatim (not percent-encoded); `to_key` accepts exactly that form.
 //! - **`close` is not terminal:** it releases nothing, and the backend stays usable with

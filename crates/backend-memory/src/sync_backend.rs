@@ -74,8 +74,7 @@ impl MemoryBackend {
         let digest = crate::identity::digest(opts, &data);
         self.tree
             .write()
-            .write(path, data, opts, SystemTime::now())
-            .map(|r| r.with_digest(digest))
+            .write(path, data, opts, SystemTime::now(), digest)
     }
 
     fn entries(&self, path: &RemotePath, mode: ListMode) -> Pages {

@@ -23,8 +23,8 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use parking_lot::RwLock;
 use remote_store_core::{
-    Entry, Error, FileInfo, FolderEntry, FolderInfo, Metadata, ReadOptions, RemotePath, Result,
-    WriteOptions, WriteResult,
+    ContentDigest, Entry, Error, FileInfo, FolderEntry, FolderInfo, Metadata, ReadOptions,
+    RemotePath, Result, WriteOptions, WriteResult,
 };
 
 /// The tree as both halves hold it. Locks are taken for one tree operation at a time and
@@ -42,6 +42,8 @@ struct StoredFile {
     etag: String,
     content_type: Option<String>,
     metadata: Option<Metadata>,
+    /// The checksum the write that stored it asked for, reported by `get_file_info`.
+    digest: Option<ContentDigest>,
 }
 
 impl StoredFile {
@@ -50,6 +52,7 @@ impl StoredFile {
             .with_etag(Some(self.etag.clone()))
             .with_content_type(self.content_type.clone())
             .with_metadata(self.metadata.clone())
+            .with_digest(self.digest.clone())
     }
 }
 
@@ -255,7 +258,8 @@ impl Tree {
     }
 
     /// Stores `data` at `key` as one step: checks, then replaces or creates. Parent folders
-    /// come into being with the file.
+    /// come into being with the file. `digest` is the checksum the write asked for (computed
+    /// by the caller, outside the lock), kept with the file and returned.
     ///
     /// # Errors
     /// As [`check_write`](Self::check_write).
@@ -265,6 +269,7 @@ impl Tree {
         data: Bytes,
         opts: &WriteOptions,
         now: SystemTime,
+        digest: Option<ContentDigest>,
     ) -> Result<WriteResult> {
         self.check_write(key, opts.overwrite)?;
         // Under the same lock as the write: `if_match` is atomic here.
@@ -280,15 +285,10 @@ impl Tree {
             etag: etag.clone(),
             content_type: opts.content_type.clone(),
             metadata: opts.user_metadata().cloned(),
+            digest: digest.clone(),
         };
         self.files.insert(key.as_str().to_owned(), stored);
-        Ok(WriteResult::native(
-            key.clone(),
-            size,
-            Some(etag),
-            Some(now),
-            opts,
-        ))
+        Ok(WriteResult::native(key.clone(), size, Some(etag), Some(now), opts).with_digest(digest))
     }
 
     /// Deletes the file at `key`.
@@ -473,6 +473,7 @@ mod tests {
                 Bytes::from(k.to_string()),
                 &WriteOptions::new(),
                 t0(),
+                None,
             )
             .unwrap();
         }
@@ -522,25 +523,29 @@ mod tests {
         let opts = WriteOptions::new();
         let over = WriteOptions::overwriting();
         assert_eq!(
-            kind(t.write(&p("dir"), Bytes::new(), &over, t0())),
+            kind(t.write(&p("dir"), Bytes::new(), &over, t0(), None)),
             ErrorKind::InvalidPath
         );
         assert_eq!(
-            kind(t.write(&p("f/g"), Bytes::new(), &over, t0())),
+            kind(t.write(&p("f/g"), Bytes::new(), &over, t0(), None)),
             ErrorKind::InvalidPath
         );
         assert_eq!(
-            kind(t.write(&p("f/g/h"), Bytes::new(), &opts, t0())),
+            kind(t.write(&p("f/g/h"), Bytes::new(), &opts, t0(), None)),
             ErrorKind::InvalidPath
         );
-        let e = t.write(&p("f"), Bytes::new(), &opts, t0()).unwrap_err();
+        let e = t
+            .write(&p("f"), Bytes::new(), &opts, t0(), None)
+            .unwrap_err();
         assert_eq!((e.kind(), e.path()), (ErrorKind::AlreadyExists, Some("f")));
         assert_eq!(
             t.read(&p("f")).unwrap(),
             "f",
             "a refused write changes nothing"
         );
-        let r = t.write(&p("f"), Bytes::from("new"), &over, t0()).unwrap();
+        let r = t
+            .write(&p("f"), Bytes::from("new"), &over, t0(), None)
+            .unwrap();
         assert_eq!(r.size, 3);
         let info = t.file_info(&p("f")).unwrap();
         assert_eq!((info.etag, info.modified), (r.etag, r.last_modified));
@@ -598,9 +603,9 @@ mod tests {
         let opts = WriteOptions::new()
             .metadata(meta.clone())
             .content_type("text/plain");
-        t.write(&p("src"), Bytes::from("data"), &opts, t0())
+        t.write(&p("src"), Bytes::from("data"), &opts, t0(), None)
             .unwrap();
-        t.write(&p("dir/x"), Bytes::new(), &WriteOptions::new(), t0())
+        t.write(&p("dir/x"), Bytes::new(), &WriteOptions::new(), t0(), None)
             .unwrap();
         // A missing source outranks every destination problem.
         let e = t.copy(&p("nope"), &p("dir"), false, t0()).unwrap_err();

@@ -223,7 +223,8 @@ impl AsyncBackend for AsyncS3Backend {
         if self.inner.config.service_checksums {
             caps = caps
                 .with(Capability::DigestCrc32c)
-                .with(Capability::DigestSha256);
+                .with(Capability::DigestSha256)
+                .with(Capability::DigestCrc64Nvme);
         }
         caps
     }

@@ -143,9 +143,11 @@ pub struct S3Config {
     /// overwrite=false copies check the destination with `HeadObject` first, which is racy.
     pub conditional_copy: bool,
     /// The server computes the checksum named by `x-amz-checksum-algorithm` and returns it
-    /// (`ChecksumCRC32C`, `ChecksumSHA256`; AWS S3 does): the backend then declares
-    /// `digest_crc32c` and `digest_sha256`, and a write asking for
-    /// `WriteOptions::checksum` gets the service's value in `WriteResult.digest`. Default
+    /// (`ChecksumCRC32C`, `ChecksumSHA256`, `ChecksumCRC64NVME`; AWS S3 does): the backend
+    /// then declares `digest_crc32c`, `digest_sha256` and `digest_crc64nvme`, a write asking
+    /// for `WriteOptions::checksum` gets the service's value in `WriteResult.digest`, and
+    /// `get_file_info` asks `HeadObject` for the stored checksum (checksum mode) and reports
+    /// it in `FileInfo.digest`. Default
     /// `true`; set to `false` for S3-compatible servers that ignore the header (a write
     /// asking for a checksum is then refused with `CapabilityNotSupported`).
     pub service_checksums: bool,

@@ -167,6 +167,16 @@ impl Inner {
     /// `HeadObject` of `path`: `Ok(None)` when there is no such object; the missing-bucket
     /// error when there is no bucket.
     pub(crate) async fn head(&self, path: &RemotePath) -> Result<Option<HeadObjectOutput>> {
+        self.head_with(path, false).await
+    }
+
+    /// [`head`](Self::head), asking for the object's checksums with `checksums`
+    /// (`x-amz-checksum-mode: ENABLED`).
+    async fn head_with(
+        &self,
+        path: &RemotePath,
+        checksums: bool,
+    ) -> Result<Option<HeadObjectOutput>> {
         if path.is_root() {
             return Ok(None);
         }
@@ -175,6 +185,7 @@ impl Inner {
             .head_object()
             .bucket(self.bucket())
             .key(self.keys.object(path))
+            .set_checksum_mode(checksums.then_some(aws_sdk_s3::types::ChecksumMode::Enabled))
             .send()
             .await;
         match result {
@@ -235,12 +246,13 @@ impl Inner {
         }
     }
 
-    /// Facts about the object at `path`.
+    /// Facts about the object at `path`, with the checksum it was stored with when the
+    /// server reports checksums (`service_checksums`).
     ///
     /// # Errors
     /// `InvalidPath` for a folder, `NotFound` when missing.
     pub(crate) async fn file_info(&self, path: &RemotePath) -> Result<FileInfo> {
-        match self.head(path).await? {
+        match self.head_with(path, self.config.service_checksums).await? {
             Some(head) => Ok(info_from_head(path.clone(), &head)),
             None => Err(self.missing(path).await),
         }
@@ -329,6 +341,14 @@ pub(crate) fn info_from_head(path: RemotePath, head: &HeadObjectOutput) -> FileI
     .with_version_id(head.version_id().map(str::to_owned))
     .with_content_type(head.content_type().map(str::to_owned))
     .with_metadata(keys::metadata_from_s3(head.metadata()))
+    .with_digest(
+        crate::upload::Reported {
+            crc32c: head.checksum_crc32_c(),
+            sha256: head.checksum_sha256(),
+            crc64nvme: head.checksum_crc64_nvme(),
+        }
+        .any(),
+    )
 }
 
 /// An SDK timestamp as `SystemTime`; `None` when absent or out of `SystemTime`'s range.

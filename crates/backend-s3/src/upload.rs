@@ -130,8 +130,11 @@ async fn put_single(
         .with_version_id(out.version_id().map(str::to_owned))
         .with_digest(service_digest(
             opts,
-            out.checksum_crc32_c(),
-            out.checksum_sha256(),
+            Reported {
+                crc32c: out.checksum_crc32_c(),
+                sha256: out.checksum_sha256(),
+                crc64nvme: out.checksum_crc64_nvme(),
+            },
         ))),
         Err(e) if !opts.overwrite && Failure::of(&e).is_precondition_failed() => {
             Err(inner.already_exists(path))
@@ -263,30 +266,58 @@ fn sdk_checksum(opts: &WriteOptions) -> Option<aws_sdk_s3::types::ChecksumAlgori
     match opts.checksum? {
         ChecksumAlgorithm::Crc32c => Some(Sdk::Crc32C),
         ChecksumAlgorithm::Sha256 => Some(Sdk::Sha256),
+        ChecksumAlgorithm::Crc64Nvme => Some(Sdk::Crc64Nvme),
         _ => None,
+    }
+}
+
+/// The checksums an S3 response reported (base64, with `-N` for a composite one), for the
+/// algorithms this library names.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Reported<'a> {
+    pub(crate) crc32c: Option<&'a str>,
+    pub(crate) sha256: Option<&'a str>,
+    pub(crate) crc64nvme: Option<&'a str>,
+}
+
+impl<'a> Reported<'a> {
+    /// What was reported for `algorithm`.
+    fn get(self, algorithm: ChecksumAlgorithm) -> Option<&'a str> {
+        match algorithm {
+            ChecksumAlgorithm::Crc32c => self.crc32c,
+            ChecksumAlgorithm::Sha256 => self.sha256,
+            ChecksumAlgorithm::Crc64Nvme => self.crc64nvme,
+            _ => None,
+        }
+    }
+
+    /// The first usable checksum, strongest first (an object carries the one it was
+    /// written with, and S3 adds a CRC-64/NVME to objects written without any): what
+    /// `HeadObject` with checksum mode tells about an object.
+    pub(crate) fn any(self) -> Option<ContentDigest> {
+        [
+            ChecksumAlgorithm::Sha256,
+            ChecksumAlgorithm::Crc32c,
+            ChecksumAlgorithm::Crc64Nvme,
+        ]
+        .into_iter()
+        .find_map(|alg| parse_checksum(alg, self.get(alg)?))
     }
 }
 
 /// The checksum the service reported for the algorithm `opts` asked for, as a
 /// [`ContentDigest`]. S3 reports base64; a multipart upload's checksum is *composite*
 /// (the checksum of the part checksums, suffixed `-N`), kept as such.
-fn service_digest(
-    opts: &WriteOptions,
-    crc32c: Option<&str>,
-    sha256: Option<&str>,
-) -> Option<ContentDigest> {
+fn service_digest(opts: &WriteOptions, reported: Reported<'_>) -> Option<ContentDigest> {
     let algorithm = opts.checksum?;
-    let reported = match algorithm {
-        ChecksumAlgorithm::Crc32c => crc32c,
-        ChecksumAlgorithm::Sha256 => sha256,
-        _ => None,
-    }?;
-    parse_checksum(algorithm, reported)
+    parse_checksum(algorithm, reported.get(algorithm)?)
 }
 
 /// S3's composite checksum of a multipart upload — the checksum of the concatenated part
 /// checksums, `-N` — computed from the checksums the service returned for each part, for
 /// servers that check every part but report nothing for the completed upload (moto).
+/// `None` for CRC-64/NVME, which S3 only reports for the whole object (its multipart
+/// checksum is a full-object one, not built from the part checksums).
 fn composite_of_parts(opts: &WriteOptions, parts: &[CompletedPart]) -> Option<ContentDigest> {
     let algorithm = opts.checksum?;
     let mut joined = Vec::new();
@@ -496,8 +527,15 @@ impl Upload {
             )
             .with_version_id(out.version_id().map(str::to_owned))
             .with_digest(
-                service_digest(opts, out.checksum_crc32_c(), out.checksum_sha256())
-                    .or_else(|| composite_of_parts(opts, &done)),
+                service_digest(
+                    opts,
+                    Reported {
+                        crc32c: out.checksum_crc32_c(),
+                        sha256: out.checksum_sha256(),
+                        crc64nvme: out.checksum_crc64_nvme(),
+                    },
+                )
+                .or_else(|| composite_of_parts(opts, &done)),
             )),
             Err(e) if !opts.overwrite && Failure::of(&e).is_precondition_failed() => {
                 Err(self.inner.already_exists(path))
@@ -720,32 +758,116 @@ mod tests {
 
     #[test]
     fn service_checksums_become_hex_digests() {
+        let crc = |v| Reported {
+            crc32c: v,
+            ..Reported::default()
+        };
         let opts = WriteOptions::new().checksum(ChecksumAlgorithm::Crc32c);
         // CRC-32C of "123456789" is e3069283; S3 reports it as base64 "4waSgw==".
-        let d = service_digest(&opts, Some("4waSgw=="), Some("ignored")).unwrap();
+        let both = Reported {
+            crc32c: Some("4waSgw=="),
+            sha256: Some("ignored"),
+            ..Reported::default()
+        };
+        let d = service_digest(&opts, both).unwrap();
         assert_eq!(
             (d.algorithm.as_str(), d.value.as_str()),
             ("crc32c", "e3069283")
         );
-        let d = service_digest(&opts, Some("4waSgw==-3"), None).unwrap();
+        let d = service_digest(&opts, crc(Some("4waSgw==-3"))).unwrap();
         assert_eq!(d.value, "e3069283-3");
         assert!(d.is_composite());
-        assert_eq!(service_digest(&opts, None, Some("4waSgw==")), None);
+        let sha_only = Reported {
+            sha256: Some("4waSgw=="),
+            ..Reported::default()
+        };
+        assert_eq!(service_digest(&opts, sha_only), None);
         assert_eq!(
-            service_digest(&WriteOptions::new(), Some("4waSgw=="), None),
+            service_digest(&WriteOptions::new(), crc(Some("4waSgw=="))),
             None
         );
         let sha = WriteOptions::new().checksum(ChecksumAlgorithm::Sha256);
-        let d = service_digest(&sha, None, Some("AAEC")).unwrap();
+        let d = service_digest(
+            &sha,
+            Reported {
+                sha256: Some("AAEC"),
+                ..Reported::default()
+            },
+        )
+        .unwrap();
         assert_eq!(
             (d.algorithm.as_str(), d.value.as_str()),
             ("sha256", "000102")
         );
-        assert_eq!(service_digest(&sha, None, Some("not base64!")), None);
+        let bad = Reported {
+            sha256: Some("not base64!"),
+            ..Reported::default()
+        };
+        assert_eq!(service_digest(&sha, bad), None);
         assert_eq!(
             sdk_checksum(&WriteOptions::new().checksum(ChecksumAlgorithm::Md5)),
             None
         );
+    }
+
+    #[test]
+    fn crc64nvme_is_sent_and_read_back() {
+        let opts = WriteOptions::new().checksum(ChecksumAlgorithm::Crc64Nvme);
+        assert_eq!(
+            sdk_checksum(&opts),
+            Some(aws_sdk_s3::types::ChecksumAlgorithm::Crc64Nvme)
+        );
+        // CRC-64/NVME of "123456789" is ae8b14860a799888 (base64 "rosUhgp5mIg=").
+        let reported = Reported {
+            crc64nvme: Some("rosUhgp5mIg="),
+            ..Reported::default()
+        };
+        let d = service_digest(&opts, reported).unwrap();
+        assert_eq!(
+            (d.algorithm.as_str(), d.value.as_str()),
+            ("crc64nvme", "ae8b14860a799888")
+        );
+        let part = CompletedPart::builder()
+            .part_number(1)
+            .checksum_crc64_nvme("rosUhgp5mIg=")
+            .build();
+        assert_eq!(
+            composite_of_parts(&opts, &[part]),
+            None,
+            "a full-object checksum"
+        );
+    }
+
+    #[test]
+    fn a_head_reports_the_strongest_checksum_it_carries() {
+        assert_eq!(Reported::default().any(), None);
+        let d = Reported {
+            crc64nvme: Some("rosUhgp5mIg="),
+            ..Reported::default()
+        }
+        .any()
+        .unwrap();
+        assert_eq!(d.algorithm, "crc64nvme");
+        let d = Reported {
+            crc32c: Some("4waSgw==-2"),
+            crc64nvme: Some("rosUhgp5mIg="),
+            ..Reported::default()
+        }
+        .any()
+        .unwrap();
+        assert_eq!(
+            (d.algorithm.as_str(), d.value.as_str()),
+            ("crc32c", "e3069283-2")
+        );
+        assert!(d.is_composite());
+        let d = Reported {
+            sha256: Some("AAEC"),
+            crc32c: Some("4waSgw=="),
+            ..Reported::default()
+        }
+        .any()
+        .unwrap();
+        assert_eq!(d.algorithm, "sha256");
     }
 
     #[test]

@@ -101,6 +101,9 @@ capabilities! {
     /// Quality: `copy_file` and `move_file` with `overwrite = false` are enforced atomically
     /// by the service: a destination created concurrently is never replaced.
     ConditionalCopy => "conditional_copy",
+    /// Quality: a write asking for [`ChecksumAlgorithm::Crc64Nvme`](crate::ChecksumAlgorithm)
+    /// gets the service's CRC-64/NVME in `WriteResult.digest` (S3 `ChecksumCRC64NVME`).
+    DigestCrc64Nvme => "digest_crc64nvme",
 }
 
 impl fmt::Display for Capability {
@@ -225,14 +228,14 @@ mod tests {
         for cap in Capability::ALL {
             assert_eq!(cap.as_str().parse::<Capability>().unwrap(), *cap);
         }
-        assert_eq!(Capability::ALL.len(), 24);
+        assert_eq!(Capability::ALL.len(), 25);
         assert!("teleport".parse::<Capability>().is_err());
     }
 
     #[test]
     fn set_operations() {
         let all = CapabilitySet::all();
-        assert_eq!(all.len(), 24);
+        assert_eq!(all.len(), 25);
         let no_glob = all.without(Capability::Glob);
         assert!(!no_glob.supports(Capability::Glob));
         assert!(no_glob.is_subset(all));

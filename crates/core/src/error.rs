@@ -412,6 +412,12 @@ impl fmt::Display for Error {
         }
         f.write_str(self.kind.as_str())?;
         if let Some(message) = &self.message {
+            // A message that starts with the backend name (`"azure: ..."`) does not
+            // repeat it after the stamped one.
+            let message = self
+                .backend
+                .and_then(|b| message.strip_prefix(b)?.strip_prefix(": "))
+                .unwrap_or(message);
             write!(f, ": {message}")?;
         }
         Ok(())
@@ -481,6 +487,12 @@ mod tests {
         let e = Error::unsupported(Capability::Glob).with_backend("memory");
         assert_eq!(e.capability(), Some(Capability::Glob));
         assert!(e.to_string().contains("'glob'"));
+        let e = Error::invalid_argument("azure: `container` is empty").with_backend("azure");
+        assert_eq!(
+            e.to_string(),
+            "azure: invalid argument: `container` is empty",
+            "the backend is named once"
+        );
     }
 
     #[test]

@@ -78,6 +78,10 @@ pub enum ChecksumAlgorithm {
     Sha256,
     /// MD5, 16 bytes: Azure `Content-MD5`.
     Md5,
+    /// CRC-64/NVME (the CRC-64 of NVMe, reflected polynomial `0x9a6c9329ac4bc9b5`), 8 bytes:
+    /// S3 `ChecksumCRC64NVME`. Not Azure's `x-ms-content-crc64`, which uses another
+    /// polynomial.
+    Crc64Nvme,
 }
 
 impl ChecksumAlgorithm {
@@ -86,6 +90,7 @@ impl ChecksumAlgorithm {
         ChecksumAlgorithm::Crc32c,
         ChecksumAlgorithm::Sha256,
         ChecksumAlgorithm::Md5,
+        ChecksumAlgorithm::Crc64Nvme,
     ];
 
     /// The lower-case name, as in [`ContentDigest::algorithm`].
@@ -94,10 +99,12 @@ impl ChecksumAlgorithm {
             ChecksumAlgorithm::Crc32c => "crc32c",
             ChecksumAlgorithm::Sha256 => "sha256",
             ChecksumAlgorithm::Md5 => "md5",
+            ChecksumAlgorithm::Crc64Nvme => "crc64nvme",
         }
     }
 
-    /// The algorithm named `name` (case-insensitive; `sha-256` and `crc-32c` are accepted).
+    /// The algorithm named `name` (case-insensitive; `sha-256`, `crc-32c` and `crc-64-nvme`
+    /// are accepted).
     ///
     /// # Errors
     /// `InvalidArgument` naming an algorithm this library does not implement.
@@ -106,8 +113,9 @@ impl ChecksumAlgorithm {
             "sha256" => Ok(ChecksumAlgorithm::Sha256),
             "crc32c" => Ok(ChecksumAlgorithm::Crc32c),
             "md5" => Ok(ChecksumAlgorithm::Md5),
+            "crc64nvme" => Ok(ChecksumAlgorithm::Crc64Nvme),
             _ => Err(crate::Error::invalid_argument(format!(
-                "unknown checksum algorithm {name:?} (expected sha256, crc32c or md5)"
+                "unknown checksum algorithm {name:?} (expected sha256, crc32c, md5 or crc64nvme)"
             ))),
         }
     }
@@ -118,6 +126,7 @@ impl ChecksumAlgorithm {
             ChecksumAlgorithm::Crc32c => crate::Capability::DigestCrc32c,
             ChecksumAlgorithm::Sha256 => crate::Capability::DigestSha256,
             ChecksumAlgorithm::Md5 => crate::Capability::DigestMd5,
+            ChecksumAlgorithm::Crc64Nvme => crate::Capability::DigestCrc64Nvme,
         }
     }
 }

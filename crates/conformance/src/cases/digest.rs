@@ -1,8 +1,9 @@
 //! Service checksums: `WriteOptions::checksum` and `WriteResult.digest`.
 //!
-//! A backend that declares `digest_crc32c`, `digest_sha256` or `digest_md5` returns that
-//! checksum of what it stored when a write asks for it; the cases compare it with a digest
-//! computed here over the same bytes. A backend without the capability refuses the option.
+//! A backend that declares `digest_crc32c`, `digest_sha256`, `digest_md5` or
+//! `digest_crc64nvme` returns that checksum of what it stored when a write asks for it, and
+//! `get_file_info` reports it later; the cases compare it with a digest computed here over
+//! the same bytes. A backend without the capability refuses the option.
 
 cases! {
     helpers {
@@ -59,6 +60,35 @@ cases! {
     /// `digest_md5`: the returned MD5 equals the content's.
     fn digest_md5_matches_content(s, f) [Write, DigestMd5] {
         aw!(digest_matches(&s, ChecksumAlgorithm::Md5));
+    }
+
+    /// `digest_crc64nvme`: the returned CRC-64/NVME equals the content's (checked against
+    /// a plain bitwise CRC-64/NVME computed here).
+    fn digest_crc64nvme_matches_content(s, f) [Write, DigestCrc64Nvme] {
+        aw!(digest_matches(&s, ChecksumAlgorithm::Crc64Nvme));
+    }
+
+    /// `get_file_info` reports the checksum a write asked for: for every declared
+    /// algorithm, `FileInfo.digest` equals the write's digest (the content's, or the same
+    /// composite one), and survives a copy.
+    fn digest_reported_by_file_info(s, f) [Write, Metadata] {
+        for alg in ChecksumAlgorithm::ALL.iter().copied().filter(|a| s.supports(a.capability())) {
+            let p = format!("info/{alg}.bin");
+            let data = pattern(5000, 9);
+            let written = ok(aw!(s.write_with(&p, data.clone(), opts().checksum(alg))), "write");
+            let want = written.digest.unwrap_or_else(|| panic!("{p}: no {alg} digest"));
+            let info = ok(aw!(s.get_file_info(&p)), "get_file_info");
+            assert_eq!(info.digest.as_ref(), Some(&want), "{p}: get_file_info must report the {alg} digest");
+            assert_eq!(want.value, local_digest(alg, &data), "{p}: {alg}");
+            if s.supports(Capability::Copy) {
+                let copy = format!("info/copy-{alg}.bin");
+                ok(aw!(s.copy_file(&p, &copy)), "copy");
+                let info = ok(aw!(s.get_file_info(&copy)), "get_file_info of the copy");
+                if let Some(d) = info.digest.filter(|d| d.algorithm == alg.as_str()) {
+                    assert_eq!(d, want, "{copy}: a copy's {alg} digest describes the same bytes");
+                }
+            }
+        }
     }
 
     /// Every declared checksum for a multi-part-sized write.

@@ -43,6 +43,7 @@ enum State {
     Sha256(sha2::Sha256),
     Crc32c(u32),
     Md5(md5::Md5),
+    Crc64Nvme(crc_fast::Digest),
 }
 
 impl Hasher {
@@ -52,6 +53,9 @@ impl Hasher {
             ChecksumAlgorithm::Sha256 => State::Sha256(sha2::Sha256::new()),
             ChecksumAlgorithm::Crc32c => State::Crc32c(0),
             ChecksumAlgorithm::Md5 => State::Md5(md5::Md5::new()),
+            ChecksumAlgorithm::Crc64Nvme => {
+                State::Crc64Nvme(crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc64Nvme))
+            }
             _ => unreachable!("every ChecksumAlgorithm has a hasher"),
         };
         Hasher { state, bytes: 0 }
@@ -63,6 +67,7 @@ impl Hasher {
             State::Sha256(_) => ChecksumAlgorithm::Sha256,
             State::Crc32c(_) => ChecksumAlgorithm::Crc32c,
             State::Md5(_) => ChecksumAlgorithm::Md5,
+            State::Crc64Nvme(_) => ChecksumAlgorithm::Crc64Nvme,
         }
     }
 
@@ -73,6 +78,7 @@ impl Hasher {
             State::Sha256(h) => h.update(data),
             State::Crc32c(crc) => *crc = crc32c::crc32c_append(*crc, data),
             State::Md5(h) => h.update(data),
+            State::Crc64Nvme(h) => h.update(data),
         }
     }
 
@@ -93,6 +99,7 @@ impl Hasher {
             State::Sha256(h) => hex(&h.finalize()),
             State::Crc32c(crc) => hex(&crc.to_be_bytes()),
             State::Md5(h) => hex(&h.finalize()),
+            State::Crc64Nvme(h) => hex(&h.finalize().to_be_bytes()),
         };
         ContentDigest {
             algorithm: algorithm.as_str().to_owned(),
@@ -160,6 +167,11 @@ mod tests {
         );
         // The CRC32C check value of "123456789".
         assert_eq!(digest(ChecksumAlgorithm::Crc32c, b"123456789"), "e3069283");
+        // The CRC-64/NVME check value of "123456789".
+        assert_eq!(
+            digest(ChecksumAlgorithm::Crc64Nvme, b"123456789"),
+            "ae8b14860a799888"
+        );
     }
 
     #[test]
@@ -169,6 +181,7 @@ mod tests {
             ChecksumAlgorithm::Sha256,
             ChecksumAlgorithm::Crc32c,
             ChecksumAlgorithm::Md5,
+            ChecksumAlgorithm::Crc64Nvme,
         ] {
             let mut whole = Hasher::new(alg);
             whole.update(&data);
@@ -186,6 +199,7 @@ mod tests {
             ChecksumAlgorithm::Sha256,
             ChecksumAlgorithm::Crc32c,
             ChecksumAlgorithm::Md5,
+            ChecksumAlgorithm::Crc64Nvme,
         ] {
             assert_eq!(ChecksumAlgorithm::from_name(alg.as_str()).unwrap(), alg);
         }
