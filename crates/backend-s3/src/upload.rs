@@ -271,6 +271,35 @@ fn sdk_checksum(opts: &WriteOptions) -> Option<aws_sdk_s3::types::ChecksumAlgori
     }
 }
 
+/// The full-object CRC-64/NVME of a multipart upload, combined from the part checksums the
+/// service returned and the part sizes (`sizes`, by part number, in the order of `parts`),
+/// for servers that check every part but report nothing for the completed upload (moto).
+/// `None` unless the write asked for CRC-64/NVME and every part reported one.
+fn full_crc64_of_parts(
+    opts: &WriteOptions,
+    parts: &[CompletedPart],
+    sizes: &[(i32, u64)],
+) -> Option<ContentDigest> {
+    if opts.checksum? != ChecksumAlgorithm::Crc64Nvme || parts.len() != sizes.len() {
+        return None;
+    }
+    let mut whole: Option<u64> = None;
+    for (part, &(_, len)) in parts.iter().zip(sizes) {
+        let raw = aws_smithy_types::base64::decode(part.checksum_crc64_nvme()?).ok()?;
+        let crc = u64::from_be_bytes(raw.try_into().ok()?);
+        whole = Some(match whole {
+            None => crc,
+            Some(before) => {
+                crc_fast::checksum_combine(crc_fast::CrcAlgorithm::Crc64Nvme, before, crc, len)
+            }
+        });
+    }
+    Some(ContentDigest::from_bytes(
+        ChecksumAlgorithm::Crc64Nvme,
+        &whole?.to_be_bytes(),
+    ))
+}
+
 /// The checksums an S3 response reported (base64, with `-N` for a composite one), for the
 /// algorithms this library names.
 #[derive(Debug, Clone, Copy, Default)]
@@ -462,6 +491,8 @@ impl Upload {
         let mut running: FuturesUnordered<JoinHandle<Result<(CompletedPart, Bytes)>>> =
             FuturesUnordered::new();
         let mut done: Vec<CompletedPart> = Vec::new();
+        // Each part's size by part number, to combine part CRC-64s into the whole object's.
+        let mut sizes: Vec<(i32, u64)> = Vec::new();
         let mut size = 0u64;
         let mut queued = initial.into_iter().filter(|p| !p.is_empty());
         let mut number = 0i32;
@@ -483,6 +514,7 @@ impl Upload {
             };
             while running.len() >= limit {
                 let (part, body) = joined(running.next().await, path)?;
+                sizes.push((part.part_number().unwrap_or(0), body.len() as u64));
                 done.push(part);
                 source.recycle(body);
             }
@@ -500,9 +532,12 @@ impl Upload {
             running.push(task);
         }
         while let Some(result) = running.next().await {
-            done.push(joined(Some(result), path)?.0);
+            let (part, body) = joined(Some(result), path)?;
+            sizes.push((part.part_number().unwrap_or(0), body.len() as u64));
+            done.push(part);
         }
         done.sort_by_key(|p| p.part_number());
+        sizes.sort_unstable();
         let request = self
             .inner
             .client
@@ -535,7 +570,8 @@ impl Upload {
                         crc64nvme: out.checksum_crc64_nvme(),
                     },
                 )
-                .or_else(|| composite_of_parts(opts, &done)),
+                .or_else(|| composite_of_parts(opts, &done))
+                .or_else(|| full_crc64_of_parts(opts, &done, &sizes)),
             )),
             Err(e) if !opts.overwrite && Failure::of(&e).is_precondition_failed() => {
                 Err(self.inner.already_exists(path))
@@ -835,6 +871,27 @@ mod tests {
             composite_of_parts(&opts, &[part]),
             None,
             "a full-object checksum"
+        );
+        // "1234" and "56789" as two parts combine into the CRC-64/NVME of "123456789".
+        let b64 = |crc: u64| aws_smithy_types::base64::encode(crc.to_be_bytes());
+        let crc = |data: &[u8]| crc_fast::checksum(crc_fast::CrcAlgorithm::Crc64Nvme, data);
+        let parts = [
+            CompletedPart::builder()
+                .part_number(1)
+                .checksum_crc64_nvme(b64(crc(b"1234")))
+                .build(),
+            CompletedPart::builder()
+                .part_number(2)
+                .checksum_crc64_nvme(b64(crc(b"56789")))
+                .build(),
+        ];
+        let d = full_crc64_of_parts(&opts, &parts, &[(1, 4), (2, 5)]).unwrap();
+        assert_eq!(d.value, "ae8b14860a799888");
+        assert!(!d.is_composite());
+        let crc32c = WriteOptions::new().checksum(ChecksumAlgorithm::Crc32c);
+        assert_eq!(
+            full_crc64_of_parts(&crc32c, &parts, &[(1, 4), (2, 5)]),
+            None
         );
     }
 
