@@ -29,15 +29,21 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T>>,
 {
+    // The first attempt runs bare: a call that succeeds reads no clock and keeps no state.
+    let mut e = match f().await {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
     let mut attempts = Attempts::new(policy);
     loop {
-        match f().await {
-            Ok(v) => return Ok(v),
-            Err(e) => match attempts.next_wait(&e) {
-                Some(wait) => tokio::time::sleep(wait).await,
-                None => return Err(e),
-            },
+        match attempts.next_wait(&e) {
+            Some(wait) => tokio::time::sleep(wait).await,
+            None => return Err(e),
         }
+        e = match f().await {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
     }
 }
 

@@ -21,15 +21,21 @@ use super::{
 
 /// Calls `f` until it succeeds, fails for good, or the policy gives up.
 fn retrying<T>(policy: &RetryPolicy, mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    // The first attempt runs bare: a call that succeeds reads no clock and keeps no state.
+    let mut e = match f() {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
     let mut attempts = Attempts::new(policy);
     loop {
-        match f() {
-            Ok(v) => return Ok(v),
-            Err(e) => match attempts.next_wait(&e) {
-                Some(wait) => std::thread::sleep(wait),
-                None => return Err(e),
-            },
+        match attempts.next_wait(&e) {
+            Some(wait) => std::thread::sleep(wait),
+            None => return Err(e),
         }
+        e = match f() {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
     }
 }
 
