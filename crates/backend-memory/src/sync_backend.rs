@@ -131,6 +131,19 @@ impl Backend for MemoryBackend {
         })))
     }
 
+    fn read_versioned(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> Result<(Reader, Option<remote_store_core::ObjectVersion>)> {
+        let (data, version) = self.tree.read().read_versioned(path)?;
+        let data = match range {
+            Some(range) => slice_range(&data, &range),
+            None => data,
+        };
+        Ok((Box::new(Cursor::new(data)), Some(version)))
+    }
+
     fn read_seekable(&self, path: &RemotePath) -> Result<SeekReader> {
         Ok(Box::new(Cursor::new(self.tree.read().read(path)?)))
     }

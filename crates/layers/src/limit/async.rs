@@ -15,8 +15,8 @@ use remote_store_async::{
 };
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, WriteMode,
-    WriteOptions, WriteResult,
+    GlobPattern, ListOptions, MoveOptions, ObjectVersion, ReadOptions, RemotePath, Result,
+    WriteMode, WriteOptions, WriteResult,
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};
 
@@ -42,9 +42,7 @@ async fn acquire_for_call(semaphore: &Semaphore) -> Result<SemaphorePermit<'_>> 
     match semaphore.try_acquire() {
         Ok(permit) => Ok(permit),
         Err(TryAcquireError::Closed) => Err(Error::closed()),
-        Err(TryAcquireError::NoPermits) => {
-            semaphore.acquire().await.map_err(|_| Error::closed())
-        }
+        Err(TryAcquireError::NoPermits) => semaphore.acquire().await.map_err(|_| Error::closed()),
     }
 }
 
@@ -132,6 +130,21 @@ impl<B: AsyncBackend> AsyncBackend for ConcurrencyLimit<B> {
     async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
         self.gated_stream_async(self.inner.read_range(path, range))
             .await
+    }
+
+    async fn read_versioned(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> Result<(ByteStream, Option<ObjectVersion>)> {
+        let mut version = None;
+        let open = async {
+            let (body, v) = self.inner.read_versioned(path, range).await?;
+            version = v;
+            Ok(body)
+        };
+        let body = self.gated_stream_async(open).await?;
+        Ok((body, version))
     }
 
     async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
