@@ -39,20 +39,23 @@ mod sync;
 /// - never `move_file` (its source is gone after a success whose reply was lost).
 ///
 /// **Resumed reads.** A streamed read (`read`, `read_range`) that fails mid-body with a
-/// retryable error — or ends early — reopens at the byte it reached with a ranged read,
-/// after checking with `get_file_info` that the object is the same one: same etag and
-/// version id where the backend reports them, else same modification time, and same size. The layer takes the object's identity
-/// with `get_file_info` *before* opening the read, so a replacement between the two is
-/// caught too. When the object changed, the read fails with `Other`: "changed while being
+/// retryable error — or ends early — reopens at the byte it reached, only if the object is
+/// the same one: same etag and version id where the backend reports them, else same
+/// modification time, and same size. The read names its version itself
+/// (`read_versioned`: from the read on memory, from a `get_file_info` before the open on
+/// backends that keep the default), so a replacement after the open is caught. The reopen
+/// is one conditional ranged read (`read_with` with `if_match`) where the backend has
+/// `conditional_read` and an etag, else a `get_file_info` compared with that version and a
+/// ranged read. When the object changed, the read fails with `Other`: "changed while being
 /// read", never splicing two versions. Resuming needs the `range_read` and `metadata`
 /// capabilities and an etag, a version id or a modification time; without them reads are
 /// only retried on open. (A modification time is the weakest proof: a replacement with the
 /// same size within the time's resolution — a second on SFTP — goes unseen.)
-/// [`without_resumed_reads`](Self::without_resumed_reads) turns resuming (and its extra
-/// `get_file_info` per read) off.
+/// [`without_resumed_reads`](Self::without_resumed_reads) turns resuming off.
 ///
-/// The deadline of the policy bounds each operation (for a resumed read: from its open to
-/// its last resume), waits included.
+/// The deadline of the policy bounds the retrying of each operation, waits included,
+/// counted from its first failure (for a resumed read: from its first cut to its last
+/// resume): a call whose first attempt succeeds reads no clock.
 ///
 /// ```
 /// # #[cfg(feature = "sync")]
