@@ -44,9 +44,10 @@ mod sync;
 /// modification time, and same size. The read names its version itself
 /// (`read_versioned`: from the read on memory, from a `get_file_info` before the open on
 /// backends that keep the default), so a replacement after the open is caught. The reopen
-/// is one conditional ranged read (`read_with` with `if_match`) where the backend has
-/// `conditional_read` and an etag, else a `get_file_info` compared with that version and a
-/// ranged read. When the object changed, the read fails with `Other`: "changed while being
+/// takes `get_file_info`, compares it with that version, and reads the rest with a ranged
+/// read — conditional (`read_with` with `if_match`) where the backend has
+/// `conditional_read` and the version an etag, so a replacement between the check and the
+/// read is refused too. When the object changed, the read fails with `Other`: "changed while being
 /// read", never splicing two versions. Resuming needs the `range_read` and `metadata`
 /// capabilities and an etag, a version id or a modification time; without them reads are
 /// only retried on open. (A modification time is the weakest proof: a replacement with the

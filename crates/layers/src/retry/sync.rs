@@ -284,26 +284,6 @@ impl<B: Backend> ResumingReader<B> {
                 return Err(cause);
             };
             std::thread::sleep(wait);
-            if let Some(opts) = self.resume.conditional_reopen(self.backend.capabilities()) {
-                // One request: the service reads only if the etag still matches.
-                match self.backend.read_with(&self.path, &opts) {
-                    Ok(reader) => {
-                        self.current = reader;
-                        return Ok(());
-                    }
-                    Err(e) if e.kind() == ErrorKind::PreconditionFailed => {
-                        return Err(self
-                            .resume
-                            .changed_error(self.path.as_str())
-                            .with_source(cause));
-                    }
-                    Err(e) if e.is_retryable() => {
-                        cause = e;
-                        continue;
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
             let now = match self.backend.get_file_info(&self.path) {
                 Ok(now) => now,
                 Err(e) if e.is_retryable() => {
@@ -315,10 +295,22 @@ impl<B: Backend> ResumingReader<B> {
             if let Err(changed) = self.resume.check_unchanged(&now, self.path.as_str()) {
                 return Err(changed.with_source(cause));
             }
-            match self.backend.read_range(&self.path, self.resume.remaining()) {
+            // With `conditional_read`, the reopen also carries `if_match`: a replacement
+            // between the check and the read is refused by the service too.
+            let reopened = match self.resume.conditional_reopen(self.backend.capabilities()) {
+                Some(opts) => self.backend.read_with(&self.path, &opts),
+                None => self.backend.read_range(&self.path, self.resume.remaining()),
+            };
+            match reopened {
                 Ok(reader) => {
                     self.current = reader;
                     return Ok(());
+                }
+                Err(e) if e.kind() == ErrorKind::PreconditionFailed => {
+                    return Err(self
+                        .resume
+                        .changed_error(self.path.as_str())
+                        .with_source(cause));
                 }
                 Err(e) if e.is_retryable() => cause = e,
                 Err(e) => return Err(e),
