@@ -7,7 +7,7 @@
 //! (which opts out of observation), with an observer that counts events (the whole
 //! machinery: clock, correlation id, event), and with the tracing observer and no
 //! subscriber; `Retry`; `ConcurrencyLimit`; and all three stacked (no-op observer). A second case streams 64-byte reads (`read` to
-//! the end), where `Retry` takes the object's identity first for resuming.
+//! the end), where `Retry` asks the read for the object's version (`read_versioned`) to resume.
 //!
 //! Each configuration runs `--runs N` times (default 7), interleaved with the others, and
 //! the best (minimum) time is reported: on a shared machine other load only adds time.

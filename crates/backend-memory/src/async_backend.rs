@@ -153,6 +153,19 @@ impl AsyncBackend for AsyncMemoryBackend {
         }))
     }
 
+    async fn read_versioned(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> Result<(ByteStream, Option<remote_store_core::ObjectVersion>)> {
+        let (data, version) = self.tree.read().read_versioned(path)?;
+        let data = match range {
+            Some(range) => slice_range(&data, &range),
+            None => data,
+        };
+        Ok((chunked(data), Some(version)))
+    }
+
     async fn write(
         &self,
         path: &RemotePath,

@@ -130,6 +130,19 @@ impl Backend for MemoryBackend {
         })))
     }
 
+    fn read_versioned(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> Result<(Reader, Option<remote_store_core::ObjectVersion>)> {
+        let (data, version) = self.tree.read().read_versioned(path)?;
+        let data = match range {
+            Some(range) => slice_range(&data, &range),
+            None => data,
+        };
+        Ok((Box::new(Cursor::new(data)), Some(version)))
+    }
+
     fn read_seekable(&self, path: &RemotePath) -> Result<SeekReader> {
         Ok(Box::new(Cursor::new(self.tree.read().read(path)?)))
     }
@@ -218,6 +231,24 @@ mod tests {
     use remote_store_sync::Store;
 
     use super::*;
+
+    #[test]
+    fn read_versioned_names_the_version_get_file_info_reports() {
+        let b = MemoryBackend::new();
+        let s = Store::new(b.clone(), "").unwrap();
+        s.write("v.bin", b"0123456789".to_vec()).unwrap();
+        let path = RemotePath::file("v.bin").unwrap();
+        let (mut body, version) = b.read_versioned(&path, Some(2..5)).unwrap();
+        let mut got = Vec::new();
+        body.read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"234");
+        let info = b.get_file_info(&path).unwrap();
+        assert_eq!(version, remote_store_core::ObjectVersion::of(&info));
+        assert_eq!(version.unwrap().size, 10);
+        let missing = RemotePath::file("none").unwrap();
+        let err = b.read_versioned(&missing, None).map(|_| ()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+    }
 
     const _: fn() = || {
         fn send_sync<T: Send + Sync>() {}

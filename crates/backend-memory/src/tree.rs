@@ -184,6 +184,23 @@ impl Tree {
         self.file(key).map(|f| f.data.clone())
     }
 
+    /// The content of the file at `key` and the version it is (for `read_versioned`),
+    /// under one lock.
+    ///
+    /// # Errors
+    /// As [`read`](Self::read).
+    pub(crate) fn read_versioned(
+        &self,
+        key: &RemotePath,
+    ) -> Result<(Bytes, remote_store_core::ObjectVersion)> {
+        self.file(key).map(|f| {
+            let version = remote_store_core::ObjectVersion::new(f.data.len() as u64)
+                .with_etag(Some(f.etag.clone()))
+                .with_modified(Some(f.modified));
+            (f.data.clone(), version)
+        })
+    }
+
     /// The content of the file at `key` if the conditions of `opts` hold, checked under the
     /// same lock as the read (`conditional_read`); `opts.range` is left to the caller.
     ///

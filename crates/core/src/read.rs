@@ -6,6 +6,66 @@ use std::time::SystemTime;
 use crate::FileInfo;
 use crate::error::{Error, Result};
 
+/// Which version of a file a streamed read delivers, as `read_versioned` reports it: the
+/// etag and version id where the service has them, else the modification time; the size of
+/// the whole file always. A read that resumes after a cut must find this version again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ObjectVersion {
+    /// The etag, where the backend has one.
+    pub etag: Option<String>,
+    /// The version id, on versioned stores.
+    pub version_id: Option<String>,
+    /// The modification time.
+    pub modified: Option<SystemTime>,
+    /// The size of the whole file (not of the range read).
+    pub size: u64,
+}
+
+impl ObjectVersion {
+    /// A version of a file of `size` bytes, not yet named (add an etag, a version id or a
+    /// modification time).
+    pub fn new(size: u64) -> Self {
+        ObjectVersion {
+            etag: None,
+            version_id: None,
+            modified: None,
+            size,
+        }
+    }
+
+    /// With this etag.
+    pub fn with_etag(mut self, etag: Option<String>) -> Self {
+        self.etag = etag;
+        self
+    }
+
+    /// With this version id.
+    pub fn with_version_id(mut self, version_id: Option<String>) -> Self {
+        self.version_id = version_id;
+        self
+    }
+
+    /// With this modification time.
+    pub fn with_modified(mut self, modified: Option<SystemTime>) -> Self {
+        self.modified = modified;
+        self
+    }
+
+    /// The version `info` describes, if it has an etag, a version id or a modification
+    /// time (a size alone proves nothing: a replacement may have the same size).
+    pub fn of(info: &FileInfo) -> Option<Self> {
+        (info.etag.is_some() || info.version_id.is_some() || info.modified.is_some()).then(|| {
+            ObjectVersion {
+                etag: info.etag.clone(),
+                version_id: info.version_id.clone(),
+                modified: info.modified,
+                size: info.size,
+            }
+        })
+    }
+}
+
 /// Options for `read_with`: an optional byte range and conditions on the file's etag and
 /// modification time, evaluated as HTTP evaluates them (RFC 9110 §13.2.2):
 ///

@@ -9,8 +9,8 @@ use bytes::Bytes;
 use futures::StreamExt;
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, WriteMode,
-    WriteOptions, WriteResult,
+    GlobPattern, ListOptions, MoveOptions, ObjectVersion, ReadOptions, RemotePath, Result,
+    WriteMode, WriteOptions, WriteResult,
 };
 
 use crate::{AsyncContent, ByteStream, EntryStream, FileStream, FolderStream, fallback};
@@ -93,6 +93,29 @@ pub trait AsyncBackend: Send + Sync + fmt::Debug + 'static {
     /// fails.
     async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
         fallback::read_checked(self, path, opts).await
+    }
+
+    /// Opens a streamed read of `range` (the whole file when `None`, clamped at its end)
+    /// and reports which version of the file it delivers, for a caller that may resume the
+    /// read after a cut (the retry layer). Capability: `read`. The default takes the
+    /// version from `get_file_info` *before* opening the read (so a replacement in between
+    /// is seen later as a change, never spliced): two requests. Backends that learn the
+    /// version from the read's own reply (an etag header, an in-memory entry) override it
+    /// with one request. `None` when the backend cannot name a version.
+    ///
+    /// # Errors
+    /// As [`read`](Self::read), and the errors of `get_file_info` for the default.
+    async fn read_versioned(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> Result<(ByteStream, Option<ObjectVersion>)> {
+        let version = ObjectVersion::of(&self.get_file_info(path).await?);
+        let body = match range {
+            Some(range) => self.read_range(path, range).await?,
+            None => self.read(path).await?,
+        };
+        Ok((body, version))
     }
 
     /// Writes `content` to `path`, consuming it to the end. Capability: `write`; with

@@ -431,6 +431,16 @@ impl<B: AsyncBackend> Backend for BlockingAdapter<B> {
         self.shared.blocking_reader(body)
     }
 
+    fn read_versioned(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> Result<(Reader, Option<remote_store_core::ObjectVersion>)> {
+        let path = path.clone();
+        let (body, version) = self.call(|b| async move { b.read_versioned(&path, range).await })?;
+        Ok((self.shared.blocking_reader(body)?, version))
+    }
+
     fn read_seekable(&self, path: &RemotePath) -> Result<SeekReader> {
         if !self.capabilities().supports(Capability::SeekableRead) {
             return fallback::spool_to_temp(self.read(path)?, path);

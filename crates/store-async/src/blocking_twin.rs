@@ -139,6 +139,16 @@ macro_rules! __forward_backend {
             ) -> $crate::__private::Result<$crate::__private::Reader> {
                 self.adapter.read_with(path, opts)
             }
+            fn read_versioned(
+                &self,
+                path: &$crate::__private::RemotePath,
+                range: ::std::option::Option<::std::ops::Range<u64>>,
+            ) -> $crate::__private::Result<(
+                $crate::__private::Reader,
+                ::std::option::Option<$crate::__private::ObjectVersion>,
+            )> {
+                self.adapter.read_versioned(path, range)
+            }
             fn read_seekable(
                 &self,
                 path: &$crate::__private::RemotePath,

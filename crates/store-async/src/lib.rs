@@ -53,8 +53,8 @@ pub mod __private {
     pub use bytes::Bytes;
     pub use remote_store_core::{
         CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, FolderInfo,
-        GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, WriteMode,
-        WriteOptions, WriteResult,
+        GlobPattern, ListOptions, MoveOptions, ObjectVersion, ReadOptions, RemotePath, Result,
+        WriteMode, WriteOptions, WriteResult,
     };
     pub use remote_store_sync::{
         Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader,

@@ -53,6 +53,13 @@ macro_rules! forward_async_backend {
             async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
                 (**self).read_with(path, opts).await
             }
+            async fn read_versioned(
+                &self,
+                path: &RemotePath,
+                range: Option<Range<u64>>,
+            ) -> Result<(ByteStream, Option<remote_store_core::ObjectVersion>)> {
+                (**self).read_versioned(path, range).await
+            }
             async fn write(
                 &self,
                 path: &RemotePath,

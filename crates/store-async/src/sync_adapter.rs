@@ -284,6 +284,17 @@ impl<B: Backend> AsyncBackend for SyncBackendAdapter<B> {
             .map(reader_stream)
     }
 
+    async fn read_versioned(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> Result<(ByteStream, Option<remote_store_core::ObjectVersion>)> {
+        let path = path.clone();
+        self.run(move |b| b.read_versioned(&path, range))
+            .await
+            .map(|(body, version)| (reader_stream(body), version))
+    }
+
     async fn write(
         &self,
         path: &RemotePath,

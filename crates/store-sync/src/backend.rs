@@ -8,8 +8,8 @@ use std::ops::Range;
 use bytes::Bytes;
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Entry, FileInfo, FolderEntry,
-    FolderInfo, GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, WriteMode,
-    WriteOptions, WriteResult,
+    FolderInfo, GlobPattern, ListOptions, MoveOptions, ObjectVersion, ReadOptions, RemotePath,
+    Result, WriteMode, WriteOptions, WriteResult,
 };
 
 use crate::{Content, fallback};
@@ -122,6 +122,29 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
     /// fails.
     fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<Reader> {
         fallback::read_checked(self, path, opts)
+    }
+
+    /// Opens a streamed read of `range` (the whole file when `None`, clamped at its end)
+    /// and reports which version of the file it delivers, for a caller that may resume the
+    /// read after a cut (the retry layer). Capability: `read`. The default takes the
+    /// version from `get_file_info` *before* opening the read (so a replacement in between
+    /// is seen later as a change, never spliced): two requests. Backends that learn the
+    /// version from the read's own reply (an etag header, an in-memory entry) override it
+    /// with one request. `None` when the backend cannot name a version.
+    ///
+    /// # Errors
+    /// As [`read`](Self::read), and the errors of `get_file_info` for the default.
+    fn read_versioned(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> Result<(Reader, Option<ObjectVersion>)> {
+        let version = ObjectVersion::of(&self.get_file_info(path)?);
+        let body = match range {
+            Some(range) => self.read_range(path, range)?,
+            None => self.read(path)?,
+        };
+        Ok((body, version))
     }
 
     /// A seekable stream over `path`. Capability: `read`; declare `seekable_read` when this

@@ -50,6 +50,13 @@ macro_rules! forward_backend {
             fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<Reader> {
                 (**self).read_with(path, opts)
             }
+            fn read_versioned(
+                &self,
+                path: &RemotePath,
+                range: Option<Range<u64>>,
+            ) -> Result<(Reader, Option<remote_store_core::ObjectVersion>)> {
+                (**self).read_versioned(path, range)
+            }
             fn read_seekable(&self, path: &RemotePath) -> Result<SeekReader> {
                 (**self).read_seekable(path)
             }

@@ -15,19 +15,35 @@ use remote_store_async::{
 };
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, WriteMode,
-    WriteOptions, WriteResult,
+    GlobPattern, ListOptions, MoveOptions, ObjectVersion, ReadOptions, RemotePath, Result,
+    WriteMode, WriteOptions, WriteResult,
 };
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};
 
 use super::ConcurrencyLimit;
 
 /// Waits for a permit. The semaphore is never closed, so this only fails if it were.
+/// A free permit is taken without building a wait (`try_acquire_owned`); a taken permit
+/// never barges ahead of queued waiters, as tokio hands released permits to them first.
 async fn acquire(semaphore: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit> {
-    Arc::clone(semaphore)
-        .acquire_owned()
-        .await
-        .map_err(|_| Error::closed())
+    match Arc::clone(semaphore).try_acquire_owned() {
+        Ok(permit) => Ok(permit),
+        Err(TryAcquireError::Closed) => Err(Error::closed()),
+        Err(TryAcquireError::NoPermits) => Arc::clone(semaphore)
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::closed()),
+    }
+}
+
+/// A permit for a call that returns no stream: borrowed from the semaphore (no `Arc`
+/// clone), taken without a wait when one is free.
+async fn acquire_for_call(semaphore: &Semaphore) -> Result<SemaphorePermit<'_>> {
+    match semaphore.try_acquire() {
+        Ok(permit) => Ok(permit),
+        Err(TryAcquireError::Closed) => Err(Error::closed()),
+        Err(TryAcquireError::NoPermits) => semaphore.acquire().await.map_err(|_| Error::closed()),
+    }
 }
 
 impl<B: AsyncBackend> ConcurrencyLimit<B> {
@@ -70,7 +86,7 @@ impl<B: AsyncBackend> ConcurrencyLimit<B> {
 /// Runs `$call` (an expression on `$b`, the inner backend) holding a permit.
 macro_rules! gated {
     ($self:ident, |$b:ident| $call:expr) => {{
-        let _permit = acquire(&$self.semaphore).await?;
+        let _permit = acquire_for_call(&$self.semaphore).await?;
         let $b = &$self.inner;
         $call.await
     }};
@@ -116,6 +132,21 @@ impl<B: AsyncBackend> AsyncBackend for ConcurrencyLimit<B> {
             .await
     }
 
+    async fn read_versioned(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> Result<(ByteStream, Option<ObjectVersion>)> {
+        let mut version = None;
+        let open = async {
+            let (body, v) = self.inner.read_versioned(path, range).await?;
+            version = v;
+            Ok(body)
+        };
+        let body = self.gated_stream_async(open).await?;
+        Ok((body, version))
+    }
+
     async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
         self.gated_stream_async(self.inner.read_with(path, opts))
             .await
@@ -136,7 +167,7 @@ impl<B: AsyncBackend> AsyncBackend for ConcurrencyLimit<B> {
     }
 
     async fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
-        match acquire(&self.semaphore).await {
+        match acquire_for_call(&self.semaphore).await {
             Ok(_permit) => self.inner.delete_many(paths, opts).await,
             Err(e) => remote_store_core::bulk::fan_out(e, paths),
         }

@@ -8,8 +8,8 @@ use std::ops::Range;
 use bytes::Bytes;
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, WriteMode,
-    WriteOptions, WriteResult,
+    GlobPattern, ListOptions, MoveOptions, ObjectVersion, ReadOptions, RemotePath, Result,
+    WriteMode, WriteOptions, WriteResult,
 };
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
 
@@ -85,6 +85,20 @@ impl<B: Backend> Backend for ConcurrencyLimit<B> {
 
     fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<Reader> {
         Ok(Box::new(self.gated_read(|b| b.read_range(path, range))?))
+    }
+
+    fn read_versioned(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> Result<(Reader, Option<ObjectVersion>)> {
+        let mut version = None;
+        let body = self.gated_read(|b| {
+            let (body, v) = b.read_versioned(path, range)?;
+            version = v;
+            Ok(body)
+        })?;
+        Ok((Box::new(body), version))
     }
 
     fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<Reader> {

@@ -15,8 +15,8 @@ use remote_store_async::{
 use remote_store_core::plan;
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, Operation, ReadOptions, RemotePath, Result, WriteMode,
-    WriteOptions, WriteResult,
+    GlobPattern, ListOptions, MoveOptions, ObjectVersion, Operation, ReadOptions, RemotePath,
+    Result, WriteMode, WriteOptions, WriteResult,
 };
 
 use super::{Measure, Observe, Observer, Pending, PendingBatch, Tally, Tracker};
@@ -158,6 +158,26 @@ impl<B: AsyncBackend, O: Observer + ?Sized> AsyncBackend for Observe<B, O> {
             self.inner.read_range(path, range),
         )
         .await
+    }
+
+    async fn read_versioned(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> Result<(ByteStream, Option<ObjectVersion>)> {
+        let op = if range.is_some() {
+            Operation::ReadRange
+        } else {
+            Operation::Read
+        };
+        let mut version = None;
+        let open = async {
+            let (body, v) = self.inner.read_versioned(path, range).await?;
+            version = v;
+            Ok(body)
+        };
+        let body = self.open_async(op, path, open).await?;
+        Ok((body, version))
     }
 
     async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {

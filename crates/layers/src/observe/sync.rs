@@ -9,8 +9,8 @@ use bytes::Bytes;
 use remote_store_core::plan;
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, Operation, ReadOptions, RemotePath, Result, WriteMode,
-    WriteOptions, WriteResult,
+    GlobPattern, ListOptions, MoveOptions, ObjectVersion, Operation, ReadOptions, RemotePath,
+    Result, WriteMode, WriteOptions, WriteResult,
 };
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
 
@@ -162,6 +162,30 @@ impl<B: Backend, O: Observer + ?Sized> Backend for Observe<B, O> {
             |b| b.read_range(path, range),
             |r| Box::new(r),
         )
+    }
+
+    fn read_versioned(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> Result<(Reader, Option<ObjectVersion>)> {
+        let op = if range.is_some() {
+            Operation::ReadRange
+        } else {
+            Operation::Read
+        };
+        let mut version = None;
+        let body = self.open(
+            op,
+            path,
+            |b| {
+                let (body, v) = b.read_versioned(path, range)?;
+                version = v;
+                Ok(body)
+            },
+            |r| Box::new(r),
+        )?;
+        Ok((body, version))
     }
 
     fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<Reader> {

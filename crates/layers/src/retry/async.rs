@@ -12,9 +12,9 @@ use remote_store_async::{
     AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream,
 };
 use remote_store_core::{
-    CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, RetryPolicy, WriteMode,
-    WriteOptions, WriteResult,
+    CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, ErrorKind, FileInfo,
+    FolderInfo, GlobPattern, ListOptions, MoveOptions, ObjectVersion, ReadOptions, RemotePath,
+    Result, RetryPolicy, WriteMode, WriteOptions, WriteResult,
 };
 
 use super::{
@@ -29,21 +29,62 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T>>,
 {
+    // The first attempt runs bare: a call that succeeds reads no clock and keeps no state.
+    let mut e = match f().await {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
     let mut attempts = Attempts::new(policy);
     loop {
-        match f().await {
-            Ok(v) => return Ok(v),
-            Err(e) => match attempts.next_wait(&e) {
-                Some(wait) => tokio::time::sleep(wait).await,
-                None => return Err(e),
-            },
+        match attempts.next_wait(&e) {
+            Some(wait) => tokio::time::sleep(wait).await,
+            None => return Err(e),
         }
+        e = match f().await {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
     }
 }
 
 impl<B: AsyncBackend> Retry<B> {
-    /// Opens a streamed read of `range`, resumable where the backend allows.
+    /// Opens a streamed read of `range`, resumable where the backend allows; with the
+    /// version it reads when the backend named one.
     async fn open_resumable_async(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+        report: bool,
+    ) -> Result<(ByteStream, Option<Identity>)> {
+        if !self.resumes(self.inner.capabilities()) {
+            return retrying(&self.policy, || {
+                self.inner.read_versioned(path, range.clone())
+            })
+            .await;
+        }
+        // The version comes with the read (or, by the default `read_versioned`, from a
+        // `get_file_info` before it): a replacement after it is caught as a change.
+        let (body, version) = retrying(&self.policy, || {
+            self.inner.read_versioned(path, range.clone())
+        })
+        .await?;
+        let Some(identity) = version else {
+            return Ok((body, None));
+        };
+        let version = report.then(|| identity.clone());
+        let state = Resuming {
+            backend: Arc::clone(&self.inner),
+            path: path.clone(),
+            resume: Resume::new(identity, range.unwrap_or(0..u64::MAX), &self.policy),
+            current: body,
+            done: false,
+        };
+        let body = ByteStream::new(futures::stream::unfold(state, Resuming::next));
+        Ok((body, version))
+    }
+
+    /// A plain streamed read (`read`, `read_range`), resumable where the backend allows.
+    async fn open_plain_async(
         &self,
         path: &RemotePath,
         range: Option<Range<u64>>,
@@ -60,24 +101,7 @@ impl<B: AsyncBackend> Retry<B> {
         if !self.resumes(self.inner.capabilities()) {
             return retrying(&self.policy, open).await;
         }
-        // The identity comes first: a replacement between it and the open is then caught
-        // as a change, never spliced.
-        let info = retrying(&self.policy, || self.inner.get_file_info(path)).await?;
-        let body = retrying(&self.policy, open).await?;
-        let Some(identity) = Identity::of(&info) else {
-            return Ok(body);
-        };
-        let state = Resuming {
-            backend: Arc::clone(&self.inner),
-            path: path.clone(),
-            resume: Resume::new(identity, range.unwrap_or(0..u64::MAX), &self.policy),
-            current: body,
-            done: false,
-        };
-        Ok(ByteStream::new(futures::stream::unfold(
-            state,
-            Resuming::next,
-        )))
+        Ok(self.open_resumable_async(path, range, false).await?.0)
     }
 
     /// A listing reopened while its first item is a retryable error.
@@ -141,7 +165,7 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
     }
 
     async fn read(&self, path: &RemotePath) -> Result<ByteStream> {
-        self.open_resumable_async(path, None).await
+        self.open_plain_async(path, None).await
     }
 
     async fn read_bytes(&self, path: &RemotePath) -> Result<Bytes> {
@@ -149,7 +173,7 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
     }
 
     async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
-        self.open_resumable_async(path, Some(range)).await
+        self.open_plain_async(path, Some(range)).await
     }
 
     async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
@@ -158,7 +182,15 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
             // fails to open, never resumed.
             return retrying(&self.policy, || self.inner.read_with(path, opts)).await;
         }
-        self.open_resumable_async(path, opts.range.clone()).await
+        self.open_plain_async(path, opts.range.clone()).await
+    }
+
+    async fn read_versioned(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> Result<(ByteStream, Option<ObjectVersion>)> {
+        self.open_resumable_async(path, range, true).await
     }
 
     async fn write(
@@ -321,7 +353,7 @@ impl<B: AsyncBackend> Resuming<B> {
         // reopening calls need.
         self.current = ByteStream::from_bytes(Bytes::new());
         loop {
-            let Some(wait) = self.resume.attempts.next_wait(&cause) else {
+            let Some(wait) = self.resume.next_wait(&cause) else {
                 return Err(cause);
             };
             tokio::time::sleep(wait).await;
@@ -336,14 +368,26 @@ impl<B: AsyncBackend> Resuming<B> {
             if let Err(changed) = self.resume.check_unchanged(&now, self.path.as_str()) {
                 return Err(changed.with_source(cause));
             }
-            match self
-                .backend
-                .read_range(&self.path, self.resume.remaining())
-                .await
-            {
+            // With `conditional_read`, the reopen also carries `if_match`: a replacement
+            // between the check and the read is refused by the service too.
+            let reopened = match self.resume.conditional_reopen(self.backend.capabilities()) {
+                Some(opts) => self.backend.read_with(&self.path, &opts).await,
+                None => {
+                    self.backend
+                        .read_range(&self.path, self.resume.remaining())
+                        .await
+                }
+            };
+            match reopened {
                 Ok(body) => {
                     self.current = body;
                     return Ok(());
+                }
+                Err(e) if e.kind() == ErrorKind::PreconditionFailed => {
+                    return Err(self
+                        .resume
+                        .changed_error(self.path.as_str())
+                        .with_source(cause));
                 }
                 Err(e) if e.is_retryable() => cause = e,
                 Err(e) => return Err(e),

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use remote_store_core::bulk::Outcomes;
 use remote_store_core::{
     Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, ErrorKind,
-    FileInfo, RemotePath, RetryPolicy, WriteOptions,
+    FileInfo, ReadOptions, RemotePath, RetryPolicy, WriteOptions,
 };
 
 #[cfg(feature = "async")]
@@ -39,20 +39,24 @@ mod sync;
 /// - never `move_file` (its source is gone after a success whose reply was lost).
 ///
 /// **Resumed reads.** A streamed read (`read`, `read_range`) that fails mid-body with a
-/// retryable error — or ends early — reopens at the byte it reached with a ranged read,
-/// after checking with `get_file_info` that the object is the same one: same etag and
-/// version id where the backend reports them, else same modification time, and same size. The layer takes the object's identity
-/// with `get_file_info` *before* opening the read, so a replacement between the two is
-/// caught too. When the object changed, the read fails with `Other`: "changed while being
+/// retryable error — or ends early — reopens at the byte it reached, only if the object is
+/// the same one: same etag and version id where the backend reports them, else same
+/// modification time, and same size. The read names its version itself
+/// (`read_versioned`: from the read on memory, from a `get_file_info` before the open on
+/// backends that keep the default), so a replacement after the open is caught. The reopen
+/// takes `get_file_info`, compares it with that version, and reads the rest with a ranged
+/// read — conditional (`read_with` with `if_match`) where the backend has
+/// `conditional_read` and the version an etag, so a replacement between the check and the
+/// read is refused too. When the object changed, the read fails with `Other`: "changed while being
 /// read", never splicing two versions. Resuming needs the `range_read` and `metadata`
 /// capabilities and an etag, a version id or a modification time; without them reads are
 /// only retried on open. (A modification time is the weakest proof: a replacement with the
 /// same size within the time's resolution — a second on SFTP — goes unseen.)
-/// [`without_resumed_reads`](Self::without_resumed_reads) turns resuming (and its extra
-/// `get_file_info` per read) off.
+/// [`without_resumed_reads`](Self::without_resumed_reads) turns resuming off.
 ///
-/// The deadline of the policy bounds each operation (for a resumed read: from its open to
-/// its last resume), waits included.
+/// The deadline of the policy bounds the retrying of each operation, waits included,
+/// counted from its first failure (for a resumed read: from its first cut to its last
+/// resume): a call whose first attempt succeeds reads no clock.
 ///
 /// ```
 /// # #[cfg(feature = "sync")]
@@ -217,33 +221,8 @@ pub(crate) fn copy_is_idempotent(opts: &CopyOptions) -> bool {
 
 /// What identifies one version of an object, for deciding whether a read may resume: the
 /// etag and version id where the service has them, else the modification time; the size
-/// always.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Identity {
-    etag: Option<String>,
-    version_id: Option<String>,
-    modified: Option<SystemTime>,
-    size: u64,
-}
-
-impl Identity {
-    /// The identity in `info`, if it has an etag, a version id or a modification time
-    /// (size alone proves nothing: a replacement may have the same size).
-    pub(crate) fn of(info: &FileInfo) -> Option<Self> {
-        (info.etag.is_some() || info.version_id.is_some() || info.modified.is_some()).then(|| {
-            Identity {
-                etag: info.etag.clone(),
-                version_id: info.version_id.clone(),
-                modified: info.modified,
-                size: info.size,
-            }
-        })
-    }
-
-    pub(crate) fn size(&self) -> u64 {
-        self.size
-    }
-}
+/// always. The backend reports it with the read (`read_versioned`).
+pub(crate) use remote_store_core::ObjectVersion as Identity;
 
 /// A resumable read in progress: what was asked, where it is, what it reads.
 #[derive(Debug)]
@@ -253,19 +232,31 @@ pub(crate) struct Resume {
     /// One past the last byte to deliver (the range end clamped at the object's size).
     pub(crate) end: u64,
     pub(crate) identity: Identity,
-    pub(crate) attempts: Attempts,
+    policy: RetryPolicy,
+    /// Started at the first failure: a read that is never cut reads no clock.
+    attempts: Option<Attempts>,
 }
 
 impl Resume {
     /// A read of `range` of the object `identity` names.
     pub(crate) fn new(identity: Identity, range: Range<u64>, policy: &RetryPolicy) -> Self {
-        let end = range.end.min(identity.size());
+        let end = range.end.min(identity.size);
         Resume {
             position: range.start.min(end),
             end,
             identity,
-            attempts: Attempts::new(policy),
+            policy: policy.clone(),
+            attempts: None,
         }
+    }
+
+    /// After `cause` interrupted the read: how long to wait before reopening, or `None`
+    /// to give up.
+    pub(crate) fn next_wait(&mut self, cause: &Error) -> Option<std::time::Duration> {
+        let policy = &self.policy;
+        self.attempts
+            .get_or_insert_with(|| Attempts::new(policy))
+            .next_wait(cause)
     }
 
     /// `n` more bytes reached the caller.
@@ -290,6 +281,26 @@ impl Resume {
     /// The range to reopen at.
     pub(crate) fn remaining(&self) -> Range<u64> {
         self.position..self.end
+    }
+
+    /// The error for a resume whose conditional read found another version
+    /// (`PreconditionFailed` from `read_with` with `if_match`).
+    pub(crate) fn changed_error(&self, path: &str) -> Error {
+        Error::new(ErrorKind::Other)
+            .with_path(path)
+            .with_message(format!(
+                "changed while being read (was {}, the etag no longer matches); not resumed at byte {}",
+                describe(Some(&self.identity)),
+                self.position
+            ))
+    }
+
+    /// The conditional read that resumes where the read reached, if the backend evaluates
+    /// conditions with the read (`conditional_read`) and the version has an etag.
+    pub(crate) fn conditional_reopen(&self, caps: CapabilitySet) -> Option<ReadOptions> {
+        let etag = self.identity.etag.as_deref()?;
+        caps.supports(Capability::ConditionalRead)
+            .then(|| ReadOptions::new().range(self.remaining()).if_match(etag))
     }
 
     /// Checks the object read now (`now`) against the one the read started on.

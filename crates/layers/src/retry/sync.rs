@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use remote_store_core::{
-    CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, RetryPolicy, WriteMode,
-    WriteOptions, WriteResult,
+    CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Error, ErrorKind, FileInfo,
+    FolderInfo, GlobPattern, ListOptions, MoveOptions, ObjectVersion, ReadOptions, RemotePath,
+    Result, RetryPolicy, WriteMode, WriteOptions, WriteResult,
 };
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
 
@@ -21,42 +21,63 @@ use super::{
 
 /// Calls `f` until it succeeds, fails for good, or the policy gives up.
 fn retrying<T>(policy: &RetryPolicy, mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    // The first attempt runs bare: a call that succeeds reads no clock and keeps no state.
+    let mut e = match f() {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
     let mut attempts = Attempts::new(policy);
     loop {
-        match f() {
-            Ok(v) => return Ok(v),
-            Err(e) => match attempts.next_wait(&e) {
-                Some(wait) => std::thread::sleep(wait),
-                None => return Err(e),
-            },
+        match attempts.next_wait(&e) {
+            Some(wait) => std::thread::sleep(wait),
+            None => return Err(e),
         }
+        e = match f() {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
     }
 }
 
 impl<B: Backend> Retry<B> {
-    /// Opens a streamed read of `range`, resumable where the backend allows.
-    fn open_resumable(&self, path: &RemotePath, range: Option<Range<u64>>) -> Result<Reader> {
-        let open = |r: Option<Range<u64>>| match r {
-            Some(r) => self.inner.read_range(path, r),
-            None => self.inner.read(path),
-        };
+    /// Opens a streamed read of `range`, resumable where the backend allows; with the
+    /// version it reads when the backend named one.
+    fn open_resumable(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+        report: bool,
+    ) -> Result<(Reader, Option<Identity>)> {
+        let open = || self.inner.read_versioned(path, range.clone());
         if !self.resumes(self.inner.capabilities()) {
-            return retrying(&self.policy, || open(range.clone()));
+            return retrying(&self.policy, open);
         }
-        // The identity comes first: a replacement between it and the open is then caught
-        // as a change, never spliced.
-        let info = retrying(&self.policy, || self.inner.get_file_info(path))?;
-        let reader = retrying(&self.policy, || open(range.clone()))?;
-        let Some(identity) = Identity::of(&info) else {
-            return Ok(reader);
+        // The version comes with the read (or, by the default `read_versioned`, from a
+        // `get_file_info` before it): a replacement after it is caught as a change.
+        let (reader, version) = retrying(&self.policy, open)?;
+        let Some(identity) = version else {
+            return Ok((reader, None));
         };
         let range = range.unwrap_or(0..u64::MAX);
-        Ok(Box::new(ResumingReader {
+        let version = report.then(|| identity.clone());
+        let reader = Box::new(ResumingReader {
             backend: Arc::clone(&self.inner),
             path: path.clone(),
             resume: Resume::new(identity, range, &self.policy),
             current: reader,
-        }))
+        });
+        Ok((reader, version))
+    }
+
+    /// A plain streamed read (`read`, `read_range`), resumable where the backend allows.
+    fn open_plain(&self, path: &RemotePath, range: Option<Range<u64>>) -> Result<Reader> {
+        if !self.resumes(self.inner.capabilities()) {
+            return retrying(&self.policy, || match range.clone() {
+                Some(r) => self.inner.read_range(path, r),
+                None => self.inner.read(path),
+            });
+        }
+        Ok(self.open_resumable(path, range, false)?.0)
     }
 
     /// A listing reopened while its first item is a retryable error.
@@ -102,7 +123,7 @@ impl<B: Backend> Backend for Retry<B> {
     }
 
     fn read(&self, path: &RemotePath) -> Result<Reader> {
-        self.open_resumable(path, None)
+        self.open_plain(path, None)
     }
 
     fn read_bytes(&self, path: &RemotePath) -> Result<Bytes> {
@@ -110,7 +131,7 @@ impl<B: Backend> Backend for Retry<B> {
     }
 
     fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<Reader> {
-        self.open_resumable(path, Some(range))
+        self.open_plain(path, Some(range))
     }
 
     fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<Reader> {
@@ -119,7 +140,15 @@ impl<B: Backend> Backend for Retry<B> {
             // fails to open, never resumed.
             return retrying(&self.policy, || self.inner.read_with(path, opts));
         }
-        self.open_resumable(path, opts.range.clone())
+        self.open_plain(path, opts.range.clone())
+    }
+
+    fn read_versioned(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> Result<(Reader, Option<ObjectVersion>)> {
+        self.open_resumable(path, range, true)
     }
 
     fn read_seekable(&self, path: &RemotePath) -> Result<SeekReader> {
@@ -251,7 +280,7 @@ impl<B: Backend> ResumingReader<B> {
         // reopening calls need.
         self.current = Box::new(io::empty());
         loop {
-            let Some(wait) = self.resume.attempts.next_wait(&cause) else {
+            let Some(wait) = self.resume.next_wait(&cause) else {
                 return Err(cause);
             };
             std::thread::sleep(wait);
@@ -266,10 +295,22 @@ impl<B: Backend> ResumingReader<B> {
             if let Err(changed) = self.resume.check_unchanged(&now, self.path.as_str()) {
                 return Err(changed.with_source(cause));
             }
-            match self.backend.read_range(&self.path, self.resume.remaining()) {
+            // With `conditional_read`, the reopen also carries `if_match`: a replacement
+            // between the check and the read is refused by the service too.
+            let reopened = match self.resume.conditional_reopen(self.backend.capabilities()) {
+                Some(opts) => self.backend.read_with(&self.path, &opts),
+                None => self.backend.read_range(&self.path, self.resume.remaining()),
+            };
+            match reopened {
                 Ok(reader) => {
                     self.current = reader;
                     return Ok(());
+                }
+                Err(e) if e.kind() == ErrorKind::PreconditionFailed => {
+                    return Err(self
+                        .resume
+                        .changed_error(self.path.as_str())
+                        .with_source(cause));
                 }
                 Err(e) if e.is_retryable() => cause = e,
                 Err(e) => return Err(e),
