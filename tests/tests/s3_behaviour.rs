@@ -410,6 +410,14 @@ async fn unsigned_multipart_writes_of_short_chunks() {
                 .unwrap_or_else(|e| panic!("{} {checksums:?}: {e:?}", server.name));
             assert_eq!(r.size, total as u64);
             assert_eq!(recorder.uploads().len(), 1, "{}", server.name);
+            let crcs = recorder.part_crc32();
+            assert_eq!(crcs.len(), 3, "{}: 3 parts", server.name);
+            let wanted = checksums == remote_store_s3::Checksums::WhenSupported;
+            assert!(
+                crcs.iter().all(|c| c.is_some() == wanted),
+                "{} {checksums:?}: part CRC32 headers {crcs:?}",
+                server.name
+            );
             assert_eq!(
                 store.read_bytes("g.bin").await.unwrap(),
                 data,
