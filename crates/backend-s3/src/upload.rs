@@ -80,9 +80,9 @@ pub(crate) async fn write(
     };
     if source.at_end() {
         return if alongside {
-            put_single_checked(inner, path, opts, first.into_bytes()).await
+            put_single_checked(inner, path, opts, first).await
         } else {
-            put_single(inner, path, opts, first.into_bytes()).await
+            put_single(inner, path, opts, first).await
         };
     }
     if alongside {
@@ -94,7 +94,7 @@ pub(crate) async fn write(
         .await
         .map_err(|e| source_error(e, path))?;
     if second.is_empty() && source.at_end() {
-        return put_single(inner, path, opts, first.into_bytes()).await;
+        return put_single(inner, path, opts, first).await;
     }
     multipart(inner, path, opts, [first, second], source).await
 }
@@ -104,16 +104,18 @@ async fn put_single(
     inner: &Inner,
     path: &RemotePath,
     opts: &WriteOptions,
-    body: Bytes,
+    part: Part,
 ) -> Result<WriteResult> {
-    let size = body.len() as u64;
+    let size = part.len() as u64;
+    let (body, crc32) = part_body(inner, &part, opts.checksum.is_some());
     let request = inner
         .client
         .put_object()
         .bucket(inner.bucket())
         .key(inner.keys.object(path))
         .content_length(i64::try_from(size).unwrap_or(i64::MAX))
-        .body(SdkBody::from(body))
+        .set_checksum_crc32(crc32)
+        .body(body)
         .set_content_type(opts.content_type.clone())
         .set_metadata(opts.user_metadata().map(keys::metadata_to_s3))
         .set_if_none_match(if_none_match(inner, opts))
@@ -152,9 +154,9 @@ async fn put_single_checked(
     inner: &Inner,
     path: &RemotePath,
     opts: &WriteOptions,
-    body: Bytes,
+    part: Part,
 ) -> Result<WriteResult> {
-    let (folder, put) = futures::join!(inner.is_folder(path), put_single(inner, path, opts, body));
+    let (folder, put) = futures::join!(inner.is_folder(path), put_single(inner, path, opts, part));
     let refusal = match folder {
         Ok(false) => return put,
         Ok(true) => error::finish(
@@ -556,11 +558,6 @@ async fn abort_request(inner: &Inner, key: &str, upload_id: &str) -> Result<()> 
 /// Uploads one part (spawned, so parts are signed and sent in parallel). Hands the body
 /// back with the result so that its buffer can carry a later part. `checksum` is the
 /// algorithm the upload was created with: every part must carry it.
-///
-/// A part gathered from several chunks goes out as a streaming body over the chunks, with
-/// the CRC32 the SDK would have added (`checksums = "when_supported"`) computed here and
-/// sent as a header: given a streaming body the SDK would instead wrap it in `aws-chunked`
-/// encoding with a trailer, which copies every byte again.
 async fn upload_part(
     inner: Arc<Inner>,
     key: String,
@@ -570,22 +567,7 @@ async fn upload_part(
     path: RemotePath,
 ) -> Result<(CompletedPart, Part)> {
     let asked = checksum.is_some();
-    let (body, crc32) = match part.0.as_slice() {
-        [one] => (SdkBody::from(one.clone()), None),
-        chunks => {
-            let crc32 = (inner.config.checksums == crate::Checksums::WhenSupported
-                && checksum.is_none())
-            .then(|| crc32_of(chunks));
-            let chunks: Arc<[Bytes]> = chunks.into();
-            let body = RawBody::retryable(move || {
-                RawBody::from_body_1_x(ChunksBody {
-                    chunks: Arc::clone(&chunks),
-                    next: 0,
-                })
-            });
-            (SdkBody::new(body), crc32)
-        }
-    };
+    let (body, crc32) = part_body(&inner, &part, asked);
     let request = inner
         .client
         .upload_part()
@@ -609,6 +591,30 @@ async fn upload_part(
         .set_checksum_sha256(out.checksum_sha256().map(str::to_owned))
         .build();
     Ok((completed, part))
+}
+
+/// The request body of a part, and the CRC32 header to send with it. One buffer is sent as
+/// it is (the SDK adds its checksum as for any in-memory body). Chunks go out as a
+/// streaming body over them, with the CRC32 the SDK would have added (`checksums =
+/// "when_supported"`, no checksum `asked` for) computed here and sent as a header: given a
+/// streaming body the SDK would instead wrap it in `aws-chunked` encoding with a trailer,
+/// which copies every byte again.
+fn part_body(inner: &Inner, part: &Part, asked: bool) -> (SdkBody, Option<String>) {
+    match part.0.as_slice() {
+        [one] => (SdkBody::from(one.clone()), None),
+        chunks => {
+            let crc32 = (inner.config.checksums == crate::Checksums::WhenSupported && !asked)
+                .then(|| crc32_of(chunks));
+            let chunks: Arc<[Bytes]> = chunks.into();
+            let body = RawBody::retryable(move || {
+                RawBody::from_body_1_x(ChunksBody {
+                    chunks: Arc::clone(&chunks),
+                    next: 0,
+                })
+            });
+            (SdkBody::new(body), crc32)
+        }
+    }
 }
 
 /// The base64 CRC32 (ISO-HDLC, as S3's `x-amz-checksum-crc32`) of `chunks` taken in order.
@@ -674,6 +680,7 @@ impl Part {
     }
 
     /// The content as one buffer (a copy only when it is several chunks).
+    #[cfg(test)]
     fn into_bytes(mut self) -> Bytes {
         if self.0.len() <= 1 {
             return self.0.pop().unwrap_or_default();
