@@ -369,6 +369,83 @@ async fn small_writes_are_one_put_and_large_ones_multipart() {
     }
 }
 
+/// Unsigned multipart writes fed chunks shorter than a part: the chunks go out as they
+/// are (long ones) or copied together (short ones), with the CRC32 computed by the backend
+/// under `checksums = "when_supported"` and none under `"when_required"`. The server
+/// may check the CRC32 it is sent (neither moto nor s3s-fs does); the object reads back
+/// byte for byte. Content that fits one part is one `PutObject` over the chunks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsigned_multipart_writes_of_short_chunks() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("gather").await;
+        for checksums in [
+            remote_store_s3::Checksums::WhenSupported,
+            remote_store_s3::Checksums::WhenRequired,
+        ] {
+            let config = server
+                .config(&bucket)
+                .prefix(unique_name("gather"))
+                .part_size(5 * MIB as u64)
+                .max_concurrency(2)
+                .sign_payload(false)
+                .checksums(checksums);
+            let (backend, recorder) = server.recorded_backend(config);
+            let store = AsyncStore::new(backend, "").unwrap();
+            let total = 13 * MIB + 12_345;
+            let data: Vec<u8> = (0..total).map(|i| (i % 253) as u8).collect();
+            // Short, long and over-a-part chunks, in a cycle.
+            let sizes = [1_000, 300_000, 70_000, 2 * MIB + 1, 5, 6 * MIB];
+            let mut chunks: Vec<io::Result<Bytes>> = Vec::new();
+            let mut at = 0;
+            for size in sizes.iter().cycle() {
+                if at == total {
+                    break;
+                }
+                let end = (at + size).min(total);
+                chunks.push(Ok(Bytes::copy_from_slice(&data[at..end])));
+                at = end;
+            }
+            let r = store
+                .write("g.bin", AsyncContent::chunks(futures::stream::iter(chunks)))
+                .await
+                .unwrap_or_else(|e| panic!("{} {checksums:?}: {e:?}", server.name));
+            assert_eq!(r.size, total as u64);
+            assert_eq!(recorder.uploads().len(), 1, "{}", server.name);
+            let crcs = recorder.part_crc32();
+            assert_eq!(crcs.len(), 3, "{}: 3 parts", server.name);
+            let wanted = checksums == remote_store_s3::Checksums::WhenSupported;
+            assert!(
+                crcs.iter().all(|c| c.is_some() == wanted),
+                "{} {checksums:?}: part CRC32 headers {crcs:?}",
+                server.name
+            );
+            assert_eq!(
+                store.read_bytes("g.bin").await.unwrap(),
+                data,
+                "{} {checksums:?}",
+                server.name
+            );
+            // Content that fits one part: one `PutObject` over the chunks.
+            let small: Vec<io::Result<Bytes>> = data[..3 * MIB]
+                .chunks(MIB)
+                .map(|c| Ok(Bytes::copy_from_slice(c)))
+                .collect();
+            store
+                .write("s.bin", AsyncContent::chunks(futures::stream::iter(small)))
+                .await
+                .unwrap_or_else(|e| panic!("{} {checksums:?}: {e:?}", server.name));
+            assert_eq!(recorder.uploads().len(), 1, "{}: no multipart", server.name);
+            assert_eq!(
+                store.read_bytes("s.bin").await.unwrap(),
+                &data[..3 * MIB],
+                "{} {checksums:?}",
+                server.name
+            );
+            server.assert_no_open_uploads(&bucket, &recorder).await;
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_source_aborts_the_multipart_upload() {
     for server in servers() {

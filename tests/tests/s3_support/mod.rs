@@ -8,7 +8,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use remote_store_s3::aws_sdk_s3::Client;
-use remote_store_s3::aws_sdk_s3::config::interceptors::FinalizerInterceptorContextRef;
+use remote_store_s3::aws_sdk_s3::config::interceptors::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
 use remote_store_s3::aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
 use remote_store_s3::aws_sdk_s3::error::BoxError;
 use remote_store_s3::aws_sdk_s3::operation::create_multipart_upload::CreateMultipartUploadOutput;
@@ -554,6 +556,7 @@ pub struct Recorder {
     delete_objects: AtomicUsize,
     delete_object: AtomicUsize,
     head_objects: AtomicUsize,
+    part_crc32: Mutex<Vec<Option<String>>>,
 }
 
 impl Recorder {
@@ -582,6 +585,11 @@ impl Recorder {
         self.head_objects.load(Ordering::SeqCst)
     }
 
+    /// The `x-amz-checksum-crc32` header of every `UploadPart` sent so far.
+    pub fn part_crc32(&self) -> Vec<Option<String>> {
+        self.part_crc32.lock().unwrap().clone()
+    }
+
     /// `(key, upload id)` of every multipart upload created so far.
     pub fn uploads(&self) -> Vec<(String, String)> {
         self.uploads.lock().unwrap().clone()
@@ -594,6 +602,26 @@ struct SharedRecorder(Arc<Recorder>);
 impl Intercept for SharedRecorder {
     fn name(&self) -> &'static str {
         "Recorder"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request();
+        if request.method() == "PUT"
+            && request.uri().contains("partNumber=")
+            && request.headers().get("x-amz-copy-source").is_none()
+        {
+            let header = request
+                .headers()
+                .get("x-amz-checksum-crc32")
+                .map(str::to_owned);
+            self.0.part_crc32.lock().unwrap().push(header);
+        }
+        Ok(())
     }
 
     fn read_after_execution(
