@@ -24,7 +24,11 @@
 //! `BENCH_SIGN_PAYLOAD=1` to make the SDK-based clients SHA-256 every body (the SDK's
 //! default) and object_store sign too.
 //!
+//! Then 10,000 concurrent 4 KiB gets per client, each in a child process, with wall, CPU
+//! per get, errors and peak RSS (`--burst` runs only that; see `burst.rs`).
+//!
 //! Environment: `BENCH_ROUNDS` (default 2; the best round counts), `BENCH_SKIP_RSS`,
+//! `BENCH_SKIP_BURST`, `BENCH_BURST` (gets in the burst, default 10,000),
 //! `BENCH_CLIENTS` (comma list), `S3S_FS_BIN`.
 
 use std::io::Read;
@@ -44,6 +48,7 @@ use remote_store_s3::aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart
 use remote_store_s3::{AsyncS3Backend, S3Backend, S3Config};
 use remote_store_sync::Store;
 
+mod burst;
 mod ops;
 
 #[cfg(feature = "mimalloc")]
@@ -752,6 +757,11 @@ async fn bench(args: Vec<String>) {
         rss_child(&args[2]).await;
         return;
     }
+    if args.get(1).map(String::as_str) == Some("--burst-child") {
+        burst::child(&args[2]).await;
+        return;
+    }
+    let only_burst = args.get(1).map(String::as_str) == Some("--burst");
     let server = start_server();
     let e = Env {
         endpoint: server.endpoint.clone(),
@@ -795,6 +805,11 @@ async fn bench(args: Vec<String>) {
         std::iter::once(LIST_BUCKET.to_owned()).chain(CLIENTS.iter().map(|n| bucket_of(n)))
     {
         raw.create_bucket().bucket(bucket).send().await.unwrap();
+    }
+    if only_burst {
+        burst::run(&e, &names, &raw).await;
+        drop(server);
+        return;
     }
     let list_prefix = "listing";
     futures::stream::iter(0..LIST_KEYS)
@@ -891,6 +906,9 @@ async fn bench(args: Vec<String>) {
                 .send()
                 .await;
         }
+    }
+    if std::env::var("BENCH_SKIP_BURST").is_err() {
+        burst::run(&e, &names, &raw).await;
     }
     drop(server);
 }

@@ -13,10 +13,16 @@
 //! - `delete_many` of 10,000 keys (`--delete N`), with and without `missing_ok`, against
 //!   one delete at a time (S3: `DeleteObjects` of 1,000 keys a request).
 //!
-//! Each line prints both times and `ratio` = hand-written time / transfer time (≥ 1.0: the
-//! crate is at least as fast). OpenDAL and object_store are not compared here yet (see
-//! docs/benchmarks.md). Each case runs `--runs N` times (default 3) interleaved; the best
-//! time of each side is kept.
+//! On S3 and for S3 → Azure, OpenDAL and object_store do the same transfers with their own
+//! concurrency and multipart facilities (see [`peers`]), same files in flight, unsigned
+//! payloads for every S3 client.
+//!
+//! Each line prints every time and its ratio = other time / transfer time (≥ 1.0: the
+//! crate is at least as fast). Each case runs `--runs N` times (default 3) interleaved;
+//! the best time of each side is kept.
+//!
+//! This crate is its own workspace with a committed lockfile, so CI never builds the peer
+//! libraries: `cargo xtask bench transfer` runs it.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -29,6 +35,9 @@ use remote_store_local::AsyncLocalBackend;
 use remote_store_s3::{AsyncS3Backend, S3Config};
 use remote_store_transfer::{BatchOptions, TransferOptions, aio};
 use tokio::io::AsyncWriteExt;
+
+mod peers;
+use peers::Peer;
 
 struct Args {
     runs: usize,
@@ -74,20 +83,28 @@ fn args() -> Args {
     out
 }
 
-/// The stores to measure: a name and a fresh, empty store.
-async fn stores(scratch: &Path) -> Vec<(&'static str, AsyncStore)> {
+/// A store to measure, with the peers that reach the same bucket or container.
+struct Target {
+    name: &'static str,
+    store: AsyncStore,
+    peers: Vec<(&'static str, Peer)>,
+}
+
+/// The stores to measure: a name, a fresh, empty store and its peers.
+async fn stores(scratch: &Path) -> Vec<Target> {
     let mut out = Vec::new();
     let remote = scratch.join("local-remote");
     std::fs::create_dir_all(&remote).unwrap();
-    out.push((
-        "local",
-        AsyncStore::new(AsyncLocalBackend::new(&remote).unwrap(), "").unwrap(),
-    ));
+    out.push(Target {
+        name: "local",
+        store: AsyncStore::new(AsyncLocalBackend::new(&remote).unwrap(), "").unwrap(),
+        peers: Vec::new(),
+    });
     if let Some(s3) = s3().await {
-        out.push(("s3 (s3s-fs)", s3));
+        out.push(s3);
     }
     if let Some(az) = azure().await {
-        out.push(("azure (azurite)", az));
+        out.push(az);
     }
     out
 }
@@ -96,7 +113,7 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-async fn s3() -> Option<AsyncStore> {
+async fn s3() -> Option<Target> {
     let endpoint = var("REMOTE_STORE_S3_S3SFS_ENDPOINT")?;
     let (ak, sk) = (
         var("REMOTE_STORE_S3_S3SFS_ACCESS_KEY")?,
@@ -104,10 +121,11 @@ async fn s3() -> Option<AsyncStore> {
     );
     let bucket = format!("bench-transfer-{}", std::process::id());
     let config = S3Config::new(&bucket)
-        .endpoint(endpoint)
+        .endpoint(endpoint.as_str())
         .region("us-east-1")
         .force_path_style(true)
-        .credentials(ak, sk);
+        .sign_payload(false)
+        .credentials(ak.as_str(), sk.as_str());
     let backend = AsyncS3Backend::new(config).unwrap();
     backend
         .client()
@@ -116,27 +134,52 @@ async fn s3() -> Option<AsyncStore> {
         .send()
         .await
         .expect("create the bench bucket");
-    Some(AsyncStore::new(backend, "").unwrap())
+    Some(Target {
+        name: "s3 (s3s-fs)",
+        store: AsyncStore::new(backend, "").unwrap(),
+        peers: vec![
+            ("opendal", Peer::opendal_s3(&endpoint, &bucket, &ak, &sk)),
+            (
+                "object_store",
+                Peer::object_store_s3(&endpoint, &bucket, &ak, &sk),
+            ),
+        ],
+    })
 }
 
-async fn azure() -> Option<AsyncStore> {
+async fn azure() -> Option<Target> {
     let endpoint = var("REMOTE_STORE_AZURITE_ENDPOINT")?;
     let (account, key) = (
         var("REMOTE_STORE_AZURITE_ACCOUNT")?,
         var("REMOTE_STORE_AZURITE_KEY")?,
     );
     let auth = AzureAuth::AccountKey {
-        account,
+        account: account.clone(),
         key: key.as_str().into(),
     };
     let container = format!("bench-transfer-{}", std::process::id());
-    let backend =
-        AsyncAzureBackend::new(AzureConfig::new(container, auth).endpoint(endpoint)).unwrap();
+    let backend = AsyncAzureBackend::new(
+        AzureConfig::new(container.clone(), auth).endpoint(endpoint.clone()),
+    )
+    .unwrap();
     backend
         .create_container()
         .await
         .expect("create the bench container");
-    Some(AsyncStore::new(backend, "").unwrap())
+    Some(Target {
+        name: "azure (azurite)",
+        store: AsyncStore::new(backend, "").unwrap(),
+        peers: vec![
+            (
+                "opendal",
+                Peer::opendal_azure(&endpoint, &container, &account, &key),
+            ),
+            (
+                "object_store",
+                Peer::object_store_azure(&endpoint, &container, &account, &key),
+            ),
+        ],
+    })
 }
 
 fn write_tree(root: &Path, files: usize, size: usize) {
@@ -274,22 +317,48 @@ fn rss_reset() -> Option<u64> {
 struct Line {
     case: String,
     ours: Duration,
-    hand: Duration,
+    /// The hand-written loop and the peers: name and best time.
+    others: Vec<(&'static str, Duration)>,
     bytes: u64,
 }
 
 impl Line {
+    fn mib_s(&self, d: Duration) -> f64 {
+        self.bytes as f64 / (1 << 20) as f64 / d.as_secs_f64()
+    }
+
     fn print(&self) {
-        let mib_s = |d: Duration| self.bytes as f64 / (1 << 20) as f64 / d.as_secs_f64();
-        println!(
-            "{:<44} transfer {:>8.1} ms ({:>7.1} MiB/s)   hand {:>8.1} ms ({:>7.1} MiB/s)   ratio {:>5.2}",
+        let mut text = format!(
+            "{:<36} transfer {:>8.1} ms ({:>7.1} MiB/s)",
             self.case,
             self.ours.as_secs_f64() * 1e3,
-            mib_s(self.ours),
-            self.hand.as_secs_f64() * 1e3,
-            mib_s(self.hand),
-            self.hand.as_secs_f64() / self.ours.as_secs_f64()
+            self.mib_s(self.ours)
         );
+        for (name, d) in &self.others {
+            text.push_str(&format!(
+                "   {name} {:.1} ms ({:.1} MiB/s, ratio {:.2})",
+                d.as_secs_f64() * 1e3,
+                self.mib_s(*d),
+                d.as_secs_f64() / self.ours.as_secs_f64()
+            ));
+        }
+        println!("{text}");
+    }
+
+    /// A markdown row: MiB/s of each side and the ratio to the transfer crate.
+    fn row(&self) -> String {
+        let mut row = format!("| {} | {:.0} MiB/s |", self.case, self.mib_s(self.ours));
+        for name in ["hand-written", "opendal", "object_store"] {
+            match self.others.iter().find(|(n, _)| *n == name) {
+                Some((_, d)) => row.push_str(&format!(
+                    " {:.0} MiB/s ({:.2}×) |",
+                    self.mib_s(*d),
+                    d.as_secs_f64() / self.ours.as_secs_f64()
+                )),
+                None => row.push_str(" — |"),
+            }
+        }
+        row
     }
 }
 
@@ -327,13 +396,19 @@ async fn run(a: Args) {
     );
 
     let stores = stores(scratch.path()).await;
-    for (name, store) in &stores {
+    let best = |v: &[Duration]| v.iter().copied().min().unwrap();
+    let mut table = Vec::new();
+    for Target { name, store, peers } in &stores {
+        let name = *name;
         let mut lines = Vec::new();
         for (case, local, bytes) in [
             ("tree", &tree, tree_bytes),
             ("big file", &big_dir, big_bytes),
         ] {
-            let (mut up, mut hup, mut down, mut hdown) = (vec![], vec![], vec![], vec![]);
+            let (mut up, mut down) = (vec![], vec![]);
+            // Index 0: the hand-written loop; then one per peer.
+            let mut oup = vec![vec![]; peers.len() + 1];
+            let mut odown = vec![vec![]; peers.len() + 1];
             let mut rss = None;
             for run in 0..a.runs {
                 let base = rss_reset();
@@ -352,14 +427,14 @@ async fn run(a: Args) {
                 {
                     rss = Some(rss.unwrap_or(0).max(peak.saturating_sub(base)));
                 }
-                hup.push(timed(hand_upload(local, store, "h", n)).await);
-                let (d1, d2) = (
-                    scratch.path().join(format!("d1-{run}")),
-                    scratch.path().join(format!("d2-{run}")),
-                );
+                oup[0].push(timed(hand_upload(local, store, "h", n)).await);
+                for (i, (_, peer)) in peers.iter().enumerate() {
+                    oup[i + 1].push(timed(peers::upload(peer, local, &format!("p{i}"), n)).await);
+                }
+                let dir = |side: &str| scratch.path().join(format!("{side}-{run}"));
                 down.push(
                     timed(async {
-                        aio::download_with(store, "t", &d1, &opts)
+                        aio::download_with(store, "t", &dir("t"), &opts)
                             .await
                             .unwrap()
                             .into_result()
@@ -367,21 +442,32 @@ async fn run(a: Args) {
                     })
                     .await,
                 );
-                hdown.push(timed(hand_download(store, "h", &d2, n)).await);
-                let _ = std::fs::remove_dir_all(&d1);
-                let _ = std::fs::remove_dir_all(&d2);
+                odown[0].push(timed(hand_download(store, "h", &dir("h"), n)).await);
+                for (i, (_, peer)) in peers.iter().enumerate() {
+                    let d = dir(&format!("p{i}"));
+                    odown[i + 1].push(timed(peers::download(peer, &format!("p{i}"), &d, n)).await);
+                }
+                for side in ["t", "h", "p0", "p1"] {
+                    let _ = std::fs::remove_dir_all(dir(side));
+                }
             }
-            let best = |v: Vec<Duration>| v.into_iter().min().unwrap();
+            let names: Vec<&'static str> = std::iter::once("hand-written")
+                .chain(peers.iter().map(|(n, _)| *n))
+                .collect();
             lines.push(Line {
                 case: format!("{name}: upload {case}"),
-                ours: best(up),
-                hand: best(hup),
+                ours: best(&up),
+                others: names.iter().zip(&oup).map(|(n, v)| (*n, best(v))).collect(),
                 bytes,
             });
             lines.push(Line {
                 case: format!("{name}: download {case}"),
-                ours: best(down),
-                hand: best(hdown),
+                ours: best(&down),
+                others: names
+                    .iter()
+                    .zip(&odown)
+                    .map(|(n, v)| (*n, best(v)))
+                    .collect(),
                 bytes,
             });
             if let Some(kib) = rss {
@@ -391,22 +477,22 @@ async fn run(a: Args) {
                     kib >> 10
                 );
             }
-            let _ = store
-                .delete_folder_with(
-                    "t",
-                    remote_store_core::DeleteFolderOptions::new().recursive(true),
-                )
-                .await;
-            let _ = store
-                .delete_folder_with(
-                    "h",
-                    remote_store_core::DeleteFolderOptions::new().recursive(true),
-                )
-                .await;
+            for prefix in ["t", "h"] {
+                let _ = store
+                    .delete_folder_with(
+                        prefix,
+                        remote_store_core::DeleteFolderOptions::new().recursive(true),
+                    )
+                    .await;
+            }
+            for (i, (_, peer)) in peers.iter().enumerate() {
+                peers::clear(peer, &format!("p{i}")).await;
+            }
         }
         for l in &lines {
             l.print();
         }
+        table.extend(lines.iter().map(Line::row));
 
         // delete_many against one delete at a time.
         let keys: Vec<String> = (0..a.delete).map(|i| format!("del/k{i:05}")).collect();
@@ -471,41 +557,67 @@ async fn run(a: Args) {
         );
     }
 
-    // S3 → Azure.
-    let s3 = stores
-        .iter()
-        .find(|(n, _)| n.starts_with("s3"))
-        .map(|(_, s)| s);
-    let az = stores
-        .iter()
-        .find(|(n, _)| n.starts_with("azure"))
-        .map(|(_, s)| s);
-    if let (Some(s3), Some(az)) = (s3, az) {
-        aio::upload_with(&tree, s3, "x", &opts).await.unwrap();
-        let (mut ours, mut hand) = (vec![], vec![]);
-        for _ in 0..a.runs {
-            ours.push(
-                timed(async {
-                    aio::copy_between_with(s3, "x", az, "x", &opts)
-                        .await
-                        .unwrap()
-                        .into_result()
-                        .unwrap();
-                })
-                .await,
-            );
-            hand.push(timed(hand_copy(s3, "x", az, "y", n)).await);
+    // S3 → Azure: the tree and the big file, by each client.
+    let find = |prefix: &str| stores.iter().find(|t| t.name.starts_with(prefix));
+    if let (Some(s3), Some(az)) = (find("s3"), find("azure")) {
+        for (case, local, bytes) in [
+            ("tree", &tree, tree_bytes),
+            ("big file", &big_dir, big_bytes),
+        ] {
+            aio::upload_with(local, &s3.store, "x", &opts)
+                .await
+                .unwrap()
+                .into_result()
+                .unwrap();
+            let mut ours = vec![];
+            let mut others = vec![vec![]; s3.peers.len() + 1];
+            for _ in 0..a.runs {
+                ours.push(
+                    timed(async {
+                        aio::copy_between_with(&s3.store, "x", &az.store, "x", &opts)
+                            .await
+                            .unwrap()
+                            .into_result()
+                            .unwrap();
+                    })
+                    .await,
+                );
+                others[0].push(timed(hand_copy(&s3.store, "x", &az.store, "y", n)).await);
+                for (i, ((_, from), (_, to))) in s3.peers.iter().zip(&az.peers).enumerate() {
+                    let dst = format!("p{i}");
+                    others[i + 1].push(timed(peers::copy(from, "x", to, &dst, n)).await);
+                    peers::clear(to, &dst).await;
+                }
+            }
+            let names = std::iter::once("hand-written").chain(s3.peers.iter().map(|(n, _)| *n));
+            let line = Line {
+                case: format!("s3 → azure: copy {case}"),
+                ours: best(&ours),
+                others: names.zip(&others).map(|(n, v)| (n, best(v))).collect(),
+                bytes,
+            };
+            line.print();
+            table.push(line.row());
+            for (store, prefix) in [(&s3.store, "x"), (&az.store, "x"), (&az.store, "y")] {
+                let _ = store
+                    .delete_folder_with(
+                        prefix,
+                        remote_store_core::DeleteFolderOptions::new().recursive(true),
+                    )
+                    .await;
+            }
         }
-        Line {
-            case: "s3 → azure: copy tree".into(),
-            ours: ours.into_iter().min().unwrap(),
-            hand: hand.into_iter().min().unwrap(),
-            bytes: tree_bytes,
-        }
-        .print();
     } else {
         println!(
             "s3 → azure: skipped (run under `cargo xtask bench transfer` for s3s-fs and Azurite)"
         );
+    }
+
+    println!(
+        "\n| case | remote-store-transfer | hand-written `AsyncStore` loop | OpenDAL | object_store |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    for row in table {
+        println!("{row}");
     }
 }
