@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
+use object_store::ObjectStoreExt;
 use remote_store_s3::aws_sdk_s3::primitives::ByteStream;
 
 use crate::{Client, Env, SMALL, build, vm_hwm_kib};
