@@ -24,8 +24,8 @@ use remote_store_async::{
 };
 use remote_store_core::{
     CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, FileInfo, FolderInfo,
-    GlobPattern, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, WriteMode,
-    WriteOptions, WriteResult,
+    GlobPattern, ListOptions, MoveOptions, ObjectVersion, ReadOptions, RemotePath, Result,
+    WriteMode, WriteOptions, WriteResult,
 };
 use remote_store_sync::{
     Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader, Store, Writer,
@@ -48,7 +48,8 @@ same_in_both!(
     FileInfo,
     FolderInfo,
     WriteResult,
-    RemotePath
+    RemotePath,
+    ObjectVersion
 );
 
 impl Twin for AsyncStore {
@@ -74,6 +75,12 @@ impl Twin for EntryStream {
 }
 impl<T: Twin> Twin for Result<T> {
     type Sync = Result<T::Sync>;
+}
+impl<A: Twin, B: Twin> Twin for (A, B) {
+    type Sync = (A::Sync, B::Sync);
+}
+impl<T: Twin> Twin for Option<T> {
+    type Sync = Option<T::Sync>;
 }
 impl<T: Twin> Twin for Vec<T> {
     type Sync = Vec<T::Sync>;
@@ -181,6 +188,7 @@ fn backends(s: &dyn Backend, a: &dyn AsyncBackend, k: &RemotePath, g: &GlobPatte
     mirror!(s, a, await, read_bytes(k));
     mirror!(s, a, await, read_range(k, 0..1));
     mirror!(s, a, await, read_with(k, &ReadOptions::new()));
+    mirror!(s, a, await, read_versioned(k, None));
     same(
         twin(output(&a.write(
             k,
