@@ -47,7 +47,8 @@ async fn s3_moto_async_through_every_layer() {
     let policy = RetryPolicy::new()
         .initial_backoff(Duration::from_millis(20))
         .max_backoff(Duration::from_millis(500));
-    let report = run_async("s3-moto/async+observe+retry+limit", features(), || async {
+    let features = server.deviations(features());
+    let report = run_async("s3-moto/async+observe+retry+limit", features, || async {
         let config = server
             .config(&bucket)
             .prefix(unique_name("case"))

@@ -87,7 +87,8 @@ fn sync_cell(server: Option<Server>, name: &str, flat: bool) {
     let cell = block_on(Cell::new(server, "conf-s", flat));
     let missing = cell.server.config(&unique_name("missing-s"));
     let bucket = missing.bucket.clone();
-    let features = features().missing_container_sync(bucket, move || {
+    let features = cell.server.deviations(features());
+    let features = features.missing_container_sync(bucket, move || {
         // A bucket that was never created, and must not be.
         Store::new(S3Backend::new(missing.clone())?, "")
     });
@@ -102,7 +103,8 @@ async fn async_cell(server: Option<Server>, name: &str, flat: bool) {
     let cell = Cell::new(server, "conf-a", flat).await;
     let missing = cell.server.config(&unique_name("missing-a"));
     let bucket = missing.bucket.clone();
-    let features = features().missing_container_async(bucket, move || {
+    let features = cell.server.deviations(features());
+    let features = features.missing_container_async(bucket, move || {
         let missing = missing.clone();
         async move { AsyncStore::new(AsyncS3Backend::new(missing)?, "") }
     });

@@ -87,6 +87,9 @@ fn args() -> Args {
 struct Target {
     name: &'static str,
     store: AsyncStore,
+    /// The same bucket or container in the flat-namespace mode (ADR 0014: no folder check
+    /// before writes, the contract the peers keep), for the upload rows.
+    flat: Option<AsyncStore>,
     peers: Vec<(&'static str, Peer)>,
 }
 
@@ -98,6 +101,7 @@ async fn stores(scratch: &Path) -> Vec<Target> {
     out.push(Target {
         name: "local",
         store: AsyncStore::new(AsyncLocalBackend::new(&remote).unwrap(), "").unwrap(),
+        flat: None,
         peers: Vec::new(),
     });
     if let Some(s3) = s3().await {
@@ -126,6 +130,7 @@ async fn s3() -> Option<Target> {
         .force_path_style(true)
         .sign_payload(false)
         .credentials(ak.as_str(), sk.as_str());
+    let flat = AsyncS3Backend::new(config.clone().check_folder_targets(false)).unwrap();
     let backend = AsyncS3Backend::new(config).unwrap();
     backend
         .client()
@@ -137,6 +142,7 @@ async fn s3() -> Option<Target> {
     Some(Target {
         name: "s3 (s3s-fs)",
         store: AsyncStore::new(backend, "").unwrap(),
+        flat: Some(AsyncStore::new(flat, "").unwrap()),
         peers: vec![
             ("opendal", Peer::opendal_s3(&endpoint, &bucket, &ak, &sk)),
             (
@@ -158,10 +164,9 @@ async fn azure() -> Option<Target> {
         key: key.as_str().into(),
     };
     let container = format!("bench-transfer-{}", std::process::id());
-    let backend = AsyncAzureBackend::new(
-        AzureConfig::new(container.clone(), auth).endpoint(endpoint.clone()),
-    )
-    .unwrap();
+    let config = AzureConfig::new(container.clone(), auth).endpoint(endpoint.clone());
+    let flat = AsyncAzureBackend::new(config.clone().check_folder_targets(false)).unwrap();
+    let backend = AsyncAzureBackend::new(config).unwrap();
     backend
         .create_container()
         .await
@@ -169,6 +174,7 @@ async fn azure() -> Option<Target> {
     Some(Target {
         name: "azure (azurite)",
         store: AsyncStore::new(backend, "").unwrap(),
+        flat: Some(AsyncStore::new(flat, "").unwrap()),
         peers: vec![
             (
                 "opendal",
@@ -378,6 +384,8 @@ fn main() {
 }
 
 async fn run(a: Args) {
+    // OpenDAL 0.59 leaves the HTTP transport to the application.
+    opendal::install_default();
     let scratch = tempfile::tempdir().unwrap();
     let tree = scratch.path().join("tree");
     let big_dir = scratch.path().join("big");
@@ -398,14 +406,20 @@ async fn run(a: Args) {
     let stores = stores(scratch.path()).await;
     let best = |v: &[Duration]| v.iter().copied().min().unwrap();
     let mut table = Vec::new();
-    for Target { name, store, peers } in &stores {
+    for Target {
+        name,
+        store,
+        flat,
+        peers,
+    } in &stores
+    {
         let name = *name;
         let mut lines = Vec::new();
         for (case, local, bytes) in [
             ("tree", &tree, tree_bytes),
             ("big file", &big_dir, big_bytes),
         ] {
-            let (mut up, mut down) = (vec![], vec![]);
+            let (mut up, mut down, mut flat_up) = (vec![], vec![], vec![]);
             // Index 0: the hand-written loop; then one per peer.
             let mut oup = vec![vec![]; peers.len() + 1];
             let mut odown = vec![vec![]; peers.len() + 1];
@@ -426,6 +440,18 @@ async fn run(a: Args) {
                     (base, rss_kib("VmHWM:"), case == "big file")
                 {
                     rss = Some(rss.unwrap_or(0).max(peak.saturating_sub(base)));
+                }
+                if let Some(flat) = flat {
+                    flat_up.push(
+                        timed(async {
+                            aio::upload_with(local, flat, &format!("f{run}"), &opts)
+                                .await
+                                .unwrap()
+                                .into_result()
+                                .unwrap();
+                        })
+                        .await,
+                    );
                 }
                 oup[0].push(timed(hand_upload(local, store, "h", n)).await);
                 for (i, (_, peer)) in peers.iter().enumerate() {
@@ -460,6 +486,14 @@ async fn run(a: Args) {
                 others: names.iter().zip(&oup).map(|(n, v)| (*n, best(v))).collect(),
                 bytes,
             });
+            if !flat_up.is_empty() {
+                lines.push(Line {
+                    case: format!("{name}: upload {case}, flat mode"),
+                    ours: best(&flat_up),
+                    others: names.iter().zip(&oup).map(|(n, v)| (*n, best(v))).collect(),
+                    bytes,
+                });
+            }
             lines.push(Line {
                 case: format!("{name}: download {case}"),
                 ours: best(&down),
@@ -477,7 +511,8 @@ async fn run(a: Args) {
                     kib >> 10
                 );
             }
-            for prefix in ["t", "h"] {
+            let flats = (0..a.runs).map(|r| format!("f{r}"));
+            for prefix in ["t".to_owned(), "h".to_owned()].into_iter().chain(flats) {
                 let _ = store
                     .delete_folder_with(
                         prefix,

@@ -564,16 +564,19 @@ impl AsyncS3Backend {
     ) -> std::result::Result<ByteStream, SdkError<GetObjectError>> {
         let inner = &self.inner;
         let out = inner
-            .client
-            .get_object()
-            .bucket(inner.bucket())
-            .key(inner.keys.object(path))
-            .set_range(range.map(|r| range_header(&r)))
-            .set_if_match(when.if_match.clone())
-            .set_if_none_match(when.if_none_match.clone())
-            .set_if_modified_since(when.if_modified_since.map(DateTime::from))
-            .set_if_unmodified_since(when.if_unmodified_since.map(DateTime::from))
-            .send()
+            .queued(|| {
+                inner
+                    .client
+                    .get_object()
+                    .bucket(inner.bucket())
+                    .key(inner.keys.object(path))
+                    .set_range(range.map(|r| range_header(&r)))
+                    .set_if_match(when.if_match.clone())
+                    .set_if_none_match(when.if_none_match.clone())
+                    .set_if_modified_since(when.if_modified_since.map(DateTime::from))
+                    .set_if_unmodified_since(when.if_unmodified_since.map(DateTime::from))
+                    .send()
+            })
             .await?;
         let expected = out.content_length().and_then(|n| u64::try_from(n).ok());
         Ok(read::body_stream(

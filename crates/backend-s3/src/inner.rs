@@ -27,6 +27,9 @@ pub(crate) struct Inner {
     bucket_seen: AtomicBool,
     /// Set once the bucket is known to exist (`create_if_missing` only).
     bucket_ready: tokio::sync::OnceCell<()>,
+    /// `max_in_flight_requests` permits, taken by [`queued`](Self::queued) requests
+    /// before the SDK builds them.
+    requests: tokio::sync::Semaphore,
 }
 
 impl Inner {
@@ -41,6 +44,7 @@ impl Inner {
         config: S3Config,
         prefix: RemotePath,
     ) -> Self {
+        let config_requests = config.max_in_flight_requests.max(1);
         Inner {
             client,
             keys: Keys::new(config.bucket.clone(), prefix),
@@ -48,7 +52,25 @@ impl Inner {
             closed: AtomicBool::new(false),
             bucket_seen: AtomicBool::new(false),
             bucket_ready: tokio::sync::OnceCell::new(),
+            requests: tokio::sync::Semaphore::new(config_requests),
         }
+    }
+
+    /// Runs one SDK request once fewer than `max_in_flight_requests` queued requests are
+    /// in flight, building it only then (`send` makes the SDK's future).
+    ///
+    /// The transport bounds requests in flight too, but a request reaches it only after
+    /// the SDK has built its whole call state (configuration bag, interceptors, signed
+    /// request: tens of KiB). Under a burst of thousands of calls (a service fanning out
+    /// 10,000 reads at once) that state would exist for every waiting call; queued here,
+    /// a waiting call holds a few hundred bytes. The permit is held for exactly one
+    /// `send` (with the SDK's own retries), never across two requests, so queued requests
+    /// cannot wait on each other. The SDK's future is boxed after the permit, so it takes
+    /// no room in the caller's future while it waits.
+    pub(crate) async fn queued<F: Future>(&self, send: impl FnOnce() -> F) -> F::Output {
+        // The semaphore is never closed, so `acquire` cannot fail.
+        let _permit = self.requests.acquire().await.ok();
+        Box::pin(send()).await
     }
 
     /// With `create_if_missing`, makes sure the bucket exists (once per backend): a
@@ -181,12 +203,16 @@ impl Inner {
             return Ok(None);
         }
         let result = self
-            .client
-            .head_object()
-            .bucket(self.bucket())
-            .key(self.keys.object(path))
-            .set_checksum_mode(checksums.then_some(aws_sdk_s3::types::ChecksumMode::Enabled))
-            .send()
+            .queued(|| {
+                self.client
+                    .head_object()
+                    .bucket(self.bucket())
+                    .key(self.keys.object(path))
+                    .set_checksum_mode(
+                        checksums.then_some(aws_sdk_s3::types::ChecksumMode::Enabled),
+                    )
+                    .send()
+            })
             .await;
         match result {
             Ok(out) => {
@@ -219,12 +245,14 @@ impl Inner {
             return Ok(true);
         }
         let result = self
-            .client
-            .list_objects_v2()
-            .bucket(self.bucket())
-            .prefix(self.keys.folder(path))
-            .max_keys(1)
-            .send()
+            .queued(|| {
+                self.client
+                    .list_objects_v2()
+                    .bucket(self.bucket())
+                    .prefix(self.keys.folder(path))
+                    .max_keys(1)
+                    .send()
+            })
             .await;
         match result {
             Ok(out) => {

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use remote_store_conformance::Features;
 use remote_store_s3::aws_sdk_s3::Client;
 use remote_store_s3::aws_sdk_s3::config::interceptors::{
     BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
@@ -120,6 +121,28 @@ impl Server {
             .force_path_style(true)
             .credentials(self.access_key.clone(), self.secret_key.clone())
             .conditional_create(self.name != "s3s-fs")
+    }
+
+    /// The conformance deviations of this server, added to `features`.
+    ///
+    /// moto 5.2 checks `If-None-Match: *` and `If-Match` on `PutObject` and
+    /// `CompleteMultipartUpload` with a lookup followed by a separate store, without a lock
+    /// (`moto/s3/responses.py`), so under its threaded server two racing conditional writes
+    /// can both pass the check. The probe in [`Server::enforces_if_none_match`] usually
+    /// sees one winner, so the backend declares `conditional_create` and the race cases
+    /// run; when moto lets a second racer through, the case is reported as this known
+    /// deviation instead of failing the run. The backend sends the same headers to every
+    /// server; AWS S3 and Azurite (the Azure cells) decide them atomically.
+    pub fn deviations(&self, features: Features) -> Features {
+        if self.name != "moto" {
+            return features;
+        }
+        const WHY: &str = "moto checks If-None-Match / If-Match and then stores, without a lock: \
+                           two racing conditional writes can both succeed";
+        features
+            .deviation("race_create_exactly_one_wins", WHY)
+            .deviation("race_atomic_create_exactly_one_wins", WHY)
+            .deviation("race_if_match_exactly_one_wins", WHY)
     }
 
     /// A raw SDK client for setup and inspection (the backend's own client, built from the

@@ -2,11 +2,11 @@
 //! files in flight, everything inside the caller's future.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures::{Stream, StreamExt};
 use remote_store_async::{AsyncContent, AsyncStore};
 use remote_store_core::{ContentDigest, Error, ErrorKind, ListOptions, Result, WriteOptions};
@@ -16,8 +16,8 @@ use tokio_util::io::ReaderStream;
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, PlannedFile, TEMP_PREFIX, TransferOptions,
     TransferReport, copied, dry_report, finish, io_error, local_digest, local_existing, local_kind,
-    local_path, make_plan, missing_source, normalize, relative_to, report, store_key, tracker,
-    walk_local, without_io,
+    local_path, make_plan, missing_source, normalize, parent_of, relative_to, report, store_key,
+    tracker, walk_local, without_io, write_local,
 };
 use crate::batch::r#async::run_stream;
 use crate::integrity::r#async::digest;
@@ -133,6 +133,17 @@ async fn upload_file(
     tracker: &Tracker,
 ) -> Done {
     let path = local_path(base, &file.relative);
+    if file.size <= CHUNK as u64 {
+        // A small file: read whole in one blocking task, written as one body.
+        let p = path.clone();
+        let data = blocking(move || std::fs::read(&p).map_err(|e| io_error(e, &p))).await?;
+        let data = Bytes::from(data);
+        let mut meter = Meter::new((), tracker, &file.relative, opts.verify);
+        meter.saw(&data);
+        store_write(store, file, AsyncContent::from(data), opts).await?;
+        let actual = store_check(store, file, opts).await?;
+        return copied(meter.bytes, meter.digest(), actual, &file.destination);
+    }
     let source = tokio::fs::File::open(&path)
         .await
         .map_err(|e| io_error(e, &path))?;
@@ -155,51 +166,66 @@ async fn download_file(
     tracker: &Tracker,
 ) -> Done {
     let target = local_path(base, &file.relative);
-    let parent = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    tokio::fs::create_dir_all(&parent)
-        .await
-        .map_err(|e| io_error(e, &parent))?;
+    let overwrite = file.action == Action::Overwrite;
     let reader = store.read(&file.source).await?;
     let mut meter = Meter::new(reader, tracker, &file.relative, opts.verify);
-    if opts.atomic {
-        let dir = parent.clone();
-        let temp = blocking(move || {
-            tempfile::Builder::new()
-                .prefix(TEMP_PREFIX)
-                .tempfile_in(&dir)
-                .map_err(|e| io_error(e, &dir))
-        })
-        .await?;
-        // The temp path deletes the file when dropped: a failed or dropped download
-        // leaves nothing behind.
-        let (std_file, temp_path) = temp.into_parts();
-        let mut out = tokio::fs::File::from_std(std_file);
-        pump(&mut meter, &mut out, &target).await?;
-        drop(out);
-        let overwrite = file.action == Action::Overwrite;
-        let to = target.clone();
-        blocking(move || {
-            let persisted = if overwrite {
-                temp_path.persist(&to)
-            } else {
-                temp_path.persist_noclobber(&to)
-            };
-            persisted.map_err(|e| io_error(e.error, &to))
-        })
-        .await?;
+    // Collect up to one chunk: a body that ends within it (every small file) is written
+    // by one blocking task; a longer one streams, starting with what was collected.
+    let mut head = BytesMut::new();
+    let mut ended = false;
+    while head.len() < CHUNK {
+        match meter.next().await {
+            Some(chunk) => head.extend_from_slice(&chunk?),
+            None => {
+                ended = true;
+                break;
+            }
+        }
+    }
+    if ended {
+        let (to, atomic) = (target.clone(), opts.atomic);
+        blocking(move || write_local(&to, &head, atomic, overwrite)).await?;
     } else {
-        let mut out = tokio::fs::OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .create(file.action == Action::Overwrite)
-            .create_new(file.action != Action::Overwrite)
-            .open(&target)
+        let parent = parent_of(&target);
+        tokio::fs::create_dir_all(&parent)
             .await
-            .map_err(|e| io_error(e, &target))?;
-        pump(&mut meter, &mut out, &target).await?;
+            .map_err(|e| io_error(e, &parent))?;
+        if opts.atomic {
+            let dir = parent.clone();
+            let temp = blocking(move || {
+                tempfile::Builder::new()
+                    .prefix(TEMP_PREFIX)
+                    .tempfile_in(&dir)
+                    .map_err(|e| io_error(e, &dir))
+            })
+            .await?;
+            // The temp path deletes the file when dropped: a failed or dropped download
+            // leaves nothing behind.
+            let (std_file, temp_path) = temp.into_parts();
+            let mut out = tokio::fs::File::from_std(std_file);
+            pump(&mut meter, head, &mut out, &target).await?;
+            drop(out);
+            let to = target.clone();
+            blocking(move || {
+                let persisted = if overwrite {
+                    temp_path.persist(&to)
+                } else {
+                    temp_path.persist_noclobber(&to)
+                };
+                persisted.map_err(|e| io_error(e.error, &to))
+            })
+            .await?;
+        } else {
+            let mut out = tokio::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .create(overwrite)
+                .create_new(!overwrite)
+                .open(&target)
+                .await
+                .map_err(|e| io_error(e, &target))?;
+            pump(&mut meter, head, &mut out, &target).await?;
+        }
     }
     let actual = match opts.verify {
         Some(alg) => {
@@ -211,17 +237,25 @@ async fn download_file(
     copied(meter.bytes, meter.digest(), actual, &file.destination)
 }
 
-/// Writes every chunk of `source` to `out`: a source error is the store's, a write error
-/// is `path`'s.
+/// Writes `buf` and then every chunk of `source` to `out`, gathering chunks into writes of
+/// at least [`CHUNK`] bytes (each `tokio::fs` write is a hop to the blocking pool, and a
+/// network body arrives in frames of a few KiB): a source error is the store's, a write
+/// error is `path`'s.
 async fn pump(
     source: &mut (impl Stream<Item = Result<Bytes>> + Unpin),
+    mut buf: BytesMut,
     out: &mut tokio::fs::File,
     path: &Path,
 ) -> Result<()> {
     while let Some(chunk) = source.next().await {
-        out.write_all(&chunk?)
-            .await
-            .map_err(|e| io_error(e, path))?;
+        buf.extend_from_slice(&chunk?);
+        if buf.len() >= CHUNK {
+            out.write_all(&buf).await.map_err(|e| io_error(e, path))?;
+            buf.clear();
+        }
+    }
+    if !buf.is_empty() {
+        out.write_all(&buf).await.map_err(|e| io_error(e, path))?;
     }
     out.flush().await.map_err(|e| io_error(e, path))
 }

@@ -721,8 +721,63 @@ pub(crate) fn normalize(p: &str) -> Result<String> {
     Ok(RemotePath::new(t)?.as_str().to_owned())
 }
 
-/// The bytes a blocking copy moves at once.
+/// The bytes a blocking copy moves at once. Files up to this size are also moved whole:
+/// an upload reads the local file in one call and writes it as one body, a download
+/// collects the body and writes the local file in one call (both halves), so at most
+/// `files_in_flight × CHUNK` bytes are held.
 pub(crate) const CHUNK: usize = 256 * 1024;
+
+/// The parent folder of a local target (`.` for a bare file name).
+pub(crate) fn parent_of(target: &Path) -> PathBuf {
+    match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Writes a whole (small) downloaded file at `target` in one go: creates its folder, then
+/// either writes a temp file beside it and renames it into place (`atomic`; without
+/// `overwrite` the rename refuses an existing file) or writes the target directly. The
+/// async half runs this as one blocking task, so a small file costs one hop to the
+/// blocking pool instead of one per file-system call.
+///
+/// # Errors
+/// The file system's errors, naming the path.
+pub(crate) fn write_local(
+    target: &Path,
+    bytes: &[u8],
+    atomic: bool,
+    overwrite: bool,
+) -> Result<()> {
+    use std::io::Write as _;
+    let parent = parent_of(target);
+    std::fs::create_dir_all(&parent).map_err(|e| io_error(e, &parent))?;
+    if atomic {
+        let mut temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(&parent)
+            .map_err(|e| io_error(e, &parent))?;
+        temp.as_file_mut()
+            .write_all(bytes)
+            .map_err(|e| io_error(e, target))?;
+        let persisted = if overwrite {
+            temp.persist(target)
+        } else {
+            temp.persist_noclobber(target)
+        };
+        persisted.map_err(|e| io_error(e.error, target))?;
+    } else {
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .create(overwrite)
+            .create_new(!overwrite)
+            .open(target)
+            .map_err(|e| io_error(e, target))?;
+        out.write_all(bytes).map_err(|e| io_error(e, target))?;
+    }
+    Ok(())
+}
 
 /// The digest of a local file, streamed.
 ///

@@ -6,14 +6,15 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::Path;
 
+use bytes::Bytes;
 use remote_store_core::{Error, ErrorKind, ListOptions, Result, WriteOptions};
 use remote_store_sync::{Content, Store};
 
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, PlannedFile, TEMP_PREFIX, TransferOptions,
     TransferReport, copied, dry_report, finish, io_error, local_digest, local_existing, local_kind,
-    local_path, make_plan, missing_source, normalize, relative_to, report, store_key, tracker,
-    walk_local, without_io,
+    local_path, make_plan, missing_source, normalize, parent_of, relative_to, report, store_key,
+    tracker, walk_local, without_io, write_local,
 };
 use crate::batch::sync::run_pool;
 use crate::integrity::sync::digest;
@@ -127,6 +128,15 @@ fn upload_file(
     tracker: &Tracker,
 ) -> Done {
     let path = local_path(base, &file.relative);
+    if file.size <= CHUNK as u64 {
+        // A small file: read whole, written as one body (as the async half does).
+        let data = Bytes::from(fs::read(&path).map_err(|e| io_error(e, &path))?);
+        let mut meter = Meter::new((), tracker, &file.relative, opts.verify);
+        meter.saw(&data);
+        store_write(store, file, Content::from(data), opts)?;
+        let actual = store_check(store, file, opts)?;
+        return copied(meter.bytes, meter.digest(), actual, &file.destination);
+    }
     let source = File::open(&path).map_err(|e| io_error(e, &path))?;
     let mut meter = Meter::new(source, tracker, &file.relative, opts.verify);
     store_write(store, file, Content::reader(&mut meter), opts)?;
@@ -142,34 +152,53 @@ fn download_file(
     tracker: &Tracker,
 ) -> Done {
     let target = local_path(base, &file.relative);
-    let parent = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => Path::new(".").to_path_buf(),
-    };
-    fs::create_dir_all(&parent).map_err(|e| io_error(e, &parent))?;
+    let overwrite = file.action == Action::Overwrite;
     let reader = store.read(&file.source)?;
     let mut meter = Meter::new(reader, tracker, &file.relative, opts.verify);
-    if opts.atomic {
-        let mut temp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .tempfile_in(&parent)
-            .map_err(|e| io_error(e, &parent))?;
-        pump(&mut meter, temp.as_file_mut(), &target)?;
-        let persisted = if file.action == Action::Overwrite {
-            temp.persist(&target)
-        } else {
-            temp.persist_noclobber(&target)
-        };
-        persisted.map_err(|e| io_error(e.error, &target))?;
+    // Collect up to one chunk: a body that ends within it (every small file) is written in
+    // one go; a longer one streams, starting with what was collected.
+    let mut head = vec![0u8; CHUNK];
+    let mut filled = 0;
+    let ended = loop {
+        if filled == CHUNK {
+            break false;
+        }
+        match meter.read(&mut head[filled..]) {
+            Ok(0) => break true,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::from_io(e)),
+        }
+    };
+    head.truncate(filled);
+    if ended {
+        write_local(&target, &head, opts.atomic, overwrite)?;
     } else {
-        let mut out = OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .create(file.action == Action::Overwrite)
-            .create_new(file.action != Action::Overwrite)
-            .open(&target)
-            .map_err(|e| io_error(e, &target))?;
-        pump(&mut meter, &mut out, &target)?;
+        let parent = parent_of(&target);
+        fs::create_dir_all(&parent).map_err(|e| io_error(e, &parent))?;
+        let mut source = io::Cursor::new(head).chain(&mut meter);
+        if opts.atomic {
+            let mut temp = tempfile::Builder::new()
+                .prefix(TEMP_PREFIX)
+                .tempfile_in(&parent)
+                .map_err(|e| io_error(e, &parent))?;
+            pump(&mut source, temp.as_file_mut(), &target)?;
+            let persisted = if overwrite {
+                temp.persist(&target)
+            } else {
+                temp.persist_noclobber(&target)
+            };
+            persisted.map_err(|e| io_error(e.error, &target))?;
+        } else {
+            let mut out = OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .create(overwrite)
+                .create_new(!overwrite)
+                .open(&target)
+                .map_err(|e| io_error(e, &target))?;
+            pump(&mut source, &mut out, &target)?;
+        }
     }
     let actual = opts
         .verify
