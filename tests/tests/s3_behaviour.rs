@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::StreamExt;
-use remote_store_async::{AsyncContent, AsyncStore};
+use remote_store_async::{AsyncBackend, AsyncContent, AsyncStore};
 use remote_store_core::{ChecksumAlgorithm, ErrorKind, Metadata, WriteOptions};
 use remote_store_core::{DeleteFolderOptions, ListOptions};
 use remote_store_s3::{AsyncS3Backend, S3Backend, S3Config};
@@ -572,7 +572,8 @@ fn ancestor_check_refuses_writes_below_a_file_when_configured() {
 }
 
 /// On a versioned bucket (moto; s3s-fs has no versioning) `get_file_info` and `head`
-/// report the version id the write returned, and the modification time is present.
+/// report the version id the write returned, and the modification time is present; the
+/// version `read_versioned` takes from its `GetObject` reply names that version id too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_info_reports_the_version_id_of_a_versioned_bucket() {
     use remote_store_s3::aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
@@ -593,7 +594,8 @@ async fn file_info_reports_the_version_id_of_a_versioned_bucket() {
         .send()
         .await
         .expect("enable versioning");
-    let store = AsyncStore::new(AsyncS3Backend::new(server.config(&bucket)).unwrap(), "").unwrap();
+    let backend = AsyncS3Backend::new(server.config(&bucket)).unwrap();
+    let store = AsyncStore::new(backend.clone(), "").unwrap();
     let written = store.write("v.txt", "one").await.unwrap();
     assert!(
         written.version_id.is_some(),
@@ -613,6 +615,11 @@ async fn file_info_reports_the_version_id_of_a_versioned_bucket() {
     assert_ne!(rewritten.version_id, written.version_id, "a new version");
     let info = store.get_file_info("v.txt").await.unwrap();
     assert_eq!(info.version_id, rewritten.version_id);
+    let path = remote_store_core::RemotePath::file("v.txt").unwrap();
+    let (body, version) = backend.read_versioned(&path, Some(1..3)).await.unwrap();
+    assert_eq!(body.collect_bytes().await.unwrap(), "wo");
+    assert_eq!(version, remote_store_core::ObjectVersion::of(&info));
+    assert_eq!(version.unwrap().version_id, rewritten.version_id);
 }
 
 /// A small deterministic generator of cancellation delays.

@@ -9,12 +9,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use azure_core::http::headers::HeaderName;
 use azure_core::http::{Etag, NoFormat, Response};
 use azure_core::time::OffsetDateTime;
 use azure_storage_blob::models::{
-    BlobClientDeleteOptions, BlobClientDownloadOptions, BlobClientGetPropertiesResult,
-    BlobClientGetPropertiesResultHeaders, BlobClientStartCopyFromUrlOptions,
-    BlobClientStartCopyFromUrlResultHeaders, CopyStatus,
+    BlobClientDeleteOptions, BlobClientDownloadOptions, BlobClientDownloadResult,
+    BlobClientGetPropertiesResult, BlobClientGetPropertiesResultHeaders,
+    BlobClientStartCopyFromUrlOptions, BlobClientStartCopyFromUrlResultHeaders, CopyStatus,
 };
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
@@ -26,8 +27,8 @@ use remote_store_core::{
     WriteOptions, WriteResult,
 };
 use remote_store_core::{
-    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, ReadOptions,
-    WriteMode,
+    CopyOptions, DeleteFolderOptions, DeleteOptions, ListOptions, MoveOptions, ObjectVersion,
+    ReadOptions, WriteMode,
 };
 
 use crate::client::Client;
@@ -70,6 +71,42 @@ fn random_unit() -> f64 {
 enum Deleted {
     Yes,
     Missing,
+}
+
+/// What a Get Blob delivered.
+enum Downloaded {
+    /// The body, and the version the reply names.
+    Body(ByteStream, Option<ObjectVersion>),
+    /// Nothing to read: the range is empty, or starts at or past the end of the blob.
+    Nothing,
+}
+
+impl Downloaded {
+    fn into_body(self) -> ByteStream {
+        match self {
+            Downloaded::Body(body, _) => body,
+            Downloaded::Nothing => ByteStream::from_bytes(Bytes::new()),
+        }
+    }
+}
+
+/// The version a Get Blob reply names, as `get_file_info` reports it (ETag, version id,
+/// Last-Modified) with the size of the whole blob: the total of `Content-Range` for a
+/// ranged reply (the SDK asks for a range even for a whole blob), else `Content-Length`.
+/// `None` when the reply gives no total size (`Content-Range: bytes 0-9/*`).
+fn version_of_reply(key: &RemotePath, got: &BlobClientDownloadResult) -> Option<ObjectVersion> {
+    let props = &got.properties;
+    let range = got
+        .headers
+        .get_optional_str(&HeaderName::from_static("content-range"));
+    let size = match range {
+        Some(range) => range.rsplit_once('/')?.1.trim().parse().ok()?,
+        None => props.content_length?,
+    };
+    let info = FileInfo::new(key.clone(), size, props.last_modified.map(SystemTime::from))
+        .with_etag(props.etag.as_ref().map(ToString::to_string))
+        .with_version_id(props.version_id.clone());
+    ObjectVersion::of(&info)
 }
 
 /// Blobs deleted at the same time by a recursive folder delete.
@@ -179,6 +216,17 @@ impl AsyncAzureBackend {
         self.client.pages_fetched.load(Ordering::Relaxed)
     }
 
+    /// How many HTTP requests this backend has sent so far, retries included (a
+    /// diagnostic: tests use it to count the requests of one call).
+    ///
+    /// A test hook (feature `test-hooks`, which only this workspace's integration tests
+    /// enable): not part of the API.
+    #[cfg(feature = "test-hooks")]
+    #[doc(hidden)]
+    pub fn requests_sent(&self) -> u64 {
+        self.client.requests_sent.load(Ordering::Relaxed)
+    }
+
     /// The SDK's container client (feature `sdk`; outside the semver promise, like the
     /// [`azure_storage_blob`](crate::azure_storage_blob) re-export).
     #[cfg(feature = "sdk")]
@@ -250,7 +298,7 @@ impl AsyncAzureBackend {
             .with_metadata((!metadata.is_empty()).then_some(metadata)))
     }
 
-    async fn download(&self, key: &RemotePath, range: Option<Range<u64>>) -> Result<ByteStream> {
+    async fn download(&self, key: &RemotePath, range: Option<Range<u64>>) -> Result<Downloaded> {
         self.download_if(key, range, &ReadOptions::new()).await
     }
 
@@ -261,7 +309,7 @@ impl AsyncAzureBackend {
         key: &RemotePath,
         range: Option<Range<u64>>,
         when: &ReadOptions,
-    ) -> Result<ByteStream> {
+    ) -> Result<Downloaded> {
         let options = BlobClientDownloadOptions {
             // One request whose body streams; no parallel partitions buffered in memory.
             parallel: NonZero::new(1),
@@ -275,9 +323,10 @@ impl AsyncAzureBackend {
         };
         let e = match self.client.blob(key).download(Some(options)).await {
             Ok(result) => {
+                let version = version_of_reply(key, &result);
                 let path = key.as_str().to_owned();
                 let body = result.body.map_err(move |e| map_at(e, &path));
-                return Ok(ByteStream::new(body));
+                return Ok(Downloaded::Body(ByteStream::new(body), version));
             }
             Err(e) => e,
         };
@@ -291,7 +340,7 @@ impl AsyncAzureBackend {
         }
         if range.is_some() && is_invalid_range(&e) {
             // The range starts at or past the end of an existing blob: nothing to read.
-            return Ok(ByteStream::from_bytes(Bytes::new()));
+            return Ok(Downloaded::Nothing);
         }
         Err(map_at(e, key.as_str()))
     }
@@ -517,7 +566,7 @@ impl AsyncBackend for AsyncAzureBackend {
     }
 
     async fn read(&self, path: &RemotePath) -> Result<ByteStream> {
-        self.download(path, None).await
+        Ok(self.download(path, None).await?.into_body())
     }
 
     async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
@@ -525,7 +574,32 @@ impl AsyncBackend for AsyncAzureBackend {
             self.properties(path).await?;
             return Ok(ByteStream::from_bytes(Bytes::new()));
         }
-        self.download(path, Some(range)).await
+        Ok(self.download(path, Some(range)).await?.into_body())
+    }
+
+    /// One Get Blob: the version comes from its reply (ETag, version id, Last-Modified,
+    /// and the size from `Content-Range`), so it names exactly the blob whose bytes the
+    /// body carries. A read of no bytes (an empty range, or one past the end) takes the
+    /// version from Get Blob Properties, as `read_range` checks the blob exists.
+    async fn read_versioned(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+    ) -> Result<(ByteStream, Option<ObjectVersion>)> {
+        let got = match range {
+            Some(range) if range.start >= range.end => Downloaded::Nothing,
+            range => self.download(path, range).await?,
+        };
+        match got {
+            Downloaded::Body(body, version) => Ok((body, version)),
+            Downloaded::Nothing => {
+                let info = self.properties(path).await?;
+                Ok((
+                    ByteStream::from_bytes(Bytes::new()),
+                    ObjectVersion::of(&info),
+                ))
+            }
+        }
     }
 
     async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
@@ -533,7 +607,10 @@ impl AsyncBackend for AsyncAzureBackend {
         if !opts.has_conditions() || empty_range {
             return fallback::read_checked(self, path, opts).await;
         }
-        self.download_if(path, opts.range.clone(), opts).await
+        Ok(self
+            .download_if(path, opts.range.clone(), opts)
+            .await?
+            .into_body())
     }
 
     async fn write(

@@ -41,6 +41,8 @@ pub(crate) struct Client {
     pub(crate) page_size: Option<u32>,
     /// Listing pages fetched so far (observable in tests).
     pub(crate) pages_fetched: AtomicU64,
+    /// HTTP requests sent so far by every pipeline of this client (observable in tests).
+    pub(crate) requests_sent: Arc<AtomicU64>,
     /// A description safe to print: endpoint without query, container, prefix, auth mode.
     pub(crate) display: String,
 }
@@ -69,11 +71,13 @@ pub(crate) fn exponential_retry(
 impl Client {
     pub(crate) fn new(config: &AzureConfig) -> Result<Self> {
         let resolved = config.resolve()?;
+        let requests_sent = Arc::new(AtomicU64::new(0));
         let transport = Transport::new(
             config.connect_timeout,
             config.request_timeout,
             config.read_timeout,
             config.max_in_flight_requests,
+            Arc::clone(&requests_sent),
         )?;
         let mut per_try: Vec<Arc<dyn Policy>> = Vec::new();
         let mut token: Option<Arc<dyn azure_core::credentials::TokenCredential>> = None;
@@ -166,6 +170,7 @@ impl Client {
             max_concurrency: config.max_concurrency,
             page_size: config.list_page_size,
             pages_fetched: AtomicU64::new(0),
+            requests_sent,
             display,
         })
     }

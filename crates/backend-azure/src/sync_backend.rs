@@ -63,4 +63,14 @@ impl AzureBackend {
     pub fn list_pages_fetched(&self) -> u64 {
         self.as_async().list_pages_fetched()
     }
+
+    /// How many HTTP requests this backend has sent so far, retries included.
+    ///
+    /// A test hook (feature `test-hooks`, which only this workspace's integration tests
+    /// enable): not part of the API.
+    #[cfg(feature = "test-hooks")]
+    #[doc(hidden)]
+    pub fn requests_sent(&self) -> u64 {
+        self.as_async().requests_sent()
+    }
 }

@@ -2,6 +2,7 @@
 //! never carry the request URL (a SAS token lives in the query string).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Request bodies larger than this go to the connection in slices of this size, so that
@@ -26,6 +27,8 @@ pub(crate) struct Transport {
     /// flood a single-process server such as Azurite answers with resets and dropped SYNs).
     /// Response bodies do not hold a permit: an unread stream never blocks other calls.
     in_flight: tokio::sync::Semaphore,
+    /// Requests sent so far, retries included (observable in tests).
+    sent: Arc<AtomicU64>,
 }
 
 impl Transport {
@@ -34,6 +37,7 @@ impl Transport {
         request_timeout: Duration,
         read_timeout: Duration,
         max_in_flight: usize,
+        sent: Arc<AtomicU64>,
     ) -> Result<Self> {
         let client = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
@@ -49,6 +53,7 @@ impl Transport {
             client,
             request_timeout,
             in_flight: tokio::sync::Semaphore::new(max_in_flight.max(1)),
+            sent,
         })
     }
 }
@@ -105,6 +110,7 @@ impl HttpClient for Transport {
                 "cannot build the request",
             )
         })?;
+        self.sent.fetch_add(1, Ordering::Relaxed);
         let sent = tokio::select! {
             sent = self.client.execute(req) => Some(sent),
             () = progress.silent_for(self.request_timeout) => None,

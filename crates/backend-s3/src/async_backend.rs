@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use aws_sdk_s3::error::SdkError;
-use aws_sdk_s3::operation::get_object::GetObjectError;
+use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
 use aws_sdk_s3::primitives::DateTime;
 use remote_store_async::fallback;
 use remote_store_async::{
@@ -24,7 +24,7 @@ use remote_store_core::{
 use remote_store_sync::fallback::partial_move;
 
 use crate::error::{self, Failure};
-use crate::inner::Inner;
+use crate::inner::{Inner, to_system_time};
 use crate::{S3Config, copy, list, read, upload};
 
 /// What every S3 backend can do; `conditional_create` is added when the configuration says
@@ -248,7 +248,7 @@ impl AsyncBackend for AsyncS3Backend {
     }
 
     async fn read(&self, path: &RemotePath) -> Result<ByteStream> {
-        self.read_range_inner(path, None).await
+        Ok(self.read_range_inner(path, None).await?.0)
     }
 
     async fn read_bytes(&self, path: &RemotePath) -> Result<bytes::Bytes> {
@@ -256,27 +256,23 @@ impl AsyncBackend for AsyncS3Backend {
     }
 
     async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
-        if range.start >= range.end {
-            self.inner.file_info(path).await?;
-            return Ok(ByteStream::from_bytes(bytes::Bytes::new()));
-        }
-        self.read_range_inner(path, Some(range)).await
+        Ok(self.read_range_versioned(path, range).await?.0)
     }
 
+    /// One `GetObject`: the version comes from its reply (ETag, version id, Last-Modified,
+    /// and the size from `Content-Range`), so it names exactly the object whose bytes the
+    /// body carries. Only the edge cases that `read_range` settles with a `HeadObject` (an
+    /// empty range, a range past the end) take the version from that `HeadObject`; they
+    /// return no bytes.
     async fn read_versioned(
         &self,
         path: &RemotePath,
         range: Option<Range<u64>>,
     ) -> Result<(ByteStream, Option<ObjectVersion>)> {
-        // A HEAD, then the GET: the version comes from the HEAD. Reading it from the
-        // GetObject reply instead (ETag, version id, Content-Range) would save the HEAD;
-        // not done yet.
-        let version = ObjectVersion::of(&self.inner.file_info(path).await?);
-        let body = match range {
-            Some(range) => self.read_range(path, range).await?,
-            None => self.read(path).await?,
-        };
-        Ok((body, version))
+        match range {
+            Some(range) => self.read_range_versioned(path, range).await,
+            None => self.read_range_inner(path, None).await,
+        }
     }
 
     async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
@@ -284,8 +280,10 @@ impl AsyncBackend for AsyncS3Backend {
         if !opts.has_conditions() || !self.inner.config.conditional_read || empty_range {
             return fallback::read_checked(self, path, opts).await;
         }
-        self.read_range_inner_if(path, opts.range.clone(), opts)
-            .await
+        let (body, _) = self
+            .read_range_inner_if(path, opts.range.clone(), opts)
+            .await?;
+        Ok(body)
     }
 
     async fn write(
@@ -507,27 +505,43 @@ impl AsyncBackend for AsyncS3Backend {
 }
 
 impl AsyncS3Backend {
-    /// `GetObject` of the whole object or of `range` (non-empty).
+    /// `read_range` with the version it read: an empty range reads nothing and takes the
+    /// version from the `HeadObject` that checks the object exists.
+    async fn read_range_versioned(
+        &self,
+        path: &RemotePath,
+        range: Range<u64>,
+    ) -> Result<(ByteStream, Option<ObjectVersion>)> {
+        if range.start >= range.end {
+            let info = self.inner.file_info(path).await?;
+            return Ok((empty(), ObjectVersion::of(&info)));
+        }
+        self.read_range_inner(path, Some(range)).await
+    }
+
+    /// `GetObject` of the whole object or of `range` (non-empty), with the version read.
     async fn read_range_inner(
         &self,
         path: &RemotePath,
         range: Option<Range<u64>>,
-    ) -> Result<ByteStream> {
+    ) -> Result<(ByteStream, Option<ObjectVersion>)> {
         self.read_range_inner_if(path, range, &ReadOptions::new())
             .await
     }
 
     /// A `GetObject` of `range` carrying the conditions of `when` (its range is ignored):
-    /// the service answers `412` (`PreconditionFailed`) or `304` (`NotModified`).
+    /// the service answers `412` (`PreconditionFailed`) or `304` (`NotModified`). With the
+    /// version of the object read: from the reply that carries the body, or, when the range
+    /// starts past the end (no bytes), from the `HeadObject` that found the size.
     async fn read_range_inner_if(
         &self,
         path: &RemotePath,
         range: Option<Range<u64>>,
         when: &ReadOptions,
-    ) -> Result<ByteStream> {
+    ) -> Result<(ByteStream, Option<ObjectVersion>)> {
         let inner = &self.inner;
         let e = match self.get_object(path, range.clone(), when).await {
-            Ok(body) => return Ok(body),
+            Ok(got) => return Ok(got),
             Err(e) => e,
         };
         let failure = Failure::of(&e);
@@ -541,13 +555,13 @@ impl AsyncS3Backend {
             // S3 answers 416 for a range starting at or past the end; some servers (s3s-fs)
             // answer 400 for one that merely ends past it. Clamped, the first is nothing and
             // the second is the rest of the object.
-            let size = inner.file_info(path).await?.size;
-            if range.start >= size {
-                return Ok(ByteStream::from_bytes(bytes::Bytes::new()));
+            let info = inner.file_info(path).await?;
+            if range.start >= info.size {
+                return Ok((empty(), ObjectVersion::of(&info)));
             }
-            if range.end > size {
+            if range.end > info.size {
                 return self
-                    .get_object(path, Some(range.start..size), when)
+                    .get_object(path, Some(range.start..info.size), when)
                     .await
                     .map_err(|e| self.inner.sdk_error(e, path.as_str()));
             }
@@ -555,13 +569,14 @@ impl AsyncS3Backend {
         Err(self.inner.sdk_error(e, path.as_str()))
     }
 
-    /// One `GetObject`, its body wrapped as a [`ByteStream`].
+    /// One `GetObject`, its body wrapped as a [`ByteStream`], and the version its reply
+    /// names.
     async fn get_object(
         &self,
         path: &RemotePath,
         range: Option<Range<u64>>,
         when: &ReadOptions,
-    ) -> std::result::Result<ByteStream, SdkError<GetObjectError>> {
+    ) -> std::result::Result<(ByteStream, Option<ObjectVersion>), SdkError<GetObjectError>> {
         let inner = &self.inner;
         let out = inner
             .queued(|| {
@@ -578,14 +593,41 @@ impl AsyncS3Backend {
                     .send()
             })
             .await?;
+        let version = version_of_reply(path, &out);
         let expected = out.content_length().and_then(|n| u64::try_from(n).ok());
-        Ok(read::body_stream(
+        let body = read::body_stream(
             out.body,
             path.as_str().to_owned(),
             inner.config.read_timeout,
             expected,
-        ))
+        );
+        Ok((body, version))
     }
+}
+
+fn empty() -> ByteStream {
+    ByteStream::from_bytes(bytes::Bytes::new())
+}
+
+/// The version a `GetObject` reply names, as `get_file_info` reports it (ETag, version
+/// id, Last-Modified) with the size of the whole object: the total of `Content-Range` for
+/// a ranged reply, else `Content-Length`. `None` when the reply gives no total size
+/// (`Content-Range: bytes 0-9/*`).
+fn version_of_reply(path: &RemotePath, out: &GetObjectOutput) -> Option<ObjectVersion> {
+    let size = match out.content_range() {
+        Some(range) => total_size(range)?,
+        None => u64::try_from(out.content_length()?).ok()?,
+    };
+    let info = FileInfo::new(path.clone(), size, to_system_time(out.last_modified()))
+        .with_etag(out.e_tag().map(str::to_owned))
+        .with_version_id(out.version_id().map(str::to_owned));
+    ObjectVersion::of(&info)
+}
+
+/// The total size in a `Content-Range` header (`bytes 0-9/123` → 123); `None` for `*` or
+/// a malformed header.
+fn total_size(content_range: &str) -> Option<u64> {
+    content_range.rsplit_once('/')?.1.trim().parse().ok()
 }
 
 /// The `Range` header for a non-empty range; open-ended when the end is beyond any
@@ -596,5 +638,54 @@ fn range_header(r: &Range<u64>) -> String {
         format!("bytes={}-", r.start)
     } else {
         format!("bytes={}-{}", r.start, r.end - 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path() -> RemotePath {
+        RemotePath::file("a/b.bin").unwrap()
+    }
+
+    #[test]
+    fn a_ranged_reply_names_the_whole_object() {
+        let out = GetObjectOutput::builder()
+            .content_range("bytes 2-4/10")
+            .content_length(3)
+            .e_tag("\"e1\"")
+            .version_id("v1")
+            .last_modified(DateTime::from_secs(1_700_000_000))
+            .build();
+        let version = version_of_reply(&path(), &out).unwrap();
+        assert_eq!(version.size, 10, "the total, not the length of the range");
+        assert_eq!(version.etag.as_deref(), Some("\"e1\""));
+        assert_eq!(version.version_id.as_deref(), Some("v1"));
+        assert_eq!(
+            version.modified,
+            Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000))
+        );
+    }
+
+    #[test]
+    fn a_whole_reply_takes_its_length_and_an_unknown_total_names_nothing() {
+        let whole = GetObjectOutput::builder()
+            .content_length(0)
+            .e_tag("\"e\"")
+            .build();
+        assert_eq!(version_of_reply(&path(), &whole).map(|v| v.size), Some(0));
+        let unknown = GetObjectOutput::builder()
+            .content_range("bytes 0-9/*")
+            .content_length(10)
+            .e_tag("\"e\"")
+            .build();
+        assert_eq!(version_of_reply(&path(), &unknown), None);
+        let anonymous = GetObjectOutput::builder().content_length(4).build();
+        assert_eq!(
+            version_of_reply(&path(), &anonymous),
+            None,
+            "a size alone names no version"
+        );
     }
 }

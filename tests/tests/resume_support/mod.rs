@@ -6,11 +6,12 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::io::Read;
+use std::ops::Range;
 use std::time::Duration;
 
 use futures::StreamExt;
 use remote_store_async::{AsyncBackend, AsyncStore};
-use remote_store_core::{Error, ErrorKind, RetryPolicy, WriteOptions};
+use remote_store_core::{Error, ErrorKind, ObjectVersion, RemotePath, RetryPolicy, WriteOptions};
 use remote_store_layers::Retry;
 use remote_store_sync::{Backend, Store};
 use remote_store_tests::proxy::{Direction, Fault, FaultProxy};
@@ -191,4 +192,112 @@ pub async fn replaced_object_fails_async(direct: &AsyncStore, proxied: &AsyncSto
         None,
         "only old bytes"
     );
+}
+
+/// The object the `read_versioned` checks read: [`VERSIONED_SIZE`] bytes.
+pub const VERSIONED_SIZE: usize = 100_000;
+
+/// The reads `read_versioned` is checked with, and whether each is exactly one request on
+/// every server. The whole object and a range inside it are one `GetObject` / Get Blob. A
+/// range ending past the end is one request where the service clamps it (S3, Azure), three
+/// on s3s-fs (refused, a `HeadObject` for the size, the clamped read); one starting past
+/// the end, or an empty one, reads nothing and takes the version from a `HeadObject` / Get
+/// Blob Properties.
+pub fn versioned_cases() -> Vec<(Option<Range<u64>>, bool)> {
+    let n = VERSIONED_SIZE as u64;
+    vec![
+        (None, true),
+        (Some(10..20_010), true),
+        (Some(n - 10..2 * n), false),
+        (Some(2 * n..3 * n), false),
+        (Some(7..7), false),
+    ]
+}
+
+/// The bytes of `data` a read of `range` delivers (clamped at the end).
+fn expected(data: &[u8], range: &Option<Range<u64>>) -> Vec<u8> {
+    let r = range.clone().unwrap_or(0..u64::MAX);
+    let end = (r.end as usize).min(data.len());
+    data[(r.start as usize).min(end)..end].to_vec()
+}
+
+/// The version `info` names, which must have an etag (S3, Azure) and the size of the
+/// object the checks read.
+fn versioned_object(info: &remote_store_core::FileInfo) -> ObjectVersion {
+    let version = ObjectVersion::of(info).expect("get_file_info names a version");
+    assert!(version.etag.is_some(), "an etag: {version:?}");
+    assert_eq!(version.size, VERSIONED_SIZE as u64);
+    version
+}
+
+/// Checks one case of [`versioned_cases`] against the object's bytes and the version
+/// `get_file_info` reported: `seen` is what the call returned (version, body) and how many
+/// requests it sent.
+fn check_case(
+    name: &str,
+    case: &(Option<Range<u64>>, bool),
+    want: &ObjectVersion,
+    data: &[u8],
+    seen: (Option<ObjectVersion>, Vec<u8>, u64),
+) {
+    let (range, single) = case;
+    let (version, body, sent) = seen;
+    assert_eq!(version.as_ref(), Some(want), "{name}: {range:?}");
+    assert!(
+        body == expected(data, range),
+        "{name}: the bytes of {range:?}"
+    );
+    if *single {
+        assert_eq!(sent, 1, "{name}: requests for {range:?}");
+    }
+}
+
+/// `read_versioned` (issue 12) on `key`, which holds `data` ([`VERSIONED_SIZE`] bytes), for
+/// every case of [`versioned_cases`]: the body is exactly the range's bytes, the version is
+/// the one `get_file_info` reports (the retry layer compares the two on a resume and sends
+/// the etag as `If-Match`), the single-request cases send exactly one request (`requests`
+/// counts what the backend sent, from the backend's own client), and a missing object is
+/// `NotFound`.
+pub fn read_versioned_is_one_request_sync<B: Backend + ?Sized>(
+    backend: &B,
+    key: &str,
+    data: &[u8],
+    requests: &dyn Fn() -> u64,
+    name: &str,
+) {
+    let path = RemotePath::file(key).unwrap();
+    let want = versioned_object(&backend.get_file_info(&path).unwrap());
+    for case in versioned_cases() {
+        let before = requests();
+        let (mut reader, version) = backend.read_versioned(&path, case.0.clone()).unwrap();
+        let mut body = Vec::new();
+        reader.read_to_end(&mut body).unwrap();
+        let seen = (version, body, requests() - before);
+        check_case(name, &case, &want, data, seen);
+    }
+    let missing = RemotePath::file("no-such-object").unwrap();
+    let err = backend.read_versioned(&missing, None).map(drop);
+    assert_eq!(err.unwrap_err().kind(), ErrorKind::NotFound, "{name}");
+}
+
+/// This is an async version of [`read_versioned_is_one_request_sync`].
+pub async fn read_versioned_is_one_request_async<B: AsyncBackend + ?Sized>(
+    backend: &B,
+    key: &str,
+    data: &[u8],
+    requests: &(dyn Fn() -> u64 + Sync),
+    name: &str,
+) {
+    let path = RemotePath::file(key).unwrap();
+    let want = versioned_object(&backend.get_file_info(&path).await.unwrap());
+    for case in versioned_cases() {
+        let before = requests();
+        let (stream, version) = backend.read_versioned(&path, case.0.clone()).await.unwrap();
+        let body = stream.collect_bytes().await.unwrap().to_vec();
+        let seen = (version, body, requests() - before);
+        check_case(name, &case, &want, data, seen);
+    }
+    let missing = RemotePath::file("no-such-object").unwrap();
+    let err = backend.read_versioned(&missing, None).await.map(drop);
+    assert_eq!(err.unwrap_err().kind(), ErrorKind::NotFound, "{name}");
 }

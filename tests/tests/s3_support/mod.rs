@@ -568,11 +568,12 @@ pub fn block_on<F: std::future::Future>(fut: F) -> F::Output {
         .block_on(fut)
 }
 
-/// What an SDK client did, seen by an interceptor: completed `ListObjectsV2` pages, the
-/// multipart uploads it created, successful `HeadBucket` calls, and the delete and
-/// `HeadObject` requests answered.
+/// What an SDK client did, seen by an interceptor: every request sent, completed
+/// `ListObjectsV2` pages, the multipart uploads it created, successful `HeadBucket` calls,
+/// and the delete and `HeadObject` requests answered.
 #[derive(Debug, Default)]
 pub struct Recorder {
+    requests: AtomicUsize,
     list_pages: AtomicUsize,
     uploads: Mutex<Vec<(String, String)>>,
     head_buckets: AtomicUsize,
@@ -583,6 +584,11 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// Requests transmitted so far, of every operation (each SDK attempt counts).
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+
     /// `ListObjectsV2` responses received so far.
     pub fn list_pages(&self) -> usize {
         self.list_pages.load(Ordering::SeqCst)
@@ -633,6 +639,7 @@ impl Intercept for SharedRecorder {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        self.0.requests.fetch_add(1, Ordering::SeqCst);
         let request = context.request();
         if request.method() == "PUT"
             && request.uri().contains("partNumber=")

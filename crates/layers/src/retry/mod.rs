@@ -42,10 +42,11 @@ mod sync;
 /// retryable error — or ends early — reopens at the byte it reached, only if the object is
 /// the same one: same etag and version id where the backend reports them, else same
 /// modification time, and same size. The read names its version itself
-/// (`read_versioned`: from the read on memory, from a `get_file_info` before the open on
-/// backends that keep the default), so a replacement after the open is caught. The reopen
-/// takes `get_file_info`, compares it with that version, and reads the rest with a ranged
-/// read — conditional (`read_with` with `if_match`) where the backend has
+/// (`read_versioned`: from the read's own reply on memory, S3 and Azure, from a
+/// `get_file_info` before the open on backends that keep the default), so a replacement
+/// after the open is caught. The reopen takes `get_file_info`, compares it with that
+/// version, and reads the rest with a ranged read — conditional (`read_with` with
+/// `if_match`) where the backend has
 /// `conditional_read` and the version an etag, so a replacement between the check and the
 /// read is refused too. When the object changed, the read fails with `Other`: "changed while being
 /// read", never splicing two versions. Resuming needs the `range_read` and `metadata`
