@@ -5,11 +5,13 @@
 //! The parent writes [`KEYS`] distinct 4 KiB objects into [`BUCKET`] with the raw SDK, then
 //! runs `bench-s3 --burst-child <client>` for each client and prints, per client: wall
 //! time, CPU per get (user + system, from `/proc/self/stat`), errors, and the peak RSS
-//! before and after the burst. Environment: `BENCH_BURST` (gets, default 10,000).
+//! before and after the burst. Environment: `BENCH_BURST` (gets, default 10,000);
+//! `BENCH_BURST_WRAP` (a command each child runs under, e.g. `heaptrack -o /tmp/burst`).
 
 use std::time::Instant;
 
 use bytes::Bytes;
+use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};
 use object_store::ObjectStoreExt;
 use remote_store_s3::aws_sdk_s3::primitives::ByteStream;
@@ -43,10 +45,12 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// One get that reports its error instead of panicking.
-async fn get(client: &Client, key: &str) -> Result<usize, String> {
+/// One get that reports its error instead of panicking. Each client's future is boxed on
+/// its own, so a spawned task holds only the future of the client it measures (inline,
+/// the match would make every task as large as the largest client's future).
+fn get<'a>(client: &'a Client, key: &'a str) -> BoxFuture<'a, Result<usize, String>> {
     match client {
-        Client::Raw(c, _, bucket) => {
+        Client::Raw(c, _, bucket) => Box::pin(async move {
             let out = c
                 .get_object()
                 .bucket(bucket)
@@ -56,22 +60,26 @@ async fn get(client: &Client, key: &str) -> Result<usize, String> {
                 .map_err(|e| format!("{e:?}"))?;
             let body = out.body.collect().await.map_err(|e| e.to_string())?;
             Ok(body.into_bytes().len())
+        }),
+        Client::Ours(s) | Client::OursCreate(s) => Box::pin(async move {
+            s.read_bytes(key)
+                .await
+                .map(|b| b.len())
+                .map_err(|e| e.to_string())
+        }),
+        Client::OursSync(_) => {
+            Box::pin(async { Err("the blocking store is not part of the burst".into()) })
         }
-        Client::Ours(s) | Client::OursCreate(s) => s
-            .read_bytes(key)
-            .await
-            .map(|b| b.len())
-            .map_err(|e| e.to_string()),
-        Client::OursSync(_) => Err("the blocking store is not part of the burst".into()),
-        Client::OpenDal(op) => op
-            .read(key)
-            .await
-            .map(|b| b.len())
-            .map_err(|e| e.to_string()),
-        Client::ObjectStore(s) => {
+        Client::OpenDal(op) => Box::pin(async move {
+            op.read(key)
+                .await
+                .map(|b| b.len())
+                .map_err(|e| e.to_string())
+        }),
+        Client::ObjectStore(s) => Box::pin(async move {
             let r = s.get(&key.into()).await.map_err(|e| e.to_string())?;
             r.bytes().await.map(|b| b.len()).map_err(|e| e.to_string())
-        }
+        }),
     }
 }
 
@@ -150,7 +158,19 @@ pub(crate) async fn run(e: &Env, names: &[&str], raw: &remote_store_s3::aws_sdk_
     println!("| client | wall | CPU per get | errors | peak RSS idle | peak RSS after the burst |");
     println!("|---|---:|---:|---:|---:|---:|");
     for name in names.iter().filter(|n| **n != "remote-store-sync") {
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
+        // `BENCH_BURST_WRAP="heaptrack -o /tmp/burst"` runs each child under a profiler.
+        let wrap = std::env::var("BENCH_BURST_WRAP").unwrap_or_default();
+        let mut words = wrap.split_whitespace();
+        let exe = std::env::current_exe().unwrap();
+        let mut cmd = match words.next() {
+            Some(program) => {
+                let mut c = std::process::Command::new(program);
+                c.args(words).arg(&exe);
+                c
+            }
+            None => std::process::Command::new(&exe),
+        };
+        let out = cmd
             .args(["--burst-child", name])
             .env("BENCH_ENDPOINT", &e.endpoint)
             .env("BENCH_SIGN_PAYLOAD", if e.sign { "1" } else { "0" })

@@ -539,11 +539,25 @@ impl AsyncS3Backend {
         range: Option<Range<u64>>,
         when: &ReadOptions,
     ) -> Result<(ByteStream, Option<ObjectVersion>)> {
+        match self.get_object(path, range.clone(), when).await {
+            Ok(got) => Ok(got),
+            // Boxed: the error path's requests (folder probe, `HeadObject`, a clamped
+            // retry) and the SDK error take no room in the future of every read, which
+            // is what a queued read holds while it waits (10,000 concurrent reads).
+            Err(e) => Box::pin(self.read_failed(path, range, when, e)).await,
+        }
+    }
+
+    /// What a failed `GetObject` of `range` means: a missing bucket or object, a folder,
+    /// a range past the end (clamped), or the SDK's error.
+    async fn read_failed(
+        &self,
+        path: &RemotePath,
+        range: Option<Range<u64>>,
+        when: &ReadOptions,
+        e: SdkError<GetObjectError>,
+    ) -> Result<(ByteStream, Option<ObjectVersion>)> {
         let inner = &self.inner;
-        let e = match self.get_object(path, range.clone(), when).await {
-            Ok(got) => return Ok(got),
-            Err(e) => e,
-        };
         let failure = Failure::of(&e);
         if failure.is_missing_bucket() {
             return Err(inner.sdk_error(e, path.as_str()));
