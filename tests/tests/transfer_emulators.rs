@@ -3,7 +3,9 @@
 //! 20 MiB file) goes local → S3 (moto) → Azure (Azurite) → SFTP (sshd) → local and comes
 //! back byte for byte, in both halves; a skip-if-same re-run of every hop copies 0 files;
 //! a batch with missing and refused keys reports each outcome on each service; a dropped
-//! upload leaves no object, no open multipart upload and no temp file.
+//! upload leaves no object, no open multipart upload and no temp file. A 20 MiB download
+//! from S3 and Azure goes in 1 MiB ranged parts pinned to the first etag: it arrives whole,
+//! and an object replaced after its first MiB fails the file with no partial file left.
 #![cfg(all(feature = "s3", feature = "azure", feature = "sftp"))]
 
 mod azure_support;
@@ -17,9 +19,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use azure_support::{Azurite, azurite};
+use bytes::Bytes;
 use remote_store_async::AsyncStore;
 use remote_store_azure::{AsyncAzureBackend, AzureBackend};
-use remote_store_core::{DeleteOptions, ErrorKind};
+use remote_store_core::{Capability, DeleteOptions, ErrorKind, WriteOptions};
 use remote_store_s3::{AsyncS3Backend, S3Backend};
 use remote_store_sftp::{AsyncSftpBackend, SftpBackend};
 use remote_store_sync::Store;
@@ -309,4 +312,156 @@ async fn dropped_upload_leaves_nothing_on_any_service() {
         left = temp_files(Path::new(&base));
     }
     assert!(left.is_empty(), "sftp temp files left: {left:?}");
+}
+
+/// Calls `replace` once, when the first MiB of a download has arrived.
+struct ReplaceMidway<F> {
+    fired: AtomicBool,
+    replace: F,
+}
+
+impl<F: Fn() + Send + Sync> Progress for ReplaceMidway<F> {
+    fn bytes(&self, _file: &str, _n: u64, now: Snapshot) {
+        if now.bytes_done >= 1 << 20 && !self.fired.swap(true, Ordering::SeqCst) {
+            (self.replace)();
+        }
+    }
+}
+
+fn replace_midway(replace: impl Fn() + Send + Sync + 'static) -> Arc<dyn Progress> {
+    Arc::new(ReplaceMidway {
+        fired: AtomicBool::new(false),
+        replace,
+    })
+}
+
+/// The 20 MiB download in 1 MiB parts arrived whole, every byte counted.
+fn assert_ranged_copy(
+    service: &str,
+    r: &TransferReport,
+    target: &Path,
+    data: &[u8],
+    progress: &Counting,
+) {
+    assert!(
+        r.is_success(),
+        "{service}: {:?}",
+        r.failed().collect::<Vec<_>>()
+    );
+    assert!(
+        std::fs::read(target).unwrap() == data,
+        "{service}: the bytes differ"
+    );
+    progress.assert_complete(1, data.len() as u64);
+}
+
+/// A download whose object was replaced after its first MiB failed, naming the change, and
+/// left no file and no temp file.
+fn assert_changed_midway(service: &str, r: &TransferReport, dir: &Path, target: &Path) {
+    let failed: Vec<_> = r.failed().collect();
+    assert_eq!(failed.len(), 1, "{service}: {:?}", r.files);
+    let e = failed[0].1;
+    assert_eq!(e.kind(), ErrorKind::PreconditionFailed, "{service}: {e}");
+    assert!(
+        e.to_string()
+            .contains("the object changed during the download"),
+        "{service}: {e}"
+    );
+    assert!(!target.exists(), "{service}: a partial target");
+    assert!(
+        temp_files(dir).is_empty(),
+        "{service}: {:?}",
+        temp_files(dir)
+    );
+}
+
+fn ranged(progress: Arc<dyn Progress>) -> TransferOptions {
+    TransferOptions::new()
+        .part_size(1 << 20)
+        .parts_in_flight(2)
+        .progress_arc(progress)
+}
+
+#[test]
+fn sync_big_downloads_go_in_pinned_parts_on_s3_and_azure() {
+    let (Some(s3), Some(az)) = (Server::moto(), azurite()) else {
+        return;
+    };
+    let bucket = block_on(s3.fresh_bucket("transfer-ranged-sync"));
+    let s3_store = Store::new(S3Backend::new(s3.config(&bucket)).unwrap(), "").unwrap();
+    let azure = AzureBackend::new(az.config("transfer-ranged-sync")).unwrap();
+    azure.create_container().unwrap();
+    let az_store = Store::new(azure, "").unwrap();
+    let data = pattern(BIG, 5);
+    for (service, store) in [("s3", &s3_store), ("azure", &az_store)] {
+        assert!(
+            store.supports(Capability::RangeRead) && store.supports(Capability::ConditionalRead),
+            "{service}: the ranged path needs range_read and conditional_read"
+        );
+        store.write("big.bin", Bytes::from(data.clone())).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("big.bin");
+        let progress = Arc::new(Counting::default());
+        let r = sync::download_with(store, "big.bin", &target, &ranged(progress.clone())).unwrap();
+        assert_ranged_copy(service, &r, &target, &data, &progress);
+
+        let other = store.clone();
+        let replace = replace_midway(move || {
+            let opts = WriteOptions::new().overwrite(true);
+            other.write_with("big.bin", "replaced", opts).unwrap();
+        });
+        let target = dir.path().join("changed.bin");
+        let r = sync::download_with(store, "big.bin", &target, &ranged(replace)).unwrap();
+        assert_changed_midway(service, &r, dir.path(), &target);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_big_downloads_go_in_pinned_parts_on_s3_and_azure() {
+    let (Some(s3), Some(az)) = (Server::moto(), azurite()) else {
+        return;
+    };
+    let bucket = s3.fresh_bucket("transfer-ranged-async").await;
+    let s3_store = AsyncStore::new(AsyncS3Backend::new(s3.config(&bucket)).unwrap(), "").unwrap();
+    let azure = AsyncAzureBackend::new(az.config("transfer-ranged-async")).unwrap();
+    azure.create_container().await.unwrap();
+    let az_store = AsyncStore::new(azure, "").unwrap();
+    let data = pattern(BIG, 5);
+    for (service, store) in [("s3", &s3_store), ("azure", &az_store)] {
+        assert!(
+            store.supports(Capability::RangeRead) && store.supports(Capability::ConditionalRead),
+            "{service}: the ranged path needs range_read and conditional_read"
+        );
+        store
+            .write("big.bin", Bytes::from(data.clone()))
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("big.bin");
+        let progress = Arc::new(Counting::default());
+        let r = aio::download_with(store, "big.bin", &target, &ranged(progress.clone()))
+            .await
+            .unwrap();
+        assert_ranged_copy(service, &r, &target, &data, &progress);
+
+        // The observer is called inside the transfer's future: the replacing write runs
+        // on its own thread, driven by the test's runtime.
+        let (other, handle) = (store.clone(), tokio::runtime::Handle::current());
+        let replace = replace_midway(move || {
+            let (other, handle) = (other.clone(), handle.clone());
+            std::thread::spawn(move || {
+                let opts = WriteOptions::new().overwrite(true);
+                handle
+                    .block_on(other.write_with("big.bin", "replaced", opts))
+                    .unwrap();
+            })
+            .join()
+            .unwrap();
+        });
+        let target = dir.path().join("changed.bin");
+        let r = aio::download_with(store, "big.bin", &target, &ranged(replace))
+            .await
+            .unwrap();
+        assert_changed_midway(service, &r, dir.path(), &target);
+    }
 }

@@ -10,7 +10,10 @@
 //!   and [`sync::copy_between`] (store → store) move one file or a whole tree, streaming
 //!   each file with bounded memory, several files in flight, with an [`IfExists`] policy
 //!   (fail, overwrite, skip, skip-if-same), a dry run that returns the plan, atomic writes
-//!   by default and optional verification.
+//!   by default and optional verification. A big file is downloaded as several ranged
+//!   parts at once, each read `if_match` the etag the file had when its download began
+//!   ([`TransferOptions::parts_in_flight`], [`TransferOptions::part_size`]; only on stores
+//!   with `range_read` and `conditional_read`, and not when verifying).
 //! - **Progress** — a [`Progress`] observer sees totals, each file's start and end, bytes as
 //!   they move and the throughput; without one nothing is counted but the report.
 //! - **Integrity** — [`Hasher`] (SHA-256, CRC32C, MD5), [`HashingReader`] and
@@ -81,8 +84,8 @@ pub use progress::{FileOutcome, NoProgress, Progress, Snapshot};
 pub use remote_store_core::ChecksumAlgorithm;
 pub use remote_store_core::ContentDigest;
 pub use transfer::{
-    Action, DEFAULT_FILES_IN_FLIGHT, FileReport, FileStatus, IfExists, PlannedFile, SkipReason,
-    TransferOptions, TransferReport,
+    Action, DEFAULT_FILES_IN_FLIGHT, DEFAULT_PART_SIZE, DEFAULT_PARTS_IN_FLIGHT, FileReport,
+    FileStatus, IfExists, PlannedFile, SkipReason, TransferOptions, TransferReport,
 };
 
 /// The blocking half: batches, transfers and digests over `remote_store_sync::Store`.

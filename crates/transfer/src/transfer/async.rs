@@ -2,8 +2,10 @@
 //! files in flight, everything inside the caller's future.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use bytes::{Bytes, BytesMut};
@@ -14,10 +16,11 @@ use tokio::io::AsyncWriteExt;
 use tokio_util::io::ReaderStream;
 
 use super::{
-    Action, CHUNK, Done, LocalKind, Meta, Meter, PlannedFile, TEMP_PREFIX, TransferOptions,
-    TransferReport, copied, dry_report, finish, io_error, local_digest, local_existing, local_kind,
-    local_path, make_plan, missing_source, normalize, parent_of, relative_to, report, store_key,
-    tracker, walk_local, without_io, write_local,
+    Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TEMP_PREFIX, TransferOptions,
+    TransferReport, copied, dry_report, finish, first_part_error, io_error, local_digest,
+    local_existing, local_kind, local_path, make_plan, may_range, missing_source, normalize,
+    open_in_place, parent_of, part_complete, part_error, part_ranges, persist, relative_to, report,
+    store_key, tracker, walk_local, without_io, write_at, write_local,
 };
 use crate::batch::r#async::run_stream;
 use crate::integrity::r#async::digest;
@@ -167,6 +170,10 @@ async fn download_file(
 ) -> Done {
     let target = local_path(base, &file.relative);
     let overwrite = file.action == Action::Overwrite;
+    if let Some(pinned) = ranged_pin(store, file, opts).await? {
+        download_ranged(store, file, &target, overwrite, &pinned, opts, tracker).await?;
+        return copied(pinned.size, None, None, &file.destination);
+    }
     let reader = store.read(&file.source).await?;
     let mut meter = Meter::new(reader, tracker, &file.relative, opts.verify);
     // Collect up to one chunk: a body that ends within it (every small file) is written
@@ -206,21 +213,9 @@ async fn download_file(
             pump(&mut meter, head, &mut out, &target).await?;
             drop(out);
             let to = target.clone();
-            blocking(move || {
-                let persisted = if overwrite {
-                    temp_path.persist(&to)
-                } else {
-                    temp_path.persist_noclobber(&to)
-                };
-                persisted.map_err(|e| io_error(e.error, &to))
-            })
-            .await?;
+            blocking(move || persist(temp_path, &to, overwrite)).await?;
         } else {
-            let mut out = tokio::fs::OpenOptions::new()
-                .write(true)
-                .truncate(true)
-                .create(overwrite)
-                .create_new(!overwrite)
+            let mut out = tokio::fs::OpenOptions::from(open_in_place(overwrite))
                 .open(&target)
                 .await
                 .map_err(|e| io_error(e, &target))?;
@@ -235,6 +230,122 @@ async fn download_file(
         None => None,
     };
     copied(meter.bytes, meter.digest(), actual, &file.destination)
+}
+
+/// The version a download of `file` is pinned to when it goes in ranged parts (`None`: it
+/// streams whole). Asks the store for the file's info only when the planned size and the
+/// store's capabilities allow parts; the size and etag then come from that answer.
+async fn ranged_pin(
+    store: &AsyncStore,
+    file: &PlannedFile,
+    opts: &TransferOptions,
+) -> Result<Option<Pinned>> {
+    if !may_range(file, opts, |c| store.supports(c)) {
+        return Ok(None);
+    }
+    Ok(Pinned::of(&store.get_file_info(&file.source).await?, opts))
+}
+
+/// Downloads `file` in ranged parts, `parts_in_flight` at once inside this future, each
+/// written at its offset: into a temp file renamed into place (`atomic`) or into the
+/// target itself. A failure or a drop drops the temp path, which deletes the temp file.
+async fn download_ranged(
+    store: &AsyncStore,
+    file: &PlannedFile,
+    target: &Path,
+    overwrite: bool,
+    pinned: &Pinned,
+    opts: &TransferOptions,
+    tracker: &Tracker,
+) -> Result<()> {
+    let (dir, to, atomic, size) = (
+        parent_of(target),
+        target.to_path_buf(),
+        opts.atomic,
+        pinned.size,
+    );
+    // One blocking hop: the folder, the file (a temp file beside the target, or the target
+    // itself) and its final size.
+    let (out, temp_path) = blocking(move || {
+        std::fs::create_dir_all(&dir).map_err(|e| io_error(e, &dir))?;
+        let (out, temp_path) = if atomic {
+            let (out, path) = tempfile::Builder::new()
+                .prefix(TEMP_PREFIX)
+                .tempfile_in(&dir)
+                .map_err(|e| io_error(e, &dir))?
+                .into_parts();
+            (out, Some(path))
+        } else {
+            let out = open_in_place(overwrite)
+                .open(&to)
+                .map_err(|e| io_error(e, &to))?;
+            (out, None)
+        };
+        out.set_len(size).map_err(|e| io_error(e, &to))?;
+        Ok((Arc::new(out), temp_path))
+    })
+    .await?;
+    let parts = part_ranges(pinned.size, opts.part_size);
+    let results = run_stream(&parts, opts.parts_in_flight, true, |range| {
+        fetch_part(store, file, &out, target, pinned, range, tracker)
+    })
+    .await;
+    first_part_error(results)?;
+    drop(out);
+    if let Some(temp_path) = temp_path {
+        let to = target.to_path_buf();
+        blocking(move || persist(temp_path, &to, overwrite)).await?;
+    }
+    Ok(())
+}
+
+/// Reads one part `if_match` the pinned etag and writes it at its offset, gathering its
+/// chunks into writes of at least [`CHUNK`] bytes, one blocking task each.
+async fn fetch_part(
+    store: &AsyncStore,
+    file: &PlannedFile,
+    out: &Arc<std::fs::File>,
+    target: &Path,
+    pinned: &Pinned,
+    range: &Range<u64>,
+    tracker: &Tracker,
+) -> Result<()> {
+    let mut body = store
+        .read_with(&file.source, pinned.read_options(range.clone()))
+        .await
+        .map_err(|e| part_error(&file.source, e))?;
+    let mut buf = BytesMut::new();
+    let mut offset = range.start;
+    let mut got = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| part_error(&file.source, e))?;
+        got += chunk.len() as u64;
+        if got > range.end - range.start {
+            return part_complete(&file.source, range, got);
+        }
+        tracker.bytes(&file.relative, chunk.len() as u64);
+        buf.extend_from_slice(&chunk);
+        if buf.len() >= CHUNK {
+            offset = write_part(out, buf.split().freeze(), offset, target).await?;
+        }
+    }
+    if !buf.is_empty() {
+        write_part(out, buf.freeze(), offset, target).await?;
+    }
+    part_complete(&file.source, range, got)
+}
+
+/// Writes `data` at `offset` in one blocking task; returns the offset after it.
+async fn write_part(
+    out: &Arc<std::fs::File>,
+    data: Bytes,
+    offset: u64,
+    target: &Path,
+) -> Result<u64> {
+    let end = offset + data.len() as u64;
+    let (out, to) = (Arc::clone(out), target.to_path_buf());
+    blocking(move || write_at(&out, &data, offset).map_err(|e| io_error(e, &to))).await?;
+    Ok(end)
 }
 
 /// Writes `buf` and then every chunk of `source` to `out`, gathering chunks into writes of

@@ -9,6 +9,11 @@
 //! files in flight (plus what the store's own streamed write holds), whatever the file
 //! sizes. The halves differ only in how they wait.
 //!
+//! A big download may instead go in ranged parts ([`TransferOptions::parts_in_flight`]):
+//! which files qualify, the version pin, the part ranges, the positional writes and the
+//! errors are decided here; each half runs the parts (scoped threads or
+//! `buffer_unordered`).
+//!
 //! Local paths are `std::path` paths read and written directly with `std::fs` (blocking
 //! half) or `tokio::fs` (async half), not through a local store: a transfer then takes any
 //! directory the process can reach, absolute or relative, and downloads are made atomic
@@ -24,7 +29,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use remote_store_core::{ContentDigest, Error, ErrorKind, FileInfo, RemotePath, Result};
+use std::ops::Range;
+
+use remote_store_core::{
+    Capability, ContentDigest, Error, ErrorKind, FileInfo, ReadOptions, RemotePath, Result,
+};
 
 use crate::integrity::{Hasher, same_digest};
 use crate::progress::{Progress, Snapshot, Tracker};
@@ -32,6 +41,14 @@ use remote_store_core::ChecksumAlgorithm;
 
 /// The default number of files in flight.
 pub const DEFAULT_FILES_IN_FLIGHT: usize = 4;
+
+/// The default number of ranged reads of one big file in flight during a download
+/// ([`TransferOptions::parts_in_flight`]).
+pub const DEFAULT_PARTS_IN_FLIGHT: usize = 4;
+
+/// The default size of one ranged read of a big download ([`TransferOptions::part_size`]):
+/// 8 MiB.
+pub const DEFAULT_PART_SIZE: u64 = 8 << 20;
 
 /// The prefix of the temp files a download writes next to its target (the same reserved
 /// prefix the local and SFTP backends use; local walks skip such names).
@@ -91,6 +108,24 @@ pub struct TransferOptions {
     pub compare_etag: bool,
     /// Stop starting files after the first failure (default false).
     pub stop_on_error: bool,
+    /// Downloads only: ranged reads of one big file in flight at once (default
+    /// [`DEFAULT_PARTS_IN_FLIGHT`]; 1 turns ranged downloads off). A file of at least
+    /// `2 × part_size` bytes is then fetched as `part_size` ranges, each written at its
+    /// offset in the temp file (or the target, without `atomic`), instead of as one stream.
+    ///
+    /// Only where it is safe: the store declares `range_read` and `conditional_read`, the
+    /// file's info has an etag, and [`verify`](Self::verify) is off (the verification
+    /// digest is computed in stream order, so verified downloads keep the single stream).
+    /// Every part is read with `if_match` on the etag the file had when its download
+    /// began: if the object is replaced meanwhile, the file fails with
+    /// `PreconditionFailed` ("the object changed during the download") and, atomic, leaves
+    /// no temp file and no partial target. It costs one `get_file_info` and one request
+    /// per part, and up to `parts_in_flight × 256 KiB` of buffers per file in flight.
+    pub parts_in_flight: usize,
+    /// Downloads only: the size of one ranged read of a big file (default
+    /// [`DEFAULT_PART_SIZE`], 8 MiB; at least 256 KiB). Files smaller than twice this
+    /// stream whole. See [`parts_in_flight`](Self::parts_in_flight).
+    pub part_size: u64,
     progress: Option<Arc<dyn Progress>>,
 }
 
@@ -104,6 +139,8 @@ impl Default for TransferOptions {
             verify: None,
             compare_etag: false,
             stop_on_error: false,
+            parts_in_flight: DEFAULT_PARTS_IN_FLIGHT,
+            part_size: DEFAULT_PART_SIZE,
             progress: None,
         }
     }
@@ -111,7 +148,7 @@ impl Default for TransferOptions {
 
 impl TransferOptions {
     /// Defaults: fail on existing files, 4 files in flight, atomic, no verification, no
-    /// observer.
+    /// observer; big downloads in 8 MiB ranged parts, 4 at once.
     pub fn new() -> Self {
         Self::default()
     }
@@ -158,6 +195,20 @@ impl TransferOptions {
         self
     }
 
+    /// Sets the ranged reads of one big download in flight (0 is taken as 1, which turns
+    /// ranged downloads off). See [`parts_in_flight`](Self::parts_in_flight).
+    pub fn parts_in_flight(mut self, n: usize) -> Self {
+        self.parts_in_flight = n.max(1);
+        self
+    }
+
+    /// Sets the size of one ranged read of a big download (raised to 256 KiB when smaller).
+    /// See [`part_size`](Self::part_size).
+    pub fn part_size(mut self, bytes: u64) -> Self {
+        self.part_size = bytes.max(CHUNK as u64);
+        self
+    }
+
     /// Reports progress to `observer`. Without one, nothing is counted or timed beyond the
     /// report's totals.
     pub fn progress(mut self, observer: impl Progress + 'static) -> Self {
@@ -182,6 +233,8 @@ impl fmt::Debug for TransferOptions {
             .field("verify", &self.verify)
             .field("compare_etag", &self.compare_etag)
             .field("stop_on_error", &self.stop_on_error)
+            .field("parts_in_flight", &self.parts_in_flight)
+            .field("part_size", &self.part_size)
             .field("progress", &self.progress.is_some())
             .finish()
     }
@@ -724,7 +777,9 @@ pub(crate) fn normalize(p: &str) -> Result<String> {
 /// The bytes a blocking copy moves at once. Files up to this size are also moved whole:
 /// an upload reads the local file in one call and writes it as one body, a download
 /// collects the body and writes the local file in one call (both halves), so at most
-/// `files_in_flight × CHUNK` bytes are held.
+/// `files_in_flight × CHUNK` bytes are held. A ranged download gathers each part into
+/// writes of this size: `parts_in_flight × CHUNK` (plus one network frame per part) per
+/// file.
 pub(crate) const CHUNK: usize = 256 * 1024;
 
 /// The parent folder of a local target (`.` for a bare file name).
@@ -760,23 +815,188 @@ pub(crate) fn write_local(
         temp.as_file_mut()
             .write_all(bytes)
             .map_err(|e| io_error(e, target))?;
-        let persisted = if overwrite {
-            temp.persist(target)
-        } else {
-            temp.persist_noclobber(target)
-        };
-        persisted.map_err(|e| io_error(e.error, target))?;
+        persist(temp.into_temp_path(), target, overwrite)?;
     } else {
-        let mut out = std::fs::OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .create(overwrite)
-            .create_new(!overwrite)
+        let mut out = open_in_place(overwrite)
             .open(target)
             .map_err(|e| io_error(e, target))?;
         out.write_all(bytes).map_err(|e| io_error(e, target))?;
     }
     Ok(())
+}
+
+/// Renames a finished temp file onto `target`, replacing a file there with `overwrite`,
+/// else refusing one (`AlreadyExists`). On failure the temp file is deleted.
+///
+/// # Errors
+/// The rename's error, naming `target`.
+pub(crate) fn persist(temp: tempfile::TempPath, target: &Path, overwrite: bool) -> Result<()> {
+    let persisted = if overwrite {
+        temp.persist(target)
+    } else {
+        temp.persist_noclobber(target)
+    };
+    persisted.map_err(|e| io_error(e.error, target))
+}
+
+/// Whether a download of `file` may go in ranged parts: the store (asked through
+/// `supports`) has native ranged reads and evaluates read conditions with the read (so a
+/// part read `if_match` the pinned etag cannot splice in another version), the platform
+/// has positional writes, and the planned size and `opts` want parts ([`wants_ranged`]).
+pub(crate) fn may_range(
+    file: &PlannedFile,
+    opts: &TransferOptions,
+    supports: impl Fn(Capability) -> bool,
+) -> bool {
+    POSITIONAL_WRITES
+        && supports(Capability::RangeRead)
+        && supports(Capability::ConditionalRead)
+        && wants_ranged(file.size, opts)
+}
+
+/// How a download that is not atomic opens its target: truncated, created if `overwrite`
+/// (an existing file is replaced in place), else created new (an existing file is
+/// `AlreadyExists`). The async half converts it with `tokio::fs::OpenOptions::from`.
+pub(crate) fn open_in_place(overwrite: bool) -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    options
+        .write(true)
+        .truncate(true)
+        .create(overwrite)
+        .create_new(!overwrite);
+    options
+}
+
+/// Whether this platform has positional writes ([`write_at`]), which ranged downloads need.
+pub(crate) const POSITIONAL_WRITES: bool = cfg!(any(unix, windows));
+
+/// Writes all of `buf` at `offset` in `file`, without moving a shared cursor, so several
+/// parts of one download can be written at once through one handle (Unix `pwrite`,
+/// Windows `WriteFile` with an offset).
+///
+/// # Errors
+/// The write's I/O error (`Unsupported` where the platform has no positional writes).
+pub(crate) fn write_at(file: &std::fs::File, buf: &[u8], offset: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt as _;
+        file.write_all_at(buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::FileExt as _;
+        let (mut buf, mut offset) = (buf, offset);
+        while !buf.is_empty() {
+            match file.seek_write(buf, offset) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    buf = &buf[n..];
+                    offset += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        let _ = (file, buf, offset);
+        Err(std::io::ErrorKind::Unsupported.into())
+    }
+}
+
+/// Whether a file of `size` bytes is downloaded in ranged parts with `opts`: parts in
+/// flight above 1, no verification (its digest is computed in stream order), and at least
+/// two parts' worth of bytes.
+pub(crate) fn wants_ranged(size: u64, opts: &TransferOptions) -> bool {
+    opts.parts_in_flight > 1 && opts.verify.is_none() && size >= opts.part_size.saturating_mul(2)
+}
+
+/// The byte ranges of a ranged download of `size` bytes in parts of `part_size` (the last
+/// one shorter), in order.
+pub(crate) fn part_ranges(size: u64, part_size: u64) -> Vec<Range<u64>> {
+    let part_size = part_size.max(1);
+    let mut out = Vec::with_capacity(usize::try_from(size.div_ceil(part_size)).unwrap_or(0));
+    let mut start = 0;
+    while start < size {
+        let end = start.saturating_add(part_size).min(size);
+        out.push(start..end);
+        start = end;
+    }
+    out
+}
+
+/// The version a ranged download is pinned to: the etag every part is read `if_match`,
+/// and the whole size.
+pub(crate) struct Pinned {
+    pub(crate) etag: String,
+    pub(crate) size: u64,
+}
+
+impl Pinned {
+    /// The pin for a file whose info is `info`, if it has an etag and is big enough to be
+    /// worth parts with `opts`.
+    pub(crate) fn of(info: &FileInfo, opts: &TransferOptions) -> Option<Pinned> {
+        let etag = info.etag.clone()?;
+        wants_ranged(info.size, opts).then_some(Pinned {
+            etag,
+            size: info.size,
+        })
+    }
+
+    /// The read of `range`, conditioned on the pinned etag.
+    pub(crate) fn read_options(&self, range: Range<u64>) -> ReadOptions {
+        ReadOptions::new().range(range).if_match(self.etag.clone())
+    }
+}
+
+/// A part's read error as the file's: a failed `if_match` means the object was replaced
+/// after the download began.
+pub(crate) fn part_error(source: &str, e: Error) -> Error {
+    if e.kind() == ErrorKind::PreconditionFailed {
+        changed(
+            source,
+            "its etag no longer matches the one the download started with",
+        )
+        .with_source(e)
+    } else {
+        e
+    }
+}
+
+/// The error of a file whose object changed while it was downloaded in parts.
+pub(crate) fn changed(source: &str, why: impl fmt::Display) -> Error {
+    Error::precondition_failed(
+        source,
+        format!("the object changed during the download ({why})"),
+    )
+}
+
+/// Checks that a part delivered exactly the bytes of its range: `got` bytes for `range`.
+///
+/// # Errors
+/// [`changed`] when the part was shorter or longer than asked (the object was replaced by
+/// one of another size, or the service ignored the range).
+pub(crate) fn part_complete(source: &str, range: &Range<u64>, got: u64) -> Result<()> {
+    let want = range.end - range.start;
+    if got == want {
+        Ok(())
+    } else {
+        Err(changed(
+            source,
+            format!(
+                "bytes {}..{} returned {got} bytes instead of {want}",
+                range.start, range.end
+            ),
+        ))
+    }
+}
+
+/// The first error among the outcomes of a ranged download's parts (a part not run is no
+/// error: another one failed first, or the run stopped).
+pub(crate) fn first_part_error(results: Vec<Option<Result<()>>>) -> Result<()> {
+    results.into_iter().flatten().collect()
 }
 
 /// The digest of a local file, streamed.
@@ -877,6 +1097,111 @@ mod tests {
             decide(&m, Some(&other), &with(IfExists::SkipIfSame)),
             Action::Overwrite
         );
+    }
+
+    #[test]
+    fn parts_cover_the_file_in_order() {
+        assert_eq!(part_ranges(0, 4), Vec::<Range<u64>>::new());
+        assert_eq!(part_ranges(8, 4), vec![0..4, 4..8]);
+        assert_eq!(part_ranges(10, 4), vec![0..4, 4..8, 8..10]);
+        let parts = part_ranges((20 << 20) + 3, 1 << 20);
+        assert_eq!(parts.len(), 21);
+        assert!(parts.windows(2).all(|w| w[0].end == w[1].start));
+        assert_eq!(parts.last().unwrap(), &((20 << 20)..(20 << 20) + 3));
+    }
+
+    #[test]
+    fn ranged_only_for_big_unverified_files_with_parts_in_flight() {
+        let opts = TransferOptions::new().part_size(1 << 20);
+        assert!(wants_ranged(2 << 20, &opts));
+        assert!(!wants_ranged((2 << 20) - 1, &opts));
+        assert!(!wants_ranged(
+            64 << 20,
+            &opts.clone().verify(ChecksumAlgorithm::Sha256)
+        ));
+        assert!(!wants_ranged(64 << 20, &opts.clone().parts_in_flight(1)));
+        assert_eq!(TransferOptions::new().parts_in_flight(0).parts_in_flight, 1);
+        assert_eq!(TransferOptions::new().part_size(1).part_size, CHUNK as u64);
+        let defaults = TransferOptions::new();
+        assert_eq!(
+            (defaults.parts_in_flight, defaults.part_size),
+            (DEFAULT_PARTS_IN_FLIGHT, DEFAULT_PART_SIZE)
+        );
+        assert!(!wants_ranged(DEFAULT_PART_SIZE, &defaults));
+        assert!(wants_ranged(2 * DEFAULT_PART_SIZE, &defaults));
+        let big = PlannedFile {
+            source: "a".into(),
+            destination: "b".into(),
+            relative: String::new(),
+            size: 4 << 20,
+            action: Action::Create,
+        };
+        let both = |c| matches!(c, Capability::RangeRead | Capability::ConditionalRead);
+        assert_eq!(may_range(&big, &opts, both), POSITIONAL_WRITES);
+        assert!(!may_range(&big, &opts, |c| c == Capability::RangeRead));
+        assert!(!may_range(&big, &opts, |c| c == Capability::ConditionalRead));
+        assert!(!may_range(&big, &opts.clone().parts_in_flight(1), both));
+    }
+
+    #[test]
+    fn a_pin_needs_an_etag_and_a_big_file() {
+        let opts = TransferOptions::new().part_size(1 << 20);
+        let info = |size, etag: Option<&str>| {
+            FileInfo::new(RemotePath::new("a").unwrap(), size, None)
+                .with_etag(etag.map(str::to_owned))
+        };
+        let pinned = Pinned::of(&info(4 << 20, Some("\"e1\"")), &opts).unwrap();
+        assert_eq!((pinned.etag.as_str(), pinned.size), ("\"e1\"", 4 << 20));
+        let read = pinned.read_options(5..9);
+        assert_eq!(read.range, Some(5..9));
+        assert_eq!(read.if_match.as_deref(), Some("\"e1\""));
+        assert!(Pinned::of(&info(4 << 20, None), &opts).is_none());
+        assert!(Pinned::of(&info(1 << 20, Some("e")), &opts).is_none());
+    }
+
+    #[test]
+    fn a_changed_object_is_named_and_parts_must_be_whole() {
+        let stale = Error::precondition_failed("big.bin", "if_match e1 but the etag is e2");
+        let e = part_error("big.bin", stale);
+        assert_eq!(e.kind(), ErrorKind::PreconditionFailed);
+        assert_eq!(e.path(), Some("big.bin"));
+        assert!(
+            e.to_string()
+                .contains("the object changed during the download"),
+            "{e}"
+        );
+        let other = part_error("big.bin", Error::not_found("big.bin"));
+        assert_eq!(other.kind(), ErrorKind::NotFound);
+        assert!(part_complete("big.bin", &(4..8), 4).is_ok());
+        let short = part_complete("big.bin", &(4..8), 3).unwrap_err();
+        assert!(
+            short.to_string().contains("returned 3 bytes instead of 4"),
+            "{short}"
+        );
+        assert!(part_complete("big.bin", &(4..8), 5).is_err());
+        assert!(first_part_error(vec![Some(Ok(())), None]).is_ok());
+        assert_eq!(
+            first_part_error(vec![Some(Ok(())), Some(Err(short)), None])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::PreconditionFailed
+        );
+    }
+
+    #[cfg(any(unix, windows))]
+    #[test]
+    fn positional_writes_land_at_their_offsets_in_any_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("parts.bin");
+        std::fs::write(&path, b"old content that is longer than the new one").unwrap();
+        let file = open_in_place(true).open(&path).unwrap();
+        file.set_len(8).unwrap();
+        write_at(&file, b"efgh", 4).unwrap();
+        write_at(&file, b"abcd", 0).unwrap();
+        drop(file);
+        assert_eq!(std::fs::read(&path).unwrap(), b"abcdefgh");
+        let refused = open_in_place(false).open(&path).unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::AlreadyExists);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! threads for the files in flight.
 
 use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Write};
+use std::ops::Range;
 use std::path::Path;
 
 use bytes::Bytes;
@@ -11,10 +12,11 @@ use remote_store_core::{Error, ErrorKind, ListOptions, Result, WriteOptions};
 use remote_store_sync::{Content, Store};
 
 use super::{
-    Action, CHUNK, Done, LocalKind, Meta, Meter, PlannedFile, TEMP_PREFIX, TransferOptions,
-    TransferReport, copied, dry_report, finish, io_error, local_digest, local_existing, local_kind,
-    local_path, make_plan, missing_source, normalize, parent_of, relative_to, report, store_key,
-    tracker, walk_local, without_io, write_local,
+    Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TEMP_PREFIX, TransferOptions,
+    TransferReport, copied, dry_report, finish, first_part_error, io_error, local_digest,
+    local_existing, local_kind, local_path, make_plan, may_range, missing_source, normalize,
+    open_in_place, parent_of, part_complete, part_error, part_ranges, persist, relative_to, report,
+    store_key, tracker, walk_local, without_io, write_at, write_local,
 };
 use crate::batch::sync::run_pool;
 use crate::integrity::sync::digest;
@@ -153,6 +155,10 @@ fn download_file(
 ) -> Done {
     let target = local_path(base, &file.relative);
     let overwrite = file.action == Action::Overwrite;
+    if let Some(pinned) = ranged_pin(store, file, opts)? {
+        download_ranged(store, file, &target, overwrite, &pinned, opts, tracker)?;
+        return copied(pinned.size, None, None, &file.destination);
+    }
     let reader = store.read(&file.source)?;
     let mut meter = Meter::new(reader, tracker, &file.relative, opts.verify);
     // Collect up to one chunk: a body that ends within it (every small file) is written in
@@ -183,18 +189,9 @@ fn download_file(
                 .tempfile_in(&parent)
                 .map_err(|e| io_error(e, &parent))?;
             pump(&mut source, temp.as_file_mut(), &target)?;
-            let persisted = if overwrite {
-                temp.persist(&target)
-            } else {
-                temp.persist_noclobber(&target)
-            };
-            persisted.map_err(|e| io_error(e.error, &target))?;
+            persist(temp.into_temp_path(), &target, overwrite)?;
         } else {
-            let mut out = OpenOptions::new()
-                .write(true)
-                .truncate(true)
-                .create(overwrite)
-                .create_new(!overwrite)
+            let mut out = open_in_place(overwrite)
                 .open(&target)
                 .map_err(|e| io_error(e, &target))?;
             pump(&mut source, &mut out, &target)?;
@@ -205,6 +202,110 @@ fn download_file(
         .map(|alg| local_digest(&target, alg))
         .transpose()?;
     copied(meter.bytes, meter.digest(), actual, &file.destination)
+}
+
+/// The version a download of `file` is pinned to when it goes in ranged parts (`None`: it
+/// streams whole). Asks the store for the file's info only when the planned size and the
+/// store's capabilities allow parts; the size and etag then come from that answer.
+fn ranged_pin(store: &Store, file: &PlannedFile, opts: &TransferOptions) -> Result<Option<Pinned>> {
+    if !may_range(file, opts, |c| store.supports(c)) {
+        return Ok(None);
+    }
+    Ok(Pinned::of(&store.get_file_info(&file.source)?, opts))
+}
+
+/// Downloads `file` in ranged parts, `parts_in_flight` at once on scoped threads, each
+/// written at its offset: into a temp file renamed into place (`atomic`; a failure drops
+/// the temp file) or into the target itself.
+fn download_ranged(
+    store: &Store,
+    file: &PlannedFile,
+    target: &Path,
+    overwrite: bool,
+    pinned: &Pinned,
+    opts: &TransferOptions,
+    tracker: &Tracker,
+) -> Result<()> {
+    let parent = parent_of(target);
+    fs::create_dir_all(&parent).map_err(|e| io_error(e, &parent))?;
+    if opts.atomic {
+        let temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(&parent)
+            .map_err(|e| io_error(e, &parent))?;
+        fetch_parts(store, file, temp.as_file(), target, pinned, opts, tracker)?;
+        persist(temp.into_temp_path(), target, overwrite)?;
+    } else {
+        let out = open_in_place(overwrite)
+            .open(target)
+            .map_err(|e| io_error(e, target))?;
+        fetch_parts(store, file, &out, target, pinned, opts, tracker)?;
+    }
+    Ok(())
+}
+
+/// Sizes `out` to the pinned size and fills it with every part; the first failure stops
+/// the parts not yet started.
+fn fetch_parts(
+    store: &Store,
+    file: &PlannedFile,
+    out: &File,
+    target: &Path,
+    pinned: &Pinned,
+    opts: &TransferOptions,
+    tracker: &Tracker,
+) -> Result<()> {
+    out.set_len(pinned.size).map_err(|e| io_error(e, target))?;
+    let parts = part_ranges(pinned.size, opts.part_size);
+    let results = run_pool(&parts, opts.parts_in_flight, true, |range| {
+        fetch_part(store, file, out, target, pinned, range, tracker)
+    });
+    first_part_error(results)
+}
+
+/// Reads one part `if_match` the pinned etag and writes it at its offset, [`CHUNK`]
+/// bytes at a time.
+fn fetch_part(
+    store: &Store,
+    file: &PlannedFile,
+    out: &File,
+    target: &Path,
+    pinned: &Pinned,
+    range: &Range<u64>,
+    tracker: &Tracker,
+) -> Result<()> {
+    let mut reader = store
+        .read_with(&file.source, pinned.read_options(range.clone()))
+        .map_err(|e| part_error(&file.source, e))?;
+    let mut buf = vec![0u8; CHUNK];
+    let mut offset = range.start;
+    loop {
+        let mut filled = 0;
+        let mut ended = false;
+        while filled < CHUNK {
+            match reader.read(&mut buf[filled..]) {
+                Ok(0) => {
+                    ended = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(part_error(&file.source, Error::from_io(e))),
+            }
+        }
+        let next = offset + filled as u64;
+        if next > range.end {
+            return part_complete(&file.source, range, next - range.start);
+        }
+        if filled > 0 {
+            tracker.bytes(&file.relative, filled as u64);
+            write_at(out, &buf[..filled], offset).map_err(|e| io_error(e, target))?;
+            offset = next;
+        }
+        if ended {
+            return part_complete(&file.source, range, offset - range.start);
+        }
+    }
 }
 
 fn between_file(
@@ -299,6 +400,13 @@ pub fn upload_with(
 /// temp file (`.~tmp.*`) beside its target and renamed into place, so a failed or
 /// interrupted download leaves no partial file (without `atomic`, files are written in
 /// place). Renames are not followed by an `fsync`.
+///
+/// A file of at least `2 × part_size` bytes (default 16 MiB) is read as ranged parts,
+/// `parts_in_flight` at once, on stores that declare `range_read` and `conditional_read`
+/// and when not verifying; every part is read `if_match` the etag of the file when its
+/// download began, so a file replaced meanwhile fails with `PreconditionFailed` ("the
+/// object changed during the download") instead of mixing versions. See
+/// [`TransferOptions::parts_in_flight`].
 ///
 /// # Errors
 /// `NotFound` when `src` does not exist; the listing's errors; `InvalidPath` when a file is
