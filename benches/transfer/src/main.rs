@@ -46,6 +46,8 @@ struct Args {
     big_mib: usize,
     delete: usize,
     concurrency: usize,
+    /// The cases to time: `tree`, `big` (default both).
+    cases: Vec<String>,
 }
 
 fn args() -> Args {
@@ -56,6 +58,7 @@ fn args() -> Args {
         big_mib: 1024,
         delete: 10_000,
         concurrency: 16,
+        cases: vec!["tree".into(), "big".into()],
     };
     let mut it = std::env::args().skip(1);
     let num = |it: &mut std::iter::Skip<std::env::Args>, flag: &str| -> usize {
@@ -71,9 +74,17 @@ fn args() -> Args {
             "--big-mib" => out.big_mib = num(&mut it, "--big-mib"),
             "--delete" => out.delete = num(&mut it, "--delete"),
             "--concurrency" => out.concurrency = num(&mut it, "--concurrency"),
+            "--cases" => {
+                out.cases = it
+                    .next()
+                    .expect("--cases tree,big")
+                    .split(',')
+                    .map(str::to_owned)
+                    .collect();
+            }
             "-h" | "--help" => {
                 println!(
-                    "usage: bench-transfer [--runs N] [--files N] [--file-kib N] [--big-mib N] [--delete N] [--concurrency N]"
+                    "usage: bench-transfer [--runs N] [--files N] [--file-kib N] [--big-mib N] [--delete N (0: skip)] [--concurrency N] [--cases tree,big]"
                 );
                 std::process::exit(0);
             }
@@ -418,7 +429,10 @@ async fn run(a: Args) {
         for (case, local, bytes) in [
             ("tree", &tree, tree_bytes),
             ("big file", &big_dir, big_bytes),
-        ] {
+        ]
+        .into_iter()
+        .filter(|(case, ..)| a.cases.iter().any(|c| case.starts_with(c.as_str())))
+        {
             let (mut up, mut down, mut flat_up) = (vec![], vec![], vec![]);
             // Index 0: the hand-written loop; then one per peer.
             let mut oup = vec![vec![]; peers.len() + 1];
@@ -530,6 +544,9 @@ async fn run(a: Args) {
         table.extend(lines.iter().map(Line::row));
 
         // delete_many against one delete at a time.
+        if a.delete == 0 {
+            continue;
+        }
         let keys: Vec<String> = (0..a.delete).map(|i| format!("del/k{i:05}")).collect();
         let seed = |store: &AsyncStore| {
             let store = store.clone();
@@ -598,7 +615,10 @@ async fn run(a: Args) {
         for (case, local, bytes) in [
             ("tree", &tree, tree_bytes),
             ("big file", &big_dir, big_bytes),
-        ] {
+        ]
+        .into_iter()
+        .filter(|(case, ..)| a.cases.iter().any(|c| case.starts_with(c.as_str())))
+        {
             aio::upload_with(local, &s3.store, "x", &opts)
                 .await
                 .unwrap()

@@ -41,7 +41,9 @@ pub(crate) struct Client {
     pub(crate) page_size: Option<u32>,
     /// Listing pages fetched so far (observable in tests).
     pub(crate) pages_fetched: AtomicU64,
-    /// HTTP requests sent so far by every pipeline of this client (observable in tests).
+    /// HTTP requests sent so far by every pipeline of this client (observable in tests;
+    /// read only by the `test-hooks` accessor).
+    #[cfg_attr(not(feature = "test-hooks"), allow(dead_code))]
     pub(crate) requests_sent: Arc<AtomicU64>,
     /// A description safe to print: endpoint without query, container, prefix, auth mode.
     pub(crate) display: String,
