@@ -52,6 +52,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod correlation;
+mod kept;
 mod limit;
 mod observe;
 mod retry;

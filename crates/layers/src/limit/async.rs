@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use futures::future::BoxFuture;
 use futures::stream::{BoxStream, Stream, StreamExt};
 use remote_store_async::{
     AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream,
@@ -29,8 +30,9 @@ async fn acquire(semaphore: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit> {
     match Arc::clone(semaphore).try_acquire_owned() {
         Ok(permit) => Ok(permit),
         Err(TryAcquireError::Closed) => Err(Error::closed()),
-        Err(TryAcquireError::NoPermits) => Arc::clone(semaphore)
-            .acquire_owned()
+        // The wait is boxed: only a caller that waits pays for it, and the future of
+        // every call stays small.
+        Err(TryAcquireError::NoPermits) => Box::pin(Arc::clone(semaphore).acquire_owned())
             .await
             .map_err(|_| Error::closed()),
     }
@@ -42,7 +44,9 @@ async fn acquire_for_call(semaphore: &Semaphore) -> Result<SemaphorePermit<'_>> 
     match semaphore.try_acquire() {
         Ok(permit) => Ok(permit),
         Err(TryAcquireError::Closed) => Err(Error::closed()),
-        Err(TryAcquireError::NoPermits) => semaphore.acquire().await.map_err(|_| Error::closed()),
+        Err(TryAcquireError::NoPermits) => Box::pin(semaphore.acquire())
+            .await
+            .map_err(|_| Error::closed()),
     }
 }
 
@@ -235,8 +239,13 @@ impl<B: AsyncBackend> AsyncBackend for ConcurrencyLimit<B> {
         self.inner.native_client()
     }
 
-    async fn close(&self) -> Result<()> {
-        self.inner.close().await
+    // Not gated: forwarded as it is, with no second boxed future around it.
+    fn close<'s, 'f>(&'s self) -> BoxFuture<'f, Result<()>>
+    where
+        's: 'f,
+        Self: 'f,
+    {
+        self.inner.close()
     }
 }
 

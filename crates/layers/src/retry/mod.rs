@@ -123,10 +123,12 @@ impl<B: fmt::Debug> fmt::Debug for Retry<B> {
 }
 
 /// The attempts of one operation: counts retries, keeps the clock, draws the jitter.
+/// The clock starts at the first failure (a listing or bulk call that never fails reads
+/// none).
 #[derive(Debug)]
 pub(crate) struct Attempts {
     policy: RetryPolicy,
-    started: Instant,
+    started: Option<Instant>,
     retries: u32,
 }
 
@@ -134,7 +136,7 @@ impl Attempts {
     pub(crate) fn new(policy: &RetryPolicy) -> Self {
         Attempts {
             policy: policy.clone(),
-            started: Instant::now(),
+            started: None,
             retries: 0,
         }
     }
@@ -144,9 +146,10 @@ impl Attempts {
         if !error.is_retryable() {
             return None;
         }
+        let started = *self.started.get_or_insert_with(Instant::now);
         let wait = self
             .policy
-            .delay(self.retries + 1, self.started.elapsed(), random_unit())?;
+            .delay(self.retries + 1, started.elapsed(), random_unit())?;
         self.retries += 1;
         Some(wait)
     }

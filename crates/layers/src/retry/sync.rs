@@ -14,6 +14,8 @@ use remote_store_core::{
 };
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
 
+use crate::kept::KeptPath;
+
 use super::{
     Attempts, BatchRetry, Identity, Resume, Retry, copy_is_idempotent, delete_folder_is_idempotent,
     delete_is_idempotent, write_is_idempotent,
@@ -62,7 +64,7 @@ impl<B: Backend> Retry<B> {
         let version = report.then(|| identity.clone());
         let reader = Box::new(ResumingReader {
             backend: Arc::clone(&self.inner),
-            path: path.clone(),
+            path: KeptPath::new(path.as_str()),
             resume: Resume::new(identity, range, &self.policy),
             current: reader,
         });
@@ -268,7 +270,8 @@ impl<B: Backend> Backend for Retry<B> {
 /// early end, if the object is unchanged.
 struct ResumingReader<B> {
     backend: Arc<B>,
-    path: RemotePath,
+    /// Parsed back into a path only to reopen.
+    path: KeptPath,
     resume: Resume,
     current: Reader,
 }
@@ -279,12 +282,13 @@ impl<B: Backend> ResumingReader<B> {
         // Release the failed body first: it may hold a connection or a permit that the
         // reopening calls need.
         self.current = Box::new(io::empty());
+        let path = self.path.to_path()?;
         loop {
             let Some(wait) = self.resume.next_wait(&cause) else {
                 return Err(cause);
             };
             std::thread::sleep(wait);
-            let now = match self.backend.get_file_info(&self.path) {
+            let now = match self.backend.get_file_info(&path) {
                 Ok(now) => now,
                 Err(e) if e.is_retryable() => {
                     cause = e;
@@ -298,8 +302,8 @@ impl<B: Backend> ResumingReader<B> {
             // With `conditional_read`, the reopen also carries `if_match`: a replacement
             // between the check and the read is refused by the service too.
             let reopened = match self.resume.conditional_reopen(self.backend.capabilities()) {
-                Some(opts) => self.backend.read_with(&self.path, &opts),
-                None => self.backend.read_range(&self.path, self.resume.remaining()),
+                Some(opts) => self.backend.read_with(&path, &opts),
+                None => self.backend.read_range(&path, self.resume.remaining()),
             };
             match reopened {
                 Ok(reader) => {
