@@ -9,7 +9,6 @@ use std::task::{Context, Poll};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures::future::BoxFuture;
 use futures::stream::{BoxStream, Stream, StreamExt};
 use remote_store_async::{
     AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream,
@@ -240,12 +239,10 @@ impl<B: AsyncBackend> AsyncBackend for ConcurrencyLimit<B> {
     }
 
     // Not gated: forwarded as it is, with no second boxed future around it.
-    fn close<'s, 'f>(&'s self) -> BoxFuture<'f, Result<()>>
-    where
-        's: 'f,
-        Self: 'f,
-    {
-        self.inner.close()
+    async_method! {
+        fn close<>(&self) -> Result<()> {
+            self.inner.close()
+        }
     }
 }
 

@@ -150,197 +150,147 @@ impl<B: AsyncBackend, O: Observer + ?Sized> AsyncBackend for Observe<B, O> {
         self.inner.is_closed()
     }
 
-    fn exists<'s, 'p, 'f>(&'s self, path: &'p RemotePath) -> Fut<'f, bool>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        let fut = self.inner.exists(path);
-        self.call_async(Operation::Exists, path, fut, |_| Tally::default())
-    }
-
-    fn is_file<'s, 'p, 'f>(&'s self, path: &'p RemotePath) -> Fut<'f, bool>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        let fut = self.inner.is_file(path);
-        self.call_async(Operation::IsFile, path, fut, |_| Tally::default())
-    }
-
-    fn is_folder<'s, 'p, 'f>(&'s self, path: &'p RemotePath) -> Fut<'f, bool>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        let fut = self.inner.is_folder(path);
-        self.call_async(Operation::IsFolder, path, fut, |_| Tally::default())
-    }
-
-    fn read<'s, 'p, 'f>(&'s self, path: &'p RemotePath) -> Fut<'f, ByteStream>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        self.open_async(Operation::Read, path, self.inner.read(path))
-    }
-
-    fn read_bytes<'s, 'p, 'f>(&'s self, path: &'p RemotePath) -> Fut<'f, Bytes>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        let fut = self.inner.read_bytes(path);
-        self.call_async(Operation::ReadBytes, path, fut, |bytes| {
-            Tally::read(bytes.len() as u64)
-        })
-    }
-
-    fn read_range<'s, 'p, 'f>(
-        &'s self,
-        path: &'p RemotePath,
-        range: Range<u64>,
-    ) -> Fut<'f, ByteStream>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        self.open_async(
-            Operation::ReadRange,
-            path,
-            self.inner.read_range(path, range),
-        )
-    }
-
-    fn read_versioned<'s, 'p, 'f>(
-        &'s self,
-        path: &'p RemotePath,
-        range: Option<Range<u64>>,
-    ) -> Fut<'f, (ByteStream, Option<ObjectVersion>)>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        let op = if range.is_some() {
-            Operation::ReadRange
-        } else {
-            Operation::Read
-        };
-        let fut = self.inner.read_versioned(path, range);
-        if !self.observer.enabled() {
-            return fut;
+    async_method! {
+        fn exists<'p>(&self, path: &'p RemotePath) -> Result<bool> {
+            let fut = self.inner.exists(path);
+            self.call_async(Operation::Exists, path, fut, |_| Tally::default())
         }
-        Box::pin(async move {
-            let mut version = None;
-            let open = async {
-                let (body, v) = fut.await?;
-                version = v;
-                Ok(body)
+    }
+
+    async_method! {
+        fn is_file<'p>(&self, path: &'p RemotePath) -> Result<bool> {
+            let fut = self.inner.is_file(path);
+            self.call_async(Operation::IsFile, path, fut, |_| Tally::default())
+        }
+    }
+
+    async_method! {
+        fn is_folder<'p>(&self, path: &'p RemotePath) -> Result<bool> {
+            let fut = self.inner.is_folder(path);
+            self.call_async(Operation::IsFolder, path, fut, |_| Tally::default())
+        }
+    }
+
+    async_method! {
+        fn read<'p>(&self, path: &'p RemotePath) -> Result<ByteStream> {
+            self.open_async(Operation::Read, path, self.inner.read(path))
+        }
+    }
+
+    async_method! {
+        fn read_bytes<'p>(&self, path: &'p RemotePath) -> Result<Bytes> {
+            let fut = self.inner.read_bytes(path);
+            self.call_async(Operation::ReadBytes, path, fut, |bytes| {
+                Tally::read(bytes.len() as u64)
+            })
+        }
+    }
+
+    async_method! {
+        fn read_range<'p>(&self, path: &'p RemotePath, range: Range<u64>) -> Result<ByteStream> {
+            self.open_async(
+                Operation::ReadRange,
+                path,
+                self.inner.read_range(path, range),
+            )
+        }
+    }
+
+    async_method! {
+        fn read_versioned<'p>(
+            &self,
+            path: &'p RemotePath,
+            range: Option<Range<u64>>,
+        ) -> Result<(ByteStream, Option<ObjectVersion>)> {
+            let op = if range.is_some() {
+                Operation::ReadRange
+            } else {
+                Operation::Read
             };
-            let body = self.observed_open(op, path, open).await?;
-            Ok((body, version))
-        })
-    }
-
-    fn read_with<'s, 'p, 'o, 'f>(
-        &'s self,
-        path: &'p RemotePath,
-        opts: &'o ReadOptions,
-    ) -> Fut<'f, ByteStream>
-    where
-        's: 'f,
-        'p: 'f,
-        'o: 'f,
-        Self: 'f,
-    {
-        self.open_async(
-            plan::read_operation(opts),
-            path,
-            self.inner.read_with(path, opts),
-        )
-    }
-
-    fn write<'s, 'p, 'c, 'o, 'f>(
-        &'s self,
-        path: &'p RemotePath,
-        content: AsyncContent<'c>,
-        mode: WriteMode,
-        opts: &'o WriteOptions,
-    ) -> Fut<'f, WriteResult>
-    where
-        's: 'f,
-        'p: 'f,
-        'c: 'f,
-        'o: 'f,
-        Self: 'f,
-    {
-        let fut = self.inner.write(path, content, mode, opts);
-        self.call_async(mode.operation(), path, fut, |result| {
-            Tally::written(result.size)
-        })
-    }
-
-    fn delete<'s, 'p, 'o, 'f>(
-        &'s self,
-        path: &'p RemotePath,
-        opts: &'o DeleteOptions,
-    ) -> Fut<'f, ()>
-    where
-        's: 'f,
-        'p: 'f,
-        'o: 'f,
-        Self: 'f,
-    {
-        let fut = self.inner.delete(path, opts);
-        self.call_async(Operation::Delete, path, fut, |_| Tally::default())
-    }
-
-    fn delete_many<'s, 'p, 'o, 'f>(
-        &'s self,
-        paths: &'p [RemotePath],
-        opts: &'o DeleteOptions,
-    ) -> BoxFuture<'f, Vec<Result<()>>>
-    where
-        's: 'f,
-        'p: 'f,
-        'o: 'f,
-        Self: 'f,
-    {
-        let fut = self.inner.delete_many(paths, opts);
-        if !self.observer.enabled() {
-            return fut;
-        }
-        Box::pin(async move {
-            let batch =
-                PendingBatch::start(&*self.observer, Operation::Delete, self.inner.name(), paths);
-            let outcomes = fut.await;
-            if let Some(batch) = batch {
-                batch.finish(&*self.observer, paths, &outcomes);
+            let fut = self.inner.read_versioned(path, range);
+            if !self.observer.enabled() {
+                return fut;
             }
-            outcomes
-        })
+            Box::pin(async move {
+                let mut version = None;
+                let open = async {
+                    let (body, v) = fut.await?;
+                    version = v;
+                    Ok(body)
+                };
+                let body = self.observed_open(op, path, open).await?;
+                Ok((body, version))
+            })
+        }
     }
 
-    fn delete_folder<'s, 'p, 'o, 'f>(
-        &'s self,
-        path: &'p RemotePath,
-        opts: &'o DeleteFolderOptions,
-    ) -> Fut<'f, ()>
-    where
-        's: 'f,
-        'p: 'f,
-        'o: 'f,
-        Self: 'f,
-    {
-        let fut = self.inner.delete_folder(path, opts);
-        self.call_async(Operation::DeleteFolder, path, fut, |_| Tally::default())
+    async_method! {
+        fn read_with<'p, 'o>(
+            &self,
+            path: &'p RemotePath,
+            opts: &'o ReadOptions,
+        ) -> Result<ByteStream> {
+            self.open_async(
+                plan::read_operation(opts),
+                path,
+                self.inner.read_with(path, opts),
+            )
+        }
+    }
+
+    async_method! {
+        fn write<'p, 'c, 'o>(
+            &self,
+            path: &'p RemotePath,
+            content: AsyncContent<'c>,
+            mode: WriteMode,
+            opts: &'o WriteOptions,
+        ) -> Result<WriteResult> {
+            let fut = self.inner.write(path, content, mode, opts);
+            self.call_async(mode.operation(), path, fut, |result| {
+                Tally::written(result.size)
+            })
+        }
+    }
+
+    async_method! {
+        fn delete<'p, 'o>(&self, path: &'p RemotePath, opts: &'o DeleteOptions) -> Result<()> {
+            let fut = self.inner.delete(path, opts);
+            self.call_async(Operation::Delete, path, fut, |_| Tally::default())
+        }
+    }
+
+    async_method! {
+        fn delete_many<'p, 'o>(
+            &self,
+            paths: &'p [RemotePath],
+            opts: &'o DeleteOptions,
+        ) -> Vec<Result<()>> {
+            let fut = self.inner.delete_many(paths, opts);
+            if !self.observer.enabled() {
+                return fut;
+            }
+            Box::pin(async move {
+                let name = self.inner.name();
+                let batch = PendingBatch::start(&*self.observer, Operation::Delete, name, paths);
+                let outcomes = fut.await;
+                if let Some(batch) = batch {
+                    batch.finish(&*self.observer, paths, &outcomes);
+                }
+                outcomes
+            })
+        }
+    }
+
+    async_method! {
+        fn delete_folder<'p, 'o>(
+            &self,
+            path: &'p RemotePath,
+            opts: &'o DeleteFolderOptions,
+        ) -> Result<()> {
+            let fut = self.inner.delete_folder(path, opts);
+            self.call_async(Operation::DeleteFolder, path, fut, |_| Tally::default())
+        }
     }
 
     fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileStream {
@@ -365,67 +315,49 @@ impl<B: AsyncBackend, O: Observer + ?Sized> AsyncBackend for Observe<B, O> {
         self.listing_async(Operation::Glob, pattern.as_str(), |b| b.glob(pattern))
     }
 
-    fn get_file_info<'s, 'p, 'f>(&'s self, path: &'p RemotePath) -> Fut<'f, FileInfo>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        let fut = self.inner.get_file_info(path);
-        self.call_async(Operation::GetFileInfo, path, fut, |_| Tally::default())
+    async_method! {
+        fn get_file_info<'p>(&self, path: &'p RemotePath) -> Result<FileInfo> {
+            let fut = self.inner.get_file_info(path);
+            self.call_async(Operation::GetFileInfo, path, fut, |_| Tally::default())
+        }
     }
 
-    fn get_folder_info<'s, 'p, 'f>(&'s self, path: &'p RemotePath) -> Fut<'f, FolderInfo>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        let fut = self.inner.get_folder_info(path);
-        self.call_async(Operation::GetFolderInfo, path, fut, |_| Tally::default())
+    async_method! {
+        fn get_folder_info<'p>(&self, path: &'p RemotePath) -> Result<FolderInfo> {
+            let fut = self.inner.get_folder_info(path);
+            self.call_async(Operation::GetFolderInfo, path, fut, |_| Tally::default())
+        }
     }
 
-    fn copy_file<'s, 'a, 'b, 'o, 'f>(
-        &'s self,
-        src: &'a RemotePath,
-        dst: &'b RemotePath,
-        opts: &'o CopyOptions,
-    ) -> Fut<'f, ()>
-    where
-        's: 'f,
-        'a: 'f,
-        'b: 'f,
-        'o: 'f,
-        Self: 'f,
-    {
-        let fut = self.inner.copy_file(src, dst, opts);
-        self.transfer_async(Operation::Copy, src, dst, fut)
+    async_method! {
+        fn copy_file<'a, 'b, 'o>(
+            &self,
+            src: &'a RemotePath,
+            dst: &'b RemotePath,
+            opts: &'o CopyOptions,
+        ) -> Result<()> {
+            let fut = self.inner.copy_file(src, dst, opts);
+            self.transfer_async(Operation::Copy, src, dst, fut)
+        }
     }
 
-    fn move_file<'s, 'a, 'b, 'o, 'f>(
-        &'s self,
-        src: &'a RemotePath,
-        dst: &'b RemotePath,
-        opts: &'o MoveOptions,
-    ) -> Fut<'f, ()>
-    where
-        's: 'f,
-        'a: 'f,
-        'b: 'f,
-        'o: 'f,
-        Self: 'f,
-    {
-        let fut = self.inner.move_file(src, dst, opts);
-        self.transfer_async(Operation::Move, src, dst, fut)
+    async_method! {
+        fn move_file<'a, 'b, 'o>(
+            &self,
+            src: &'a RemotePath,
+            dst: &'b RemotePath,
+            opts: &'o MoveOptions,
+        ) -> Result<()> {
+            let fut = self.inner.move_file(src, dst, opts);
+            self.transfer_async(Operation::Move, src, dst, fut)
+        }
     }
 
-    fn ping<'s, 'f>(&'s self) -> Fut<'f, ()>
-    where
-        's: 'f,
-        Self: 'f,
-    {
-        let fut = self.inner.ping();
-        self.call_async(Operation::Ping, &ROOT, fut, |_| Tally::default())
+    async_method! {
+        fn ping<>(&self) -> Result<()> {
+            let fut = self.inner.ping();
+            self.call_async(Operation::Ping, &ROOT, fut, |_| Tally::default())
+        }
     }
 
     fn native_path(&self, key: &RemotePath) -> Result<String> {
@@ -440,13 +372,11 @@ impl<B: AsyncBackend, O: Observer + ?Sized> AsyncBackend for Observe<B, O> {
         self.inner.native_client()
     }
 
-    fn close<'s, 'f>(&'s self) -> Fut<'f, ()>
-    where
-        's: 'f,
-        Self: 'f,
-    {
-        let fut = self.inner.close();
-        self.call_async(Operation::Close, &ROOT, fut, |_| Tally::default())
+    async_method! {
+        fn close<>(&self) -> Result<()> {
+            let fut = self.inner.close();
+            self.call_async(Operation::Close, &ROOT, fut, |_| Tally::default())
+        }
     }
 }
 

@@ -153,9 +153,6 @@ impl<B: AsyncBackend> Retry<B> {
 
 type Reopen<T> = Box<dyn Fn() -> BoxStream<'static, Result<T>> + Send + Sync>;
 
-/// The future every `AsyncBackend` method returns (`async_trait`'s boxed future).
-type Fut<'a, T> = BoxFuture<'a, Result<T>>;
-
 // The I/O methods are written out rather than as `async fn`s so that a call this layer
 // never repeats (`move_file`, a create-only or streamed write, a delete without
 // `missing_ok`, `close`) returns the inner backend's future as it is, with no second boxed
@@ -174,182 +171,132 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
         self.inner.is_closed()
     }
 
-    fn exists<'s, 'p, 'f>(&'s self, path: &'p RemotePath) -> Fut<'f, bool>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        Box::pin(retrying(&self.policy, || self.inner.exists(path)))
-    }
-
-    fn is_file<'s, 'p, 'f>(&'s self, path: &'p RemotePath) -> Fut<'f, bool>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        Box::pin(retrying(&self.policy, || self.inner.is_file(path)))
-    }
-
-    fn is_folder<'s, 'p, 'f>(&'s self, path: &'p RemotePath) -> Fut<'f, bool>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        Box::pin(retrying(&self.policy, || self.inner.is_folder(path)))
-    }
-
-    fn read<'s, 'p, 'f>(&'s self, path: &'p RemotePath) -> Fut<'f, ByteStream>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        Box::pin(self.open_plain_async(path, None))
-    }
-
-    fn read_bytes<'s, 'p, 'f>(&'s self, path: &'p RemotePath) -> Fut<'f, Bytes>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        Box::pin(retrying(&self.policy, || self.inner.read_bytes(path)))
-    }
-
-    fn read_range<'s, 'p, 'f>(
-        &'s self,
-        path: &'p RemotePath,
-        range: Range<u64>,
-    ) -> Fut<'f, ByteStream>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        Box::pin(self.open_plain_async(path, Some(range)))
-    }
-
-    fn read_with<'s, 'p, 'o, 'f>(
-        &'s self,
-        path: &'p RemotePath,
-        opts: &'o ReadOptions,
-    ) -> Fut<'f, ByteStream>
-    where
-        's: 'f,
-        'p: 'f,
-        'o: 'f,
-        Self: 'f,
-    {
-        if opts.has_conditions() {
-            // Conditions hold at the open only: a conditional read is reopened while it
-            // fails to open, never resumed.
-            return Box::pin(retrying(&self.policy, || self.inner.read_with(path, opts)));
+    async_method! {
+        fn exists<'p>(&self, path: &'p RemotePath) -> Result<bool> {
+            Box::pin(retrying(&self.policy, || self.inner.exists(path)))
         }
-        Box::pin(self.open_plain_async(path, opts.range.clone()))
     }
 
-    fn read_versioned<'s, 'p, 'f>(
-        &'s self,
-        path: &'p RemotePath,
-        range: Option<Range<u64>>,
-    ) -> Fut<'f, (ByteStream, Option<ObjectVersion>)>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        Box::pin(self.open_resumable_async(path, range, true))
+    async_method! {
+        fn is_file<'p>(&self, path: &'p RemotePath) -> Result<bool> {
+            Box::pin(retrying(&self.policy, || self.inner.is_file(path)))
+        }
     }
 
-    fn write<'s, 'p, 'c, 'o, 'f>(
-        &'s self,
-        path: &'p RemotePath,
-        content: AsyncContent<'c>,
-        mode: WriteMode,
-        opts: &'o WriteOptions,
-    ) -> Fut<'f, WriteResult>
-    where
-        's: 'f,
-        'p: 'f,
-        'c: 'f,
-        'o: 'f,
-        Self: 'f,
-    {
-        match content {
-            AsyncContent::Bytes(bytes) if write_is_idempotent(true, opts) => {
-                Box::pin(retrying(&self.policy, move || {
-                    self.inner
-                        .write(path, AsyncContent::Bytes(bytes.clone()), mode, opts)
-                }))
+    async_method! {
+        fn is_folder<'p>(&self, path: &'p RemotePath) -> Result<bool> {
+            Box::pin(retrying(&self.policy, || self.inner.is_folder(path)))
+        }
+    }
+
+    async_method! {
+        fn read<'p>(&self, path: &'p RemotePath) -> Result<ByteStream> {
+            Box::pin(self.open_plain_async(path, None))
+        }
+    }
+
+    async_method! {
+        fn read_bytes<'p>(&self, path: &'p RemotePath) -> Result<Bytes> {
+            Box::pin(retrying(&self.policy, || self.inner.read_bytes(path)))
+        }
+    }
+
+    async_method! {
+        fn read_range<'p>(&self, path: &'p RemotePath, range: Range<u64>) -> Result<ByteStream> {
+            Box::pin(self.open_plain_async(path, Some(range)))
+        }
+    }
+
+    async_method! {
+        fn read_with<'p, 'o>(
+            &self,
+            path: &'p RemotePath,
+            opts: &'o ReadOptions,
+        ) -> Result<ByteStream> {
+            if opts.has_conditions() {
+                // Conditions hold at the open only: a conditional read is reopened while it
+                // fails to open, never resumed.
+                return Box::pin(retrying(&self.policy, || self.inner.read_with(path, opts)));
             }
-            content => self.inner.write(path, content, mode, opts),
+            Box::pin(self.open_plain_async(path, opts.range.clone()))
         }
     }
 
-    fn delete<'s, 'p, 'o, 'f>(
-        &'s self,
-        path: &'p RemotePath,
-        opts: &'o DeleteOptions,
-    ) -> Fut<'f, ()>
-    where
-        's: 'f,
-        'p: 'f,
-        'o: 'f,
-        Self: 'f,
-    {
-        if delete_is_idempotent(opts) {
-            Box::pin(retrying(&self.policy, || self.inner.delete(path, opts)))
-        } else {
-            self.inner.delete(path, opts)
+    async_method! {
+        fn read_versioned<'p>(
+            &self,
+            path: &'p RemotePath,
+            range: Option<Range<u64>>,
+        ) -> Result<(ByteStream, Option<ObjectVersion>)> {
+            Box::pin(self.open_resumable_async(path, range, true))
         }
     }
 
-    fn delete_many<'s, 'p, 'o, 'f>(
-        &'s self,
-        paths: &'p [RemotePath],
-        opts: &'o DeleteOptions,
-    ) -> BoxFuture<'f, Vec<Result<()>>>
-    where
-        's: 'f,
-        'p: 'f,
-        'o: 'f,
-        Self: 'f,
-    {
-        if !delete_is_idempotent(opts) {
-            return self.inner.delete_many(paths, opts);
-        }
-        Box::pin(async move {
-            let mut batch = BatchRetry::new(paths, &self.policy);
-            loop {
-                let results = self.inner.delete_many(batch.open(), opts).await;
-                match batch.record(results) {
-                    Some(wait) => tokio::time::sleep(wait).await,
-                    None => return batch.finish(),
+    async_method! {
+        fn write<'p, 'c, 'o>(
+            &self,
+            path: &'p RemotePath,
+            content: AsyncContent<'c>,
+            mode: WriteMode,
+            opts: &'o WriteOptions,
+        ) -> Result<WriteResult> {
+            match content {
+                AsyncContent::Bytes(bytes) if write_is_idempotent(true, opts) => {
+                    Box::pin(retrying(&self.policy, move || {
+                        self.inner
+                            .write(path, AsyncContent::Bytes(bytes.clone()), mode, opts)
+                    }))
                 }
+                content => self.inner.write(path, content, mode, opts),
             }
-        })
+        }
     }
 
-    fn delete_folder<'s, 'p, 'o, 'f>(
-        &'s self,
-        path: &'p RemotePath,
-        opts: &'o DeleteFolderOptions,
-    ) -> Fut<'f, ()>
-    where
-        's: 'f,
-        'p: 'f,
-        'o: 'f,
-        Self: 'f,
-    {
-        if delete_folder_is_idempotent(opts) {
-            Box::pin(retrying(&self.policy, || {
+    async_method! {
+        fn delete<'p, 'o>(&self, path: &'p RemotePath, opts: &'o DeleteOptions) -> Result<()> {
+            if delete_is_idempotent(opts) {
+                Box::pin(retrying(&self.policy, || self.inner.delete(path, opts)))
+            } else {
+                self.inner.delete(path, opts)
+            }
+        }
+    }
+
+    async_method! {
+        fn delete_many<'p, 'o>(
+            &self,
+            paths: &'p [RemotePath],
+            opts: &'o DeleteOptions,
+        ) -> Vec<Result<()>> {
+            if !delete_is_idempotent(opts) {
+                return self.inner.delete_many(paths, opts);
+            }
+            Box::pin(async move {
+                let mut batch = BatchRetry::new(paths, &self.policy);
+                loop {
+                    let results = self.inner.delete_many(batch.open(), opts).await;
+                    match batch.record(results) {
+                        Some(wait) => tokio::time::sleep(wait).await,
+                        None => return batch.finish(),
+                    }
+                }
+            })
+        }
+    }
+
+    async_method! {
+        fn delete_folder<'p, 'o>(
+            &self,
+            path: &'p RemotePath,
+            opts: &'o DeleteFolderOptions,
+        ) -> Result<()> {
+            if delete_folder_is_idempotent(opts) {
+                Box::pin(retrying(&self.policy, || {
+                    self.inner.delete_folder(path, opts)
+                }))
+            } else {
                 self.inner.delete_folder(path, opts)
-            }))
-        } else {
-            self.inner.delete_folder(path, opts)
+            }
         }
     }
 
@@ -373,68 +320,50 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
         self.retrying_list_async(move |b| b.glob(&pattern))
     }
 
-    fn get_file_info<'s, 'p, 'f>(&'s self, path: &'p RemotePath) -> Fut<'f, FileInfo>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        Box::pin(retrying(&self.policy, || self.inner.get_file_info(path)))
-    }
-
-    fn get_folder_info<'s, 'p, 'f>(&'s self, path: &'p RemotePath) -> Fut<'f, FolderInfo>
-    where
-        's: 'f,
-        'p: 'f,
-        Self: 'f,
-    {
-        Box::pin(retrying(&self.policy, || self.inner.get_folder_info(path)))
-    }
-
-    fn copy_file<'s, 'a, 'b, 'o, 'f>(
-        &'s self,
-        src: &'a RemotePath,
-        dst: &'b RemotePath,
-        opts: &'o CopyOptions,
-    ) -> Fut<'f, ()>
-    where
-        's: 'f,
-        'a: 'f,
-        'b: 'f,
-        'o: 'f,
-        Self: 'f,
-    {
-        if copy_is_idempotent(opts) {
-            Box::pin(retrying(&self.policy, || {
-                self.inner.copy_file(src, dst, opts)
-            }))
-        } else {
-            self.inner.copy_file(src, dst, opts)
+    async_method! {
+        fn get_file_info<'p>(&self, path: &'p RemotePath) -> Result<FileInfo> {
+            Box::pin(retrying(&self.policy, || self.inner.get_file_info(path)))
         }
     }
 
-    fn move_file<'s, 'a, 'b, 'o, 'f>(
-        &'s self,
-        src: &'a RemotePath,
-        dst: &'b RemotePath,
-        opts: &'o MoveOptions,
-    ) -> Fut<'f, ()>
-    where
-        's: 'f,
-        'a: 'f,
-        'b: 'f,
-        'o: 'f,
-        Self: 'f,
-    {
-        self.inner.move_file(src, dst, opts)
+    async_method! {
+        fn get_folder_info<'p>(&self, path: &'p RemotePath) -> Result<FolderInfo> {
+            Box::pin(retrying(&self.policy, || self.inner.get_folder_info(path)))
+        }
     }
 
-    fn ping<'s, 'f>(&'s self) -> Fut<'f, ()>
-    where
-        's: 'f,
-        Self: 'f,
-    {
-        Box::pin(retrying(&self.policy, || self.inner.ping()))
+    async_method! {
+        fn copy_file<'a, 'b, 'o>(
+            &self,
+            src: &'a RemotePath,
+            dst: &'b RemotePath,
+            opts: &'o CopyOptions,
+        ) -> Result<()> {
+            if copy_is_idempotent(opts) {
+                Box::pin(retrying(&self.policy, || {
+                    self.inner.copy_file(src, dst, opts)
+                }))
+            } else {
+                self.inner.copy_file(src, dst, opts)
+            }
+        }
+    }
+
+    async_method! {
+        fn move_file<'a, 'b, 'o>(
+            &self,
+            src: &'a RemotePath,
+            dst: &'b RemotePath,
+            opts: &'o MoveOptions,
+        ) -> Result<()> {
+            self.inner.move_file(src, dst, opts)
+        }
+    }
+
+    async_method! {
+        fn ping<>(&self) -> Result<()> {
+            Box::pin(retrying(&self.policy, || self.inner.ping()))
+        }
     }
 
     fn native_path(&self, key: &RemotePath) -> Result<String> {
@@ -449,12 +378,10 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
         self.inner.native_client()
     }
 
-    fn close<'s, 'f>(&'s self) -> Fut<'f, ()>
-    where
-        's: 'f,
-        Self: 'f,
-    {
-        self.inner.close()
+    async_method! {
+        fn close<>(&self) -> Result<()> {
+            self.inner.close()
+        }
     }
 }
 

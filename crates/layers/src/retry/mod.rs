@@ -236,9 +236,8 @@ pub(crate) struct Resume {
     /// One past the last byte to deliver (the range end clamped at the object's size).
     pub(crate) end: u64,
     pub(crate) identity: Identity,
-    policy: RetryPolicy,
-    /// Started at the first failure: a read that is never cut reads no clock.
-    attempts: Option<Attempts>,
+    /// Its clock starts at the first failure: a read that is never cut reads none.
+    attempts: Attempts,
 }
 
 impl Resume {
@@ -249,18 +248,14 @@ impl Resume {
             position: range.start.min(end),
             end,
             identity,
-            policy: policy.clone(),
-            attempts: None,
+            attempts: Attempts::new(policy),
         }
     }
 
     /// After `cause` interrupted the read: how long to wait before reopening, or `None`
     /// to give up.
     pub(crate) fn next_wait(&mut self, cause: &Error) -> Option<std::time::Duration> {
-        let policy = &self.policy;
-        self.attempts
-            .get_or_insert_with(|| Attempts::new(policy))
-            .next_wait(cause)
+        self.attempts.next_wait(cause)
     }
 
     /// `n` more bytes reached the caller.
