@@ -17,6 +17,7 @@ pub(crate) enum KeptPath {
 }
 
 impl KeptPath {
+    #[inline]
     pub(crate) fn new(key: &str) -> Self {
         match u8::try_from(key.len()) {
             Ok(len) if key.len() <= INLINE => {
@@ -28,6 +29,7 @@ impl KeptPath {
         }
     }
 
+    #[inline]
     pub(crate) fn as_str(&self) -> &str {
         match self {
             // Always valid: the bytes are a whole `str`.

@@ -113,6 +113,7 @@ impl Gate {
     }
 
     /// Takes a free permit if there is one.
+    #[inline]
     fn try_take(&self) -> bool {
         self.free
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -120,6 +121,7 @@ impl Gate {
     }
 
     /// Waits for a free permit and takes it.
+    #[inline]
     fn take(&self) {
         if !self.try_take() {
             let mut guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
@@ -138,6 +140,7 @@ impl Gate {
     }
 
     /// Frees a permit and wakes one waiter, if any.
+    #[inline]
     fn release(&self) {
         self.free.fetch_add(1, Ordering::SeqCst);
         if self.waiters.load(Ordering::SeqCst) > 0 {
@@ -147,12 +150,14 @@ impl Gate {
     }
 
     /// Waits for a permit for a call: borrowed from the gate (no `Arc` clone).
+    #[inline]
     pub(crate) fn acquire(&self) -> GatePermit<'_> {
         self.take();
         GatePermit(self)
     }
 
     /// Waits for a permit that a reader or listing keeps after the call returns.
+    #[inline]
     pub(crate) fn acquire_owned(self: &Arc<Self>) -> OwnedGatePermit {
         self.take();
         OwnedGatePermit(Arc::clone(self))
@@ -165,6 +170,7 @@ pub(crate) struct GatePermit<'a>(&'a Gate);
 
 #[cfg(feature = "sync")]
 impl Drop for GatePermit<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.0.release();
     }
@@ -176,6 +182,7 @@ pub(crate) struct OwnedGatePermit(Arc<Gate>);
 
 #[cfg(feature = "sync")]
 impl Drop for OwnedGatePermit {
+    #[inline]
     fn drop(&mut self) {
         self.0.release();
     }

@@ -133,6 +133,7 @@ pub(crate) struct Attempts {
 }
 
 impl Attempts {
+    #[inline]
     pub(crate) fn new(policy: &RetryPolicy) -> Self {
         Attempts {
             policy: policy.clone(),
@@ -202,6 +203,7 @@ impl BatchRetry {
     }
 }
 
+#[inline]
 pub(crate) fn write_is_idempotent(replayable: bool, opts: &WriteOptions) -> bool {
     // A conditional write is not repeated: if the first attempt landed, the repeat would
     // find the new etag and report a precondition failure for a write that succeeded.
@@ -209,6 +211,7 @@ pub(crate) fn write_is_idempotent(replayable: bool, opts: &WriteOptions) -> bool
 }
 
 /// Whether a delete may be repeated (a repeat of a delete that succeeded finds nothing).
+#[inline]
 pub(crate) fn delete_is_idempotent(opts: &DeleteOptions) -> bool {
     opts.missing_ok
 }
@@ -242,6 +245,7 @@ pub(crate) struct Resume {
 
 impl Resume {
     /// A read of `range` of the object `identity` names.
+    #[inline]
     pub(crate) fn new(identity: Identity, range: Range<u64>, policy: &RetryPolicy) -> Self {
         let end = range.end.min(identity.size);
         Resume {
@@ -259,11 +263,13 @@ impl Resume {
     }
 
     /// `n` more bytes reached the caller.
+    #[inline]
     pub(crate) fn advance(&mut self, n: usize) {
         self.position += n as u64;
     }
 
     /// Whether an end of the body before `end` is early (a cut, not the end).
+    #[inline]
     pub(crate) fn ended_early(&self) -> bool {
         self.position < self.end
     }
