@@ -86,10 +86,14 @@ impl<B: AsyncBackend> ConcurrencyLimit<B> {
     }
 }
 
-/// Runs `$call` (an expression on `$b`, the inner backend) holding a permit.
+/// Runs `$call` (an expression on `$b`, the inner backend) holding a permit. A free
+/// permit is taken in place; only a caller that finds none builds (and boxes) a wait.
 macro_rules! gated {
     ($self:ident, |$b:ident| $call:expr) => {{
-        let _permit = acquire_for_call(&$self.semaphore).await?;
+        let _permit = match $self.semaphore.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => Box::pin(acquire_for_call(&$self.semaphore)).await?,
+        };
         let $b = &$self.inner;
         $call.await
     }};
