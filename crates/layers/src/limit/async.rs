@@ -55,7 +55,10 @@ impl<B: AsyncBackend> ConcurrencyLimit<B> {
         &self,
         fut: impl Future<Output = Result<ByteStream>>,
     ) -> Result<ByteStream> {
-        let permit = acquire(&self.semaphore).await?;
+        let permit = match Arc::clone(&self.semaphore).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => Box::pin(acquire(&self.semaphore)).await?,
+        };
         let inner = fut.await?;
         Ok(ByteStream::new(Held {
             inner,
