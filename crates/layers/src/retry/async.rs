@@ -70,16 +70,16 @@ impl<B: AsyncBackend> Retry<B> {
         range: Option<Range<u64>>,
         report: bool,
     ) -> Result<(ByteStream, Option<Identity>)> {
-        if !self.resumes(self.inner.capabilities()) {
+        if !self.resumes(self.inner().capabilities()) {
             return retrying(&self.policy, || {
-                self.inner.read_versioned(path, range.clone())
+                self.inner().read_versioned(path, range.clone())
             })
             .await;
         }
         // The version comes with the read (or, by the default `read_versioned`, from a
         // `get_file_info` before it): a replacement after it is caught as a change.
         let (body, version) = retrying(&self.policy, || {
-            self.inner.read_versioned(path, range.clone())
+            self.inner().read_versioned(path, range.clone())
         })
         .await?;
         let Some(identity) = version else {
@@ -109,12 +109,12 @@ impl<B: AsyncBackend> Retry<B> {
             let range = range.clone();
             async move {
                 match range {
-                    Some(r) => self.inner.read_range(path, r).await,
-                    None => self.inner.read(path).await,
+                    Some(r) => self.inner().read_range(path, r).await,
+                    None => self.inner().read(path).await,
                 }
             }
         };
-        if !self.resumes(self.inner.capabilities()) {
+        if !self.resumes(self.inner().capabilities()) {
             return retrying(&self.policy, open).await;
         }
         Ok(self.open_resumable_async(path, range, false).await?.0)
@@ -160,32 +160,32 @@ type Reopen<T> = Box<dyn Fn() -> BoxStream<'static, Result<T>> + Send + Sync>;
 #[deny(clippy::missing_trait_methods)]
 impl<B: AsyncBackend> AsyncBackend for Retry<B> {
     fn name(&self) -> &'static str {
-        self.inner.name()
+        self.inner().name()
     }
 
     fn capabilities(&self) -> CapabilitySet {
-        self.inner.capabilities()
+        self.inner().capabilities()
     }
 
     fn is_closed(&self) -> bool {
-        self.inner.is_closed()
+        self.inner().is_closed()
     }
 
     async_method! {
         fn exists<'p>(&self, path: &'p RemotePath) -> Result<bool> {
-            Box::pin(retrying(&self.policy, || self.inner.exists(path)))
+            Box::pin(retrying(&self.policy, || self.inner().exists(path)))
         }
     }
 
     async_method! {
         fn is_file<'p>(&self, path: &'p RemotePath) -> Result<bool> {
-            Box::pin(retrying(&self.policy, || self.inner.is_file(path)))
+            Box::pin(retrying(&self.policy, || self.inner().is_file(path)))
         }
     }
 
     async_method! {
         fn is_folder<'p>(&self, path: &'p RemotePath) -> Result<bool> {
-            Box::pin(retrying(&self.policy, || self.inner.is_folder(path)))
+            Box::pin(retrying(&self.policy, || self.inner().is_folder(path)))
         }
     }
 
@@ -197,7 +197,7 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
 
     async_method! {
         fn read_bytes<'p>(&self, path: &'p RemotePath) -> Result<Bytes> {
-            Box::pin(retrying(&self.policy, || self.inner.read_bytes(path)))
+            Box::pin(retrying(&self.policy, || self.inner().read_bytes(path)))
         }
     }
 
@@ -216,7 +216,7 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
             if opts.has_conditions() {
                 // Conditions hold at the open only: a conditional read is reopened while it
                 // fails to open, never resumed.
-                return Box::pin(retrying(&self.policy, || self.inner.read_with(path, opts)));
+                return Box::pin(retrying(&self.policy, || self.inner().read_with(path, opts)));
             }
             Box::pin(self.open_plain_async(path, opts.range.clone()))
         }
@@ -247,7 +247,7 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
                             .write(path, AsyncContent::Bytes(bytes.clone()), mode, opts)
                     }))
                 }
-                content => self.inner.write(path, content, mode, opts),
+                content => self.inner().write(path, content, mode, opts),
             }
         }
     }
@@ -255,9 +255,9 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
     async_method! {
         fn delete<'p, 'o>(&self, path: &'p RemotePath, opts: &'o DeleteOptions) -> Result<()> {
             if delete_is_idempotent(opts) {
-                Box::pin(retrying(&self.policy, || self.inner.delete(path, opts)))
+                Box::pin(retrying(&self.policy, || self.inner().delete(path, opts)))
             } else {
-                self.inner.delete(path, opts)
+                self.inner().delete(path, opts)
             }
         }
     }
@@ -269,12 +269,12 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
             opts: &'o DeleteOptions,
         ) -> Vec<Result<()>> {
             if !delete_is_idempotent(opts) {
-                return self.inner.delete_many(paths, opts);
+                return self.inner().delete_many(paths, opts);
             }
             Box::pin(async move {
                 let mut batch = BatchRetry::new(paths, &self.policy);
                 loop {
-                    let results = self.inner.delete_many(batch.open(), opts).await;
+                    let results = self.inner().delete_many(batch.open(), opts).await;
                     match batch.record(results) {
                         Some(wait) => tokio::time::sleep(wait).await,
                         None => return batch.finish(),
@@ -292,10 +292,10 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
         ) -> Result<()> {
             if delete_folder_is_idempotent(opts) {
                 Box::pin(retrying(&self.policy, || {
-                    self.inner.delete_folder(path, opts)
+                    self.inner().delete_folder(path, opts)
                 }))
             } else {
-                self.inner.delete_folder(path, opts)
+                self.inner().delete_folder(path, opts)
             }
         }
     }
@@ -322,13 +322,13 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
 
     async_method! {
         fn get_file_info<'p>(&self, path: &'p RemotePath) -> Result<FileInfo> {
-            Box::pin(retrying(&self.policy, || self.inner.get_file_info(path)))
+            Box::pin(retrying(&self.policy, || self.inner().get_file_info(path)))
         }
     }
 
     async_method! {
         fn get_folder_info<'p>(&self, path: &'p RemotePath) -> Result<FolderInfo> {
-            Box::pin(retrying(&self.policy, || self.inner.get_folder_info(path)))
+            Box::pin(retrying(&self.policy, || self.inner().get_folder_info(path)))
         }
     }
 
@@ -341,10 +341,10 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
         ) -> Result<()> {
             if copy_is_idempotent(opts) {
                 Box::pin(retrying(&self.policy, || {
-                    self.inner.copy_file(src, dst, opts)
+                    self.inner().copy_file(src, dst, opts)
                 }))
             } else {
-                self.inner.copy_file(src, dst, opts)
+                self.inner().copy_file(src, dst, opts)
             }
         }
     }
@@ -356,31 +356,31 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
             dst: &'b RemotePath,
             opts: &'o MoveOptions,
         ) -> Result<()> {
-            self.inner.move_file(src, dst, opts)
+            self.inner().move_file(src, dst, opts)
         }
     }
 
     async_method! {
         fn ping<>(&self) -> Result<()> {
-            Box::pin(retrying(&self.policy, || self.inner.ping()))
+            Box::pin(retrying(&self.policy, || self.inner().ping()))
         }
     }
 
     fn native_path(&self, key: &RemotePath) -> Result<String> {
-        self.inner.native_path(key)
+        self.inner().native_path(key)
     }
 
     fn to_key(&self, native: &str) -> Result<RemotePath> {
-        self.inner.to_key(native)
+        self.inner().to_key(native)
     }
 
     fn native_client(&self) -> Option<&(dyn Any + Send + Sync)> {
-        self.inner.native_client()
+        self.inner().native_client()
     }
 
     async_method! {
         fn close<>(&self) -> Result<()> {
-            self.inner.close()
+            self.inner().close()
         }
     }
 }
@@ -474,7 +474,7 @@ async fn reopen<B: AsyncBackend>(
             return (resume, Err(cause));
         };
         tokio::time::sleep(wait).await;
-        let now = match backend.get_file_info(&path).await {
+        let now = match (*backend).get_file_info(&path).await {
             Ok(now) => now,
             Err(e) if e.is_retryable() => {
                 cause = e;
@@ -487,9 +487,9 @@ async fn reopen<B: AsyncBackend>(
         }
         // With `conditional_read`, the reopen also carries `if_match`: a replacement
         // between the check and the read is refused by the service too.
-        let reopened = match resume.conditional_reopen(backend.capabilities()) {
-            Some(opts) => backend.read_with(&path, &opts).await,
-            None => backend.read_range(&path, resume.remaining()).await,
+        let reopened = match resume.conditional_reopen((*backend).capabilities()) {
+            Some(opts) => (*backend).read_with(&path, &opts).await,
+            None => (*backend).read_range(&path, resume.remaining()).await,
         };
         match reopened {
             Ok(body) => return (resume, Ok(body)),

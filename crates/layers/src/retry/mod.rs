@@ -94,7 +94,10 @@ impl<B> Retry<B> {
         self
     }
 
-    /// The wrapped backend.
+    /// The wrapped backend. The layer calls it through this (not through the `Arc`: in
+    /// the async half the `Arc`'s own `AsyncBackend` impl would add a boxed future per
+    /// call).
+    #[inline]
     pub fn inner(&self) -> &B {
         &self.inner
     }
