@@ -51,7 +51,30 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// An `AsyncBackend` I/O method written out as `async_trait` expands it — a boxed future
+/// borrowing `self` and the arguments — so that its body may return the inner backend's
+/// future as it is instead of wrapping it in a future of its own. Each borrowed argument
+/// names its lifetime: `fn exists<'p>(&self, path: &'p RemotePath) -> Result<bool> { .. }`.
+#[cfg(feature = "async")]
+macro_rules! async_method {
+    (
+        $(#[$m:meta])*
+        fn $name:ident<$($l:lifetime),*>(&$self:ident $(, $arg:ident: $ty:ty)* $(,)?) -> $out:ty
+        $body:block
+    ) => {
+        $(#[$m])*
+        fn $name<'s, $($l,)* 'f>(&'s $self $(, $arg: $ty)*)
+            -> futures::future::BoxFuture<'f, $out>
+        where
+            's: 'f,
+            $($l: 'f,)*
+            Self: 'f,
+        $body
+    };
+}
+
 pub mod correlation;
+mod kept;
 mod limit;
 mod observe;
 mod retry;

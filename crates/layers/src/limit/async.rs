@@ -29,8 +29,9 @@ async fn acquire(semaphore: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit> {
     match Arc::clone(semaphore).try_acquire_owned() {
         Ok(permit) => Ok(permit),
         Err(TryAcquireError::Closed) => Err(Error::closed()),
-        Err(TryAcquireError::NoPermits) => Arc::clone(semaphore)
-            .acquire_owned()
+        // The wait is boxed: only a caller that waits pays for it, and the future of
+        // every call stays small.
+        Err(TryAcquireError::NoPermits) => Box::pin(Arc::clone(semaphore).acquire_owned())
             .await
             .map_err(|_| Error::closed()),
     }
@@ -42,7 +43,9 @@ async fn acquire_for_call(semaphore: &Semaphore) -> Result<SemaphorePermit<'_>> 
     match semaphore.try_acquire() {
         Ok(permit) => Ok(permit),
         Err(TryAcquireError::Closed) => Err(Error::closed()),
-        Err(TryAcquireError::NoPermits) => semaphore.acquire().await.map_err(|_| Error::closed()),
+        Err(TryAcquireError::NoPermits) => Box::pin(semaphore.acquire())
+            .await
+            .map_err(|_| Error::closed()),
     }
 }
 
@@ -52,7 +55,10 @@ impl<B: AsyncBackend> ConcurrencyLimit<B> {
         &self,
         fut: impl Future<Output = Result<ByteStream>>,
     ) -> Result<ByteStream> {
-        let permit = acquire(&self.semaphore).await?;
+        let permit = match Arc::clone(&self.semaphore).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => Box::pin(acquire(&self.semaphore)).await?,
+        };
         let inner = fut.await?;
         Ok(ByteStream::new(Held {
             inner,
@@ -83,10 +89,14 @@ impl<B: AsyncBackend> ConcurrencyLimit<B> {
     }
 }
 
-/// Runs `$call` (an expression on `$b`, the inner backend) holding a permit.
+/// Runs `$call` (an expression on `$b`, the inner backend) holding a permit. A free
+/// permit is taken in place; only a caller that finds none builds (and boxes) a wait.
 macro_rules! gated {
     ($self:ident, |$b:ident| $call:expr) => {{
-        let _permit = acquire_for_call(&$self.semaphore).await?;
+        let _permit = match $self.semaphore.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => Box::pin(acquire_for_call(&$self.semaphore)).await?,
+        };
         let $b = &$self.inner;
         $call.await
     }};
@@ -235,8 +245,11 @@ impl<B: AsyncBackend> AsyncBackend for ConcurrencyLimit<B> {
         self.inner.native_client()
     }
 
-    async fn close(&self) -> Result<()> {
-        self.inner.close().await
+    // Not gated: forwarded as it is, with no second boxed future around it.
+    async_method! {
+        fn close<>(&self) -> Result<()> {
+            self.inner.close()
+        }
     }
 }
 

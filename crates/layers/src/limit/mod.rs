@@ -4,6 +4,7 @@
 //! around each call and hand it to the stream or listing a call returns.
 
 use std::fmt;
+#[cfg(any(feature = "sync", feature = "async"))]
 use std::sync::Arc;
 #[cfg(feature = "sync")]
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -112,6 +113,7 @@ impl Gate {
     }
 
     /// Takes a free permit if there is one.
+    #[inline]
     fn try_take(&self) -> bool {
         self.free
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -119,7 +121,8 @@ impl Gate {
     }
 
     /// Waits for a free permit and takes it.
-    pub(crate) fn acquire(self: &Arc<Self>) -> GatePermit {
+    #[inline]
+    fn take(&self) {
         if !self.try_take() {
             let mut guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
             // Announced before the last look: a release either sees this waiter (and
@@ -134,23 +137,54 @@ impl Gate {
             }
             self.waiters.fetch_sub(1, Ordering::SeqCst);
         }
-        GatePermit(Arc::clone(self))
+    }
+
+    /// Frees a permit and wakes one waiter, if any.
+    #[inline]
+    fn release(&self) {
+        self.free.fetch_add(1, Ordering::SeqCst);
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            let _guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+            self.freed.notify_one();
+        }
+    }
+
+    /// Waits for a permit for a call: borrowed from the gate (no `Arc` clone).
+    #[inline]
+    pub(crate) fn acquire(&self) -> GatePermit<'_> {
+        self.take();
+        GatePermit(self)
+    }
+
+    /// Waits for a permit that a reader or listing keeps after the call returns.
+    #[inline]
+    pub(crate) fn acquire_owned(self: &Arc<Self>) -> OwnedGatePermit {
+        self.take();
+        OwnedGatePermit(Arc::clone(self))
     }
 }
 
-/// A taken permit; dropping it frees it and wakes one waiter, if any.
+/// A taken permit for the length of a call; dropping it frees it and wakes one waiter.
 #[cfg(feature = "sync")]
-pub(crate) struct GatePermit(Arc<Gate>);
+pub(crate) struct GatePermit<'a>(&'a Gate);
 
 #[cfg(feature = "sync")]
-impl Drop for GatePermit {
+impl Drop for GatePermit<'_> {
+    #[inline]
     fn drop(&mut self) {
-        let gate = &self.0;
-        gate.free.fetch_add(1, Ordering::SeqCst);
-        if gate.waiters.load(Ordering::SeqCst) > 0 {
-            let _guard = gate.lock.lock().unwrap_or_else(PoisonError::into_inner);
-            gate.freed.notify_one();
-        }
+        self.0.release();
+    }
+}
+
+/// A taken permit a reader or listing holds; dropping it frees it and wakes one waiter.
+#[cfg(feature = "sync")]
+pub(crate) struct OwnedGatePermit(Arc<Gate>);
+
+#[cfg(feature = "sync")]
+impl Drop for OwnedGatePermit {
+    #[inline]
+    fn drop(&mut self) {
+        self.0.release();
     }
 }
 

@@ -15,7 +15,7 @@ use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reade
 
 use std::sync::Arc;
 
-use super::{ConcurrencyLimit, Gate, GatePermit};
+use super::{ConcurrencyLimit, Gate, OwnedGatePermit};
 
 impl<B: Backend> ConcurrencyLimit<B> {
     /// Runs `f` holding a permit.
@@ -26,7 +26,7 @@ impl<B: Backend> ConcurrencyLimit<B> {
 
     /// Runs `f` holding a permit and hands the permit to the reader it returns.
     fn gated_read<R>(&self, f: impl FnOnce(&B) -> Result<R>) -> Result<Held<R>> {
-        let permit = self.gate.acquire();
+        let permit = self.gate.acquire_owned();
         let inner = f(&self.inner)?;
         Ok(Held {
             inner,
@@ -191,7 +191,7 @@ impl<B: Backend> Backend for ConcurrencyLimit<B> {
 /// (only its drop when `until_drop`).
 struct Held<T> {
     inner: T,
-    permit: Option<GatePermit>,
+    permit: Option<OwnedGatePermit>,
     until_drop: bool,
 }
 
@@ -219,7 +219,7 @@ impl<R: Seek> Seek for Held<R> {
 struct LazyHeld<I> {
     inner: I,
     gate: Option<Arc<Gate>>,
-    permit: Option<GatePermit>,
+    permit: Option<OwnedGatePermit>,
 }
 
 impl<T, I: Iterator<Item = Result<T>>> Iterator for LazyHeld<I> {
@@ -227,7 +227,7 @@ impl<T, I: Iterator<Item = Result<T>>> Iterator for LazyHeld<I> {
 
     fn next(&mut self) -> Option<Result<T>> {
         if let Some(gate) = self.gate.take() {
-            self.permit = Some(gate.acquire());
+            self.permit = Some(gate.acquire_owned());
         }
         let item = self.inner.next();
         if item.is_none() {

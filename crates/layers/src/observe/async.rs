@@ -6,8 +6,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use async_trait::async_trait;
 use bytes::Bytes;
+use futures::future::BoxFuture;
 use futures::stream::{BoxStream, Stream, StreamExt};
 use remote_store_async::{
     AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream,
@@ -21,59 +21,89 @@ use remote_store_core::{
 
 use super::{Measure, Observe, Observer, Pending, PendingBatch, Tally, Tracker};
 
+/// The key of operations without a path (`ping`, `close`), borrowed by their futures.
+static ROOT: RemotePath = RemotePath::ROOT;
+
+/// The future every `AsyncBackend` method returns (`async_trait`'s boxed future).
+type Fut<'a, T> = BoxFuture<'a, Result<T>>;
+
+// The I/O methods are written out rather than as `async fn`s: the observer is asked when
+// the call is made, and when it does not want the operation (`NoopObserver`, tracing with
+// no subscriber), the inner backend's future is returned as it is — no second boxed
+// future around it. An observed operation starts (clock, correlation id, `start`) when its
+// future is first polled, as with an `async fn`.
 impl<B: AsyncBackend, O: Observer + ?Sized> Observe<B, O> {
-    fn begin_async(&self, op: Operation, path: &str, to: Option<&str>) -> Option<Pending> {
-        Pending::start(&*self.observer, op, self.inner.name(), path, to)
+    fn begin_async(&self, op: Operation, path: &str, to: Option<&str>) -> Pending {
+        Pending::begin(&*self.observer, op, self.inner.name(), path, to)
     }
 
-    /// Observes one call that returns no stream.
-    async fn call_async<T>(
-        &self,
+    /// Observes one call that returns no stream, or forwards `fut` when the observer does
+    /// not want it.
+    fn call_async<'a, T: Send + 'a>(
+        &'a self,
         op: Operation,
-        path: &RemotePath,
-        fut: impl Future<Output = Result<T>>,
-        tally: impl FnOnce(&T) -> Tally,
-    ) -> Result<T> {
-        let Some(pending) = self.begin_async(op, path.as_str(), None) else {
-            return fut.await;
-        };
-        let result = pending.scope().instrument(fut).await;
-        pending.finish_call(&*self.observer, path.as_str(), None, &result, tally);
-        result
+        path: &'a RemotePath,
+        fut: Fut<'a, T>,
+        tally: impl FnOnce(&T) -> Tally + Send + 'a,
+    ) -> Fut<'a, T> {
+        if !self.observer.enabled() {
+            return fut;
+        }
+        Box::pin(async move {
+            let pending = self.begin_async(op, path.as_str(), None);
+            let result = pending.scope().instrument(fut).await;
+            pending.finish_call(&*self.observer, path.as_str(), None, &result, tally);
+            result
+        })
     }
 
-    /// Observes a copy or move.
-    async fn transfer_async(
-        &self,
+    /// Observes a copy or move, or forwards `fut`.
+    fn transfer_async<'a>(
+        &'a self,
         op: Operation,
-        src: &RemotePath,
-        dst: &RemotePath,
-        fut: impl Future<Output = Result<()>>,
-    ) -> Result<()> {
-        let Some(pending) = self.begin_async(op, src.as_str(), Some(dst.as_str())) else {
-            return fut.await;
-        };
-        let result = pending.scope().instrument(fut).await;
-        pending.finish_call(
-            &*self.observer,
-            src.as_str(),
-            Some(dst.as_str()),
-            &result,
-            |_| Tally::default(),
-        );
-        result
+        src: &'a RemotePath,
+        dst: &'a RemotePath,
+        fut: Fut<'a, ()>,
+    ) -> Fut<'a, ()> {
+        if !self.observer.enabled() {
+            return fut;
+        }
+        Box::pin(async move {
+            let pending = self.begin_async(op, src.as_str(), Some(dst.as_str()));
+            let result = pending.scope().instrument(fut).await;
+            pending.finish_call(
+                &*self.observer,
+                src.as_str(),
+                Some(dst.as_str()),
+                &result,
+                |_| Tally::default(),
+            );
+            result
+        })
     }
 
-    /// Observes a call that returns a byte stream; the event fires when the stream ends.
-    async fn open_async(
+    /// Observes a call that returns a byte stream (the event fires when the stream ends),
+    /// or forwards `fut`.
+    fn open_async<'a>(
+        &'a self,
+        op: Operation,
+        path: &'a RemotePath,
+        fut: Fut<'a, ByteStream>,
+    ) -> Fut<'a, ByteStream> {
+        if !self.observer.enabled() {
+            return fut;
+        }
+        Box::pin(self.observed_open(op, path, fut))
+    }
+
+    /// The observed open of [`open_async`](Self::open_async).
+    async fn observed_open(
         &self,
         op: Operation,
         path: &RemotePath,
         fut: impl Future<Output = Result<ByteStream>>,
     ) -> Result<ByteStream> {
-        let Some(pending) = self.begin_async(op, path.as_str(), None) else {
-            return fut.await;
-        };
+        let pending = self.begin_async(op, path.as_str(), None);
         match pending.scope().instrument(fut).await {
             Ok(inner) => Ok(ByteStream::new(ObservedStream {
                 inner,
@@ -93,7 +123,8 @@ impl<B: AsyncBackend, O: Observer + ?Sized> Observe<B, O> {
         path: &str,
         f: impl FnOnce(&B) -> BoxStream<'static, Result<T>>,
     ) -> BoxStream<'static, Result<T>> {
-        let Some(pending) = self.begin_async(op, path, None) else {
+        let Some(pending) = Pending::start(&*self.observer, op, self.inner.name(), path, None)
+        else {
             return f(&self.inner);
         };
         let inner = pending.scope().in_scope(|| f(&self.inner));
@@ -106,7 +137,6 @@ impl<B: AsyncBackend, O: Observer + ?Sized> Observe<B, O> {
 }
 
 #[deny(clippy::missing_trait_methods)]
-#[async_trait]
 impl<B: AsyncBackend, O: Observer + ?Sized> AsyncBackend for Observe<B, O> {
     fn name(&self) -> &'static str {
         self.inner.name()
@@ -120,109 +150,147 @@ impl<B: AsyncBackend, O: Observer + ?Sized> AsyncBackend for Observe<B, O> {
         self.inner.is_closed()
     }
 
-    async fn exists(&self, path: &RemotePath) -> Result<bool> {
-        let fut = self.inner.exists(path);
-        self.call_async(Operation::Exists, path, fut, |_| Tally::default())
-            .await
-    }
-
-    async fn is_file(&self, path: &RemotePath) -> Result<bool> {
-        let fut = self.inner.is_file(path);
-        self.call_async(Operation::IsFile, path, fut, |_| Tally::default())
-            .await
-    }
-
-    async fn is_folder(&self, path: &RemotePath) -> Result<bool> {
-        let fut = self.inner.is_folder(path);
-        self.call_async(Operation::IsFolder, path, fut, |_| Tally::default())
-            .await
-    }
-
-    async fn read(&self, path: &RemotePath) -> Result<ByteStream> {
-        self.open_async(Operation::Read, path, self.inner.read(path))
-            .await
-    }
-
-    async fn read_bytes(&self, path: &RemotePath) -> Result<Bytes> {
-        let fut = self.inner.read_bytes(path);
-        self.call_async(Operation::ReadBytes, path, fut, |bytes| {
-            Tally::read(bytes.len() as u64)
-        })
-        .await
-    }
-
-    async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
-        self.open_async(
-            Operation::ReadRange,
-            path,
-            self.inner.read_range(path, range),
-        )
-        .await
-    }
-
-    async fn read_versioned(
-        &self,
-        path: &RemotePath,
-        range: Option<Range<u64>>,
-    ) -> Result<(ByteStream, Option<ObjectVersion>)> {
-        let op = if range.is_some() {
-            Operation::ReadRange
-        } else {
-            Operation::Read
-        };
-        let mut version = None;
-        let open = async {
-            let (body, v) = self.inner.read_versioned(path, range).await?;
-            version = v;
-            Ok(body)
-        };
-        let body = self.open_async(op, path, open).await?;
-        Ok((body, version))
-    }
-
-    async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
-        self.open_async(
-            plan::read_operation(opts),
-            path,
-            self.inner.read_with(path, opts),
-        )
-        .await
-    }
-
-    async fn write(
-        &self,
-        path: &RemotePath,
-        content: AsyncContent<'_>,
-        mode: WriteMode,
-        opts: &WriteOptions,
-    ) -> Result<WriteResult> {
-        let fut = self.inner.write(path, content, mode, opts);
-        self.call_async(mode.operation(), path, fut, |result| {
-            Tally::written(result.size)
-        })
-        .await
-    }
-
-    async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
-        let fut = self.inner.delete(path, opts);
-        self.call_async(Operation::Delete, path, fut, |_| Tally::default())
-            .await
-    }
-
-    async fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
-        let batch =
-            PendingBatch::start(&*self.observer, Operation::Delete, self.inner.name(), paths);
-        let outcomes = self.inner.delete_many(paths, opts).await;
-        if let Some(batch) = batch {
-            batch.finish(&*self.observer, paths, &outcomes);
+    async_method! {
+        fn exists<'p>(&self, path: &'p RemotePath) -> Result<bool> {
+            let fut = self.inner.exists(path);
+            self.call_async(Operation::Exists, path, fut, |_| Tally::default())
         }
-        outcomes
     }
 
-    async fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
-        let fut = self.inner.delete_folder(path, opts);
-        self.call_async(Operation::DeleteFolder, path, fut, |_| Tally::default())
-            .await
+    async_method! {
+        fn is_file<'p>(&self, path: &'p RemotePath) -> Result<bool> {
+            let fut = self.inner.is_file(path);
+            self.call_async(Operation::IsFile, path, fut, |_| Tally::default())
+        }
+    }
+
+    async_method! {
+        fn is_folder<'p>(&self, path: &'p RemotePath) -> Result<bool> {
+            let fut = self.inner.is_folder(path);
+            self.call_async(Operation::IsFolder, path, fut, |_| Tally::default())
+        }
+    }
+
+    async_method! {
+        fn read<'p>(&self, path: &'p RemotePath) -> Result<ByteStream> {
+            self.open_async(Operation::Read, path, self.inner.read(path))
+        }
+    }
+
+    async_method! {
+        fn read_bytes<'p>(&self, path: &'p RemotePath) -> Result<Bytes> {
+            let fut = self.inner.read_bytes(path);
+            self.call_async(Operation::ReadBytes, path, fut, |bytes| {
+                Tally::read(bytes.len() as u64)
+            })
+        }
+    }
+
+    async_method! {
+        fn read_range<'p>(&self, path: &'p RemotePath, range: Range<u64>) -> Result<ByteStream> {
+            self.open_async(
+                Operation::ReadRange,
+                path,
+                self.inner.read_range(path, range),
+            )
+        }
+    }
+
+    async_method! {
+        fn read_versioned<'p>(
+            &self,
+            path: &'p RemotePath,
+            range: Option<Range<u64>>,
+        ) -> Result<(ByteStream, Option<ObjectVersion>)> {
+            let op = if range.is_some() {
+                Operation::ReadRange
+            } else {
+                Operation::Read
+            };
+            let fut = self.inner.read_versioned(path, range);
+            if !self.observer.enabled() {
+                return fut;
+            }
+            Box::pin(async move {
+                let mut version = None;
+                let open = async {
+                    let (body, v) = fut.await?;
+                    version = v;
+                    Ok(body)
+                };
+                let body = self.observed_open(op, path, open).await?;
+                Ok((body, version))
+            })
+        }
+    }
+
+    async_method! {
+        fn read_with<'p, 'o>(
+            &self,
+            path: &'p RemotePath,
+            opts: &'o ReadOptions,
+        ) -> Result<ByteStream> {
+            self.open_async(
+                plan::read_operation(opts),
+                path,
+                self.inner.read_with(path, opts),
+            )
+        }
+    }
+
+    async_method! {
+        fn write<'p, 'c, 'o>(
+            &self,
+            path: &'p RemotePath,
+            content: AsyncContent<'c>,
+            mode: WriteMode,
+            opts: &'o WriteOptions,
+        ) -> Result<WriteResult> {
+            let fut = self.inner.write(path, content, mode, opts);
+            self.call_async(mode.operation(), path, fut, |result| {
+                Tally::written(result.size)
+            })
+        }
+    }
+
+    async_method! {
+        fn delete<'p, 'o>(&self, path: &'p RemotePath, opts: &'o DeleteOptions) -> Result<()> {
+            let fut = self.inner.delete(path, opts);
+            self.call_async(Operation::Delete, path, fut, |_| Tally::default())
+        }
+    }
+
+    async_method! {
+        fn delete_many<'p, 'o>(
+            &self,
+            paths: &'p [RemotePath],
+            opts: &'o DeleteOptions,
+        ) -> Vec<Result<()>> {
+            let fut = self.inner.delete_many(paths, opts);
+            if !self.observer.enabled() {
+                return fut;
+            }
+            Box::pin(async move {
+                let name = self.inner.name();
+                let batch = PendingBatch::start(&*self.observer, Operation::Delete, name, paths);
+                let outcomes = fut.await;
+                if let Some(batch) = batch {
+                    batch.finish(&*self.observer, paths, &outcomes);
+                }
+                outcomes
+            })
+        }
+    }
+
+    async_method! {
+        fn delete_folder<'p, 'o>(
+            &self,
+            path: &'p RemotePath,
+            opts: &'o DeleteFolderOptions,
+        ) -> Result<()> {
+            let fut = self.inner.delete_folder(path, opts);
+            self.call_async(Operation::DeleteFolder, path, fut, |_| Tally::default())
+        }
     }
 
     fn list_files(&self, path: &RemotePath, opts: &ListOptions) -> FileStream {
@@ -247,44 +315,49 @@ impl<B: AsyncBackend, O: Observer + ?Sized> AsyncBackend for Observe<B, O> {
         self.listing_async(Operation::Glob, pattern.as_str(), |b| b.glob(pattern))
     }
 
-    async fn get_file_info(&self, path: &RemotePath) -> Result<FileInfo> {
-        let fut = self.inner.get_file_info(path);
-        self.call_async(Operation::GetFileInfo, path, fut, |_| Tally::default())
-            .await
+    async_method! {
+        fn get_file_info<'p>(&self, path: &'p RemotePath) -> Result<FileInfo> {
+            let fut = self.inner.get_file_info(path);
+            self.call_async(Operation::GetFileInfo, path, fut, |_| Tally::default())
+        }
     }
 
-    async fn get_folder_info(&self, path: &RemotePath) -> Result<FolderInfo> {
-        let fut = self.inner.get_folder_info(path);
-        self.call_async(Operation::GetFolderInfo, path, fut, |_| Tally::default())
-            .await
+    async_method! {
+        fn get_folder_info<'p>(&self, path: &'p RemotePath) -> Result<FolderInfo> {
+            let fut = self.inner.get_folder_info(path);
+            self.call_async(Operation::GetFolderInfo, path, fut, |_| Tally::default())
+        }
     }
 
-    async fn copy_file(
-        &self,
-        src: &RemotePath,
-        dst: &RemotePath,
-        opts: &CopyOptions,
-    ) -> Result<()> {
-        let fut = self.inner.copy_file(src, dst, opts);
-        self.transfer_async(Operation::Copy, src, dst, fut).await
+    async_method! {
+        fn copy_file<'a, 'b, 'o>(
+            &self,
+            src: &'a RemotePath,
+            dst: &'b RemotePath,
+            opts: &'o CopyOptions,
+        ) -> Result<()> {
+            let fut = self.inner.copy_file(src, dst, opts);
+            self.transfer_async(Operation::Copy, src, dst, fut)
+        }
     }
 
-    async fn move_file(
-        &self,
-        src: &RemotePath,
-        dst: &RemotePath,
-        opts: &MoveOptions,
-    ) -> Result<()> {
-        let fut = self.inner.move_file(src, dst, opts);
-        self.transfer_async(Operation::Move, src, dst, fut).await
+    async_method! {
+        fn move_file<'a, 'b, 'o>(
+            &self,
+            src: &'a RemotePath,
+            dst: &'b RemotePath,
+            opts: &'o MoveOptions,
+        ) -> Result<()> {
+            let fut = self.inner.move_file(src, dst, opts);
+            self.transfer_async(Operation::Move, src, dst, fut)
+        }
     }
 
-    async fn ping(&self) -> Result<()> {
-        let fut = self.inner.ping();
-        self.call_async(Operation::Ping, &RemotePath::ROOT, fut, |_| {
-            Tally::default()
-        })
-        .await
+    async_method! {
+        fn ping<>(&self) -> Result<()> {
+            let fut = self.inner.ping();
+            self.call_async(Operation::Ping, &ROOT, fut, |_| Tally::default())
+        }
     }
 
     fn native_path(&self, key: &RemotePath) -> Result<String> {
@@ -299,12 +372,11 @@ impl<B: AsyncBackend, O: Observer + ?Sized> AsyncBackend for Observe<B, O> {
         self.inner.native_client()
     }
 
-    async fn close(&self) -> Result<()> {
-        let fut = self.inner.close();
-        self.call_async(Operation::Close, &RemotePath::ROOT, fut, |_| {
-            Tally::default()
-        })
-        .await
+    async_method! {
+        fn close<>(&self) -> Result<()> {
+            let fut = self.inner.close();
+            self.call_async(Operation::Close, &ROOT, fut, |_| Tally::default())
+        }
     }
 }
 

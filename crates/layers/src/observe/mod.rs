@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use remote_store_core::{Entry, Error, ErrorKind, FileInfo, FolderEntry, Operation, RemotePath};
 
+use crate::kept::KeptPath;
+
 #[cfg(feature = "async")]
 mod r#async;
 #[cfg(feature = "metrics")]
@@ -214,9 +216,12 @@ impl fmt::Debug for Scope {
 /// }
 /// ```
 pub trait Observer: Send + Sync + fmt::Debug + 'static {
-    /// Whether this observer wants operations now; asked once as each operation starts.
-    /// When it says no, the operation runs unobserved: no clock, no wrapper, no event
-    /// (the tracing observer says no while no subscriber could record anything).
+    /// Whether this observer wants operations now; asked once per operation, when the
+    /// call is made (in the async half: when the backend method is called, before its
+    /// future is first polled). When it says no, the operation runs unobserved: no clock,
+    /// no wrapper, no event — in the async half not even a future of the layer's own, the
+    /// inner backend's is returned as it is (the tracing observer says no while no
+    /// subscriber could record anything).
     fn enabled(&self) -> bool {
         true
     }
@@ -402,6 +407,19 @@ impl Pending {
         if !observer.enabled() {
             return None;
         }
+        Some(Self::begin(observer, operation, backend, path, to))
+    }
+
+    /// As [`start`](Self::start), for an observer that already said it wants this
+    /// operation (the async half asks when the call is made, to forward the inner future
+    /// untouched otherwise).
+    pub(crate) fn begin<O: Observer + ?Sized>(
+        observer: &O,
+        operation: Operation,
+        backend: &'static str,
+        path: &str,
+        to: Option<&str>,
+    ) -> Self {
         let correlation = crate::correlation::current();
         let scope = observer.start(&Start {
             operation,
@@ -410,13 +428,13 @@ impl Pending {
             to,
             correlation_id: correlation.as_deref(),
         });
-        Some(Pending {
+        Pending {
             operation,
             backend,
             correlation,
             started: Instant::now(),
             scope,
-        })
+        }
     }
 
     pub(crate) fn scope(&self) -> &Scope {
@@ -522,7 +540,7 @@ impl PendingBatch {
 pub(crate) struct Tracker<O: Observer + ?Sized> {
     observer: Arc<O>,
     pending: Option<Pending>,
-    path: String,
+    path: KeptPath,
     tally: Tally,
     error: Option<(ErrorKind, String)>,
 }
@@ -532,7 +550,7 @@ impl<O: Observer + ?Sized> Tracker<O> {
         Tracker {
             observer,
             pending: Some(pending),
-            path: path.to_owned(),
+            path: KeptPath::new(path),
             tally: Tally::default(),
             error: None,
         }
@@ -569,7 +587,14 @@ impl<O: Observer + ?Sized> Tracker<O> {
             Some((kind, text)) => (Outcome::Error(*kind), Some(text.as_str())),
             None => (otherwise, None),
         };
-        pending.finish(&*self.observer, &self.path, None, self.tally, outcome, text);
+        pending.finish(
+            &*self.observer,
+            self.path.as_str(),
+            None,
+            self.tally,
+            outcome,
+            text,
+        );
     }
 }
 

@@ -3,11 +3,13 @@
 
 use std::any::Any;
 use std::ops::Range;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 
-use async_trait::async_trait;
 use bytes::Bytes;
-use futures::stream::{BoxStream, StreamExt};
+use futures::future::BoxFuture;
+use futures::stream::{BoxStream, Stream, StreamExt};
 use remote_store_async::{
     AsyncBackend, AsyncContent, ByteStream, EntryStream, FileStream, FolderStream,
 };
@@ -16,6 +18,8 @@ use remote_store_core::{
     FolderInfo, GlobPattern, ListOptions, MoveOptions, ObjectVersion, ReadOptions, RemotePath,
     Result, RetryPolicy, WriteMode, WriteOptions, WriteResult,
 };
+
+use crate::kept::KeptPath;
 
 use super::{
     Attempts, BatchRetry, Identity, Resume, Retry, copy_is_idempotent, delete_folder_is_idempotent,
@@ -30,10 +34,20 @@ where
     Fut: Future<Output = Result<T>>,
 {
     // The first attempt runs bare: a call that succeeds reads no clock and keeps no state.
-    let mut e = match f().await {
-        Ok(v) => return Ok(v),
-        Err(e) => e,
-    };
+    // The loop after a failure is a future of its own, boxed only then, so the future of
+    // every call stays as small as its first attempt (no timer or clock state in it).
+    match f().await {
+        Ok(v) => Ok(v),
+        Err(e) => Box::pin(retry_after(policy, f, e)).await,
+    }
+}
+
+/// The retries of [`retrying`] after its first attempt failed with `e`.
+async fn retry_after<T, F, Fut>(policy: &RetryPolicy, mut f: F, mut e: Error) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
     let mut attempts = Attempts::new(policy);
     loop {
         match attempts.next_wait(&e) {
@@ -56,30 +70,32 @@ impl<B: AsyncBackend> Retry<B> {
         range: Option<Range<u64>>,
         report: bool,
     ) -> Result<(ByteStream, Option<Identity>)> {
-        if !self.resumes(self.inner.capabilities()) {
+        if !self.resumes(self.inner().capabilities()) {
             return retrying(&self.policy, || {
-                self.inner.read_versioned(path, range.clone())
+                self.inner().read_versioned(path, range.clone())
             })
             .await;
         }
         // The version comes with the read (or, by the default `read_versioned`, from a
         // `get_file_info` before it): a replacement after it is caught as a change.
         let (body, version) = retrying(&self.policy, || {
-            self.inner.read_versioned(path, range.clone())
+            self.inner().read_versioned(path, range.clone())
         })
         .await?;
         let Some(identity) = version else {
             return Ok((body, None));
         };
         let version = report.then(|| identity.clone());
-        let state = Resuming {
+        let body = ByteStream::new(Resuming {
             backend: Arc::clone(&self.inner),
-            path: path.clone(),
-            resume: Resume::new(identity, range.unwrap_or(0..u64::MAX), &self.policy),
+            path: KeptPath::new(path.as_str()),
+            state: State::Reading(Resume::new(
+                identity,
+                range.unwrap_or(0..u64::MAX),
+                &self.policy,
+            )),
             current: body,
-            done: false,
-        };
-        let body = ByteStream::new(futures::stream::unfold(state, Resuming::next));
+        });
         Ok((body, version))
     }
 
@@ -93,12 +109,12 @@ impl<B: AsyncBackend> Retry<B> {
             let range = range.clone();
             async move {
                 match range {
-                    Some(r) => self.inner.read_range(path, r).await,
-                    None => self.inner.read(path).await,
+                    Some(r) => self.inner().read_range(path, r).await,
+                    None => self.inner().read(path).await,
                 }
             }
         };
-        if !self.resumes(self.inner.capabilities()) {
+        if !self.resumes(self.inner().capabilities()) {
             return retrying(&self.policy, open).await;
         }
         Ok(self.open_resumable_async(path, range, false).await?.0)
@@ -137,108 +153,150 @@ impl<B: AsyncBackend> Retry<B> {
 
 type Reopen<T> = Box<dyn Fn() -> BoxStream<'static, Result<T>> + Send + Sync>;
 
+// The I/O methods are written out rather than as `async fn`s so that a call this layer
+// never repeats (`move_file`, a create-only or streamed write, a delete without
+// `missing_ok`, `close`) returns the inner backend's future as it is, with no second boxed
+// future around it.
 #[deny(clippy::missing_trait_methods)]
-#[async_trait]
 impl<B: AsyncBackend> AsyncBackend for Retry<B> {
     fn name(&self) -> &'static str {
-        self.inner.name()
+        self.inner().name()
     }
 
     fn capabilities(&self) -> CapabilitySet {
-        self.inner.capabilities()
+        self.inner().capabilities()
     }
 
     fn is_closed(&self) -> bool {
-        self.inner.is_closed()
+        self.inner().is_closed()
     }
 
-    async fn exists(&self, path: &RemotePath) -> Result<bool> {
-        retrying(&self.policy, || self.inner.exists(path)).await
-    }
-
-    async fn is_file(&self, path: &RemotePath) -> Result<bool> {
-        retrying(&self.policy, || self.inner.is_file(path)).await
-    }
-
-    async fn is_folder(&self, path: &RemotePath) -> Result<bool> {
-        retrying(&self.policy, || self.inner.is_folder(path)).await
-    }
-
-    async fn read(&self, path: &RemotePath) -> Result<ByteStream> {
-        self.open_plain_async(path, None).await
-    }
-
-    async fn read_bytes(&self, path: &RemotePath) -> Result<Bytes> {
-        retrying(&self.policy, || self.inner.read_bytes(path)).await
-    }
-
-    async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
-        self.open_plain_async(path, Some(range)).await
-    }
-
-    async fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<ByteStream> {
-        if opts.has_conditions() {
-            // Conditions hold at the open only: a conditional read is reopened while it
-            // fails to open, never resumed.
-            return retrying(&self.policy, || self.inner.read_with(path, opts)).await;
+    async_method! {
+        fn exists<'p>(&self, path: &'p RemotePath) -> Result<bool> {
+            Box::pin(retrying(&self.policy, || self.inner().exists(path)))
         }
-        self.open_plain_async(path, opts.range.clone()).await
     }
 
-    async fn read_versioned(
-        &self,
-        path: &RemotePath,
-        range: Option<Range<u64>>,
-    ) -> Result<(ByteStream, Option<ObjectVersion>)> {
-        self.open_resumable_async(path, range, true).await
+    async_method! {
+        fn is_file<'p>(&self, path: &'p RemotePath) -> Result<bool> {
+            Box::pin(retrying(&self.policy, || self.inner().is_file(path)))
+        }
     }
 
-    async fn write(
-        &self,
-        path: &RemotePath,
-        content: AsyncContent<'_>,
-        mode: WriteMode,
-        opts: &WriteOptions,
-    ) -> Result<WriteResult> {
-        match content {
-            AsyncContent::Bytes(bytes) if write_is_idempotent(true, opts) => {
-                retrying(&self.policy, || {
-                    self.inner
-                        .write(path, AsyncContent::Bytes(bytes.clone()), mode, opts)
-                })
-                .await
+    async_method! {
+        fn is_folder<'p>(&self, path: &'p RemotePath) -> Result<bool> {
+            Box::pin(retrying(&self.policy, || self.inner().is_folder(path)))
+        }
+    }
+
+    async_method! {
+        fn read<'p>(&self, path: &'p RemotePath) -> Result<ByteStream> {
+            Box::pin(self.open_plain_async(path, None))
+        }
+    }
+
+    async_method! {
+        fn read_bytes<'p>(&self, path: &'p RemotePath) -> Result<Bytes> {
+            Box::pin(retrying(&self.policy, || self.inner().read_bytes(path)))
+        }
+    }
+
+    async_method! {
+        fn read_range<'p>(&self, path: &'p RemotePath, range: Range<u64>) -> Result<ByteStream> {
+            Box::pin(self.open_plain_async(path, Some(range)))
+        }
+    }
+
+    async_method! {
+        fn read_with<'p, 'o>(
+            &self,
+            path: &'p RemotePath,
+            opts: &'o ReadOptions,
+        ) -> Result<ByteStream> {
+            if opts.has_conditions() {
+                // Conditions hold at the open only: a conditional read is reopened while it
+                // fails to open, never resumed.
+                return Box::pin(retrying(&self.policy, || self.inner().read_with(path, opts)));
             }
-            content => self.inner.write(path, content, mode, opts).await,
+            Box::pin(self.open_plain_async(path, opts.range.clone()))
         }
     }
 
-    async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
-        if delete_is_idempotent(opts) {
-            retrying(&self.policy, || self.inner.delete(path, opts)).await
-        } else {
-            self.inner.delete(path, opts).await
+    async_method! {
+        fn read_versioned<'p>(
+            &self,
+            path: &'p RemotePath,
+            range: Option<Range<u64>>,
+        ) -> Result<(ByteStream, Option<ObjectVersion>)> {
+            Box::pin(self.open_resumable_async(path, range, true))
         }
     }
 
-    async fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
-        if !delete_is_idempotent(opts) {
-            return self.inner.delete_many(paths, opts).await;
-        }
-        let mut batch = BatchRetry::new(paths, &self.policy);
-        loop {
-            let results = self.inner.delete_many(batch.open(), opts).await;
-            match batch.record(results) {
-                Some(wait) => tokio::time::sleep(wait).await,
-                None => return batch.finish(),
+    async_method! {
+        fn write<'p, 'c, 'o>(
+            &self,
+            path: &'p RemotePath,
+            content: AsyncContent<'c>,
+            mode: WriteMode,
+            opts: &'o WriteOptions,
+        ) -> Result<WriteResult> {
+            match content {
+                AsyncContent::Bytes(bytes) if write_is_idempotent(true, opts) => {
+                    Box::pin(retrying(&self.policy, move || {
+                        self.inner
+                            .write(path, AsyncContent::Bytes(bytes.clone()), mode, opts)
+                    }))
+                }
+                content => self.inner().write(path, content, mode, opts),
             }
         }
     }
 
-    async fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
-        if delete_folder_is_idempotent(opts) {
-            retrying(&self.policy, || self.inner.delete_folder(path, opts)).await
-        } else {
-            self.inner.delete_folder(path, opts).await
+    async_method! {
+        fn delete<'p, 'o>(&self, path: &'p RemotePath, opts: &'o DeleteOptions) -> Result<()> {
+            if delete_is_idempotent(opts) {
+                Box::pin(retrying(&self.policy, || self.inner().delete(path, opts)))
+            } else {
+                self.inner().delete(path, opts)
+            }
+        }
+    }
+
+    async_method! {
+        fn delete_many<'p, 'o>(
+            &self,
+            paths: &'p [RemotePath],
+            opts: &'o DeleteOptions,
+        ) -> Vec<Result<()>> {
+            if !delete_is_idempotent(opts) {
+                return self.inner().delete_many(paths, opts);
+            }
+            Box::pin(async move {
+                let mut batch = BatchRetry::new(paths, &self.policy);
+                loop {
+                    let results = self.inner().delete_many(batch.open(), opts).await;
+                    match batch.record(results) {
+                        Some(wait) => tokio::time::sleep(wait).await,
+                        None => return batch.finish(),
+                    }
+                }
+            })
+        }
+    }
+
+    async_method! {
+        fn delete_folder<'p, 'o>(
+            &self,
+            path: &'p RemotePath,
+            opts: &'o DeleteFolderOptions,
+        ) -> Result<()> {
+            if delete_folder_is_idempotent(opts) {
+                Box::pin(retrying(&self.policy, || {
+                    self.inner().delete_folder(path, opts)
+                }))
+            } else {
+                self.inner().delete_folder(path, opts)
+            }
         }
     }
 
@@ -262,136 +320,185 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
         self.retrying_list_async(move |b| b.glob(&pattern))
     }
 
-    async fn get_file_info(&self, path: &RemotePath) -> Result<FileInfo> {
-        retrying(&self.policy, || self.inner.get_file_info(path)).await
-    }
-
-    async fn get_folder_info(&self, path: &RemotePath) -> Result<FolderInfo> {
-        retrying(&self.policy, || self.inner.get_folder_info(path)).await
-    }
-
-    async fn copy_file(
-        &self,
-        src: &RemotePath,
-        dst: &RemotePath,
-        opts: &CopyOptions,
-    ) -> Result<()> {
-        if copy_is_idempotent(opts) {
-            retrying(&self.policy, || self.inner.copy_file(src, dst, opts)).await
-        } else {
-            self.inner.copy_file(src, dst, opts).await
+    async_method! {
+        fn get_file_info<'p>(&self, path: &'p RemotePath) -> Result<FileInfo> {
+            Box::pin(retrying(&self.policy, || self.inner().get_file_info(path)))
         }
     }
 
-    async fn move_file(
-        &self,
-        src: &RemotePath,
-        dst: &RemotePath,
-        opts: &MoveOptions,
-    ) -> Result<()> {
-        self.inner.move_file(src, dst, opts).await
+    async_method! {
+        fn get_folder_info<'p>(&self, path: &'p RemotePath) -> Result<FolderInfo> {
+            Box::pin(retrying(&self.policy, || self.inner().get_folder_info(path)))
+        }
     }
 
-    async fn ping(&self) -> Result<()> {
-        retrying(&self.policy, || self.inner.ping()).await
+    async_method! {
+        fn copy_file<'a, 'b, 'o>(
+            &self,
+            src: &'a RemotePath,
+            dst: &'b RemotePath,
+            opts: &'o CopyOptions,
+        ) -> Result<()> {
+            if copy_is_idempotent(opts) {
+                Box::pin(retrying(&self.policy, || {
+                    self.inner().copy_file(src, dst, opts)
+                }))
+            } else {
+                self.inner().copy_file(src, dst, opts)
+            }
+        }
+    }
+
+    async_method! {
+        fn move_file<'a, 'b, 'o>(
+            &self,
+            src: &'a RemotePath,
+            dst: &'b RemotePath,
+            opts: &'o MoveOptions,
+        ) -> Result<()> {
+            self.inner().move_file(src, dst, opts)
+        }
+    }
+
+    async_method! {
+        fn ping<>(&self) -> Result<()> {
+            Box::pin(retrying(&self.policy, || self.inner().ping()))
+        }
     }
 
     fn native_path(&self, key: &RemotePath) -> Result<String> {
-        self.inner.native_path(key)
+        self.inner().native_path(key)
     }
 
     fn to_key(&self, native: &str) -> Result<RemotePath> {
-        self.inner.to_key(native)
+        self.inner().to_key(native)
     }
 
     fn native_client(&self) -> Option<&(dyn Any + Send + Sync)> {
-        self.inner.native_client()
+        self.inner().native_client()
     }
 
-    async fn close(&self) -> Result<()> {
-        self.inner.close().await
+    async_method! {
+        fn close<>(&self) -> Result<()> {
+            self.inner().close()
+        }
     }
 }
 
 /// A streamed read that reopens at the byte it reached after a retryable failure or an
 /// early end, if the object is unchanged. This is an async version of the blocking
-/// `ResumingReader`.
+/// `ResumingReader`: while the body flows, a poll is one poll of the body.
 struct Resuming<B> {
     backend: Arc<B>,
-    path: RemotePath,
-    resume: Resume,
+    /// Parsed back into a path only to reopen.
+    path: KeptPath,
+    state: State,
     current: ByteStream,
-    done: bool,
 }
 
-impl<B: AsyncBackend> Resuming<B> {
-    /// The next chunk (the `unfold` step).
-    async fn next(mut self) -> Option<(Result<Bytes>, Self)> {
-        if self.done {
-            return None;
-        }
+/// Where a [`Resuming`] read is.
+// `Reading` is the state of every poll of a flowing body: boxing it would cost an
+// allocation per read; the other states are rare.
+#[allow(clippy::large_enum_variant)]
+enum State {
+    /// Delivering `current`.
+    Reading(Resume),
+    /// Waiting, checking the object and reopening after a cut; the reopen hands the
+    /// resume state back with the new body or the error that ends the read.
+    Reopening(BoxFuture<'static, (Resume, Result<ByteStream>)>),
+    /// Failed for good: the error was delivered.
+    Done,
+}
+
+impl<B: AsyncBackend> Stream for Resuming<B> {
+    type Item = Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes>>> {
+        let this = &mut *self;
         loop {
-            let cause = match self.current.next().await {
-                Some(Ok(chunk)) => {
-                    self.resume.advance(chunk.len());
-                    return Some((Ok(chunk), self));
+            let resume = match &mut this.state {
+                State::Reading(resume) => resume,
+                State::Reopening(reopen) => {
+                    let (resume, reopened) = ready!(reopen.as_mut().poll(cx));
+                    match reopened {
+                        Ok(body) => {
+                            this.current = body;
+                            this.state = State::Reading(resume);
+                            continue;
+                        }
+                        Err(e) => {
+                            this.state = State::Done;
+                            return Poll::Ready(Some(Err(e)));
+                        }
+                    }
                 }
-                None if !self.resume.ended_early() => return None,
-                None => self.resume.early_end_error(self.path.as_str()),
+                State::Done => return Poll::Ready(None),
+            };
+            let cause = match ready!(this.current.poll_next_unpin(cx)) {
+                Some(Ok(chunk)) => {
+                    resume.advance(chunk.len());
+                    return Poll::Ready(Some(Ok(chunk)));
+                }
+                None if !resume.ended_early() => return Poll::Ready(None),
+                None => resume.early_end_error(this.path.as_str()),
                 Some(Err(e)) => e,
             };
-            if let Err(e) = self.reopen(cause).await {
-                self.done = true;
-                return Some((Err(e), self));
+            // Release the failed body first: it may hold a connection or a permit that the
+            // reopening calls need.
+            this.current = ByteStream::from_bytes(Bytes::new());
+            let path = match this.path.to_path() {
+                Ok(path) => path,
+                Err(e) => {
+                    this.state = State::Done;
+                    return Poll::Ready(Some(Err(e)));
+                }
+            };
+            if let State::Reading(resume) = std::mem::replace(&mut this.state, State::Done) {
+                let reopen = reopen(Arc::clone(&this.backend), path, resume, cause);
+                this.state = State::Reopening(Box::pin(reopen));
             }
         }
     }
+}
 
-    /// After `cause` interrupted the body: wait, check the object, reopen.
-    async fn reopen(&mut self, mut cause: Error) -> Result<()> {
-        // Release the failed body first: it may hold a connection or a permit that the
-        // reopening calls need.
-        self.current = ByteStream::from_bytes(Bytes::new());
-        loop {
-            let Some(wait) = self.resume.next_wait(&cause) else {
-                return Err(cause);
-            };
-            tokio::time::sleep(wait).await;
-            let now = match self.backend.get_file_info(&self.path).await {
-                Ok(now) => now,
-                Err(e) if e.is_retryable() => {
-                    cause = e;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            if let Err(changed) = self.resume.check_unchanged(&now, self.path.as_str()) {
-                return Err(changed.with_source(cause));
+/// After `cause` interrupted the body: wait, check the object, reopen. Returns `resume`
+/// with the new body, or with the error that ends the read.
+async fn reopen<B: AsyncBackend>(
+    backend: Arc<B>,
+    path: RemotePath,
+    mut resume: Resume,
+    mut cause: Error,
+) -> (Resume, Result<ByteStream>) {
+    loop {
+        let Some(wait) = resume.next_wait(&cause) else {
+            return (resume, Err(cause));
+        };
+        tokio::time::sleep(wait).await;
+        let now = match (*backend).get_file_info(&path).await {
+            Ok(now) => now,
+            Err(e) if e.is_retryable() => {
+                cause = e;
+                continue;
             }
-            // With `conditional_read`, the reopen also carries `if_match`: a replacement
-            // between the check and the read is refused by the service too.
-            let reopened = match self.resume.conditional_reopen(self.backend.capabilities()) {
-                Some(opts) => self.backend.read_with(&self.path, &opts).await,
-                None => {
-                    self.backend
-                        .read_range(&self.path, self.resume.remaining())
-                        .await
-                }
-            };
-            match reopened {
-                Ok(body) => {
-                    self.current = body;
-                    return Ok(());
-                }
-                Err(e) if e.kind() == ErrorKind::PreconditionFailed => {
-                    return Err(self
-                        .resume
-                        .changed_error(self.path.as_str())
-                        .with_source(cause));
-                }
-                Err(e) if e.is_retryable() => cause = e,
-                Err(e) => return Err(e),
+            Err(e) => return (resume, Err(e)),
+        };
+        if let Err(changed) = resume.check_unchanged(&now, path.as_str()) {
+            return (resume, Err(changed.with_source(cause)));
+        }
+        // With `conditional_read`, the reopen also carries `if_match`: a replacement
+        // between the check and the read is refused by the service too.
+        let reopened = match resume.conditional_reopen((*backend).capabilities()) {
+            Some(opts) => (*backend).read_with(&path, &opts).await,
+            None => (*backend).read_range(&path, resume.remaining()).await,
+        };
+        match reopened {
+            Ok(body) => return (resume, Ok(body)),
+            Err(e) if e.kind() == ErrorKind::PreconditionFailed => {
+                let changed = resume.changed_error(path.as_str()).with_source(cause);
+                return (resume, Err(changed));
             }
+            Err(e) if e.is_retryable() => cause = e,
+            Err(e) => return (resume, Err(e)),
         }
     }
 }

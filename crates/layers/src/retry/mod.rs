@@ -94,7 +94,10 @@ impl<B> Retry<B> {
         self
     }
 
-    /// The wrapped backend.
+    /// The wrapped backend. The layer calls it through this (not through the `Arc`: in
+    /// the async half the `Arc`'s own `AsyncBackend` impl would add a boxed future per
+    /// call).
+    #[inline]
     pub fn inner(&self) -> &B {
         &self.inner
     }
@@ -123,18 +126,21 @@ impl<B: fmt::Debug> fmt::Debug for Retry<B> {
 }
 
 /// The attempts of one operation: counts retries, keeps the clock, draws the jitter.
+/// The clock starts at the first failure (a listing or bulk call that never fails reads
+/// none).
 #[derive(Debug)]
 pub(crate) struct Attempts {
     policy: RetryPolicy,
-    started: Instant,
+    started: Option<Instant>,
     retries: u32,
 }
 
 impl Attempts {
+    #[inline]
     pub(crate) fn new(policy: &RetryPolicy) -> Self {
         Attempts {
             policy: policy.clone(),
-            started: Instant::now(),
+            started: None,
             retries: 0,
         }
     }
@@ -144,9 +150,10 @@ impl Attempts {
         if !error.is_retryable() {
             return None;
         }
+        let started = *self.started.get_or_insert_with(Instant::now);
         let wait = self
             .policy
-            .delay(self.retries + 1, self.started.elapsed(), random_unit())?;
+            .delay(self.retries + 1, started.elapsed(), random_unit())?;
         self.retries += 1;
         Some(wait)
     }
@@ -199,6 +206,7 @@ impl BatchRetry {
     }
 }
 
+#[inline]
 pub(crate) fn write_is_idempotent(replayable: bool, opts: &WriteOptions) -> bool {
     // A conditional write is not repeated: if the first attempt landed, the repeat would
     // find the new etag and report a precondition failure for a write that succeeded.
@@ -206,6 +214,7 @@ pub(crate) fn write_is_idempotent(replayable: bool, opts: &WriteOptions) -> bool
 }
 
 /// Whether a delete may be repeated (a repeat of a delete that succeeded finds nothing).
+#[inline]
 pub(crate) fn delete_is_idempotent(opts: &DeleteOptions) -> bool {
     opts.missing_ok
 }
@@ -233,39 +242,37 @@ pub(crate) struct Resume {
     /// One past the last byte to deliver (the range end clamped at the object's size).
     pub(crate) end: u64,
     pub(crate) identity: Identity,
-    policy: RetryPolicy,
-    /// Started at the first failure: a read that is never cut reads no clock.
-    attempts: Option<Attempts>,
+    /// Its clock starts at the first failure: a read that is never cut reads none.
+    attempts: Attempts,
 }
 
 impl Resume {
     /// A read of `range` of the object `identity` names.
+    #[inline]
     pub(crate) fn new(identity: Identity, range: Range<u64>, policy: &RetryPolicy) -> Self {
         let end = range.end.min(identity.size);
         Resume {
             position: range.start.min(end),
             end,
             identity,
-            policy: policy.clone(),
-            attempts: None,
+            attempts: Attempts::new(policy),
         }
     }
 
     /// After `cause` interrupted the read: how long to wait before reopening, or `None`
     /// to give up.
     pub(crate) fn next_wait(&mut self, cause: &Error) -> Option<std::time::Duration> {
-        let policy = &self.policy;
-        self.attempts
-            .get_or_insert_with(|| Attempts::new(policy))
-            .next_wait(cause)
+        self.attempts.next_wait(cause)
     }
 
     /// `n` more bytes reached the caller.
+    #[inline]
     pub(crate) fn advance(&mut self, n: usize) {
         self.position += n as u64;
     }
 
     /// Whether an end of the body before `end` is early (a cut, not the end).
+    #[inline]
     pub(crate) fn ended_early(&self) -> bool {
         self.position < self.end
     }

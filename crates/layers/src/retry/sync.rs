@@ -14,6 +14,8 @@ use remote_store_core::{
 };
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader};
 
+use crate::kept::KeptPath;
+
 use super::{
     Attempts, BatchRetry, Identity, Resume, Retry, copy_is_idempotent, delete_folder_is_idempotent,
     delete_is_idempotent, write_is_idempotent,
@@ -48,8 +50,8 @@ impl<B: Backend> Retry<B> {
         range: Option<Range<u64>>,
         report: bool,
     ) -> Result<(Reader, Option<Identity>)> {
-        let open = || self.inner.read_versioned(path, range.clone());
-        if !self.resumes(self.inner.capabilities()) {
+        let open = || self.inner().read_versioned(path, range.clone());
+        if !self.resumes(self.inner().capabilities()) {
             return retrying(&self.policy, open);
         }
         // The version comes with the read (or, by the default `read_versioned`, from a
@@ -62,7 +64,7 @@ impl<B: Backend> Retry<B> {
         let version = report.then(|| identity.clone());
         let reader = Box::new(ResumingReader {
             backend: Arc::clone(&self.inner),
-            path: path.clone(),
+            path: KeptPath::new(path.as_str()),
             resume: Resume::new(identity, range, &self.policy),
             current: reader,
         });
@@ -71,10 +73,10 @@ impl<B: Backend> Retry<B> {
 
     /// A plain streamed read (`read`, `read_range`), resumable where the backend allows.
     fn open_plain(&self, path: &RemotePath, range: Option<Range<u64>>) -> Result<Reader> {
-        if !self.resumes(self.inner.capabilities()) {
+        if !self.resumes(self.inner().capabilities()) {
             return retrying(&self.policy, || match range.clone() {
-                Some(r) => self.inner.read_range(path, r),
-                None => self.inner.read(path),
+                Some(r) => self.inner().read_range(path, r),
+                None => self.inner().read(path),
             });
         }
         Ok(self.open_resumable(path, range, false)?.0)
@@ -99,27 +101,27 @@ impl<B: Backend> Retry<B> {
 #[deny(clippy::missing_trait_methods)]
 impl<B: Backend> Backend for Retry<B> {
     fn name(&self) -> &'static str {
-        self.inner.name()
+        self.inner().name()
     }
 
     fn capabilities(&self) -> CapabilitySet {
-        self.inner.capabilities()
+        self.inner().capabilities()
     }
 
     fn is_closed(&self) -> bool {
-        self.inner.is_closed()
+        self.inner().is_closed()
     }
 
     fn exists(&self, path: &RemotePath) -> Result<bool> {
-        retrying(&self.policy, || self.inner.exists(path))
+        retrying(&self.policy, || self.inner().exists(path))
     }
 
     fn is_file(&self, path: &RemotePath) -> Result<bool> {
-        retrying(&self.policy, || self.inner.is_file(path))
+        retrying(&self.policy, || self.inner().is_file(path))
     }
 
     fn is_folder(&self, path: &RemotePath) -> Result<bool> {
-        retrying(&self.policy, || self.inner.is_folder(path))
+        retrying(&self.policy, || self.inner().is_folder(path))
     }
 
     fn read(&self, path: &RemotePath) -> Result<Reader> {
@@ -127,7 +129,7 @@ impl<B: Backend> Backend for Retry<B> {
     }
 
     fn read_bytes(&self, path: &RemotePath) -> Result<Bytes> {
-        retrying(&self.policy, || self.inner.read_bytes(path))
+        retrying(&self.policy, || self.inner().read_bytes(path))
     }
 
     fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<Reader> {
@@ -138,7 +140,7 @@ impl<B: Backend> Backend for Retry<B> {
         if opts.has_conditions() {
             // Conditions hold at the open only: a conditional read is reopened while it
             // fails to open, never resumed.
-            return retrying(&self.policy, || self.inner.read_with(path, opts));
+            return retrying(&self.policy, || self.inner().read_with(path, opts));
         }
         self.open_plain(path, opts.range.clone())
     }
@@ -152,7 +154,7 @@ impl<B: Backend> Backend for Retry<B> {
     }
 
     fn read_seekable(&self, path: &RemotePath) -> Result<SeekReader> {
-        retrying(&self.policy, || self.inner.read_seekable(path))
+        retrying(&self.policy, || self.inner().read_seekable(path))
     }
 
     fn write(
@@ -169,25 +171,25 @@ impl<B: Backend> Backend for Retry<B> {
                         .write(path, Content::Bytes(bytes.clone()), mode, opts)
                 })
             }
-            content => self.inner.write(path, content, mode, opts),
+            content => self.inner().write(path, content, mode, opts),
         }
     }
 
     fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
         if delete_is_idempotent(opts) {
-            retrying(&self.policy, || self.inner.delete(path, opts))
+            retrying(&self.policy, || self.inner().delete(path, opts))
         } else {
-            self.inner.delete(path, opts)
+            self.inner().delete(path, opts)
         }
     }
 
     fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {
         if !delete_is_idempotent(opts) {
-            return self.inner.delete_many(paths, opts);
+            return self.inner().delete_many(paths, opts);
         }
         let mut batch = BatchRetry::new(paths, &self.policy);
         loop {
-            let results = self.inner.delete_many(batch.open(), opts);
+            let results = self.inner().delete_many(batch.open(), opts);
             match batch.record(results) {
                 Some(wait) => std::thread::sleep(wait),
                 None => return batch.finish(),
@@ -197,9 +199,9 @@ impl<B: Backend> Backend for Retry<B> {
 
     fn delete_folder(&self, path: &RemotePath, opts: &DeleteFolderOptions) -> Result<()> {
         if delete_folder_is_idempotent(opts) {
-            retrying(&self.policy, || self.inner.delete_folder(path, opts))
+            retrying(&self.policy, || self.inner().delete_folder(path, opts))
         } else {
-            self.inner.delete_folder(path, opts)
+            self.inner().delete_folder(path, opts)
         }
     }
 
@@ -224,43 +226,43 @@ impl<B: Backend> Backend for Retry<B> {
     }
 
     fn get_file_info(&self, path: &RemotePath) -> Result<FileInfo> {
-        retrying(&self.policy, || self.inner.get_file_info(path))
+        retrying(&self.policy, || self.inner().get_file_info(path))
     }
 
     fn get_folder_info(&self, path: &RemotePath) -> Result<FolderInfo> {
-        retrying(&self.policy, || self.inner.get_folder_info(path))
+        retrying(&self.policy, || self.inner().get_folder_info(path))
     }
 
     fn copy_file(&self, src: &RemotePath, dst: &RemotePath, opts: &CopyOptions) -> Result<()> {
         if copy_is_idempotent(opts) {
-            retrying(&self.policy, || self.inner.copy_file(src, dst, opts))
+            retrying(&self.policy, || self.inner().copy_file(src, dst, opts))
         } else {
-            self.inner.copy_file(src, dst, opts)
+            self.inner().copy_file(src, dst, opts)
         }
     }
 
     fn move_file(&self, src: &RemotePath, dst: &RemotePath, opts: &MoveOptions) -> Result<()> {
-        self.inner.move_file(src, dst, opts)
+        self.inner().move_file(src, dst, opts)
     }
 
     fn ping(&self) -> Result<()> {
-        retrying(&self.policy, || self.inner.ping())
+        retrying(&self.policy, || self.inner().ping())
     }
 
     fn native_path(&self, key: &RemotePath) -> Result<String> {
-        self.inner.native_path(key)
+        self.inner().native_path(key)
     }
 
     fn to_key(&self, native: &str) -> Result<RemotePath> {
-        self.inner.to_key(native)
+        self.inner().to_key(native)
     }
 
     fn native_client(&self) -> Option<&(dyn Any + Send + Sync)> {
-        self.inner.native_client()
+        self.inner().native_client()
     }
 
     fn close(&self) -> Result<()> {
-        self.inner.close()
+        self.inner().close()
     }
 }
 
@@ -268,7 +270,8 @@ impl<B: Backend> Backend for Retry<B> {
 /// early end, if the object is unchanged.
 struct ResumingReader<B> {
     backend: Arc<B>,
-    path: RemotePath,
+    /// Parsed back into a path only to reopen.
+    path: KeptPath,
     resume: Resume,
     current: Reader,
 }
@@ -279,12 +282,13 @@ impl<B: Backend> ResumingReader<B> {
         // Release the failed body first: it may hold a connection or a permit that the
         // reopening calls need.
         self.current = Box::new(io::empty());
+        let path = self.path.to_path()?;
         loop {
             let Some(wait) = self.resume.next_wait(&cause) else {
                 return Err(cause);
             };
             std::thread::sleep(wait);
-            let now = match self.backend.get_file_info(&self.path) {
+            let now = match (*self.backend).get_file_info(&path) {
                 Ok(now) => now,
                 Err(e) if e.is_retryable() => {
                     cause = e;
@@ -297,9 +301,12 @@ impl<B: Backend> ResumingReader<B> {
             }
             // With `conditional_read`, the reopen also carries `if_match`: a replacement
             // between the check and the read is refused by the service too.
-            let reopened = match self.resume.conditional_reopen(self.backend.capabilities()) {
-                Some(opts) => self.backend.read_with(&self.path, &opts),
-                None => self.backend.read_range(&self.path, self.resume.remaining()),
+            let reopened = match self
+                .resume
+                .conditional_reopen((*self.backend).capabilities())
+            {
+                Some(opts) => (*self.backend).read_with(&path, &opts),
+                None => (*self.backend).read_range(&path, self.resume.remaining()),
             };
             match reopened {
                 Ok(reader) => {
