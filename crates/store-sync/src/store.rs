@@ -60,7 +60,7 @@ impl Store {
 
     /// The backend's name.
     pub fn name(&self) -> &'static str {
-        self.backend.name()
+        self.backend().name()
     }
 
     /// The store's root within the backend.
@@ -78,8 +78,15 @@ impl Store {
         self.plan.capabilities().supports(cap)
     }
 
+    /// The backend as the trait object itself, called directly rather than through the
+    /// `Arc`'s forwarding impl of [`Backend`] (`shared.rs`); the async store does the same.
+    #[inline]
+    fn backend(&self) -> &dyn Backend {
+        &*self.backend
+    }
+
     fn open(&self) -> Result<()> {
-        if self.backend.is_closed() {
+        if self.backend().is_closed() {
             Err(self.plan.closed())
         } else {
             Ok(())
@@ -123,7 +130,7 @@ impl Store {
     /// `BackendUnavailable`, `PermissionDenied`.
     pub fn exists(&self, p: impl AsRef<str>) -> Result<bool> {
         self.probe(Operation::Exists, p.as_ref(), |k| {
-            Ok(k == self.plan.root() || self.backend.exists(k)?)
+            Ok(k == self.plan.root() || self.backend().exists(k)?)
         })
     }
 
@@ -133,7 +140,7 @@ impl Store {
     /// As [`exists`](Self::exists).
     pub fn is_file(&self, p: impl AsRef<str>) -> Result<bool> {
         self.probe(Operation::IsFile, p.as_ref(), |k| {
-            Ok(k != self.plan.root() && self.backend.is_file(k)?)
+            Ok(k != self.plan.root() && self.backend().is_file(k)?)
         })
     }
 
@@ -144,7 +151,7 @@ impl Store {
     /// As [`exists`](Self::exists).
     pub fn is_folder(&self, p: impl AsRef<str>) -> Result<bool> {
         self.probe(Operation::IsFolder, p.as_ref(), |k| {
-            Ok(k == self.plan.root() || self.backend.is_folder(k)?)
+            Ok(k == self.plan.root() || self.backend().is_folder(k)?)
         })
     }
 
@@ -156,7 +163,7 @@ impl Store {
     pub fn read(&self, p: impl AsRef<str>) -> Result<Reader> {
         self.run_op(Operation::Read, || {
             let key = self.plan.file(p.as_ref(), Capability::Read)?;
-            let body = self.backend.read(&key).map_err(self.ctx())?;
+            let body = self.backend().read(&key).map_err(self.ctx())?;
             Ok(self.rebase_body(Operation::Read, body))
         })
     }
@@ -168,7 +175,7 @@ impl Store {
     pub fn read_bytes(&self, p: impl AsRef<str>) -> Result<Bytes> {
         self.run_op(Operation::ReadBytes, || {
             let key = self.plan.file(p.as_ref(), Capability::Read)?;
-            self.backend.read_bytes(&key).map_err(self.ctx())
+            self.backend().read_bytes(&key).map_err(self.ctx())
         })
     }
 
@@ -195,7 +202,7 @@ impl Store {
         self.run_op(Operation::ReadRange, || {
             let key = self.plan.file(p.as_ref(), Capability::Read)?;
             self.plan.range(p.as_ref(), &range)?;
-            let body = self.backend.read_range(&key, range).map_err(self.ctx())?;
+            let body = self.backend().read_range(&key, range).map_err(self.ctx())?;
             Ok(self.rebase_body(Operation::ReadRange, body))
         })
     }
@@ -216,7 +223,7 @@ impl Store {
             if let Some(range) = &opts.range {
                 self.plan.range(p.as_ref(), range)?;
             }
-            let body = self.backend.read_with(&key, &opts).map_err(self.ctx())?;
+            let body = self.backend().read_with(&key, &opts).map_err(self.ctx())?;
             Ok(self.rebase_body(op, body))
         })
     }
@@ -230,7 +237,7 @@ impl Store {
     pub fn read_seekable(&self, p: impl AsRef<str>) -> Result<SeekReader> {
         self.run_op(Operation::ReadSeekable, || {
             let key = self.plan.file(p.as_ref(), Capability::Read)?;
-            self.backend.read_seekable(&key).map_err(self.ctx())
+            self.backend().read_seekable(&key).map_err(self.ctx())
         })
     }
 
@@ -390,7 +397,7 @@ impl Store {
         self.run_op(mode.operation(), || {
             let key = self.plan.write(p, mode, opts)?;
             let resolved = if self.plan.checks_if_match(opts) {
-                let current = self.backend.get_file_info(&key);
+                let current = self.backend().get_file_info(&key);
                 self.plan.check_if_match(&key, opts, current)?
             } else {
                 None
@@ -419,7 +426,7 @@ impl Store {
     pub fn delete_with(&self, p: impl AsRef<str>, opts: DeleteOptions) -> Result<()> {
         self.run_op(Operation::Delete, || {
             let key = self.plan.file(p.as_ref(), Capability::Delete)?;
-            self.backend.delete(&key, &opts).map_err(self.ctx())
+            self.backend().delete(&key, &opts).map_err(self.ctx())
         })
     }
 
@@ -440,7 +447,7 @@ impl Store {
         let done = if keys.is_empty() {
             Vec::new()
         } else {
-            self.backend.delete_many(&keys, &opts)
+            self.backend().delete_many(&keys, &opts)
         };
         self.plan.finish_bulk(Operation::Delete, outcomes, done)
     }
@@ -463,7 +470,9 @@ impl Store {
     pub fn delete_folder_with(&self, p: impl AsRef<str>, opts: DeleteFolderOptions) -> Result<()> {
         self.run_op(Operation::DeleteFolder, || {
             let key = self.plan.folder_not_root(p.as_ref(), Capability::Delete)?;
-            self.backend.delete_folder(&key, &opts).map_err(self.ctx())
+            self.backend()
+                .delete_folder(&key, &opts)
+                .map_err(self.ctx())
         })
     }
 
@@ -488,7 +497,7 @@ impl Store {
             let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
             let opts = self.plan.list_options(opts);
             let filter = self.plan.list_filter(&key, &opts)?;
-            let files = self.backend.list_files(&key, &opts);
+            let files = self.backend().list_files(&key, &opts);
             let filtered = files.filter(move |f| f.as_ref().map_or(true, |f| filter.accepts(f)));
             Ok(self.rebase_files(Operation::ListFiles, Box::new(filtered)))
         })
@@ -502,7 +511,7 @@ impl Store {
         self.run_op::<FolderIter>(Operation::ListFolders, || {
             let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
             let plan = Arc::clone(&self.plan);
-            let folders = self.backend.list_folders(&key);
+            let folders = self.backend().list_folders(&key);
             Ok(Box::new(folders.filter_map(move |r| {
                 plan.rebase_item(Operation::ListFolders, r, Plan::rebase_folder)
             })))
@@ -517,7 +526,7 @@ impl Store {
         self.run_op::<EntryIter>(Operation::IterChildren, || {
             let key = self.plan.folder(p.as_ref(), Some(Capability::List))?;
             let plan = Arc::clone(&self.plan);
-            let entries = self.backend.iter_children(&key);
+            let entries = self.backend().iter_children(&key);
             Ok(Box::new(entries.filter_map(move |r| {
                 plan.rebase_item(Operation::IterChildren, r, Plan::rebase_entry)
             })))
@@ -531,7 +540,7 @@ impl Store {
     pub fn glob(&self, pattern: impl AsRef<str>) -> Result<FileIter> {
         self.run_op(Operation::Glob, || {
             let pattern = self.plan.glob(pattern.as_ref())?;
-            Ok(self.rebase_files(Operation::Glob, self.backend.glob(&pattern)))
+            Ok(self.rebase_files(Operation::Glob, self.backend().glob(&pattern)))
         })
     }
 
@@ -542,7 +551,7 @@ impl Store {
     pub fn get_file_info(&self, p: impl AsRef<str>) -> Result<FileInfo> {
         self.run_op(Operation::GetFileInfo, || {
             let key = self.plan.file(p.as_ref(), Capability::Metadata)?;
-            let info = self.backend.get_file_info(&key).map_err(self.ctx())?;
+            let info = self.backend().get_file_info(&key).map_err(self.ctx())?;
             Ok(self.plan.rebase_info(info))
         })
     }
@@ -555,7 +564,7 @@ impl Store {
     pub fn get_folder_info(&self, p: impl AsRef<str>) -> Result<FolderInfo> {
         self.run_op(Operation::GetFolderInfo, || {
             let key = self.plan.folder(p.as_ref(), Some(Capability::Metadata))?;
-            let outcome = self.backend.get_folder_info(&key);
+            let outcome = self.backend().get_folder_info(&key);
             self.plan.folder_info(key, outcome)
         })
     }
@@ -593,7 +602,7 @@ impl Store {
             let (s, d) = self
                 .plan
                 .transfer(src.as_ref(), dst.as_ref(), Capability::Move)?;
-            self.backend.move_file(&s, &d, &opts).map_err(self.ctx())
+            self.backend().move_file(&s, &d, &opts).map_err(self.ctx())
         })
     }
 
@@ -620,7 +629,7 @@ impl Store {
             let (s, d) = self
                 .plan
                 .transfer(src.as_ref(), dst.as_ref(), Capability::Copy)?;
-            self.backend.copy_file(&s, &d, &opts).map_err(self.ctx())
+            self.backend().copy_file(&s, &d, &opts).map_err(self.ctx())
         })
     }
 
@@ -630,7 +639,9 @@ impl Store {
     /// `PermissionDenied`, `NotFound` naming a missing bucket/container/root
     /// ([`is_container_not_found`](Error::is_container_not_found)), `BackendUnavailable`.
     pub fn ping(&self) -> Result<()> {
-        self.run_op(Operation::Ping, || self.backend.ping().map_err(self.ctx()))
+        self.run_op(Operation::Ping, || {
+            self.backend().ping().map_err(self.ctx())
+        })
     }
 
     /// The store key of a backend-native name (`s3://bucket/prefix/key`, an absolute local
@@ -640,7 +651,7 @@ impl Store {
     /// `InvalidPath` for a name outside the store.
     pub fn to_key(&self, native: impl AsRef<str>) -> Result<RemotePath> {
         let native = native.as_ref();
-        let full = self.backend.to_key(native).map_err(self.ctx());
+        let full = self.backend().to_key(native).map_err(self.ctx());
         full.and_then(|full| {
             self.plan
                 .rebase(&full)
@@ -655,7 +666,7 @@ impl Store {
     /// `InvalidPath` for a malformed path.
     pub fn native_path(&self, p: impl AsRef<str>) -> Result<String> {
         let key = self.plan.folder(p.as_ref(), None);
-        key.and_then(|key| self.backend.native_path(&key).map_err(self.ctx()))
+        key.and_then(|key| self.backend().native_path(&key).map_err(self.ctx()))
             .map_err(|e| self.plan.stamp(Operation::NativePath, e))
     }
 
@@ -669,7 +680,7 @@ impl Store {
             .plan
             .child(sub.as_ref())
             .map_err(|e| self.plan.stamp(Operation::Open, e))?;
-        let plan = Plan::new(root, self.plan.capabilities(), self.backend.name());
+        let plan = Plan::new(root, self.plan.capabilities(), self.backend().name());
         Ok(Store {
             backend: Arc::clone(&self.backend),
             plan: Arc::new(plan),
@@ -702,7 +713,7 @@ impl Store {
     /// The backend's failure to release.
     pub fn close(&self) -> Result<()> {
         if self.owner {
-            let closed = self.backend.close();
+            let closed = self.backend().close();
             closed.map_err(|e| self.plan.stamp(Operation::Close, self.plan.context(e)))
         } else {
             Ok(())
