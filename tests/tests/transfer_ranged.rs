@@ -3,10 +3,12 @@
 //! arrives byte-identical with every byte counted by the progress observer, each part read
 //! `if_match` the etag; an object replaced after the first part is opened fails the file
 //! with the changed-object error and leaves no target and no temp file (an existing target
-//! stays intact); verified downloads and stores without `conditional_read` keep the single
-//! stream.
+//! stays intact); verified downloads, in-place (`atomic(false)`) downloads and stores
+//! without `conditional_read` keep the single stream, and an in-place download cut midway
+//! never leaves a target a `SkipIfSame` rerun takes for the object.
 #![cfg(feature = "memory")]
 
+mod layers_support;
 mod transfer_support;
 
 use std::ops::Range;
@@ -16,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use layers_support::cut_after;
 use remote_store_async::AsyncStore;
 use remote_store_core::{
     Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, ErrorKind,
@@ -45,13 +48,15 @@ struct Seen {
 
 /// A memory backend that records reads and, when a swap is armed (`swap`), replaces
 /// `big.bin` with `other` (bytes of the same size) right after the first part (the range at
-/// offset 0) is opened, which disarms it. With `conditional` off it does not declare
-/// `conditional_read`.
+/// offset 0) is opened, which disarms it. While `cut` is set, every body it returns fails
+/// with a connection reset after [`CUT_AFTER`] bytes. With `conditional` off it does not
+/// declare `conditional_read`.
 #[derive(Debug, Clone)]
 struct Recording {
     inner: MemoryBackend,
     seen: Arc<Seen>,
     swap: Arc<AtomicBool>,
+    cut: Arc<AtomicBool>,
     other: Bytes,
     conditional: bool,
 }
@@ -79,7 +84,7 @@ impl Backend for Recording {
     }
     fn read(&self, path: &RemotePath) -> Result<Reader> {
         self.seen.whole_reads.fetch_add(1, Ordering::SeqCst);
-        self.inner.read(path)
+        Ok(self.maybe_cut(self.inner.read(path)?))
     }
     fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<Reader> {
         self.inner.read_range(path, range)
@@ -94,7 +99,7 @@ impl Backend for Recording {
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
-        let body = self.inner.read_with(path, opts)?;
+        let body = self.maybe_cut(self.inner.read_with(path, opts)?);
         if let Some(range) = part {
             self.seen.parts.lock().unwrap().push(range.clone());
             if range.start == 0 && self.swap.load(Ordering::SeqCst) {
@@ -148,6 +153,20 @@ impl Backend for Recording {
     }
 }
 
+/// Where a cut body fails: after 384 KiB (within any part of a ranged download).
+const CUT_AFTER: u64 = 3 << 17;
+
+impl Recording {
+    /// `body`, cut after [`CUT_AFTER`] bytes while `cut` is set.
+    fn maybe_cut(&self, body: Reader) -> Reader {
+        if self.cut.load(Ordering::SeqCst) {
+            cut_after(body, CUT_AFTER)
+        } else {
+            body
+        }
+    }
+}
+
 /// A recording memory backend holding `big.bin` (pattern seed 7), its observations and its
 /// swap switch.
 fn recording(conditional: bool) -> (Recording, Arc<Seen>, Arc<AtomicBool>, Vec<u8>) {
@@ -166,6 +185,7 @@ fn recording(conditional: bool) -> (Recording, Arc<Seen>, Arc<AtomicBool>, Vec<u
         inner,
         seen: seen.clone(),
         swap: swap.clone(),
+        cut: Arc::new(AtomicBool::new(false)),
         other: Bytes::from(pattern(SIZE, 99)),
         conditional,
     };
@@ -270,8 +290,9 @@ fn big_file_downloads_in_parts_byte_identical(half: Half) {
     assert!(temp_files(dir.path()).is_empty());
 }
 
-/// Written in place (not atomic) over a longer file, the target ends at the object's size.
-fn in_place_parts_replace_a_longer_file_exactly(half: Half) {
+/// Written in place (not atomic) over a longer file, a big file streams whole and the
+/// target ends at the object's size.
+fn in_place_download_streams_whole_over_a_longer_file(half: Half) {
     let (backend, seen, _, data) = recording(true);
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("big.bin");
@@ -282,7 +303,29 @@ fn in_place_parts_replace_a_longer_file_exactly(half: Half) {
     let got = std::fs::read(&target).unwrap();
     assert_eq!(got.len(), SIZE);
     assert_eq!(sha(&got), sha(&data));
-    assert_all_parts(&seen);
+    assert!(seen.parts.lock().unwrap().is_empty(), "no ranged part");
+    assert_eq!(seen.whole_reads.load(Ordering::SeqCst), 1);
+}
+
+/// An in-place download cut midway leaves a target shorter than the object, never one of
+/// its size with gaps: a rerun with `SkipIfSame` (which compares sizes) downloads it again
+/// and ends with the object's bytes.
+fn cut_in_place_download_is_not_skipped_as_same(half: Half) {
+    let (backend, _, _, data) = recording(true);
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("big.bin");
+    std::fs::write(&target, b"an older, shorter file").unwrap();
+    backend.cut.store(true, Ordering::SeqCst);
+    let opts = parted().atomic(false).if_exists(IfExists::Overwrite);
+    let report = download(half, &backend, &target, &opts);
+    assert_eq!(report.failed().count(), 1, "{:?}", report.files);
+    let left = std::fs::metadata(&target).unwrap().len();
+    assert!(left < SIZE as u64, "a cut download left {left} bytes");
+    backend.cut.store(false, Ordering::SeqCst);
+    let again = parted().atomic(false).if_exists(IfExists::SkipIfSame);
+    let report = download(half, &backend, &target, &again);
+    assert_copied(&report, SIZE as u64);
+    assert_eq!(sha(&std::fs::read(&target).unwrap()), sha(&data));
 }
 
 /// The object is replaced once the first part is open: a new target never appears, an
@@ -344,13 +387,23 @@ fn async_big_file_downloads_in_parts_byte_identical() {
 }
 
 #[test]
-fn sync_in_place_parts_replace_a_longer_file_exactly() {
-    in_place_parts_replace_a_longer_file_exactly(Half::Sync);
+fn sync_in_place_download_streams_whole_over_a_longer_file() {
+    in_place_download_streams_whole_over_a_longer_file(Half::Sync);
 }
 
 #[test]
-fn async_in_place_parts_replace_a_longer_file_exactly() {
-    in_place_parts_replace_a_longer_file_exactly(Half::Async);
+fn async_in_place_download_streams_whole_over_a_longer_file() {
+    in_place_download_streams_whole_over_a_longer_file(Half::Async);
+}
+
+#[test]
+fn sync_cut_in_place_download_is_not_skipped_as_same() {
+    cut_in_place_download_is_not_skipped_as_same(Half::Sync);
+}
+
+#[test]
+fn async_cut_in_place_download_is_not_skipped_as_same() {
+    cut_in_place_download_is_not_skipped_as_same(Half::Async);
 }
 
 #[test]

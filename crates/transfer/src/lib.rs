@@ -13,7 +13,7 @@
 //!   by default and optional verification. A big file is downloaded as several ranged
 //!   parts at once, each read `if_match` the etag the file had when its download began
 //!   ([`TransferOptions::parts_in_flight`], [`TransferOptions::part_size`]; only on stores
-//!   with `range_read` and `conditional_read`, and not when verifying).
+//!   with `range_read` and `conditional_read`, atomic and not verifying).
 //! - **Progress** — a [`Progress`] observer sees totals, each file's start and end, bytes as
 //!   they move and the throughput; without one nothing is counted but the report.
 //! - **Integrity** — [`Hasher`] (SHA-256, CRC32C, MD5), [`HashingReader`] and

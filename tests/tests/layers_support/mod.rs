@@ -71,14 +71,18 @@ impl Flaky {
 
     fn maybe_cut(&self, reader: Reader) -> Reader {
         if take(&self.faults.cut_reads) {
-            let left = self.faults.cut_after.load(Ordering::SeqCst);
-            return Box::new(CutReader {
-                inner: reader,
-                left,
-            });
+            return cut_after(reader, self.faults.cut_after.load(Ordering::SeqCst));
         }
         reader
     }
+}
+
+/// `reader`, which delivers `left` bytes and then fails as a reset connection does.
+pub fn cut_after(reader: Reader, left: u64) -> Reader {
+    Box::new(CutReader {
+        inner: reader,
+        left,
+    })
 }
 
 /// Delivers `left` bytes, then fails as a reset connection does.

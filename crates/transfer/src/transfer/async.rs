@@ -247,8 +247,9 @@ async fn ranged_pin(
 }
 
 /// Downloads `file` in ranged parts, `parts_in_flight` at once inside this future, each
-/// written at its offset: into a temp file renamed into place (`atomic`) or into the
-/// target itself. A failure or a drop drops the temp path, which deletes the temp file.
+/// written at its offset in a temp file renamed into place (ranged downloads are atomic
+/// only, see `wants_ranged`). A failure or a drop drops the temp
+/// path, which deletes the temp file.
 async fn download_ranged(
     store: &AsyncStore,
     file: &PlannedFile,
@@ -258,30 +259,16 @@ async fn download_ranged(
     opts: &TransferOptions,
     tracker: &Tracker,
 ) -> Result<()> {
-    let (dir, to, atomic, size) = (
-        parent_of(target),
-        target.to_path_buf(),
-        opts.atomic,
-        pinned.size,
-    );
-    // One blocking hop: the folder, the file (a temp file beside the target, or the target
-    // itself) and its final size.
+    let (dir, size) = (parent_of(target), pinned.size);
+    // One blocking hop: the folder, the temp file beside the target and its final size.
     let (out, temp_path) = blocking(move || {
         std::fs::create_dir_all(&dir).map_err(|e| io_error(e, &dir))?;
-        let (out, temp_path) = if atomic {
-            let (out, path) = tempfile::Builder::new()
-                .prefix(TEMP_PREFIX)
-                .tempfile_in(&dir)
-                .map_err(|e| io_error(e, &dir))?
-                .into_parts();
-            (out, Some(path))
-        } else {
-            let out = open_in_place(overwrite)
-                .open(&to)
-                .map_err(|e| io_error(e, &to))?;
-            (out, None)
-        };
-        out.set_len(size).map_err(|e| io_error(e, &to))?;
+        let (out, temp_path) = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(&dir)
+            .map_err(|e| io_error(e, &dir))?
+            .into_parts();
+        out.set_len(size).map_err(|e| io_error(e, &temp_path))?;
         Ok((Arc::new(out), temp_path))
     })
     .await?;
@@ -292,11 +279,8 @@ async fn download_ranged(
     .await;
     first_part_error(results)?;
     drop(out);
-    if let Some(temp_path) = temp_path {
-        let to = target.to_path_buf();
-        blocking(move || persist(temp_path, &to, overwrite)).await?;
-    }
-    Ok(())
+    let to = target.to_path_buf();
+    blocking(move || persist(temp_path, &to, overwrite)).await
 }
 
 /// Reads one part `if_match` the pinned etag and writes it at its offset, gathering its

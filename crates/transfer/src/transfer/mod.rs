@@ -111,14 +111,18 @@ pub struct TransferOptions {
     /// Downloads only: ranged reads of one big file in flight at once (default
     /// [`DEFAULT_PARTS_IN_FLIGHT`]; 1 turns ranged downloads off). A file of at least
     /// `2 × part_size` bytes is then fetched as `part_size` ranges, each written at its
-    /// offset in the temp file (or the target, without `atomic`), instead of as one stream.
+    /// offset in the temp file, instead of as one stream.
     ///
     /// Only where it is safe: the store declares `range_read` and `conditional_read`, the
-    /// file's info has an etag, and [`verify`](Self::verify) is off (the verification
-    /// digest is computed in stream order, so verified downloads keep the single stream).
+    /// file's info has an etag, [`atomic`](Self::atomic) is on and [`verify`](Self::verify)
+    /// is off (the verification digest is computed in stream order, so verified downloads
+    /// keep the single stream). Without `atomic` the file streams whole: parts written in
+    /// place would leave, after a failure, a cancel or a crash, a target of the object's
+    /// full size with gaps of zeros, which `IfExists::SkipIfSame` (it compares sizes)
+    /// would then take for the object; a streamed one leaves a shorter prefix.
     /// Every part is read with `if_match` on the etag the file had when its download
     /// began: if the object is replaced meanwhile, the file fails with
-    /// `PreconditionFailed` ("the object changed during the download") and, atomic, leaves
+    /// `PreconditionFailed` ("the object changed during the download") and leaves
     /// no temp file and no partial target. It costs one `get_file_info` and one request
     /// per part, and up to `parts_in_flight × 256 KiB` of buffers per file in flight.
     pub parts_in_flight: usize,
@@ -907,10 +911,14 @@ pub(crate) fn write_at(file: &std::fs::File, buf: &[u8], offset: u64) -> std::io
 }
 
 /// Whether a file of `size` bytes is downloaded in ranged parts with `opts`: parts in
-/// flight above 1, no verification (its digest is computed in stream order), and at least
-/// two parts' worth of bytes.
+/// flight above 1, atomic (parts written in place would leave a full-size target with
+/// gaps after a failure, which `SkipIfSame` takes for the object), no verification (its
+/// digest is computed in stream order), and at least two parts' worth of bytes.
 pub(crate) fn wants_ranged(size: u64, opts: &TransferOptions) -> bool {
-    opts.parts_in_flight > 1 && opts.verify.is_none() && size >= opts.part_size.saturating_mul(2)
+    opts.parts_in_flight > 1
+        && opts.atomic
+        && opts.verify.is_none()
+        && size >= opts.part_size.saturating_mul(2)
 }
 
 /// The byte ranges of a ranged download of `size` bytes in parts of `part_size` (the last
@@ -1120,6 +1128,7 @@ mod tests {
             &opts.clone().verify(ChecksumAlgorithm::Sha256)
         ));
         assert!(!wants_ranged(64 << 20, &opts.clone().parts_in_flight(1)));
+        assert!(!wants_ranged(64 << 20, &opts.clone().atomic(false)));
         assert_eq!(TransferOptions::new().parts_in_flight(0).parts_in_flight, 1);
         assert_eq!(TransferOptions::new().part_size(1).part_size, CHUNK as u64);
         let defaults = TransferOptions::new();

@@ -215,8 +215,8 @@ fn ranged_pin(store: &Store, file: &PlannedFile, opts: &TransferOptions) -> Resu
 }
 
 /// Downloads `file` in ranged parts, `parts_in_flight` at once on scoped threads, each
-/// written at its offset: into a temp file renamed into place (`atomic`; a failure drops
-/// the temp file) or into the target itself.
+/// written at its offset in a temp file renamed into place (ranged downloads are atomic
+/// only, see `wants_ranged`; a failure drops the temp file).
 fn download_ranged(
     store: &Store,
     file: &PlannedFile,
@@ -228,20 +228,12 @@ fn download_ranged(
 ) -> Result<()> {
     let parent = parent_of(target);
     fs::create_dir_all(&parent).map_err(|e| io_error(e, &parent))?;
-    if opts.atomic {
-        let temp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .tempfile_in(&parent)
-            .map_err(|e| io_error(e, &parent))?;
-        fetch_parts(store, file, temp.as_file(), target, pinned, opts, tracker)?;
-        persist(temp.into_temp_path(), target, overwrite)?;
-    } else {
-        let out = open_in_place(overwrite)
-            .open(target)
-            .map_err(|e| io_error(e, target))?;
-        fetch_parts(store, file, &out, target, pinned, opts, tracker)?;
-    }
-    Ok(())
+    let temp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(&parent)
+        .map_err(|e| io_error(e, &parent))?;
+    fetch_parts(store, file, temp.as_file(), target, pinned, opts, tracker)?;
+    persist(temp.into_temp_path(), target, overwrite)
 }
 
 /// Sizes `out` to the pinned size and fills it with every part; the first failure stops
@@ -402,8 +394,8 @@ pub fn upload_with(
 /// place). Renames are not followed by an `fsync`.
 ///
 /// A file of at least `2 × part_size` bytes (default 16 MiB) is read as ranged parts,
-/// `parts_in_flight` at once, on stores that declare `range_read` and `conditional_read`
-/// and when not verifying; every part is read `if_match` the etag of the file when its
+/// `parts_in_flight` at once, on stores that declare `range_read` and `conditional_read`,
+/// when atomic and not verifying; every part is read `if_match` the etag of the file when its
 /// download began, so a file replaced meanwhile fails with `PreconditionFailed` ("the
 /// object changed during the download") instead of mixing versions. See
 /// [`TransferOptions::parts_in_flight`].
