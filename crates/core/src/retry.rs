@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 /// `max_backoff`; `jitter` is the fraction of each delay that is randomised (0: exact
 /// delays, 1: anywhere between zero and the delay), so many clients failing at once do not
 /// retry in step. `deadline`, when set, bounds the whole operation, waits included: a
-/// retry whose delay would end past it is not attempted.
+/// retry whose delay would end past it is not attempted. (The `Retry` layer counts it
+/// from an operation's first failure, so a call that never fails reads no clock.)
 ///
 /// The policy is data and pure arithmetic: it performs no I/O and knows no runtime, so the
 /// blocking and the async retry layers (and backend configs) share it. With the `serde`
