@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering;
 use futures::StreamExt;
 use layers_support::{Flaky, count, fast_policy, pattern, set};
 use remote_store_async::{AsyncContent, AsyncStore, SyncBackendAdapter};
-use remote_store_core::{ErrorKind, WriteOptions};
+use remote_store_core::{ErrorKind, ReadOptions, WriteOptions};
 use remote_store_layers::{ConcurrencyLimit, Retry};
 use remote_store_sync::{Content, Store};
 
@@ -280,6 +280,99 @@ async fn a_read_of_a_replaced_object_fails_instead_of_splicing_async() {
         "the stream ends after the error"
     );
     assert_eq!(count(&flaky.faults.ranged_opens), 0);
+}
+
+/// A read conditioned on the object's etag alone (`if_match`, as a transfer's ranged
+/// parts are) resumes at the byte it reached with the same `if_match`; a replacement
+/// between the cut and the resume fails it with the service's `PreconditionFailed`.
+#[test]
+fn a_cut_read_pinned_by_if_match_resumes_with_the_same_condition() {
+    let flaky = Flaky::new();
+    let s = sync_store(&flaky, 4);
+    let data = pattern(SIZE);
+    s.write("big.bin", data.clone()).unwrap();
+    let etag = s.get_file_info("big.bin").unwrap().etag.expect("an etag");
+    flaky.faults.cut_after.store(30_001, Ordering::SeqCst);
+    set(&flaky.faults.cut_reads, 2);
+    let pinned =
+        |range: std::ops::Range<u64>| ReadOptions::new().range(range).if_match(etag.clone());
+    let mut out = Vec::new();
+    s.read_with("big.bin", pinned(10_000..150_000))
+        .unwrap()
+        .read_to_end(&mut out)
+        .unwrap();
+    assert_eq!(out, &data[10_000..150_000]);
+    assert_eq!(
+        count(&flaky.faults.ranged_opens),
+        3,
+        "the open and two resumes"
+    );
+
+    flaky.faults.cut_after.store(1000, Ordering::SeqCst);
+    set(&flaky.faults.cut_reads, 1);
+    let mut reader = s.read_with("big.bin", pinned(0..SIZE as u64)).unwrap();
+    let mut first = vec![0; 1000];
+    reader.read_exact(&mut first).unwrap();
+    assert_eq!(first, &data[..1000]);
+    s.write_with("big.bin", vec![7u8; SIZE], WriteOptions::overwriting())
+        .unwrap();
+    let mut rest = Vec::new();
+    let err = reader.read_to_end(&mut rest).unwrap_err();
+    let err = remote_store_core::Error::from_io(err);
+    assert_eq!(err.kind(), ErrorKind::PreconditionFailed, "{err}");
+    assert!(rest.is_empty(), "no byte of the new object was delivered");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cut_read_pinned_by_if_match_resumes_with_the_same_condition_async() {
+    let flaky = Flaky::new();
+    let s = async_store(&flaky, 4);
+    let data = pattern(SIZE);
+    s.write("big.bin", data.clone()).await.unwrap();
+    let etag = s
+        .get_file_info("big.bin")
+        .await
+        .unwrap()
+        .etag
+        .expect("an etag");
+    flaky.faults.cut_after.store(30_001, Ordering::SeqCst);
+    set(&flaky.faults.cut_reads, 2);
+    let pinned =
+        |range: std::ops::Range<u64>| ReadOptions::new().range(range).if_match(etag.clone());
+    let body = s
+        .read_with("big.bin", pinned(10_000..150_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        &body.collect_bytes().await.unwrap()[..],
+        &data[10_000..150_000]
+    );
+    assert_eq!(
+        count(&flaky.faults.ranged_opens),
+        3,
+        "the open and two resumes"
+    );
+
+    flaky.faults.cut_after.store(1000, Ordering::SeqCst);
+    set(&flaky.faults.cut_reads, 1);
+    let mut body = s
+        .read_with("big.bin", pinned(0..SIZE as u64))
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    while got.len() < 1000 {
+        got.extend_from_slice(&body.next().await.unwrap().unwrap());
+    }
+    assert_eq!(got, &data[..1000]);
+    s.write_with("big.bin", vec![7u8; SIZE], WriteOptions::overwriting())
+        .await
+        .unwrap();
+    let err = body.next().await.unwrap().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PreconditionFailed, "{err}");
+    assert!(
+        body.next().await.is_none(),
+        "the stream ends after the error"
+    );
 }
 
 #[test]

@@ -18,13 +18,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use layers_support::cut_after;
+use layers_support::{Flaky, cut_after, fast_policy, set};
 use remote_store_async::AsyncStore;
 use remote_store_core::{
     Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, ErrorKind,
     FileInfo, ListOptions, MoveOptions, ReadOptions, RemotePath, Result, WriteMode, WriteOptions,
     WriteResult,
 };
+use remote_store_layers::Retry;
 use remote_store_memory::MemoryBackend;
 use remote_store_sync::{Backend, Content, EntryIter, FileIter, FolderIter, Reader, Store};
 use remote_store_transfer::{
@@ -374,6 +375,56 @@ fn verified_and_unconditional_downloads_stream_whole(half: Half) {
             assert!(digest.is_some(), "a verified copy reports its digest");
         }
     }
+}
+
+/// Behind `Retry`, parts cut mid-body resume with the same `if_match` (the retry layer's
+/// pinned reads) and the big file still arrives byte-identical.
+fn cut_parts_resume_behind_retry(half: Half) {
+    let flaky = Flaky::new();
+    let data = transfer_support::pattern(SIZE, 3);
+    let store = Store::new(Retry::new(flaky.clone(), fast_policy(4)), "").unwrap();
+    store.write("big.bin", Bytes::from(data.clone())).unwrap();
+    flaky.faults.cut_after.store(300_000, Ordering::SeqCst);
+    set(&flaky.faults.cut_reads, 3);
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("big.bin");
+    let report = match half {
+        Half::Sync => sync::download_with(&store, "big.bin", &target, &parted()).unwrap(),
+        Half::Async => {
+            let store = AsyncStore::new(
+                Retry::new(
+                    remote_store_async::SyncBackendAdapter::new(flaky.clone()),
+                    fast_policy(4),
+                ),
+                "",
+            )
+            .unwrap();
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(aio::download_with(&store, "big.bin", &target, &parted()))
+                .unwrap()
+        }
+    };
+    assert_copied(&report, SIZE as u64);
+    assert_eq!(sha(&std::fs::read(&target).unwrap()), sha(&data));
+    assert_eq!(
+        flaky.faults.cut_reads.load(Ordering::SeqCst),
+        0,
+        "the three cuts happened"
+    );
+}
+
+#[test]
+fn sync_cut_parts_resume_behind_retry() {
+    cut_parts_resume_behind_retry(Half::Sync);
+}
+
+#[test]
+fn async_cut_parts_resume_behind_retry() {
+    cut_parts_resume_behind_retry(Half::Async);
 }
 
 #[test]

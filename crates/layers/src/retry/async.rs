@@ -23,7 +23,7 @@ use crate::kept::KeptPath;
 
 use super::{
     Attempts, BatchRetry, Identity, Resume, Retry, copy_is_idempotent, delete_folder_is_idempotent,
-    delete_is_idempotent, write_is_idempotent,
+    delete_is_idempotent, pinned_etag, write_is_idempotent,
 };
 
 /// Calls `f` until it succeeds, fails for good, or the policy gives up. This is an async
@@ -97,6 +97,23 @@ impl<B: AsyncBackend> Retry<B> {
             current: body,
         });
         Ok((body, version))
+    }
+
+    /// A read conditioned on `etag` alone (`if_match`): reopened while it fails to open,
+    /// and resumed mid-body with the same `if_match` on the rest of its range.
+    async fn open_pinned_async(
+        &self,
+        path: &RemotePath,
+        opts: &ReadOptions,
+        etag: &str,
+    ) -> Result<ByteStream> {
+        let body = retrying(&self.policy, || self.inner().read_with(path, opts)).await?;
+        Ok(ByteStream::new(Resuming {
+            backend: Arc::clone(&self.inner),
+            path: KeptPath::new(path.as_str()),
+            state: State::Reading(Resume::pinned(etag, opts.range.clone(), &self.policy)),
+            current: body,
+        }))
     }
 
     /// A plain streamed read (`read`, `read_range`), resumable where the backend allows.
@@ -213,8 +230,13 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
             path: &'p RemotePath,
             opts: &'o ReadOptions,
         ) -> Result<ByteStream> {
+            if let Some(etag) = pinned_etag(opts, self.inner().capabilities())
+                .filter(|_| self.resumes(self.inner().capabilities()))
+            {
+                return Box::pin(self.open_pinned_async(path, opts, etag));
+            }
             if opts.has_conditions() {
-                // Conditions hold at the open only: a conditional read is reopened while it
+                // Other conditions hold at the open only: such a read is reopened while it
                 // fails to open, never resumed.
                 return Box::pin(retrying(&self.policy, || self.inner().read_with(path, opts)));
             }
@@ -474,16 +496,18 @@ async fn reopen<B: AsyncBackend>(
             return (resume, Err(cause));
         };
         tokio::time::sleep(wait).await;
-        let now = match (*backend).get_file_info(&path).await {
-            Ok(now) => now,
-            Err(e) if e.is_retryable() => {
-                cause = e;
-                continue;
+        if !resume.pinned {
+            let now = match (*backend).get_file_info(&path).await {
+                Ok(now) => now,
+                Err(e) if e.is_retryable() => {
+                    cause = e;
+                    continue;
+                }
+                Err(e) => return (resume, Err(e)),
+            };
+            if let Err(changed) = resume.check_unchanged(&now, path.as_str()) {
+                return (resume, Err(changed.with_source(cause)));
             }
-            Err(e) => return (resume, Err(e)),
-        };
-        if let Err(changed) = resume.check_unchanged(&now, path.as_str()) {
-            return (resume, Err(changed.with_source(cause)));
         }
         // With `conditional_read`, the reopen also carries `if_match`: a replacement
         // between the check and the read is refused by the service too.
@@ -493,6 +517,8 @@ async fn reopen<B: AsyncBackend>(
         };
         match reopened {
             Ok(body) => return (resume, Ok(body)),
+            // The caller's own `if_match` failed: its error, as at the open.
+            Err(e) if resume.pinned => return (resume, Err(e)),
             Err(e) if e.kind() == ErrorKind::PreconditionFailed => {
                 let changed = resume.changed_error(path.as_str()).with_source(cause);
                 return (resume, Err(changed));

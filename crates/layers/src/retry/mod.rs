@@ -229,6 +229,18 @@ pub(crate) fn copy_is_idempotent(opts: &CopyOptions) -> bool {
     opts.overwrite
 }
 
+/// The etag a conditional read is pinned to, when `if_match` is its only condition: such a
+/// read can resume at the byte it reached with the same `if_match` (the service refuses
+/// any other version), where the backend evaluates conditions with the read.
+pub(crate) fn pinned_etag(opts: &ReadOptions, caps: CapabilitySet) -> Option<&str> {
+    let only_if_match = opts.if_none_match.is_none()
+        && opts.if_modified_since.is_none()
+        && opts.if_unmodified_since.is_none();
+    opts.if_match
+        .as_deref()
+        .filter(|_| only_if_match && caps.supports(Capability::ConditionalRead))
+}
+
 /// What identifies one version of an object, for deciding whether a read may resume: the
 /// etag and version id where the service has them, else the modification time; the size
 /// always. The backend reports it with the read (`read_versioned`).
@@ -242,6 +254,10 @@ pub(crate) struct Resume {
     /// One past the last byte to deliver (the range end clamped at the object's size).
     pub(crate) end: u64,
     pub(crate) identity: Identity,
+    /// The caller's read was conditioned on `identity`'s etag (`read_with` `if_match`,
+    /// [`Resume::pinned`]): its reopens carry the same `if_match` and nothing else is
+    /// checked; the size is unknown, so a clean end of the body is the end.
+    pub(crate) pinned: bool,
     /// Its clock starts at the first failure: a read that is never cut reads none.
     attempts: Attempts,
 }
@@ -255,6 +271,21 @@ impl Resume {
             position: range.start.min(end),
             end,
             identity,
+            pinned: false,
+            attempts: Attempts::new(policy),
+        }
+    }
+
+    /// A read of `range` that the caller conditioned on `etag` (`if_match` and no other
+    /// condition): the service refuses any other version, at the open and at every
+    /// reopen, so no `get_file_info` check is needed to keep two versions apart.
+    pub(crate) fn pinned(etag: &str, range: Option<Range<u64>>, policy: &RetryPolicy) -> Self {
+        let range = range.unwrap_or(0..u64::MAX);
+        Resume {
+            position: range.start,
+            end: range.end.max(range.start),
+            identity: Identity::new(u64::MAX).with_etag(Some(etag.to_owned())),
+            pinned: true,
             attempts: Attempts::new(policy),
         }
     }
@@ -274,7 +305,7 @@ impl Resume {
     /// Whether an end of the body before `end` is early (a cut, not the end).
     #[inline]
     pub(crate) fn ended_early(&self) -> bool {
-        self.position < self.end
+        !self.pinned && self.position < self.end
     }
 
     /// The error for a body that ended early.

@@ -18,7 +18,7 @@ use crate::kept::KeptPath;
 
 use super::{
     Attempts, BatchRetry, Identity, Resume, Retry, copy_is_idempotent, delete_folder_is_idempotent,
-    delete_is_idempotent, write_is_idempotent,
+    delete_is_idempotent, pinned_etag, write_is_idempotent,
 };
 
 /// Calls `f` until it succeeds, fails for good, or the policy gives up.
@@ -137,8 +137,20 @@ impl<B: Backend> Backend for Retry<B> {
     }
 
     fn read_with(&self, path: &RemotePath, opts: &ReadOptions) -> Result<Reader> {
+        if let Some(etag) = pinned_etag(opts, self.inner().capabilities())
+            .filter(|_| self.resumes(self.inner().capabilities()))
+        {
+            // Conditioned on `etag` alone: resumed mid-body with the same `if_match`.
+            let reader = retrying(&self.policy, || self.inner().read_with(path, opts))?;
+            return Ok(Box::new(ResumingReader {
+                backend: Arc::clone(&self.inner),
+                path: KeptPath::new(path.as_str()),
+                resume: Resume::pinned(etag, opts.range.clone(), &self.policy),
+                current: reader,
+            }));
+        }
         if opts.has_conditions() {
-            // Conditions hold at the open only: a conditional read is reopened while it
+            // Other conditions hold at the open only: such a read is reopened while it
             // fails to open, never resumed.
             return retrying(&self.policy, || self.inner().read_with(path, opts));
         }
@@ -288,16 +300,18 @@ impl<B: Backend> ResumingReader<B> {
                 return Err(cause);
             };
             std::thread::sleep(wait);
-            let now = match (*self.backend).get_file_info(&path) {
-                Ok(now) => now,
-                Err(e) if e.is_retryable() => {
-                    cause = e;
-                    continue;
+            if !self.resume.pinned {
+                let now = match (*self.backend).get_file_info(&path) {
+                    Ok(now) => now,
+                    Err(e) if e.is_retryable() => {
+                        cause = e;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                if let Err(changed) = self.resume.check_unchanged(&now, self.path.as_str()) {
+                    return Err(changed.with_source(cause));
                 }
-                Err(e) => return Err(e),
-            };
-            if let Err(changed) = self.resume.check_unchanged(&now, self.path.as_str()) {
-                return Err(changed.with_source(cause));
             }
             // With `conditional_read`, the reopen also carries `if_match`: a replacement
             // between the check and the read is refused by the service too.
@@ -313,6 +327,8 @@ impl<B: Backend> ResumingReader<B> {
                     self.current = reader;
                     return Ok(());
                 }
+                // The caller's own `if_match` failed: its error, as at the open.
+                Err(e) if self.resume.pinned => return Err(e),
                 Err(e) if e.kind() == ErrorKind::PreconditionFailed => {
                     return Err(self
                         .resume
