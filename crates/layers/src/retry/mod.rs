@@ -53,6 +53,9 @@ mod sync;
 /// capabilities and an etag, a version id or a modification time; without them reads are
 /// only retried on open. (A modification time is the weakest proof: a replacement with the
 /// same size within the time's resolution — a second on SFTP — goes unseen.)
+/// A `read_with` whose only condition is `if_match` (a transfer's ranged parts) is resumed
+/// too, with the same `if_match` on the rest of its range and no `get_file_info` check: the
+/// caller pinned the version, and the service refuses any other (`PreconditionFailed`).
 /// [`without_resumed_reads`](Self::without_resumed_reads) turns resuming off.
 ///
 /// The deadline of the policy bounds the retrying of each operation, waits included,
