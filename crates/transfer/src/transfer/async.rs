@@ -16,11 +16,11 @@ use tokio::io::AsyncWriteExt;
 use tokio_util::io::ReaderStream;
 
 use super::{
-    Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TEMP_PREFIX, TransferOptions,
+    Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
     TransferReport, copied, dry_report, finish, first_part_error, io_error, local_digest,
     local_existing, local_kind, local_path, make_plan, may_range, missing_source, normalize,
     open_in_place, parent_of, part_complete, part_error, part_ranges, persist, relative_to, report,
-    store_key, tracker, walk_local, without_io, write_at, write_local,
+    store_key, temp_beside, tracker, walk_local, without_io, write_at, write_local,
 };
 use crate::batch::r#async::run_stream;
 use crate::integrity::r#async::digest;
@@ -199,13 +199,7 @@ async fn download_file(
             .map_err(|e| io_error(e, &parent))?;
         if opts.atomic {
             let dir = parent.clone();
-            let temp = blocking(move || {
-                tempfile::Builder::new()
-                    .prefix(TEMP_PREFIX)
-                    .tempfile_in(&dir)
-                    .map_err(|e| io_error(e, &dir))
-            })
-            .await?;
+            let temp = blocking(move || temp_beside(&dir)).await?;
             // The temp path deletes the file when dropped: a failed or dropped download
             // leaves nothing behind.
             let (std_file, temp_path) = temp.into_parts();
@@ -263,11 +257,7 @@ async fn download_ranged(
     // One blocking hop: the folder, the temp file beside the target and its final size.
     let (out, temp_path) = blocking(move || {
         std::fs::create_dir_all(&dir).map_err(|e| io_error(e, &dir))?;
-        let (out, temp_path) = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .tempfile_in(&dir)
-            .map_err(|e| io_error(e, &dir))?
-            .into_parts();
+        let (out, temp_path) = temp_beside(&dir)?.into_parts();
         out.set_len(size).map_err(|e| io_error(e, &temp_path))?;
         Ok((Arc::new(out), temp_path))
     })

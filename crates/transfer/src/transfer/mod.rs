@@ -794,6 +794,18 @@ pub(crate) fn parent_of(target: &Path) -> PathBuf {
     }
 }
 
+/// A temp file (`.~tmp.*`) in `dir`, beside the target it will be renamed to; deleted when
+/// dropped unless persisted.
+///
+/// # Errors
+/// The file system's error, naming `dir`.
+pub(crate) fn temp_beside(dir: &Path) -> Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(dir)
+        .map_err(|e| io_error(e, dir))
+}
+
 /// Writes a whole (small) downloaded file at `target` in one go: creates its folder, then
 /// either writes a temp file beside it and renames it into place (`atomic`; without
 /// `overwrite` the rename refuses an existing file) or writes the target directly. The
@@ -812,10 +824,7 @@ pub(crate) fn write_local(
     let parent = parent_of(target);
     std::fs::create_dir_all(&parent).map_err(|e| io_error(e, &parent))?;
     if atomic {
-        let mut temp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .tempfile_in(&parent)
-            .map_err(|e| io_error(e, &parent))?;
+        let mut temp = temp_beside(&parent)?;
         temp.as_file_mut()
             .write_all(bytes)
             .map_err(|e| io_error(e, target))?;

@@ -12,11 +12,11 @@ use remote_store_core::{Error, ErrorKind, ListOptions, Result, WriteOptions};
 use remote_store_sync::{Content, Store};
 
 use super::{
-    Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TEMP_PREFIX, TransferOptions,
+    Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
     TransferReport, copied, dry_report, finish, first_part_error, io_error, local_digest,
     local_existing, local_kind, local_path, make_plan, may_range, missing_source, normalize,
     open_in_place, parent_of, part_complete, part_error, part_ranges, persist, relative_to, report,
-    store_key, tracker, walk_local, without_io, write_at, write_local,
+    store_key, temp_beside, tracker, walk_local, without_io, write_at, write_local,
 };
 use crate::batch::sync::run_pool;
 use crate::integrity::sync::digest;
@@ -184,10 +184,7 @@ fn download_file(
         fs::create_dir_all(&parent).map_err(|e| io_error(e, &parent))?;
         let mut source = io::Cursor::new(head).chain(&mut meter);
         if opts.atomic {
-            let mut temp = tempfile::Builder::new()
-                .prefix(TEMP_PREFIX)
-                .tempfile_in(&parent)
-                .map_err(|e| io_error(e, &parent))?;
+            let mut temp = temp_beside(&parent)?;
             pump(&mut source, temp.as_file_mut(), &target)?;
             persist(temp.into_temp_path(), &target, overwrite)?;
         } else {
@@ -228,10 +225,7 @@ fn download_ranged(
 ) -> Result<()> {
     let parent = parent_of(target);
     fs::create_dir_all(&parent).map_err(|e| io_error(e, &parent))?;
-    let temp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempfile_in(&parent)
-        .map_err(|e| io_error(e, &parent))?;
+    let temp = temp_beside(&parent)?;
     fetch_parts(store, file, temp.as_file(), target, pinned, opts, tracker)?;
     persist(temp.into_temp_path(), target, overwrite)
 }
