@@ -150,10 +150,17 @@ async fn reads_async(s: &AsyncStore) -> Duration {
 
 fn main() {
     let mut runs = 7;
+    let mut only: Option<usize> = None;
+    let mut case: Option<usize> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        if a == "--runs" {
-            runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N");
+        match a.as_str() {
+            "--runs" => runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N"),
+            // For a profiler: run one configuration (its index in the table) once per run.
+            "--only" => only = Some(args.next().and_then(|n| n.parse().ok()).expect("--only N")),
+            // For a profiler: run one case (0 sync mix, 1 sync reads, 2 async mix, 3 async reads).
+            "--case" => case = Some(args.next().and_then(|n| n.parse().ok()).expect("--case N")),
+            other => panic!("unknown argument {other:?} (expected --runs N, --only N, --case N)"),
         }
     }
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -163,12 +170,24 @@ fn main() {
     let mut best = [[Duration::MAX; ALL.len()]; 4];
     for _ in 0..runs {
         for (i, (layers, _)) in ALL.iter().enumerate() {
+            if only.is_some_and(|o| o != i) {
+                continue;
+            }
+            let runs = |c: usize| case.is_none_or(|only| only == c);
             let s = sync_store(*layers);
-            best[0][i] = best[0][i].min(mix_sync(&s));
-            best[1][i] = best[1][i].min(reads_sync(&s));
+            if runs(0) {
+                best[0][i] = best[0][i].min(mix_sync(&s));
+            }
+            if runs(1) {
+                best[1][i] = best[1][i].min(reads_sync(&s));
+            }
             let a = async_store(*layers);
-            best[2][i] = best[2][i].min(rt.block_on(mix_async(&a)));
-            best[3][i] = best[3][i].min(rt.block_on(reads_async(&a)));
+            if runs(2) {
+                best[2][i] = best[2][i].min(rt.block_on(mix_async(&a)));
+            }
+            if runs(3) {
+                best[3][i] = best[3][i].min(rt.block_on(reads_async(&a)));
+            }
         }
     }
     println!(
@@ -179,6 +198,9 @@ fn main() {
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (i, (_, name)) in ALL.iter().enumerate() {
+        if only.is_some_and(|o| o != i) {
+            continue;
+        }
         let cell = |case: usize| {
             let t = best[case][i];
             format!(

@@ -318,7 +318,7 @@ impl AsyncStore {
                 self.plan.range(p.as_ref(), range)?;
             }
             let body = self
-                .backend
+                .backend()
                 .read_with(&key, &opts)
                 .await
                 .map_err(self.ctx())?;
@@ -346,7 +346,7 @@ impl AsyncStore {
             let key = self.plan.file(p.as_ref(), Capability::Read)?;
             self.plan.range(p.as_ref(), &range)?;
             let body = self
-                .backend
+                .backend()
                 .read_range(&key, range)
                 .await
                 .map_err(self.ctx())?;
@@ -650,7 +650,7 @@ impl AsyncStore {
             };
             let opts = resolved.as_ref().unwrap_or(opts);
             let result = self
-                .backend
+                .backend()
                 .write(&key, content, mode, opts)
                 .await
                 .map_err(self.ctx())?;
@@ -1074,7 +1074,7 @@ impl AsyncStore {
     /// `CapabilityNotSupported` when there is none of that type.
     pub fn native<T: Any>(&self) -> Result<&T> {
         let client = self
-            .backend
+            .backend()
             .native_client()
             .and_then(|c| (c as &dyn Any).downcast_ref::<T>());
         client.ok_or_else(|| {

@@ -404,7 +404,7 @@ impl Store {
             };
             let opts = resolved.as_ref().unwrap_or(opts);
             let result = self
-                .backend
+                .backend()
                 .write(&key, content, mode, opts)
                 .map_err(self.ctx())?;
             Ok(self.plan.rebase_result(result))
@@ -697,7 +697,7 @@ impl Store {
     /// that type.
     pub fn native<T: Any>(&self) -> Result<&T> {
         let client = self
-            .backend
+            .backend()
             .native_client()
             .and_then(|c| (c as &dyn Any).downcast_ref::<T>());
         client.ok_or_else(|| {

@@ -265,7 +265,7 @@ impl<B: AsyncBackend> AsyncBackend for Retry<B> {
             match content {
                 AsyncContent::Bytes(bytes) if write_is_idempotent(true, opts) => {
                     Box::pin(retrying(&self.policy, move || {
-                        self.inner
+                        self.inner()
                             .write(path, AsyncContent::Bytes(bytes.clone()), mode, opts)
                     }))
                 }

@@ -179,7 +179,7 @@ impl<B: Backend> Backend for Retry<B> {
         match content {
             Content::Bytes(bytes) if write_is_idempotent(true, opts) => {
                 retrying(&self.policy, || {
-                    self.inner
+                    self.inner()
                         .write(path, Content::Bytes(bytes.clone()), mode, opts)
                 })
             }
