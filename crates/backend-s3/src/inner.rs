@@ -250,6 +250,11 @@ impl Inner {
                     .list_objects_v2()
                     .bucket(self.bucket())
                     .prefix(self.keys.folder(path))
+                    // One level is enough to see that something is below (a key or a
+                    // common prefix, both counted below); on S3 it costs the same, and
+                    // servers that keep keys as files (s3s-fs, MinIO's filesystem mode)
+                    // then read one directory level instead of walking the bucket.
+                    .delimiter("/")
                     .max_keys(1)
                     .send()
             })
