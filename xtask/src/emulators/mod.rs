@@ -3,7 +3,8 @@
 //! Each [`Emulator`] installs itself under `target/emulators/<name>/` (once; later runs reuse
 //! it), starts on a free 127.0.0.1 port with a fresh run directory
 //! `target/emulators/<name>/run-<secs>-<pid>/` (data + `server.log`), is health-checked, and
-//! hands back the environment variables the tests read.
+//! hands back the environment variables the tests read. Stopping a server removes its
+//! `data/` and keeps the log; the newest run directories stay for post-mortems.
 //!
 //! An emulator is *enabled* when the backend crate that needs it exists (`crates/backend-s3`,
 //! ...), so definitions are inert until their crate lands. `XTASK_FORCE_EMULATORS=moto,sshd`
@@ -148,6 +149,18 @@ fn prune_runs(home: &Path) {
         {
             eprintln!("warning: could not remove {}: {e}", dir.display());
         }
+    }
+}
+
+/// Removes the stored objects of a stopped server's run directory (`data/`), keeping its
+/// log for post-mortems: benchmarks leave gigabytes there, and kept runs would hold them
+/// until pruned.
+fn discard_data(dir: &Path) {
+    let data = dir.join("data");
+    if data.exists()
+        && let Err(e) = std::fs::remove_dir_all(&data)
+    {
+        eprintln!("warning: could not remove {}: {e}", data.display());
     }
 }
 
@@ -378,7 +391,10 @@ impl EmulatorSet {
                 None => running.stop(),
             };
             match result {
-                Ok(()) => eprintln!("emulator {}: stopped", running.name),
+                Ok(()) => {
+                    eprintln!("emulator {}: stopped", running.name);
+                    discard_data(&running.dir);
+                }
                 Err(e) => errors.push(e.to_string()),
             }
         }
