@@ -10,9 +10,12 @@
 //!
 //! Clients: `sdk-default` (aws-sdk-s3 with every SDK default: only region, endpoint,
 //! path style, static credentials and the hyper/rustls HTTP client are set), `sdk-ours`
-//! (the SDK client our backend builds from its `S3Config`, called directly) and
-//! `remote-store` (`AsyncStore` over `AsyncS3Backend`). Payloads are unsigned unless
-//! `BENCH_SIGN_PAYLOAD=1`, as in the main benchmark.
+//! (the SDK client our backend builds from its `S3Config`, called directly),
+//! `remote-store` (`AsyncStore` over `AsyncS3Backend`) and `remote-store-flat` (the same
+//! in the flat-namespace mode, `check_folder_targets(false)`: one `PutObject` per small
+//! put, as `sdk-ours`). Payloads are unsigned unless `BENCH_SIGN_PAYLOAD=1`, as in the
+//! main benchmark. `BENCH_ACCESS_KEY` and `BENCH_SECRET_KEY` replace the benchmark's
+//! credentials (for a server started elsewhere, such as the emulators' s3s-fs).
 //!
 //! `BENCH_LEVERS` (comma list) changes the `sdk-default` client one lever at a time:
 //! `static-endpoint` (an endpoint resolver that skips the rules engine),
@@ -71,12 +74,20 @@ impl ResolveEndpoint for PathStyle {
     }
 }
 
+fn access_key() -> String {
+    std::env::var("BENCH_ACCESS_KEY").unwrap_or_else(|_| ACCESS_KEY.to_owned())
+}
+
+fn secret_key() -> String {
+    std::env::var("BENCH_SECRET_KEY").unwrap_or_else(|_| SECRET_KEY.to_owned())
+}
+
 fn config(endpoint: &str, sign: bool) -> S3Config {
     let mut config = S3Config::new(BUCKET)
         .endpoint(endpoint)
         .region("us-east-1")
         .force_path_style(true)
-        .credentials(ACCESS_KEY, SECRET_KEY)
+        .credentials(access_key(), secret_key())
         .sign_payload(sign);
     if let Ok(mode) = std::env::var("BENCH_CHECKSUMS") {
         let mode = mode
@@ -101,7 +112,11 @@ fn sdk_default(endpoint: &str) -> aws_sdk_s3::Client {
         .endpoint_url(endpoint)
         .force_path_style(true)
         .credentials_provider(Credentials::new(
-            ACCESS_KEY, SECRET_KEY, None, None, "bench",
+            access_key(),
+            secret_key(),
+            None,
+            None,
+            "bench",
         ));
     for lever in levers() {
         b = match lever.as_str() {
@@ -144,7 +159,7 @@ async fn sdk_put(c: &aws_sdk_s3::Client, sign: bool, key: &str, data: Bytes) {
 /// Runs the `--ops` mode; `args` are `<client> <get|put> <n>`.
 pub(crate) fn run(args: &[String]) {
     let [client, op, n] = args else {
-        panic!("usage: --ops <sdk-default|sdk-ours|remote-store> <get|put> <n>");
+        panic!("usage: --ops <sdk-default|sdk-ours|remote-store|remote-store-flat> <get|put> <n>");
     };
     let n: usize = n.parse().expect("n");
     assert!(n <= OBJECTS || op == "big", "n ≤ {OBJECTS}");
@@ -161,7 +176,8 @@ pub(crate) fn run(args: &[String]) {
             .clone();
         let _ = setup.create_bucket().bucket(BUCKET).send().await;
         let data = Bytes::from(vec![0xa5; SMALL]);
-        for i in 0..OBJECTS {
+        // Only GETs read the objects (a PUT run's setup is as independent of `n` without them).
+        for i in (0..OBJECTS).filter(|_| op == "get") {
             sdk_put(&setup, sign, &format!("get/{i:04}"), data.clone()).await;
         }
         let c = match client.as_str() {
@@ -174,6 +190,14 @@ pub(crate) fn run(args: &[String]) {
             ),
             "remote-store" => OpsClient::Ours(
                 AsyncStore::new(AsyncS3Backend::new(config(&endpoint, sign)).unwrap(), "").unwrap(),
+            ),
+            "remote-store-flat" => OpsClient::Ours(
+                AsyncStore::new(
+                    AsyncS3Backend::new(config(&endpoint, sign).check_folder_targets(false))
+                        .unwrap(),
+                    "",
+                )
+                .unwrap(),
             ),
             other => panic!("unknown client {other}"),
         };

@@ -80,8 +80,10 @@ impl Inner {
         if !self.config.create_if_missing {
             return Ok(());
         }
+        // Boxed: the two SDK requests of `create_bucket` would otherwise make every write
+        // future kilobytes larger, for a step that runs once.
         self.bucket_ready
-            .get_or_try_init(|| self.create_bucket())
+            .get_or_try_init(|| Box::pin(self.create_bucket()))
             .await?;
         self.saw_bucket();
         Ok(())
@@ -173,7 +175,9 @@ impl Inner {
         if self.bucket_seen.load(Ordering::Acquire) {
             return Ok(());
         }
-        match self.client.head_bucket().bucket(self.bucket()).send().await {
+        // Boxed: the SDK's future is kilobytes, and every `head` (and so every write's
+        // precondition check) would carry it inline for a request that is rarely sent.
+        match Box::pin(self.client.head_bucket().bucket(self.bucket()).send()).await {
             Ok(_) => {
                 self.saw_bucket();
                 Ok(())
@@ -325,6 +329,11 @@ impl Inner {
         overwrite: bool,
     ) -> Result<()> {
         let check_exists = !overwrite && !self.config.conditional_create;
+        if !check_exists && !self.config.check_folder_targets && !self.config.check_ancestor_files {
+            // Nothing to check (the flat-namespace mode's overwriting and conditional
+            // writes).
+            return Ok(());
+        }
         let (folder, exists) = futures::try_join!(self.is_folder_target(path), async {
             if check_exists {
                 self.is_file(path).await

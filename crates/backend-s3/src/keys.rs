@@ -25,7 +25,12 @@ impl Keys {
 
     /// The object key of `path` (for the root: the prefix itself, never used as an object).
     pub(crate) fn object(&self, path: &RemotePath) -> String {
-        self.prefix.join_path(path).as_str().to_owned()
+        // `join_path` without its intermediate `RemotePath`: one allocation per key.
+        match (self.prefix.is_root(), path.is_root()) {
+            (true, _) => path.as_str().to_owned(),
+            (_, true) => self.prefix.as_str().to_owned(),
+            _ => format!("{}/{}", self.prefix.as_str(), path.as_str()),
+        }
     }
 
     /// The listing prefix of the folder `path`: its key and a `/`, or `""` for the root of
@@ -172,7 +177,10 @@ mod tests {
         ] {
             assert!(k.parse_native(bad).is_err(), "{bad}");
         }
+        assert_eq!(k.object(&RemotePath::ROOT), "base/dir");
         let bare = Keys::new("bkt".into(), RemotePath::ROOT);
+        assert_eq!(bare.object(&p("x/y")), "x/y");
+        assert_eq!(bare.object(&RemotePath::ROOT), "");
         assert_eq!(bare.folder(&RemotePath::ROOT), "");
         assert_eq!(bare.native(&RemotePath::ROOT), "s3://bkt");
         assert_eq!(bare.parse_native("s3://bkt").unwrap(), RemotePath::ROOT);

@@ -33,19 +33,32 @@ use crate::keys;
 /// `sign_payload`, and with the checksum the write asked for (`$asked`) computed even
 /// when `checksums` is `when_required` (a macro: `disable_payload_signing` exists per
 /// operation, not on the generic customisable operation).
+///
+/// The SDK's own `send` future (about 9.6 KiB with aws-sdk-s3 1.157) is boxed: inline, it
+/// would make every write future that large, and the backend's `write` future is moved
+/// to the heap whole (`async_trait`) on every call, whichever branch the write takes (a
+/// 10 KiB `memcpy` and a large allocation per small put with unsigned payloads, which
+/// never run this future). The customised send boxes its future itself.
 macro_rules! send_body {
     ($request:expr, $inner:expr, $asked:expr) => {{
         let checksum = client::checksum_override(&$inner.config, $asked);
         match ($inner.config.sign_payload, checksum) {
-            (true, None) => $request.send().await,
+            (true, None) => Box::pin($request.send()).await,
             (sign, checksum) => {
-                let mut request = $request.customize();
-                if !sign {
-                    request = request.disable_payload_signing();
-                }
-                if let Some(config) = checksum {
-                    request = request.config_override(config);
-                }
+                // Built in a block that consumes `checksum`, so that the override (when
+                // there is none, the empty `Option` that would be dropped after the
+                // await) takes no room in the write future.
+                let request = {
+                    let checksum = checksum;
+                    let mut request = $request.customize();
+                    if !sign {
+                        request = request.disable_payload_signing();
+                    }
+                    if let Some(config) = checksum {
+                        request = request.config_override(config);
+                    }
+                    request
+                };
                 request.send().await
             }
         }
@@ -96,7 +109,9 @@ pub(crate) async fn write(
     if second.is_empty() && source.at_end() {
         return put_single(inner, path, opts, first).await;
     }
-    multipart(inner, path, opts, [first, second], source).await
+    // Boxed: the multipart future is large, and only large writes need it (see
+    // `send_body!`).
+    Box::pin(multipart(inner, path, opts, [first, second], source)).await
 }
 
 /// One `PutObject`.
@@ -108,19 +123,33 @@ async fn put_single(
 ) -> Result<WriteResult> {
     let size = part.len() as u64;
     let (body, crc32) = part_body(inner, &part, opts.checksum.is_some());
-    let request = inner
+    let mut request = inner
         .client
         .put_object()
         .bucket(inner.bucket())
         .key(inner.keys.object(path))
         .content_length(i64::try_from(size).unwrap_or(i64::MAX))
-        .set_checksum_crc32(crc32)
-        .body(body)
-        .set_content_type(opts.content_type.clone())
-        .set_metadata(opts.user_metadata().map(keys::metadata_to_s3))
-        .set_if_none_match(if_none_match(inner, opts))
-        .set_if_match(if_match(inner, opts))
-        .set_checksum_algorithm(sdk_checksum(opts));
+        .body(body);
+    // Only the fields a write has: each fluent setter moves the whole request builder
+    // (1.7 KiB), and a plain small put has none of these.
+    if let Some(crc32) = crc32 {
+        request = request.checksum_crc32(crc32);
+    }
+    if let Some(content_type) = &opts.content_type {
+        request = request.content_type(content_type);
+    }
+    if let Some(metadata) = opts.user_metadata() {
+        request = request.set_metadata(Some(keys::metadata_to_s3(metadata)));
+    }
+    if let Some(condition) = if_none_match(inner, opts) {
+        request = request.if_none_match(condition);
+    }
+    if let Some(etag) = if_match(inner, opts) {
+        request = request.if_match(etag);
+    }
+    if let Some(algorithm) = sdk_checksum(opts) {
+        request = request.checksum_algorithm(algorithm);
+    }
     let result = send_body!(request, inner, opts.checksum.is_some());
     match result {
         Ok(out) => Ok(WriteResult::native(
@@ -169,7 +198,9 @@ async fn put_single_checked(
         Err(e) => e,
     };
     match put {
-        Ok(created) => Err(undo_create(inner, path, &created, refusal).await),
+        // Boxed: the undo's requests are rare, and inline they would enlarge every write
+        // future (see `send_body!`).
+        Ok(created) => Err(Box::pin(undo_create(inner, path, &created, refusal)).await),
         Err(_) => Err(refusal),
     }
 }
