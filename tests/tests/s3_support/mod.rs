@@ -318,8 +318,14 @@ impl Server {
 
     /// The conditional-request settings this server supports, detected in `bucket`:
     /// `conditional_create`, `conditional_write`, `conditional_read`.
+    ///
+    /// s3s-fs 0.14.1 is known not to decide `If-None-Match: *` atomically (it checks when
+    /// the request arrives, see [`Server::config_at`]); on a loaded machine the race probe
+    /// can still see one winner in every round and wrongly pass, after which the
+    /// conformance suite's race cases fail. So it is not probed there: `create` is off,
+    /// as the backend's configuration for it says.
     pub async fn conditions(&self, bucket: &str) -> Conditions {
-        let create = self.enforces_if_none_match(bucket).await;
+        let create = self.name != "s3s-fs" && self.enforces_if_none_match(bucket).await;
         let write = create && self.enforces_if_match(bucket).await;
         let read = self.honours_read_conditions(bucket).await;
         let copy = create && self.enforces_copy_if_none_match(bucket).await;
