@@ -19,7 +19,8 @@
 //!
 //! Each line prints every time and its ratio = other time / transfer time (≥ 1.0: the
 //! crate is at least as fast). Each case runs `--runs N` times (default 3) interleaved;
-//! the best time of each side is kept.
+//! the best time of each side is kept. Downloads start with a different side each run
+//! (the first one shares the disk with the writeback of the uploads just made).
 //!
 //! This crate is its own workspace with a committed lockfile, so CI never builds the peer
 //! libraries: `cargo xtask bench transfer` runs it.
@@ -472,20 +473,29 @@ async fn run(a: Args) {
                     oup[i + 1].push(timed(peers::upload(peer, local, &format!("p{i}"), n)).await);
                 }
                 let dir = |side: &str| scratch.path().join(format!("{side}-{run}"));
-                down.push(
-                    timed(async {
-                        aio::download_with(store, "t", &dir("t"), &opts)
-                            .await
-                            .unwrap()
-                            .into_result()
-                            .unwrap();
-                    })
-                    .await,
-                );
-                odown[0].push(timed(hand_download(store, "h", &dir("h"), n)).await);
-                for (i, (_, peer)) in peers.iter().enumerate() {
-                    let d = dir(&format!("p{i}"));
-                    odown[i + 1].push(timed(peers::download(peer, &format!("p{i}"), &d, n)).await);
+                // The side that downloads first shares the disk with the writeback of
+                // everything just uploaded, so the order rotates from run to run.
+                let sides = peers.len() + 2;
+                for k in 0..sides {
+                    match (k + run) % sides {
+                        0 => down.push(
+                            timed(async {
+                                aio::download_with(store, "t", &dir("t"), &opts)
+                                    .await
+                                    .unwrap()
+                                    .into_result()
+                                    .unwrap();
+                            })
+                            .await,
+                        ),
+                        1 => odown[0].push(timed(hand_download(store, "h", &dir("h"), n)).await),
+                        side => {
+                            let (i, (_, peer)) = (side - 2, &peers[side - 2]);
+                            let d = dir(&format!("p{i}"));
+                            odown[i + 1]
+                                .push(timed(peers::download(peer, &format!("p{i}"), &d, n)).await);
+                        }
+                    }
                 }
                 for side in ["t", "h", "p0", "p1"] {
                     let _ = std::fs::remove_dir_all(dir(side));
