@@ -17,10 +17,11 @@ use tokio_util::io::ReaderStream;
 
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
-    TransferReport, copied, dry_report, finish, first_part_error, io_error, local_digest,
-    local_existing, local_kind, local_path, make_plan, may_range, missing_source, normalize,
-    open_in_place, parent_of, part_complete, part_error, part_ranges, persist, relative_to, report,
-    store_key, temp_beside, tracker, walk_local, without_io, write_at, write_local,
+    TransferReport, chunk_hint, copied, dry_report, finish, first_part_error, io_error,
+    local_digest, local_existing, local_kind, local_path, make_plan, may_range, missing_source,
+    normalize, open_in_place, parent_of, part_complete, part_error, part_ranges, persist,
+    relative_to, report, store_key, temp_beside, tracker, walk_local, without_io, write_at,
+    write_local,
 };
 use crate::batch::r#async::run_stream;
 use crate::integrity::r#async::digest;
@@ -178,7 +179,7 @@ async fn download_file(
     let mut meter = Meter::new(reader, tracker, &file.relative, opts.verify);
     // Collect up to one chunk: a body that ends within it (every small file) is written
     // by one blocking task; a longer one streams, starting with what was collected.
-    let mut head = BytesMut::new();
+    let mut head = BytesMut::with_capacity(chunk_hint(file.size));
     let mut ended = false;
     while head.len() < CHUNK {
         match meter.next().await {

@@ -786,6 +786,13 @@ pub(crate) fn normalize(p: &str) -> Result<String> {
 /// file.
 pub(crate) const CHUNK: usize = 256 * 1024;
 
+/// The buffer to reserve for the first [`CHUNK`] of a download whose planned size is
+/// `size`: one byte more than the file (so that seeing its end needs no regrowth), at most
+/// a chunk.
+pub(crate) fn chunk_hint(size: u64) -> usize {
+    usize::try_from(size.saturating_add(1)).map_or(CHUNK, |n| n.min(CHUNK))
+}
+
 /// The parent folder of a local target (`.` for a bare file name).
 pub(crate) fn parent_of(target: &Path) -> PathBuf {
     match target.parent() {
@@ -1037,6 +1044,15 @@ pub(crate) fn local_digest(path: &Path, algorithm: ChecksumAlgorithm) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chunk_hint_is_the_file_and_one_byte_at_most_a_chunk() {
+        assert_eq!(chunk_hint(0), 1);
+        assert_eq!(chunk_hint(64 * 1024), 64 * 1024 + 1);
+        assert_eq!(chunk_hint(CHUNK as u64 - 1), CHUNK);
+        assert_eq!(chunk_hint(CHUNK as u64), CHUNK);
+        assert_eq!(chunk_hint(u64::MAX), CHUNK);
+    }
 
     fn meta(size: u64, digest: Option<&str>, etag: Option<&str>) -> Meta {
         Meta {

@@ -13,10 +13,11 @@ use remote_store_sync::{Content, Store};
 
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
-    TransferReport, copied, dry_report, finish, first_part_error, io_error, local_digest,
-    local_existing, local_kind, local_path, make_plan, may_range, missing_source, normalize,
-    open_in_place, parent_of, part_complete, part_error, part_ranges, persist, relative_to, report,
-    store_key, temp_beside, tracker, walk_local, without_io, write_at, write_local,
+    TransferReport, chunk_hint, copied, dry_report, finish, first_part_error, io_error,
+    local_digest, local_existing, local_kind, local_path, make_plan, may_range, missing_source,
+    normalize, open_in_place, parent_of, part_complete, part_error, part_ranges, persist,
+    relative_to, report, store_key, temp_beside, tracker, walk_local, without_io, write_at,
+    write_local,
 };
 use crate::batch::sync::run_pool;
 use crate::integrity::sync::digest;
@@ -163,21 +164,14 @@ fn download_file(
     let mut meter = Meter::new(reader, tracker, &file.relative, opts.verify);
     // Collect up to one chunk: a body that ends within it (every small file) is written in
     // one go; a longer one streams, starting with what was collected.
-    let mut head = vec![0u8; CHUNK];
-    let mut filled = 0;
-    let ended = loop {
-        if filled == CHUNK {
-            break false;
-        }
-        match meter.read(&mut head[filled..]) {
-            Ok(0) => break true,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Error::from_io(e)),
-        }
-    };
-    head.truncate(filled);
-    if ended {
+    // Sized for the planned file, not the whole chunk: no 256 KiB buffer zeroed per small
+    // file. A body of exactly one chunk (or more) streams, as its end is not yet seen.
+    let mut head = Vec::with_capacity(chunk_hint(file.size));
+    (&mut meter)
+        .take(CHUNK as u64)
+        .read_to_end(&mut head)
+        .map_err(Error::from_io)?;
+    if head.len() < CHUNK {
         write_local(&target, &head, opts.atomic, overwrite)?;
     } else {
         let parent = parent_of(&target);
