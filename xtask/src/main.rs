@@ -137,6 +137,7 @@ fn test(args: &[String]) -> Result<()> {
         }
     }
     let root = repo_root();
+    warn_if_low_on_disk(&root);
     let mut steps = Steps::new(if no_lint { 1 } else { 8 });
     if !no_lint {
         steps.run("fmt", checks::fmt)?;
@@ -152,6 +153,23 @@ fn test(args: &[String]) -> Result<()> {
     }
     steps.summary();
     Ok(())
+}
+
+/// Warns, before hours of building, when the disk holding the checkout is nearly full: a
+/// build that runs out of space fails late and with a linker's error.
+fn warn_if_low_on_disk(root: &std::path::Path) {
+    if let Some(free) = util::free_kib(root)
+        && free < util::LOW_DISK_KIB
+    {
+        eprintln!(
+            "warning: only {:.1} GiB free on the disk holding {}; `cargo xtask test` needs \
+             about {} GiB (debug builds, docs, emulator data). Free space first, e.g. \
+             `cargo clean`, or remove old checkouts and `target/emulators/*/run-*`.",
+            free as f64 / 1024.0 / 1024.0,
+            root.display(),
+            util::LOW_DISK_KIB / 1024 / 1024,
+        );
+    }
 }
 
 /// Starts the enabled emulators, runs the whole test suite and then every example crate

@@ -139,6 +139,27 @@ pub(crate) fn succeeds(cmd: &mut Command) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// Free space below which `cargo xtask test` warns: a fresh checkout's debug builds,
+/// clippy and docs take about 11 GiB, and the emulators' data a little more.
+pub(crate) const LOW_DISK_KIB: u64 = 16 * 1024 * 1024;
+
+/// The free space (KiB) of the file system holding `dir`, from POSIX `df -Pk`; `None` when
+/// `df` is missing or its output cannot be read.
+pub(crate) fn free_kib(dir: &Path) -> Option<u64> {
+    let out = Command::new("df")
+        .arg("-Pk")
+        .arg(dir)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    parse_df_available(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// The "Available" column (the fourth) of the data line of `df -Pk` output.
+fn parse_df_available(text: &str) -> Option<u64> {
+    text.lines().nth(1)?.split_whitespace().nth(3)?.parse().ok()
+}
+
 /// Finds an executable on `PATH`.
 pub(crate) fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -286,6 +307,15 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(name, "remote-store-s3");
         assert_eq!(features, ["default", "sync", "async"]);
+    }
+
+    #[test]
+    fn reads_the_available_column_of_df() {
+        let text = "Filesystem     1024-blocks      Used Available Capacity Mounted on\n\
+                    /dev/vda         264000000  57000000  60000000      49% /\n";
+        assert_eq!(parse_df_available(text), Some(60_000_000));
+        assert_eq!(parse_df_available("Filesystem\n"), None);
+        assert_eq!(parse_df_available(""), None);
     }
 
     #[test]
