@@ -122,13 +122,16 @@ impl AsyncS3Backend {
             // Each round lists from the last deleted key on, so the listing never depends
             // on how a server's continuation tokens behave while keys disappear.
             let out = inner
-                .client
-                .list_objects_v2()
-                .bucket(inner.bucket())
-                .prefix(&prefix)
-                .max_keys(1000)
-                .set_start_after(after.clone())
-                .send()
+                .queued(|| {
+                    inner
+                        .client
+                        .list_objects_v2()
+                        .bucket(inner.bucket())
+                        .prefix(&prefix)
+                        .max_keys(1000)
+                        .set_start_after(after.clone())
+                        .send()
+                })
                 .await
                 .map_err(|e| inner.sdk_error(e, path.as_str()))?;
             let keys: Vec<String> = out
@@ -321,14 +324,17 @@ impl AsyncBackend for AsyncS3Backend {
         } = *opts;
         // List first: a folder with keys below it is a folder (this also spares servers
         // that keep objects as files a HEAD of a directory).
-        let out = self
-            .inner
-            .client
-            .list_objects_v2()
-            .bucket(self.inner.bucket())
-            .prefix(self.inner.keys.folder(path))
-            .max_keys(2)
-            .send()
+        let inner = &self.inner;
+        let out = inner
+            .queued(|| {
+                inner
+                    .client
+                    .list_objects_v2()
+                    .bucket(inner.bucket())
+                    .prefix(inner.keys.folder(path))
+                    .max_keys(2)
+                    .send()
+            })
             .await;
         let keys: Vec<String> = match out {
             Ok(out) => out
@@ -452,13 +458,8 @@ impl AsyncBackend for AsyncS3Backend {
         }
         copy::copy(&self.inner, src, dst, overwrite).await?;
         self.inner
-            .client
-            .delete_object()
-            .bucket(self.inner.bucket())
-            .key(self.inner.keys.object(src))
-            .send()
+            .delete_object(src)
             .await
-            .map(drop)
             .map_err(|e| partial_move(self.inner.sdk_error(e, src.as_str()), src, dst))
     }
 

@@ -58,13 +58,8 @@ pub(crate) async fn delete_one(inner: &Inner, path: &RemotePath, missing_ok: boo
         };
     }
     inner
-        .client
-        .delete_object()
-        .bucket(inner.bucket())
-        .key(inner.keys.object(path))
-        .send()
+        .delete_object(path)
         .await
-        .map(drop)
         .map_err(|e| inner.sdk_error(e, path.as_str()))
 }
 
@@ -110,11 +105,14 @@ pub(crate) async fn send_delete(
         .build()
         .map_err(SdkError::construction_failure)?;
     inner
-        .client
-        .delete_objects()
-        .bucket(inner.bucket())
-        .delete(delete)
-        .send()
+        .queued(|| {
+            inner
+                .client
+                .delete_objects()
+                .bucket(inner.bucket())
+                .delete(delete)
+                .send()
+        })
         .await
 }
 

@@ -64,14 +64,17 @@ pub(crate) async fn copy(
     let source = copy_source(inner.bucket(), &inner.keys.object(src));
     if size <= MAX_PART_SIZE {
         inner
-            .client
-            .copy_object()
-            .bucket(inner.bucket())
-            .key(inner.keys.object(dst))
-            .copy_source(source)
-            .metadata_directive(MetadataDirective::Copy)
-            .set_if_none_match(if_none_match.clone())
-            .send()
+            .queued(|| {
+                inner
+                    .client
+                    .copy_object()
+                    .bucket(inner.bucket())
+                    .key(inner.keys.object(dst))
+                    .copy_source(source)
+                    .metadata_directive(MetadataDirective::Copy)
+                    .set_if_none_match(if_none_match.clone())
+                    .send()
+            })
             .await
             .map_err(|e| copy_error(inner, e, dst, if_none_match.is_some()))?;
         return Ok(());

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::operation::delete_object::DeleteObjectError;
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use remote_store_core::{Error, FileInfo, RemotePath, Result};
 
@@ -68,9 +69,34 @@ impl Inner {
     /// cannot wait on each other. The SDK's future is boxed after the permit, so it takes
     /// no room in the caller's future while it waits.
     pub(crate) async fn queued<F: Future>(&self, send: impl FnOnce() -> F) -> F::Output {
-        // The semaphore is never closed, so `acquire` cannot fail.
-        let _permit = self.requests.acquire().await.ok();
+        let _turn = self.turn().await;
         Box::pin(send()).await
+    }
+
+    /// One queued, unconditional `DeleteObject` of `path`.
+    pub(crate) async fn delete_object(
+        &self,
+        path: &RemotePath,
+    ) -> std::result::Result<(), SdkError<DeleteObjectError>> {
+        self.queued(|| {
+            self.client
+                .delete_object()
+                .bucket(self.bucket())
+                .key(self.keys.object(path))
+                .send()
+        })
+        .await
+        .map(drop)
+    }
+
+    /// A turn among the queued requests, for a request built and sent inline rather than
+    /// through [`queued`](Self::queued) (a `PutObject`, whose send is boxed by
+    /// `send_body!`). Hold it for exactly one send, and drop it before anything that may
+    /// send another request (an error's follow-up probe), or queued requests could wait
+    /// on each other.
+    pub(crate) async fn turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        // The semaphore is never closed, so `acquire` cannot fail.
+        self.requests.acquire().await.ok()
     }
 
     /// With `create_if_missing`, makes sure the bucket exists (once per backend): a

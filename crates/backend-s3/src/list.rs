@@ -59,7 +59,7 @@ pub(crate) fn pages(
             if !recursive {
                 request = request.delimiter("/");
             }
-            let out = match request.send().await {
+            let out = match inner.queued(|| request.send()).await {
                 Ok(out) => out,
                 Err(e) => return Some((Err(inner.sdk_error(e, path.as_str())), Cursor::Done)),
             };

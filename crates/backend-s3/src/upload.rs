@@ -122,6 +122,9 @@ async fn put_single(
     part: Part,
 ) -> Result<WriteResult> {
     let size = part.len() as u64;
+    // Queued like every other single request (`Inner::turn`): the request is built only
+    // once this write's turn comes, and the turn ends with the send.
+    let turn = inner.turn().await;
     let (body, crc32) = part_body(inner, &part, opts.checksum.is_some());
     let mut request = inner
         .client
@@ -151,6 +154,7 @@ async fn put_single(
         request = request.checksum_algorithm(algorithm);
     }
     let result = send_body!(request, inner, opts.checksum.is_some());
+    drop(turn);
     match result {
         Ok(out) => Ok(WriteResult::native(
             path.clone(),
@@ -224,16 +228,16 @@ async fn undo_create(
             .key(inner.keys.object(path))
     };
     let mut result = match (&created.version_id, &created.etag) {
-        (Some(version), _) => request().version_id(version).send().await,
-        (None, Some(etag)) => request().if_match(etag).send().await,
-        (None, None) => request().send().await,
+        (Some(version), _) => inner.queued(|| request().version_id(version).send()).await,
+        (None, Some(etag)) => inner.queued(|| request().if_match(etag).send()).await,
+        (None, None) => inner.queued(|| request().send()).await,
     };
     if created.version_id.is_none()
         && created.etag.is_some()
         && let Err(e) = &result
         && matches!(Failure::of(e).status, Some(400 | 501))
     {
-        result = request().send().await;
+        result = inner.queued(|| request().send()).await;
     }
     match result {
         Ok(_) => refusal,

@@ -272,11 +272,9 @@ impl<B: AsyncBackend, O: Observer + ?Sized> AsyncBackend for Observe<B, O> {
             }
             Box::pin(async move {
                 let name = self.inner.name();
-                let batch = PendingBatch::start(&*self.observer, Operation::Delete, name, paths);
+                let batch = PendingBatch::begin(&*self.observer, Operation::Delete, name, paths);
                 let outcomes = fut.await;
-                if let Some(batch) = batch {
-                    batch.finish(&*self.observer, paths, &outcomes);
-                }
+                batch.finish(&*self.observer, paths, &outcomes);
                 outcomes
             })
         }

@@ -508,18 +508,32 @@ impl Pending {
 pub(crate) struct PendingBatch(Vec<Pending>);
 
 impl PendingBatch {
-    /// Starts one operation per path; `None` when the observer does not want them.
+    /// Starts one operation per path; `None` when the observer does not want them (asked
+    /// once for the whole batch).
     pub(crate) fn start<O: Observer + ?Sized>(
         observer: &O,
         operation: Operation,
         backend: &'static str,
         paths: &[RemotePath],
     ) -> Option<Self> {
-        paths
-            .iter()
-            .map(|p| Pending::start(observer, operation, backend, p.as_str(), None))
-            .collect::<Option<Vec<_>>>()
-            .map(PendingBatch)
+        observer
+            .enabled()
+            .then(|| Self::begin(observer, operation, backend, paths))
+    }
+
+    /// As [`start`](Self::start), for an observer that already said it wants this batch.
+    pub(crate) fn begin<O: Observer + ?Sized>(
+        observer: &O,
+        operation: Operation,
+        backend: &'static str,
+        paths: &[RemotePath],
+    ) -> Self {
+        PendingBatch(
+            paths
+                .iter()
+                .map(|p| Pending::begin(observer, operation, backend, p.as_str(), None))
+                .collect(),
+        )
     }
 
     /// Reports each item with its outcome.
