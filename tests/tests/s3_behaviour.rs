@@ -948,3 +948,71 @@ async fn checksums_when_required_still_round_trips() {
         }
     }
 }
+
+/// Every single request waits for a turn of `max_in_flight_requests` before the SDK
+/// starts it, writes and deletes as well as reads: with a bound of 2, a burst of strict
+/// creates (folder probe alongside the put), overwrites (probe, then put), reads, copies,
+/// moves, deletes and listings never has more than 2 SDK operations executing at once
+/// (counted from the SDK's first interceptor hook, before the request is serialised), and
+/// every call completes: a call holding a turn never waits for a second one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn single_requests_wait_for_a_turn_before_the_sdk_starts_them() {
+    const BOUND: usize = 2;
+    const FILES: usize = 40;
+    for server in servers() {
+        let bucket = server.fresh_bucket("turns").await;
+        let config = server
+            .config(&bucket)
+            .prefix(unique_name("turns"))
+            .max_in_flight_requests(BOUND);
+        let (backend, recorder) = server.recorded_backend(config);
+        let store = AsyncStore::new(backend, "").unwrap();
+        // What the backend does once per bucket (its first probes) happens here.
+        store.write("warm.txt", "w").await.unwrap();
+        assert!(!store.exists("absent.txt").await.unwrap());
+        recorder.reset_peak();
+
+        let calls = (0..FILES).map(|i| {
+            let store = store.clone();
+            async move {
+                let path = format!("q/d{}/f{i}.txt", i % 4);
+                store.write(&path, "new").await?;
+                store
+                    .write_with(&path, "again", WriteOptions::overwriting())
+                    .await?;
+                assert_eq!(&store.read_bytes(&path).await?[..], b"again");
+                let copy = format!("{path}.copy");
+                store.copy_file(&path, &copy).await?;
+                store.move_file(&copy, format!("{path}.moved")).await?;
+                store.delete(&path).await?;
+                let listed: Vec<_> = store.list_files(format!("q/d{}", i % 4))?.collect().await;
+                assert!(!listed.is_empty());
+                Ok::<_, remote_store_core::Error>(())
+            }
+        });
+        let results =
+            tokio::time::timeout(Duration::from_secs(120), futures::future::join_all(calls))
+                .await
+                .unwrap_or_else(|_| panic!("{}: the burst did not finish in 120 s", server.name));
+        for (i, r) in results.into_iter().enumerate() {
+            r.unwrap_or_else(|e| panic!("{}: call {i}: {e}", server.name));
+        }
+        let peak = recorder.peak_executing();
+        assert!(
+            (1..=BOUND).contains(&peak),
+            "{}: {peak} SDK operations executed at once, bound {BOUND}",
+            server.name
+        );
+        let left: Vec<_> = store
+            .list_files_with("q", ListOptions::new().recursive(true))
+            .unwrap()
+            .collect()
+            .await;
+        assert_eq!(
+            left.len(),
+            FILES,
+            "{}: one moved copy per file",
+            server.name
+        );
+    }
+}

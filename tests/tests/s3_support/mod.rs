@@ -10,7 +10,8 @@ use bytes::Bytes;
 use remote_store_conformance::Features;
 use remote_store_s3::aws_sdk_s3::Client;
 use remote_store_s3::aws_sdk_s3::config::interceptors::{
-    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    FinalizerInterceptorContextRef,
 };
 use remote_store_s3::aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
 use remote_store_s3::aws_sdk_s3::error::BoxError;
@@ -587,9 +588,25 @@ pub struct Recorder {
     delete_object: AtomicUsize,
     head_objects: AtomicUsize,
     part_crc32: Mutex<Vec<Option<String>>>,
+    /// Operations between the SDK's first and last interceptor hook right now.
+    executing: AtomicUsize,
+    /// The most operations seen executing at once since the last `reset_peak`.
+    peak_executing: AtomicUsize,
 }
 
 impl Recorder {
+    /// The most SDK operations that were executing at once (from the first interceptor
+    /// hook, before the request is even serialised, to the last) since `reset_peak`.
+    pub fn peak_executing(&self) -> usize {
+        self.peak_executing.load(Ordering::SeqCst)
+    }
+
+    /// Starts a new peak from the operations executing now.
+    pub fn reset_peak(&self) {
+        self.peak_executing
+            .store(self.executing.load(Ordering::SeqCst), Ordering::SeqCst);
+    }
+
     /// Requests transmitted so far, of every operation (each SDK attempt counts).
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
@@ -639,6 +656,16 @@ impl Intercept for SharedRecorder {
         "Recorder"
     }
 
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let now = self.0.executing.fetch_add(1, Ordering::SeqCst) + 1;
+        self.0.peak_executing.fetch_max(now, Ordering::SeqCst);
+        Ok(())
+    }
+
     fn read_before_transmit(
         &self,
         context: &BeforeTransmitInterceptorContextRef<'_>,
@@ -666,6 +693,7 @@ impl Intercept for SharedRecorder {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        self.0.executing.fetch_sub(1, Ordering::SeqCst);
         if let Some(Ok(output)) = context.output_or_error() {
             if output.downcast_ref::<ListObjectsV2Output>().is_some() {
                 self.0.list_pages.fetch_add(1, Ordering::SeqCst);
