@@ -154,3 +154,97 @@ fn the_blocking_half_deletes_in_bulk() {
         assert_eq!(left, 0, "{}", server.name);
     }
 }
+
+/// Without `missing_ok`, a folder holding many of the keys is checked with one listing of
+/// the range they span instead of a `HeadObject` each, with the single delete's outcomes:
+/// existing files deleted, missing keys `NotFound`, a folder `InvalidPath` with its
+/// contents kept, other files untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_keys_of_one_folder_are_checked_by_one_listing() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("bulk").await;
+        let config = server.config(&bucket).prefix(unique_name("bulk"));
+        let (backend, recorder) = server.recorded_backend(config);
+        let store = AsyncStore::new(backend, "").unwrap();
+        for i in 0..30 {
+            store.write(format!("d/k-{i:02}"), "x").await.unwrap();
+        }
+        store.write("d/sub/inner.txt", "i").await.unwrap();
+        let mut paths: Vec<String> = (0..20).map(|i| format!("d/k-{i:02}")).collect();
+        paths.extend((40..45).map(|i| format!("d/k-{i:02}")));
+        paths.push("d/sub".into());
+
+        let before = recorder.requests();
+        let out = store.delete_many(&paths, DeleteOptions::new()).await;
+        let requests = recorder.requests() - before;
+        let kinds = kinds_of(&out);
+        let mut expected = deleted_then_missing(20, 5);
+        expected.push(Some(ErrorKind::InvalidPath));
+        assert_eq!(kinds, expected, "{}: {out:?}", server.name);
+        assert_eq!(out[20].as_ref().unwrap_err().path(), Some("d/k-40"));
+        assert_eq!(
+            requests, 2,
+            "{}: one listing page and one DeleteObjects, no HeadObject",
+            server.name
+        );
+        let mut left: Vec<String> = store
+            .list_files_with("d", ListOptions::new().recursive(true))
+            .unwrap()
+            .map(|f| f.unwrap().path.as_str().to_owned())
+            .collect()
+            .await;
+        left.sort();
+        let mut kept: Vec<String> = (20..30).map(|i| format!("d/k-{i}")).collect();
+        kept.push("d/sub/inner.txt".into());
+        assert_eq!(left, kept, "{}", server.name);
+    }
+}
+
+/// The listing check pages on: keys at the end of a folder of 1,200 files are found on its
+/// second page, and keys past every listed one are reported missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_listing_check_follows_its_pages() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("bulk").await;
+        let config = server.config(&bucket).prefix(unique_name("bulk"));
+        let (backend, recorder) = server.recorded_backend(config);
+        let store = AsyncStore::new(backend, "").unwrap();
+        fill(&store, 1200).await;
+        let mut paths: Vec<String> = (1180..1200).map(|i| format!("f/k-{i:05}")).collect();
+        paths.extend((9990..9995).map(|i| format!("f/k-{i:05}")));
+
+        let before = recorder.requests();
+        let out = store.delete_many(&paths, DeleteOptions::new()).await;
+        let requests = recorder.requests() - before;
+        let kinds = kinds_of(&out);
+        let expected = deleted_then_missing(20, 5);
+        assert_eq!(kinds, expected, "{}: {out:?}", server.name);
+        assert_eq!(
+            requests, 3,
+            "{}: two listing pages and one DeleteObjects",
+            server.name
+        );
+        for p in &paths[..20] {
+            assert!(
+                !store.exists(p).await.unwrap(),
+                "{}: {p} is left",
+                server.name
+            );
+        }
+        assert!(store.exists("f/k-01179").await.unwrap(), "{}", server.name);
+    }
+}
+
+/// The error kind of each outcome (`None`: deleted).
+fn kinds_of(out: &[remote_store_core::Result<()>]) -> Vec<Option<ErrorKind>> {
+    out.iter()
+        .map(|r| r.as_ref().err().map(|e| e.kind()))
+        .collect()
+}
+
+/// `deleted` successes, then `missing` `NotFound`s.
+fn deleted_then_missing(deleted: usize, missing: usize) -> Vec<Option<ErrorKind>> {
+    let mut kinds = vec![None; deleted];
+    kinds.extend(std::iter::repeat_n(Some(ErrorKind::NotFound), missing));
+    kinds
+}

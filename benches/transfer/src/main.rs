@@ -578,8 +578,9 @@ async fn run(a: Args) {
             }
         };
         // With `missing_ok` (as `rstore sync --delete` uses): S3 sends `DeleteObjects` of
-        // 1,000 keys; other backends delete path by path. Without it, S3 checks each key
-        // with a HEAD first (NotFound must be reported), then deletes in bulk.
+        // 1,000 keys; other backends delete path by path. Without it, S3 checks the keys
+        // first (NotFound must be reported: one listing of the range of each 1,000 keys,
+        // all in one folder here), then deletes in bulk.
         let batch = |delete: DeleteOptions| {
             let keys = &keys;
             async move {

@@ -307,9 +307,10 @@ impl AsyncBackend for AsyncS3Backend {
         crate::bulk::delete_one(&self.inner, path, opts.missing_ok).await
     }
 
-    /// `DeleteObjects`, up to 1,000 keys a request (see the crate's `bulk` module): fast
-    /// with `missing_ok`; without it each key is checked with a `HeadObject` first, as the
-    /// single `delete` does. With `missing_ok`, a path that is a folder (a prefix of other
+    /// `DeleteObjects`, up to 1,000 keys a request (see the crate's `bulk` module). Without
+    /// `missing_ok` the keys are checked first, as the single `delete` does: by one listing
+    /// of a folder's key range where a folder holds many of them, else a `HeadObject` each.
+    /// With `missing_ok`, a path that is a folder (a prefix of other
     /// keys, no object of its own) is reported deleted: there was no object to delete, and
     /// the folder's keys are untouched.
     async fn delete_many(&self, paths: &[RemotePath], opts: &DeleteOptions) -> Vec<Result<()>> {

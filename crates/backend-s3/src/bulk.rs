@@ -3,15 +3,19 @@
 //!
 //! With `missing_ok` the keys go straight to `DeleteObjects` (S3 reports a missing key as
 //! deleted, which is what `missing_ok` asks for). Without it the contract needs `NotFound`
-//! for a missing key, which `DeleteObjects` cannot tell: each key is first checked with a
-//! `HeadObject` (as the single `delete` does), and only the existing ones are deleted in
-//! bulk — so a bulk delete is only fast with `missing_ok`.
+//! for a missing key (and `InvalidPath` for a folder), which `DeleteObjects` cannot tell,
+//! so the keys are checked first and only the existing ones are deleted in bulk. Keys of
+//! one folder, when there are at least [`LIST_AT_LEAST`] of them, are checked with one
+//! listing of the key range they span (one request per 1,000 keys listed, at most
+//! [`PAGES_PER_THOUSAND`] pages per 1,000 keys checked, so a few keys scattered through a
+//! large folder do not list all of it); other keys, and any folder whose listing fails or
+//! runs over that budget, get a `HeadObject` each, as the single `delete` does.
 //!
 //! A request that fails as a whole with `500` falls back to single deletes for its keys:
 //! servers that keep objects as files (s3s-fs) fail the whole `DeleteObjects` on a key that
 //! is a directory or lies below a file, where the single delete answers per the contract.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::operation::delete_objects::{DeleteObjectsError, DeleteObjectsOutput};
@@ -21,10 +25,17 @@ use remote_store_core::bulk::{DELETE_CONCURRENCY, MAX_DELETE_BATCH, Outcomes, fa
 use remote_store_core::{DeleteOptions, Error, ErrorKind, RemotePath, Result};
 
 use crate::error::{self, Failure};
-use crate::inner::Inner;
+use crate::inner::{Inner, missing_error};
 
 /// `DeleteObjects` requests one bulk delete keeps in flight.
 const REQUESTS_IN_FLIGHT: usize = 4;
+
+/// Keys of one folder from which one listing replaces their `HeadObject`s.
+const LIST_AT_LEAST: usize = 16;
+
+/// Listing pages (of up to 1,000 entries) allowed per 1,000 keys checked, plus one,
+/// before the folder's keys fall back to a `HeadObject` each.
+const PAGES_PER_THOUSAND: usize = 4;
 
 /// Deletes `paths`, one outcome per path in input order.
 pub(crate) async fn delete_many(
@@ -36,11 +47,7 @@ pub(crate) async fn delete_many(
         return delete_existing(inner, paths, true).await;
     }
     // Without `missing_ok`: the single delete's checks first, for each key.
-    let checked: Vec<Result<RemotePath>> = stream::iter(0..paths.len())
-        .map(|i| check(inner, &paths[i]))
-        .buffered(DELETE_CONCURRENCY)
-        .collect()
-        .await;
+    let checked = check_all(inner, paths).await;
     let (outcomes, existing) = Outcomes::pick(checked);
     let done = delete_existing(inner, &existing, false).await;
     outcomes.fill(done, |r| r)
@@ -71,6 +78,131 @@ async fn check(inner: &Inner, path: &RemotePath) -> Result<RemotePath> {
     } else {
         Err(inner.missing(path).await)
     }
+}
+
+/// The checks of some paths, one per path.
+type Checked = Vec<Result<RemotePath>>;
+
+/// [`check`] for every path, in input order: by folder listings where a folder holds
+/// enough of the paths, else one `HeadObject` each.
+async fn check_all(inner: &Inner, paths: &[RemotePath]) -> Checked {
+    let mut folders: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, path) in paths.iter().enumerate() {
+        let parent = path.as_str().rsplit_once('/').map_or("", |(p, _)| p);
+        folders.entry(parent).or_default().push(i);
+    }
+    let (listed, single): (Vec<Vec<usize>>, Vec<Vec<usize>>) = folders
+        .into_values()
+        .partition(|at| at.len() >= LIST_AT_LEAST);
+    let mut out: Vec<Option<Result<RemotePath>>> = paths.iter().map(|_| None).collect();
+    let mut heads: Vec<usize> = single.into_iter().flatten().collect();
+    let by_listing: Vec<(Vec<usize>, Option<Checked>)> = stream::iter(listed)
+        .map(|at| async move {
+            let found = check_by_listing(inner, paths, &at).await;
+            (at, found)
+        })
+        .buffered(REQUESTS_IN_FLIGHT)
+        .collect()
+        .await;
+    for (at, found) in by_listing {
+        match found {
+            Some(results) => {
+                for (i, r) in at.into_iter().zip(results) {
+                    out[i] = Some(r);
+                }
+            }
+            None => heads.extend(at),
+        }
+    }
+    let headed: Vec<Result<RemotePath>> = stream::iter(heads.clone())
+        .map(|i| check(inner, &paths[i]))
+        .buffered(DELETE_CONCURRENCY)
+        .collect()
+        .await;
+    for (i, r) in heads.into_iter().zip(headed) {
+        out[i] = Some(r);
+    }
+    out.into_iter()
+        .map(|r| r.expect("every path is checked once"))
+        .collect()
+}
+
+/// [`check`] for the paths `at` (all in one folder) by listing the range of keys they
+/// span: a key listed as an object is a file, a key listed as a common prefix (`key/`) a
+/// folder, anything else is missing. `None` when the listing fails or would take more
+/// than its page budget.
+async fn check_by_listing(inner: &Inner, paths: &[RemotePath], at: &[usize]) -> Option<Checked> {
+    let keys: Vec<String> = at.iter().map(|&i| inner.keys.object(&paths[i])).collect();
+    let prefix = common_prefix(&keys).to_owned();
+    // Entries come in key order: once one sorts after the last key's folder form, no later
+    // entry can be any of these keys or their folders.
+    let end = format!("{}/", keys.iter().max()?);
+    let budget = PAGES_PER_THOUSAND * keys.len().div_ceil(1000) + 1;
+    let (mut files, mut folders) = (HashSet::new(), HashSet::new());
+    let mut token: Option<String> = None;
+    for _ in 0..budget {
+        let from = token.take();
+        let out = inner
+            .queued(|| {
+                inner
+                    .client
+                    .list_objects_v2()
+                    .bucket(inner.bucket())
+                    .prefix(&prefix)
+                    .delimiter("/")
+                    .max_keys(1000)
+                    .set_continuation_token(from)
+                    .send()
+            })
+            .await
+            .ok()?;
+        inner.saw_bucket();
+        let mut past = false;
+        for key in out.contents().iter().filter_map(|o| o.key()) {
+            past |= key > end.as_str();
+            files.insert(key.to_owned());
+        }
+        for key in out.common_prefixes().iter().filter_map(|p| p.prefix()) {
+            past |= key > end.as_str();
+            folders.insert(key.to_owned());
+        }
+        if past || out.is_truncated() != Some(true) {
+            let results = at
+                .iter()
+                .zip(&keys)
+                .map(|(&i, key)| {
+                    let path = &paths[i];
+                    if files.contains(key) {
+                        Ok(path.clone())
+                    } else {
+                        Err(missing_error(path, folders.contains(&format!("{key}/"))))
+                    }
+                })
+                .collect();
+            return Some(results);
+        }
+        // A truncated page without a token cannot be continued: check key by key.
+        token = Some(out.next_continuation_token()?.to_owned());
+    }
+    None
+}
+
+/// The longest common prefix of `keys` (cut at a character boundary).
+fn common_prefix(keys: &[String]) -> &str {
+    let Some(first) = keys.first() else {
+        return "";
+    };
+    let mut len = first.len();
+    for key in &keys[1..] {
+        len = first
+            .char_indices()
+            .zip(key.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((i, a), _)| i + a.len_utf8())
+            .min(len);
+    }
+    &first[..len]
 }
 
 /// `DeleteObjects` over `paths` in chunks of 1,000, a few requests in flight.
@@ -161,4 +293,24 @@ async fn delete_chunk(inner: &Inner, chunk: &[RemotePath], missing_ok: bool) -> 
         }
     }
     outcomes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::common_prefix;
+
+    fn keys(k: &[&str]) -> Vec<String> {
+        k.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn common_prefix_of_keys() {
+        assert_eq!(common_prefix(&keys(&["d/k-01", "d/k-02", "d/sub"])), "d/");
+        assert_eq!(common_prefix(&keys(&["d/k-1", "d/k-10"])), "d/k-1");
+        assert_eq!(common_prefix(&keys(&["a", "b"])), "");
+        assert_eq!(common_prefix(&keys(&["only"])), "only");
+        assert_eq!(common_prefix(&keys(&[])), "");
+        // Never inside a character: "é" and "è" share their first byte.
+        assert_eq!(common_prefix(&keys(&["x/é", "x/è"])), "x/");
+    }
 }

@@ -325,11 +325,7 @@ impl Inner {
     /// it is a folder, else `NotFound`.
     pub(crate) async fn missing(&self, path: &RemotePath) -> Error {
         match self.is_folder(path).await {
-            Ok(true) => error::finish(
-                Error::invalid_path(path.as_str(), "is a folder"),
-                path.as_str(),
-            ),
-            Ok(false) => error::finish(Error::not_found(path.as_str()), path.as_str()),
+            Ok(folder) => missing_error(path, folder),
             Err(e) => e,
         }
     }
@@ -422,4 +418,15 @@ pub(crate) fn info_from_head(path: RemotePath, head: &HeadObjectOutput) -> FileI
 /// An SDK timestamp as `SystemTime`; `None` when absent or out of `SystemTime`'s range.
 pub(crate) fn to_system_time(t: Option<&aws_smithy_types::DateTime>) -> Option<SystemTime> {
     t.and_then(|t| SystemTime::try_from(*t).ok())
+}
+
+/// The error of a file method on `path` where no object is: `InvalidPath` when `path` is a
+/// folder, else `NotFound`.
+pub(crate) fn missing_error(path: &RemotePath, folder: bool) -> Error {
+    let error = if folder {
+        Error::invalid_path(path.as_str(), "is a folder")
+    } else {
+        Error::not_found(path.as_str())
+    };
+    error::finish(error, path.as_str())
 }
