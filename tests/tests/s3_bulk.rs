@@ -1,14 +1,23 @@
 //! `delete_many` on S3, against both servers: 2,500 keys go in three `DeleteObjects`
 //! requests (counted by an SDK interceptor) and nothing is left; each item's outcome is
 //! reported (missing keys, invalid paths); without `missing_ok` missing keys are
-//! `NotFound` (checked per key with `HeadObject`); the blocking half does the same.
+//! `NotFound` (checked by one listing per folder of 16 keys or more, else per key with
+//! `HeadObject`, which is also the fallback when that listing fails); the blocking half
+//! does the same.
 #![cfg(feature = "s3")]
 
 mod s3_support;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use futures::StreamExt;
 use remote_store_async::AsyncStore;
 use remote_store_core::{DeleteOptions, ErrorKind, ListOptions};
+use remote_store_s3::aws_sdk_s3::config::interceptors::BeforeSerializationInterceptorContextRef;
+use remote_store_s3::aws_sdk_s3::config::{ConfigBag, Intercept};
+use remote_store_s3::aws_sdk_s3::error::BoxError;
+use remote_store_s3::aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Input;
 use remote_store_s3::{AsyncS3Backend, S3Backend};
 use remote_store_sync::Store;
 use s3_support::{fill, servers, unique_name};
@@ -232,6 +241,82 @@ async fn the_listing_check_follows_its_pages() {
             );
         }
         assert!(store.exists("f/k-01179").await.unwrap(), "{}", server.name);
+    }
+}
+
+/// When the listing check fails, each key is checked with its own `HeadObject` instead:
+/// the outcomes are the same and every key is deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_listing_check_falls_back_to_a_head_per_key() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("bulk").await;
+        let config = server.config(&bucket).prefix(unique_name("bulk"));
+        let refuse = Arc::new(RefuseListings::default());
+        let (backend, recorder) =
+            server.recorded_backend_with(config, [SharedRefusal(Arc::clone(&refuse))]);
+        let store = AsyncStore::new(backend, "").unwrap();
+        for i in 0..20 {
+            store.write(format!("d/k-{i:02}"), "x").await.unwrap();
+        }
+        let paths: Vec<String> = (0..20).map(|i| format!("d/k-{i:02}")).collect();
+
+        refuse.armed.store(true, Ordering::SeqCst);
+        let heads = recorder.head_objects();
+        let out = store.delete_many(&paths, DeleteOptions::new()).await;
+        refuse.armed.store(false, Ordering::SeqCst);
+
+        assert_eq!(kinds_of(&out), vec![None; 20], "{}: {out:?}", server.name);
+        assert_eq!(
+            refuse.refused.load(Ordering::SeqCst),
+            1,
+            "{}: the one listing check was tried",
+            server.name
+        );
+        assert_eq!(
+            recorder.head_objects() - heads,
+            20,
+            "{}: then one HeadObject per key",
+            server.name
+        );
+        for p in &paths {
+            assert!(
+                !store.exists(p).await.unwrap(),
+                "{}: {p} is left",
+                server.name
+            );
+        }
+    }
+}
+
+/// Fails every `ListObjectsV2` before it is sent while `armed`, counting them.
+#[derive(Debug, Default)]
+struct RefuseListings {
+    armed: AtomicBool,
+    refused: AtomicUsize,
+}
+
+#[derive(Debug)]
+struct SharedRefusal(Arc<RefuseListings>);
+
+impl Intercept for SharedRefusal {
+    fn name(&self) -> &'static str {
+        "RefuseListings"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let listing = context
+            .input()
+            .downcast_ref::<ListObjectsV2Input>()
+            .is_some();
+        if listing && self.0.armed.load(Ordering::SeqCst) {
+            self.0.refused.fetch_add(1, Ordering::SeqCst);
+            return Err("listing refused by the test".into());
+        }
+        Ok(())
     }
 }
 

@@ -122,16 +122,7 @@ impl AsyncS3Backend {
             // Each round lists from the last deleted key on, so the listing never depends
             // on how a server's continuation tokens behave while keys disappear.
             let out = inner
-                .queued(|| {
-                    inner
-                        .client
-                        .list_objects_v2()
-                        .bucket(inner.bucket())
-                        .prefix(&prefix)
-                        .max_keys(1000)
-                        .set_start_after(after.clone())
-                        .send()
-                })
+                .list_page(&prefix, false, 1000, None, after.clone())
                 .await
                 .map_err(|e| inner.sdk_error(e, path.as_str()))?;
             let keys: Vec<String> = out
@@ -327,15 +318,7 @@ impl AsyncBackend for AsyncS3Backend {
         // that keep objects as files a HEAD of a directory).
         let inner = &self.inner;
         let out = inner
-            .queued(|| {
-                inner
-                    .client
-                    .list_objects_v2()
-                    .bucket(inner.bucket())
-                    .prefix(inner.keys.folder(path))
-                    .max_keys(2)
-                    .send()
-            })
+            .list_page(&inner.keys.folder(path), false, 2, None, None)
             .await;
         let keys: Vec<String> = match out {
             Ok(out) => out

@@ -141,19 +141,8 @@ async fn check_by_listing(inner: &Inner, paths: &[RemotePath], at: &[usize]) -> 
     let (mut files, mut folders) = (HashSet::new(), HashSet::new());
     let mut token: Option<String> = None;
     for _ in 0..budget {
-        let from = token.take();
         let out = inner
-            .queued(|| {
-                inner
-                    .client
-                    .list_objects_v2()
-                    .bucket(inner.bucket())
-                    .prefix(&prefix)
-                    .delimiter("/")
-                    .max_keys(1000)
-                    .set_continuation_token(from)
-                    .send()
-            })
+            .list_page(&prefix, true, 1000, token.take(), None)
             .await
             .ok()?;
         inner.saw_bucket();

@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::delete_object::DeleteObjectError;
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
+use aws_sdk_s3::operation::list_objects_v2::{ListObjectsV2Error, ListObjectsV2Output};
 use remote_store_core::{Error, FileInfo, RemotePath, Result};
 
 use crate::S3Config;
@@ -87,6 +88,32 @@ impl Inner {
         })
         .await
         .map(drop)
+    }
+
+    /// One queued `ListObjectsV2` page of the keys below `prefix`: grouped at `/` into
+    /// common prefixes when `delimited`, at most `max_keys` entries, continuing from
+    /// `token` or starting after the key `start_after`. Every listing of the backend goes
+    /// through here, so each waits for its turn the same way.
+    pub(crate) async fn list_page(
+        &self,
+        prefix: &str,
+        delimited: bool,
+        max_keys: i32,
+        token: Option<String>,
+        start_after: Option<String>,
+    ) -> std::result::Result<ListObjectsV2Output, SdkError<ListObjectsV2Error>> {
+        self.queued(|| {
+            self.client
+                .list_objects_v2()
+                .bucket(self.bucket())
+                .prefix(prefix)
+                .set_delimiter(delimited.then(|| "/".to_owned()))
+                .max_keys(max_keys)
+                .set_continuation_token(token)
+                .set_start_after(start_after)
+                .send()
+        })
+        .await
     }
 
     /// A turn among the queued requests, for a request built and sent inline rather than
@@ -275,19 +302,11 @@ impl Inner {
             return Ok(true);
         }
         let result = self
-            .queued(|| {
-                self.client
-                    .list_objects_v2()
-                    .bucket(self.bucket())
-                    .prefix(self.keys.folder(path))
-                    // One level is enough to see that something is below (a key or a
-                    // common prefix, both counted below); on S3 it costs the same, and
-                    // servers that keep keys as files (s3s-fs, MinIO's filesystem mode)
-                    // then read one directory level instead of walking the bucket.
-                    .delimiter("/")
-                    .max_keys(1)
-                    .send()
-            })
+            // One level is enough to see that something is below (a key or a common
+            // prefix, both counted below); on S3 it costs the same, and servers that keep
+            // keys as files (s3s-fs, MinIO's filesystem mode) then read one directory
+            // level instead of walking the bucket.
+            .list_page(&self.keys.folder(path), true, 1, None, None)
             .await;
         match result {
             Ok(out) => {

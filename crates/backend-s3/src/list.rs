@@ -48,18 +48,10 @@ pub(crate) fn pages(
                 Cursor::Next(token) => Some(token),
                 Cursor::Done => return None,
             };
-            let mut request = inner
-                .client
-                .list_objects_v2()
-                .bucket(inner.bucket())
-                .prefix(&prefix)
-                .max_keys(page_size(&inner))
-                .set_continuation_token(token)
-                .set_start_after(start_after);
-            if !recursive {
-                request = request.delimiter("/");
-            }
-            let out = match inner.queued(|| request.send()).await {
+            let out = match inner
+                .list_page(&prefix, !recursive, page_size(&inner), token, start_after)
+                .await
+            {
                 Ok(out) => out,
                 Err(e) => return Some((Err(inner.sdk_error(e, path.as_str())), Cursor::Done)),
             };

@@ -517,14 +517,27 @@ impl Server {
 
     /// An async backend whose client reports to a [`Recorder`].
     pub fn recorded_backend(&self, config: S3Config) -> (AsyncS3Backend, Arc<Recorder>) {
+        self.recorded_backend_with(config, Vec::<SharedRecorder>::new())
+    }
+
+    /// [`recorded_backend`](Self::recorded_backend) whose client also runs `extra`
+    /// interceptors (after the recorder).
+    pub fn recorded_backend_with<I: Intercept + 'static>(
+        &self,
+        config: S3Config,
+        extra: impl IntoIterator<Item = I>,
+    ) -> (AsyncS3Backend, Arc<Recorder>) {
         let recorder = Arc::new(Recorder::default());
         let plain = AsyncS3Backend::new(config.clone()).expect("valid config");
-        let conf = plain
+        let mut builder = plain
             .client()
             .config()
             .to_builder()
-            .interceptor(SharedRecorder(Arc::clone(&recorder)))
-            .build();
+            .interceptor(SharedRecorder(Arc::clone(&recorder)));
+        for interceptor in extra {
+            builder = builder.interceptor(interceptor);
+        }
+        let conf = builder.build();
         let backend =
             AsyncS3Backend::with_client(Client::from_conf(conf), config).expect("valid config");
         (backend, recorder)
@@ -649,7 +662,7 @@ impl Recorder {
 }
 
 #[derive(Debug)]
-struct SharedRecorder(Arc<Recorder>);
+pub struct SharedRecorder(Arc<Recorder>);
 
 impl Intercept for SharedRecorder {
     fn name(&self) -> &'static str {
