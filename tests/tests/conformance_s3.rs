@@ -14,6 +14,11 @@
 //! cases that need it (writes, atomic writes, copies and moves onto a folder) do not apply,
 //! and the case showing what the mode gives up (a write onto a folder succeeds) runs
 //! instead.
+//!
+//! s3s-fs keeps objects as files, so it refuses a key that is also a folder itself; its
+//! cells in the mode that trusts that refusal (`server_refuses_folder_targets`, ADR 0016:
+//! no listing before writes, a refused write explained afterwards) declare
+//! `folder_file_exclusion` and must pass every folder-target case as the strict cells do.
 #![cfg(feature = "s3")]
 
 mod s3_support;
@@ -47,12 +52,23 @@ struct Cell {
     bucket: String,
     conditions: Conditions,
     checksums: bool,
-    /// The flat-namespace mode: no folder check before writes.
-    flat: bool,
+    /// How writes keep (or do not keep) folders and files apart.
+    mode: Mode,
+}
+
+/// The folder-target modes of ADR 0014 and ADR 0016.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// The default: a listing before each write.
+    Strict,
+    /// `check_folder_targets(false)`: no folder rule.
+    Flat,
+    /// `server_refuses_folder_targets(true)`: the server keeps the rule.
+    ServerRefuses,
 }
 
 impl Cell {
-    async fn new(server: Server, tag: &str, flat: bool) -> Cell {
+    async fn new(server: Server, tag: &str, mode: Mode) -> Cell {
         let bucket = server.fresh_bucket(tag).await;
         let conditions = server.conditions(&bucket).await;
         let checksums = server.returns_checksums(&bucket).await;
@@ -65,7 +81,7 @@ impl Cell {
             bucket,
             conditions,
             checksums,
-            flat,
+            mode,
         }
     }
 
@@ -77,14 +93,15 @@ impl Cell {
             .prefix(unique_name("case"))
             .list_page_size(PAGE_SIZE)
             .service_checksums(self.checksums)
-            .check_folder_targets(!self.flat);
+            .check_folder_targets(self.mode != Mode::Flat)
+            .server_refuses_folder_targets(self.mode == Mode::ServerRefuses);
         self.conditions.apply(config)
     }
 }
 
-fn sync_cell(server: Option<Server>, name: &str, flat: bool) {
+fn sync_cell(server: Option<Server>, name: &str, mode: Mode) {
     let Some(server) = server else { return };
-    let cell = block_on(Cell::new(server, "conf-s", flat));
+    let cell = block_on(Cell::new(server, "conf-s", mode));
     let missing = cell.server.config(&unique_name("missing-s"));
     let bucket = missing.bucket.clone();
     let features = cell.server.deviations(features());
@@ -98,9 +115,9 @@ fn sync_cell(server: Option<Server>, name: &str, flat: bool) {
     report.assert_passed(MIN_CASES);
 }
 
-async fn async_cell(server: Option<Server>, name: &str, flat: bool) {
+async fn async_cell(server: Option<Server>, name: &str, mode: Mode) {
     let Some(server) = server else { return };
-    let cell = Cell::new(server, "conf-a", flat).await;
+    let cell = Cell::new(server, "conf-a", mode).await;
     let missing = cell.server.config(&unique_name("missing-a"));
     let bucket = missing.bucket.clone();
     let features = cell.server.deviations(features());
@@ -121,30 +138,49 @@ async fn async_cell(server: Option<Server>, name: &str, flat: bool) {
 
 #[test]
 fn s3_moto_sync() {
-    sync_cell(Server::moto(), "s3-moto/sync", false);
+    sync_cell(Server::moto(), "s3-moto/sync", Mode::Strict);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn s3_moto_async() {
-    async_cell(Server::moto(), "s3-moto/async", false).await;
+    async_cell(Server::moto(), "s3-moto/async", Mode::Strict).await;
 }
 
 #[test]
 fn s3_s3sfs_sync() {
-    sync_cell(Server::s3s_fs(), "s3-s3sfs/sync", false);
+    sync_cell(Server::s3s_fs(), "s3-s3sfs/sync", Mode::Strict);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn s3_s3sfs_async() {
-    async_cell(Server::s3s_fs(), "s3-s3sfs/async", false).await;
+    async_cell(Server::s3s_fs(), "s3-s3sfs/async", Mode::Strict).await;
 }
 
 #[test]
 fn s3_moto_flat_sync() {
-    sync_cell(Server::moto(), "s3-moto-flat/sync", true);
+    sync_cell(Server::moto(), "s3-moto-flat/sync", Mode::Flat);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn s3_moto_flat_async() {
-    async_cell(Server::moto(), "s3-moto-flat/async", true).await;
+    async_cell(Server::moto(), "s3-moto-flat/async", Mode::Flat).await;
+}
+
+#[test]
+fn s3_s3sfs_server_refuses_sync() {
+    sync_cell(
+        Server::s3s_fs(),
+        "s3-s3sfs-server-refuses/sync",
+        Mode::ServerRefuses,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn s3_s3sfs_server_refuses_async() {
+    async_cell(
+        Server::s3s_fs(),
+        "s3-s3sfs-server-refuses/async",
+        Mode::ServerRefuses,
+    )
+    .await;
 }

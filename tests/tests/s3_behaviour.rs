@@ -2,8 +2,8 @@
 //! paged lazy listings of 2,500 keys, the sync backend inside a tokio runtime, probes and
 //! error mapping (missing bucket, bad credentials, unreachable endpoint), single PUT vs
 //! multipart, aborts on a failing source and on a dropped write future, metadata encoding,
-//! write results, version ids on a versioned bucket, the optional ancestor check, and the
-//! service checksums of single and multipart writes.
+//! write results, version ids on a versioned bucket, the optional ancestor check, the
+//! folder-target modes, and the service checksums of single and multipart writes.
 #![cfg(feature = "s3")]
 
 mod s3_support;
@@ -889,6 +889,61 @@ async fn folder_checks_in_strict_and_flat_mode() {
         assert_eq!(&flat.read_bytes("d").await.unwrap()[..], b"y");
         assert_eq!(&flat.read_bytes("d/x.txt").await.unwrap()[..], b"x");
     }
+}
+
+/// ADR 0016, on s3s-fs (which keeps objects as files and so refuses a key that is also a
+/// folder): with `server_refuses_folder_targets` a small write lists nothing and is one
+/// request; writes (small and streamed), copies and moves onto a folder are still
+/// `InvalidPath`, leave the folder's contents and the move's source as they were, and
+/// the backend still declares `folder_file_exclusion`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_refuses_folder_targets_keeps_the_rule_alone() {
+    use remote_store_core::Capability;
+    let Some(server) = Server::s3s_fs() else {
+        return;
+    };
+    let bucket = server.fresh_bucket("refuses").await;
+    let config = server
+        .config(&bucket)
+        .prefix(unique_name("refuses"))
+        .server_refuses_folder_targets(true);
+    let (backend, recorder) = server.recorded_backend(config);
+    let store = AsyncStore::new(backend, "").unwrap();
+    assert!(store.supports(Capability::FolderFileExclusion));
+    store.write("d/x.txt", "x").await.unwrap();
+    store.write("e.txt", "e").await.unwrap();
+
+    let (requests, pages) = (recorder.requests(), recorder.list_pages());
+    store
+        .write_with("n.txt", "n", WriteOptions::new().overwrite(true))
+        .await
+        .unwrap();
+    assert_eq!(
+        recorder.requests() - requests,
+        1,
+        "one PutObject, nothing else"
+    );
+    assert_eq!(recorder.list_pages(), pages, "no folder listing");
+
+    for overwrite in [false, true] {
+        let opts = WriteOptions::new().overwrite(overwrite);
+        let err = store.write_with("d", "y", opts.clone()).await.unwrap_err();
+        assert_eq!(
+            err.kind(),
+            ErrorKind::InvalidPath,
+            "overwrite = {overwrite}: {err}"
+        );
+        let streamed = AsyncContent::chunks(futures::stream::iter([Ok(Bytes::from("y"))]));
+        let err = store.write_with("d", streamed, opts).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidPath, "streamed: {err}");
+    }
+    let err = store.copy_file("e.txt", "d").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidPath, "copy: {err}");
+    let err = store.move_file("e.txt", "d").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidPath, "move: {err}");
+    assert!(!store.is_file("d").await.unwrap());
+    assert_eq!(&store.read_bytes("d/x.txt").await.unwrap()[..], b"x");
+    assert_eq!(&store.read_bytes("e.txt").await.unwrap()[..], b"e");
 }
 
 /// `checksums = "when_required"`: single and multipart writes and reads round-trip without

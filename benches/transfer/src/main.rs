@@ -99,9 +99,10 @@ fn args() -> Args {
 struct Target {
     name: &'static str,
     store: AsyncStore,
-    /// The same bucket or container in the flat-namespace mode (ADR 0014: no folder check
-    /// before writes, the contract the peers keep), for the upload rows.
-    flat: Option<AsyncStore>,
+    /// The same bucket or container in other folder-target modes, for upload rows of their
+    /// own: the flat-namespace mode (ADR 0014: no folder check before writes, the contract
+    /// the peers keep) and, on s3s-fs, the server's own refusal (ADR 0016).
+    modes: Vec<(&'static str, AsyncStore)>,
     peers: Vec<(&'static str, Peer)>,
 }
 
@@ -113,7 +114,7 @@ async fn stores(scratch: &Path) -> Vec<Target> {
     out.push(Target {
         name: "local",
         store: AsyncStore::new(AsyncLocalBackend::new(&remote).unwrap(), "").unwrap(),
-        flat: None,
+        modes: Vec::new(),
         peers: Vec::new(),
     });
     if let Some(s3) = s3().await {
@@ -143,6 +144,7 @@ async fn s3() -> Option<Target> {
         .sign_payload(false)
         .credentials(ak.as_str(), sk.as_str());
     let flat = AsyncS3Backend::new(config.clone().check_folder_targets(false)).unwrap();
+    let server = AsyncS3Backend::new(config.clone().server_refuses_folder_targets(true)).unwrap();
     let backend = AsyncS3Backend::new(config).unwrap();
     backend
         .client()
@@ -154,7 +156,13 @@ async fn s3() -> Option<Target> {
     Some(Target {
         name: "s3 (s3s-fs)",
         store: AsyncStore::new(backend, "").unwrap(),
-        flat: Some(AsyncStore::new(flat, "").unwrap()),
+        modes: vec![
+            ("flat mode", AsyncStore::new(flat, "").unwrap()),
+            (
+                "strict, refused by the server",
+                AsyncStore::new(server, "").unwrap(),
+            ),
+        ],
         peers: vec![
             ("opendal", Peer::opendal_s3(&endpoint, &bucket, &ak, &sk)),
             (
@@ -186,7 +194,7 @@ async fn azure() -> Option<Target> {
     Some(Target {
         name: "azure (azurite)",
         store: AsyncStore::new(backend, "").unwrap(),
-        flat: Some(AsyncStore::new(flat, "").unwrap()),
+        modes: vec![("flat mode", AsyncStore::new(flat, "").unwrap())],
         peers: vec![
             (
                 "opendal",
@@ -421,7 +429,7 @@ async fn run(a: Args) {
     for Target {
         name,
         store,
-        flat,
+        modes,
         peers,
     } in &stores
     {
@@ -434,7 +442,8 @@ async fn run(a: Args) {
         .into_iter()
         .filter(|(case, ..)| a.cases.iter().any(|c| case.starts_with(c.as_str())))
         {
-            let (mut up, mut down, mut flat_up) = (vec![], vec![], vec![]);
+            let (mut up, mut down) = (vec![], vec![]);
+            let mut mode_up = vec![vec![]; modes.len()];
             // Index 0: the hand-written loop; then one per peer.
             let mut oup = vec![vec![]; peers.len() + 1];
             let mut odown = vec![vec![]; peers.len() + 1];
@@ -456,10 +465,10 @@ async fn run(a: Args) {
                 {
                     rss = Some(rss.unwrap_or(0).max(peak.saturating_sub(base)));
                 }
-                if let Some(flat) = flat {
-                    flat_up.push(
+                for (m, (_, other)) in modes.iter().enumerate() {
+                    mode_up[m].push(
                         timed(async {
-                            aio::upload_with(local, flat, &format!("f{run}"), &opts)
+                            aio::upload_with(local, other, &format!("m{m}-{run}"), &opts)
                                 .await
                                 .unwrap()
                                 .into_result()
@@ -510,10 +519,10 @@ async fn run(a: Args) {
                 others: names.iter().zip(&oup).map(|(n, v)| (*n, best(v))).collect(),
                 bytes,
             });
-            if !flat_up.is_empty() {
+            for ((mode, _), times) in modes.iter().zip(&mode_up) {
                 lines.push(Line {
-                    case: format!("{name}: upload {case}, flat mode"),
-                    ours: best(&flat_up),
+                    case: format!("{name}: upload {case}, {mode}"),
+                    ours: best(times),
                     others: names.iter().zip(&oup).map(|(n, v)| (*n, best(v))).collect(),
                     bytes,
                 });
@@ -535,8 +544,9 @@ async fn run(a: Args) {
                     kib >> 10
                 );
             }
-            let flats = (0..a.runs).map(|r| format!("f{r}"));
-            for prefix in ["t".to_owned(), "h".to_owned()].into_iter().chain(flats) {
+            let others =
+                (0..modes.len()).flat_map(|m| (0..a.runs).map(move |r| format!("m{m}-{r}")));
+            for prefix in ["t".to_owned(), "h".to_owned()].into_iter().chain(others) {
                 let _ = store
                     .delete_folder_with(
                         prefix,

@@ -291,7 +291,12 @@ impl AsyncBackend for AsyncS3Backend {
         // are the same.
         let _ = mode;
         self.inner.ensure_bucket().await?;
-        upload::write(&self.inner, path, content, opts).await
+        match upload::write(&self.inner, path, content, opts).await {
+            // Where the server refuses folder targets itself, its refusal is told apart
+            // here (boxed: rare, and inline it would enlarge every write's future).
+            Err(e) => Err(Box::pin(self.inner.refused_target(path, e)).await),
+            written => written,
+        }
     }
 
     async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {

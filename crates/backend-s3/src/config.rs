@@ -119,6 +119,17 @@ pub struct S3Config {
     /// spaces that never collide: one request per small write, no such check, and a write
     /// onto a folder creates an object next to the prefix (see ADR 0014).
     pub check_folder_targets: bool,
+    /// The server itself refuses to store a key that is also a folder: `a/b` while `a/b/x`
+    /// exists, and `a/b/x` while the object `a/b` exists. Servers that keep each object
+    /// as a plain file on a filesystem do (s3s-fs, MinIO's retired filesystem mode); AWS
+    /// S3, Ceph, moto and current MinIO (which calls such keys undefined) do not. With
+    /// `true` (and `check_folder_targets`, which stays on), writes, copies and moves skip
+    /// the listing before they send: the server's refusal keeps the contract's rule, and a
+    /// write, copy or move that fails is then checked with one listing and reported as
+    /// `InvalidPath` when its target is a folder. The backend still declares
+    /// `folder_file_exclusion`. Default `false`; on a server that does not refuse such keys
+    /// this setting would let a write make a path a file and a folder (see ADR 0016).
+    pub server_refuses_folder_targets: bool,
     /// The server honours `If-None-Match: *` on `PutObject` and
     /// `CompleteMultipartUpload` (AWS S3 does since 2024): overwrite=false is then enforced
     /// by the service, and the backend declares `conditional_create`. Set to `false` for
@@ -287,6 +298,13 @@ impl S3Config {
         self
     }
 
+    /// Sets [`server_refuses_folder_targets`](Self::server_refuses_folder_targets): only for
+    /// servers that keep each object as a plain file (s3s-fs).
+    pub fn server_refuses_folder_targets(mut self, yes: bool) -> Self {
+        self.server_refuses_folder_targets = yes;
+        self
+    }
+
     /// Sets [`conditional_create`](Self::conditional_create).
     pub fn conditional_create(mut self, yes: bool) -> Self {
         self.conditional_create = yes;
@@ -384,6 +402,13 @@ impl S3Config {
         if self.session_token.is_some() && self.access_key_id.is_none() {
             return bad("session_token", "needs access_key_id and secret_access_key");
         }
+        if self.server_refuses_folder_targets && !self.check_folder_targets {
+            return bad(
+                "server_refuses_folder_targets",
+                "contradicts check_folder_targets = false (the flat-namespace mode keeps no \
+                 folder rule for the server to enforce); drop one of the two",
+            );
+        }
         self.retry.validate().map_err(|e| {
             Error::invalid_argument(format!("S3Config.{}", e.message().unwrap_or("retry")))
                 .with_backend("s3")
@@ -463,6 +488,7 @@ impl Default for S3Config {
             max_in_flight_requests: remote_store_core::timeouts::MAX_IN_FLIGHT_REQUESTS,
             check_ancestor_files: false,
             check_folder_targets: true,
+            server_refuses_folder_targets: false,
             conditional_create: true,
             conditional_write: true,
             conditional_read: true,
@@ -581,6 +607,26 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.to_string().contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn server_refusal_needs_the_folder_rule() {
+        let c: S3Config =
+            serde_json::from_str(r#"{"bucket":"b","server_refuses_folder_targets":true}"#).unwrap();
+        assert!(c.server_refuses_folder_targets && c.check_folder_targets);
+        assert!(c.validate().is_ok());
+        assert!(!S3Config::default().server_refuses_folder_targets, "opt-in");
+        let err = S3Config::new("b")
+            .server_refuses_folder_targets(true)
+            .check_folder_targets(false)
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.kind(), remote_store_core::ErrorKind::InvalidArgument);
+        let text = err.to_string();
+        assert!(
+            text.contains("server_refuses_folder_targets") && text.contains("check_folder_targets"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -62,7 +62,7 @@ pub(crate) async fn copy(
         .content_length()
         .map_or(0, |n| u64::try_from(n).unwrap_or(0));
     let source = copy_source(inner.bucket(), &inner.keys.object(src));
-    if size <= MAX_PART_SIZE {
+    let copied = if size <= MAX_PART_SIZE {
         inner
             .queued(|| {
                 inner
@@ -76,10 +76,25 @@ pub(crate) async fn copy(
                     .send()
             })
             .await
-            .map_err(|e| copy_error(inner, e, dst, if_none_match.is_some()))?;
-        return Ok(());
+            .map(drop)
+            .map_err(|e| copy_error(inner, e, dst, if_none_match.is_some()))
+    } else {
+        Box::pin(multipart_copy(
+            inner,
+            dst,
+            &source,
+            size,
+            &head,
+            if_none_match,
+        ))
+        .await
+    };
+    match copied {
+        // Where the server refuses folder targets itself, its refusal is told apart here
+        // (boxed: rare, and inline it would enlarge every copy's future).
+        Err(e) => Err(Box::pin(inner.refused_target(dst, e)).await),
+        Ok(()) => Ok(()),
     }
-    multipart_copy(inner, dst, &source, size, &head, if_none_match).await
 }
 
 /// The error of a copy; with `If-None-Match: *` sent, a `412` means the destination was

@@ -9,7 +9,7 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::delete_object::DeleteObjectError;
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::operation::list_objects_v2::{ListObjectsV2Error, ListObjectsV2Output};
-use remote_store_core::{Error, FileInfo, RemotePath, Result};
+use remote_store_core::{Error, ErrorKind, FileInfo, RemotePath, Result};
 
 use crate::S3Config;
 use crate::error::{self, Failure};
@@ -319,9 +319,11 @@ impl Inner {
 
     /// Whether the write target `path` is a folder, as the write preconditions see it:
     /// [`is_folder`](Self::is_folder), or always `false` without a request in the
-    /// flat-namespace mode (`check_folder_targets` off).
+    /// flat-namespace mode (`check_folder_targets` off) and where the server refuses
+    /// folder targets itself (`server_refuses_folder_targets`; a refused write is then
+    /// explained by [`refused_target`](Self::refused_target)).
     pub(crate) async fn is_folder_target(&self, path: &RemotePath) -> Result<bool> {
-        if self.config.check_folder_targets {
+        if self.config.check_folder_targets && !self.config.server_refuses_folder_targets {
             self.is_folder(path).await
         } else {
             Ok(false)
@@ -357,7 +359,30 @@ impl Inner {
         !overwrite
             && self.config.conditional_create
             && self.config.check_folder_targets
+            && !self.config.server_refuses_folder_targets
             && !self.config.check_ancestor_files
+    }
+
+    /// The error of a write, copy or move onto `path` that failed with `err`, where the
+    /// server refuses folder targets itself (`server_refuses_folder_targets`): the
+    /// contract's `InvalidPath` when `path` is a folder (one listing, on the failure path
+    /// only), else `err`. Errors that already are a decided outcome pass unchanged.
+    pub(crate) async fn refused_target(&self, path: &RemotePath, err: Error) -> Error {
+        if !self.config.server_refuses_folder_targets
+            || matches!(
+                err.kind(),
+                ErrorKind::InvalidPath | ErrorKind::AlreadyExists | ErrorKind::PreconditionFailed
+            )
+        {
+            return err;
+        }
+        match self.is_folder(path).await {
+            Ok(true) => error::finish(
+                Error::invalid_path(path.as_str(), "a folder exists at the target"),
+                path.as_str(),
+            ),
+            _ => err,
+        }
     }
 
     /// The write preconditions, in the contract's order: a folder at the target (or a file

@@ -602,6 +602,28 @@ mod azure {
     }
 
     #[test]
+    #[cfg(feature = "s3")]
+    fn server_refuses_folder_targets_is_read_and_checked() {
+        let toml = "[backends.fs]\ntype = \"s3\"\nbucket = \"b\"\n\
+                    server_refuses_folder_targets = true\n";
+        let config = loader(&[]).toml_str(toml).unwrap();
+        let BackendConfig::S3(fs) = &config.backends["fs"] else {
+            panic!("not s3")
+        };
+        assert!(fs.server_refuses_folder_targets && fs.check_folder_targets);
+        let toml = format!("{toml}check_folder_targets = false\n");
+        let config = loader(&[]).toml_str(&toml).unwrap();
+        let Err(err) = Registry::new(config) else {
+            panic!("a contradiction must be refused")
+        };
+        let text = err.to_string();
+        assert!(
+            text.contains("backends.fs") && text.contains("server_refuses_folder_targets"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn azure_tables_read_the_environment_and_keep_references() {
         let toml = "[backends.blob]\ntype = \"azure\"\ncontainer = \"box\"\n\
                     endpoint = \"http://127.0.0.1:10000/devstoreaccount1\"\n";
