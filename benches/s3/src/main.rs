@@ -5,8 +5,11 @@
 //! Clients: the raw SDK; our `AsyncStore` in strict mode (the default: a folder check
 //! before every write; puts with `overwrite = true`), the same with `overwrite = false`
 //! puts (`remote-store-create`: the folder check runs alongside a conditional put, ADR
-//! 0012), in the flat-namespace mode (`remote-store-flat`: `check_folder_targets(false)`,
-//! no folder check), and the blocking `Store`; OpenDAL; object_store.
+//! 0012), the same on a server trusted to refuse folder targets itself
+//! (`remote-store-create-server`: `server_refuses_folder_targets(true)`, ADR 0016, strict
+//! with no listing; s3s-fs refuses them), in the flat-namespace mode (`remote-store-flat`:
+//! `check_folder_targets(false)`, no folder check), and the blocking `Store`; OpenDAL;
+//! object_store.
 //!
 //! Workloads: 1000 × 4 KiB put and get at concurrency 1 and 64; a 256 MiB streamed put
 //! and get; listing 10,000 keys; and, in a child process per client, the peak RSS
@@ -74,10 +77,11 @@ const SECRET_KEY: &str = "SKBENCH";
 /// so a shared bucket would make every listing — including our backend's one-key folder
 /// check before each write — pay for the other clients' files.
 const LIST_BUCKET: &str = "bench-list";
-const CLIENTS: [&str; 7] = [
+const CLIENTS: [&str; 8] = [
     "raw-sdk",
     "remote-store",
     "remote-store-create",
+    "remote-store-create-server",
     "remote-store-flat",
     "remote-store-sync",
     "opendal",
@@ -255,6 +259,13 @@ fn build(name: &str, e: &Env, bucket: &str) -> Client {
         ),
         "remote-store-create" => Client::OursCreate(
             AsyncStore::new(AsyncS3Backend::new(e.config(bucket)).unwrap(), "").unwrap(),
+        ),
+        "remote-store-create-server" => Client::OursCreate(
+            AsyncStore::new(
+                AsyncS3Backend::new(e.config(bucket).server_refuses_folder_targets(true)).unwrap(),
+                "",
+            )
+            .unwrap(),
         ),
         "remote-store-flat" => Client::Ours(
             AsyncStore::new(
