@@ -2,8 +2,8 @@
 //! requests (counted by an SDK interceptor) and nothing is left; each item's outcome is
 //! reported (missing keys, invalid paths); without `missing_ok` missing keys are
 //! `NotFound` (checked by one listing per folder of 16 keys or more, else per key with
-//! `HeadObject`, which is also the fallback when that listing fails); the blocking half
-//! does the same.
+//! `HeadObject`, which is also the fallback when that listing fails or runs past its page
+//! budget); the blocking half does the same.
 #![cfg(feature = "s3")]
 
 mod s3_support;
@@ -242,6 +242,42 @@ async fn the_listing_check_follows_its_pages() {
         }
         assert!(store.exists("f/k-01179").await.unwrap(), "{}", server.name);
     }
+}
+
+/// The listing check stops at its page budget (five pages of 1,000 for up to 1,000 keys):
+/// keys spread over a folder of 5,050 files are checked with a `HeadObject` each instead,
+/// with the same outcomes. On s3s-fs only: 5,050 files are filled in seconds there
+/// (through a store that leaves the folder rule to the server, one request per file).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_listing_check_gives_up_past_its_page_budget() {
+    let Some(server) = s3_support::Server::s3s_fs() else {
+        return;
+    };
+    let bucket = server.fresh_bucket("bulk").await;
+    let config = server.config(&bucket).prefix(unique_name("bulk"));
+    let filler = AsyncS3Backend::new(config.clone().server_refuses_folder_targets(true)).unwrap();
+    fill(&AsyncStore::new(filler, "").unwrap(), 5050).await;
+    let (backend, recorder) = server.recorded_backend(config);
+    let store = AsyncStore::new(backend, "").unwrap();
+    // Ten keys at each end of the folder: the range they span holds all 5,050 files.
+    let paths: Vec<String> = (0..10)
+        .chain(5040..5050)
+        .map(|i| format!("f/k-{i:05}"))
+        .collect();
+
+    let (pages, heads) = (recorder.list_pages(), recorder.head_objects());
+    let out = store.delete_many(&paths, DeleteOptions::new()).await;
+    assert_eq!(kinds_of(&out), vec![None; 20], "{out:?}");
+    assert_eq!(recorder.list_pages() - pages, 5, "the listing's budget");
+    assert_eq!(
+        recorder.head_objects() - heads,
+        20,
+        "then one HeadObject per key"
+    );
+    for p in &paths {
+        assert!(!store.exists(p).await.unwrap(), "{p} is left");
+    }
+    assert!(store.exists("f/k-05039").await.unwrap());
 }
 
 /// When the listing check fails, each key is checked with its own `HeadObject` instead:
