@@ -155,3 +155,30 @@ async fn local_async_via_sync_backend_adapter() {
         "the missing root must not be created"
     );
 }
+
+/// The async half with small calls run inline (`inline_io_max_bytes`, ADR 0017) at its
+/// largest bound and with no fsync, so that every small write, atomic ones included, and
+/// every small read takes the inline path: the contract is the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn local_async_inline_small_io() {
+    use remote_store_local::{FsyncPolicy, LocalConfig, MAX_INLINE_IO_BYTES};
+
+    let dirs = CaseDirs::new();
+    let report = run_async(
+        "local/async-inline-small-io",
+        missing_root_async(dirs.missing(), false),
+        || async {
+            let config = LocalConfig::new(dirs.fresh())
+                .inline_io_max_bytes(MAX_INLINE_IO_BYTES)
+                .fsync(FsyncPolicy::Never);
+            AsyncStore::new(
+                AsyncLocalBackend::from_config(config).expect("an open root"),
+                "",
+            )
+            .expect("the root is valid")
+        },
+    )
+    .await;
+    report.assert_passed(MIN_CASES);
+    assert_no_temp_files(dirs.base());
+}

@@ -262,3 +262,97 @@ fn the_async_half_outside_a_runtime_errs_instead_of_panicking() {
     assert!(!e.is_retryable());
     assert!(!dir.path().join("a").exists());
 }
+
+/// `inline_io_max_bytes` (ADR 0017): small calls run where they are awaited, with no trip
+/// to the filesystem pool, so they complete even with no tokio runtime at all (which a
+/// pool trip needs, see the test above); calls above the bound, streamed writes, writes
+/// that fsync and listings still go to the pool.
+#[test]
+fn inline_small_io_runs_on_the_callers_thread_and_only_for_small_calls() {
+    use futures::{StreamExt, TryStreamExt};
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = LocalConfig::new(dir.path())
+        .inline_io_max_bytes(8)
+        .fsync(FsyncPolicy::Atomic);
+    let store = AsyncStore::new(AsyncLocalBackend::from_config(config).unwrap(), "").unwrap();
+    let on_pool = |e: remote_store_core::Error| {
+        assert_eq!(e.kind(), ErrorKind::BackendUnavailable, "{e}");
+        assert!(e.to_string().contains("tokio runtime"), "{e}");
+    };
+    futures::executor::block_on(async {
+        // Small and in memory, plain write (no fsync under `Atomic`): inline.
+        store.write("a/small.txt", "12345678").await.unwrap();
+        assert!(store.exists("a/small.txt").await.unwrap());
+        assert!(store.is_folder("a").await.unwrap());
+        assert_eq!(store.get_file_info("a/small.txt").await.unwrap().size, 8);
+        assert_eq!(store.read_bytes("a/small.txt").await.unwrap(), "12345678");
+        let streamed: Vec<_> = store
+            .read("a/small.txt")
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(streamed.concat(), b"12345678");
+        // Refusals are decided inline too, with the contract's errors.
+        let e = store
+            .write_with("a/small.txt", "x", WriteOptions::new())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::AlreadyExists, "{e}");
+
+        // Above the bound: the pool.
+        on_pool(store.write("a/big.txt", "123456789").await.unwrap_err());
+        // An atomic write fsyncs under `Atomic`: the pool.
+        on_pool(store.write_atomic("a/atomic.txt", "1").await.unwrap_err());
+        // A listing: the pool.
+        let first = store.list_files("a").unwrap().next().await;
+        on_pool(first.expect("an item").unwrap_err());
+
+        store.delete("a/small.txt").await.unwrap();
+        assert!(!store.exists("a/small.txt").await.unwrap());
+    });
+    assert!(!dir.path().join("a/big.txt").exists());
+    assert!(!dir.path().join("a/atomic.txt").exists());
+}
+
+/// A file larger than the bound is opened inline and read on the pool.
+#[test]
+fn inline_small_io_reads_a_large_file_on_the_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("big.bin"), vec![7u8; 64]).unwrap();
+    let config = LocalConfig::new(dir.path()).inline_io_max_bytes(16);
+    let store = AsyncStore::new(AsyncLocalBackend::from_config(config).unwrap(), "").unwrap();
+    let e = futures::executor::block_on(store.read_bytes("big.bin")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BackendUnavailable, "{e}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert_eq!(
+        rt.block_on(store.read_bytes("big.bin")).unwrap(),
+        vec![7u8; 64]
+    );
+}
+
+#[test]
+fn inline_small_io_is_bounded_at_one_mebibyte() {
+    let dir = tempfile::tempdir().unwrap();
+    let max = remote_store_local::MAX_INLINE_IO_BYTES;
+    assert_eq!(max, 1024 * 1024);
+    let config = LocalConfig::new(dir.path()).inline_io_max_bytes(max);
+    AsyncLocalBackend::from_config(config.clone()).unwrap();
+    let e =
+        AsyncLocalBackend::from_config(config.clone().inline_io_max_bytes(max + 1)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    let text = e.to_string();
+    assert!(
+        text.contains("inline_io_max_bytes")
+            && text.contains("1048577")
+            && text.contains("0 to keep"),
+        "{text}"
+    );
+    // The blocking half checks the same configuration.
+    let e = LocalBackend::from_config(config.inline_io_max_bytes(max + 1)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+}

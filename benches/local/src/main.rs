@@ -6,7 +6,8 @@
 //! recursive listing of a 10,000-file tree (with size and time of every file, which is
 //! what `list_files` returns). The async half also writes and reads the 1000 small files
 //! with 64 calls in flight (`--only c64`), against `tokio::fs` at the same concurrency,
-//! and reports the CPU per file at 1 and at 64 in flight. Each measurement is repeated (`--runs N`, default 11) with
+//! and reports the CPU per file at 1 and at 64 in flight; `--only inline` times the async
+//! half's small calls with `inline_io_max_bytes` on (ADR 0017) against `std::fs`. Each measurement is repeated (`--runs N`, default 11) with
 //! the baseline and the store interleaved, and the best (minimum) time of each side is
 //! reported: on a shared machine other load only ever adds time, so the minimum is the
 //! most stable estimate of what each side costs. Data lives in a
@@ -24,7 +25,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use remote_store_async::{AsyncContent, AsyncStore};
 use remote_store_core::ListOptions;
-use remote_store_local::{AsyncLocalBackend, LocalBackend};
+use remote_store_local::{AsyncLocalBackend, LocalBackend, LocalConfig};
 use remote_store_sync::{Content, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -60,10 +61,10 @@ fn args() -> Args {
                     .expect("--src-offset N");
                 SRC_OFFSET.store(n, std::sync::atomic::Ordering::Relaxed);
             }
-            "--only" => out.only = Some(it.next().expect("--only small,big,list,c64")),
+            "--only" => out.only = Some(it.next().expect("--only small,big,list,c64,inline")),
             "-h" | "--help" => {
                 println!(
-                    "usage: bench-local [--runs N] [--dir PATH] [--only small,big,list,c64] [--src-offset N]"
+                    "usage: bench-local [--runs N] [--dir PATH] [--only small,big,list,c64,inline] [--src-offset N]"
                 );
                 std::process::exit(0);
             }
@@ -273,11 +274,7 @@ async fn tokio_walk(dir: &Path) -> (usize, u64) {
 
 fn sync_rows(args: &Args, scratch: &Path) -> Vec<Row> {
     let runs = args.runs;
-    let want = |k: &str| {
-        args.only
-            .as_deref()
-            .is_none_or(|o| o.split(',').any(|x| x == k))
-    };
+    let want = |k: &str| wants(args, k);
     let store_at = |dir: &Path| Store::new(LocalBackend::new(dir).unwrap(), "").unwrap();
     let mut rows = Vec::new();
     if want("small") {
@@ -287,11 +284,7 @@ fn sync_rows(args: &Args, scratch: &Path) -> Vec<Row> {
             runs,
             scratch,
             |dir| fs::create_dir(dir.join("small")).unwrap(),
-            |dir| {
-                for (i, p) in payloads.iter().enumerate() {
-                    fs::write(dir.join(small_name(i)), p).unwrap();
-                }
-            },
+            |dir| std_writes(dir, &payloads),
             |dir| {
                 let store = store_at(dir);
                 for (i, p) in payloads.iter().enumerate() {
@@ -305,11 +298,7 @@ fn sync_rows(args: &Args, scratch: &Path) -> Vec<Row> {
             runs,
             scratch,
             seed,
-            |dir| {
-                for i in 0..SMALL_FILES {
-                    assert_eq!(fs::read(dir.join(small_name(i))).unwrap().len(), SMALL_SIZE);
-                }
-            },
+            std_reads,
             |dir| {
                 let store = store_at(dir);
                 for i in 0..SMALL_FILES {
@@ -388,16 +377,9 @@ fn sync_rows(args: &Args, scratch: &Path) -> Vec<Row> {
 }
 
 fn async_rows(args: &Args, scratch: &Path) -> Vec<Row> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let runs = args.runs;
-    let want = |k: &str| {
-        args.only
-            .as_deref()
-            .is_none_or(|o| o.split(',').any(|x| x == k))
-    };
+    let want = |k: &str| wants(args, k);
     let store_at = |dir: &Path| AsyncStore::new(AsyncLocalBackend::new(dir).unwrap(), "").unwrap();
     let mut rows = Vec::new();
     if want("small") {
@@ -414,14 +396,7 @@ fn async_rows(args: &Args, scratch: &Path) -> Vec<Row> {
                     }
                 })
             },
-            |dir| {
-                rt.block_on(async {
-                    let store = store_at(dir);
-                    for (i, p) in payloads.iter().enumerate() {
-                        store.write(&small_name(i), p.clone()).await.unwrap();
-                    }
-                })
-            },
+            |dir| rt.block_on(store_writes(&store_at(dir), &payloads)),
         ));
         let seed = |dir: &Path| seed_small(dir, &payloads);
         rows.push(compare(
@@ -437,15 +412,7 @@ fn async_rows(args: &Args, scratch: &Path) -> Vec<Row> {
                     }
                 })
             },
-            |dir| {
-                rt.block_on(async {
-                    let store = store_at(dir);
-                    for i in 0..SMALL_FILES {
-                        let b = store.read_bytes(&small_name(i)).await.unwrap();
-                        assert_eq!(b.len(), SMALL_SIZE);
-                    }
-                })
-            },
+            |dir| rt.block_on(store_reads(&store_at(dir))),
         ));
     }
     if want("big") {
@@ -547,18 +514,89 @@ const IN_FLIGHT: usize = 64;
 
 /// The async half with [`IN_FLIGHT`] calls in flight, against `tokio::fs` at the same
 /// concurrency; the c=1 rows are the same work one call at a time, for CPU per file.
-fn concurrent_rows(args: &Args, scratch: &Path) -> Vec<Row> {
-    let wanted = args
-        .only
-        .as_deref()
-        .is_none_or(|o| o.split(',').any(|x| x == "c64"));
-    if !wanted {
-        return Vec::new();
+/// Writes the small payloads with `std::fs`, one call at a time.
+fn std_writes(dir: &Path, payloads: &[Bytes]) {
+    for (i, p) in payloads.iter().enumerate() {
+        fs::write(dir.join(small_name(i)), p).unwrap();
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
+}
+
+/// Reads the small files back with `std::fs`, one call at a time.
+fn std_reads(dir: &Path) {
+    for i in 0..SMALL_FILES {
+        assert_eq!(fs::read(dir.join(small_name(i))).unwrap().len(), SMALL_SIZE);
+    }
+}
+
+/// Whether `--only` (absent: everything) asks for the cases `key`.
+fn wants(args: &Args, key: &str) -> bool {
+    args.only
+        .as_deref()
+        .is_none_or(|o| o.split(',').any(|x| x == key))
+}
+
+/// A multi-threaded runtime for the async rows.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+/// Writes the small payloads through `store`, one call at a time.
+async fn store_writes(store: &AsyncStore, payloads: &[Bytes]) {
+    for (i, p) in payloads.iter().enumerate() {
+        store.write(&small_name(i), p.clone()).await.unwrap();
+    }
+}
+
+/// Reads the small files back through `store`, one call at a time.
+async fn store_reads(store: &AsyncStore) {
+    for i in 0..SMALL_FILES {
+        let b = store.read_bytes(&small_name(i)).await.unwrap();
+        assert_eq!(b.len(), SMALL_SIZE);
+    }
+}
+
+/// The async half's 4 KiB calls with `inline_io_max_bytes` on (ADR 0017: no pool trip),
+/// against plain `std::fs` calls, one at a time.
+fn inline_rows(args: &Args, scratch: &Path) -> Vec<Row> {
+    if !wants(args, "inline") {
+        return Vec::new();
+    }
+    let rt = runtime();
+    let runs = args.runs;
+    let payloads: Vec<Bytes> = (0..SMALL_FILES).map(small_payload).collect();
+    let store_at = |dir: &Path| {
+        let config = LocalConfig::new(dir).inline_io_max_bytes(64 * 1024);
+        AsyncStore::new(AsyncLocalBackend::from_config(config).unwrap(), "").unwrap()
+    };
+    let mut rows = Vec::new();
+    rows.push(compare(
+        "1000 x 4 KiB write",
+        runs,
+        scratch,
+        |dir| fs::create_dir(dir.join("small")).unwrap(),
+        |dir| std_writes(dir, &payloads),
+        |dir| rt.block_on(store_writes(&store_at(dir), &payloads)),
+    ));
+    let seed = |dir: &Path| seed_small(dir, &payloads);
+    rows.push(compare(
+        "1000 x 4 KiB read",
+        runs,
+        scratch,
+        seed,
+        std_reads,
+        |dir| rt.block_on(store_reads(&store_at(dir))),
+    ));
+    rows
+}
+
+fn concurrent_rows(args: &Args, scratch: &Path) -> Vec<Row> {
+    if !wants(args, "c64") {
+        return Vec::new();
+    }
+    let rt = runtime();
     let runs = args.runs;
     let payloads: Vec<Bytes> = (0..SMALL_FILES).map(small_payload).collect();
     let store_at = |dir: &Path| AsyncStore::new(AsyncLocalBackend::new(dir).unwrap(), "").unwrap();
@@ -652,6 +690,7 @@ fn main() {
     let sync = sync_rows(&args, scratch.path());
     let asyn = async_rows(&args, scratch.path());
     let concurrent = concurrent_rows(&args, scratch.path());
+    let inline = inline_rows(&args, scratch.path());
     println!();
     println!(
         "Best wall time per case; ratio = store / plain call; CPU ratio = the same for process CPU time (best of the runs)."
@@ -695,6 +734,25 @@ fn main() {
                 r.ratio(),
                 per_file(r.base_cpu),
                 per_file(r.ours_cpu),
+                r.cpu_ratio()
+            );
+        }
+    }
+    if !inline.is_empty() {
+        println!();
+        println!(
+            "Async half with `inline_io_max_bytes = 65536` (ADR 0017: small calls on the calling thread) against std::fs, one call at a time."
+        );
+        println!();
+        println!("| case | std::fs | AsyncStore, inline | ratio | CPU ratio |");
+        println!("|---|---:|---:|---:|---:|");
+        for r in &inline {
+            println!(
+                "| {} | {} | {} | {:.2}x | {:.2}x |",
+                r.name,
+                ms(r.base),
+                ms(r.ours),
+                r.ratio(),
                 r.cpu_ratio()
             );
         }

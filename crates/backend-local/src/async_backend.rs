@@ -52,6 +52,11 @@ const LIST_BATCH: usize = 512;
 /// while the next is gathered, so memory stays bounded. Needs a tokio runtime; called
 /// outside one it returns `BackendUnavailable` instead of panicking.
 ///
+/// A pool trip costs two cross-thread wake-ups, more than a 4 KiB call itself on a fast
+/// disk. For a folder on fast local storage, [`LocalConfig::inline_io_max_bytes`] lets
+/// small calls run where they are awaited instead, blocking that runtime thread for their
+/// length (off by default; ADR 0017).
+///
 /// # Cancel safety
 /// Dropping a `write_atomic` future at any point leaves the old content (or nothing) and
 /// no temp file: the temp file's guard lives in the future (or in the blocking task that
@@ -74,6 +79,9 @@ const LIST_BATCH: usize = 512;
 #[derive(Clone)]
 pub struct AsyncLocalBackend {
     root: Arc<Root>,
+    /// `LocalConfig::inline_io_max_bytes`: calls moving at most this many bytes run on the
+    /// caller's thread (0: none do).
+    inline_max: u64,
 }
 
 impl AsyncLocalBackend {
@@ -94,6 +102,7 @@ impl AsyncLocalBackend {
     pub fn from_config(config: LocalConfig) -> Result<Self> {
         Ok(AsyncLocalBackend {
             root: Arc::new(crate::open_root(&config)?),
+            inline_max: config.inline_io_max_bytes,
         })
     }
 
@@ -112,6 +121,27 @@ impl AsyncLocalBackend {
         blocking(move || f(&root)).await
     }
 
+    /// Whether a call moving `bytes` runs on the caller's thread
+    /// (`LocalConfig::inline_io_max_bytes`).
+    #[inline]
+    fn inline(&self, bytes: u64) -> bool {
+        bytes <= self.inline_max && self.inline_max > 0
+    }
+
+    /// Runs `f` with the root on the caller's thread when the inline mode is on (a call
+    /// that moves no file content), else on the filesystem pool.
+    async fn run_small<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Arc<Root>) -> Result<T> + Send + 'static,
+    {
+        if self.inline(0) {
+            f(&self.root)
+        } else {
+            self.run(f).await
+        }
+    }
+
     async fn write_content(
         &self,
         path: &RemotePath,
@@ -119,6 +149,15 @@ impl AsyncLocalBackend {
         opts: &WriteOptions,
         atomic: bool,
     ) -> Result<WriteResult> {
+        // Small, in memory and with no fsync: on this thread when the inline mode is on.
+        if let AsyncContent::Bytes(bytes) = &content
+            && self.inline(bytes.len() as u64)
+            && !self.root.fsync().syncs(atomic)
+        {
+            let mut pending = write::begin(&self.root, path, opts.overwrite, atomic)?;
+            pending.write(bytes)?;
+            return pending.finish(opts);
+        }
         let (key, opts) = (path.clone(), opts.clone());
         let chunks = match content {
             AsyncContent::Bytes(bytes) => {
@@ -384,8 +423,15 @@ async fn abandon(
 }
 
 /// A read body: one chunk of at most [`READ_CHUNK`] bytes per poll, read on the blocking
-/// pool, ending at end of file or after `limit` bytes.
-fn read_stream(file: File, key: RemotePath, size_hint: u64, limit: u64) -> ByteStream {
+/// pool (on the polling thread when it is at most `inline_max` bytes), ending at end of
+/// file or after `limit` bytes.
+fn read_stream(
+    file: File,
+    key: RemotePath,
+    size_hint: u64,
+    limit: u64,
+    inline_max: u64,
+) -> ByteStream {
     struct State {
         file: File,
         key: RemotePath,
@@ -399,7 +445,7 @@ fn read_stream(file: File, key: RemotePath, size_hint: u64, limit: u64) -> ByteS
         left: limit,
     };
     ByteStream::new(
-        stream::unfold(Some(state), |state| async move {
+        stream::unfold(Some(state), move |state| async move {
             let mut st = state?;
             if st.left == 0 {
                 return None;
@@ -412,14 +458,20 @@ fn read_stream(file: File, key: RemotePath, size_hint: u64, limit: u64) -> ByteS
                 n => n.saturating_add(1),
             };
             let want = expected.min(st.left).min(READ_CHUNK as u64);
-            let outcome = blocking(move || {
+            let read = move || {
                 let mut buf = Vec::with_capacity(usize::try_from(want).unwrap_or(READ_CHUNK));
                 match (&mut st.file).take(want).read_to_end(&mut buf) {
                     Ok(_) => Ok((st, buf)),
                     Err(e) => Err(error::map(e, &st.key)),
                 }
-            })
-            .await;
+            };
+            // Inline when the chunk holds at most `inline_max` bytes of the file (plus the
+            // one probe byte that sees its end).
+            let outcome = if inline_max > 0 && want <= inline_max.saturating_add(1) {
+                read()
+            } else {
+                blocking(read).await
+            };
             match outcome {
                 Ok((mut st, buf)) => {
                     let n = buf.len() as u64;
@@ -482,37 +534,54 @@ impl AsyncBackend for AsyncLocalBackend {
 
     async fn exists(&self, path: &RemotePath) -> Result<bool> {
         let key = path.clone();
-        let kind = self.run(move |root| ops::kind(root, &key)).await?;
+        let kind = self.run_small(move |root| ops::kind(root, &key)).await?;
         Ok(matches!(kind, Kind::File | Kind::Folder))
     }
 
     async fn is_file(&self, path: &RemotePath) -> Result<bool> {
         let key = path.clone();
-        Ok(self.run(move |root| ops::kind(root, &key)).await? == Kind::File)
+        Ok(self.run_small(move |root| ops::kind(root, &key)).await? == Kind::File)
     }
 
     async fn is_folder(&self, path: &RemotePath) -> Result<bool> {
         let key = path.clone();
-        Ok(self.run(move |root| ops::kind(root, &key)).await? == Kind::Folder)
+        Ok(self.run_small(move |root| ops::kind(root, &key)).await? == Kind::Folder)
     }
 
     async fn read(&self, path: &RemotePath) -> Result<ByteStream> {
         let key = path.clone();
-        let (file, size) = self.run(move |root| ops::open_read(root, &key)).await?;
-        Ok(read_stream(file, path.clone(), size, u64::MAX))
+        let (file, size) = self
+            .run_small(move |root| ops::open_read(root, &key))
+            .await?;
+        Ok(read_stream(
+            file,
+            path.clone(),
+            size,
+            u64::MAX,
+            self.inline_max,
+        ))
     }
 
     async fn read_bytes(&self, path: &RemotePath) -> Result<Bytes> {
         let key = path.clone();
-        self.run(move |root| ops::read_all(root, &key).map(Bytes::from))
-            .await
+        if !self.inline(0) {
+            return self
+                .run(move |root| ops::read_all(root, &key).map(Bytes::from))
+                .await;
+        }
+        // Opened here; read here too when the file is small, else on the pool.
+        let (file, size) = ops::open_read(&self.root, &key)?;
+        if self.inline(size) {
+            return ops::read_opened(file, size, &key).map(Bytes::from);
+        }
+        blocking(move || ops::read_opened(file, size, &key).map(Bytes::from)).await
     }
 
     async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
         let key = path.clone();
         let start = range.start;
         let (file, size) = self
-            .run(move |root| {
+            .run_small(move |root| {
                 let (mut file, size) = ops::open_read(root, &key)?;
                 file.seek(SeekFrom::Start(start))
                     .map_err(|e| error::map(e, &key))?;
@@ -525,6 +594,7 @@ impl AsyncBackend for AsyncLocalBackend {
             path.clone(),
             size.saturating_sub(start),
             limit,
+            self.inline_max,
         ))
     }
 
@@ -542,7 +612,7 @@ impl AsyncBackend for AsyncLocalBackend {
     async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
         let missing_ok = opts.missing_ok;
         let key = path.clone();
-        self.run(move |root| ops::delete(root, &key, missing_ok))
+        self.run_small(move |root| ops::delete(root, &key, missing_ok))
             .await
     }
 
@@ -580,7 +650,7 @@ impl AsyncBackend for AsyncLocalBackend {
 
     async fn get_file_info(&self, path: &RemotePath) -> Result<FileInfo> {
         let key = path.clone();
-        self.run(move |root| ops::file_info(root, &key)).await
+        self.run_small(move |root| ops::file_info(root, &key)).await
     }
 
     async fn copy_file(
@@ -608,7 +678,7 @@ impl AsyncBackend for AsyncLocalBackend {
     }
 
     async fn ping(&self) -> Result<()> {
-        self.run(|root| ops::ping(root)).await
+        self.run_small(|root| ops::ping(root)).await
     }
 
     fn native_path(&self, key: &RemotePath) -> Result<String> {

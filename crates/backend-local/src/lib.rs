@@ -79,13 +79,14 @@ mod sync_backend;
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use async_backend::AsyncLocalBackend;
-pub use config::{FsyncPolicy, LocalConfig};
+pub use config::{FsyncPolicy, LocalConfig, MAX_INLINE_IO_BYTES};
 #[cfg(feature = "sync")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
 pub use sync_backend::LocalBackend;
 
 /// Opens the root of `config` for either half, mapping failures.
 fn open_root(config: &LocalConfig) -> remote_store_core::Result<root::Root> {
+    config.validate().map_err(|e| e.with_backend(error::NAME))?;
     if config.root.as_os_str().is_empty() {
         return Err(remote_store_core::Error::invalid_argument(
             "the local root is empty: give the folder to serve, such as \"/srv/data\" \

@@ -105,8 +105,16 @@ pub(crate) fn open_read(root: &Root, key: &RemotePath) -> Result<(File, u64)> {
 /// # Errors
 /// As [`open_read`].
 pub(crate) fn read_all(root: &Root, key: &RemotePath) -> Result<Vec<u8>> {
+    let (file, size) = open_read(root, key)?;
+    read_opened(file, size, key)
+}
+
+/// Reads the whole of `file`, opened by [`open_read`] with its `size`.
+///
+/// # Errors
+/// An I/O error, mapped for `key`.
+pub(crate) fn read_opened(mut file: File, size: u64, key: &RemotePath) -> Result<Vec<u8>> {
     use std::io::Read;
-    let (mut file, size) = open_read(root, key)?;
     // Exactly the size `fstat` reported, then one probe for a file that grew meanwhile.
     // (`File::read_to_end` itself would `statx` and `lseek` again first.)
     let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));

@@ -275,7 +275,7 @@ pub(crate) fn validate(config: &BackendConfig, place: &Place) -> Result<()> {
             if c.root.as_os_str().is_empty() {
                 Err(Error::invalid_argument("`root` is empty"))
             } else {
-                Ok(())
+                c.validate()
             }
         }
         #[cfg(feature = "s3")]

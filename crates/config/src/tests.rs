@@ -388,6 +388,39 @@ fn a_registry_store_may_be_a_url() {
     );
 }
 
+#[test]
+#[cfg(feature = "local")]
+fn inline_io_max_bytes_is_read_and_checked() {
+    let toml = "[backends.shm]\ntype = \"local\"\nroot = \"/dev/shm/x\"\n\
+                inline_io_max_bytes = 65536\n";
+    let config = loader(&[]).toml_str(toml).unwrap();
+    let crate::BackendConfig::Local(shm) = &config.backends["shm"] else {
+        panic!("not local")
+    };
+    assert_eq!(shm.inline_io_max_bytes, 65536);
+    let written = toml::to_string(&config).unwrap();
+    assert!(written.contains("inline_io_max_bytes = 65536"), "{written}");
+    // Off by default, and then not written out.
+    let plain = loader(&[])
+        .toml_str("[backends.d]\ntype = \"local\"\nroot = \"/d\"\n")
+        .unwrap();
+    let written = toml::to_string(&plain).unwrap();
+    assert!(!written.contains("inline_io"), "{written}");
+
+    let toml = toml.replace("65536", "2000000");
+    let config = loader(&[]).toml_str(&toml).unwrap();
+    let Err(err) = Registry::new(config) else {
+        panic!("a bound above 1 MiB must be refused")
+    };
+    let text = err.to_string();
+    assert!(
+        text.contains("backends.shm")
+            && text.contains("inline_io_max_bytes")
+            && text.contains("1048576"),
+        "{text}"
+    );
+}
+
 #[cfg(feature = "s3")]
 mod s3 {
     use super::*;
