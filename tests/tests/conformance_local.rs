@@ -156,29 +156,36 @@ async fn local_async_via_sync_backend_adapter() {
     );
 }
 
-/// The async half with small calls run inline (`inline_io_max_bytes`, ADR 0017) at its
-/// largest bound and with no fsync, so that every small write, atomic ones included, and
-/// every small read takes the inline path: the contract is the same.
+/// The async half with small calls run inline (`inline_io_max_bytes`, ADR 0017), in two
+/// cells: at the largest bound with no fsync, so that every small write (atomic ones
+/// included) and every small read takes the inline path; and at a 4 KiB bound with the
+/// default fsync policy, so that calls switch between inline and the pool by size and by
+/// whether they fsync. The contract is the same in both.
 #[tokio::test(flavor = "multi_thread")]
 async fn local_async_inline_small_io() {
     use remote_store_local::{FsyncPolicy, LocalConfig, MAX_INLINE_IO_BYTES};
 
-    let dirs = CaseDirs::new();
-    let report = run_async(
-        "local/async-inline-small-io",
-        missing_root_async(dirs.missing(), false),
-        || async {
+    for (name, bound, fsync) in [
+        (
+            "local/async-inline-small-io",
+            MAX_INLINE_IO_BYTES,
+            FsyncPolicy::Never,
+        ),
+        ("local/async-inline-4k", 4096, FsyncPolicy::Atomic),
+    ] {
+        let dirs = CaseDirs::new();
+        let report = run_async(name, missing_root_async(dirs.missing(), false), || async {
             let config = LocalConfig::new(dirs.fresh())
-                .inline_io_max_bytes(MAX_INLINE_IO_BYTES)
-                .fsync(FsyncPolicy::Never);
+                .inline_io_max_bytes(bound)
+                .fsync(fsync);
             AsyncStore::new(
                 AsyncLocalBackend::from_config(config).expect("an open root"),
                 "",
             )
             .expect("the root is valid")
-        },
-    )
-    .await;
-    report.assert_passed(MIN_CASES);
-    assert_no_temp_files(dirs.base());
+        })
+        .await;
+        report.assert_passed(MIN_CASES);
+        assert_no_temp_files(dirs.base());
+    }
 }

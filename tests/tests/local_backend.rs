@@ -4,9 +4,9 @@
 
 #![cfg(feature = "local")]
 
-use std::os::unix::fs::{PermissionsExt, symlink};
+use std::os::unix::fs::{FileTypeExt, PermissionsExt, symlink};
 
-use remote_store_async::AsyncStore;
+use remote_store_async::{AsyncContent, AsyncStore};
 use remote_store_core::{DeleteFolderOptions, ListOptions};
 use remote_store_core::{ErrorKind, WriteOptions};
 use remote_store_local::{AsyncLocalBackend, FsyncPolicy, LocalBackend, LocalConfig};
@@ -310,11 +310,84 @@ fn inline_small_io_runs_on_the_callers_thread_and_only_for_small_calls() {
         let first = store.list_files("a").unwrap().next().await;
         on_pool(first.expect("an item").unwrap_err());
 
+        // A streamed write, however small: the pool.
+        let chunks = futures::stream::iter([Ok(bytes::Bytes::from_static(b"1"))]);
+        let e = store
+            .write("a/streamed.txt", AsyncContent::chunks(chunks))
+            .await
+            .unwrap_err();
+        on_pool(e);
+
+        // A refused inline write leaves nothing: a file in the way of a parent, a folder
+        // at the target.
+        let e = store.write("a/small.txt/x", "1").await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidPath, "{e}");
+        let e = store.write("a", "1").await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidPath, "{e}");
+
         store.delete("a/small.txt").await.unwrap();
         assert!(!store.exists("a/small.txt").await.unwrap());
     });
-    assert!(!dir.path().join("a/big.txt").exists());
-    assert!(!dir.path().join("a/atomic.txt").exists());
+    for gone in ["a/big.txt", "a/atomic.txt", "a/streamed.txt"] {
+        assert!(!dir.path().join(gone).exists(), "{gone}");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("a"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// A plain overwrite of a hard-linked file is an atomic replace of its name, which
+/// fsyncs under the default policy: it goes to the pool even in the inline mode, and
+/// the other link keeps the old content.
+#[test]
+fn inline_small_io_sends_a_hard_linked_overwrite_to_the_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f.txt"), "old").unwrap();
+    std::fs::hard_link(dir.path().join("f.txt"), dir.path().join("link.txt")).unwrap();
+    let config = LocalConfig::new(dir.path()).inline_io_max_bytes(1024);
+    let store = AsyncStore::new(AsyncLocalBackend::from_config(config).unwrap(), "").unwrap();
+    let e =
+        futures::executor::block_on(store.write_with("f.txt", "new", WriteOptions::overwriting()))
+            .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BackendUnavailable, "{e}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(store.write_with("f.txt", "new", WriteOptions::overwriting()))
+        .unwrap();
+    assert_eq!(std::fs::read(dir.path().join("f.txt")).unwrap(), b"new");
+    assert_eq!(std::fs::read(dir.path().join("link.txt")).unwrap(), b"old");
+}
+
+/// Overwriting a FIFO planted in the tree is refused at once, in both halves (it used to
+/// wait for a reader, then write into the pipe).
+#[test]
+fn overwriting_a_fifo_is_refused_without_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let store = Store::new(LocalBackend::new(dir.path()).unwrap(), "").unwrap();
+    let e = store
+        .write_with("pipe", "x", WriteOptions::overwriting())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidPath, "{e}");
+    let config = LocalConfig::new(dir.path()).inline_io_max_bytes(1024);
+    let store = AsyncStore::new(AsyncLocalBackend::from_config(config).unwrap(), "").unwrap();
+    let e = futures::executor::block_on(store.write_with("pipe", "x", WriteOptions::overwriting()))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidPath, "{e}");
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
 }
 
 /// A file larger than the bound is opened inline and read on the pool.
@@ -325,6 +398,13 @@ fn inline_small_io_reads_a_large_file_on_the_pool() {
     let config = LocalConfig::new(dir.path()).inline_io_max_bytes(16);
     let store = AsyncStore::new(AsyncLocalBackend::from_config(config).unwrap(), "").unwrap();
     let e = futures::executor::block_on(store.read_bytes("big.bin")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BackendUnavailable, "{e}");
+    // A streamed read of it opens inline and reads its first chunk on the pool.
+    let e = futures::executor::block_on(async {
+        use futures::TryStreamExt;
+        store.read("big.bin").await?.try_next().await
+    })
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::BackendUnavailable, "{e}");
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()

@@ -55,7 +55,8 @@ const LIST_BATCH: usize = 512;
 /// A pool trip costs two cross-thread wake-ups, more than a 4 KiB call itself on a fast
 /// disk. For a folder on fast local storage, [`LocalConfig::inline_io_max_bytes`] lets
 /// small calls run where they are awaited instead, blocking that runtime thread for their
-/// length (off by default; ADR 0017).
+/// length (off by default; ADR 0017). Those calls make no pool trip, so they would also
+/// complete outside a runtime; the others still report the missing runtime.
 ///
 /// # Cancel safety
 /// Dropping a `write_atomic` future at any point leaves the old content (or nothing) and
@@ -155,6 +156,16 @@ impl AsyncLocalBackend {
             && !self.root.fsync().syncs(atomic)
         {
             let mut pending = write::begin(&self.root, path, opts.overwrite, atomic)?;
+            if pending.syncs() {
+                // A plain overwrite of a hard-linked file became an atomic write, which
+                // fsyncs under this policy: the rest goes to the pool.
+                let (bytes, opts) = (bytes.clone(), opts.clone());
+                return blocking(move || {
+                    pending.write(&bytes)?;
+                    pending.finish(&opts)
+                })
+                .await;
+            }
             pending.write(bytes)?;
             return pending.finish(opts);
         }
@@ -186,6 +197,7 @@ impl fmt::Debug for AsyncLocalBackend {
         f.debug_struct("AsyncLocalBackend")
             .field("root", &self.root.canonical())
             .field("fsync", &self.root.fsync())
+            .field("inline_io_max_bytes", &self.inline_max)
             .finish()
     }
 }
@@ -458,6 +470,10 @@ fn read_stream(
                 n => n.saturating_add(1),
             };
             let want = expected.min(st.left).min(READ_CHUNK as u64);
+            // Inline when at most `inline_max` bytes of the file are left (the chunk is
+            // those bytes plus the one probe byte that sees the end): a small file is read
+            // whole in one inline chunk, a large one on the pool up to its last such chunk.
+            let inline = st.hint > 0 && st.hint <= inline_max;
             let read = move || {
                 let mut buf = Vec::with_capacity(usize::try_from(want).unwrap_or(READ_CHUNK));
                 match (&mut st.file).take(want).read_to_end(&mut buf) {
@@ -465,13 +481,7 @@ fn read_stream(
                     Err(e) => Err(error::map(e, &st.key)),
                 }
             };
-            // Inline when the chunk holds at most `inline_max` bytes of the file (plus the
-            // one probe byte that sees its end).
-            let outcome = if inline_max > 0 && want <= inline_max.saturating_add(1) {
-                read()
-            } else {
-                blocking(read).await
-            };
+            let outcome = if inline { read() } else { blocking(read).await };
             match outcome {
                 Ok((mut st, buf)) => {
                     let n = buf.len() as u64;
@@ -569,12 +579,18 @@ impl AsyncBackend for AsyncLocalBackend {
                 .run(move |root| ops::read_all(root, &key).map(Bytes::from))
                 .await;
         }
-        // Opened here; read here too when the file is small, else on the pool.
-        let (file, size) = ops::open_read(&self.root, &key)?;
-        if self.inline(size) {
-            return ops::read_opened(file, size, &key).map(Bytes::from);
+        // Opened here; read here too when the file is small, else on the pool. A file
+        // that grew past the bound since its `fstat` is read to its end on the pool.
+        let (mut file, size) = ops::open_read(&self.root, &key)?;
+        let mut buf = Vec::new();
+        if self.inline(size) && ops::read_upto(&mut file, &mut buf, size, self.inline_max, &key)? {
+            return Ok(Bytes::from(buf));
         }
-        blocking(move || ops::read_opened(file, size, &key).map(Bytes::from)).await
+        blocking(move || {
+            ops::read_upto(&mut file, &mut buf, size, u64::MAX, &key)?;
+            Ok(Bytes::from(buf))
+        })
+        .await
     }
 
     async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {

@@ -77,16 +77,19 @@ pub struct LocalConfig {
     /// Async half only: run small operations on the calling task's thread instead of the
     /// filesystem pool. Default `0`: off, every call is one trip to the pool.
     ///
-    /// When it is above zero, `exists`, `is_file`, `is_folder`, `get_file_info`, `delete`
-    /// and `ping`, opening a file for reading, `read_bytes` and read chunks of at most this
-    /// many bytes, and writes of in-memory content of at most this many bytes that do not
-    /// fsync (under the [`fsync`](Self::fsync) policy) run right where they are awaited.
-    /// That saves the two cross-thread wake-ups of a pool trip (10–20 µs, more than the
-    /// call itself on a fast disk) and **blocks the runtime thread for the call's length**:
-    /// other tasks on that thread wait meanwhile. Turn it on only for a folder on fast local
-    /// storage (tmpfs, a local SSD), never on a network filesystem or a disk that may stall.
-    /// Listings, streamed writes, copies, moves and folder deletes always go to the pool.
-    /// At most [`MAX_INLINE_IO_BYTES`]; see ADR 0017.
+    /// When it is above zero, these run right where they are awaited: `exists`, `is_file`,
+    /// `is_folder`, `get_file_info`, `delete` and `ping`; opening a file for reading;
+    /// `read_bytes` of a file of at most this many bytes, and a streamed read's chunk once
+    /// at most this many bytes of the file are left (a small file is one inline chunk);
+    /// writes of in-memory content of at most this many bytes that do not fsync under the
+    /// [`fsync`](Self::fsync) policy (a plain overwrite of a hard-linked file is an atomic
+    /// replace and fsyncs under the default policy, so it finishes on the pool). That saves
+    /// the two cross-thread wake-ups of a pool trip (15–18 µs on the development VM, more
+    /// than the call itself on a fast disk) and **blocks the runtime thread for the call's
+    /// length**: other tasks on that thread wait meanwhile. Turn it on only for a folder on
+    /// fast local storage (tmpfs, a local SSD), never on a network filesystem or a disk that
+    /// may stall. Listings, streamed writes, copies, moves and folder deletes always go to
+    /// the pool. At most [`MAX_INLINE_IO_BYTES`]; see ADR 0017.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub inline_io_max_bytes: u64,
 }

@@ -105,28 +105,42 @@ pub(crate) fn open_read(root: &Root, key: &RemotePath) -> Result<(File, u64)> {
 /// # Errors
 /// As [`open_read`].
 pub(crate) fn read_all(root: &Root, key: &RemotePath) -> Result<Vec<u8>> {
-    let (file, size) = open_read(root, key)?;
-    read_opened(file, size, key)
+    let (mut file, size) = open_read(root, key)?;
+    let mut buf = Vec::new();
+    read_upto(&mut file, &mut buf, size, u64::MAX, key)?;
+    Ok(buf)
 }
 
-/// Reads the whole of `file`, opened by [`open_read`] with its `size`.
+/// Reads the rest of `file` (opened by [`open_read`] with its `size`) into `buf`: exactly
+/// `size` bytes, then probes for a file that grew meanwhile. Stops once `buf` holds more
+/// than `cap` bytes and returns `false`; the caller then goes on elsewhere by calling it
+/// again with the same `file` and `buf` (no longer empty, so the first `size` bytes are
+/// not read again) and `cap = u64::MAX`. `true` at the end of the file.
 ///
 /// # Errors
 /// An I/O error, mapped for `key`.
-pub(crate) fn read_opened(mut file: File, size: u64, key: &RemotePath) -> Result<Vec<u8>> {
+pub(crate) fn read_upto(
+    file: &mut File,
+    buf: &mut Vec<u8>,
+    size: u64,
+    cap: u64,
+    key: &RemotePath,
+) -> Result<bool> {
     use std::io::Read;
-    // Exactly the size `fstat` reported, then one probe for a file that grew meanwhile.
-    // (`File::read_to_end` itself would `statx` and `lseek` again first.)
-    let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     let failed = |e| error::map(e, key);
-    (&mut file)
-        .take(size)
-        .read_to_end(&mut buf)
-        .map_err(failed)?;
+    // Exactly the size `fstat` reported, then probes for a file that grew meanwhile.
+    // (`File::read_to_end` itself would `statx` and `lseek` again first.)
+    if buf.is_empty() {
+        buf.reserve_exact(usize::try_from(size).unwrap_or(0));
+        file.take(size).read_to_end(buf).map_err(failed)?;
+    }
     let mut probe = [0u8; 512];
     loop {
+        if buf.len() as u64 > cap {
+            return Ok(false);
+        }
         match file.read(&mut probe) {
-            Ok(0) => return Ok(buf),
+            Ok(0) => return Ok(true),
             Ok(n) => buf.extend_from_slice(&probe[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(failed(e)),

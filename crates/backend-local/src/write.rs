@@ -122,8 +122,11 @@ fn open_plain(
     overwrite: bool,
 ) -> Result<Option<File>> {
     // Never `O_TRUNC`: it would truncate a hard-linked file before its links are seen.
+    // `O_NONBLOCK` when overwriting: opening a FIFO planted in the tree must not hang
+    // (it fails with `ENXIO` with no reader, or is refused below); it changes nothing for
+    // regular files.
     let exclusive = if overwrite {
-        OFlags::empty()
+        OFlags::NONBLOCK
     } else {
         OFlags::EXCL
     };
@@ -135,6 +138,9 @@ fn open_plain(
             Ok(fd) => {
                 let failed = |e: Errno| error::map(e.into(), key);
                 let st = rustix::fs::fstat(&fd).map_err(failed)?;
+                if root::file_type(&st) != FileType::RegularFile {
+                    return Err(invalid(key, "not a regular file"));
+                }
                 if root::links(&st) > 1 {
                     return Ok(None);
                 }
@@ -142,6 +148,9 @@ fn open_plain(
                     rustix::fs::ftruncate(&fd, 0).map_err(failed)?;
                 }
                 return Ok(Some(File::from(fd)));
+            }
+            Err(e) if overwrite && error::is(&e, Errno::NXIO) => {
+                return Err(invalid(key, "not a regular file"));
             }
             Err(e) if error::is(&e, Errno::NOENT) && !made_parents => {
                 made_parents = true;
@@ -264,6 +273,13 @@ impl Pending {
         self.file.as_mut().expect("open until finished")
     }
 
+    /// Whether [`finish`](Self::finish) will fsync (per policy and the kind of write this
+    /// turned out to be: a plain overwrite of a hard-linked file is an atomic one).
+    pub(crate) fn syncs(&self) -> bool {
+        let atomic = matches!(self.target, Some(Target::Atomic { .. }));
+        self.root.fsync().syncs(atomic)
+    }
+
     /// Completes the write: fsync per policy, promote an atomic write, report the result
     /// (size and modification time, as a later `get_file_info` sees them).
     ///
@@ -273,12 +289,7 @@ impl Pending {
     /// failed atomic write is removed, and so is a file a failed plain write created.
     pub(crate) fn finish(mut self, opts: &WriteOptions) -> Result<WriteResult> {
         let file = self.file.take().expect("open until finished");
-        let policy = self.root.fsync();
-        let sync = match &self.target {
-            Some(Target::Atomic { .. }) => policy.atomic(),
-            _ => policy.plain(),
-        };
-        if sync {
+        if self.syncs() {
             root::sync(&file).map_err(|e| error::map(e, &self.key))?;
         }
         let st = rustix::fs::fstat(&file).map_err(|e| error::map(e.into(), &self.key))?;
