@@ -941,6 +941,10 @@ async fn a_server_that_refuses_folder_targets_keeps_the_rule_alone() {
     assert_eq!(err.kind(), ErrorKind::InvalidPath, "copy: {err}");
     let err = store.move_file("e.txt", "d").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidPath, "move: {err}");
+    // The server refuses a key below a file too: told apart the same way.
+    let err = store.write("e.txt/below", "z").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidPath, "below a file: {err}");
+    assert!(err.to_string().contains("e.txt is a file"), "{err}");
     assert!(!store.is_file("d").await.unwrap());
     assert_eq!(&store.read_bytes("d/x.txt").await.unwrap()[..], b"x");
     assert_eq!(&store.read_bytes("e.txt").await.unwrap()[..], b"e");

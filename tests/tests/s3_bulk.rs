@@ -280,6 +280,51 @@ async fn the_listing_check_gives_up_past_its_page_budget() {
     assert!(store.exists("f/k-05039").await.unwrap());
 }
 
+/// The listing check reads on until it has passed every key's folder form, also when a
+/// key is a prefix of another followed by a character that sorts before `/`: for `f/k`
+/// and `f/k-00000` … `f/k-00015` the folder `f/k/` sorts after every `f/k-…` key, here
+/// on the listing's second page (1,100 `f/k-…` files come first). `f/k` is then a folder,
+/// reported `InvalidPath`, not `NotFound`; the files are deleted and nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_listing_check_reads_past_keys_that_sort_before_a_folder() {
+    for server in servers() {
+        let bucket = server.fresh_bucket("bulk").await;
+        let config = server.config(&bucket).prefix(unique_name("bulk"));
+        // One request per file: no folder rule to keep among distinct names.
+        let filler = AsyncS3Backend::new(config.clone().check_folder_targets(false)).unwrap();
+        let filler = AsyncStore::new(filler, "").unwrap();
+        fill(&filler, 1100).await;
+        filler.write("f/k/y", "inside").await.unwrap();
+        let (backend, recorder) = server.recorded_backend(config);
+        let store = AsyncStore::new(backend, "").unwrap();
+        let paths: Vec<String> = std::iter::once("f/k".to_owned())
+            .chain((0..16).map(|i| format!("f/k-{i:05}")))
+            .collect();
+
+        let (pages, heads) = (recorder.list_pages(), recorder.head_objects());
+        let out = store.delete_many(&paths, DeleteOptions::new()).await;
+        let mut want = vec![Some(ErrorKind::InvalidPath)];
+        want.extend(vec![None; 16]);
+        assert_eq!(kinds_of(&out), want, "{}: {out:?}", server.name);
+        assert_eq!(
+            recorder.list_pages() - pages,
+            2,
+            "{}: one listing of two pages",
+            server.name
+        );
+        assert_eq!(recorder.head_objects() - heads, 0, "{}", server.name);
+        assert_eq!(store.read_text("f/k/y").await.unwrap(), "inside");
+        assert!(store.exists("f/k-00016").await.unwrap(), "{}", server.name);
+        for p in &paths[1..] {
+            assert!(
+                !store.exists(p).await.unwrap(),
+                "{}: {p} is left",
+                server.name
+            );
+        }
+    }
+}
+
 /// When the listing check fails, each key is checked with its own `HeadObject` instead:
 /// the outcomes are the same and every key is deleted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -134,9 +134,10 @@ async fn check_all(inner: &Inner, paths: &[RemotePath]) -> Checked {
 async fn check_by_listing(inner: &Inner, paths: &[RemotePath], at: &[usize]) -> Option<Checked> {
     let keys: Vec<String> = at.iter().map(|&i| inner.keys.object(&paths[i])).collect();
     let prefix = common_prefix(&keys).to_owned();
-    // Entries come in key order: once one sorts after the last key's folder form, no later
-    // entry can be any of these keys or their folders.
-    let end = format!("{}/", keys.iter().max()?);
+    // Entries come in key order: once one sorts after every key's folder form, no later
+    // entry can be any of these keys or their folders. (The largest folder form is not
+    // always the largest key's: `k/` sorts after `k-1/`, as `/` sorts after `-`.)
+    let end = keys.iter().map(|k| format!("{k}/")).max()?;
     let budget = PAGES_PER_THOUSAND * keys.len().div_ceil(1000) + 1;
     let (mut files, mut folders) = (HashSet::new(), HashSet::new());
     let mut token: Option<String> = None;

@@ -366,7 +366,9 @@ impl Inner {
     /// The error of a write, copy or move onto `path` that failed with `err`, where the
     /// server refuses folder targets itself (`server_refuses_folder_targets`): the
     /// contract's `InvalidPath` when `path` is a folder (one listing, on the failure path
-    /// only), else `err`. Errors that already are a decided outcome pass unchanged.
+    /// only) or when one of its ancestors is a file (a `HeadObject` each: such a server
+    /// refuses a key below a file too), else `err`. Errors that already are a decided
+    /// outcome pass unchanged.
     pub(crate) async fn refused_target(&self, path: &RemotePath, err: Error) -> Error {
         if !self.config.server_refuses_folder_targets
             || matches!(
@@ -376,13 +378,24 @@ impl Inner {
         {
             return err;
         }
-        match self.is_folder(path).await {
-            Ok(true) => error::finish(
+        if let Ok(true) = self.is_folder(path).await {
+            return error::finish(
                 Error::invalid_path(path.as_str(), "a folder exists at the target"),
                 path.as_str(),
-            ),
-            _ => err,
+            );
         }
+        for ancestor in path.ancestors() {
+            if let Ok(true) = self.is_file(&ancestor).await {
+                return error::finish(
+                    Error::invalid_path(
+                        path.as_str(),
+                        format!("the ancestor {} is a file", ancestor.as_str()),
+                    ),
+                    path.as_str(),
+                );
+            }
+        }
+        err
     }
 
     /// The write preconditions, in the contract's order: a folder at the target (or a file
