@@ -308,6 +308,24 @@ fn a_cut_read_pinned_by_if_match_resumes_with_the_same_condition() {
         "the open and two resumes"
     );
 
+    // A retryable failure of the reopen itself is retried like any other (it used to end
+    // a pinned read at once).
+    flaky.faults.cut_after.store(1000, Ordering::SeqCst);
+    set(&flaky.faults.cut_reads, 1);
+    let mut reader = s.read_with("big.bin", pinned(0..SIZE as u64)).unwrap();
+    let mut first = vec![0; 1000];
+    reader.read_exact(&mut first).unwrap();
+    set(&flaky.faults.fail_calls, 1);
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).unwrap();
+    first.extend(rest);
+    assert_eq!(first, data);
+    assert_eq!(
+        count(&flaky.faults.fail_calls),
+        0,
+        "the injected failure was met"
+    );
+
     flaky.faults.cut_after.store(1000, Ordering::SeqCst);
     set(&flaky.faults.cut_reads, 1);
     let mut reader = s.read_with("big.bin", pinned(0..SIZE as u64)).unwrap();
@@ -321,6 +339,20 @@ fn a_cut_read_pinned_by_if_match_resumes_with_the_same_condition() {
     let err = remote_store_core::Error::from_io(err);
     assert_eq!(err.kind(), ErrorKind::PreconditionFailed, "{err}");
     assert!(rest.is_empty(), "no byte of the new object was delivered");
+}
+
+/// Opens a read of `big.bin` with `opts` and takes at least its first `n` bytes.
+async fn first_bytes(
+    s: &AsyncStore,
+    opts: ReadOptions,
+    n: usize,
+) -> (remote_store_async::ByteStream, Vec<u8>) {
+    let mut body = s.read_with("big.bin", opts).await.unwrap();
+    let mut got = Vec::new();
+    while got.len() < n {
+        got.extend_from_slice(&body.next().await.unwrap().unwrap());
+    }
+    (body, got)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -353,16 +385,24 @@ async fn a_cut_read_pinned_by_if_match_resumes_with_the_same_condition_async() {
         "the open and two resumes"
     );
 
+    // A retryable failure of the reopen itself is retried like any other.
     flaky.faults.cut_after.store(1000, Ordering::SeqCst);
     set(&flaky.faults.cut_reads, 1);
-    let mut body = s
-        .read_with("big.bin", pinned(0..SIZE as u64))
-        .await
-        .unwrap();
-    let mut got = Vec::new();
-    while got.len() < 1000 {
-        got.extend_from_slice(&body.next().await.unwrap().unwrap());
+    let (mut body, mut got) = first_bytes(&s, pinned(0..SIZE as u64), 1000).await;
+    set(&flaky.faults.fail_calls, 1);
+    while let Some(chunk) = body.next().await {
+        got.extend_from_slice(&chunk.unwrap());
     }
+    assert_eq!(got, data);
+    assert_eq!(
+        count(&flaky.faults.fail_calls),
+        0,
+        "the injected failure was met"
+    );
+
+    flaky.faults.cut_after.store(1000, Ordering::SeqCst);
+    set(&flaky.faults.cut_reads, 1);
+    let (mut body, got) = first_bytes(&s, pinned(0..SIZE as u64), 1000).await;
     assert_eq!(got, &data[..1000]);
     s.write_with("big.bin", vec![7u8; SIZE], WriteOptions::overwriting())
         .await

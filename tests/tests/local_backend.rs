@@ -7,7 +7,7 @@
 use std::os::unix::fs::{FileTypeExt, PermissionsExt, symlink};
 
 use remote_store_async::{AsyncContent, AsyncStore};
-use remote_store_core::{DeleteFolderOptions, ListOptions};
+use remote_store_core::{CopyOptions, DeleteFolderOptions, ListOptions, MoveOptions};
 use remote_store_core::{ErrorKind, WriteOptions};
 use remote_store_local::{AsyncLocalBackend, FsyncPolicy, LocalBackend, LocalConfig};
 use remote_store_sync::Store;
@@ -361,17 +361,23 @@ fn inline_small_io_sends_a_hard_linked_overwrite_to_the_pool() {
     assert_eq!(std::fs::read(dir.path().join("link.txt")).unwrap(), b"old");
 }
 
-/// Overwriting a FIFO planted in the tree is refused at once, in both halves (it used to
-/// wait for a reader, then write into the pipe).
-#[test]
-fn overwriting_a_fifo_is_refused_without_waiting() {
+/// A temp folder holding a FIFO named `pipe`, and the FIFO's path.
+fn folder_with_a_fifo() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("pipe");
     let made = std::process::Command::new("mkfifo")
         .arg(&fifo)
         .status()
         .unwrap();
-    assert!(made.success());
+    assert!(made.success(), "mkfifo");
+    (dir, fifo)
+}
+
+/// Overwriting a FIFO planted in the tree is refused at once, in both halves (it used to
+/// wait for a reader, then write into the pipe).
+#[test]
+fn overwriting_a_fifo_is_refused_without_waiting() {
+    let (dir, fifo) = folder_with_a_fifo();
     let store = Store::new(LocalBackend::new(dir.path()).unwrap(), "").unwrap();
     let e = store
         .write_with("pipe", "x", WriteOptions::overwriting())
@@ -435,4 +441,163 @@ fn inline_small_io_is_bounded_at_one_mebibyte() {
     // The blocking half checks the same configuration.
     let e = LocalBackend::from_config(config.inline_io_max_bytes(max + 1)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+}
+
+/// A reader that yields `good` bytes and then fails, as a broken source does.
+struct FailsAfter(usize);
+
+impl std::io::Read for FailsAfter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.0 == 0 {
+            return Err(std::io::Error::other("the source broke"));
+        }
+        let n = self.0.min(buf.len());
+        buf[..n].fill(b'x');
+        self.0 -= n;
+        Ok(n)
+    }
+}
+
+/// A plain write that creates its target and then fails leaves no partial file, with
+/// `overwrite` too (it used to be removed only without `overwrite`), in both halves.
+#[test]
+fn a_failed_overwriting_write_of_a_new_file_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(LocalBackend::new(dir.path()).unwrap(), "").unwrap();
+    let content = remote_store_sync::Content::reader(FailsAfter(100_000));
+    let e = store
+        .write_with("new.bin", content, WriteOptions::overwriting())
+        .unwrap_err();
+    assert_ne!(e.kind(), ErrorKind::AlreadyExists, "{e}");
+    assert!(
+        !dir.path().join("new.bin").exists(),
+        "a partial file was left"
+    );
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let store = AsyncStore::new(AsyncLocalBackend::new(dir.path()).unwrap(), "").unwrap();
+    let chunks = futures::stream::iter([
+        Ok(bytes::Bytes::from(vec![b'x'; 100_000])),
+        Err(std::io::Error::other("the source broke")),
+    ]);
+    let e = rt
+        .block_on(store.write_with(
+            "new-async.bin",
+            AsyncContent::chunks(chunks),
+            WriteOptions::overwriting(),
+        ))
+        .unwrap_err();
+    assert_ne!(e.kind(), ErrorKind::AlreadyExists, "{e}");
+    assert!(
+        !dir.path().join("new-async.bin").exists(),
+        "a partial file was left"
+    );
+}
+
+/// A file that replaces another keeps its read and write bits, never setuid or setgid:
+/// the new content is not what those bits were granted for.
+#[test]
+fn a_replaced_files_setuid_bit_is_not_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tool");
+    std::fs::write(&path, "old").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o6755)).unwrap();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o7777,
+        0o6755
+    );
+    let store = Store::new(LocalBackend::new(dir.path()).unwrap(), "").unwrap();
+    store
+        .write_atomic_with("tool", "new", WriteOptions::overwriting())
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o7777,
+        0o755
+    );
+
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o4700)).unwrap();
+    store.write("src", "copied").unwrap();
+    store
+        .copy_file_with("src", "tool", CopyOptions::new().overwrite(true))
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o7777,
+        0o700
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"copied");
+}
+
+/// An atomic write, a copy or a move onto a FIFO with `overwrite` is refused, not a
+/// rename over it; the FIFO stays.
+#[test]
+fn a_fifo_is_never_replaced_by_an_atomic_write_copy_or_move() {
+    let (dir, fifo) = folder_with_a_fifo();
+    let store = Store::new(LocalBackend::new(dir.path()).unwrap(), "").unwrap();
+    store.write("src", "x").unwrap();
+    let e = store
+        .write_atomic_with("pipe", "x", WriteOptions::overwriting())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidPath, "atomic: {e}");
+    let e = store
+        .copy_file_with("src", "pipe", CopyOptions::new().overwrite(true))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidPath, "copy: {e}");
+    let e = store
+        .move_file_with("src", "pipe", MoveOptions::new().overwrite(true))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidPath, "move: {e}");
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert_eq!(store.read_bytes("src").unwrap(), "x");
+}
+
+/// A move between two hard links of one file removes the source name (`rename(2)` alone
+/// does nothing then and reports success).
+#[test]
+fn a_move_onto_a_hard_link_of_the_same_file_removes_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a"), "same").unwrap();
+    std::fs::hard_link(dir.path().join("a"), dir.path().join("b")).unwrap();
+    let store = Store::new(LocalBackend::new(dir.path()).unwrap(), "").unwrap();
+    store
+        .move_file_with("a", "b", MoveOptions::new().overwrite(true))
+        .unwrap();
+    assert!(!dir.path().join("a").exists(), "the source name is gone");
+    assert_eq!(store.read_bytes("b").unwrap(), "same");
+}
+
+/// A reader that, when first read, lets `meanwhile` run (another writer's step) and then
+/// fails.
+struct FailsAfterRunning<F: FnMut() + Send>(F);
+
+impl<F: FnMut() + Send> std::io::Read for FailsAfterRunning<F> {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        (self.0)();
+        Err(std::io::Error::other("the source broke"))
+    }
+}
+
+/// A failed plain write removes the file it created only if the name still holds it:
+/// a file another writer renamed over it meanwhile (an overwriting atomic write) stays.
+#[test]
+fn a_failed_write_never_removes_a_file_another_writer_put_in_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(LocalBackend::new(dir.path()).unwrap(), "").unwrap();
+    let (target, theirs) = (dir.path().join("k"), dir.path().join("theirs"));
+    std::fs::write(&theirs, "committed by another writer").unwrap();
+    let meanwhile = || std::fs::rename(&theirs, &target).unwrap();
+    let content = remote_store_sync::Content::reader(FailsAfterRunning(meanwhile));
+    let e = store.write("k", content).unwrap_err();
+    assert_ne!(e.kind(), ErrorKind::AlreadyExists, "{e}");
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        b"committed by another writer",
+        "the other writer's file was removed"
+    );
 }

@@ -256,3 +256,54 @@ async fn async_verify_after_copy() {
     }
     assert_eq!(other.read_text("y/b/c.txt").await.unwrap(), "gamma");
 }
+
+/// An atomic download lands with the mode a plain create gets (`0o666` less the umask),
+/// like a non-atomic one, not its temp file's private `0o600`: small, streamed and ranged
+/// files alike, in both halves.
+#[cfg(unix)]
+#[test]
+fn atomic_downloads_get_the_mode_of_a_plain_create() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let reference = dir.path().join("reference");
+    std::fs::File::create(&reference).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let want = mode(&reference);
+    let memory = Store::new(MemoryBackend::new(), "").unwrap();
+    memory.write("small.bin", vec![1u8; 1000]).unwrap();
+    memory
+        .write("big.bin", transfer_support::pattern(3 << 20, 2))
+        .unwrap();
+    // Parts of 1 MiB: the 3 MiB file goes in ranged parts.
+    let opts = TransferOptions::new().part_size(1 << 20);
+    for name in ["small.bin", "big.bin"] {
+        let target = dir.path().join(format!("sync-{name}"));
+        assert!(
+            sync::download_with(&memory, name, &target, &opts)
+                .unwrap()
+                .is_success()
+        );
+        assert_eq!(mode(&target), want, "sync {name}");
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let memory = AsyncStore::new(AsyncMemoryBackend::new(), "").unwrap();
+    rt.block_on(async {
+        memory.write("small.bin", vec![1u8; 1000]).await.unwrap();
+        memory
+            .write("big.bin", transfer_support::pattern(3 << 20, 2))
+            .await
+            .unwrap();
+        for name in ["small.bin", "big.bin"] {
+            let target = dir.path().join(format!("async-{name}"));
+            let report = aio::download_with(&memory, name, &target, &opts)
+                .await
+                .unwrap();
+            assert!(report.is_success());
+            assert_eq!(mode(&target), want, "async {name}");
+        }
+    });
+}

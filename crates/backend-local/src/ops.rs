@@ -388,6 +388,8 @@ fn transfer_destination(
     match entry(root, rel, key)?.map(|found| found.kind) {
         Some(Kind::Folder) => Err(invalid(key, "the destination is a folder")),
         Some(Kind::File | Kind::Special) if !overwrite => Err(already_exists(key)),
+        // A FIFO, socket or device is not a file of the store: never replaced.
+        Some(Kind::Special) => Err(invalid(key, "not a regular file")),
         _ => Ok(parent),
     }
 }
@@ -445,6 +447,18 @@ pub(crate) fn rename(
         )
     };
     match outcome {
+        // `rename(2)` does nothing when both names are links to one file: the source
+        // name is removed here, as a move must (the destination already holds the data).
+        Ok(()) if overwrite => {
+            if let (Ok(a), Ok(b)) = (
+                root.lstat_in(&src_parent, src_rel.name()),
+                root.lstat_in(&dst_parent, dst_rel.name()),
+            ) && root::identity(&a) == root::identity(&b)
+            {
+                rustix::fs::unlinkat(from, src_rel.name(), AtFlags::empty())
+                    .map_err(|e| error::map(e.into(), src))?;
+            }
+        }
         Ok(()) => {}
         Err(e) if error::is(&e, Errno::XDEV) => {
             return move_across_filesystems(root, src, dst, overwrite);

@@ -384,11 +384,20 @@ pub(crate) fn file_type(st: &Stat) -> FileType {
     FileType::from_raw_mode(st.st_mode)
 }
 
-/// The permission bits of a status.
+/// The identity of a file: its device and inode numbers.
+pub(crate) fn identity(st: &Stat) -> (u64, u64) {
+    // The field types differ between systems (`i32` devices on macOS): compared only.
+    #[allow(clippy::unnecessary_cast)]
+    (st.st_dev as u64, st.st_ino as u64)
+}
+
+/// The permission bits of a status, without setuid, setgid and sticky: a file that
+/// replaces another keeps who may read and write it, never the right to run as its
+/// owner (the new content is not the content those bits were granted for).
 pub(crate) fn permissions(st: &Stat) -> u32 {
     #[allow(clippy::useless_conversion)]
     let mode = u32::from(st.st_mode);
-    mode & 0o7777
+    mode & 0o777
 }
 
 /// True for "operation not supported" (two codes on some systems, one on Linux).

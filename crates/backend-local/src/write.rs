@@ -40,7 +40,7 @@ const PAGE: usize = 4096;
 
 /// A write in progress: the open file and what to do at the end. Dropped before
 /// [`finish`](Pending::finish), it removes what it created: the temp file of an atomic
-/// write, or the file a plain write without overwrite created.
+/// write, or the file a plain write created (if its name still holds that file).
 pub(crate) struct Pending {
     root: Arc<Root>,
     key: RemotePath,
@@ -62,8 +62,10 @@ impl std::fmt::Debug for Pending {
 
 #[derive(Debug)]
 enum Target {
-    /// Writing the target in place; `created` when this write created it (no overwrite).
-    Plain { created: bool },
+    /// Writing the target in place; `created`: the identity (device, inode) of the file
+    /// when this write created it, so that a failed write removes that file and never one
+    /// another writer has put at the name since.
+    Plain { created: Option<(u64, u64)> },
     /// Writing a temp file that replaces (or creates) the target at the end.
     Atomic { temp: TempFile, overwrite: bool },
 }
@@ -84,13 +86,14 @@ pub(crate) fn begin(
     let (file, target) = if atomic {
         let (temp, file) = begin_atomic(root, rel, key, overwrite)?;
         (file, Target::Atomic { temp, overwrite })
-    } else if let Some(file) = open_plain(root, rel, key, overwrite)? {
-        (
-            file,
-            Target::Plain {
-                created: !overwrite,
-            },
-        )
+    } else if let Some((file, created)) = open_plain(root, rel, key, overwrite)? {
+        let created = if created {
+            let st = rustix::fs::fstat(&file).map_err(|e| error::map(e.into(), key))?;
+            Some(root::identity(&st))
+        } else {
+            None
+        };
+        (file, Target::Plain { created })
     } else {
         // The target is hard-linked: replace its name, never write into the shared inode.
         let (temp, file) = begin_atomic(root, rel, key, true)?;
@@ -112,45 +115,24 @@ pub(crate) fn begin(
 }
 
 /// Opens the target of a plain write, creating it (and its parents) if needed; an
-/// overwritten file is truncated. `None` when `overwrite` finds a file with more than one
-/// hard link: it is left untouched (not even truncated) and the caller must replace the
-/// name instead of writing through the inode.
+/// overwritten file is truncated. Returns the file and whether this call created it (a
+/// write that fails then removes it, so a failed write leaves no partial new file, with
+/// or without `overwrite`). `None` when `overwrite` finds a file with more than one hard
+/// link: it is left untouched (not even truncated) and the caller must replace the name
+/// instead of writing through the inode.
 fn open_plain(
     root: &Root,
     rel: Rel<'_>,
     key: &RemotePath,
     overwrite: bool,
-) -> Result<Option<File>> {
-    // Never `O_TRUNC`: it would truncate a hard-linked file before its links are seen.
-    // `O_NONBLOCK` when overwriting: opening a FIFO planted in the tree must not hang
-    // (it fails with `ENXIO` with no reader, or is refused below); it changes nothing for
-    // regular files.
-    let exclusive = if overwrite {
-        OFlags::NONBLOCK
-    } else {
-        OFlags::EXCL
-    };
-    let flags = OFlags::WRONLY | OFlags::CREATE | exclusive;
+) -> Result<Option<(File, bool)>> {
+    let create = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL;
     let mut made_parents = false;
     loop {
-        match root.open_at(rel, flags, FILE_MODE) {
-            Ok(fd) if !overwrite => return Ok(Some(File::from(fd))),
-            Ok(fd) => {
-                let failed = |e: Errno| error::map(e.into(), key);
-                let st = rustix::fs::fstat(&fd).map_err(failed)?;
-                if root::file_type(&st) != FileType::RegularFile {
-                    return Err(invalid(key, "not a regular file"));
-                }
-                if root::links(&st) > 1 {
-                    return Ok(None);
-                }
-                if root::size(&st) > 0 {
-                    rustix::fs::ftruncate(&fd, 0).map_err(failed)?;
-                }
-                return Ok(Some(File::from(fd)));
-            }
-            Err(e) if overwrite && error::is(&e, Errno::NXIO) => {
-                return Err(invalid(key, "not a regular file"));
+        match root.open_at(rel, create, FILE_MODE) {
+            Ok(fd) => return Ok(Some((File::from(fd), true))),
+            Err(e) if overwrite && error::is(&e, Errno::EXIST) => {
+                return open_existing(root, rel, key).map(|f| f.map(|f| (f, false)));
             }
             Err(e) if error::is(&e, Errno::NOENT) && !made_parents => {
                 made_parents = true;
@@ -162,6 +144,34 @@ fn open_plain(
             Err(e) => return Err(target_error(root, rel, key, e)),
         }
     }
+}
+
+/// Opens an existing target to overwrite it: refuses anything but a regular file,
+/// truncates it; `None` for a file with more than one hard link (see [`open_plain`]).
+fn open_existing(root: &Root, rel: Rel<'_>, key: &RemotePath) -> Result<Option<File>> {
+    // Never `O_TRUNC`: it would truncate a hard-linked file before its links are seen.
+    // `O_NONBLOCK`: opening a FIFO planted in the tree must not hang (it fails with
+    // `ENXIO` with no reader, or is refused below); it changes nothing for regular files.
+    // `O_CREAT` still: a link inside the root whose target is missing is written through,
+    // as an overwrite always did.
+    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::NONBLOCK;
+    let fd = match root.open_at(rel, flags, FILE_MODE) {
+        Ok(fd) => fd,
+        Err(e) if error::is(&e, Errno::NXIO) => return Err(invalid(key, "not a regular file")),
+        Err(e) => return Err(target_error(root, rel, key, e)),
+    };
+    let failed = |e: Errno| error::map(e.into(), key);
+    let st = rustix::fs::fstat(&fd).map_err(failed)?;
+    if root::file_type(&st) != FileType::RegularFile {
+        return Err(invalid(key, "not a regular file"));
+    }
+    if root::links(&st) > 1 {
+        return Ok(None);
+    }
+    if root::size(&st) > 0 {
+        rustix::fs::ftruncate(&fd, 0).map_err(failed)?;
+    }
+    Ok(Some(File::from(fd)))
 }
 
 fn begin_atomic(
@@ -186,6 +196,9 @@ fn begin_atomic(
                 Err(e) if error::is(&e, Errno::NOENT) => None,
                 Err(e) => return Err(error::map(e, key)),
             },
+            FileType::RegularFile => Some(root::permissions(&st)),
+            // A FIFO, socket or device is not a file of the store: never replaced.
+            _ if overwrite => return Err(invalid(key, "not a regular file")),
             _ => Some(root::permissions(&st)),
         }),
         Err(e) if error::is(&e, Errno::NOENT) => None,
@@ -315,12 +328,17 @@ impl Drop for Pending {
     fn drop(&mut self) {
         // An unfinished plain write removes the file it created; an atomic write's temp
         // file removes itself (`TempFile`'s own drop).
-        if let Some(Target::Plain { created: true }) = self.target {
+        // Only if the name still holds that file: another writer may have replaced it
+        // meanwhile (an overwriting atomic write), and its file must stay.
+        if let Some(Target::Plain { created: Some(id) }) = self.target {
             self.file = None;
             let Ok(rel) = Rel::new(&self.key) else {
                 return;
             };
-            if let Ok(parent) = self.root.parent(rel, DirAccess::Path, false) {
+            if let Ok(parent) = self.root.parent(rel, DirAccess::Path, false)
+                && let Ok(st) = self.root.lstat_in(&parent, rel.name())
+                && root::identity(&st) == id
+            {
                 let _ = rustix::fs::unlinkat(self.root.fd(&parent), rel.name(), AtFlags::empty());
             }
         }

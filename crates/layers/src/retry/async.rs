@@ -517,8 +517,11 @@ async fn reopen<B: AsyncBackend>(
         };
         match reopened {
             Ok(body) => return (resume, Ok(body)),
-            // The caller's own `if_match` failed: its error, as at the open.
-            Err(e) if resume.pinned => return (resume, Err(e)),
+            // The caller's own `if_match` failed: its error, as at the open. (Any other
+            // failure of the reopen is judged below, as for an unpinned read.)
+            Err(e) if resume.pinned && e.kind() == ErrorKind::PreconditionFailed => {
+                return (resume, Err(e));
+            }
             Err(e) if e.kind() == ErrorKind::PreconditionFailed => {
                 let changed = resume.changed_error(path.as_str()).with_source(cause);
                 return (resume, Err(changed));

@@ -327,8 +327,11 @@ impl<B: Backend> ResumingReader<B> {
                     self.current = reader;
                     return Ok(());
                 }
-                // The caller's own `if_match` failed: its error, as at the open.
-                Err(e) if self.resume.pinned => return Err(e),
+                // The caller's own `if_match` failed: its error, as at the open. (Any other
+                // failure of the reopen is judged below, as for an unpinned read.)
+                Err(e) if self.resume.pinned && e.kind() == ErrorKind::PreconditionFailed => {
+                    return Err(e);
+                }
                 Err(e) if e.kind() == ErrorKind::PreconditionFailed => {
                     return Err(self
                         .resume

@@ -807,10 +807,13 @@ pub(crate) fn parent_of(target: &Path) -> PathBuf {
 /// # Errors
 /// The file system's error, naming `dir`.
 pub(crate) fn temp_beside(dir: &Path) -> Result<tempfile::NamedTempFile> {
-    tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempfile_in(dir)
-        .map_err(|e| io_error(e, dir))
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(TEMP_PREFIX);
+    // The mode a plain create gets (`0o666` less the umask), not the temp file's private
+    // `0o600`: the temp file becomes the downloaded file.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(dir).map_err(|e| io_error(e, dir))
 }
 
 /// Writes a whole (small) downloaded file at `target` in one go: creates its folder, then
@@ -934,7 +937,13 @@ pub(crate) fn wants_ranged(size: u64, opts: &TransferOptions) -> bool {
     opts.parts_in_flight > 1
         && opts.atomic
         && opts.verify.is_none()
-        && size >= opts.part_size.saturating_mul(2)
+        && size >= part_size(opts).saturating_mul(2)
+}
+
+/// The part size of a ranged download: [`TransferOptions::part_size`], at least one
+/// chunk, also when the public field was set directly past the builder's minimum.
+pub(crate) fn part_size(opts: &TransferOptions) -> u64 {
+    opts.part_size.max(CHUNK as u64)
 }
 
 /// The byte ranges of a ranged download of `size` bytes in parts of `part_size` (the last
@@ -1156,6 +1165,11 @@ mod tests {
         assert!(!wants_ranged(64 << 20, &opts.clone().atomic(false)));
         assert_eq!(TransferOptions::new().parts_in_flight(0).parts_in_flight, 1);
         assert_eq!(TransferOptions::new().part_size(1).part_size, CHUNK as u64);
+        // The public field set directly below the minimum is still read as one chunk.
+        let mut tiny = TransferOptions::new();
+        tiny.part_size = 0;
+        assert_eq!(part_size(&tiny), CHUNK as u64);
+        assert!(!wants_ranged(1 << 10, &tiny), "not 1,024 parts of one byte");
         let defaults = TransferOptions::new();
         assert_eq!(
             (defaults.parts_in_flight, defaults.part_size),

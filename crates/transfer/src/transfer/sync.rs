@@ -15,9 +15,9 @@ use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
     TransferReport, chunk_hint, copied, dry_report, finish, first_part_error, io_error,
     local_digest, local_existing, local_kind, local_path, make_plan, may_range, missing_source,
-    normalize, open_in_place, parent_of, part_complete, part_error, part_ranges, persist,
-    relative_to, report, store_key, temp_beside, tracker, walk_local, without_io, write_at,
-    write_local,
+    normalize, open_in_place, parent_of, part_complete, part_error, part_ranges, part_size,
+    persist, relative_to, report, store_key, temp_beside, tracker, walk_local, without_io,
+    write_at, write_local,
 };
 use crate::batch::sync::run_pool;
 use crate::integrity::sync::digest;
@@ -236,7 +236,7 @@ fn fetch_parts(
     tracker: &Tracker,
 ) -> Result<()> {
     out.set_len(pinned.size).map_err(|e| io_error(e, target))?;
-    let parts = part_ranges(pinned.size, opts.part_size);
+    let parts = part_ranges(pinned.size, part_size(opts));
     let results = run_pool(&parts, opts.parts_in_flight, true, |range| {
         fetch_part(store, file, out, target, pinned, range, tracker)
     });
