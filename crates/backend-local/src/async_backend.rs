@@ -129,17 +129,19 @@ impl AsyncLocalBackend {
         bytes <= self.inline_max && self.inline_max > 0
     }
 
-    /// Runs `f` with the root on the caller's thread when the inline mode is on (a call
-    /// that moves no file content), else on the filesystem pool.
-    async fn run_small<T, F>(&self, f: F) -> Result<T>
+    /// Runs `f` with the root and `path` on the caller's thread when the inline mode is on
+    /// (a call that moves no file content), else on the filesystem pool (with a copy of
+    /// `path`; the inline call borrows it).
+    async fn run_small<T, F>(&self, path: &RemotePath, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Arc<Root>) -> Result<T> + Send + 'static,
+        F: FnOnce(&Arc<Root>, &RemotePath) -> Result<T> + Send + 'static,
     {
         if self.inline(0) {
-            f(&self.root)
+            f(&self.root, path)
         } else {
-            self.run(f).await
+            let key = path.clone();
+            self.run(move |root| f(root, &key)).await
         }
     }
 
@@ -155,28 +157,21 @@ impl AsyncLocalBackend {
             && self.inline(bytes.len() as u64)
             && !self.root.fsync().syncs(atomic)
         {
-            let mut pending = write::begin(&self.root, path, opts.overwrite, atomic)?;
+            let pending = write::begin(&self.root, path, opts.overwrite, atomic)?;
             if pending.syncs() {
                 // A plain overwrite of a hard-linked file became an atomic write, which
                 // fsyncs under this policy: the rest goes to the pool.
                 let (bytes, opts) = (bytes.clone(), opts.clone());
-                return blocking(move || {
-                    pending.write(&bytes)?;
-                    pending.finish(&opts)
-                })
-                .await;
+                return blocking(move || pending.commit(&bytes, &opts)).await;
             }
-            pending.write(bytes)?;
-            return pending.finish(opts);
+            return pending.commit(bytes, opts);
         }
         let (key, opts) = (path.clone(), opts.clone());
         let chunks = match content {
             AsyncContent::Bytes(bytes) => {
                 return self
                     .run(move |root| {
-                        let mut pending = write::begin(root, &key, opts.overwrite, atomic)?;
-                        pending.write(&bytes)?;
-                        pending.finish(&opts)
+                        write::begin(root, &key, opts.overwrite, atomic)?.commit(&bytes, &opts)
                     })
                     .await;
             }
@@ -543,25 +538,29 @@ impl AsyncBackend for AsyncLocalBackend {
     }
 
     async fn exists(&self, path: &RemotePath) -> Result<bool> {
-        let key = path.clone();
-        let kind = self.run_small(move |root| ops::kind(root, &key)).await?;
+        let kind = self
+            .run_small(path, |root, key| ops::kind(root, key))
+            .await?;
         Ok(matches!(kind, Kind::File | Kind::Folder))
     }
 
     async fn is_file(&self, path: &RemotePath) -> Result<bool> {
-        let key = path.clone();
-        Ok(self.run_small(move |root| ops::kind(root, &key)).await? == Kind::File)
+        Ok(self
+            .run_small(path, |root, key| ops::kind(root, key))
+            .await?
+            == Kind::File)
     }
 
     async fn is_folder(&self, path: &RemotePath) -> Result<bool> {
-        let key = path.clone();
-        Ok(self.run_small(move |root| ops::kind(root, &key)).await? == Kind::Folder)
+        Ok(self
+            .run_small(path, |root, key| ops::kind(root, key))
+            .await?
+            == Kind::Folder)
     }
 
     async fn read(&self, path: &RemotePath) -> Result<ByteStream> {
-        let key = path.clone();
         let (file, size) = self
-            .run_small(move |root| ops::open_read(root, &key))
+            .run_small(path, |root, key| ops::open_read(root, key))
             .await?;
         Ok(read_stream(
             file,
@@ -583,24 +582,30 @@ impl AsyncBackend for AsyncLocalBackend {
         // that grew past the bound since its `fstat` is read to its end on the pool.
         let (mut file, size) = ops::open_read(&self.root, &key)?;
         let mut buf = Vec::new();
-        if self.inline(size) && ops::read_upto(&mut file, &mut buf, size, self.inline_max, &key)? {
-            return Ok(Bytes::from(buf));
+        let small = self.inline(size);
+        if small {
+            ops::read_sized(&mut file, &mut buf, size, &key)?;
+            if ops::read_rest(&mut file, &mut buf, self.inline_max, &key)? {
+                return Ok(Bytes::from(buf));
+            }
         }
         blocking(move || {
-            ops::read_upto(&mut file, &mut buf, size, u64::MAX, &key)?;
+            if !small {
+                ops::read_sized(&mut file, &mut buf, size, &key)?;
+            }
+            ops::read_rest(&mut file, &mut buf, u64::MAX, &key)?;
             Ok(Bytes::from(buf))
         })
         .await
     }
 
     async fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<ByteStream> {
-        let key = path.clone();
         let start = range.start;
         let (file, size) = self
-            .run_small(move |root| {
-                let (mut file, size) = ops::open_read(root, &key)?;
+            .run_small(path, move |root, key| {
+                let (mut file, size) = ops::open_read(root, key)?;
                 file.seek(SeekFrom::Start(start))
-                    .map_err(|e| error::map(e, &key))?;
+                    .map_err(|e| error::map(e, key))?;
                 Ok((file, size))
             })
             .await?;
@@ -627,8 +632,7 @@ impl AsyncBackend for AsyncLocalBackend {
 
     async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {
         let missing_ok = opts.missing_ok;
-        let key = path.clone();
-        self.run_small(move |root| ops::delete(root, &key, missing_ok))
+        self.run_small(path, move |root, key| ops::delete(root, key, missing_ok))
             .await
     }
 
@@ -665,8 +669,8 @@ impl AsyncBackend for AsyncLocalBackend {
     }
 
     async fn get_file_info(&self, path: &RemotePath) -> Result<FileInfo> {
-        let key = path.clone();
-        self.run_small(move |root| ops::file_info(root, &key)).await
+        self.run_small(path, |root, key| ops::file_info(root, key))
+            .await
     }
 
     async fn copy_file(
@@ -694,7 +698,8 @@ impl AsyncBackend for AsyncLocalBackend {
     }
 
     async fn ping(&self) -> Result<()> {
-        self.run_small(|root| ops::ping(root)).await
+        self.run_small(&RemotePath::ROOT, |root, _| ops::ping(root))
+            .await
     }
 
     fn native_path(&self, key: &RemotePath) -> Result<String> {

@@ -107,33 +107,45 @@ pub(crate) fn open_read(root: &Root, key: &RemotePath) -> Result<(File, u64)> {
 pub(crate) fn read_all(root: &Root, key: &RemotePath) -> Result<Vec<u8>> {
     let (mut file, size) = open_read(root, key)?;
     let mut buf = Vec::new();
-    read_upto(&mut file, &mut buf, size, u64::MAX, key)?;
+    read_sized(&mut file, &mut buf, size, key)?;
+    read_rest(&mut file, &mut buf, u64::MAX, key)?;
     Ok(buf)
 }
 
-/// Reads the rest of `file` (opened by [`open_read`] with its `size`) into `buf`: exactly
-/// `size` bytes, then probes for a file that grew meanwhile. Stops once `buf` holds more
-/// than `cap` bytes and returns `false`; the caller then goes on elsewhere by calling it
-/// again with the same `file` and `buf` (no longer empty, so the first `size` bytes are
-/// not read again) and `cap = u64::MAX`. `true` at the end of the file.
+/// Reads the first `size` bytes of `file` (opened by [`open_read`], which reported
+/// `size`) into `buf`: exactly that much, so no `statx` and `lseek` as
+/// `File::read_to_end` would do first. Follow with [`read_rest`] for a file that grew.
 ///
 /// # Errors
 /// An I/O error, mapped for `key`.
-pub(crate) fn read_upto(
+pub(crate) fn read_sized(
     file: &mut File,
     buf: &mut Vec<u8>,
     size: u64,
+    key: &RemotePath,
+) -> Result<()> {
+    use std::io::Read;
+    buf.reserve_exact(usize::try_from(size).unwrap_or(0));
+    file.take(size)
+        .read_to_end(buf)
+        .map(drop)
+        .map_err(|e| error::map(e, key))
+}
+
+/// Reads what is left of `file` after [`read_sized`] (a file that grew since its `fstat`)
+/// into `buf`, in small probes. `true` at the end of the file; `false` as soon as `buf`
+/// holds more than `cap` bytes, and the caller goes on elsewhere by calling it again with
+/// the same `file` and `buf`.
+///
+/// # Errors
+/// An I/O error, mapped for `key`.
+pub(crate) fn read_rest(
+    file: &mut File,
+    buf: &mut Vec<u8>,
     cap: u64,
     key: &RemotePath,
 ) -> Result<bool> {
     use std::io::Read;
-    let failed = |e| error::map(e, key);
-    // Exactly the size `fstat` reported, then probes for a file that grew meanwhile.
-    // (`File::read_to_end` itself would `statx` and `lseek` again first.)
-    if buf.is_empty() {
-        buf.reserve_exact(usize::try_from(size).unwrap_or(0));
-        file.take(size).read_to_end(buf).map_err(failed)?;
-    }
     let mut probe = [0u8; 512];
     loop {
         if buf.len() as u64 > cap {
@@ -143,7 +155,7 @@ pub(crate) fn read_upto(
             Ok(0) => return Ok(true),
             Ok(n) => buf.extend_from_slice(&probe[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(failed(e)),
+            Err(e) => return Err(error::map(e, key)),
         }
     }
 }
@@ -188,7 +200,7 @@ pub(crate) fn etag(st: &Stat) -> String {
 }
 
 /// An existing entry: its resolved parent, what it is (a link is judged by its target; a
-/// dangling link counts as a file), and whether it is a link (namespace operations act on
+/// dangling or looping link counts as a file), and whether it is a link (namespace operations act on
 /// the link itself).
 struct Found {
     parent: Parent,
@@ -213,7 +225,9 @@ fn entry(root: &Root, rel: Rel<'_>, key: &RemotePath) -> Result<Option<Found>> {
     let kind = if link {
         match root.stat(rel) {
             Ok(target) => kind_of(&target),
-            Err(e) if error::is(&e, Errno::NOENT) => Kind::File,
+            // A dangling link, or one that loops, counts as a file: the link itself
+            // can still be deleted or renamed.
+            Err(e) if error::is(&e, Errno::NOENT) || error::is(&e, Errno::LOOP) => Kind::File,
             Err(e) => return Err(error::map(e, key)),
         }
     } else {
@@ -561,6 +575,19 @@ mod tests {
         delete_folder(&root, &key("alias"), true, false).unwrap();
         assert!(std::fs::symlink_metadata(dir.join("alias")).is_err());
         assert!(dir.join("kept/keep").exists());
+    }
+
+    #[test]
+    fn a_link_that_loops_is_deleted_as_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        symlink("self", dir.path().join("self")).unwrap();
+        symlink("pong", dir.path().join("ping")).unwrap();
+        symlink("ping", dir.path().join("pong")).unwrap();
+        let root = root(dir.path());
+        for name in ["self", "ping", "pong"] {
+            delete(&root, &key(name), false).unwrap();
+            assert!(std::fs::symlink_metadata(dir.path().join(name)).is_err());
+        }
     }
 
     #[test]

@@ -248,6 +248,15 @@ impl Pending {
         Ok(())
     }
 
+    /// Writes `buf`, the whole content, and completes the write ([`finish`](Self::finish)).
+    ///
+    /// # Errors
+    /// As [`write`](Self::write) and [`finish`](Self::finish).
+    pub(crate) fn commit(mut self, buf: &[u8], opts: &WriteOptions) -> Result<WriteResult> {
+        self.write(buf)?;
+        self.finish(opts)
+    }
+
     /// Copies `reader` to its end into the file.
     #[cfg(feature = "sync")]
     ///
