@@ -3,7 +3,9 @@
 //! of the facade, the sync-only dependency tree, and cargo-deny.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
+use crate::background::Background;
 use crate::util::{Result, bail, cargo, output, read_manifest, run, which};
 
 /// The facade package.
@@ -263,36 +265,60 @@ pub(crate) fn config_trees() -> Result<()> {
     Ok(())
 }
 
+/// The `cargo install` of cargo-deny into `target/tools`, unless it is already there (or
+/// on `PATH`).
+pub(crate) fn deny_install(root: &Path) -> Option<Command> {
+    let tools = root.join("target").join("tools");
+    if which("cargo-deny").is_some() || tools.join("bin").join("cargo-deny").is_file() {
+        return None;
+    }
+    // Built unoptimised: cargo-deny's release profile (fat LTO, one codegen unit) took
+    // ~150 s of every fresh CI run on two cores, unoptimised ~55 s, and the check it
+    // runs here takes 3 s instead of 1.
+    let mut install = cargo();
+    install
+        .args([
+            "install",
+            "cargo-deny",
+            "--version",
+            CARGO_DENY_VERSION,
+            "--locked",
+        ])
+        .arg("--root")
+        .arg(&tools)
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
+    Some(install)
+}
+
+/// Starts [`deny_install`] in the background (at idle priority, while the tests run).
+pub(crate) fn deny_prebuild(root: &Path) -> Background {
+    Background::start(
+        &format!("installing cargo-deny {CARGO_DENY_VERSION}"),
+        root.join("target").join("cargo-deny-install.log"),
+        deny_install(root).into_iter().collect(),
+    )
+}
+
 /// `cargo deny check licenses bans sources`, installing cargo-deny under `target/tools` first
 /// if it is neither on `PATH` nor already there.
 ///
 /// Inclusion graphs are hidden (a dozen duplicate-version warnings would print hundreds of
 /// lines); `cargo tree -i <crate>` shows where a reported crate comes from.
-pub(crate) fn deny(root: &Path) -> Result<()> {
-    let tools = root.join("target").join("tools");
-    let tools_bin = tools.join("bin");
-    if which("cargo-deny").is_none() && !tools_bin.join("cargo-deny").is_file() {
+pub(crate) fn deny(root: &Path, prebuild: Option<Background>) -> Result<()> {
+    if let Some(prebuild) = prebuild {
+        prebuild.wait();
+    }
+    // Installed here without a background install, or when it failed (this shows why).
+    if let Some(mut install) = deny_install(root) {
         eprintln!(
             "installing cargo-deny {CARGO_DENY_VERSION} into {} (cargo install: about a minute)",
-            tools.display()
+            root.join("target").join("tools").display()
         );
-        // Built unoptimised: cargo-deny's release profile (fat LTO, one codegen unit) took
-        // ~150 s of every fresh CI run on two cores, unoptimised ~55 s, and the check it
-        // runs here takes 3 s instead of 1.
-        run(cargo()
-            .args([
-                "install",
-                "cargo-deny",
-                "--version",
-                CARGO_DENY_VERSION,
-                "--locked",
-            ])
-            .arg("--root")
-            .arg(&tools)
-            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
-            .env("CARGO_PROFILE_RELEASE_LTO", "false")
-            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"))?;
+        run(&mut install)?;
     }
+    let tools_bin = root.join("target").join("tools").join("bin");
     let mut paths = vec![tools_bin];
     paths.extend(std::env::split_paths(
         &std::env::var_os("PATH").unwrap_or_default(),

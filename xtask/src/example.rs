@@ -2,8 +2,12 @@
 //! workspace, so that heavy dependencies such as DataFusion never slow the main build)
 //! against the enabled emulators. `cargo xtask test` runs every example the same way, while
 //! the emulators of the test run are still up; an example checks its own results and exits
-//! non-zero when they are wrong.
+//! non-zero when they are wrong. It builds them in the background while the test suite
+//! runs ([`prebuild`]).
 
+use std::path::PathBuf;
+
+use crate::background::Background;
 use crate::emulators::{self, Ctx, EmulatorSet};
 use crate::util::{Result, bail, cargo, repo_root, run};
 
@@ -52,9 +56,7 @@ pub(crate) fn example(name: Option<&str>) -> Result<()> {
 /// a second run reuses the build. Not `--locked`: the example's lockfile pins DataFusion, and
 /// cargo adds to it whatever a workspace crate has started to depend on since.
 pub(crate) fn run_one(name: &str, env: &[(String, String)]) -> Result<()> {
-    let root = repo_root();
-    let manifest = root.join("examples").join(name).join("Cargo.toml");
-    let target = root.join("target").join(format!("example-{name}"));
+    let (manifest, target) = paths(name);
     run(cargo()
         .args(["fmt", "--check", "--manifest-path"])
         .arg(&manifest))?;
@@ -64,4 +66,35 @@ pub(crate) fn run_one(name: &str, env: &[(String, String)]) -> Result<()> {
         .arg("--target-dir")
         .arg(&target)
         .envs(env.iter().map(|(k, v)| (k, v))))
+}
+
+/// Example `name`'s manifest and target directory.
+fn paths(name: &str) -> (PathBuf, PathBuf) {
+    let root = repo_root();
+    let manifest = root.join("examples").join(name).join("Cargo.toml");
+    let target = root.join("target").join(format!("example-{name}"));
+    (manifest, target)
+}
+
+/// Starts building examples `names` in the background at idle priority (see
+/// [`Background`]), for [`run_one`]'s `cargo run` to find up to date.
+pub(crate) fn prebuild(names: &[String]) -> Background {
+    let commands = names
+        .iter()
+        .map(|name| {
+            let (manifest, target) = paths(name);
+            let mut build = cargo();
+            build
+                .args(["build", "--manifest-path"])
+                .arg(&manifest)
+                .arg("--target-dir")
+                .arg(&target);
+            build
+        })
+        .collect();
+    Background::start(
+        &format!("building the examples ({})", names.join(", ")),
+        repo_root().join("target").join("example-prebuild.log"),
+        commands,
+    )
 }

@@ -13,6 +13,7 @@
 //! Everything it installs is cached under `target/` (`target/emulators`, `target/tools`). The
 //! crate has no dependencies so that it builds in seconds on a fresh machine.
 
+mod background;
 mod bench;
 mod checks;
 mod emulators;
@@ -119,7 +120,7 @@ fn lint() -> Result<()> {
     steps.run("feature builds", || checks::features(&root))?;
     steps.run("sync-only tree", checks::sync_only_tree)?;
     steps.run("config trees", checks::config_trees)?;
-    steps.run("cargo-deny", || checks::deny(&root))?;
+    steps.run("cargo-deny", || checks::deny(&root, None))?;
     steps.summary();
     Ok(())
 }
@@ -147,9 +148,11 @@ fn test(args: &[String]) -> Result<()> {
         steps.run("sync-only tree", checks::sync_only_tree)?;
         steps.run("config trees", checks::config_trees)?;
     }
+    // Installed while the tests run (at idle priority), checked after them.
+    let deny_install = (!no_lint).then(|| checks::deny_prebuild(&root));
     steps.run("tests and examples with emulators", || run_tests(extra))?;
     if !no_lint {
-        steps.run("cargo-deny", || checks::deny(&root))?;
+        steps.run("cargo-deny", || checks::deny(&root, deny_install))?;
     }
     steps.summary();
     Ok(())
@@ -176,7 +179,14 @@ fn warn_if_low_on_disk(root: &std::path::Path) {
 /// against them (unless `extra` narrows the test run), stops them.
 fn run_tests(extra: &[String]) -> Result<()> {
     let ctx = Ctx::new();
-    // Dropping `servers` stops them, also on an early return or a panic.
+    let examples = if extra.is_empty() {
+        example::known()?
+    } else {
+        Vec::new()
+    };
+    // Dropping `prebuild` stops it, and dropping `servers` stops them, also on an early
+    // return or a panic.
+    let prebuild = example::prebuild(&examples);
     let mut servers = EmulatorSet::start(&ctx, &emulators::enabled(&ctx)?)?;
     let env = servers.env();
     let mut result = run(cargo()
@@ -184,8 +194,10 @@ fn run_tests(extra: &[String]) -> Result<()> {
         .args(extra)
         .env(REQUIRE_EMULATORS_VAR, "1")
         .envs(env.iter().map(|(k, v)| (k, v))));
-    if result.is_ok() && extra.is_empty() {
-        for name in example::known()? {
+    if result.is_ok() {
+        // A failed background build is built again (and shown) by `cargo run`.
+        prebuild.wait();
+        for name in examples {
             result = example::run_one(&name, &env);
             if result.is_err() {
                 break;

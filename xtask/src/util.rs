@@ -77,7 +77,7 @@ pub(crate) fn display(cmd: &Command) -> String {
 }
 
 /// Renders a command as program and arguments only.
-fn display_short(cmd: &Command) -> String {
+pub(crate) fn display_short(cmd: &Command) -> String {
     let mut parts = Vec::new();
     // The toolchain's full path to cargo (from `$CARGO`) is noise.
     let program = cmd.get_program();
