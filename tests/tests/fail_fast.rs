@@ -156,7 +156,18 @@ async fn slow_read_completes(
     );
 }
 
+/// The three backends at once: each check mostly waits for a default timeout to fire, so
+/// run one after another (or two at a time, as the test harness would on two cores) they
+/// would only add up their waits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_backend_fails_fast_with_default_timeouts() {
+    tokio::join!(
+        s3_fails_fast_with_default_timeouts(),
+        azure_fails_fast_with_default_timeouts(),
+        sftp_fails_fast_with_default_timeouts(),
+    );
+}
+
 async fn s3_fails_fast_with_default_timeouts() {
     let Some(server) = s3_support::Server::moto() else {
         return;
@@ -177,7 +188,6 @@ async fn s3_fails_fast_with_default_timeouts() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn azure_fails_fast_with_default_timeouts() {
     let Some(env) = azure_support::azurite() else {
         return;
@@ -206,7 +216,6 @@ async fn azure_fails_fast_with_default_timeouts() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sftp_fails_fast_with_default_timeouts() {
     let Some(sshd) = sftp_support::Sshd::from_env() else {
         return;

@@ -3,21 +3,27 @@
 //! The suite spends about a third of its time waiting on the emulators (one core idle on a
 //! two-core machine), and what `cargo xtask test` needs only after it (the examples'
 //! builds, DataFusion's above all, and the `cargo-deny` install) is minutes of compiling.
-//! A [`Background`] job runs its commands one after another under `chrt --idle 0`
-//! (`SCHED_IDLE`; `nice -n 19` where `chrt` is missing): the kernel gives them only CPU
-//! time nothing else wants, so they fill the idle time and never slow a test down.
+//! A [`Background`] job runs its commands one after another at idle priority
+//! (`chrt --idle 0`, i.e. `SCHED_IDLE`; `nice -n 19` where that is unavailable): the kernel
+//! gives them only CPU time nothing else wants, so they fill the idle time and never slow
+//! a test down.
+//!
+//! Only commands that can be killed at any moment and simply start again belong here
+//! (cargo builds into a target directory that survives): an interrupted job is killed,
+//! with its whole process group.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 
-use crate::util::{Result, bail, display_short, which};
+use crate::util::{Context, Result, bail, display_short, spawn_watchdog, succeeds};
 
 /// Commands running one after another in a background thread, at idle priority, their
 /// output in a log file. [`wait`](Self::wait) waits for them; dropping a job stops it
-/// (its running command's whole process group).
+/// (its running command's whole process group), and so does the end of this process
+/// (a watchdog per command, as for the emulators).
 pub(crate) struct Background {
     what: String,
     log: PathBuf,
@@ -29,7 +35,7 @@ pub(crate) struct Background {
 
 impl Background {
     /// Starts running `commands` (none: a job that is already done), described as `what`,
-    /// with their output appended to `log`.
+    /// with their output in `log` (truncated first).
     pub(crate) fn start(what: &str, log: PathBuf, commands: Vec<Command>) -> Self {
         let running = Arc::new(Mutex::new(None));
         let stop = Arc::new(AtomicBool::new(false));
@@ -40,6 +46,10 @@ impl Background {
             );
             let (log, running, stop) = (log.clone(), Arc::clone(&running), Arc::clone(&stop));
             std::thread::spawn(move || {
+                if let Err(e) = create_log(&log) {
+                    eprintln!("background job: {e}");
+                    return false;
+                }
                 commands.into_iter().all(|cmd| {
                     let line = display_short(&cmd);
                     match run_idle(cmd, &log, &running, &stop) {
@@ -101,8 +111,41 @@ impl Drop for Background {
     }
 }
 
+/// Creates (or truncates) `log`, and the folder it goes in.
+fn create_log(log: &Path) -> Result<()> {
+    if let Some(dir) = log.parent() {
+        std::fs::create_dir_all(dir).context(format_args!("creating {}", dir.display()))?;
+    }
+    std::fs::File::create(log).context(format_args!("creating {}", log.display()))?;
+    Ok(())
+}
+
+/// The command prefix that runs a program at idle priority: `chrt --idle 0` where it works
+/// here (tried once), else `nice -n 19`.
+fn idle_prefix() -> Command {
+    static CHRT: OnceLock<bool> = OnceLock::new();
+    let chrt = *CHRT.get_or_init(|| {
+        succeeds(
+            Command::new("chrt")
+                .args(["--idle", "0", "true"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )
+    });
+    if chrt {
+        let mut cmd = Command::new("chrt");
+        cmd.args(["--idle", "0"]);
+        cmd
+    } else {
+        let mut cmd = Command::new("nice");
+        cmd.args(["-n", "19"]);
+        cmd
+    }
+}
+
 /// Runs `cmd` at idle priority in a process group of its own (published in `running`
-/// while it runs), appending its output to `log`.
+/// while it runs, and watched so that it dies with this process), appending its output
+/// to `log`.
 fn run_idle(
     cmd: Command,
     log: &Path,
@@ -110,18 +153,7 @@ fn run_idle(
     stop: &AtomicBool,
 ) -> Result<()> {
     use std::os::unix::process::CommandExt;
-    let mut idle = match which("chrt") {
-        Some(chrt) => {
-            let mut idle = Command::new(chrt);
-            idle.args(["--idle", "0"]);
-            idle
-        }
-        None => {
-            let mut idle = Command::new("nice");
-            idle.args(["-n", "19"]);
-            idle
-        }
-    };
+    let mut idle = idle_prefix();
     idle.arg(cmd.get_program()).args(cmd.get_args());
     for (key, value) in cmd.get_envs() {
         match value {
@@ -133,24 +165,31 @@ fn run_idle(
         idle.current_dir(dir);
     }
     let out = std::fs::OpenOptions::new()
-        .create(true)
         .append(true)
-        .open(log)?;
+        .open(log)
+        .context(format_args!("opening {}", log.display()))?;
     idle.stdin(Stdio::null())
         .stdout(out.try_clone()?)
         .stderr(out)
         .process_group(0);
-    let mut child = {
+    let (mut child, watchdog) = {
         let mut slot = running.lock().unwrap_or_else(PoisonError::into_inner);
         if stop.load(Ordering::SeqCst) {
             bail!("stopped");
         }
         let child = idle.spawn()?;
         *slot = Some(child.id());
-        child
+        // Without it, Ctrl-C (which reaches only the terminal's process group) would
+        // leave the build running.
+        let watchdog = spawn_watchdog(child.id()).ok();
+        (child, watchdog)
     };
     let status = child.wait();
     *running.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    if let Some(mut watchdog) = watchdog {
+        let _ = watchdog.kill();
+        let _ = watchdog.wait();
+    }
     let status = status?;
     if !status.success() {
         bail!("failed ({status})");

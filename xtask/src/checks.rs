@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::background::Background;
 use crate::util::{Result, bail, cargo, output, read_manifest, run, which};
 
 /// The facade package.
@@ -266,7 +265,7 @@ pub(crate) fn config_trees() -> Result<()> {
 }
 
 /// The `cargo install` of cargo-deny into `target/tools`, unless it is already there (or
-/// on `PATH`).
+/// on `PATH`). It builds in `target/tools/build`, so an interrupted install resumes.
 pub(crate) fn deny_install(root: &Path) -> Option<Command> {
     let tools = root.join("target").join("tools");
     if which("cargo-deny").is_some() || tools.join("bin").join("cargo-deny").is_file() {
@@ -286,19 +285,12 @@ pub(crate) fn deny_install(root: &Path) -> Option<Command> {
         ])
         .arg("--root")
         .arg(&tools)
+        .arg("--target-dir")
+        .arg(tools.join("build"))
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
         .env("CARGO_PROFILE_RELEASE_LTO", "false")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
     Some(install)
-}
-
-/// Starts [`deny_install`] in the background (at idle priority, while the tests run).
-pub(crate) fn deny_prebuild(root: &Path) -> Background {
-    Background::start(
-        &format!("installing cargo-deny {CARGO_DENY_VERSION}"),
-        root.join("target").join("cargo-deny-install.log"),
-        deny_install(root).into_iter().collect(),
-    )
 }
 
 /// `cargo deny check licenses bans sources`, installing cargo-deny under `target/tools` first
@@ -306,11 +298,9 @@ pub(crate) fn deny_prebuild(root: &Path) -> Background {
 ///
 /// Inclusion graphs are hidden (a dozen duplicate-version warnings would print hundreds of
 /// lines); `cargo tree -i <crate>` shows where a reported crate comes from.
-pub(crate) fn deny(root: &Path, prebuild: Option<Background>) -> Result<()> {
-    if let Some(prebuild) = prebuild {
-        prebuild.wait();
-    }
-    // Installed here without a background install, or when it failed (this shows why).
+pub(crate) fn deny(root: &Path) -> Result<()> {
+    // `cargo xtask test` installs it in the background while the tests run; installed here
+    // otherwise, or when that failed (this shows why).
     if let Some(mut install) = deny_install(root) {
         eprintln!(
             "installing cargo-deny {CARGO_DENY_VERSION} into {} (cargo install: about a minute)",

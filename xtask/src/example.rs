@@ -6,6 +6,7 @@
 //! runs ([`prebuild`]).
 
 use std::path::PathBuf;
+use std::process::Command;
 
 use crate::background::Background;
 use crate::emulators::{self, Ctx, EmulatorSet};
@@ -77,9 +78,9 @@ fn paths(name: &str) -> (PathBuf, PathBuf) {
 }
 
 /// Starts building examples `names` in the background at idle priority (see
-/// [`Background`]), for [`run_one`]'s `cargo run` to find up to date.
-pub(crate) fn prebuild(names: &[String]) -> Background {
-    let commands = names
+/// [`Background`]), for [`run_one`]'s `cargo run` to find up to date, then `after`.
+pub(crate) fn prebuild(names: &[String], after: Vec<Command>) -> Background {
+    let mut commands: Vec<Command> = names
         .iter()
         .map(|name| {
             let (manifest, target) = paths(name);
@@ -92,9 +93,18 @@ pub(crate) fn prebuild(names: &[String]) -> Background {
             build
         })
         .collect();
+    let what = match (names.is_empty(), after.is_empty()) {
+        (false, true) => format!("building the examples ({})", names.join(", ")),
+        (false, false) => format!(
+            "building the examples ({}), then what a later step needs",
+            names.join(", ")
+        ),
+        (true, _) => "building what a later step needs".to_owned(),
+    };
+    commands.extend(after);
     Background::start(
-        &format!("building the examples ({})", names.join(", ")),
-        repo_root().join("target").join("example-prebuild.log"),
+        &what,
+        repo_root().join("target").join("background-builds.log"),
         commands,
     )
 }

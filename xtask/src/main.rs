@@ -21,7 +21,7 @@ mod example;
 mod util;
 
 use std::io::Write as _;
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 
 use crate::emulators::{Ctx, EmulatorSet};
 use crate::util::{Result, Steps, bail, cargo, repo_root, run};
@@ -120,7 +120,7 @@ fn lint() -> Result<()> {
     steps.run("feature builds", || checks::features(&root))?;
     steps.run("sync-only tree", checks::sync_only_tree)?;
     steps.run("config trees", checks::config_trees)?;
-    steps.run("cargo-deny", || checks::deny(&root, None))?;
+    steps.run("cargo-deny", || checks::deny(&root))?;
     steps.summary();
     Ok(())
 }
@@ -148,11 +148,17 @@ fn test(args: &[String]) -> Result<()> {
         steps.run("sync-only tree", checks::sync_only_tree)?;
         steps.run("config trees", checks::config_trees)?;
     }
-    // Installed while the tests run (at idle priority), checked after them.
-    let deny_install = (!no_lint).then(|| checks::deny_prebuild(&root));
-    steps.run("tests and examples with emulators", || run_tests(extra))?;
+    // cargo-deny is installed in the background while the tests run, and checks after them.
+    let deny_install = if no_lint {
+        None
+    } else {
+        checks::deny_install(&root)
+    };
+    steps.run("tests and examples with emulators", || {
+        run_tests(extra, deny_install)
+    })?;
     if !no_lint {
-        steps.run("cargo-deny", || checks::deny(&root, deny_install))?;
+        steps.run("cargo-deny", || checks::deny(&root))?;
     }
     steps.summary();
     Ok(())
@@ -176,8 +182,9 @@ fn warn_if_low_on_disk(root: &std::path::Path) {
 }
 
 /// Starts the enabled emulators, runs the whole test suite and then every example crate
-/// against them (unless `extra` narrows the test run), stops them.
-fn run_tests(extra: &[String]) -> Result<()> {
+/// against them (unless `extra` narrows the test run), stops them. The examples are built
+/// in the background while the suite runs, and `then` (a later step's install) after them.
+fn run_tests(extra: &[String], then: Option<Command>) -> Result<()> {
     let ctx = Ctx::new();
     let examples = if extra.is_empty() {
         example::known()?
@@ -186,7 +193,7 @@ fn run_tests(extra: &[String]) -> Result<()> {
     };
     // Dropping `prebuild` stops it, and dropping `servers` stops them, also on an early
     // return or a panic.
-    let prebuild = example::prebuild(&examples);
+    let prebuild = example::prebuild(&examples, then.into_iter().collect());
     let mut servers = EmulatorSet::start(&ctx, &emulators::enabled(&ctx)?)?;
     let env = servers.env();
     let mut result = run(cargo()

@@ -2,8 +2,9 @@
 
 use std::ffi::OsStr;
 use std::fmt;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The error every xtask operation returns: a message meant for a human.
@@ -285,6 +286,34 @@ pub(crate) fn read_manifest(path: &Path) -> Result<(String, Vec<String>)> {
         Some(name) => Ok((name, features)),
         None => bail!("no `name = \"...\"` in [package] of {}", path.display()),
     }
+}
+
+/// Spawns a watchdog that kills process group `pgid` once this `xtask` process is gone.
+///
+/// std cannot catch Ctrl-C or `SIGKILL`, and the emulators and background builds run in
+/// their own process groups (so a terminal's Ctrl-C does not reach them); the watchdog, a
+/// small `sh` loop in its own process group, covers those cases. Whoever stops the group
+/// normally kills the watchdog too.
+/// (`sh` may be dash, whose `kill` builtin rejects `--`: hence `kill -TERM "-$group"`.)
+pub(crate) fn spawn_watchdog(pgid: u32) -> Result<Child> {
+    const SCRIPT: &str = r#"
+parent=$1; group=$2
+while kill -0 "$parent" 2>/dev/null; do sleep 1; done
+kill -TERM "-$group" 2>/dev/null || exit 0
+sleep 5
+kill -KILL "-$group" 2>/dev/null
+exit 0
+"#;
+    Command::new("sh")
+        .args(["-c", SCRIPT, "xtask-watchdog"])
+        .arg(std::process::id().to_string())
+        .arg(pgid.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .context("spawning a process-group watchdog (sh)")
 }
 
 #[cfg(test)]

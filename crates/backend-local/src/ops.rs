@@ -83,8 +83,9 @@ pub(crate) fn kind(root: &Root, key: &RemotePath) -> Result<Kind> {
 pub(crate) fn open_read(root: &Root, key: &RemotePath) -> Result<(File, u64)> {
     let rel = Rel::new(key)?;
     // O_NONBLOCK: opening a FIFO planted in the tree must not hang; it changes nothing
-    // for regular files.
-    let flags = OFlags::RDONLY | OFlags::NONBLOCK;
+    // for regular files. O_NOCTTY: a terminal device planted there (refused below) never
+    // becomes this process's controlling terminal.
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY;
     let fd = match root.open_at(rel, flags, 0) {
         Ok(fd) => fd,
         Err(e) if error::is(&e, Errno::NOENT) || error::is(&e, Errno::NOTDIR) => {
@@ -200,7 +201,7 @@ pub(crate) fn etag(st: &Stat) -> String {
 }
 
 /// An existing entry: its resolved parent, what it is (a link is judged by its target; a
-/// dangling or looping link counts as a file), and whether it is a link (namespace operations act on
+/// link that leads nowhere counts as a file), and whether it is a link (namespace operations act on
 /// the link itself).
 struct Found {
     parent: Parent,
@@ -225,9 +226,15 @@ fn entry(root: &Root, rel: Rel<'_>, key: &RemotePath) -> Result<Option<Found>> {
     let kind = if link {
         match root.stat(rel) {
             Ok(target) => kind_of(&target),
-            // A dangling link, or one that loops, counts as a file: the link itself
-            // can still be deleted or renamed.
-            Err(e) if error::is(&e, Errno::NOENT) || error::is(&e, Errno::LOOP) => Kind::File,
+            // A link that leads nowhere (dangling, through a file, or in a loop) counts as
+            // a file: the link itself can still be deleted or renamed.
+            Err(e)
+                if error::is(&e, Errno::NOENT)
+                    || error::is(&e, Errno::NOTDIR)
+                    || error::is(&e, Errno::LOOP) =>
+            {
+                Kind::File
+            }
             Err(e) => return Err(error::map(e, key)),
         }
     } else {
@@ -578,13 +585,15 @@ mod tests {
     }
 
     #[test]
-    fn a_link_that_loops_is_deleted_as_a_link() {
+    fn a_link_that_loops_or_leads_through_a_file_is_deleted_as_a_link() {
         let dir = tempfile::tempdir().unwrap();
         symlink("self", dir.path().join("self")).unwrap();
         symlink("pong", dir.path().join("ping")).unwrap();
         symlink("ping", dir.path().join("pong")).unwrap();
+        std::fs::write(dir.path().join("file"), "x").unwrap();
+        symlink("file/below", dir.path().join("through")).unwrap();
         let root = root(dir.path());
-        for name in ["self", "ping", "pong"] {
+        for name in ["self", "ping", "pong", "through"] {
             delete(&root, &key(name), false).unwrap();
             assert!(std::fs::symlink_metadata(dir.path().join(name)).is_err());
         }

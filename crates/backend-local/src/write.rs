@@ -153,8 +153,9 @@ fn open_existing(root: &Root, rel: Rel<'_>, key: &RemotePath) -> Result<Option<F
     // `O_NONBLOCK`: opening a FIFO planted in the tree must not hang (it fails with
     // `ENXIO` with no reader, or is refused below); it changes nothing for regular files.
     // `O_CREAT` still: a link inside the root whose target is missing is written through,
-    // as an overwrite always did.
-    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::NONBLOCK;
+    // as an overwrite always did. `O_NOCTTY`: a terminal device planted in the tree (it
+    // is refused below) never becomes this process's controlling terminal.
+    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::NONBLOCK | OFlags::NOCTTY;
     let fd = match root.open_at(rel, flags, FILE_MODE) {
         Ok(fd) => fd,
         Err(e) if error::is(&e, Errno::NXIO) => return Err(invalid(key, "not a regular file")),
@@ -252,6 +253,7 @@ impl Pending {
     ///
     /// # Errors
     /// As [`write`](Self::write) and [`finish`](Self::finish).
+    #[cfg(feature = "async")]
     pub(crate) fn commit(mut self, buf: &[u8], opts: &WriteOptions) -> Result<WriteResult> {
         self.write(buf)?;
         self.finish(opts)

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::util::{Context, Error, Result, bail, repo_root, secs};
+use crate::util::{Context, Error, Result, bail, repo_root, secs, spawn_watchdog};
 
 /// Environment variable that enables emulator definitions whose backend crate is missing.
 pub(crate) const FORCE_VAR: &str = "XTASK_FORCE_EMULATORS";
@@ -222,7 +222,7 @@ impl Running {
         };
         let started = (|| {
             std::fs::write(run.path.join("xtask.pid"), format!("{pid}\n"))?;
-            running.watchdog = Some(process::spawn_watchdog(pid)?);
+            running.watchdog = Some(spawn_watchdog(pid)?);
             let child = running.child.as_mut().expect("spawned above");
             process::wait_for_port(child, port, &log)
         })();

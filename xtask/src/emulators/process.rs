@@ -1,5 +1,6 @@
 //! Process plumbing for emulators: free ports, spawning in a process group, health checks,
-//! stopping whole process groups, and a watchdog that cleans up if `xtask` itself dies.
+//! and stopping whole process groups (the watchdog that cleans up if `xtask` itself dies is
+//! `util::spawn_watchdog`).
 //!
 //! Everything here uses std and the `kill` command only (no libc). Process-group liveness is
 //! read from `/proc` where available (zombies do not count as alive).
@@ -175,33 +176,6 @@ pub(crate) fn stop_group(pgid: u32, mut child: Option<&mut Child>, grace: Durati
         bail!("process group {pgid} is still alive after SIGKILL");
     }
     Ok(())
-}
-
-/// Spawns a watchdog that kills process group `pgid` once this `xtask` process is gone.
-///
-/// std cannot catch Ctrl-C or `SIGKILL`, and the emulators run in their own process groups (so
-/// a terminal's Ctrl-C does not reach them); the watchdog, a small `sh` loop in its own process
-/// group, covers those cases. It is killed by [`stop_group`] when we stop the server normally.
-/// (`sh` may be dash, whose `kill` builtin rejects `--`: hence `kill -TERM "-$group"`.)
-pub(crate) fn spawn_watchdog(pgid: u32) -> Result<Child> {
-    const SCRIPT: &str = r#"
-parent=$1; group=$2
-while kill -0 "$parent" 2>/dev/null; do sleep 1; done
-kill -TERM "-$group" 2>/dev/null || exit 0
-sleep 5
-kill -KILL "-$group" 2>/dev/null
-exit 0
-"#;
-    Command::new("sh")
-        .args(["-c", SCRIPT, "xtask-watchdog"])
-        .arg(std::process::id().to_string())
-        .arg(pgid.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .context("spawning the emulator watchdog (sh)")
 }
 
 #[cfg(test)]
