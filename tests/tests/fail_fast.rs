@@ -158,14 +158,28 @@ async fn slow_read_completes(
 
 /// The three backends at once: each check mostly waits for a default timeout to fire, so
 /// run one after another (or two at a time, as the test harness would on two cores) they
-/// would only add up their waits.
+/// would only add up their waits. Each runs to its end even when another fails, and the
+/// test names every backend that failed (each one's panic message is printed above).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_backend_fails_fast_with_default_timeouts() {
-    tokio::join!(
-        s3_fails_fast_with_default_timeouts(),
-        azure_fails_fast_with_default_timeouts(),
-        sftp_fails_fast_with_default_timeouts(),
-    );
+    let checks = [
+        ("s3", tokio::spawn(s3_fails_fast_with_default_timeouts())),
+        (
+            "azure",
+            tokio::spawn(azure_fails_fast_with_default_timeouts()),
+        ),
+        (
+            "sftp",
+            tokio::spawn(sftp_fails_fast_with_default_timeouts()),
+        ),
+    ];
+    let mut failed = Vec::new();
+    for (name, check) in checks {
+        if check.await.is_err() {
+            failed.push(name);
+        }
+    }
+    assert!(failed.is_empty(), "failed on: {}", failed.join(", "));
 }
 
 async fn s3_fails_fast_with_default_timeouts() {

@@ -600,6 +600,28 @@ mod tests {
     }
 
     #[test]
+    fn an_atomic_write_replaces_a_link_that_leads_nowhere() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("file"), "kept").unwrap();
+        symlink("self", dir.path().join("self")).unwrap();
+        symlink("file/below", dir.path().join("through")).unwrap();
+        symlink("nowhere", dir.path().join("dangling")).unwrap();
+        let root = root(dir.path());
+        for name in ["self", "through", "dangling"] {
+            let mut pending = crate::write::begin(&root, &key(name), true, true).unwrap();
+            pending.write(b"new").unwrap();
+            pending.finish(&WriteOptions::new()).unwrap();
+            assert_eq!(
+                std::fs::read(dir.path().join(name)).unwrap(),
+                b"new",
+                "{name}"
+            );
+        }
+        assert_eq!(std::fs::read(dir.path().join("file")).unwrap(), b"kept");
+        assert!(!dir.path().join("nowhere").exists());
+    }
+
+    #[test]
     fn special_files_are_not_files_of_the_store() {
         let dir = tempfile::tempdir().unwrap();
         let root = root(dir.path());

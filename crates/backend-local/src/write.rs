@@ -194,7 +194,15 @@ fn begin_atomic(
                     return Err(invalid(key, "is a folder"));
                 }
                 Ok(target) => Some(root::permissions(&target)),
-                Err(e) if error::is(&e, Errno::NOENT) => None,
+                // A link that leads nowhere (dangling, through a file, or in a loop):
+                // replaced as a link, its target untouched.
+                Err(e)
+                    if error::is(&e, Errno::NOENT)
+                        || error::is(&e, Errno::NOTDIR)
+                        || error::is(&e, Errno::LOOP) =>
+                {
+                    None
+                }
                 Err(e) => return Err(error::map(e, key)),
             },
             FileType::RegularFile => Some(root::permissions(&st)),
