@@ -47,6 +47,13 @@ pub(crate) fn is(err: &io::Error, code: Errno) -> bool {
     errno(err) == Some(code)
 }
 
+/// Whether following a symbolic link failed because it leads nowhere: dangling (`ENOENT`),
+/// through a file (`ENOTDIR`) or in a loop (`ELOOP`). Such a link is still a name in its
+/// folder, which namespace operations act on as a file.
+pub(crate) fn leads_nowhere(err: &io::Error) -> bool {
+    matches!(errno(err), Some(Errno::NOENT | Errno::NOTDIR | Errno::LOOP))
+}
+
 /// The [`ErrorKind`] of a filesystem error, with the retryability it implies.
 fn classify(err: &io::Error) -> (ErrorKind, bool) {
     if is_escape(err) {

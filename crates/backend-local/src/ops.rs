@@ -226,15 +226,9 @@ fn entry(root: &Root, rel: Rel<'_>, key: &RemotePath) -> Result<Option<Found>> {
     let kind = if link {
         match root.stat(rel) {
             Ok(target) => kind_of(&target),
-            // A link that leads nowhere (dangling, through a file, or in a loop) counts as
-            // a file: the link itself can still be deleted or renamed.
-            Err(e)
-                if error::is(&e, Errno::NOENT)
-                    || error::is(&e, Errno::NOTDIR)
-                    || error::is(&e, Errno::LOOP) =>
-            {
-                Kind::File
-            }
+            // A link that leads nowhere counts as a file: the link itself can still be
+            // deleted or renamed.
+            Err(e) if error::leads_nowhere(&e) => Kind::File,
             Err(e) => return Err(error::map(e, key)),
         }
     } else {

@@ -194,15 +194,8 @@ fn begin_atomic(
                     return Err(invalid(key, "is a folder"));
                 }
                 Ok(target) => Some(root::permissions(&target)),
-                // A link that leads nowhere (dangling, through a file, or in a loop):
-                // replaced as a link, its target untouched.
-                Err(e)
-                    if error::is(&e, Errno::NOENT)
-                        || error::is(&e, Errno::NOTDIR)
-                        || error::is(&e, Errno::LOOP) =>
-                {
-                    None
-                }
+                // A link that leads nowhere: replaced as a link, its target untouched.
+                Err(e) if error::leads_nowhere(&e) => None,
                 Err(e) => return Err(error::map(e, key)),
             },
             FileType::RegularFile => Some(root::permissions(&st)),
