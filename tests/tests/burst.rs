@@ -188,6 +188,7 @@ where
         .enable_all()
         .build()
         .unwrap();
+    let started = std::time::Instant::now();
     // Measured from before the store exists: threads a backend starts count too.
     let ((store, errors), grown) = with_peak_threads(|| {
         runtime.block_on(async {
@@ -211,12 +212,16 @@ where
         grown <= LIBRARY_THREADS,
         "{name}: the burst grew the process by {grown} threads (bound {LIBRARY_THREADS})"
     );
-    eprintln!("{name}: {OPS} concurrent operations, 0 errors, +{grown} threads");
+    eprintln!(
+        "{name}: {OPS} concurrent operations, 0 errors, +{grown} threads ({:.1?})",
+        started.elapsed()
+    );
 }
 
 /// 2,000 operations on 2,000 threads sharing the store `make` builds.
 fn sync_burst(name: &str, make: impl FnOnce() -> Store) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let started = std::time::Instant::now();
     // Measured from before the store exists: threads a backend starts count too.
     let ((store, errors), grown) = with_peak_threads(|| {
         let store = make();
@@ -249,7 +254,10 @@ fn sync_burst(name: &str, make: impl FnOnce() -> Store) {
         "{name}: beyond its {OPS} callers the burst grew the process by {library} threads \
          (bound {LIBRARY_THREADS})"
     );
-    eprintln!("{name}: {OPS} concurrent operations on {OPS} threads, 0 errors");
+    eprintln!(
+        "{name}: {OPS} concurrent operations on {OPS} threads, 0 errors ({:.1?})",
+        started.elapsed()
+    );
 }
 
 #[test]

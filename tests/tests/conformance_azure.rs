@@ -26,9 +26,6 @@ fn azurite() -> Option<[String; 3]> {
     ])
 }
 
-/// The two cells share one single-threaded Azurite: they run one after the other.
-static AZURITE: Mutex<()> = Mutex::new(());
-
 /// A configuration for a container no other case uses.
 fn fresh_config([endpoint, account, key]: &[String; 3], cell: &str, flat: bool) -> AzureConfig {
     static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -92,7 +89,6 @@ fn azurite_flat_sync() {
 
 fn sync_cell(cell: &str, flat: bool) {
     let Some(env) = azurite() else { return };
-    let _one_cell_at_a_time = AZURITE.lock().unwrap_or_else(|p| p.into_inner());
     let previous = Previous::default();
     let missing = fresh_config(&env, "missing-s", flat);
     let name = missing.container.clone();
@@ -126,7 +122,6 @@ fn azurite_flat_async() {
 
 fn async_runtime_cell(cell: &str, flat: bool) {
     let Some(env) = azurite() else { return };
-    let _one_cell_at_a_time = AZURITE.lock().unwrap_or_else(|p| p.into_inner());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()

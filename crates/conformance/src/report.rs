@@ -49,13 +49,28 @@ pub struct Report {
     pub failures: Vec<(String, String)>,
     /// Wall time of the whole cell.
     pub elapsed: Duration,
+    /// The slowest cases that ran (at most [`Report::SLOWEST`]), slowest first, with the
+    /// wall time of each (the factory call included): where a cell's time goes.
+    pub slowest: Vec<(String, Duration)>,
 }
 
 impl Report {
+    /// How many of the slowest cases [`Report::slowest`] keeps.
+    pub const SLOWEST: usize = 5;
+
     pub(crate) fn new(cell: &str) -> Self {
         Report {
             cell: cell.to_owned(),
             ..Self::default()
+        }
+    }
+
+    /// Keeps `case` among the [`SLOWEST`](Self::SLOWEST) cases if it took long enough.
+    pub(crate) fn timed(&mut self, case: &str, took: Duration) {
+        let at = self.slowest.partition_point(|(_, t)| *t >= took);
+        if at < Self::SLOWEST {
+            self.slowest.insert(at, (case.to_owned(), took));
+            self.slowest.truncate(Self::SLOWEST);
         }
     }
 
@@ -124,6 +139,14 @@ impl Report {
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({:.2?})", self.summary(), self.elapsed)?;
+        if !self.slowest.is_empty() {
+            let slowest: Vec<String> = self
+                .slowest
+                .iter()
+                .map(|(case, took)| format!("{case} {took:.2?}"))
+                .collect();
+            write!(f, "\n  slowest: {}", slowest.join(", "))?;
+        }
         if !self.skipped.is_empty() {
             write!(f, "\n  skipped ({}):", self.skipped.len())?;
             for (case, why) in &self.skipped {
@@ -184,6 +207,12 @@ mod tests {
             "conformance x/sync: 3 ran, 2 passed, 1 skipped, 1 known deviations"
         );
         assert!(r.to_string().contains("known deviation: boom"));
+        for (case, ms) in [("p", 5), ("q", 50), ("r", 1), ("s", 9), ("t", 7), ("u", 3)] {
+            r.timed(case, Duration::from_millis(ms));
+        }
+        let order: Vec<&str> = r.slowest.iter().map(|(c, _)| c.as_str()).collect();
+        assert_eq!(order, ["q", "s", "t", "p", "u"]);
+        assert!(r.to_string().contains("slowest: q 50.00ms, s 9.00ms"));
         r.assert_passed(3);
         let too_few = std::panic::catch_unwind(|| r.assert_passed(4));
         assert!(too_few.is_err());

@@ -45,6 +45,7 @@ where
         if !run.applies(case, caps) {
             continue;
         }
+        let began = Instant::now();
         let store = match guarded(&factory) {
             Ok(store) => store,
             Err(message) => {
@@ -53,6 +54,7 @@ where
             }
         };
         let outcome = run_sync_case(cell, case, store, &features);
+        run.report.timed(case.name, began.elapsed());
         run.record(case.name, outcome);
     }
     run.finish(started)
@@ -80,6 +82,7 @@ where
         if !run.applies(case, caps) {
             continue;
         }
+        let began = Instant::now();
         let fresh = tokio::time::timeout(features.case_timeout, guarded_async(factory())).await;
         let store = match fresh {
             Ok(Ok(store)) => store,
@@ -100,6 +103,7 @@ where
                 features.case_timeout
             )),
         };
+        run.report.timed(case.name, began.elapsed());
         run.record(case.name, outcome);
     }
     run.finish(started)
