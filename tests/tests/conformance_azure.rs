@@ -55,7 +55,8 @@ fn config(endpoint: &str, account: &str, key: &str, container: String) -> AzureC
 ///
 /// Cases may take up to five minutes: Azurite is one single-threaded Node process that
 /// spends ~15 ms per `Put Blob` here, and the 256-task concurrency case sends about 5000
-/// requests (≈ 30 s on an idle machine, more while the rest of the suite runs).
+/// requests (7–15 s measured, with two cells on Azurite at once, as the two test threads
+/// run them; more while the rest of the suite runs).
 fn features(key: &str) -> Features {
     Features::flat()
         .secret(key)

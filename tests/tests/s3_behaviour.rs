@@ -28,7 +28,7 @@ async fn listing_2500_keys_is_complete_and_fetched_page_by_page() {
     for server in servers() {
         let bucket = server.fresh_bucket("list").await;
         let config = server.config(&bucket).prefix(unique_name("list"));
-        // Filled in flat mode, one request per key: the keys are distinct file names.
+        // Filled in flat mode (no folder listing per key): the keys are distinct file names.
         let filler = AsyncS3Backend::new(config.clone().check_folder_targets(false)).unwrap();
         fill(&AsyncStore::new(filler, "").unwrap(), KEYS).await;
 

@@ -29,7 +29,7 @@ async fn deleting_2500_keys_takes_three_requests() {
     for server in servers() {
         let bucket = server.fresh_bucket("bulk").await;
         let config = server.config(&bucket).prefix(unique_name("bulk"));
-        // Filled in flat mode, one request per key: the keys are distinct file names.
+        // Filled in flat mode (no folder listing per key): the keys are distinct file names.
         let filler = AsyncS3Backend::new(config.clone().check_folder_targets(false)).unwrap();
         let paths = fill(&AsyncStore::new(filler, "").unwrap(), KEYS).await;
 
@@ -142,7 +142,7 @@ fn the_blocking_half_deletes_in_bulk() {
         let (bucket, config) = s3_support::block_on(async {
             let bucket = server.fresh_bucket("bulk").await;
             let config = server.config(&bucket).prefix(unique_name("bulk"));
-            // Flat mode, one request per key: the keys are distinct file names.
+            // Flat mode (no folder listing per key): the keys are distinct file names.
             let filler = AsyncS3Backend::new(config.clone().check_folder_targets(false));
             fill(&AsyncStore::new(filler.unwrap(), "").unwrap(), 1200).await;
             (bucket, config)

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::{Result, bail, cargo, output, read_manifest, run, which};
+use crate::util::{Result, apt_install, bail, cargo, output, read_manifest, run, which};
 
 /// The facade package.
 const FACADE: &str = "remote-store";
@@ -318,6 +318,44 @@ pub(crate) fn deny(root: &Path) -> Result<()> {
         .args(["deny", "check", "--hide-inclusion-graph"])
         .args(["licenses", "bans", "sources"])
         .env("PATH", path))
+}
+
+/// The Windows target `cargo xtask windows` checks against (the GNU one: its C parts,
+/// aws-lc-sys under the S3 SDK, build with Debian's MinGW cross compiler).
+const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
+
+/// The facade's features every crate but `remote-store-local` (Unix only, it says so with a
+/// `compile_error!`) builds with on Windows: everything except `local`.
+const WINDOWS_FEATURES: &str =
+    "sync,async,memory,s3,azure,sftp,layers,tracing,metrics,transfer,config,object-store,serde";
+
+/// `cargo clippy -D warnings` of the facade with every crate but the local backend, for
+/// Windows: the code behind `#[cfg(windows)]` and `#[cfg(not(unix))]` (the transfer
+/// crate's positional writes, the SFTP key-file checks) never compiles on Linux otherwise.
+/// Installs the Rust target with `rustup` and the MinGW C cross compiler with `apt-get`
+/// when they are missing. Not part of `test`: it needs both downloads and about two
+/// minutes of checking.
+pub(crate) fn windows() -> Result<()> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    if !installed.lines().any(|t| t.trim() == WINDOWS_TARGET) {
+        run(Command::new("rustup").args(["target", "add", WINDOWS_TARGET]))?;
+    }
+    if which("x86_64-w64-mingw32-gcc").is_none() {
+        apt_install(&["gcc-mingw-w64-x86-64"])?;
+    }
+    run(cargo().args([
+        "clippy",
+        "--target",
+        WINDOWS_TARGET,
+        "-p",
+        FACADE,
+        "--no-default-features",
+        "--features",
+        WINDOWS_FEATURES,
+        "--",
+        "-D",
+        "warnings",
+    ]))
 }
 
 #[cfg(test)]

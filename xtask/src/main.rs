@@ -9,6 +9,8 @@
 //! - `cargo xtask emulators start|stop|status|install|list` — manage the emulators by hand.
 //! - `cargo xtask bench <name>` — run a benchmark crate.
 //! - `cargo xtask example <name>` — build and run an example crate against the emulators.
+//! - `cargo xtask windows` — clippy for Windows of every crate but the (Unix-only) local
+//!   backend; not part of `test`.
 //!
 //! Everything it installs is cached under `target/` (`target/emulators`, `target/tools`). The
 //! crate has no dependencies so that it builds in seconds on a fresh machine.
@@ -49,6 +51,8 @@ commands:
   bench <NAME> [-- <args>]    run benchmark crate benches/<NAME> (release) with emulators
   example <NAME>              build and run example crate examples/<NAME> with emulators
                               (`test` runs every example after the test suite)
+  windows                     clippy for x86_64-pc-windows-gnu of every crate but the local
+                              backend (Unix only); installs the target and MinGW if missing
 
 An emulator is enabled when its backend crate exists (crates/backend-s3: moto and s3s-fs,
 crates/backend-azure: azurite, crates/backend-sftp: sshd); XTASK_FORCE_EMULATORS=moto,sshd
@@ -92,6 +96,12 @@ fn dispatch(args: &[String]) -> Result<()> {
                 bail!("`example` takes one name");
             }
             example::example(rest.first().map(String::as_str))
+        }
+        "windows" => {
+            if !rest.is_empty() {
+                bail!("`windows` takes no arguments");
+            }
+            checks::windows()
         }
         "help" | "-h" | "--help" => {
             // A closed pipe (`cargo xtask help | head`) is not worth a panic.

@@ -54,7 +54,8 @@
 //! [`Report::assert_passed`] prints
 //! `conformance <cell>: N ran, N passed, N skipped, N known deviations` and panics on any
 //! failure or when fewer than the given number of cases ran, so a cell can never go green
-//! by skipping.
+//! by skipping. It also names the cell's five slowest cases with their times (the factory
+//! call included), to show where a slow cell's time goes.
 //!
 //! # What it covers
 //!

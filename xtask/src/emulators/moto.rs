@@ -14,20 +14,16 @@ const REQUIREMENT: &str = "moto[server]==5.2.5";
 const ENDPOINT: &str = "REMOTE_STORE_S3_MOTO_ENDPOINT";
 
 /// Starts `moto_server` (its arguments follow) with one lookup memoised: for every
-/// request, moto 5.2 asks twice whether the request's host names one of its service
-/// modules by listing its package directory and `stat`ing each of the ~170 entries.
+/// request, moto 5.2 asks whether the request's host names one of its service modules by
+/// listing its package directory and `stat`ing each of the ~180 entries.
 /// Under `cProfile` that was 39 % of the time moto spent in its application; the
 /// listing cannot change while the server runs. Measured with 900 boto3 requests
 /// (list, put, get): moto's CPU 4.62 s → 3.25 s. moto is the slowest server of the
-/// suite (about 9 ms of CPU per request), and the S3 cells on it wait for it.
+/// suite (milliseconds of CPU per request), and the S3 cells on it wait for it.
 /// An `AttributeError` here (a moto upgrade renamed the function) stops the start.
-const LAUNCHER: &str = "\
-import moto.backends as backends
-modules = frozenset(backends.list_of_moto_modules())
-backends.list_of_moto_modules = lambda: modules
-from moto.server import main
-main()
-";
+const LAUNCHER: &str = "import moto.backends as b; m = frozenset(b.list_of_moto_modules()); \
+                        b.list_of_moto_modules = lambda: m; \
+                        from moto.server import main; main()";
 
 /// The moto server.
 #[derive(Debug)]

@@ -3,6 +3,7 @@
 
 use std::io::{self, Read};
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use remote_store_sync::{Content, Store};
 
@@ -39,30 +40,50 @@ pub(crate) fn put_tree(s: &Store) {
 }
 
 /// Writes `n` small files `folder/f00000.txt`..., 16 at a time (as the async twin does:
-/// the big-listing case writes 1100 of them, one request or two each).
+/// the big-listing case writes 1100 of them, one request or two each). A failed write
+/// stops the other writers and fails the case with its error.
 #[track_caller]
 pub(crate) fn put_many(s: &Store, folder: &str, n: usize) {
     const WORKERS: usize = 16;
-    let failed = std::thread::scope(|scope| {
+    let stop = AtomicBool::new(false);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let stop = &stop;
         let workers: Vec<_> = (0..WORKERS.min(n))
             .map(|first| {
                 scope.spawn(move || {
-                    (first..n).step_by(WORKERS).find_map(|i| {
+                    for i in (first..n).step_by(WORKERS) {
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
                         let p = format!("{folder}/f{i:05}.txt");
-                        let e = s.write(&p, i.to_string().into_bytes()).err()?;
-                        Some(format!("setup: writing {p:?} failed: {e}"))
-                    })
+                        if let Err(e) = s.write(&p, i.to_string().into_bytes()) {
+                            stop.store(true, Ordering::Relaxed);
+                            return Some(format!("setup: writing {p:?} failed: {e}"));
+                        }
+                    }
+                    None
                 })
             })
             .collect();
-        workers.into_iter().find_map(|w| {
-            w.join()
-                .unwrap_or_else(|_| Some("a writer panicked".into()))
-        })
+        // Every worker is joined here, so a panic is reported with its message.
+        workers
+            .into_iter()
+            .filter_map(|w| w.join().unwrap_or_else(|p| Some(panic_message(&*p))))
+            .collect()
     });
-    if let Some(message) = failed {
-        panic!("{message}");
+    if let Some(first) = failures.first() {
+        panic!("{first}");
     }
+}
+
+/// The message of a writer's panic.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)");
+    format!("setup: a writer panicked: {text}")
 }
 
 /// Reads a stream to its end.
