@@ -65,7 +65,9 @@ fn features(key: &str) -> Features {
 
 /// Keeps Azurite's store small (it slows down as it fills): when the factory builds the
 /// store of the next case, the container of the previous one is deleted. Cases of a cell
-/// run one at a time, and a timed-out case has already been reported.
+/// run one at a time, and a timed-out case has already been reported. The report's
+/// "slowest" times include the factory, so a case's time here also holds the deletion of
+/// the container before it (the container of a big case makes the next case look slow).
 #[derive(Default)]
 struct Previous(Mutex<Option<AzureConfig>>);
 

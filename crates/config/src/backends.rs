@@ -182,6 +182,11 @@ fn azure(
     }
     let (table, refs) = resolve_table(raw, env, place)?;
     let mut config: AzureConfig = typed(table, &refs, place)?;
+    if let (Some(account), AzureAuth::ConnectionString { connection_string }) =
+        (&fallbacks.azure_account, &config.auth)
+    {
+        check_connection_string_account(connection_string.expose(), account, place)?;
+    }
     match &mut config.auth {
         AzureAuth::ConnectionString { connection_string } => {
             keep_reference(connection_string, &refs, "auth.connection_string");
@@ -194,6 +199,56 @@ fn azure(
         _ => {}
     }
     Ok(BackendConfig::Azure(config))
+}
+
+/// A connection string brings its own account and endpoint, so the account of an
+/// `az://account/...` URL cannot be applied to it: the two must name the same account, or
+/// the URL would silently reach another one. The string is never quoted (it holds a key);
+/// the account it names is not a secret.
+#[cfg(feature = "azure")]
+fn check_connection_string_account(text: &str, account: &str, place: &Place) -> Result<()> {
+    let mut named = None;
+    let mut endpoint = None;
+    for part in text.split(';') {
+        match part.trim().split_once('=') {
+            Some(("AccountName", value)) => named = Some(value.trim().to_owned()),
+            Some(("UseDevelopmentStorage", value)) if value.trim().eq_ignore_ascii_case("true") => {
+                named = Some("devstoreaccount1".to_owned());
+            }
+            Some(("BlobEndpoint", value)) => endpoint = Some(value.trim().to_owned()),
+            _ => {}
+        }
+    }
+    // Without an AccountName, a SAS connection string names its account in its endpoint:
+    // as the first label of the host (`acct.blob.core.windows.net`) or, on emulators, as
+    // the first path segment (`http://127.0.0.1:10000/acct`).
+    let endpoint_names = |url: &str| {
+        url::Url::parse(url).is_ok_and(|u| {
+            u.host_str()
+                .and_then(|h| h.split('.').next())
+                .is_some_and(|label| label == account)
+                || u.path_segments()
+                    .and_then(|mut segments| segments.next())
+                    .is_some_and(|first| first == account)
+        })
+    };
+    let same = match (&named, &endpoint) {
+        (Some(named), _) => named == account,
+        (None, Some(url)) => endpoint_names(url),
+        (None, None) => false,
+    };
+    if same {
+        return Ok(());
+    }
+    let which = named.map_or_else(
+        || "names no account the URL's can be checked against".to_owned(),
+        |named| format!("is for account {named:?}"),
+    );
+    Err(place.error(format!(
+        "the URL names account {account:?} but the connection string {which}: use a URL \
+         with the connection string's account, or AZURE_STORAGE_ACCOUNT and \
+         AZURE_STORAGE_KEY (or an `auth` option) for {account:?}"
+    )))
 }
 
 #[cfg(not(feature = "azure"))]

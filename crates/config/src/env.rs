@@ -105,9 +105,10 @@ pub(crate) fn resolve(text: &str, env: &Env) -> Result<Resolved, PlaceholderErro
             rest = tail;
         } else if let Some(tail) = after.strip_prefix("${") {
             let Some(end) = tail.find('}') else {
-                return Err(PlaceholderError::Malformed(format!(
-                    "`${{` without its closing `}}` in {text:?}"
-                )));
+                // The text is not quoted: it may be a credential with a `$` in it.
+                return Err(PlaceholderError::Malformed(
+                    "a `${` without its closing `}` (write `$${` for a literal `${`)".into(),
+                ));
             };
             let inner = &tail[..end];
             let (name, default) = match inner.split_once(":-") {
@@ -115,10 +116,17 @@ pub(crate) fn resolve(text: &str, env: &Env) -> Result<Resolved, PlaceholderErro
                 None => (inner, None),
             };
             if !is_var_name(name) {
-                return Err(PlaceholderError::Malformed(format!(
-                    "`${{{inner}}}`: {name:?} is not a variable name (letters, digits and `_`, \
-                     not starting with a digit)"
-                )));
+                return Err(PlaceholderError::Malformed(
+                    "a `${...}` that does not hold a variable name (letters, digits and `_`, \
+                     not starting with a digit; write `$${` for a literal `${`)"
+                        .into(),
+                ));
+            }
+            if default.is_some_and(|d| d.contains("${")) {
+                // `${A:-${B}}` would end at the first `}` and keep `${B` as text.
+                return Err(PlaceholderError::Malformed(
+                    "a default that holds another `${...}` (defaults are literal text)".into(),
+                ));
             }
             match (env.non_empty(name), default) {
                 (Some(v), _) => value.push_str(&v),
@@ -185,11 +193,22 @@ mod tests {
             resolve("${NOPE}", &env()),
             Err(PlaceholderError::Missing("NOPE".into()))
         );
-        for bad in ["${A", "${}", "${1X}", "${A-B}", "x ${A B}"] {
-            assert!(
-                matches!(resolve(bad, &env()), Err(PlaceholderError::Malformed(_))),
-                "{bad}"
-            );
+        for bad in [
+            "${A",
+            "${}",
+            "${1X}",
+            "${A-B}",
+            "x ${A B}",
+            "${MISSING:-${A}}",
+            "pa55${word",
+        ] {
+            match resolve(bad, &env()) {
+                Err(PlaceholderError::Malformed(why)) => {
+                    // The text itself (it may be a secret) is never quoted.
+                    assert!(!why.contains("pa55") && !why.contains("word"), "{why}");
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
         }
     }
 

@@ -546,6 +546,37 @@ mod s3 {
             &["did you mean \"region\""],
         );
         fails(loader(&[]).parse_url("s3:///x"), &["no host"]);
+        // Nothing of the URL is dropped silently.
+        fails(
+            loader(&[]).parse_url("s3://localhost:9000/bucket"),
+            &["a port in a s3:// URL is refused", "endpoint"],
+        );
+        fails(
+            loader(&[]).parse_url("s3://user@acme/x"),
+            &["a user name in a s3:// URL is refused"],
+        );
+        fails(
+            loader(&[]).parse_url("s3://acme/reports#2024"),
+            &["fragment", "%23"],
+        );
+        fails(
+            loader(&[]).parse_url("s3://acme/reports?prefix=tmp"),
+            &["\"prefix\" is given twice"],
+        );
+        fails(
+            loader(&[]).parse_url("s3://acme/r%FF"),
+            &["does not decode to UTF-8"],
+        );
+        let (config, _) = loader(&[]).parse_url("s3://acme?prefix=tmp").unwrap();
+        let BackendConfig::S3(c) = config else {
+            panic!("not s3")
+        };
+        assert_eq!(c.prefix, "tmp");
+        let (config, _) = loader(&[]).parse_url("s3://acme/a%23b").unwrap();
+        let BackendConfig::S3(c) = config else {
+            panic!("not s3")
+        };
+        assert_eq!(c.prefix, "a#b");
         crate::open_url("s3://acme/x?region=eu-west-1").unwrap();
         crate::open_url_async("s3://acme/x?region=eu-west-1").unwrap();
     }
@@ -587,6 +618,34 @@ mod azure {
         };
         assert!(matches!(c.auth, AzureAuth::ConnectionString { .. }));
         assert_eq!(c.endpoint, None, "the connection string supplies it");
+
+        // A connection string for another account is refused, never silently used.
+        let l = loader(&[(
+            "AZURE_STORAGE_CONNECTION_STRING",
+            "AccountName=devacct;AccountKey=c2VjcmV0LWtleQ==",
+        )]);
+        let text = fails(
+            l.parse_url("az://prodacct/backups"),
+            &["\"prodacct\"", "is for account \"devacct\""],
+        );
+        assert!(!text.contains("c2VjcmV0LWtleQ"), "{text}");
+        l.parse_url("az://devacct/backups").unwrap();
+        // A SAS connection string names its account in its endpoint.
+        let sas = "BlobEndpoint=https://acct.blob.core.windows.net;SharedAccessSignature=sv=1";
+        let l = loader(&[("AZURE_STORAGE_CONNECTION_STRING", sas)]);
+        l.parse_url("az://acct/box").unwrap();
+        fails(l.parse_url("az://other/box"), &["names no account"]);
+
+        // The account becomes a host name: only a real account name is taken.
+        let l = loader(&[("AZURE_STORAGE_KEY", "a2V5")]);
+        for bad in [
+            "az://evil.com%2F/c",
+            "az://Acct/c",
+            "az://ab/c",
+            "az://a-b-c/c",
+        ] {
+            fails(l.parse_url(bad), &["not an Azure storage account name"]);
+        }
 
         fails(
             loader(&[]).parse_url("az://acct/box"),
@@ -710,6 +769,20 @@ mod sftp {
         fails(
             loader(&[("SSH_AUTH_SOCK", "/s")]).parse_url("sftp://h/x"),
             &["no user name"],
+        );
+        // An IPv6 host is the bare address, as a socket takes it.
+        let (config, _) = loader(&[("SSH_AUTH_SOCK", "/s")])
+            .parse_url("sftp://u@[::1]:2222/x")
+            .unwrap();
+        let BackendConfig::Sftp(c) = config else {
+            panic!("not sftp")
+        };
+        assert_eq!((c.host.as_str(), c.port), ("::1", 2222));
+        // The path and an option cannot both name the base path.
+        fails(
+            loader(&[("SSH_AUTH_SOCK", "/s")])
+                .parse_url_opts("sftp://u@h/x", [("base_path", "/y")]),
+            &["\"base_path\" is given twice"],
         );
 
         let toml = r#"

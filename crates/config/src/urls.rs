@@ -59,7 +59,27 @@ impl Loader {
         for (key, value) in options {
             insert_dotted(&mut table, key.as_ref(), literal(&value.into()), &place)?;
         }
-        let path = percent_decode(parsed.path());
+        if parsed.fragment().is_some() {
+            return Err(place.error(
+                "a `#` fragment in the URL is refused (it is not part of any path): write `%23` \
+                 for a `#` in a name",
+            ));
+        }
+        if parsed.scheme() != "sftp" && !parsed.username().is_empty() {
+            return Err(place.error(format!(
+                "a user name in a {}:// URL is refused (only sftp:// URLs take one): \
+                 credentials come from the config or the environment",
+                parsed.scheme()
+            )));
+        }
+        if parsed.port().is_some() && parsed.scheme() != "sftp" {
+            return Err(place.error(format!(
+                "a port in a {}:// URL is refused (its host part is a name, not a server): give \
+                 a server as the `endpoint` option, e.g. ?endpoint=http://127.0.0.1:9000",
+                parsed.scheme()
+            )));
+        }
+        let path = percent_decode(parsed.path(), &place)?;
         let mut fallbacks = Fallbacks::default();
         let mut root = String::new();
         let type_name = match parsed.scheme() {
@@ -83,22 +103,27 @@ impl Loader {
             "s3" => {
                 let bucket = host(&parsed, &place, "s3://bucket/prefix")?;
                 table.insert("bucket".into(), literal(&bucket));
-                table
-                    .entry("prefix")
-                    .or_insert_with(|| literal(path.trim_matches('/')));
+                from_path(&mut table, "prefix", path.trim_matches('/'), &place)?;
                 "s3"
             }
             "az" | "azure" => {
                 let account = host(&parsed, &place, "az://account/container/prefix")?;
+                if !is_azure_account(&account) {
+                    // The account becomes a host name: anything else could point the
+                    // requests (and their credentials) at another host.
+                    return Err(place.error(format!(
+                        "{account:?} is not an Azure storage account name (3 to 24 lowercase \
+                         letters and digits): expected az://account/container/prefix"
+                    )));
+                }
                 let mut parts = path.trim_start_matches('/').splitn(2, '/');
                 let container = parts.next().unwrap_or("");
                 if container.is_empty() {
                     return Err(place.error("no container: expected az://account/container/prefix"));
                 }
                 table.insert("container".into(), literal(container));
-                table
-                    .entry("prefix")
-                    .or_insert_with(|| literal(parts.next().unwrap_or("").trim_matches('/')));
+                let prefix = parts.next().unwrap_or("").trim_matches('/');
+                from_path(&mut table, "prefix", prefix, &place)?;
                 fallbacks.azure_account = Some(account);
                 "azure"
             }
@@ -113,8 +138,10 @@ impl Loader {
                 }
                 table.insert(
                     "username".into(),
-                    literal(&percent_decode(parsed.username())),
+                    literal(&percent_decode(parsed.username(), &place)?),
                 );
+                let base = if path == "/" { "" } else { path.as_str() };
+                from_path(&mut table, "base_path", base, &place)?;
                 table.entry("base_path").or_insert_with(|| literal(&path));
                 "sftp"
             }
@@ -265,10 +292,43 @@ fn shown(url: &Url) -> String {
 
 /// The URL's host, required.
 fn host(url: &Url, place: &Place, shape: &str) -> Result<String> {
-    match url.host_str() {
-        Some(h) if !h.is_empty() => Ok(percent_decode(h)),
+    match url.host() {
+        // The address itself, without the URL's brackets (`[::1]`), as a socket takes it.
+        Some(url::Host::Ipv6(address)) => Ok(address.to_string()),
+        Some(url::Host::Ipv4(address)) => Ok(address.to_string()),
+        Some(url::Host::Domain(h)) if !h.is_empty() => percent_decode(h, place),
         _ => Err(place.error(format!("no host: expected {shape}"))),
     }
+}
+
+/// Puts the part of the URL's path that names `key` into `table`, unless it is empty; a
+/// `key` given in the query or as an option too is refused when the path names one (which
+/// of the two was meant cannot be told).
+fn from_path(
+    table: &mut Map<String, Value>,
+    key: &str,
+    from_path: &str,
+    place: &Place,
+) -> Result<()> {
+    if from_path.is_empty() {
+        return Ok(());
+    }
+    if table.contains_key(key) {
+        return Err(place.error(format!(
+            "{key:?} is given twice, by the URL's path and as an option: give it once"
+        )));
+    }
+    table.insert(key.into(), literal(from_path));
+    Ok(())
+}
+
+/// Whether `name` is a storage account name as Azure allows them: 3 to 24 lowercase ASCII
+/// letters and digits (so it is always one DNS label).
+pub(crate) fn is_azure_account(name: &str) -> bool {
+    (3..=24).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 /// `a/b` from a host-ish first part and a path (for `memory://a/b`).
@@ -305,9 +365,13 @@ fn insert_dotted(
     }
 }
 
-/// Decodes `%XX` escapes.
-fn percent_decode(text: &str) -> String {
+/// Decodes `%XX` escapes; escapes that do not decode to UTF-8 are refused (a store path is
+/// text).
+fn percent_decode(text: &str, place: &Place) -> Result<String> {
     percent_encoding::percent_decode_str(text)
-        .decode_utf8_lossy()
-        .into_owned()
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| {
+            place.error("a `%XX` escape in the URL does not decode to UTF-8 text: paths are text")
+        })
 }
