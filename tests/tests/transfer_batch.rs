@@ -233,6 +233,48 @@ async fn async_stop_on_error_and_drop() {
     assert_eq!((r.failed.len(), r.not_run.len()), (1, 10));
     assert!(store.exists("b/f00").await.unwrap());
 
+    // With more in flight, the items already running when one fails still finish, in
+    // both halves, and are reported as what they did: every copy that happened is listed
+    // as succeeded, and nothing listed as not run has happened.
+    let mut pairs = vec![("missing".to_owned(), "c/missing".to_owned())];
+    pairs.extend((0..10).map(|i| (format!("b/f{i:02}"), format!("c/f{i:02}"))));
+    let opts = BatchOptions::new().concurrency(8).stop_on_error(true);
+    let r = aio::copy_many_with(&store, pairs.clone(), CopyOptions::new(), &opts).await;
+    assert_eq!(r.failed.len(), 1);
+    assert!(
+        r.succeeded.len() >= 7,
+        "the seven running beside the failure finish"
+    );
+    for (item, ()) in &r.succeeded {
+        assert!(
+            store.exists(item.target.as_deref().unwrap()).await.unwrap(),
+            "{item:?}"
+        );
+    }
+    for item in &r.not_run {
+        assert!(
+            !store.exists(item.target.as_deref().unwrap()).await.unwrap(),
+            "{item:?}"
+        );
+    }
+    assert_eq!(r.len(), 11);
+    let sync_store = Store::new(MemoryBackend::new(), "").unwrap();
+    seed_sync(&sync_store);
+    let r = sync::copy_many_with(&sync_store, pairs, CopyOptions::new(), &opts);
+    assert_eq!((r.failed.len(), r.len()), (1, 11));
+    for (item, ()) in &r.succeeded {
+        assert!(
+            sync_store.exists(item.target.as_deref().unwrap()).unwrap(),
+            "{item:?}"
+        );
+    }
+    for item in &r.not_run {
+        assert!(
+            !sync_store.exists(item.target.as_deref().unwrap()).unwrap(),
+            "{item:?}"
+        );
+    }
+
     // A batch future that is never polled does nothing; dropped, it starts nothing.
     let fut = aio::delete_many(&store, paths.clone());
     drop(fut);

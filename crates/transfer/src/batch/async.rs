@@ -1,7 +1,9 @@
 //! The async half of batches: `buffer_unordered` inside the caller's future.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use futures::future::OptionFuture;
 use futures::{FutureExt, StreamExt};
 use remote_store_async::AsyncStore;
 use remote_store_core::{CopyOptions, DeleteOptions, MoveOptions, Result};
@@ -13,8 +15,10 @@ use super::{
 
 /// Polls `f(item)` for every item, at most `concurrency` at once, inside the returned
 /// future (no task is spawned, so dropping it cancels everything still running). Outcomes
-/// come back in input order; `None` for items never started, or cancelled in flight, after
-/// a failure with `stop_on_error`.
+/// come back in input order; `None` for items never started because `stop_on_error` saw a
+/// failure. As in the blocking half, a failure only stops new items from starting: the
+/// ones already running finish and report what they did (a write cut off half-way would
+/// be reported as never run).
 pub(crate) async fn run_stream<'a, I, T, F, Fut>(
     items: &'a [I],
     concurrency: usize,
@@ -27,19 +31,25 @@ where
 {
     let mut results: Vec<Option<Result<T>>> =
         std::iter::repeat_with(|| None).take(items.len()).collect();
+    let stop = AtomicBool::new(false);
     // Indices, not references, go through the stream: a closure over `&I` items would
     // make the future's `Send`-ness depend on a higher-ranked lifetime the compiler cannot
     // prove, and the batch futures could not be spawned.
-    let f = &f;
+    let (f, stop_ref) = (&f, &stop);
+    // `buffer_unordered` takes the next item only when a slot is free, that is after the
+    // outcome that may have set `stop` was handed out below.
     let mut running = futures::stream::iter(0..items.len())
-        .map(move |i| f(&items[i]).map(move |r| (i, r)))
+        .map(move |i| {
+            let started = (!stop_ref.load(Ordering::Relaxed)).then(|| f(&items[i]));
+            OptionFuture::from(started).map(move |r| (i, r))
+        })
         .buffer_unordered(concurrency.max(1));
     while let Some((i, result)) = running.next().await {
-        let failed = result.is_err();
-        results[i] = Some(result);
-        if failed && stop_on_error {
-            break;
+        let Some(result) = result else { continue };
+        if result.is_err() && stop_on_error {
+            stop.store(true, Ordering::Relaxed);
         }
+        results[i] = Some(result);
     }
     results
 }

@@ -98,8 +98,8 @@ impl fmt::Display for BatchItem {
 }
 
 /// What a batch did: every success with its value, every failure with its error, and the
-/// items never run (only with `stop_on_error`, or items cancelled in flight when it
-/// stopped). Each list is in input order.
+/// items never run (only with `stop_on_error`: the items already running when an item
+/// failed still finish and are reported). Each list is in input order.
 ///
 /// A batch never fails as a whole: a store error is always an item's failure.
 #[derive(Debug)]
@@ -111,8 +111,8 @@ pub struct BatchResult<T> {
     /// The items that failed, with their error (path, backend and operation stamped by the
     /// store).
     pub failed: Vec<(BatchItem, Error)>,
-    /// The items not run, or cancelled while running, after a failure stopped the batch
-    /// (`stop_on_error`). A cancelled change may still have taken effect.
+    /// The items never started after a failure stopped the batch (`stop_on_error`); none
+    /// of them has taken effect.
     pub not_run: Vec<BatchItem>,
 }
 
