@@ -307,3 +307,58 @@ fn atomic_downloads_get_the_mode_of_a_plain_create() {
         }
     });
 }
+
+/// The one `Failed` status of a one-file transfer, which must be `InvalidArgument` naming
+/// the file as copied onto itself.
+fn refused_as_same_file(r: &remote_store_transfer::TransferReport) {
+    let [f] = &r.files[..] else {
+        panic!("{:?}", r.files)
+    };
+    let FileStatus::Failed(e) = &f.status else {
+        panic!("{:?}", f.status)
+    };
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    assert!(e.to_string().contains("are the same file"), "{e}");
+}
+
+/// A copy of a file onto itself, or onto a hard link to it, through a local store is
+/// refused, in both halves and every direction: written in place (`atomic(false)`), the
+/// destination would be truncated before the source is read and the file lost (a 600 KiB
+/// file streams, so it is read after the truncation).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_is_never_copied_onto_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let big: Vec<u8> = (0..600 * 1024).map(|i| (i % 251) as u8).collect();
+    let file = dir.path().join("big.bin");
+    std::fs::write(&file, &big).unwrap();
+    std::fs::hard_link(&file, dir.path().join("link.bin")).unwrap();
+    let opts = TransferOptions::new()
+        .if_exists(IfExists::Overwrite)
+        .atomic(false);
+    let store = local_store(dir.path());
+    let astore = async_local_store(dir.path());
+    for key in ["big.bin", "link.bin"] {
+        refused_as_same_file(&sync::upload_with(&file, &store, key, &opts).unwrap());
+        refused_as_same_file(&sync::download_with(&store, key, &file, &opts).unwrap());
+        refused_as_same_file(
+            &sync::copy_between_with(&store, "big.bin", &store, key, &opts).unwrap(),
+        );
+        refused_as_same_file(&aio::upload_with(&file, &astore, key, &opts).await.unwrap());
+        refused_as_same_file(
+            &aio::download_with(&astore, key, &file, &opts)
+                .await
+                .unwrap(),
+        );
+        refused_as_same_file(
+            &aio::copy_between_with(&astore, "big.bin", &astore, key, &opts)
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(std::fs::read(&file).unwrap(), big, "the file is intact");
+    // Another file is still replaced as asked.
+    std::fs::write(dir.path().join("other.bin"), b"old").unwrap();
+    let r = sync::upload_with(&file, &store, "other.bin", &opts).unwrap();
+    assert!(r.is_success(), "{:?}", r.files);
+    assert_eq!(std::fs::read(dir.path().join("other.bin")).unwrap(), big);
+}

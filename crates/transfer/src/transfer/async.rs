@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
@@ -18,10 +18,10 @@ use tokio_util::io::ReaderStream;
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
     TransferReport, chunk_hint, copied, dry_report, finish, first_part_error, io_error,
-    local_digest, local_existing, local_kind, local_path, make_plan, may_range, missing_source,
-    normalize, open_in_place, parent_of, part_complete, part_error, part_ranges, part_size,
-    persist, relative_to, report, store_key, temp_beside, tracker, walk_local, without_io,
-    write_at, write_local,
+    local_digest, local_existing, local_kind, local_path, make_plan, may_be_same_file, may_range,
+    missing_source, normalize, open_in_place, parent_of, part_complete, part_error, part_ranges,
+    part_size, persist, refuse_same_file, relative_to, report, store_key, temp_beside, tracker,
+    walk_local, without_io, write_at, write_local,
 };
 use crate::batch::r#async::run_stream;
 use crate::integrity::r#async::digest;
@@ -137,6 +137,11 @@ async fn upload_file(
     tracker: &Tracker,
 ) -> Done {
     let path = local_path(base, &file.relative);
+    if may_be_same_file(file, store.name()) {
+        let (native, local) = (store.native_path(&file.destination), path.clone());
+        let file = file.clone();
+        blocking(move || refuse_same_file(native, &local, &file)).await?;
+    }
     if file.size <= CHUNK as u64 {
         // A small file: read whole in one blocking task, written as one body.
         let p = path.clone();
@@ -170,6 +175,11 @@ async fn download_file(
     tracker: &Tracker,
 ) -> Done {
     let target = local_path(base, &file.relative);
+    if may_be_same_file(file, store.name()) {
+        let (native, local) = (store.native_path(&file.source), target.clone());
+        let file = file.clone();
+        blocking(move || refuse_same_file(native, &local, &file)).await?;
+    }
     let overwrite = file.action == Action::Overwrite;
     if let Some(pinned) = ranged_pin(store, file, opts).await? {
         download_ranged(store, file, &target, overwrite, &pinned, opts, tracker).await?;
@@ -353,6 +363,12 @@ async fn between_file(
     opts: &TransferOptions,
     tracker: &Tracker,
 ) -> Done {
+    if may_be_same_file(file, dst.name()) && src.name() == dst.name() {
+        let source = PathBuf::from(src.native_path(&file.source)?);
+        let native = dst.native_path(&file.destination);
+        let file = file.clone();
+        blocking(move || refuse_same_file(native, &source, &file)).await?;
+    }
     let reader = src.read(&file.source).await?;
     let mut meter = Meter::new(reader, tracker, &file.relative, opts.verify);
     let body = AsyncContent::chunks((&mut meter).map(|c| c.map_err(Error::into_io)));

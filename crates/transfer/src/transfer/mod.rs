@@ -312,7 +312,8 @@ pub enum FileStatus {
     Skipped(SkipReason),
     /// Failed (a conflict, a store or disk error, a verification mismatch).
     Failed(Error),
-    /// Not started, or cancelled, after a failure stopped the transfer (`stop_on_error`).
+    /// Not started after a failure stopped the transfer (`stop_on_error`); files already
+    /// being copied when it stopped finish and report their own status.
     NotRun,
 }
 
@@ -613,6 +614,56 @@ pub(crate) fn io_error(e: std::io::Error, path: &Path) -> Error {
             .with_source(e),
         _ => Error::from_io(e).with_path(shown),
     }
+}
+
+/// Whether the copy of `file` may be a file onto itself and must be checked with
+/// [`refuse_same_file`]: it replaces an existing destination and the store on the store
+/// side (`store_name`) keeps its objects as local files.
+pub(crate) fn may_be_same_file(file: &PlannedFile, store_name: &str) -> bool {
+    file.action == Action::Overwrite && store_name == LOCAL_BACKEND
+}
+
+/// The name the local backend reports (`Store::name`).
+const LOCAL_BACKEND: &str = "local";
+
+/// Refuses to copy a local file onto itself, or onto another name of it (a hard link):
+/// written in place (`atomic(false)`), the destination is truncated before the source is
+/// read, and the file would be lost. `native` is the other side's local path, from
+/// `native_path` of a local store.
+///
+/// # Errors
+/// `InvalidArgument` naming both sides when they are one file.
+pub(crate) fn refuse_same_file(
+    native: Result<String>,
+    local: &Path,
+    file: &PlannedFile,
+) -> Result<()> {
+    let Ok(native) = native else { return Ok(()) };
+    let (Ok(a), Ok(b)) = (std::fs::metadata(&native), std::fs::metadata(local)) else {
+        return Ok(());
+    };
+    if !same_inode(&a, &b) {
+        return Ok(());
+    }
+    Err(Error::invalid_argument(format!(
+        "{:?} and {:?} are the same file ({}): a copy onto itself would destroy it",
+        file.source,
+        file.destination,
+        local.display()
+    )))
+}
+
+/// Whether two files' metadata name the same file (device and inode).
+#[cfg(unix)]
+fn same_inode(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+/// The local backend is Unix only, so no store path is ever a local file here.
+#[cfg(not(unix))]
+fn same_inode(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
 }
 
 /// A not-found source.

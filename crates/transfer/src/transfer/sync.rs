@@ -14,10 +14,10 @@ use remote_store_sync::{Content, Store};
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
     TransferReport, chunk_hint, copied, dry_report, finish, first_part_error, io_error,
-    local_digest, local_existing, local_kind, local_path, make_plan, may_range, missing_source,
-    normalize, open_in_place, parent_of, part_complete, part_error, part_ranges, part_size,
-    persist, relative_to, report, store_key, temp_beside, tracker, walk_local, without_io,
-    write_at, write_local,
+    local_digest, local_existing, local_kind, local_path, make_plan, may_be_same_file, may_range,
+    missing_source, normalize, open_in_place, parent_of, part_complete, part_error, part_ranges,
+    part_size, persist, refuse_same_file, relative_to, report, store_key, temp_beside, tracker,
+    walk_local, without_io, write_at, write_local,
 };
 use crate::batch::sync::run_pool;
 use crate::integrity::sync::digest;
@@ -131,6 +131,9 @@ fn upload_file(
     tracker: &Tracker,
 ) -> Done {
     let path = local_path(base, &file.relative);
+    if may_be_same_file(file, store.name()) {
+        refuse_same_file(store.native_path(&file.destination), &path, file)?;
+    }
     if file.size <= CHUNK as u64 {
         // A small file: read whole, written as one body (as the async half does).
         let data = Bytes::from(fs::read(&path).map_err(|e| io_error(e, &path))?);
@@ -155,6 +158,9 @@ fn download_file(
     tracker: &Tracker,
 ) -> Done {
     let target = local_path(base, &file.relative);
+    if may_be_same_file(file, store.name()) {
+        refuse_same_file(store.native_path(&file.source), &target, file)?;
+    }
     let overwrite = file.action == Action::Overwrite;
     if let Some(pinned) = ranged_pin(store, file, opts)? {
         download_ranged(store, file, &target, overwrite, &pinned, opts, tracker)?;
@@ -295,6 +301,10 @@ fn between_file(
     opts: &TransferOptions,
     tracker: &Tracker,
 ) -> Done {
+    if may_be_same_file(file, dst.name()) && src.name() == dst.name() {
+        let source = src.native_path(&file.source)?;
+        refuse_same_file(dst.native_path(&file.destination), Path::new(&source), file)?;
+    }
     let reader = src.read(&file.source)?;
     let mut meter = Meter::new(reader, tracker, &file.relative, opts.verify);
     store_write(dst, file, Content::reader(&mut meter), opts)?;
