@@ -17,7 +17,7 @@ use std::thread::JoinHandle;
 use bytes::{Bytes, BytesMut};
 use remote_store_core::plan::Plan;
 use remote_store_core::plan::writer::{self, CHUNK, QUEUE};
-use remote_store_core::{Error, Operation, Result, WriteResult};
+use remote_store_core::{Error, ErrorKind, Operation, Result, WriteResult};
 
 /// What travels from the writer to its write.
 enum Msg {
@@ -170,7 +170,8 @@ impl Writer {
         match self.task.take().map(JoinHandle::join) {
             Some(Ok(outcome)) => outcome,
             Some(Err(_)) => Err(self.own(
-                Error::other(io::Error::other("the write's thread panicked"))
+                Error::new(ErrorKind::Other)
+                    .with_message("the write's thread panicked")
                     .with_path(self.path.as_str()),
             )),
             None => Err(self.own(writer::closed_writer(&self.path, self.op))),

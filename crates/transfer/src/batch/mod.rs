@@ -13,7 +13,7 @@ pub(crate) mod sync;
 use std::fmt;
 
 use remote_store_core::bulk::MAX_DELETE_BATCH;
-use remote_store_core::{Capability, Error, Result};
+use remote_store_core::{Capability, Error, ErrorKind, Result};
 
 /// The default number of operations in flight.
 pub const DEFAULT_CONCURRENCY: usize = 16;
@@ -158,7 +158,9 @@ impl<T> BatchResult<T> {
             return Err(e);
         }
         if let Some(item) = self.not_run.first() {
-            return Err(Error::other(format!("batch item {item} was not run")));
+            return Err(
+                Error::new(ErrorKind::Other).with_message(format!("batch item {item} was not run"))
+            );
         }
         Ok(self.succeeded.into_iter().map(|(_, v)| v).collect())
     }

@@ -14,7 +14,7 @@ pub(crate) mod sync;
 use std::fmt;
 
 use md5::Digest as _;
-use remote_store_core::{ChecksumAlgorithm, ContentDigest, Error, Result};
+use remote_store_core::{ChecksumAlgorithm, ContentDigest, Error, ErrorKind, Result};
 
 /// An incremental hasher for one [`ChecksumAlgorithm`] (core's, the same one
 /// `WriteOptions::checksum` asks a service for): [`update`](Self::update) with each chunk,
@@ -139,11 +139,13 @@ pub(crate) fn same_digest(a: &ContentDigest, b: &ContentDigest) -> bool {
 
 /// The error `verify`-after-copy reports for a mismatch.
 pub(crate) fn mismatch(path: &str, expected: &ContentDigest, actual: &ContentDigest) -> Error {
-    Error::other(format!(
-        "{} digest mismatch: expected {}, found {}",
-        expected.algorithm, expected.value, actual.value
-    ))
-    .with_path(path)
+    // A message, not a source: `Display` shows it ("...": sha256 digest mismatch: ...).
+    Error::new(ErrorKind::Other)
+        .with_message(format!(
+            "{} digest mismatch: expected {}, found {}",
+            expected.algorithm, expected.value, actual.value
+        ))
+        .with_path(path)
 }
 
 #[cfg(test)]

@@ -17,8 +17,8 @@ use tokio_util::io::ReaderStream;
 
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
-    TransferReport, chunk_hint, copied, dry_report, finish, first_part_error, io_error,
-    local_digest, local_existing, local_kind, local_path, make_plan, may_be_same_file, may_range,
+    TransferReport, WrittenCheck, chunk_hint, copied, dry_report, finish, first_part_error,
+    io_error, local_existing, local_kind, local_path, make_plan, may_be_same_file, may_range,
     missing_source, normalize, open_in_place, parent_of, part_complete, part_error, part_ranges,
     part_size, persist, refuse_same_file, relative_to, report, store_key, temp_beside, tracker,
     walk_local, without_io, write_at, write_local,
@@ -44,9 +44,10 @@ where
 
 /// Runs blocking local file-system work on tokio's blocking pool.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::other(format!("a blocking file-system task failed: {e}")))?
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        Error::new(ErrorKind::Other)
+            .with_message(format!("a blocking file-system task failed: {e}"))
+    })?
 }
 
 /// The files under a store path (a tree) or the file at it.
@@ -202,7 +203,8 @@ async fn download_file(
     }
     if ended {
         let (to, atomic) = (target.clone(), opts.atomic);
-        blocking(move || write_local(&to, &head, atomic, overwrite)).await?;
+        let check = WrittenCheck::new(opts.verify, meter.digest(), &file.destination);
+        blocking(move || write_local(&to, &head, atomic, overwrite, &check)).await?;
     } else {
         let parent = parent_of(&target);
         tokio::fs::create_dir_all(&parent)
@@ -218,23 +220,25 @@ async fn download_file(
             pump(&mut meter, head, &mut out, &target).await?;
             drop(out);
             let to = target.clone();
-            blocking(move || persist(temp_path, &to, overwrite)).await?;
+            let check = WrittenCheck::new(opts.verify, meter.digest(), &file.destination);
+            blocking(move || {
+                check.run(&temp_path)?;
+                persist(temp_path, &to, overwrite)
+            })
+            .await?;
         } else {
             let mut out = tokio::fs::OpenOptions::from(open_in_place(overwrite))
                 .open(&target)
                 .await
                 .map_err(|e| io_error(e, &target))?;
             pump(&mut meter, head, &mut out, &target).await?;
+            let to = target.clone();
+            let check = WrittenCheck::new(opts.verify, meter.digest(), &file.destination);
+            blocking(move || check.run(&to)).await?;
         }
     }
-    let actual = match opts.verify {
-        Some(alg) => {
-            let t = target.clone();
-            Some(blocking(move || local_digest(&t, alg)).await?)
-        }
-        None => None,
-    };
-    copied(meter.bytes, meter.digest(), actual, &file.destination)
+    // Checked above, before the written file replaced anything.
+    copied(meter.bytes, meter.digest(), None, &file.destination)
 }
 
 /// The version a download of `file` is pinned to when it goes in ranged parts (`None`: it

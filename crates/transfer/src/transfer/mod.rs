@@ -387,7 +387,8 @@ impl TransferReport {
             let f = files.swap_remove(i);
             return Err(match f.status {
                 FileStatus::Failed(e) => e,
-                _ => Error::other(format!("{} was not transferred", f.file.source)),
+                _ => Error::new(ErrorKind::Other)
+                    .with_message(format!("{} was not transferred", f.file.source)),
             });
         }
         Ok(self)
@@ -880,6 +881,7 @@ pub(crate) fn write_local(
     bytes: &[u8],
     atomic: bool,
     overwrite: bool,
+    check: &WrittenCheck,
 ) -> Result<()> {
     use std::io::Write as _;
     let parent = parent_of(target);
@@ -889,14 +891,60 @@ pub(crate) fn write_local(
         temp.as_file_mut()
             .write_all(bytes)
             .map_err(|e| io_error(e, target))?;
-        persist(temp.into_temp_path(), target, overwrite)?;
+        let temp = temp.into_temp_path();
+        check.run(&temp)?;
+        persist(temp, target, overwrite)?;
     } else {
         let mut out = open_in_place(overwrite)
             .open(target)
             .map_err(|e| io_error(e, target))?;
         out.write_all(bytes).map_err(|e| io_error(e, target))?;
+        check.run(target)?;
     }
     Ok(())
+}
+
+/// What a verified download checks on the file it wrote, before that file replaces the
+/// target (an atomic download's temp file) so that a mismatch leaves the old file in
+/// place: the file's digest against the digest of the bytes received.
+pub(crate) struct WrittenCheck {
+    /// The algorithm and the digest of the bytes received (`None`: not verifying).
+    expected: Option<(ChecksumAlgorithm, ContentDigest)>,
+    /// The destination as the report names it.
+    destination: String,
+}
+
+impl WrittenCheck {
+    pub(crate) fn new(
+        verify: Option<ChecksumAlgorithm>,
+        received: Option<ContentDigest>,
+        destination: &str,
+    ) -> Self {
+        WrittenCheck {
+            expected: verify.zip(received),
+            destination: destination.to_owned(),
+        }
+    }
+
+    /// Reads `written` back and compares its digest.
+    ///
+    /// # Errors
+    /// The read's I/O errors; a digest mismatch naming the destination.
+    pub(crate) fn run(&self, written: &Path) -> Result<()> {
+        let Some((algorithm, expected)) = &self.expected else {
+            return Ok(());
+        };
+        let actual = local_digest(written, *algorithm)?;
+        if same_digest(expected, &actual) {
+            Ok(())
+        } else {
+            Err(crate::integrity::mismatch(
+                &self.destination,
+                expected,
+                &actual,
+            ))
+        }
+    }
 }
 
 /// Renames a finished temp file onto `target`, replacing a file there with `overwrite`,
@@ -1104,6 +1152,31 @@ pub(crate) fn local_digest(path: &Path, algorithm: ChecksumAlgorithm) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A written file whose digest does not match the bytes received never replaces the
+    /// target (atomic); a matching one does.
+    #[test]
+    fn a_verified_download_checks_before_it_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("t.txt");
+        std::fs::write(&target, "old").unwrap();
+        let alg = ChecksumAlgorithm::Sha256;
+        let good = local_digest(&target, alg).unwrap(); // the digest of "old"
+        let bad = WrittenCheck::new(Some(alg), Some(good.clone()), "t.txt");
+        let e = write_local(&target, b"new", true, true, &bad).unwrap_err();
+        assert!(e.to_string().contains("digest mismatch"), "{e}");
+        assert_eq!(std::fs::read(&target).unwrap(), b"old", "left as it was");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
+        let ok = WrittenCheck::new(Some(alg), Some(good), "t.txt");
+        write_local(&target, b"old", true, true, &ok).unwrap();
+        let off = WrittenCheck::new(None, None, "t.txt");
+        write_local(&target, b"new", true, true, &off).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+    }
 
     #[test]
     fn chunk_hint_is_the_file_and_one_byte_at_most_a_chunk() {

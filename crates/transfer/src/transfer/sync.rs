@@ -13,8 +13,8 @@ use remote_store_sync::{Content, Store};
 
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
-    TransferReport, chunk_hint, copied, dry_report, finish, first_part_error, io_error,
-    local_digest, local_existing, local_kind, local_path, make_plan, may_be_same_file, may_range,
+    TransferReport, WrittenCheck, chunk_hint, copied, dry_report, finish, first_part_error,
+    io_error, local_existing, local_kind, local_path, make_plan, may_be_same_file, may_range,
     missing_source, normalize, open_in_place, parent_of, part_complete, part_error, part_ranges,
     part_size, persist, refuse_same_file, relative_to, report, store_key, temp_beside, tracker,
     walk_local, without_io, write_at, write_local,
@@ -178,7 +178,8 @@ fn download_file(
         .read_to_end(&mut head)
         .map_err(Error::from_io)?;
     if head.len() < CHUNK {
-        write_local(&target, &head, opts.atomic, overwrite)?;
+        let check = WrittenCheck::new(opts.verify, meter.digest(), &file.destination);
+        write_local(&target, &head, opts.atomic, overwrite, &check)?;
     } else {
         let parent = parent_of(&target);
         fs::create_dir_all(&parent).map_err(|e| io_error(e, &parent))?;
@@ -186,19 +187,19 @@ fn download_file(
         if opts.atomic {
             let mut temp = temp_beside(&parent)?;
             pump(&mut source, temp.as_file_mut(), &target)?;
-            persist(temp.into_temp_path(), &target, overwrite)?;
+            let temp = temp.into_temp_path();
+            WrittenCheck::new(opts.verify, meter.digest(), &file.destination).run(&temp)?;
+            persist(temp, &target, overwrite)?;
         } else {
             let mut out = open_in_place(overwrite)
                 .open(&target)
                 .map_err(|e| io_error(e, &target))?;
             pump(&mut source, &mut out, &target)?;
+            WrittenCheck::new(opts.verify, meter.digest(), &file.destination).run(&target)?;
         }
     }
-    let actual = opts
-        .verify
-        .map(|alg| local_digest(&target, alg))
-        .transpose()?;
-    copied(meter.bytes, meter.digest(), actual, &file.destination)
+    // Checked above, before the written file replaced anything.
+    copied(meter.bytes, meter.digest(), None, &file.destination)
 }
 
 /// The version a download of `file` is pinned to when it goes in ranged parts (`None`: it
