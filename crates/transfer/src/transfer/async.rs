@@ -17,11 +17,11 @@ use tokio_util::io::ReaderStream;
 
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
-    TransferReport, WrittenCheck, chunk_hint, copied, dry_report, finish, first_part_error,
-    io_error, local_existing, local_kind, local_path, make_plan, may_be_same_file, may_range,
-    missing_source, normalize, open_in_place, parent_of, part_complete, part_error, part_ranges,
-    part_size, persist, refuse_same_file, relative_to, report, store_key, temp_beside, tracker,
-    walk_local, without_io, write_at, write_local,
+    TransferReport, WrittenCheck, chunk_hint, copied, download_target, dry_report, finish,
+    first_part_error, io_error, local_existing, local_kind, local_path, make_plan,
+    may_be_same_file, may_range, missing_source, normalize, open_in_place, parent_of,
+    part_complete, part_error, part_ranges, part_size, persist, refuse_same_file, relative_to,
+    report, store_key, temp_beside, tracker, walk_local, without_io, write_at, write_local,
 };
 use crate::batch::r#async::run_stream;
 use crate::integrity::r#async::digest;
@@ -175,7 +175,7 @@ async fn download_file(
     opts: &TransferOptions,
     tracker: &Tracker,
 ) -> Done {
-    let target = local_path(base, &file.relative);
+    let target = download_target(base, &file.relative)?;
     if may_be_same_file(file, store.name()) {
         let (native, local) = (store.native_path(&file.source), target.clone());
         let file = file.clone();

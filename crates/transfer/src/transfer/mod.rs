@@ -511,6 +511,50 @@ pub(crate) fn local_path(base: &Path, rel: &str) -> PathBuf {
     p
 }
 
+/// The local path a download writes the store file `rel` to, below `base`: every segment of
+/// the key must be one plain file name on this platform, so no key can name a path outside
+/// `base` (on Windows `C:`, a device name like `aux`, or a name Windows would change).
+///
+/// # Errors
+/// `InvalidPath` naming the key and the segment.
+pub(crate) fn download_target(base: &Path, rel: &str) -> Result<PathBuf> {
+    if let Some(bad) = rel.split('/').find(|seg| !plain_file_name(seg)) {
+        return Err(Error::invalid_path(
+            rel,
+            format!("{bad:?} is not a file name this system can hold under the download folder"),
+        ));
+    }
+    Ok(local_path(base, rel))
+}
+
+/// Whether `segment` is one ordinary file name here (empty: the `rel` of a one-file
+/// download, which is `base` itself).
+fn plain_file_name(segment: &str) -> bool {
+    use std::path::Component;
+    if segment.is_empty() {
+        return true;
+    }
+    let mut parts = Path::new(segment).components();
+    let one_normal = matches!(parts.next(), Some(Component::Normal(_))) && parts.next().is_none();
+    one_normal && (!cfg!(windows) || windows_file_name(segment))
+}
+
+/// Windows' own rules: no drive or stream colon, none of `<>"|?*\`, no trailing dot or
+/// space (Windows strips them), and no device name (`CON`, `aux.txt`, `COM1`...).
+fn windows_file_name(segment: &str) -> bool {
+    const DEVICES: [&str; 4] = ["CON", "PRN", "AUX", "NUL"];
+    let stem = segment.split('.').next().unwrap_or("").trim_end();
+    let upper = stem.to_ascii_uppercase();
+    let device = DEVICES.contains(&upper.as_str())
+        || ((upper.starts_with("COM") || upper.starts_with("LPT"))
+            && upper.len() == 4
+            && upper.as_bytes()[3].is_ascii_digit());
+    !device
+        && !segment.ends_with(['.', ' '])
+        && !segment.contains([':', '<', '>', '"', '|', '?', '*', '\\'])
+        && !segment.chars().any(char::is_control)
+}
+
 /// Paths relative to `base` of store files listed under it.
 pub(crate) fn relative_to(base: &str, key: &RemotePath) -> String {
     let base = base.trim_matches('/');
@@ -1152,6 +1196,29 @@ pub(crate) fn local_digest(path: &Path, algorithm: ChecksumAlgorithm) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Download targets are plain names below the folder on every platform, and Windows'
+    /// own rules are checked (here too, so they are tested on Linux).
+    #[test]
+    fn download_targets_stay_below_the_folder() {
+        let base = Path::new("/t");
+        assert_eq!(
+            download_target(base, "a/b.txt").unwrap(),
+            Path::new("/t/a/b.txt")
+        );
+        assert_eq!(download_target(base, "").unwrap(), Path::new("/t"));
+        assert!(download_target(base, "a/../b").is_err());
+        assert!(download_target(base, "a/./b").is_err());
+        for ok in ["a.txt", "cone.d", "console", "COM10", ".hidden"] {
+            assert!(windows_file_name(ok), "{ok}");
+        }
+        for bad in [
+            "C:", "a:b", "aux", "AUX.txt", "con.d", "nul ", "com1", "LPT9.log", "x.", "x ", "a\\b",
+            "q?",
+        ] {
+            assert!(!windows_file_name(bad), "{bad}");
+        }
+    }
 
     /// A written file whose digest does not match the bytes received never replaces the
     /// target (atomic); a matching one does.
