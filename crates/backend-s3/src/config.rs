@@ -385,6 +385,7 @@ impl S3Config {
         }
         if let Some(url) = &self.endpoint {
             check_endpoint(url).map_err(|why| {
+                let url = without_userinfo(url);
                 Error::invalid_argument(format!(
                     "S3Config.endpoint {url:?} is not a valid endpoint: {why}; expected \
                      http:// or https:// followed by a host and an optional :port, such as \
@@ -430,6 +431,19 @@ impl S3Config {
 /// a host, and at most a numeric port; a path is allowed (some gateways live below one).
 /// Checked at construction so that a typo fails with the endpoint named, not later as a
 /// retryable "the request could not be sent".
+/// `url` as an error may show it: a `user:password@` before the host (refused, but it
+/// may hold a credential) becomes `***@`.
+fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_owned(),
+    }
+}
+
 fn check_endpoint(url: &str) -> std::result::Result<(), &'static str> {
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("it contains spaces or control characters");
@@ -648,10 +662,12 @@ mod tests {
             let e = S3Config::new("b").endpoint(bad).validate().unwrap_err();
             assert_eq!(e.kind(), remote_store_core::ErrorKind::InvalidArgument);
             let text = e.to_string();
+            let shown = bad.replace("user:pw", "***");
             assert!(
-                text.contains(&format!("{bad:?}")),
+                text.contains(&format!("{shown:?}")),
                 "names the endpoint: {text}"
             );
+            assert!(!text.contains("pw@"), "no credential shown: {text}");
             assert!(
                 text.contains("http:// or https://"),
                 "says what is expected: {text}"

@@ -55,6 +55,28 @@ impl ConfigPath {
     }
 }
 
+/// The name the local backend reports (`Store::name`).
+const LOCAL: &str = "local";
+
+/// A backend-native name as a folder path to compare: without a trailing `/`, and the
+/// SFTP server's own `.` (its login folder) as the empty root.
+fn native_folder(native: &str) -> &str {
+    match native.trim_end_matches('/') {
+        "." => "",
+        trimmed => trimmed,
+    }
+}
+
+/// Whether two local paths are one existing file (same device and inode: a hard link or a
+/// path through a symbolic link counts).
+fn same_local_file(a: &str, b: &str) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
 /// Loads the registry of a config file: JSON for a `.json` file, TOML otherwise.
 ///
 /// # Errors
@@ -98,6 +120,25 @@ pub(crate) struct Location {
     /// The location was written with a trailing `/`: it names a folder.
     pub(crate) dir_hint: bool,
     origin: Origin,
+    /// What holds the store's objects, for telling whether two locations written
+    /// differently are one place: `backend:NAME` for a configured store (stores over one
+    /// backend share its objects), the URL's store part for a URL; local folders are told
+    /// apart by their real paths instead.
+    backing: String,
+}
+
+/// How the places two locations name relate, as far as the tool can tell (see
+/// [`Location::relation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Relation {
+    /// Unrelated (or not known to be related).
+    Apart,
+    /// One file or folder.
+    Same,
+    /// The other location is below this one.
+    Contains,
+    /// This location is below the other one.
+    Inside,
 }
 
 impl std::fmt::Debug for Location {
@@ -130,6 +171,38 @@ impl Location {
         self.origin == other.origin
     }
 
+    /// How `key` of this location and `other_key` of `other` relate, whichever way each
+    /// was written: two local paths are compared by their real paths (a folder reached
+    /// through a symbolic link, a store rooted inside another, a hard link to the same
+    /// file), two configured stores over one backend and two URLs of one store by the
+    /// backend's own name of each key. Locations on separately configured backends, or a
+    /// configured store and a URL, count as apart even when they reach the same service.
+    pub(crate) fn relation(&self, key: &str, other: &Location, other_key: &str) -> Relation {
+        let local = self.store.name() == LOCAL && other.store.name() == LOCAL;
+        if !local && self.backing != other.backing {
+            return Relation::Apart;
+        }
+        let (Ok(a), Ok(b)) = (
+            self.store.native_path(key),
+            other.store.native_path(other_key),
+        ) else {
+            return Relation::Apart;
+        };
+        if local && same_local_file(&a, &b) {
+            return Relation::Same;
+        }
+        let (a, b) = (native_folder(&a), native_folder(&b));
+        if a == b {
+            Relation::Same
+        } else if a.is_empty() || b.starts_with(&format!("{a}/")) {
+            Relation::Contains
+        } else if b.is_empty() || a.starts_with(&format!("{b}/")) {
+            Relation::Inside
+        } else {
+            Relation::Apart
+        }
+    }
+
     /// The key `rel` below this location (`rel` empty: the location itself).
     pub(crate) fn join(&self, rel: &str) -> String {
         match (self.key.is_empty(), rel.is_empty()) {
@@ -159,6 +232,18 @@ impl Location {
             return Ok(true);
         }
         self.store.is_folder(&self.key).map_err(|e| self.context(e))
+    }
+
+    /// Whether the store's root folder exists. A store's root always answers as a folder,
+    /// so a local store whose configured `root` does not exist (a typo) would list as an
+    /// empty folder; its real path is checked instead. Other backends keep folders as key
+    /// prefixes, where a missing folder and an empty one are the same.
+    pub(crate) fn root_exists(&self) -> bool {
+        self.store.name() != LOCAL
+            || self
+                .store
+                .native_path("")
+                .is_ok_and(|root| Path::new(&root).is_dir())
     }
 
     /// Whether the location is an existing file.
@@ -240,11 +325,13 @@ impl Resolver {
             && registry.store_names().any(|n| n == name)
         {
             let store = registry.store(name)?;
+            let backing = format!("backend:{}", registry.store_backend(name).unwrap_or(name));
             return Ok(Location {
                 store,
                 key: normalise(path)?,
                 dir_hint,
                 origin: Origin::Named(name.to_owned()),
+                backing,
             });
         }
         self.mistyped_name(text)?;
@@ -267,7 +354,16 @@ impl Resolver {
         let (Some(registry), Some(config)) =
             (self.registry.get().and_then(Option::as_ref), &self.config)
         else {
-            return Ok(());
+            // No config file: no store has a name, so NAME:path is a typo or a local
+            // path that must be written as one.
+            let looked = self.config.as_ref().map_or_else(
+                || "no config file".to_owned(),
+                |c| format!("no config file at {}", c.path.display()),
+            );
+            return Err(Error::invalid_argument(format!(
+                "no store named {name:?} ({looked}; give --config FILE or set {CONFIG_VAR}); \
+                 write ./{text} for a local path"
+            )));
         };
         let names: Vec<&str> = registry.store_names().collect();
         Err(Error::invalid_argument(format!(
@@ -344,6 +440,7 @@ impl Resolver {
             store,
             key: normalise(&key)?,
             dir_hint,
+            backing: format!("url:{shown}"),
             origin: Origin::Url(shown),
         })
     }
@@ -399,6 +496,7 @@ impl Resolver {
             store,
             key,
             dir_hint,
+            backing: LOCAL.to_owned(),
             origin: Origin::Local(root),
         })
     }

@@ -65,6 +65,9 @@ pub(crate) fn list(loc: &Location) -> Result<Tree> {
 /// # Errors
 /// The store's errors.
 pub(crate) fn list_if_any(loc: &Location) -> Result<Option<Tree>> {
+    if loc.key.is_empty() && !loc.root_exists() {
+        return Ok(None);
+    }
     if !loc.dir_hint && loc.is_file()? {
         let info = loc
             .store

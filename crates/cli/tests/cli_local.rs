@@ -570,3 +570,108 @@ fn local_paths_with_spaces_and_odd_characters() {
     env.ok(&["cp", "sp ace/c#d?.txt", "a:odd name #1.txt"]);
     assert_eq!(env.ok(&["cat", "a:odd name #1.txt"]).stdout, "hi");
 }
+
+/// One place written two ways is one place: a store rooted inside another, a local path
+/// into a store's folder, and two stores over one backend. `mv` onto itself, a tree into
+/// itself and `sync --delete` of a folder into its parent are refused, and nothing is lost.
+#[test]
+fn one_place_written_two_ways_is_never_destroyed() {
+    let env = Env::new(
+        "[stores.inner]\nbackend = \"disk_a\"\nroot = \"t\"\n\n\
+         [stores.a2]\nbackend = \"disk_a\"\n",
+    );
+    make_tree(&env.path("a/t"), 6);
+    let want = read_tree(&env.path("a/t"));
+    let one = env.path("a/t/f0.txt").display().to_string();
+    for args in [
+        &["mv", "-r", "--overwrite", "a:t", "inner:"][..],
+        &["mv", "--overwrite", "a:t/f0.txt", &one],
+        &["mv", "--overwrite", "a:t/f0.txt", "a2:t/f0.txt"],
+        &["cp", "--overwrite", "inner:f0.txt", "a:t/f0.txt"],
+        &["cp", "-r", "--overwrite", "a:t", "a2:t/d1"],
+    ] {
+        let run = env.run(args);
+        run.code(2);
+        assert!(
+            run.stderr.contains("same file") || run.stderr.contains("is inside"),
+            "{}",
+            run.stderr
+        );
+    }
+    let run = env.run(&["sync", "--delete", "a:t/d1", "inner:"]);
+    run.code(2);
+    assert!(
+        run.stderr.contains("would delete the source"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(read_tree(&env.path("a/t")), want, "nothing lost");
+}
+
+/// A store whose root folder does not exist is not an empty folder (a typo'd `root` must
+/// not make `sync --delete` wipe the mirror), and an empty source never deletes a whole
+/// mirror.
+#[test]
+fn a_missing_or_empty_source_never_empties_the_mirror() {
+    let env = Env::new("[stores.typo]\nbackend = \"disk_a\"\nroot = \"reprots\"\n");
+    make_tree(&env.path("b/m"), 4);
+    let want = read_tree(&env.path("b/m"));
+    env.run(&["sync", "--delete", "typo:", "b:m"]).code(3);
+    env.run(&["ls", "typo:"]).code(3);
+    std::fs::create_dir(env.path("a/empty")).unwrap();
+    let run = env.run(&["sync", "--delete", "a:empty", "b:m"]);
+    run.code(2);
+    assert!(run.stderr.contains("holds no files"), "{}", run.stderr);
+    assert_eq!(read_tree(&env.path("b/m")), want, "the mirror is intact");
+}
+
+/// `put` takes what a shell hands it: a symbolic link to a file elsewhere, a pipe.
+#[test]
+fn put_follows_a_link_and_streams_a_pipe() {
+    let env = Env::new("");
+    std::fs::write(env.path("real.txt"), "linked").unwrap();
+    std::fs::create_dir(env.path("links")).unwrap();
+    std::os::unix::fs::symlink(env.path("real.txt"), env.path("links/l.txt")).unwrap();
+    env.ok(&["put", "links/l.txt", "a:from-link.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(env.path("a/from-link.txt")).unwrap(),
+        "linked"
+    );
+    let mut cmd = env.cmd(&["put", "/dev/stdin", "a:from-pipe.txt"]);
+    cmd.stdin(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"piped").unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+    assert_eq!(
+        std::fs::read_to_string(env.path("a/from-pipe.txt")).unwrap(),
+        "piped"
+    );
+}
+
+/// Without a config file, `NAME:path` for a path that does not exist is a mistyped store
+/// name, never a new local file.
+#[test]
+fn a_store_name_without_a_config_is_no_local_file() {
+    let env = Env::new("");
+    std::fs::write(env.path("p.txt"), "x").unwrap();
+    let run = Run::of(
+        env.cmd(&["cp", "p.txt", "archiv:x"])
+            .env_remove("REMOTE_STORE_CONFIG")
+            .env("HOME", env.path("no-home"))
+            .env_remove("XDG_CONFIG_HOME")
+            .output()
+            .unwrap(),
+        &["cp", "p.txt", "archiv:x"],
+    );
+    run.code(2);
+    assert!(
+        run.stderr.contains("no store named \"archiv\""),
+        "{}",
+        run.stderr
+    );
+    assert!(!env.path("archiv:x").exists());
+}

@@ -52,13 +52,51 @@ pub(crate) fn typed<T: DeserializeOwned>(
     refs: &References,
     place: &Place,
 ) -> Result<T> {
+    let mut credentials = Vec::new();
+    credential_values(&table, false, &mut credentials);
     crate::de::from_value(Value::Object(table)).map_err(|e| {
         let mut text = hint::serde_message(&e);
         for reference in refs.values().filter(|r| !r.value.is_empty()) {
             text = text.replace(&reference.value, "***");
         }
+        // Literal credentials too (`secret_access_key = 12345678` of the wrong type).
+        for value in &credentials {
+            text = text.replace(value.as_str(), "***");
+        }
         place.error(text)
     })
+}
+
+/// The keys whose values are credentials (`Secret` fields of the backend configs).
+const CREDENTIAL_FIELDS: [&str; 9] = [
+    "secret_access_key",
+    "session_token",
+    "connection_string",
+    "key",
+    "token",
+    "client_secret",
+    "password",
+    "passphrase",
+    "inline",
+];
+
+/// The text of every value under a credential key of `table` (at any depth; everything
+/// below such a key counts), for masking in messages. Values shorter than 4 characters
+/// are left: masking them would garble the message more than they could reveal.
+fn credential_values(table: &Map<String, Value>, inside: bool, out: &mut Vec<String>) {
+    for (key, value) in table {
+        let secret = inside || CREDENTIAL_FIELDS.contains(&key.as_str());
+        match value {
+            Value::Object(inner) => credential_values(inner, secret, out),
+            Value::Array(items) if secret => {
+                out.extend(items.iter().map(Value::to_string));
+            }
+            Value::String(text) if secret => out.push(text.clone()),
+            Value::Number(n) if secret => out.push(n.to_string()),
+            _ => {}
+        }
+    }
+    out.retain(|v| v.len() >= 4);
 }
 
 /// Replaces `secret` by one that remembers the placeholder text it came from, if it did.

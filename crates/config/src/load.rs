@@ -117,8 +117,17 @@ impl Loader {
     }
 
     fn toml(&self, text: &str, origin: &str) -> Result<RegistryConfig> {
-        let table: toml::Table = toml::from_str(text)
-            .map_err(|e| Place::new(origin, "").error(format!("not valid TOML: {e}")))?;
+        let table: toml::Table = toml::from_str(text).map_err(|e| {
+            // toml's own message quotes the offending line, which may hold a credential:
+            // only its position and the reason are shown.
+            let at = e.span().map_or_else(String::new, |span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!(" at line {line}, column {column}")
+            });
+            Place::new(origin, "").error(format!("not valid TOML{at}: {}", e.message()))
+        })?;
         self.value(toml_to_json(toml::Value::Table(table)), origin)
     }
 

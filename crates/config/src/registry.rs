@@ -182,6 +182,13 @@ impl Registry {
         self.stores.keys().map(String::as_str)
     }
 
+    /// The name of the backend the store `name` uses (`None` for an unknown store). Stores
+    /// over one backend share its connection and its objects: a key of one may be a key of
+    /// the other.
+    pub fn store_backend(&self, name: &str) -> Option<&str> {
+        self.stores.get(name).map(|entry| entry.backend.as_str())
+    }
+
     /// The names of the backends the registry has built so far, sorted.
     pub fn built_backends(&self) -> Vec<&str> {
         self.backends

@@ -253,6 +253,9 @@ fn registry_serves_both_halves_over_shared_backends() {
         registry.built_backends().is_empty(),
         "nothing is built up front"
     );
+    assert_eq!(registry.store_backend("reports"), Some("disk"));
+    assert_eq!(registry.store_backend("cache"), Some("scratch"));
+    assert_eq!(registry.store_backend("nope"), None);
 
     let reports = registry.store("reports").unwrap();
     reports.write("q3.csv", "a,b\n").unwrap();
@@ -452,6 +455,25 @@ mod s3 {
         ])
     }
 
+    /// Errors never quote a credential written in the file: not the line of a TOML syntax
+    /// error, not a credential of the wrong type.
+    #[test]
+    fn config_errors_do_not_quote_credentials() {
+        let bad_syntax = "[backends.b]\ntype = \"s3\"\nbucket = \"x\"\n\
+                          secret_access_key = \"LEAKEDSECRET123\" extra\n";
+        let text = fails(
+            loader(&[]).toml_str(bad_syntax),
+            &["not valid TOML at line 4"],
+        );
+        assert!(!text.contains("LEAKEDSECRET123"), "{text}");
+        let wrong_type = "[backends.b]\ntype = \"s3\"\nbucket = \"x\"\n\
+                          access_key_id = \"AKIAEXAMPLE\"\nsecret_access_key = 12345678\n";
+        let text = fails(
+            loader(&[]).toml_str(wrong_type),
+            &["invalid type: integer `***`"],
+        );
+        assert!(!text.contains("12345678"), "{text}");
+    }
     #[test]
     fn secrets_round_trip_as_references_and_never_show() {
         let config = env().toml_str(TOML).unwrap();

@@ -99,9 +99,14 @@ pub(super) fn ls(ctx: &mut Ctx, args: &LsArgs) -> Outcome {
     Ok(())
 }
 
-/// `NotFound` unless `loc` is an existing folder (the root always is).
+/// `NotFound` unless `loc` is an existing folder (the root is, when it exists at all).
 fn must_be_folder(loc: &Location) -> Outcome {
-    if loc.key.is_empty() || loc.store.is_folder(&loc.key).map_err(|e| loc.context(e))? {
+    let exists = if loc.key.is_empty() {
+        loc.root_exists()
+    } else {
+        loc.store.is_folder(&loc.key).map_err(|e| loc.context(e))?
+    };
+    if exists {
         Ok(())
     } else {
         Err(loc.context(Error::not_found(loc.key.clone())).into())

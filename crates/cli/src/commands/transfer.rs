@@ -14,7 +14,7 @@ use super::Ctx;
 use super::browse::copy_out;
 use crate::cli::{CheckArgs, CopyArgs, GetArgs, PutArgs, RmArgs, SyncArgs};
 use crate::exit::{Failure, Outcome};
-use crate::location::Location;
+use crate::location::{Location, Relation};
 use crate::progress::{Progress, TransferBars};
 use crate::tree::{self, Compare, Tree, TreeFile};
 
@@ -51,18 +51,60 @@ struct Copied {
 /// `put`: a local file, or stdin (`-`), to a location.
 pub(super) fn put(ctx: &mut Ctx, args: &PutArgs) -> Outcome {
     let dst = ctx.resolve(&args.dst)?;
-    if args.src != "-" {
-        let src = ctx.resolver.resolve_local(&args.src)?;
-        return one_file(ctx, &src, &dst, Mode::Copy);
+    if args.src == "-" {
+        return put_stream(ctx, &dst, None, io::stdin());
     }
-    if dst.is_folder()? {
-        return Err(invalid(format!(
-            "{} is a folder: put from stdin needs a file name",
-            dst.shown()
-        )));
+    let path = std::path::Path::new(&args.src);
+    match std::fs::metadata(path) {
+        // A regular file, also through a symbolic link: the store is rooted at the
+        // folder that really holds it, so a link to a file elsewhere is that file.
+        Ok(meta) if meta.is_file() => {
+            let real = std::fs::canonicalize(path).ok();
+            let src = match real.as_deref().and_then(std::path::Path::to_str) {
+                Some(real) => ctx.resolver.resolve_local(real)?,
+                None => ctx.resolver.resolve_local(&args.src)?,
+            };
+            one_file(ctx, &src, &dst, Mode::Copy)
+        }
+        // A pipe, a process substitution (`<(cmd)`), a device: streamed like stdin.
+        Ok(meta) if !meta.is_dir() => {
+            let file = std::fs::File::open(path)
+                .map_err(|e| Error::from_io(e).with_path(args.src.clone()))?;
+            let name = path.file_name().and_then(|n| n.to_str());
+            put_stream(ctx, &dst, name, file)
+        }
+        _ => {
+            let src = ctx.resolver.resolve_local(&args.src)?;
+            one_file(ctx, &src, &dst, Mode::Copy)
+        }
     }
-    let written = tree::write(&dst, &dst.key, Content::reader(io::stdin()), ctx.overwrite)?;
-    tracing::info!(to = %dst.shown(), bytes = written, "wrote stdin");
+}
+
+/// `put` of a stream (stdin, a pipe): to `dst`, or to `dst/name` when `dst` is a folder
+/// and the stream has a name. A missing bucket or container is no folder: the write
+/// creates it where the store has `create_if_missing`, else reports it.
+fn put_stream(
+    ctx: &Ctx,
+    dst: &Location,
+    name: Option<&str>,
+    source: impl io::Read + Send,
+) -> Outcome {
+    let folder = match dst.is_folder() {
+        Err(e) if e.is_container_not_found() => false,
+        other => other?,
+    };
+    let key = match (folder, name) {
+        (false, _) => dst.key.clone(),
+        (true, Some(name)) => dst.join(name),
+        (true, None) => {
+            return Err(invalid(format!(
+                "{} is a folder: put from stdin needs a file name",
+                dst.shown()
+            )));
+        }
+    };
+    let written = tree::write(dst, &key, Content::reader(source), ctx.overwrite)?;
+    tracing::info!(to = %dst.show(&key), bytes = written, "wrote a stream");
     done(ctx, &Progress::hidden(), Mode::Copy, 1, written, 0)
 }
 
@@ -121,7 +163,7 @@ fn one_file(ctx: &Ctx, src: &Location, dst: &Location, mode: Mode) -> Outcome {
         return Err(invalid(format!("{} is a folder: use cp -r", src.shown())));
     };
     let dst_key = file_target(src, dst)?;
-    if src.same_store(dst) && src.key == dst_key {
+    if src.relation(&src.key, dst, &dst_key) == Relation::Same {
         return Err(invalid(format!(
             "{} and {} are the same file",
             src.shown(),
@@ -175,11 +217,10 @@ fn done(
 /// `dst`. Without `--overwrite`, files already at the destination stop the copy before
 /// anything is written.
 fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode) -> Outcome {
-    if src.same_store(dst)
-        && (src.key.is_empty()
-            || dst.key == src.key
-            || dst.key.starts_with(&format!("{}/", src.key)))
-    {
+    if matches!(
+        src.relation(&src.key, dst, &dst.key),
+        Relation::Same | Relation::Contains
+    ) {
         return Err(invalid(format!(
             "{} is inside {}: a tree cannot be copied into itself",
             dst.shown(),
@@ -540,18 +581,35 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
             src.shown()
         )));
     }
-    if src.same_store(&dst)
-        && (src.key.is_empty()
-            || dst.key == src.key
-            || dst.key.starts_with(&format!("{}/", src.key)))
-    {
-        return Err(invalid(format!(
-            "{} is inside {}: a tree cannot be synced into itself",
-            dst.shown(),
-            src.shown()
-        )));
+    match src.relation(&src.key, &dst, &dst.key) {
+        Relation::Same | Relation::Contains => {
+            return Err(invalid(format!(
+                "{} is inside {}: a tree cannot be synced into itself",
+                dst.shown(),
+                src.shown()
+            )));
+        }
+        // The source's own files would be "extra" files of the mirror.
+        Relation::Inside if args.delete => {
+            return Err(invalid(format!(
+                "{} is inside {}: sync --delete would delete the source itself",
+                src.shown(),
+                dst.shown()
+            )));
+        }
+        Relation::Inside | Relation::Apart => {}
     }
     let theirs = existing_tree(&dst, true)?;
+    if args.delete && ours.files.is_empty() && !theirs.files.is_empty() {
+        // A mistyped source, or a store root that does not exist, lists as empty.
+        return Err(invalid(format!(
+            "{} holds no files: sync --delete would delete all {} file(s) at {}; check the \
+             source, or delete them with rm -r",
+            src.shown(),
+            theirs.files.len(),
+            dst.shown()
+        )));
+    }
     let checksum = args.checksum.then_some(crate::cli::Algo::Sha256);
     let plan = tree::plan_sync(
         &src,
