@@ -142,3 +142,72 @@ async fn dropped_copy_and_download_leave_no_partial_file() {
     );
     assert!(!local.exists("big.bin").await.unwrap());
 }
+
+/// Sets a cancel flag once 1 MiB has moved.
+struct CancelAfter(Arc<AtomicBool>);
+
+impl Progress for CancelAfter {
+    fn bytes(&self, _file: &str, _n: u64, now: Snapshot) {
+        if now.bytes_done >= 1 << 20 {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// A blocking transfer stops when its cancel flag is set: the file in flight fails at its
+/// next chunk and leaves no object and no temp file, and no other file starts; every
+/// file reports the cancellation. Uploads to a local store and store-to-store copies.
+#[test]
+fn a_cancelled_blocking_transfer_leaves_nothing() {
+    use remote_store_sync::Store;
+    use remote_store_transfer::{FileStatus, sync};
+
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    for i in 0..3 {
+        std::fs::write(src.join(format!("f{i}.bin")), pattern(4 << 20, i)).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("dst")).unwrap();
+    let local = Store::new(LocalBackend::new(dir.path().join("dst")).unwrap(), "").unwrap();
+    let memory = Store::new(MemoryBackend::new(), "").unwrap();
+    let flag = Arc::new(AtomicBool::new(false));
+    let opts = || {
+        flag.store(false, Ordering::SeqCst);
+        TransferOptions::new()
+            .files_in_flight(1)
+            .progress(CancelAfter(Arc::clone(&flag)))
+            .cancel_on(Arc::clone(&flag))
+    };
+    let check = |report: &remote_store_transfer::TransferReport| {
+        assert_eq!(report.files.len(), 3);
+        for f in &report.files {
+            let FileStatus::Failed(e) = &f.status else {
+                panic!("{}: {:?}", f.file.relative, f.status)
+            };
+            assert!(e.to_string().contains("cancelled"), "{e}");
+        }
+    };
+    // Folders the writes created may stay (as for any failed local write); no file does.
+    let no_file_below = |key: &str| {
+        let files: Vec<_> = local
+            .list_files_with(key, remote_store_core::ListOptions::subtree())
+            .map(|it| it.map(|f| f.unwrap().path.to_string()).collect())
+            .unwrap_or_default();
+        assert!(files.is_empty(), "no object left: {files:?}");
+    };
+    check(&sync::upload_with(&src, &local, "up", &opts()).unwrap());
+    no_file_below("up");
+    assert!(
+        temp_files(&dir.path().join("dst")).is_empty(),
+        "no temp file left"
+    );
+
+    sync::upload_with(&src, &memory, "t", &TransferOptions::new()).unwrap();
+    check(&sync::copy_between_with(&memory, "t", &local, "copy", &opts()).unwrap());
+    no_file_below("copy");
+    assert!(
+        temp_files(&dir.path().join("dst")).is_empty(),
+        "no temp file left"
+    );
+}

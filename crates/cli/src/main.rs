@@ -17,6 +17,7 @@ mod cli;
 mod commands;
 mod exit;
 mod hash;
+mod interrupt;
 mod location;
 mod progress;
 mod tree;
@@ -44,10 +45,17 @@ fn main() -> ExitCode {
         .with_max_level(level)
         .with_writer(std::io::stderr)
         .init();
+    interrupt::install();
     let resolver = Resolver::new(ConfigPath::choose(cli.config.as_deref()));
     let mut ctx = Ctx::new(&cli, resolver);
     let outcome = commands::run(&cli, &mut ctx);
     ctx.resolver.close();
+    if interrupt::interrupted() {
+        // Whatever failed, it failed because it was stopped: the copies in flight were
+        // abandoned (nothing of them kept), the ones done stay.
+        eprintln!("rstore: interrupted");
+        return ExitCode::from(interrupt::EXIT_CODE);
+    }
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {

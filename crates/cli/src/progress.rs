@@ -206,6 +206,10 @@ pub(crate) struct Counting<R> {
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // Every copy's source goes through here: an interrupt abandons the write it feeds.
+        if crate::interrupt::interrupted() {
+            return Err(crate::interrupt::error());
+        }
         let n = self.inner.read(buf)?;
         if let Some((bar, total)) = &self.bars {
             bar.inc(n as u64);

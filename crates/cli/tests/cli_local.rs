@@ -675,3 +675,40 @@ fn a_store_name_without_a_config_is_no_local_file() {
     );
     assert!(!env.path("archiv:x").exists());
 }
+
+/// Ctrl-C stops a copy cleanly: the write in flight is abandoned (no object, no temp
+/// file), and the tool says so and exits 130. The source is a pipe the test feeds, so the
+/// signal surely lands mid-copy.
+#[test]
+fn ctrl_c_abandons_the_copy_in_flight() {
+    let env = Env::new("");
+    let mut child = env
+        .cmd(&["put", "/dev/stdin", "a:big.bin"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let chunk = vec![7u8; 1 << 20];
+    stdin.write_all(&chunk).unwrap();
+    // Time for the tool to start, install its handler and read the first MiB.
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // More input wakes the read the signal found waiting; the next one sees the flag.
+    let _ = stdin.write_all(&chunk);
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(env.path("a"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "nothing kept: {left:?}");
+}

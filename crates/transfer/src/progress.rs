@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use remote_store_core::Error;
@@ -56,7 +56,7 @@ pub enum FileOutcome<'a> {
 /// `Send + Sync` and should return quickly.
 ///
 /// ```
-/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 /// use remote_store_transfer::{Progress, Snapshot};
 ///
 /// #[derive(Default)]
@@ -123,6 +123,7 @@ impl<P: Progress + ?Sized> Progress for Arc<P> {
 /// call it; with no observer every method returns at once.
 pub(crate) struct Tracker {
     observer: Option<Arc<dyn Progress>>,
+    cancel: Option<Arc<AtomicBool>>,
     start: Instant,
     files_done: AtomicU64,
     files_total: u64,
@@ -131,9 +132,15 @@ pub(crate) struct Tracker {
 }
 
 impl Tracker {
-    pub(crate) fn new(observer: Option<Arc<dyn Progress>>, files: u64, bytes: u64) -> Tracker {
+    pub(crate) fn new(
+        observer: Option<Arc<dyn Progress>>,
+        cancel: Option<Arc<AtomicBool>>,
+        files: u64,
+        bytes: u64,
+    ) -> Tracker {
         let t = Tracker {
             observer,
+            cancel,
             start: Instant::now(),
             files_done: AtomicU64::new(0),
             files_total: files,
@@ -144,6 +151,25 @@ impl Tracker {
             o.started(t.snapshot());
         }
         t
+    }
+
+    /// Whether the transfer's cancel flag is set (`TransferOptions::cancel_on`).
+    pub(crate) fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+
+    /// `Err` with the cancellation error once the flag is set.
+    ///
+    /// # Errors
+    /// The cancellation error when the transfer was cancelled.
+    pub(crate) fn check(&self) -> remote_store_core::Result<()> {
+        if self.cancelled() {
+            Err(crate::transfer::cancelled())
+        } else {
+            Ok(())
+        }
     }
 
     pub(crate) fn snapshot(&self) -> Snapshot {

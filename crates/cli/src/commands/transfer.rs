@@ -103,6 +103,7 @@ fn put_stream(
             )));
         }
     };
+    let source = crate::interrupt::Checked(source);
     let written = tree::write(dst, &key, Content::reader(source), ctx.overwrite)?;
     tracing::info!(to = %dst.show(&key), bytes = written, "wrote a stream");
     done(ctx, &Progress::hidden(), Mode::Copy, 1, written, 0)
@@ -299,7 +300,8 @@ fn copy_tree_between(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location) -> 
     let opts = TransferOptions::new()
         .if_exists(policy)
         .files_in_flight(ctx.transfers)
-        .progress(TransferBars::new(Arc::clone(&progress)));
+        .progress(TransferBars::new(Arc::clone(&progress)))
+        .cancel_on(crate::interrupt::flag());
     let report = copy_between_with(&src.store, &src.key, &dst.store, &dst.key, &opts);
     progress.finish();
     let report = report.map_err(|e| {

@@ -17,8 +17,8 @@ use tokio_util::io::ReaderStream;
 
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
-    TransferReport, WrittenCheck, chunk_hint, copied, download_target, dry_report, finish,
-    first_part_error, io_error, local_existing, local_kind, local_path, make_plan,
+    TransferReport, WrittenCheck, cancelled, chunk_hint, copied, download_target, dry_report,
+    finish, first_part_error, io_error, local_existing, local_kind, local_path, make_plan,
     may_be_same_file, may_range, missing_source, normalize, open_in_place, parent_of,
     part_complete, part_error, part_ranges, part_size, persist, refuse_same_file, relative_to,
     report, store_key, temp_beside, tracker, walk_local, without_io, write_at, write_local,
@@ -442,6 +442,7 @@ pub async fn upload_with(
         async move {
             let done = match without_io(file) {
                 Some(d) => d,
+                None if tracker.cancelled() => Err(cancelled()),
                 None => {
                     tracker.file_started(&file.relative, file.size);
                     upload_file(local, store, file, opts, tracker).await
@@ -508,6 +509,7 @@ pub async fn download_with(
         async move {
             let done = match without_io(file) {
                 Some(d) => d,
+                None if tracker.cancelled() => Err(cancelled()),
                 None => {
                     tracker.file_started(&file.relative, file.size);
                     download_file(store, local, file, opts, tracker).await
@@ -570,6 +572,7 @@ pub async fn copy_between_with(
         async move {
             let done = match without_io(file) {
                 Some(d) => d,
+                None if tracker.cancelled() => Err(cancelled()),
                 None => {
                     tracker.file_started(&file.relative, file.size);
                     between_file(src_store, dst_store, file, opts, tracker).await

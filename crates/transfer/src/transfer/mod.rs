@@ -28,6 +28,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use std::ops::Range;
 
@@ -131,6 +132,7 @@ pub struct TransferOptions {
     /// stream whole. See [`parts_in_flight`](Self::parts_in_flight).
     pub part_size: u64,
     progress: Option<Arc<dyn Progress>>,
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 impl Default for TransferOptions {
@@ -146,6 +148,7 @@ impl Default for TransferOptions {
             parts_in_flight: DEFAULT_PARTS_IN_FLIGHT,
             part_size: DEFAULT_PART_SIZE,
             progress: None,
+            cancel: None,
         }
     }
 }
@@ -225,6 +228,17 @@ impl TransferOptions {
         self.progress = Some(observer);
         self
     }
+
+    /// Stops the transfer when `flag` becomes true (set it from another thread, a Ctrl-C
+    /// handler for instance): no file starts any more, and each file in flight fails at
+    /// its next chunk in the blocking half — with atomic writes (the default) it leaves no
+    /// object, no temp file and no multipart upload behind. Such files report `Failed`
+    /// ("cancelled: ..."); the call still returns its report. The async half stops starting
+    /// files too; drop its future to stop the files in flight as well.
+    pub fn cancel_on(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.cancel = Some(flag);
+        self
+    }
 }
 
 impl fmt::Debug for TransferOptions {
@@ -240,6 +254,7 @@ impl fmt::Debug for TransferOptions {
             .field("parts_in_flight", &self.parts_in_flight)
             .field("part_size", &self.part_size)
             .field("progress", &self.progress.is_some())
+            .field("cancel", &self.cancel.is_some())
             .finish()
     }
 }
@@ -711,6 +726,12 @@ fn same_inode(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
     false
 }
 
+/// The error of a file stopped by the transfer's cancel flag
+/// ([`TransferOptions::cancel_on`]).
+pub(crate) fn cancelled() -> Error {
+    Error::new(ErrorKind::Other).with_message("cancelled: the transfer's cancel flag was set")
+}
+
 /// A not-found source.
 pub(crate) fn missing_source(what: &str) -> Error {
     Error::not_found(what.to_owned()).with_message("the transfer source does not exist")
@@ -728,6 +749,7 @@ pub(crate) fn bytes_to_copy(plan: &[PlannedFile]) -> u64 {
 pub(crate) fn tracker(plan: &[PlannedFile], opts: &TransferOptions) -> Tracker {
     Tracker::new(
         opts.progress.clone(),
+        opts.cancel.clone(),
         plan.len() as u64,
         bytes_to_copy(plan),
     )

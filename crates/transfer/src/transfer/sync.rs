@@ -13,8 +13,8 @@ use remote_store_sync::{Content, Store};
 
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
-    TransferReport, WrittenCheck, chunk_hint, copied, download_target, dry_report, finish,
-    first_part_error, io_error, local_existing, local_kind, local_path, make_plan,
+    TransferReport, WrittenCheck, cancelled, chunk_hint, copied, download_target, dry_report,
+    finish, first_part_error, io_error, local_existing, local_kind, local_path, make_plan,
     may_be_same_file, may_range, missing_source, normalize, open_in_place, parent_of,
     part_complete, part_error, part_ranges, part_size, persist, refuse_same_file, relative_to,
     report, store_key, temp_beside, tracker, walk_local, without_io, write_at, write_local,
@@ -25,6 +25,7 @@ use crate::progress::Tracker;
 
 impl<R: Read> Read for Meter<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.tracker.check().map_err(Error::into_io)?;
         let n = self.inner.read(buf)?;
         self.saw(&buf[..n]);
         Ok(n)
@@ -267,6 +268,7 @@ fn fetch_part(
     let mut buf = vec![0u8; CHUNK];
     let mut offset = range.start;
     loop {
+        tracker.check()?;
         let mut filled = 0;
         let mut ended = false;
         while filled < CHUNK {
@@ -325,8 +327,11 @@ fn run(
     let tracker = tracker(&plan, opts);
     let results = run_pool(&plan, opts.files_in_flight, opts.stop_on_error, |file| {
         let done = without_io(file).unwrap_or_else(|| {
+            tracker.check()?;
             tracker.file_started(&file.relative, file.size);
-            one(file, &tracker)
+            // A file stopped by the flag fails with whatever its store made of the
+            // reader's error: reported as the cancellation it was.
+            one(file, &tracker).map_err(|e| if tracker.cancelled() { cancelled() } else { e })
         });
         finish(&tracker, file, done)
     });
