@@ -124,6 +124,7 @@ impl Walker {
             return Ok(Step::Skip);
         }
         let Some(key) = child_key(parent, bytes) else {
+            skipped_name(parent, bytes);
             return Ok(Step::Skip);
         };
         let mut ftype = ftype;
@@ -247,4 +248,22 @@ pub(crate) fn only_folders(item: Result<Entry>) -> Option<Result<FolderEntry>> {
         Ok(Entry::File(_)) => None,
         Err(e) => Some(Err(e)),
     }
+}
+
+/// Says that the entry `name` of the folder `parent` is left out of a listing because it
+/// cannot be a key (not UTF-8, a `\\` or a control character): a tree copied through
+/// the store would otherwise lose it without a word. Temp files (`.~tmp.`) are hidden by
+/// design and not reported.
+fn skipped_name(parent: &RemotePath, name: &[u8]) {
+    let name = String::from_utf8_lossy(name);
+    if crate::resolve::is_temp_name(&name) {
+        return;
+    }
+    tracing::warn!(
+        target: "remote_store",
+        folder = %parent.as_str().escape_debug(),
+        name = %name.escape_debug(),
+        "a local file whose name cannot be a store key (not UTF-8, a backslash or a control \
+         character) is left out of the listing"
+    );
 }

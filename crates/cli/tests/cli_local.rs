@@ -735,3 +735,21 @@ fn local_folders_are_removed_like_store_folders() {
         read_tree(&env.path("real"))
     );
 }
+
+/// A local file whose name cannot be a key is not copied, and the tool says so on stderr
+/// instead of leaving it behind without a word.
+#[test]
+fn files_left_out_of_a_tree_are_named() {
+    let env = Env::new("");
+    std::fs::create_dir(env.path("odd")).unwrap();
+    std::fs::write(env.path("odd/back\\slash.txt"), "1").unwrap();
+    std::fs::write(env.path("odd/normal.txt"), "2").unwrap();
+    let run = env.ok(&["cp", "-r", "odd", "a:odd"]);
+    assert!(
+        run.stderr.contains("left out of the listing"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("back\\\\slash.txt"), "{}", run.stderr);
+    assert!(env.path("a/odd/normal.txt").exists());
+}
