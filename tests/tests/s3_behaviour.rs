@@ -303,6 +303,9 @@ fn ping_reports_credentials_and_reachability() {
     let err = store.ping().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err:?}");
     assert!(err.is_retryable());
+    // The message says why, from the I/O error's kind: the user can tell a server that is
+    // down from a bad name or a timeout.
+    assert!(err.to_string().contains("connection refused"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -158,7 +158,15 @@ where
             }
             Some(_) => Error::permission_denied("no usable AWS credentials"),
             None if dispatch.is_timeout() => Error::unavailable("the request timed out"),
-            None => Error::unavailable("the request could not be sent"),
+            None => Error::unavailable(match io_cause(&err) {
+                Some(kind) => format!(
+                    "the request could not be sent ({kind}): check the endpoint and that the \
+                     server is up"
+                ),
+                None => "the request could not be sent: check the endpoint (its host must \
+                         resolve) and that the server is up"
+                    .to_owned(),
+            }),
         },
         SdkError::ResponseError(_) => Error::unavailable("the response could not be read"),
         SdkError::ConstructionFailure(_) => match credentials_error(&err) {
@@ -186,6 +194,33 @@ pub(crate) fn body_stalled(key: &str) -> Error {
 /// Adds the path (the store adds the backend name and the operation).
 pub(crate) fn finish(error: Error, key: &str) -> Error {
     error.with_path(key)
+}
+
+/// The kind of the I/O error somewhere in `err`'s source chain, when it names a cause
+/// (`connection refused`, `connection reset`, ...): by type, never by message text.
+fn io_cause(err: &(dyn StdError + 'static)) -> Option<std::io::ErrorKind> {
+    let mut next: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind as K;
+            let named = matches!(
+                io.kind(),
+                K::ConnectionRefused
+                    | K::ConnectionReset
+                    | K::ConnectionAborted
+                    | K::NotConnected
+                    | K::AddrNotAvailable
+                    | K::HostUnreachable
+                    | K::NetworkUnreachable
+                    | K::BrokenPipe
+                    | K::TimedOut
+                    | K::PermissionDenied
+            );
+            return named.then(|| io.kind());
+        }
+        next = e.source();
+    }
+    None
 }
 
 /// The credentials failure somewhere in `err`'s source chain, if any.

@@ -248,3 +248,32 @@ fn wrong_credentials_are_exit_5_and_stay_hidden() {
         out.stderr
     );
 }
+
+/// A failed SFTP ping names the store it is about (the backend's error names no path), so
+/// `ping` and `config check` over several stores tell them apart.
+#[test]
+fn a_failed_sftp_ping_names_its_store() {
+    let (Some(host), Some(port), Some(key), Some(host_key_pub)) = (
+        var("REMOTE_STORE_SFTP_HOST"),
+        var("REMOTE_STORE_SFTP_PORT"),
+        var("REMOTE_STORE_SFTP_KEY"),
+        var("REMOTE_STORE_SFTP_HOST_KEY_PUB"),
+    ) else {
+        return;
+    };
+    let host_key = std::fs::read_to_string(&host_key_pub).unwrap();
+    let known = format!("[{host}]:{port} {}", host_key.trim());
+    let table = format!(
+        "[backends.box]\ntype = \"sftp\"\nhost = {host}\nport = {port}\n\
+         username = \"no-such-user\"\nhost_key_policy = \"strict\"\nknown_hosts = [{known}]\n\
+         [backends.box.auth]\nmethod = \"private_key\"\nkey = {{ file = {key} }}\n\n\
+         [stores.sftpbox]\nbackend = \"box\"\n",
+        host = quoted(&host),
+        known = quoted(&known),
+        key = quoted(&key),
+    );
+    let env = Env::new(&table);
+    let out = run(&env, &[], &["ping", "sftpbox:"]);
+    out.code(5);
+    assert!(out.stderr.contains("sftpbox:"), "{}", out.stderr);
+}

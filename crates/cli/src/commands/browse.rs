@@ -367,6 +367,14 @@ pub(super) fn ping_all(
             Ok(loc) => match loc.store.ping() {
                 Ok(()) => (None, None),
                 Err(e) => {
+                    // A ping is about the whole store: name it even when the backend's
+                    // error names no path (SFTP's does not), or `config check` over
+                    // several stores could not tell them apart.
+                    let e = if e.path().is_none() {
+                        e.with_path("")
+                    } else {
+                        e
+                    };
                     let e = loc.context(e);
                     (Some(e.to_string()), Some(e.kind()))
                 }
