@@ -445,28 +445,13 @@ impl Resolver {
         })
     }
 
-    /// A local path: the store is rooted at the real parent of an existing folder (the
-    /// folder is the key of its name, so it can be removed), else at the nearest existing
-    /// folder above the path, the rest being the key; `/` is a root itself. The folder is
-    /// resolved to its real path first, so a symbolic link on the way there is followed.
+    /// A local path: the store is rooted at the path when it is a folder, else at the
+    /// nearest existing folder above it, the rest being the key. The root is resolved to
+    /// its real path first, so a symbolic link on the way there is followed.
     fn local(&mut self, path: &Path, dir_hint: bool) -> Result<Location> {
         let abs = std::path::absolute(path).map_err(Error::from_io)?;
-        // An existing folder is the key of its own name below its real parent, not a
-        // store's root: `rm -r ./dir` and `mv -r ./dir DST` can then remove it (a store's
-        // root is never deleted). Resolved first, so a link to a folder is that folder.
-        let real = abs
-            .is_dir()
-            .then(|| std::fs::canonicalize(&abs).ok())
-            .flatten();
-        let abs = real.unwrap_or(abs);
         let mut root = abs.as_path();
         let mut rest = Vec::new();
-        if root.is_dir()
-            && let (Some(parent), Some(name)) = (root.parent(), root.file_name())
-        {
-            rest.push(name);
-            root = parent;
-        }
         while !root.is_dir() {
             let (Some(parent), Some(name)) = (root.parent(), root.file_name()) else {
                 return Err(Error::invalid_path(

@@ -713,29 +713,6 @@ fn ctrl_c_abandons_the_copy_in_flight() {
     assert!(left.is_empty(), "nothing kept: {left:?}");
 }
 
-/// A local folder named on the command line can be removed (`rm -r`), and `mv -r` of one
-/// removes it once its files moved, as for folders of stores.
-#[test]
-fn local_folders_are_removed_like_store_folders() {
-    let env = Env::new("");
-    make_tree(&env.path("rmme"), 4);
-    env.ok(&["rm", "-r", "rmme"]);
-    assert!(!env.path("rmme").exists());
-    make_tree(&env.path("mvme"), 4);
-    let want = read_tree(&env.path("mvme"));
-    env.ok(&["mv", "-r", "mvme", "b:moved"]);
-    assert_eq!(read_tree(&env.path("b/moved")), want);
-    assert!(!env.path("mvme").exists(), "the emptied folder is gone");
-    // A link to a folder is that folder: listing and copying through it work.
-    make_tree(&env.path("real"), 3);
-    std::os::unix::fs::symlink(env.path("real"), env.path("link")).unwrap();
-    env.ok(&["cp", "-r", "link", "a:viaLink"]);
-    assert_eq!(
-        read_tree(&env.path("a/viaLink")),
-        read_tree(&env.path("real"))
-    );
-}
-
 /// A local file whose name cannot be a key is not copied, and the tool says so on stderr
 /// instead of leaving it behind without a word.
 #[test]
