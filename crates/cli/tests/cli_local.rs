@@ -729,4 +729,21 @@ fn files_left_out_of_a_tree_are_named() {
     );
     assert!(run.stderr.contains("back\\\\slash.txt"), "{}", run.stderr);
     assert!(env.path("a/odd/normal.txt").exists());
+
+    // A move of such a tree moves what it can and never deletes what it left: the
+    // emptied folders go, the one still holding the unmoved file stays, with a warning.
+    std::fs::create_dir_all(env.path("a/t/deep/er")).unwrap();
+    std::fs::write(env.path("a/t/deep/keep\\me.txt"), "kept").unwrap();
+    std::fs::write(env.path("a/t/deep/er/moved.txt"), "moved").unwrap();
+    let run = env.ok(&["mv", "-r", "a:t", "b:t"]);
+    assert!(run.stderr.contains("was not removed"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(env.path("a/t/deep/keep\\me.txt")).unwrap(),
+        "kept"
+    );
+    assert!(
+        !env.path("a/t/deep/er").exists(),
+        "the emptied folder is gone"
+    );
+    assert!(env.path("b/t/deep/er/moved.txt").exists());
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use remote_store::transfer::sync::{copy_between_with, delete_many_with};
 use remote_store::transfer::{BatchOptions, FileStatus, IfExists, TransferOptions};
-use remote_store::{Content, DeleteFolderOptions, DeleteOptions, Error, ErrorKind, ListOptions};
+use remote_store::{Content, DeleteFolderOptions, DeleteOptions, Error, ErrorKind};
 use serde::Serialize;
 
 use super::Ctx;
@@ -353,22 +353,49 @@ fn existing_tree(dst: &Location, container_may_be_missing: bool) -> Outcome<Tree
     }
 }
 
-/// After a tree move: removes the source folder when no file is left below it.
+/// After a tree move: removes the source folder and the folders below it that the move
+/// emptied, deepest first, each only if it is empty. Never a recursive delete: a listing
+/// leaves out what cannot be a key (a local file whose name is not UTF-8, a FIFO, a
+/// broken link), and such a file was not moved, so it must not be deleted either; its
+/// folder stays, and a warning says so.
 fn remove_emptied(src: &Location) -> Outcome {
     if src.key.is_empty() {
         return Ok(());
     }
-    let mut left = src
-        .store
-        .list_files_with(&src.key, ListOptions::subtree())
-        .map_err(|e| src.context(e))?;
-    if left.next().is_none() {
-        let opts = DeleteFolderOptions::new().recursive(true).missing_ok(true);
-        src.store
-            .delete_folder_with(&src.key, opts)
-            .map_err(|e| src.context(e))?;
+    if !remove_empty_folder(src, &src.key)? {
+        tracing::warn!(
+            target: "remote_store",
+            folder = %src.shown(),
+            "the moved folder was not removed: something the move could not list is still \
+             in it"
+        );
     }
     Ok(())
+}
+
+/// Removes the folder `key` of `src` if, after its subfolders, it is empty; `false` when
+/// something is left in it (or below).
+fn remove_empty_folder(src: &Location, key: &str) -> Outcome<bool> {
+    let children: Vec<String> = src
+        .store
+        .list_folders(key)
+        .map_err(|e| src.context(e))?
+        .map(|f| f.map(|f| f.path.as_str().to_owned()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| src.context(e))?;
+    let mut all_gone = true;
+    for child in &children {
+        all_gone &= remove_empty_folder(src, child)?;
+    }
+    if !all_gone {
+        return Ok(false);
+    }
+    let opts = DeleteFolderOptions::new().recursive(false).missing_ok(true);
+    match src.store.delete_folder_with(key, opts) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == ErrorKind::DirectoryNotEmpty => Ok(false),
+        Err(e) => Err(src.context(e).into()),
+    }
 }
 
 /// `rm`: files, or folders with `-r`.
