@@ -437,8 +437,9 @@ fn without_userinfo(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..end].rfind('@') {
+    // Up to the last `@` anywhere: a secret may hold `/`, `?` or `#` itself, so where the
+    // host part ends cannot be trusted here. Masking a path's `@` too costs nothing.
+    match rest.rfind('@') {
         Some(at) => format!("{scheme}://***{}", &rest[at..]),
         None => url.to_owned(),
     }
@@ -656,13 +657,16 @@ mod tests {
             "http://host:70000",
             "http://[::1",
             "http://user:pw@host",
+            "http://user:pw/x?y#z@host",
             "http://host name",
             "",
         ] {
             let e = S3Config::new("b").endpoint(bad).validate().unwrap_err();
             assert_eq!(e.kind(), remote_store_core::ErrorKind::InvalidArgument);
             let text = e.to_string();
-            let shown = bad.replace("user:pw", "***");
+            let shown = bad
+                .replace("user:pw/x?y#z", "***")
+                .replace("user:pw", "***");
             assert!(
                 text.contains(&format!("{shown:?}")),
                 "names the endpoint: {text}"

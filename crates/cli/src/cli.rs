@@ -85,6 +85,18 @@ pub(crate) enum Command {
     Completions(CompletionsArgs),
 }
 
+impl Command {
+    /// Whether the command writes files (and so stops cleanly on Ctrl-C instead of at
+    /// once): `put`, `get` to a file, `cp`, `mv`, `sync`.
+    pub(crate) fn writes(&self) -> bool {
+        match self {
+            Command::Put(_) | Command::Cp(_) | Command::Mv(_) | Command::Sync(_) => true,
+            Command::Get(args) => args.dst.as_deref().is_some_and(|d| d != "-"),
+            _ => false,
+        }
+    }
+}
+
 /// One location.
 #[derive(Debug, Args)]
 pub(crate) struct LocationArg {

@@ -67,9 +67,16 @@ pub(crate) struct Checked<R>(pub(crate) R);
 
 impl<R: Read> Read for Checked<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if interrupted() {
-            return Err(error());
-        }
-        self.0.read(buf)
+        checked(self.0.read(buf))
     }
+}
+
+/// The outcome of a read, unless the tool was interrupted before or during it. Checked
+/// after the read too: a pipe whose writer died of the same Ctrl-C ends (`Ok(0)`), and
+/// that end must not commit a cut-off copy as complete.
+pub(crate) fn checked(read: io::Result<usize>) -> io::Result<usize> {
+    if interrupted() {
+        return Err(error());
+    }
+    read
 }

@@ -104,8 +104,15 @@ pub(crate) fn load_registry(path: &Path) -> Result<Registry> {
 enum Origin {
     /// A store named in the config.
     Named(String),
-    /// A URL without its path and query (`s3://bucket`, `az://acct/container`).
-    Url(String),
+    /// A URL's store: without its path and query as shown (`s3://bucket`,
+    /// `az://acct/container`), and with its query as opened (two endpoints of one bucket
+    /// name are two stores).
+    Url {
+        /// As messages show it.
+        shown: String,
+        /// As it was opened, query included.
+        opened: String,
+    },
     /// A local folder.
     Local(PathBuf),
 }
@@ -155,7 +162,7 @@ impl Location {
     pub(crate) fn show(&self, key: &str) -> String {
         match &self.origin {
             Origin::Named(name) => format!("{name}:{key}"),
-            Origin::Url(base) => format!("{base}/{key}"),
+            Origin::Url { shown, .. } => format!("{shown}/{key}"),
             Origin::Local(root) if key.is_empty() => root.display().to_string(),
             Origin::Local(root) => root.join(key).display().to_string(),
         }
@@ -200,6 +207,15 @@ impl Location {
             Relation::Inside
         } else {
             Relation::Apart
+        }
+    }
+
+    /// The file `name` in this folder, as a location of its own.
+    pub(crate) fn below(&self, name: &str) -> Location {
+        Location {
+            key: self.join(name),
+            dir_hint: false,
+            ..self.clone()
         }
     }
 
@@ -440,8 +456,11 @@ impl Resolver {
             store,
             key: normalise(&key)?,
             dir_hint,
-            backing: format!("url:{shown}"),
-            origin: Origin::Url(shown),
+            backing: format!("url:{}", base.as_str()),
+            origin: Origin::Url {
+                shown,
+                opened: base.as_str().to_owned(),
+            },
         })
     }
 

@@ -45,14 +45,18 @@ fn main() -> ExitCode {
         .with_max_level(level)
         .with_writer(std::io::stderr)
         .init();
-    interrupt::install();
+    // Only the commands that write stop cleanly; the others (listings, reads, deletes of
+    // single objects) keep the default: Ctrl-C ends them at once, which loses nothing.
+    if cli.command.writes() {
+        interrupt::install();
+    }
     let resolver = Resolver::new(ConfigPath::choose(cli.config.as_deref()));
     let mut ctx = Ctx::new(&cli, resolver);
     let outcome = commands::run(&cli, &mut ctx);
     ctx.resolver.close();
-    if interrupt::interrupted() {
-        // Whatever failed, it failed because it was stopped: the copies in flight were
-        // abandoned (nothing of them kept), the ones done stay.
+    if interrupt::interrupted() && outcome.is_err() {
+        // Stopped part-way: the copies in flight were abandoned (nothing of them kept),
+        // the ones done stay. A command that finished anyway reports as usual.
         eprintln!("rstore: interrupted");
         return ExitCode::from(interrupt::EXIT_CODE);
     }

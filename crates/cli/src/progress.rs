@@ -210,7 +210,7 @@ impl<R: Read> Read for Counting<R> {
         if crate::interrupt::interrupted() {
             return Err(crate::interrupt::error());
         }
-        let n = self.inner.read(buf)?;
+        let n = crate::interrupt::checked(self.inner.read(buf))?;
         if let Some((bar, total)) = &self.bars {
             bar.inc(n as u64);
             total.inc(n as u64);

@@ -168,6 +168,10 @@ pub(crate) fn copy_file(
     overwrite: bool,
     progress: &Progress,
 ) -> Result<u64> {
+    // No new file starts once the tool is interrupted.
+    if crate::interrupt::interrupted() {
+        return Err(Error::from_io(crate::interrupt::error()));
+    }
     let bar = progress.file(&src.show(src_key), size);
     if src.same_store(dst) {
         dst.store
@@ -216,6 +220,10 @@ pub(crate) fn move_file(
     overwrite: bool,
     progress: &Progress,
 ) -> Result<u64> {
+    // No new file starts once the tool is interrupted.
+    if crate::interrupt::interrupted() {
+        return Err(Error::from_io(crate::interrupt::error()));
+    }
     if src.same_store(dst) {
         let bar = progress.file(&src.show(src_key), size);
         src.store

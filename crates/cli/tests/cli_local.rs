@@ -637,6 +637,16 @@ fn put_follows_a_link_and_streams_a_pipe() {
         std::fs::read_to_string(env.path("a/from-link.txt")).unwrap(),
         "linked"
     );
+    // Into a folder, the file keeps the name it was given, not its target's.
+    env.ok(&["put", "links/l.txt", "a:"]);
+    assert!(env.path("a/l.txt").exists() && !env.path("a/real.txt").exists());
+    // A pipe has no name of its own: like `-`, it needs a file as the destination.
+    let run = Run::of(
+        env.cmd(&["put", "/dev/stdin", "a:"]).output().unwrap(),
+        &["put", "/dev/stdin", "a:"],
+    );
+    run.code(2);
+    assert!(run.stderr.contains("needs a file name"), "{}", run.stderr);
     let mut cmd = env.cmd(&["put", "/dev/stdin", "a:from-pipe.txt"]);
     cmd.stdin(std::process::Stdio::piped());
     let mut child = cmd.spawn().unwrap();
@@ -699,8 +709,8 @@ fn ctrl_c_abandons_the_copy_in_flight() {
         .unwrap();
     assert!(killed.success());
     std::thread::sleep(std::time::Duration::from_millis(300));
-    // More input wakes the read the signal found waiting; the next one sees the flag.
-    let _ = stdin.write_all(&chunk);
+    // The writer goes away, as a producer killed by the same Ctrl-C would: the read the
+    // signal found waiting ends the input, and that end must not commit a cut-off copy.
     drop(stdin);
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

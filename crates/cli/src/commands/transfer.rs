@@ -52,7 +52,7 @@ struct Copied {
 pub(super) fn put(ctx: &mut Ctx, args: &PutArgs) -> Outcome {
     let dst = ctx.resolve(&args.dst)?;
     if args.src == "-" {
-        return put_stream(ctx, &dst, None, io::stdin());
+        return put_stream(ctx, &dst, io::stdin());
     }
     let path = std::path::Path::new(&args.src);
     match std::fs::metadata(path) {
@@ -64,14 +64,20 @@ pub(super) fn put(ctx: &mut Ctx, args: &PutArgs) -> Outcome {
                 Some(real) => ctx.resolver.resolve_local(real)?,
                 None => ctx.resolver.resolve_local(&args.src)?,
             };
+            // Into a folder, the file keeps the name it was given, not its link target's.
+            let given = path.file_name().and_then(|n| n.to_str());
+            let dst = match given {
+                Some(name) if folder_target(&dst)? => dst.below(name),
+                _ => dst,
+            };
             one_file(ctx, &src, &dst, Mode::Copy)
         }
-        // A pipe, a process substitution (`<(cmd)`), a device: streamed like stdin.
+        // A pipe, a process substitution (`<(cmd)`), a device: streamed like stdin (so,
+        // like `-`, it needs a file name, not a folder, as the destination).
         Ok(meta) if !meta.is_dir() => {
             let file = std::fs::File::open(path)
                 .map_err(|e| Error::from_io(e).with_path(args.src.clone()))?;
-            let name = path.file_name().and_then(|n| n.to_str());
-            put_stream(ctx, &dst, name, file)
+            put_stream(ctx, &dst, file)
         }
         _ => {
             let src = ctx.resolver.resolve_local(&args.src)?;
@@ -80,33 +86,27 @@ pub(super) fn put(ctx: &mut Ctx, args: &PutArgs) -> Outcome {
     }
 }
 
-/// `put` of a stream (stdin, a pipe): to `dst`, or to `dst/name` when `dst` is a folder
-/// and the stream has a name. A missing bucket or container is no folder: the write
-/// creates it where the store has `create_if_missing`, else reports it.
-fn put_stream(
-    ctx: &Ctx,
-    dst: &Location,
-    name: Option<&str>,
-    source: impl io::Read + Send,
-) -> Outcome {
-    let folder = match dst.is_folder() {
-        Err(e) if e.is_container_not_found() => false,
-        other => other?,
-    };
-    let key = match (folder, name) {
-        (false, _) => dst.key.clone(),
-        (true, Some(name)) => dst.join(name),
-        (true, None) => {
-            return Err(invalid(format!(
-                "{} is a folder: put from stdin needs a file name",
-                dst.shown()
-            )));
-        }
-    };
+/// `put` of a stream (stdin, a pipe) to the file `dst`.
+fn put_stream(ctx: &Ctx, dst: &Location, source: impl io::Read + Send) -> Outcome {
+    if folder_target(dst)? {
+        return Err(invalid(format!(
+            "{} is a folder: put from stdin or a pipe needs a file name",
+            dst.shown()
+        )));
+    }
     let source = crate::interrupt::Checked(source);
-    let written = tree::write(dst, &key, Content::reader(source), ctx.overwrite)?;
-    tracing::info!(to = %dst.show(&key), bytes = written, "wrote a stream");
+    let written = tree::write(dst, &dst.key, Content::reader(source), ctx.overwrite)?;
+    tracing::info!(to = %dst.shown(), bytes = written, "wrote a stream");
     done(ctx, &Progress::hidden(), Mode::Copy, 1, written, 0)
+}
+
+/// Whether `dst` is a folder to put a file into. A missing bucket or container is no
+/// folder: the write creates it where the store has `create_if_missing`, else reports it.
+fn folder_target(dst: &Location) -> Outcome<bool> {
+    match dst.is_folder() {
+        Err(e) if e.is_container_not_found() => Ok(false),
+        other => Ok(other?),
+    }
 }
 
 /// `get`: a file to a local path, or to stdout.
@@ -146,11 +146,7 @@ pub(super) fn copy(ctx: &mut Ctx, args: &CopyArgs, mode: Mode) -> Outcome {
 /// A missing bucket or container at `dst` is no folder: the write creates it where the
 /// store has `create_if_missing`, else reports it.
 fn file_target(src: &Location, dst: &Location) -> Outcome<String> {
-    let folder = match dst.is_folder() {
-        Err(e) if e.is_container_not_found() => false,
-        other => other?,
-    };
-    Ok(if folder {
+    Ok(if folder_target(dst)? {
         dst.join(src.name())
     } else {
         dst.key.clone()
@@ -687,7 +683,7 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
                 Err(e) => failed.push(e.kind()),
             }
         }
-        if failed.is_empty() {
+        if failed.is_empty() && !crate::interrupt::interrupted() {
             // One batch: `DeleteObjects` of 1,000 keys a request on S3, `--transfers`
             // single deletes at once elsewhere; each file's outcome is reported.
             let batch = delete_many_with(
