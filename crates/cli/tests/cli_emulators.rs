@@ -277,3 +277,41 @@ fn a_failed_sftp_ping_names_its_store() {
     out.code(5);
     assert!(out.stderr.contains("sftpbox:"), "{}", out.stderr);
 }
+
+/// Two stores of the config over one S3 backend are one place for the keys they share:
+/// `mv` of an object onto itself through the other store is refused and the object kept
+/// (it was copied onto itself, then deleted). And `put -` into a bucket that does not
+/// exist yet creates it, as `put FILE` does, where the backend has `create_if_missing`.
+#[test]
+fn one_s3_object_through_two_stores_is_never_moved_onto_itself() {
+    let Some(endpoint) = var("REMOTE_STORE_S3_MOTO_ENDPOINT") else {
+        return;
+    };
+    let table = format!(
+        "{}[stores.s3b]\nbackend = \"lake\"\n\n",
+        s3_table(&endpoint, &unique("rstore-same"))
+    );
+    let env = Env::new(&table);
+    let vars = [("S3_KEY_ID", "test"), ("S3_SECRET", "test")];
+    let mut cmd = env.cmd(&["put", "-", "s3:p.txt"]);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    cmd.stdin(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    {
+        use std::io::Write as _;
+        child.stdin.take().unwrap().write_all(b"keep me").unwrap();
+    }
+    assert!(child.wait().unwrap().success(), "put - into a new bucket");
+    let run = run(
+        &env,
+        &vars,
+        &["mv", "--overwrite", "s3:p.txt", "s3b:cli/p.txt"],
+    );
+    run.code(2);
+    assert!(run.stderr.contains("same file"), "{}", run.stderr);
+    let kept = self::run(&env, &vars, &["cat", "s3:p.txt"]);
+    kept.code(0);
+    assert_eq!(kept.stdout, "keep me");
+}
