@@ -456,7 +456,10 @@ impl Resolver {
             store,
             key: normalise(&key)?,
             dir_hint,
-            backing: format!("url:{}", base.as_str()),
+            // Without the query: two spellings of one endpoint (`?endpoint=E` with or
+            // without `&region=R`) stay one place for the safety checks, which may then
+            // refuse a copy between two servers that share a bucket name, never lose data.
+            backing: format!("url:{shown}"),
             origin: Origin::Url {
                 shown,
                 opened: base.as_str().to_owned(),

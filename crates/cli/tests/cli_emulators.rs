@@ -216,6 +216,20 @@ fn cp_tree_through_every_backend() {
     run(&env, &vars, &["check", "src", "azure:t"]).code(0);
     run(&env, &vars, &["rm", "-r", "sftp:t"]).code(0);
     run(&env, &vars, &["ls", "sftp:t"]).code(3);
+
+    // mv -r across stores: every folder the move emptied goes, on the object stores and
+    // on the SFTP server alike, with no "not removed" warning.
+    for (from, to) in [
+        ("azure:t", "sftp:m"),
+        ("sftp:m", "s3:m"),
+        ("s3:m", "azure:m"),
+    ] {
+        let moved = run(&env, &vars, &["mv", "-r", from, to]);
+        moved.code(0);
+        assert!(!moved.stderr.contains("not removed"), "{}", moved.stderr);
+        run(&env, &vars, &["ls", from]).code(3);
+        run(&env, &vars, &["check", "src", to]).code(0);
+    }
 }
 
 /// Exit code 5 for a refused permission, from a real server (the local-path test cannot

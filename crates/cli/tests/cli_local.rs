@@ -756,4 +756,18 @@ fn files_left_out_of_a_tree_are_named() {
         "the emptied folder is gone"
     );
     assert!(env.path("b/t/deep/er/moved.txt").exists());
+
+    // A link to a folder in the moved tree is never walked into: the empty folders of its
+    // target stay, and a link back up the tree does not send the clean-up round in circles.
+    std::fs::create_dir_all(env.path("a/other/empty")).unwrap();
+    std::fs::create_dir_all(env.path("a/u/sub")).unwrap();
+    std::fs::write(env.path("a/u/sub/f.txt"), "f").unwrap();
+    std::os::unix::fs::symlink("../../other", env.path("a/u/sub/link")).unwrap();
+    std::os::unix::fs::symlink("..", env.path("a/u/sub/up")).unwrap();
+    env.ok(&["mv", "-r", "a:u", "b:u"]);
+    assert!(
+        env.path("a/other/empty").is_dir(),
+        "outside the move: untouched"
+    );
+    assert!(env.path("b/u/sub/f.txt").exists());
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use remote_store::transfer::sync::{copy_between_with, delete_many_with};
 use remote_store::transfer::{BatchOptions, FileStatus, IfExists, TransferOptions};
-use remote_store::{Content, DeleteFolderOptions, DeleteOptions, Error, ErrorKind};
+use remote_store::{Content, DeleteFolderOptions, DeleteOptions, Error, ErrorKind, ListOptions};
 use serde::Serialize;
 
 use super::Ctx;
@@ -275,7 +275,7 @@ fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode)
         .filter_map(|r| r.as_ref().err().map(Error::kind))
         .collect();
     if mode == Mode::Move && failed.is_empty() {
-        remove_emptied(src)?;
+        remove_emptied(src, tree)?;
     }
     let ok = results.len() - failed.len();
     done(ctx, &progress, mode, ok, bytes, failed.len())?;
@@ -349,16 +349,42 @@ fn existing_tree(dst: &Location, container_may_be_missing: bool) -> Outcome<Tree
     }
 }
 
-/// After a tree move: removes the source folder and the folders below it that the move
-/// emptied, deepest first, each only if it is empty. Never a recursive delete: a listing
-/// leaves out what cannot be a key (a local file whose name is not UTF-8, a FIFO, a
-/// broken link), and such a file was not moved, so it must not be deleted either; its
-/// folder stays, and a warning says so.
-fn remove_emptied(src: &Location) -> Outcome {
+/// After a tree move: removes the folders the move emptied — the source folder and the
+/// folders of the moved files, deepest first — each only if it is now empty. Never a
+/// recursive delete of a file system folder: a listing leaves out what cannot be a key (a
+/// local file whose name is not UTF-8, a FIFO, a broken link), and such a file was not
+/// moved, so it must not be deleted either; its folder stays, with a warning. Folders are
+/// taken from the moved files, not listed, so a link to a folder is never walked into.
+fn remove_emptied(src: &Location, tree: &Tree) -> Outcome {
     if src.key.is_empty() {
         return Ok(());
     }
-    if !remove_empty_folder(src, &src.key)? {
+    let mut folders: Vec<&str> = vec![""];
+    for file in &tree.files {
+        let mut rel = file.rel.as_str();
+        while let Some((parent, _)) = rel.rsplit_once('/') {
+            folders.push(parent);
+            rel = parent;
+        }
+    }
+    folders.sort_unstable();
+    folders.dedup();
+    // Deepest first: a folder is empty only once the folders below it are gone.
+    folders.sort_by_key(|f| {
+        std::cmp::Reverse(if f.is_empty() {
+            0
+        } else {
+            f.matches('/').count() + 1
+        })
+    });
+    let mut stayed = false;
+    for rel in folders {
+        let key = src.join(rel);
+        if !remove_if_empty(src, &key)? && rel.is_empty() {
+            stayed = true;
+        }
+    }
+    if stayed {
         tracing::warn!(
             target: "remote_store",
             folder = %src.shown(),
@@ -369,27 +395,32 @@ fn remove_emptied(src: &Location) -> Outcome {
     Ok(())
 }
 
-/// Removes the folder `key` of `src` if, after its subfolders, it is empty; `false` when
-/// something is left in it (or below).
-fn remove_empty_folder(src: &Location, key: &str) -> Outcome<bool> {
-    let children: Vec<String> = src
-        .store
-        .list_folders(key)
-        .map_err(|e| src.context(e))?
-        .map(|f| f.map(|f| f.path.as_str().to_owned()))
-        .collect::<Result<_, _>>()
-        .map_err(|e| src.context(e))?;
-    let mut all_gone = true;
-    for child in &children {
-        all_gone &= remove_empty_folder(src, child)?;
-    }
-    if !all_gone {
-        return Ok(false);
-    }
+/// Removes the folder `key` of `src` if it is empty (or gone); `false` when something is
+/// left in it. On an object store (S3, Azure) a folder can hold only marker objects once
+/// its files are gone — every real object is listed — so there it goes when no file is
+/// listed below it.
+fn remove_if_empty(src: &Location, key: &str) -> Outcome<bool> {
     let opts = DeleteFolderOptions::new().recursive(false).missing_ok(true);
     match src.store.delete_folder_with(key, opts) {
         Ok(()) => Ok(true),
-        Err(e) if e.kind() == ErrorKind::DirectoryNotEmpty => Ok(false),
+        Err(e) if e.kind() == ErrorKind::DirectoryNotEmpty => {
+            let object_store = matches!(src.store.name(), "s3" | "azure");
+            let no_file = || -> Result<bool, Error> {
+                Ok(src
+                    .store
+                    .list_files_with(key, ListOptions::subtree())?
+                    .next()
+                    .is_none())
+            };
+            if object_store && no_file().map_err(|e| src.context(e))? {
+                let all = DeleteFolderOptions::new().recursive(true).missing_ok(true);
+                src.store
+                    .delete_folder_with(key, all)
+                    .map_err(|e| src.context(e))?;
+                return Ok(true);
+            }
+            Ok(false)
+        }
         Err(e) => Err(src.context(e).into()),
     }
 }
@@ -707,12 +738,16 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
                 }
             }
         } else if !plan.delete.is_empty() {
+            let why = if failed.is_empty() {
+                // Every copy succeeded, but Ctrl-C came before the deletes: not done.
+                failed.push(ErrorKind::Other);
+                "interrupted"
+            } else {
+                "some copies failed"
+            };
             ctx.note(
                 &progress,
-                &format!(
-                    "{} file(s) not deleted: some copies failed",
-                    plan.delete.len()
-                ),
+                &format!("{} file(s) not deleted: {why}", plan.delete.len()),
             );
         }
     }
