@@ -605,6 +605,29 @@ fn one_place_written_two_ways_is_never_destroyed() {
         "{}",
         run.stderr
     );
+    // A tree moved (or copied over) into the folder that holds it would land on its own
+    // files (`m/a/a/1` onto `m/a/1`) and then delete them: refused, across stores too.
+    std::fs::create_dir_all(env.path("a/m/a/a")).unwrap();
+    std::fs::write(env.path("a/m/a/1"), "A1").unwrap();
+    std::fs::write(env.path("a/m/a/a/1"), "AA1").unwrap();
+    for args in [
+        &["mv", "-r", "--overwrite", "a:m/a", "a:m"][..],
+        &["mv", "-r", "--overwrite", "a:m/a", "a2:m"],
+        &["cp", "-r", "--overwrite", "a:m/a", "a2:m"],
+    ] {
+        let run = env.run(args);
+        run.code(2);
+        assert!(
+            run.stderr.contains("its own source files"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(std::fs::read_to_string(env.path("a/m/a/1")).unwrap(), "A1");
+    assert_eq!(
+        std::fs::read_to_string(env.path("a/m/a/a/1")).unwrap(),
+        "AA1"
+    );
     assert_eq!(read_tree(&env.path("a/t")), want, "nothing lost");
 }
 

@@ -214,15 +214,31 @@ fn done(
 /// `dst`. Without `--overwrite`, files already at the destination stop the copy before
 /// anything is written.
 fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode) -> Outcome {
-    if matches!(
-        src.relation(&src.key, dst, &dst.key),
-        Relation::Same | Relation::Contains
-    ) {
-        return Err(invalid(format!(
-            "{} is inside {}: a tree cannot be copied into itself",
-            dst.shown(),
-            src.shown()
-        )));
+    match src.relation(&src.key, dst, &dst.key) {
+        Relation::Same | Relation::Contains => {
+            return Err(invalid(format!(
+                "{} is inside {}: a tree cannot be copied into itself",
+                dst.shown(),
+                src.shown()
+            )));
+        }
+        // Into a folder that holds the source, the copies land on the source's own files
+        // (`t/a/a/1` onto `t/a/1`): a move would then delete what it just wrote, and an
+        // overwriting copy would read files it already replaced.
+        Relation::Inside if mode == Mode::Move || ctx.overwrite => {
+            return Err(invalid(format!(
+                "{} is inside {}: the {} would land on its own source files; move or copy it \
+                 to a folder outside it",
+                src.shown(),
+                dst.shown(),
+                if mode == Mode::Move {
+                    "move"
+                } else {
+                    "overwriting copy"
+                }
+            )));
+        }
+        Relation::Inside | Relation::Apart => {}
     }
     let existing = existing_tree(dst, true)?;
     if !ctx.overwrite {

@@ -442,7 +442,7 @@ pub async fn upload_with(
         async move {
             let done = match without_io(file) {
                 Some(d) => d,
-                None if tracker.cancelled() => Err(cancelled()),
+                None if tracker.cancelled() => Err(cancelled().with_path(file.destination.clone())),
                 None => {
                     tracker.file_started(&file.relative, file.size);
                     upload_file(local, store, file, opts, tracker).await
@@ -509,7 +509,7 @@ pub async fn download_with(
         async move {
             let done = match without_io(file) {
                 Some(d) => d,
-                None if tracker.cancelled() => Err(cancelled()),
+                None if tracker.cancelled() => Err(cancelled().with_path(file.destination.clone())),
                 None => {
                     tracker.file_started(&file.relative, file.size);
                     download_file(store, local, file, opts, tracker).await
@@ -572,7 +572,7 @@ pub async fn copy_between_with(
         async move {
             let done = match without_io(file) {
                 Some(d) => d,
-                None if tracker.cancelled() => Err(cancelled()),
+                None if tracker.cancelled() => Err(cancelled().with_path(file.destination.clone())),
                 None => {
                     tracker.file_started(&file.relative, file.size);
                     between_file(src_store, dst_store, file, opts, tracker).await

@@ -327,11 +327,14 @@ fn run(
     let tracker = tracker(&plan, opts);
     let results = run_pool(&plan, opts.files_in_flight, opts.stop_on_error, |file| {
         let done = without_io(file).unwrap_or_else(|| {
-            tracker.check()?;
+            let stopped = || cancelled().with_path(file.destination.clone());
+            if tracker.cancelled() {
+                return Err(stopped());
+            }
             tracker.file_started(&file.relative, file.size);
             // A file stopped by the flag fails with whatever its store made of the
             // reader's error: reported as the cancellation it was.
-            one(file, &tracker).map_err(|e| if tracker.cancelled() { cancelled() } else { e })
+            one(file, &tracker).map_err(|e| if tracker.cancelled() { stopped() } else { e })
         });
         finish(&tracker, file, done)
     });
