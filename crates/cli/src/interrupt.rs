@@ -57,9 +57,12 @@ pub(crate) fn install() {
     }
 }
 
-/// The error a read returns once interrupted.
+/// The error a read returns once interrupted: the store error inside an I/O error, so
+/// whatever reports it (`Error::from_io` unwraps it) shows its message.
 pub(crate) fn error() -> io::Error {
-    io::Error::other("interrupted (Ctrl-C): the copy was stopped and nothing of it was kept")
+    remote_store::Error::new(remote_store::ErrorKind::Other)
+        .with_message("interrupted (Ctrl-C): the copy was stopped and nothing of it was kept")
+        .into_io()
 }
 
 /// A reader that fails once the tool is interrupted, so the write it feeds is abandoned.
