@@ -115,9 +115,19 @@ pub(crate) enum Op {
 
 /// Deterministic content of `len` bytes, different per `seed`.
 pub(crate) fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| ((i as u64).wrapping_mul(31).wrapping_add(u64::from(seed)) % 251) as u8)
-        .collect()
+    // Byte `i` is `(31 i + seed) mod 251`, so the sequence repeats every 251 bytes: one
+    // period is computed and then copied, which keeps the multi-MiB payloads of the suite
+    // cheap in the unoptimised builds it runs in.
+    const PERIOD: usize = 251;
+    let mut out: Vec<u8> = (0..len.min(PERIOD))
+        .map(|i| ((i * 31 + usize::from(seed)) % PERIOD) as u8)
+        .collect();
+    out.reserve(len - out.len());
+    while out.len() < len {
+        let n = out.len().min(len - out.len());
+        out.extend_from_within(..n);
+    }
+    out
 }
 
 /// The lower-case hex digest of `data`, computed here (the reference for service checksums).
@@ -333,6 +343,23 @@ mod digest_tests {
         ];
         for (alg, data, want) in vectors {
             assert_eq!(local_digest(alg, data), want, "{alg} of {data:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod pattern_tests {
+    use super::pattern;
+
+    #[test]
+    fn pattern_is_the_formula_at_every_length() {
+        for len in [0, 1, 250, 251, 252, 502, 503, 1000, 70_000] {
+            for seed in [0u8, 7, 250, 255] {
+                let want: Vec<u8> = (0..len)
+                    .map(|i| ((i as u64 * 31 + u64::from(seed)) % 251) as u8)
+                    .collect();
+                assert_eq!(pattern(len, seed), want, "len {len}, seed {seed}");
+            }
         }
     }
 }
