@@ -154,13 +154,34 @@ impl Progress for CancelAfter {
     }
 }
 
+/// Options that cancel the transfer through `flag` (cleared first) once 1 MiB has moved,
+/// one file at a time.
+fn cancelling(flag: &Arc<AtomicBool>) -> TransferOptions {
+    flag.store(false, Ordering::SeqCst);
+    TransferOptions::new()
+        .files_in_flight(1)
+        .progress(CancelAfter(Arc::clone(flag)))
+        .cancel_on(Arc::clone(flag))
+}
+
+/// Asserts that each of the three files of `report` failed with the cancellation.
+fn check_cancelled(report: &remote_store_transfer::TransferReport) {
+    assert_eq!(report.files.len(), 3);
+    for f in &report.files {
+        let remote_store_transfer::FileStatus::Failed(e) = &f.status else {
+            panic!("{}: {:?}", f.file.relative, f.status)
+        };
+        assert!(e.to_string().contains("cancelled"), "{e}");
+    }
+}
+
 /// A blocking transfer stops when its cancel flag is set: the file in flight fails at its
 /// next chunk and leaves no object and no temp file, and no other file starts; every
 /// file reports the cancellation. Uploads to a local store and store-to-store copies.
 #[test]
 fn a_cancelled_blocking_transfer_leaves_nothing() {
     use remote_store_sync::Store;
-    use remote_store_transfer::{FileStatus, sync};
+    use remote_store_transfer::sync;
 
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
@@ -172,22 +193,7 @@ fn a_cancelled_blocking_transfer_leaves_nothing() {
     let local = Store::new(LocalBackend::new(dir.path().join("dst")).unwrap(), "").unwrap();
     let memory = Store::new(MemoryBackend::new(), "").unwrap();
     let flag = Arc::new(AtomicBool::new(false));
-    let opts = || {
-        flag.store(false, Ordering::SeqCst);
-        TransferOptions::new()
-            .files_in_flight(1)
-            .progress(CancelAfter(Arc::clone(&flag)))
-            .cancel_on(Arc::clone(&flag))
-    };
-    let check = |report: &remote_store_transfer::TransferReport| {
-        assert_eq!(report.files.len(), 3);
-        for f in &report.files {
-            let FileStatus::Failed(e) = &f.status else {
-                panic!("{}: {:?}", f.file.relative, f.status)
-            };
-            assert!(e.to_string().contains("cancelled"), "{e}");
-        }
-    };
+    let opts = || cancelling(&flag);
     // Folders the writes created may stay (as for any failed local write); no file does.
     let no_file_below = |key: &str| {
         let files: Vec<_> = local
@@ -196,7 +202,7 @@ fn a_cancelled_blocking_transfer_leaves_nothing() {
             .unwrap_or_default();
         assert!(files.is_empty(), "no object left: {files:?}");
     };
-    check(&sync::upload_with(&src, &local, "up", &opts()).unwrap());
+    check_cancelled(&sync::upload_with(&src, &local, "up", &opts()).unwrap());
     no_file_below("up");
     assert!(
         temp_files(&dir.path().join("dst")).is_empty(),
@@ -204,10 +210,84 @@ fn a_cancelled_blocking_transfer_leaves_nothing() {
     );
 
     sync::upload_with(&src, &memory, "t", &TransferOptions::new()).unwrap();
-    check(&sync::copy_between_with(&memory, "t", &local, "copy", &opts()).unwrap());
+    check_cancelled(&sync::copy_between_with(&memory, "t", &local, "copy", &opts()).unwrap());
     no_file_below("copy");
     assert!(
         temp_files(&dir.path().join("dst")).is_empty(),
         "no temp file left"
     );
+}
+
+/// The async half stops the same way: the file in flight fails at its next chunk and
+/// leaves no object and no temp file, no other file starts, and every file reports the
+/// cancellation. Uploads to a local store, store-to-store copies and downloads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_async_transfer_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    for i in 0..3 {
+        std::fs::write(src.join(format!("f{i}.bin")), pattern(4 << 20, i)).unwrap();
+    }
+    let dst = dir.path().join("dst");
+    std::fs::create_dir_all(&dst).unwrap();
+    let local = AsyncStore::new(
+        remote_store_local::AsyncLocalBackend::new(&dst).unwrap(),
+        "",
+    )
+    .unwrap();
+    let memory = AsyncStore::from_blocking(MemoryBackend::new(), "").unwrap();
+    let flag = Arc::new(AtomicBool::new(false));
+    let opts = || cancelling(&flag);
+    let files_below = |store: &AsyncStore, key: &str| {
+        let (store, key) = (store.clone(), key.to_owned());
+        async move {
+            use futures::TryStreamExt;
+            match store.list_files_with(&key, remote_store_core::ListOptions::subtree()) {
+                Ok(list) => list
+                    .map_ok(|f| f.path.to_string())
+                    .try_collect()
+                    .await
+                    .unwrap(),
+                Err(_) => Vec::<String>::new(),
+            }
+        }
+    };
+
+    check_cancelled(&aio::upload_with(&src, &local, "up", &opts()).await.unwrap());
+    assert_eq!(files_below(&local, "up").await, Vec::<String>::new());
+    assert!(temp_files(&dst).is_empty(), "no temp file left");
+
+    aio::upload_with(&src, &memory, "t", &TransferOptions::new())
+        .await
+        .unwrap();
+    check_cancelled(
+        &aio::copy_between_with(&memory, "t", &local, "copy", &opts())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(files_below(&local, "copy").await, Vec::<String>::new());
+    assert!(temp_files(&dst).is_empty(), "no temp file left");
+
+    // Streamed whole, then in ranged parts (1 MiB each, two at once): the parts stop too.
+    assert!(memory.supports(remote_store_core::Capability::ConditionalRead));
+    let down = dir.path().join("down");
+    for ranged in [false, true] {
+        let mut opts = opts();
+        if ranged {
+            opts = opts.part_size(1 << 20).parts_in_flight(2);
+        }
+        check_cancelled(
+            &aio::download_with(&memory, "t", &down, &opts)
+                .await
+                .unwrap(),
+        );
+        let left: Vec<_> = std::fs::read_dir(&down)
+            .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+            .unwrap_or_default();
+        assert!(
+            left.is_empty(),
+            "nothing left in the download folder: {left:?}"
+        );
+    }
 }

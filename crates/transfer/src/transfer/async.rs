@@ -30,16 +30,39 @@ use crate::progress::Tracker;
 impl<S, E> Stream for Meter<'_, S>
 where
     S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+    E: From<Error>,
 {
     type Item = std::result::Result<Bytes, E>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        // As in the blocking half: once the cancel flag is set, the next chunk is an error,
+        // so the write in progress fails and cleans up after itself.
+        if let Err(e) = self.tracker.check() {
+            return Poll::Ready(Some(Err(e.into())));
+        }
         let item = ready!(self.inner.poll_next_unpin(cx));
         if let Some(Ok(chunk)) = &item {
             self.saw(chunk);
         }
         Poll::Ready(item)
     }
+}
+
+/// Moves the bytes of one file with `copy` unless the transfer was cancelled first; a file
+/// stopped by the cancel flag fails with whatever its store made of the meter's error, so
+/// it is reported as the cancellation it was (as `sync::run` does).
+async fn moved(
+    file: &PlannedFile,
+    tracker: &Tracker,
+    copy: impl std::future::Future<Output = Done>,
+) -> Done {
+    let stopped = || cancelled().with_path(file.destination.clone());
+    if tracker.cancelled() {
+        return Err(stopped());
+    }
+    tracker.file_started(&file.relative, file.size);
+    copy.await
+        .map_err(|e| if tracker.cancelled() { stopped() } else { e })
 }
 
 /// Runs blocking local file-system work on tokio's blocking pool.
@@ -307,6 +330,7 @@ async fn fetch_part(
     let mut offset = range.start;
     let mut got = 0u64;
     while let Some(chunk) = body.next().await {
+        tracker.check()?;
         let chunk = chunk.map_err(|e| part_error(&file.source, e))?;
         got += chunk.len() as u64;
         if got > range.end - range.start {
@@ -442,10 +466,13 @@ pub async fn upload_with(
         async move {
             let done = match without_io(file) {
                 Some(d) => d,
-                None if tracker.cancelled() => Err(cancelled().with_path(file.destination.clone())),
                 None => {
-                    tracker.file_started(&file.relative, file.size);
-                    upload_file(local, store, file, opts, tracker).await
+                    moved(
+                        file,
+                        tracker,
+                        upload_file(local, store, file, opts, tracker),
+                    )
+                    .await
                 }
             };
             finish(tracker, file, done)
@@ -509,10 +536,13 @@ pub async fn download_with(
         async move {
             let done = match without_io(file) {
                 Some(d) => d,
-                None if tracker.cancelled() => Err(cancelled().with_path(file.destination.clone())),
                 None => {
-                    tracker.file_started(&file.relative, file.size);
-                    download_file(store, local, file, opts, tracker).await
+                    moved(
+                        file,
+                        tracker,
+                        download_file(store, local, file, opts, tracker),
+                    )
+                    .await
                 }
             };
             finish(tracker, file, done)
@@ -572,10 +602,13 @@ pub async fn copy_between_with(
         async move {
             let done = match without_io(file) {
                 Some(d) => d,
-                None if tracker.cancelled() => Err(cancelled().with_path(file.destination.clone())),
                 None => {
-                    tracker.file_started(&file.relative, file.size);
-                    between_file(src_store, dst_store, file, opts, tracker).await
+                    moved(
+                        file,
+                        tracker,
+                        between_file(src_store, dst_store, file, opts, tracker),
+                    )
+                    .await
                 }
             };
             finish(tracker, file, done)

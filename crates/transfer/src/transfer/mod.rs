@@ -231,10 +231,10 @@ impl TransferOptions {
 
     /// Stops the transfer when `flag` becomes true (set it from another thread, a Ctrl-C
     /// handler for instance): no file starts any more, and each file in flight fails at
-    /// its next chunk in the blocking half — with atomic writes (the default) it leaves no
+    /// its next chunk, in both halves — with atomic writes (the default) it leaves no
     /// object, no temp file and no multipart upload behind. Such files report `Failed`
-    /// ("cancelled: ..."); the call still returns its report. The async half stops starting
-    /// files too; drop its future to stop the files in flight as well.
+    /// ("cancelled: ..."); the call still returns its report. (Dropping an async
+    /// transfer's future stops it too, without a report.)
     pub fn cancel_on(mut self, flag: Arc<AtomicBool>) -> Self {
         self.cancel = Some(flag);
         self
