@@ -746,6 +746,81 @@ fn ctrl_c_abandons_the_copy_in_flight() {
     assert!(left.is_empty(), "nothing kept: {left:?}");
 }
 
+/// Ctrl-C during a tree copy or move: the files done stay, the rest is counted in one line
+/// ("N not copied: interrupted") instead of an error per file, nothing partial is left,
+/// exit 130. Between two stores (the transfer crate's copy) and within one store (a
+/// copy or move per file). The signal goes out as soon as the first file has landed, with
+/// thousands to go.
+#[test]
+fn ctrl_c_during_a_tree_copy_counts_what_was_not_copied() {
+    let env = Env::new("");
+    let between = ["cp", "-r", "--transfers", "1", "src", "a:t"];
+    interrupt_tree(&env, "src", &between, "a/t", "copied");
+    let within = ["mv", "-r", "--transfers", "1", "a:m", "a:n"];
+    interrupt_tree(&env, "a/m", &within, "a/n", "moved");
+}
+
+/// Fills `src` with files, runs `args`, interrupts it once a file is in `dst`, and checks
+/// what it reports.
+fn interrupt_tree(env: &Env, src: &str, args: &[&str], dst: &str, verb: &str) {
+    const FILES: usize = 3000;
+    std::fs::create_dir_all(env.path(src)).unwrap();
+    for i in 0..FILES {
+        std::fs::write(env.path(&format!("{src}/f{i:04}.txt")), vec![b'x'; 4096]).unwrap();
+    }
+    let child = env
+        .cmd(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let dst = env.path(dst);
+    let started = std::time::Instant::now();
+    let landed = |d: &std::path::Path| {
+        std::fs::read_dir(d).is_ok_and(|mut entries| {
+            entries.any(|e| {
+                !e.unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(".~tmp")
+            })
+        })
+    };
+    while !landed(&dst) {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "{args:?}: no file ever landed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{args:?}: {stderr}");
+    let left: Vec<String> = std::fs::read_dir(&dst)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        left.iter().all(|n| !n.starts_with(".~tmp")),
+        "{args:?}: a temp file was left: {left:?}"
+    );
+    let done = left.len();
+    assert!(done < FILES, "{args:?}: all {FILES} files were done");
+    let summary = format!(
+        "{verb} {done} file(s), {} bytes, {} not {verb}: interrupted",
+        done * 4096,
+        FILES - done
+    );
+    assert!(stderr.contains(&summary), "want {summary:?} in:\n{stderr}");
+    assert!(!stderr.contains("error"), "an error per file:\n{stderr}");
+    assert!(stderr.contains("rstore: interrupted"), "{stderr}");
+}
+
 /// A local file whose name cannot be a key is not copied, and the tool says so on stderr
 /// instead of leaving it behind without a word.
 #[test]

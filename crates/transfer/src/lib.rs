@@ -85,7 +85,7 @@ pub use remote_store_core::ChecksumAlgorithm;
 pub use remote_store_core::ContentDigest;
 pub use transfer::{
     Action, DEFAULT_FILES_IN_FLIGHT, DEFAULT_PART_SIZE, DEFAULT_PARTS_IN_FLIGHT, FileReport,
-    FileStatus, IfExists, PlannedFile, SkipReason, TransferOptions, TransferReport,
+    FileStatus, IfExists, PlannedFile, SkipReason, TransferOptions, TransferReport, is_cancelled,
 };
 
 /// The blocking half: batches, transfers and digests over `remote_store_sync::Store`.

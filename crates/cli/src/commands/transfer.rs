@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use remote_store::transfer::sync::{copy_between_with, delete_many_with};
-use remote_store::transfer::{BatchOptions, FileStatus, IfExists, TransferOptions};
+use remote_store::transfer::{BatchOptions, FileStatus, IfExists, TransferOptions, is_cancelled};
 use remote_store::{Content, DeleteFolderOptions, DeleteOptions, Error, ErrorKind, ListOptions};
 use serde::Serialize;
 
@@ -46,6 +46,13 @@ struct Copied {
     files: usize,
     bytes: u64,
     failed: usize,
+    /// Files not copied because Ctrl-C stopped the command (not in `failed`).
+    #[serde(skip_serializing_if = "is_zero")]
+    interrupted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// `put`: a local file, or stdin (`-`), to a location.
@@ -97,7 +104,14 @@ fn put_stream(ctx: &Ctx, dst: &Location, source: impl io::Read + Send) -> Outcom
     let source = crate::interrupt::Checked(source);
     let written = tree::write(dst, &dst.key, Content::reader(source), ctx.overwrite)?;
     tracing::info!(to = %dst.shown(), bytes = written, "wrote a stream");
-    done(ctx, &Progress::hidden(), Mode::Copy, 1, written, 0)
+    done(
+        ctx,
+        &Progress::hidden(),
+        Mode::Copy,
+        1,
+        written,
+        Tally::default(),
+    )
 }
 
 /// Whether `dst` is a folder to put a file into. A missing bucket or container is no
@@ -177,7 +191,7 @@ fn one_file(ctx: &Ctx, src: &Location, dst: &Location, mode: Mode) -> Outcome {
     progress.finish();
     let bytes = result?;
     tracing::info!(from = %src.shown(), to = %dst.show(&dst_key), bytes, "{}", mode.past());
-    done(ctx, &progress, mode, 1, bytes, 0)
+    done(ctx, &progress, mode, 1, bytes, Tally::default())
 }
 
 /// The summary of a copy: a line on stderr, or JSON on stdout.
@@ -187,27 +201,40 @@ fn done(
     mode: Mode,
     files: usize,
     bytes: u64,
-    failed: usize,
+    failed: Tally,
 ) -> Outcome {
+    let Tally {
+        failed,
+        interrupted,
+    } = failed;
     if ctx.json {
         return ctx.print_json(&Copied {
             files,
             bytes,
             failed,
+            interrupted,
         });
     }
-    if files != 1 || failed != 0 {
-        let failed = if failed > 0 {
-            format!(", {failed} failed")
-        } else {
-            String::new()
-        };
-        ctx.note(
-            progress,
-            &format!("{} {files} file(s), {bytes} bytes{failed}", mode.past()),
-        );
+    if files != 1 || failed != 0 || interrupted != 0 {
+        let mut line = format!("{} {files} file(s), {bytes} bytes", mode.past());
+        if failed > 0 {
+            line.push_str(&format!(", {failed} failed"));
+        }
+        if interrupted > 0 {
+            line.push_str(&format!(", {interrupted} not {}: interrupted", mode.past()));
+        }
+        ctx.note(progress, &line);
     }
     Ok(())
+}
+
+/// The files of a tree copy that did not make it: failed (each error reported), and
+/// stopped or never started because Ctrl-C interrupted the command (not reported one by
+/// one: the interrupt is the one cause).
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    failed: usize,
+    interrupted: usize,
 }
 
 /// Copies or moves every file of `tree` (below `src`) to the same relative path below
@@ -276,25 +303,40 @@ fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode)
             Mode::Move => tree::move_file(src, from, dst, &to, size, overwrite, &progress),
         };
         progress.file_done();
+        // A file that fails once the command is interrupted was stopped by it (its
+        // reader's error, whatever the store made of it), as the transfer crate counts it.
+        let stopped = r.is_err() && crate::interrupt::interrupted();
         match &r {
             Ok(bytes) => {
                 tracing::info!(from = %src.show(from), to = %dst.show(&to), bytes, "{}", mode.past())
             }
-            Err(e) => Ctx::report(&progress, e),
+            Err(e) if !stopped => Ctx::report(&progress, e),
+            Err(_) => {}
         }
-        r
+        (r, stopped)
     });
     progress.finish();
-    let bytes = results.iter().filter_map(|r| r.as_ref().ok()).sum();
+    let bytes = results.iter().filter_map(|(r, _)| r.as_ref().ok()).sum();
     let failed: Vec<ErrorKind> = results
         .iter()
-        .filter_map(|r| r.as_ref().err().map(Error::kind))
+        .filter_map(|(r, _)| r.as_ref().err().map(Error::kind))
         .collect();
     if mode == Mode::Move && failed.is_empty() {
         remove_emptied(src, tree)?;
     }
-    let ok = results.len() - failed.len();
-    done(ctx, &progress, mode, ok, bytes, failed.len())?;
+    let interrupted = results.iter().filter(|(_, stopped)| *stopped).count();
+    let tally = Tally {
+        failed: failed.len() - interrupted,
+        interrupted,
+    };
+    done(
+        ctx,
+        &progress,
+        mode,
+        results.len() - failed.len(),
+        bytes,
+        tally,
+    )?;
     Failure::of_batch(results.len(), &failed)
 }
 
@@ -324,6 +366,7 @@ fn copy_tree_between(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location) -> 
         }
     })?;
     let (mut bytes, mut copied, mut failed) = (0, 0, Vec::new());
+    let mut interrupted = 0;
     let total = report.files.len();
     for file in report.files {
         let (from, to) = (file.file.source, file.file.destination);
@@ -332,6 +375,11 @@ fn copy_tree_between(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location) -> 
                 bytes += n;
                 copied += 1;
                 tracing::info!(from = %src.show(&from), to = %dst.show(&to), bytes = n, "copied");
+            }
+            FileStatus::Failed(e) if is_cancelled(&e) => {
+                // Stopped, or never started, by Ctrl-C: counted, not reported one by one.
+                interrupted += 1;
+                failed.push(e.kind());
             }
             FileStatus::Failed(e) => {
                 // The error names the key of the store that failed.
@@ -346,7 +394,11 @@ fn copy_tree_between(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location) -> 
             _ => {}
         }
     }
-    done(ctx, &progress, Mode::Copy, copied, bytes, failed.len())?;
+    let tally = Tally {
+        failed: failed.len() - interrupted,
+        interrupted,
+    };
+    done(ctx, &progress, Mode::Copy, copied, bytes, tally)?;
     Failure::of_batch(total, &failed)
 }
 

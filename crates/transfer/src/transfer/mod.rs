@@ -727,9 +727,37 @@ fn same_inode(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
 }
 
 /// The error of a file stopped by the transfer's cancel flag
-/// ([`TransferOptions::cancel_on`]).
+/// ([`TransferOptions::cancel_on`]); its source marks it for [`is_cancelled`].
 pub(crate) fn cancelled() -> Error {
-    Error::new(ErrorKind::Other).with_message("cancelled: the transfer's cancel flag was set")
+    Error::new(ErrorKind::Other)
+        .with_message("cancelled: the transfer's cancel flag was set")
+        .with_source(Cancelled)
+}
+
+/// The source of [`cancelled`] errors: a type, so they are told apart without reading text.
+#[derive(Debug)]
+struct Cancelled;
+
+impl fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the transfer's cancel flag was set")
+    }
+}
+
+impl std::error::Error for Cancelled {}
+
+/// Whether `error` is the failure of a file that the transfer's cancel flag
+/// ([`TransferOptions::cancel_on`]) stopped, or kept from starting — so a tool can count
+/// such files as not copied instead of reporting each as an error.
+///
+/// ```
+/// use remote_store_core::Error;
+/// use remote_store_transfer::is_cancelled;
+///
+/// assert!(!is_cancelled(&Error::not_found("a.txt")));
+/// ```
+pub fn is_cancelled(error: &Error) -> bool {
+    std::error::Error::source(error).is_some_and(|s| s.is::<Cancelled>())
 }
 
 /// A not-found source.
