@@ -22,9 +22,12 @@ pub(crate) fn interrupted() -> bool {
 }
 
 /// Installs the handlers, on a thread of their own (tokio's signal streams, so the tool
-/// holds no unsafe code). Failing to install them only loses the clean stop.
+/// holds no unsafe code), and returns once they are in place, so a Ctrl-C at any point of
+/// the command stops it cleanly. Failing to install them only loses the clean stop.
 pub(crate) fn install() {
     let flag = flag();
+    // Dropped by the thread once the handlers are registered (or could not be).
+    let (ready, installed) = std::sync::mpsc::sync_channel::<()>(0);
     let spawned = std::thread::Builder::new()
         .name("rstore-signals".into())
         .spawn(move || {
@@ -40,6 +43,7 @@ pub(crate) fn install() {
                 ) else {
                     return;
                 };
+                drop(ready);
                 loop {
                     tokio::select! {
                         _ = int.recv() => {}
@@ -52,8 +56,10 @@ pub(crate) fn install() {
                 }
             });
         });
-    if let Err(e) = spawned {
-        tracing::debug!(error = %e, "no signal thread: Ctrl-C stops at once");
+    match spawned {
+        // `Err` once the sender is dropped: registered, or given up.
+        Ok(_) => while installed.recv().is_ok() {},
+        Err(e) => tracing::debug!(error = %e, "no signal thread: Ctrl-C stops at once"),
     }
 }
 
