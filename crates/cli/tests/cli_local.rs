@@ -821,6 +821,29 @@ fn interrupt_tree(env: &Env, src: &str, args: &[&str], dst: &str, verb: &str) {
     assert!(stderr.contains("rstore: interrupted"), "{stderr}");
 }
 
+/// A tree copy or move always ends with its summary, also for a tree of one file; a
+/// single file copied prints nothing.
+#[test]
+fn a_tree_of_one_file_gets_its_summary() {
+    let env = Env::new("");
+    std::fs::create_dir(env.path("one")).unwrap();
+    std::fs::write(env.path("one/only.txt"), "12345").unwrap();
+    let run = env.ok(&["cp", "-r", "one", "a:one"]);
+    assert!(
+        run.stderr.contains("copied 1 file(s), 5 bytes"),
+        "{}",
+        run.stderr
+    );
+    let run = env.ok(&["mv", "-r", "a:one", "a:two"]);
+    assert!(
+        run.stderr.contains("moved 1 file(s), 5 bytes"),
+        "{}",
+        run.stderr
+    );
+    let run = env.ok(&["cp", "one/only.txt", "a:single.txt"]);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+}
+
 /// A local file whose name cannot be a key is not copied, and the tool says so on stderr
 /// instead of leaving it behind without a word.
 #[test]

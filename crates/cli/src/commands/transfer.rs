@@ -111,6 +111,7 @@ fn put_stream(ctx: &Ctx, dst: &Location, source: impl io::Read + Send) -> Outcom
         1,
         written,
         Tally::default(),
+        false,
     )
 }
 
@@ -191,10 +192,11 @@ fn one_file(ctx: &Ctx, src: &Location, dst: &Location, mode: Mode) -> Outcome {
     progress.finish();
     let bytes = result?;
     tracing::info!(from = %src.shown(), to = %dst.show(&dst_key), bytes, "{}", mode.past());
-    done(ctx, &progress, mode, 1, bytes, Tally::default())
+    done(ctx, &progress, mode, 1, bytes, Tally::default(), false)
 }
 
-/// The summary of a copy: a line on stderr, or JSON on stdout.
+/// The summary of a copy: JSON on stdout, or a line on stderr — for a tree always (also
+/// of one file), for a single file only when it did not make it.
 fn done(
     ctx: &Ctx,
     progress: &Progress,
@@ -202,6 +204,7 @@ fn done(
     files: usize,
     bytes: u64,
     failed: Tally,
+    tree: bool,
 ) -> Outcome {
     let Tally {
         failed,
@@ -215,7 +218,7 @@ fn done(
             interrupted,
         });
     }
-    if files != 1 || failed != 0 || interrupted != 0 {
+    if tree || files != 1 || failed != 0 || interrupted != 0 {
         let mut line = format!("{} {files} file(s), {bytes} bytes", mode.past());
         if failed > 0 {
             line.push_str(&format!(", {failed} failed"));
@@ -336,6 +339,7 @@ fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode)
         results.len() - failed.len(),
         bytes,
         tally,
+        true,
     )?;
     Failure::of_batch(results.len(), &failed)
 }
@@ -398,7 +402,7 @@ fn copy_tree_between(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location) -> 
         failed: failed.len() - interrupted,
         interrupted,
     };
-    done(ctx, &progress, Mode::Copy, copied, bytes, tally)?;
+    done(ctx, &progress, Mode::Copy, copied, bytes, tally, true)?;
     Failure::of_batch(total, &failed)
 }
 
