@@ -844,6 +844,40 @@ fn a_tree_of_one_file_gets_its_summary() {
     assert!(run.stderr.is_empty(), "{}", run.stderr);
 }
 
+/// `mv -r` of a local folder given by its path: the folder is the store's root and stays,
+/// the folders below it that the move emptied go; one holding a file the move could not
+/// list stays, with a warning naming it.
+#[test]
+fn moving_a_local_folder_removes_the_subfolders_it_emptied() {
+    let env = Env::new("");
+    std::fs::create_dir_all(env.path("src/sub/deep")).unwrap();
+    std::fs::create_dir_all(env.path("src/kept/odd")).unwrap();
+    std::fs::create_dir(env.path("src/untouched")).unwrap();
+    std::fs::write(env.path("src/top.txt"), "1").unwrap();
+    std::fs::write(env.path("src/sub/deep/a.txt"), "2").unwrap();
+    std::fs::write(env.path("src/kept/odd/b.txt"), "3").unwrap();
+    std::fs::write(env.path("src/kept/odd/back\\slash.txt"), "4").unwrap();
+    let run = env.ok(&["mv", "-r", "src", "a:moved"]);
+    assert!(
+        run.stderr.contains("moved 3 file(s), 3 bytes"),
+        "{}",
+        run.stderr
+    );
+    assert!(env.path("a/moved/sub/deep/a.txt").exists());
+    assert!(!env.path("src/sub").exists(), "the emptied folders go");
+    assert!(
+        env.path("src/untouched").is_dir(),
+        "a folder the move had no file in stays"
+    );
+    assert!(env.path("src/kept/odd/back\\slash.txt").exists());
+    assert!(
+        run.stderr.contains("was not removed") && run.stderr.contains("kept/odd"),
+        "{}",
+        run.stderr
+    );
+    assert!(env.path("src").is_dir(), "the store root stays");
+}
+
 /// A local file whose name cannot be a key is not copied, and the tool says so on stderr
 /// instead of leaving it behind without a word.
 #[test]

@@ -428,10 +428,9 @@ fn existing_tree(dst: &Location, container_may_be_missing: bool) -> Outcome<Tree
 /// moved, so it must not be deleted either; its folder stays, with a warning. Folders are
 /// taken from the moved files, not listed, so a link to a folder is never walked into.
 fn remove_emptied(src: &Location, tree: &Tree) -> Outcome {
-    if src.key.is_empty() {
-        return Ok(());
-    }
-    let mut folders: Vec<&str> = vec![""];
+    // The source folder itself, unless it is the store's root (a local folder given by its
+    // path is one): that stays, the folders below it go.
+    let mut folders: Vec<&str> = if src.key.is_empty() { vec![] } else { vec![""] };
     for file in &tree.files {
         let mut rel = file.rel.as_str();
         while let Some((parent, _)) = rel.rsplit_once('/') {
@@ -449,17 +448,18 @@ fn remove_emptied(src: &Location, tree: &Tree) -> Outcome {
             f.matches('/').count() + 1
         })
     });
-    let mut stayed = false;
+    // The shallowest folder that had to stay (each one that stays keeps its parents too).
+    let mut stayed = None;
     for rel in folders {
         let key = src.join(rel);
-        if !remove_if_empty(src, &key)? && rel.is_empty() {
-            stayed = true;
+        if !remove_if_empty(src, &key)? {
+            stayed = Some(key);
         }
     }
-    if stayed {
+    if let Some(key) = stayed {
         tracing::warn!(
             target: "remote_store",
-            folder = %src.shown(),
+            folder = %src.show(&key),
             "the moved folder was not removed: something the move could not list is still \
              in it"
         );
