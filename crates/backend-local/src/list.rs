@@ -161,7 +161,16 @@ impl Walker {
                 Ok(Step::Yield(Entry::Folder(FolderEntry::new(key))))
             }
             FileType::Symlink => Ok(self.through_link(key)),
-            _ => Ok(Step::Skip),
+            FileType::RegularFile | FileType::Directory => Ok(Step::Skip),
+            _ => {
+                if self.want.files() {
+                    skipped_entry(
+                        &key,
+                        "not a regular file or folder (a FIFO, socket or device)",
+                    );
+                }
+                Ok(Step::Skip)
+            }
         }
     }
 
@@ -171,6 +180,12 @@ impl Walker {
             return Step::Skip;
         };
         let Ok(target) = self.root.stat(rel) else {
+            if self.want.files() {
+                skipped_entry(
+                    &key,
+                    "a link that is broken or points outside the store's root",
+                );
+            }
             return Step::Skip;
         };
         match root::file_type(&target) {
@@ -180,7 +195,16 @@ impl Walker {
             FileType::Directory if self.want.folders() => {
                 Step::Yield(Entry::Folder(FolderEntry::new(key)))
             }
-            _ => Step::Skip,
+            FileType::RegularFile | FileType::Directory => Step::Skip,
+            _ => {
+                if self.want.files() {
+                    skipped_entry(
+                        &key,
+                        "a link to something that is not a regular file or folder",
+                    );
+                }
+                Step::Skip
+            }
         }
     }
 }
@@ -248,6 +272,16 @@ pub(crate) fn only_folders(item: Result<Entry>) -> Option<Result<FolderEntry>> {
         Ok(Entry::File(_)) => None,
         Err(e) => Some(Err(e)),
     }
+}
+
+/// Says that the entry `key` is left out of a listing of files, and why: a tree copied
+/// through the store would otherwise lose it without a word.
+fn skipped_entry(key: &RemotePath, why: &str) {
+    tracing::warn!(
+        target: "remote_store",
+        path = %key.as_str().escape_debug(),
+        "a local entry is left out of the listing: {why}"
+    );
 }
 
 /// Says that the entry `name` of the folder `parent` is left out of a listing because it

@@ -895,6 +895,35 @@ fn files_left_out_of_a_tree_are_named() {
     assert!(run.stderr.contains("back\\\\slash.txt"), "{}", run.stderr);
     assert!(env.path("a/odd/normal.txt").exists());
 
+    // So is what is no regular file or folder, or a link that leads nowhere inside the
+    // root: a FIFO, a broken link, a link out of the tree, a link to the FIFO.
+    std::fs::create_dir(env.path("special")).unwrap();
+    std::fs::write(env.path("special/plain.txt"), "p").unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(env.path("special/pipe"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink("nowhere", env.path("special/broken")).unwrap();
+    std::os::unix::fs::symlink("../odd/normal.txt", env.path("special/out")).unwrap();
+    std::os::unix::fs::symlink("pipe", env.path("special/to-pipe")).unwrap();
+    let run = env.ok(&["cp", "-r", "special", "a:special"]);
+    for (name, why) in [
+        ("pipe", "not a regular file or folder"),
+        ("broken", "broken or points outside"),
+        ("out", "broken or points outside"),
+        ("to-pipe", "a link to something that is not a regular file"),
+    ] {
+        assert!(
+            run.stderr
+                .lines()
+                .any(|l| l.contains(why) && l.contains(&format!("path={name}"))),
+            "{name}: {}",
+            run.stderr
+        );
+    }
+    assert!(env.path("a/special/plain.txt").exists());
+
     // A move of such a tree moves what it can and never deletes what it left: the
     // emptied folders go, the one still holding the unmoved file stays, with a warning.
     std::fs::create_dir_all(env.path("a/t/deep/er")).unwrap();
