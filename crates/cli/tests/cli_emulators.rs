@@ -329,3 +329,59 @@ fn one_s3_object_through_two_stores_is_never_moved_onto_itself() {
     kept.code(0);
     assert_eq!(kept.stdout, "keep me");
 }
+
+/// Objects whose keys cannot be store paths (`a//b`, a backslash) are left out of listings,
+/// so `mv -r` does not move them — and must not delete them either: the clean-up after
+/// the move removes only folders that are really empty, and names the one that is not.
+/// The odd keys are written with plain unsigned PUTs, which moto accepts.
+#[test]
+fn mv_of_an_s3_tree_keeps_the_objects_it_could_not_list() {
+    let Some(endpoint) = var("REMOTE_STORE_S3_MOTO_ENDPOINT") else {
+        return;
+    };
+    let bucket = unique("rstore-hidden");
+    let env = Env::new(&s3_table(&endpoint, &bucket));
+    let vars = [("S3_KEY_ID", "test"), ("S3_SECRET", "test")];
+    std::fs::create_dir(env.path("t")).unwrap();
+    std::fs::write(env.path("t/ok.txt"), "ok").unwrap();
+    run(&env, &vars, &["cp", "-r", "t", "s3:w1"]).code(0);
+    let script = r#"
+import sys, urllib.request
+endpoint, bucket, action = sys.argv[1:4]
+if action == "put":
+    for key in ["cli/w1/win%5Cfile.txt", "cli/w1/sub/a%2F%2Fb.txt"]:
+        req = urllib.request.Request(f"{endpoint}/{bucket}/{key}", data=b"odd", method="PUT")
+        urllib.request.urlopen(req)
+else:
+    print(urllib.request.urlopen(f"{endpoint}/{bucket}?list-type=2").read().decode())
+"#;
+    let python = |action: &str| {
+        let out = std::process::Command::new("python3")
+            .args(["-c", script, &endpoint, &bucket, action])
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    python("put");
+    let moved = run(&env, &vars, &["mv", "-r", "s3:w1", "s3:w2"]);
+    moved.code(0);
+    assert!(moved.stderr.contains("moved 1 file(s)"), "{}", moved.stderr);
+    assert!(moved.stderr.contains("was not removed"), "{}", moved.stderr);
+    let keys = python("list");
+    for kept in [
+        "cli/w1/win\\file.txt",
+        "cli/w1/sub/a//b.txt",
+        "cli/w2/ok.txt",
+    ] {
+        assert!(
+            keys.contains(&format!("<Key>{kept}</Key>")),
+            "{kept} gone: {keys}"
+        );
+    }
+    assert!(!keys.contains("<Key>cli/w1/ok.txt</Key>"), "{keys}");
+}

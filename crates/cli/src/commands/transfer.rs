@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use remote_store::transfer::sync::{copy_between_with, delete_many_with};
 use remote_store::transfer::{BatchOptions, FileStatus, IfExists, TransferOptions, is_cancelled};
-use remote_store::{Content, DeleteFolderOptions, DeleteOptions, Error, ErrorKind, ListOptions};
+use remote_store::{Content, DeleteFolderOptions, DeleteOptions, Error, ErrorKind};
 use serde::Serialize;
 
 use super::Ctx;
@@ -448,51 +448,38 @@ fn remove_emptied(src: &Location, tree: &Tree) -> Outcome {
             f.matches('/').count() + 1
         })
     });
-    // The shallowest folder that had to stay (each one that stays keeps its parents too).
-    let mut stayed = None;
+    // Each folder that stays keeps its parents too: only the ones holding what the move
+    // left behind are named.
+    let mut stayed: Vec<String> = Vec::new();
     for rel in folders {
         let key = src.join(rel);
         if !remove_if_empty(src, &key)? {
-            stayed = Some(key);
+            let below = |k: &String| key.is_empty() || k.starts_with(&format!("{key}/"));
+            if !stayed.iter().any(below) {
+                tracing::warn!(
+                    target: "remote_store",
+                    folder = %src.show(&key),
+                    "a folder of the move was not removed: something the move could not \
+                     list is still in it"
+                );
+            }
+            stayed.push(key);
         }
-    }
-    if let Some(key) = stayed {
-        tracing::warn!(
-            target: "remote_store",
-            folder = %src.show(&key),
-            "the moved folder was not removed: something the move could not list is still \
-             in it"
-        );
     }
     Ok(())
 }
 
 /// Removes the folder `key` of `src` if it is empty (or gone); `false` when something is
-/// left in it. On an object store (S3, Azure) a folder can hold only marker objects once
-/// its files are gone — every real object is listed — so there it goes when no file is
-/// listed below it.
+/// left in it. Never recursive: on S3 and Azure a listing leaves out keys that cannot be
+/// store paths (`a//b`, `x/../y`, a backslash, reserved temp names), so "no file listed"
+/// does not mean "nothing there", and such objects must survive the move that skipped
+/// them. A folder's own marker object goes with it; marker-only subfolders that held no
+/// moved file stay, as empty folders do on a local disk.
 fn remove_if_empty(src: &Location, key: &str) -> Outcome<bool> {
     let opts = DeleteFolderOptions::new().recursive(false).missing_ok(true);
     match src.store.delete_folder_with(key, opts) {
         Ok(()) => Ok(true),
-        Err(e) if e.kind() == ErrorKind::DirectoryNotEmpty => {
-            let object_store = matches!(src.store.name(), "s3" | "azure");
-            let no_file = || -> Result<bool, Error> {
-                Ok(src
-                    .store
-                    .list_files_with(key, ListOptions::subtree())?
-                    .next()
-                    .is_none())
-            };
-            if object_store && no_file().map_err(|e| src.context(e))? {
-                let all = DeleteFolderOptions::new().recursive(true).missing_ok(true);
-                src.store
-                    .delete_folder_with(key, all)
-                    .map_err(|e| src.context(e))?;
-                return Ok(true);
-            }
-            Ok(false)
-        }
+        Err(e) if e.kind() == ErrorKind::DirectoryNotEmpty => Ok(false),
         Err(e) => Err(src.context(e).into()),
     }
 }
