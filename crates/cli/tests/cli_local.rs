@@ -760,6 +760,77 @@ fn ctrl_c_during_a_tree_copy_counts_what_was_not_copied() {
     interrupt_tree(&env, "a/m", &within, "a/n", "moved");
 }
 
+/// Ctrl-C during `sync --delete`: while it copies, the files not copied are counted, not
+/// reported one by one, and nothing is deleted; while it deletes, it stops between rounds
+/// of deletes. Both exit 130.
+#[test]
+fn ctrl_c_stops_sync_copies_and_deletes() {
+    const FILES: usize = 3000;
+    const EXTRA: usize = 20_000;
+    let env = Env::new("");
+    std::fs::create_dir_all(env.path("src")).unwrap();
+    std::fs::create_dir_all(env.path("a/m")).unwrap();
+    for i in 0..FILES {
+        std::fs::write(env.path(&format!("src/f{i:04}.txt")), "x").unwrap();
+    }
+    std::fs::write(env.path("a/m/extra.txt"), "old").unwrap();
+    let count = |d: &str| std::fs::read_dir(env.path(d)).unwrap().count();
+    let args = ["sync", "--delete", "--transfers", "1", "src", "a:m"];
+    let stderr = interrupt_when(&env, &args, || count("a/m") > 1);
+    let done = count("a/m") - 1;
+    assert!(done < FILES, "all {FILES} files were copied");
+    let summary = format!("{} not done: interrupted", FILES - done + 1);
+    assert!(stderr.contains(&summary), "want {summary:?} in:\n{stderr}");
+    assert!(
+        stderr.contains("1 file(s) not deleted: interrupted"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("error"), "an error per file:\n{stderr}");
+    assert!(env.path("a/m/extra.txt").exists(), "nothing deleted");
+
+    // Now every copy is done and thousands of files are extra.
+    for i in 0..FILES {
+        std::fs::remove_file(env.path(&format!("src/f{i:04}.txt"))).unwrap();
+    }
+    std::fs::write(env.path("src/keep.txt"), "k").unwrap();
+    for i in 0..EXTRA {
+        std::fs::write(env.path(&format!("a/m/x{i:05}")), "").unwrap();
+    }
+    let before = count("a/m");
+    let stderr = interrupt_when(&env, &args, || count("a/m") < before);
+    let left = count("a/m");
+    assert!(left > 1, "every delete went through: {stderr}");
+    assert!(stderr.contains("not deleted: interrupted"), "{stderr}");
+}
+
+/// Runs `args`, sends Ctrl-C once `ready` holds, and returns its stderr after checking
+/// that it exited 130.
+fn interrupt_when(env: &Env, args: &[&str], ready: impl Fn() -> bool) -> String {
+    let child = env
+        .cmd(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !ready() {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "{args:?}: never got going"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(130), "{args:?}: {stderr}");
+    stderr
+}
+
 /// Fills `src` with files, runs `args`, interrupts it once a file is in `dst`, and checks
 /// what it reports.
 fn interrupt_tree(env: &Env, src: &str, args: &[&str], dst: &str, verb: &str) {
@@ -768,14 +839,7 @@ fn interrupt_tree(env: &Env, src: &str, args: &[&str], dst: &str, verb: &str) {
     for i in 0..FILES {
         std::fs::write(env.path(&format!("{src}/f{i:04}.txt")), vec![b'x'; 4096]).unwrap();
     }
-    let child = env
-        .cmd(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     let dst = env.path(dst);
-    let started = std::time::Instant::now();
     let landed = |d: &std::path::Path| {
         std::fs::read_dir(d).is_ok_and(|mut entries| {
             entries.any(|e| {
@@ -786,21 +850,7 @@ fn interrupt_tree(env: &Env, src: &str, args: &[&str], dst: &str, verb: &str) {
             })
         })
     };
-    while !landed(&dst) {
-        assert!(
-            started.elapsed().as_secs() < 60,
-            "{args:?}: no file ever landed"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{args:?}: {stderr}");
+    let stderr = interrupt_when(env, args, || landed(&dst));
     let left: Vec<String> = std::fs::read_dir(&dst)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

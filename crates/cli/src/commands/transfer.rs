@@ -681,7 +681,14 @@ struct SyncReport {
     delete: Vec<String>,
     unchanged: usize,
     failed: usize,
+    /// Copies and deletes not done because Ctrl-C stopped the command (not in `failed`).
+    #[serde(skip_serializing_if = "is_zero")]
+    interrupted: usize,
 }
+
+/// Keys a `sync --delete` deletes between two looks at the interrupt flag: one S3
+/// `DeleteObjects` request.
+const DELETE_ROUND: usize = 1000;
 
 /// `sync`: make DST a mirror of SRC (one way). Copies new and changed files; deletes
 /// extra ones only with `--delete`, and only when every copy succeeded; `--dry-run`
@@ -740,6 +747,8 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
     copied.extend(plan.copy.iter().map(|f| ("copy", f)));
     copied.extend(plan.update.iter().map(|f| ("update", f)));
     let mut failed = Vec::new();
+    // Of the copies and deletes not done: failed (each reported) and stopped by Ctrl-C.
+    let (mut reported, mut interrupted) = (0, 0);
     let mut done_copy = Vec::new();
     let mut done_delete = Vec::new();
     if args.dry_run {
@@ -761,44 +770,64 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
                 &progress,
             );
             progress.file_done();
-            if let Err(e) = &r {
+            // Failed once interrupted: stopped by the interrupt, counted, not reported.
+            let stopped = r.is_err() && crate::interrupt::interrupted();
+            if let Err(e) = &r
+                && !stopped
+            {
                 Ctx::report(&progress, e);
             }
-            r
+            (r, stopped)
         });
         progress.finish();
-        for ((what, file), r) in copied.iter().zip(results) {
+        for ((what, file), (r, stopped)) in copied.iter().zip(results) {
             match r {
                 Ok(_) => done_copy.push((*what, file.rel.clone())),
-                Err(e) => failed.push(e.kind()),
-            }
-        }
-        if failed.is_empty() && !crate::interrupt::interrupted() {
-            // One batch: `DeleteObjects` of 1,000 keys a request on S3, `--transfers`
-            // single deletes at once elsewhere; each file's outcome is reported.
-            let batch = delete_many_with(
-                &dst.store,
-                plan.delete.iter().map(|f| f.info.path.as_str()),
-                DeleteOptions::new().missing_ok(true),
-                &BatchOptions::new().concurrency(ctx.transfers),
-            );
-            let mut outcomes: Vec<Option<Error>> = plan.delete.iter().map(|_| None).collect();
-            for (item, e) in batch.failed {
-                outcomes[item.index] = Some(e);
-            }
-            for (file, outcome) in plan.delete.iter().zip(outcomes) {
-                match outcome {
-                    None => done_delete.push(file.rel.clone()),
-                    Some(e) => {
-                        let e = dst.context(e);
-                        Ctx::report(&progress, &e);
-                        failed.push(e.kind());
-                    }
+                Err(e) => {
+                    failed.push(e.kind());
+                    interrupted += usize::from(stopped);
+                    reported += usize::from(!stopped);
                 }
             }
-        } else if !plan.delete.is_empty() {
-            let why = if failed.is_empty() {
-                // Every copy succeeded, but Ctrl-C came before the deletes: not done.
+        }
+        let mut deleted = 0;
+        if failed.is_empty() {
+            // In rounds of `DeleteObjects` size (1,000 keys a request on S3, `--transfers`
+            // single deletes at once elsewhere), so that Ctrl-C stops the deletes too;
+            // each file's outcome is reported.
+            for round in plan.delete.chunks(DELETE_ROUND) {
+                if crate::interrupt::interrupted() {
+                    break;
+                }
+                let batch = delete_many_with(
+                    &dst.store,
+                    round.iter().map(|f| f.info.path.as_str()),
+                    DeleteOptions::new().missing_ok(true),
+                    &BatchOptions::new().concurrency(ctx.transfers),
+                );
+                let mut outcomes: Vec<Option<Error>> = round.iter().map(|_| None).collect();
+                for (item, e) in batch.failed {
+                    outcomes[item.index] = Some(e);
+                }
+                for (file, outcome) in round.iter().zip(outcomes) {
+                    match outcome {
+                        None => done_delete.push(file.rel.clone()),
+                        Some(e) => {
+                            let e = dst.context(e);
+                            Ctx::report(&progress, &e);
+                            failed.push(e.kind());
+                            reported += 1;
+                        }
+                    }
+                }
+                deleted += round.len();
+            }
+        }
+        let not_deleted = plan.delete.len() - deleted;
+        if not_deleted > 0 {
+            let why = if crate::interrupt::interrupted() {
+                interrupted += not_deleted;
+                // Counted as not done, so that the command ends as interrupted (130).
                 failed.push(ErrorKind::Other);
                 "interrupted"
             } else {
@@ -806,7 +835,7 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
             };
             ctx.note(
                 &progress,
-                &format!("{} file(s) not deleted: {why}", plan.delete.len()),
+                &format!("{not_deleted} file(s) not deleted: {why}"),
             );
         }
     }
@@ -824,7 +853,8 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
             update: pick("update"),
             delete: done_delete.clone(),
             unchanged: plan.unchanged,
-            failed: failed.len(),
+            failed: reported,
+            interrupted,
         })?;
     } else {
         let mut out = io::stdout().lock();
@@ -840,10 +870,15 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
         } else {
             ""
         };
+        let stopped = if interrupted > 0 {
+            format!("; {interrupted} not done: interrupted")
+        } else {
+            String::new()
+        };
         ctx.note(
             &Progress::hidden(),
             &format!(
-                "{} to copy, {} to update, {} to delete, {} unchanged{dry}",
+                "{} to copy, {} to update, {} to delete, {} unchanged{dry}{stopped}",
                 plan.copy.len(),
                 plan.update.len(),
                 plan.delete.len(),
