@@ -117,6 +117,16 @@ enum Origin {
     Local(PathBuf),
 }
 
+/// `text` as it may be shown: a URL (`scheme://...`) without its query and fragment, which
+/// may carry a credential (`?secret_access_key=...`); anything else unchanged.
+pub(crate) fn without_query(text: &str) -> &str {
+    if text.contains("://") {
+        text.split(['?', '#']).next().unwrap_or(text)
+    } else {
+        text
+    }
+}
+
 /// A resolved location: a store and a key in it (`""` is the store's root).
 #[derive(Clone)]
 pub(crate) struct Location {

@@ -928,6 +928,27 @@ fn moving_a_local_folder_removes_the_subfolders_it_emptied() {
     assert!(env.path("src").is_dir(), "the store root stays");
 }
 
+/// `ping` labels a URL without its query, which may hold a credential — also one the tool
+/// refuses, in text and JSON output alike.
+#[test]
+fn ping_never_echoes_a_url_query() {
+    let env = Env::new("");
+    let url = "s3://b/?endpoint=http://127.0.0.1:9&secret_access_key=s3cr3t-value";
+    for json in [false, true] {
+        let mut args = vec!["ping", url];
+        if json {
+            args.insert(1, "--json");
+        }
+        let run = env.run(&args);
+        run.code(2);
+        assert!(run.stdout.contains("s3://b/"), "{}", run.stdout);
+        for out in [&run.stdout, &run.stderr] {
+            assert!(!out.contains("s3cr3t"), "secret shown: {out}");
+            assert!(!out.contains("endpoint="), "query shown: {out}");
+        }
+    }
+}
+
 /// A local file whose name cannot be a key is not copied, and the tool says so on stderr
 /// instead of leaving it behind without a word.
 #[test]

@@ -413,7 +413,9 @@ pub(super) fn ping_all(
 pub(super) fn ping(ctx: &mut Ctx, texts: &[String]) -> Outcome {
     let mut stores = Vec::new();
     for text in texts {
-        stores.push((text.clone(), ctx.resolver.resolve(text)));
+        // Labelled as written, but a URL without its query: it may hold a credential.
+        let label = crate::location::without_query(text).to_owned();
+        stores.push((label, ctx.resolver.resolve(text)));
     }
     let failed = ping_all(ctx, &stores)?;
     Failure::of_batch(stores.len(), &failed)
