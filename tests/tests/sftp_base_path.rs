@@ -92,3 +92,43 @@ async fn a_file_as_base_is_invalid_argument() {
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
     assert!(e.to_string().contains("is not a directory"), "{e}");
 }
+
+/// Entries of the served folder that cannot be files of the store are left out of
+/// listings, in both halves: a name with a backslash (it was listed as `back/slash`, a
+/// file that does not exist, so a tree copy failed on it), a FIFO and a broken link.
+#[tokio::test(flavor = "multi_thread")]
+async fn listings_leave_out_what_cannot_be_a_file() {
+    let Some(sshd) = Sshd::from_env() else { return };
+    let config = sshd.config("odd-names").create_base_path(true);
+    let base = std::path::PathBuf::from(&config.base_path);
+    let store = AsyncStore::new(AsyncSftpBackend::new(config.clone()).unwrap(), "").unwrap();
+    store.write("sub/plain.txt", "p").await.unwrap();
+    std::fs::write(base.join("sub/back\\slash"), "b").unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(base.join("sub/pipe"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    std::os::unix::fs::symlink("nowhere", base.join("sub/broken")).unwrap();
+    let want = vec!["sub/plain.txt".to_owned()];
+    let mut listed = Vec::new();
+    let mut files = store
+        .list_files_with("", remote_store_core::ListOptions::subtree())
+        .unwrap();
+    while let Some(f) = files.next().await {
+        listed.push(f.unwrap().path.to_string());
+    }
+    assert_eq!(listed, want, "async");
+    let config = config.create_base_path(false);
+    let listed = tokio::task::spawn_blocking(move || {
+        let store = Store::new(SftpBackend::new(config).unwrap(), "").unwrap();
+        store
+            .list_files_with("", remote_store_core::ListOptions::subtree())
+            .unwrap()
+            .map(|f| f.unwrap().path.to_string())
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    assert_eq!(listed, want, "sync");
+}

@@ -142,19 +142,35 @@ impl Walk {
         };
         for file in page.files {
             let name = file.filename;
-            if name == "." || name == ".." || name.starts_with(TEMP_PREFIX) || name.contains('/') {
+            if name == "." || name == ".." || name.starts_with(TEMP_PREFIX) {
                 continue;
             }
-            let Ok(key) = dir.join(&name) else {
-                tracing::debug!("sftp: skipping a name that is not a valid key: {name:?}");
-                continue;
+            // A backslash would be read as a separator (`a\b` listed as `a/b`, a file that
+            // does not exist); control characters and the like are refused by `join`.
+            let key = match dir.join(&name) {
+                Ok(key) if !name.contains(['\\', '/']) => key,
+                _ => {
+                    if self.want.files {
+                        skipped(
+                            dir.as_str(),
+                            &name,
+                            "its name cannot be a store key (a backslash or a control character)",
+                        );
+                    }
+                    continue;
+                }
             };
             let mut attrs = file.attrs;
             if kind(&attrs) == Kind::Symlink {
                 // Follow links, as `stat` does for the probes.
                 match lease.run(raw.stat(self.inner.paths.native(&key))).await {
                     Ok(a) => attrs = a.attrs,
-                    Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) => continue,
+                    Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) => {
+                        if self.want.files {
+                            skipped(dir.as_str(), &name, "a broken link");
+                        }
+                        continue;
+                    }
                     Err(e) => return Err(map_sftp(e, key.as_str())),
                 }
             }
@@ -170,6 +186,12 @@ impl Walk {
                 Kind::File if self.want.files => {
                     self.ready.push_back(Entry::File(file_info(key, &attrs)));
                 }
+                Kind::File => {}
+                _ if self.want.files => skipped(
+                    dir.as_str(),
+                    &name,
+                    "not a regular file or folder (a FIFO, socket or device)",
+                ),
                 _ => {}
             }
         }
@@ -236,4 +258,15 @@ pub(crate) async fn read_all(
     };
     let _ = lease.run(raw.close(handle)).await;
     result
+}
+
+/// Says that the entry `name` of the folder `folder` is left out of a listing of files, and
+/// why: a tree copied through the store would otherwise lose it without a word.
+fn skipped(folder: &str, name: &str, why: &str) {
+    tracing::warn!(
+        target: "remote_store",
+        folder = %folder.escape_debug(),
+        name = %name.escape_debug(),
+        "sftp: an entry is left out of the listing: {why}"
+    );
 }
