@@ -208,7 +208,21 @@ fn decode_name(name: BlobName) -> Option<String> {
 }
 
 fn file_info(client: &Client, blob: BlobItem) -> Option<FileInfo> {
-    let key = client.key_of(blob.name.as_deref()?)?;
+    let name = blob.name.as_deref()?;
+    let Some(key) = client.key_of(name) else {
+        // A folder marker (`a/`) is a folder; any other name outside the normal path form
+        // is not part of the store, and said so: a tree copied or moved through the store
+        // would otherwise skip it without a word.
+        if !name.ends_with('/') {
+            tracing::warn!(
+                target: "remote_store",
+                blob = %name.escape_debug(),
+                "azure: a blob is left out of the listing: its name cannot be a store path \
+                 (an empty segment, `.` or `..`, a backslash or a control character)"
+            );
+        }
+        return None;
+    };
     let props = blob.properties.unwrap_or_default();
     let modified = props.last_modified.map(SystemTime::from);
     let metadata = blob

@@ -58,8 +58,14 @@ pub(crate) fn pages(
             inner.saw_bucket();
             let mut page = Page::default();
             for object in out.contents() {
-                let Some(file) = object.key().and_then(|k| inner.keys.path_of(k)) else {
-                    continue; // folder markers and keys outside the normal path form
+                let Some(key) = object.key() else { continue };
+                let Some(file) = inner.keys.path_of(key) else {
+                    // A folder marker (`a/`) is a folder; any other key outside the
+                    // normal path form is not part of the store, and said so.
+                    if !key.ends_with('/') {
+                        skipped_key(key);
+                    }
+                    continue;
                 };
                 let size = object.size().map_or(0, |n| u64::try_from(n).unwrap_or(0));
                 page.files.push(
@@ -146,4 +152,15 @@ fn flatten<T: Send + 'static>(
 fn whole_seconds(t: SystemTime) -> SystemTime {
     t.duration_since(UNIX_EPOCH)
         .map_or(t, |d| UNIX_EPOCH + Duration::from_secs(d.as_secs()))
+}
+
+/// Names an object a listing of files leaves out because its key cannot be a store path:
+/// a tree copied or moved through the store would otherwise skip it without a word.
+fn skipped_key(key: &str) {
+    tracing::warn!(
+        target: "remote_store",
+        key = %key.escape_debug(),
+        "s3: an object is left out of the listing: its key cannot be a store path (an empty \
+         segment, `.` or `..`, a backslash or a control character)"
+    );
 }

@@ -372,6 +372,17 @@ else:
     moved.code(0);
     assert!(moved.stderr.contains("moved 1 file(s)"), "{}", moved.stderr);
     assert!(moved.stderr.contains("was not removed"), "{}", moved.stderr);
+    // The listing named what it left out.
+    for odd in ["cli/w1/win\\\\file.txt", "cli/w1/sub/a//b.txt"] {
+        assert!(
+            moved
+                .stderr
+                .lines()
+                .any(|l| l.contains("left out of the listing") && l.contains(odd)),
+            "{odd}: {}",
+            moved.stderr
+        );
+    }
     let keys = python("list");
     for kept in [
         "cli/w1/win\\file.txt",
