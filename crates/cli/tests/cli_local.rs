@@ -364,8 +364,10 @@ fn exit_codes_by_kind() {
         "{}",
         typo.stderr
     );
-    // cat stops at the first missing file
-    env.run(&["cat", "a:x.txt", "a:nope"]).code(3);
+    // cat goes on past a missing file, as cat(1) does: a partial failure
+    let partial = env.run(&["cat", "a:nope", "a:x.txt"]);
+    partial.code(7);
+    assert_eq!(partial.stdout, "x");
     env.run(&["hashsum", "a:x.txt"]).code(0);
     // a missing explicit config file: not found
     env.run(&["--config", "/nonexistent/rstore.toml", "ls", "a:"])
@@ -947,6 +949,40 @@ fn ping_never_echoes_a_url_query() {
             assert!(!out.contains("endpoint="), "query shown: {out}");
         }
     }
+}
+
+/// A missing location among several fails alone: `cat`, `du` and `hashsum` still give the
+/// others, report the missing one and exit 7 (partial failure); with only missing ones,
+/// the kind's code (3, not found).
+#[test]
+fn one_missing_location_among_several_fails_alone() {
+    let env = Env::new("");
+    std::fs::write(env.path("w.txt"), "hello").unwrap();
+    std::fs::write(env.path("y.txt"), "world").unwrap();
+    let (w, y, nope) = (env.path("w.txt"), env.path("y.txt"), env.path("nope.txt"));
+    let (w, y, nope) = (
+        w.to_str().unwrap(),
+        y.to_str().unwrap(),
+        nope.to_str().unwrap(),
+    );
+    let cat = env.run(&["cat", w, nope, y]);
+    cat.code(7);
+    assert_eq!(cat.stdout, "helloworld");
+    let du = env.run(&["du", w, nope, y]);
+    du.code(7);
+    assert_eq!(du.stdout.lines().count(), 2, "{}", du.stdout);
+    let sums = env.run(&["hashsum", w, nope, y]);
+    sums.code(7);
+    assert_eq!(sums.stdout.lines().count(), 2, "{}", sums.stdout);
+    for run in [&cat, &du, &sums] {
+        assert!(run.stderr.contains("nope.txt") && run.stderr.contains("not found"));
+        assert!(
+            run.stderr.contains("1 of 3 item(s) failed"),
+            "{}",
+            run.stderr
+        );
+    }
+    env.run(&["hashsum", nope, nope]).code(3);
 }
 
 /// A local file whose name cannot be a key is not copied, and the tool says so on stderr

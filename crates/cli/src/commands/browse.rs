@@ -208,13 +208,13 @@ pub(super) fn stat(ctx: &mut Ctx, text: &str) -> Outcome {
 /// `cat`: each file's bytes to stdout, streamed.
 pub(super) fn cat(ctx: &mut Ctx, texts: &[String]) -> Outcome {
     let mut out = io::stdout().lock();
-    for text in texts {
+    let (_, failed) = super::each_location(texts, |text| {
         let loc = ctx.resolve(text)?;
         let mut reader = loc.store.read(&loc.key).map_err(|e| loc.context(e))?;
-        copy_out(&mut reader, &mut out, &loc)?;
-    }
+        copy_out(&mut reader, &mut out, &loc)
+    })?;
     out.flush()?;
-    Ok(())
+    Failure::of_batch(texts.len(), &failed)
 }
 
 /// Copies a store reader to a local writer, telling a read error (the store's, with its
@@ -251,8 +251,7 @@ struct Usage {
 
 /// `du`: files and bytes below each location.
 pub(super) fn du(ctx: &mut Ctx, texts: &[String]) -> Outcome {
-    let mut rows = Vec::new();
-    for text in texts {
+    let (rows, failed) = super::each_location(texts, |text| {
         let loc = ctx.resolve(text)?;
         let (files, bytes) = if !loc.dir_hint && loc.is_file()? {
             let info = loc
@@ -268,14 +267,15 @@ pub(super) fn du(ctx: &mut Ctx, texts: &[String]) -> Outcome {
                 .map_err(|e| loc.context(e))?;
             (info.file_count, info.total_size)
         };
-        rows.push(Usage {
+        Ok(Usage {
             path: loc.shown(),
             files,
             bytes,
-        });
-    }
+        })
+    })?;
     if ctx.json {
-        return ctx.print_json(&rows);
+        ctx.print_json(&rows)?;
+        return Failure::of_batch(texts.len(), &failed);
     }
     let mut out = io::stdout().lock();
     for row in &rows {
@@ -285,7 +285,7 @@ pub(super) fn du(ctx: &mut Ctx, texts: &[String]) -> Outcome {
             row.files, row.bytes, row.path
         )?;
     }
-    Ok(())
+    Failure::of_batch(texts.len(), &failed)
 }
 
 /// One line of `hashsum`.
@@ -298,13 +298,15 @@ struct Sum {
 
 /// `hashsum`: a digest of every file (below each folder), `sha256sum` style.
 pub(super) fn hashsum(ctx: &mut Ctx, args: &HashsumArgs) -> Outcome {
-    let mut jobs: Vec<(Location, TreeFile)> = Vec::new();
-    for text in &args.locations {
+    let (listed, mut failed) = super::each_location(&args.locations, |text| {
         let loc = ctx.resolve(text)?;
-        for file in tree::list(&loc)?.files {
-            jobs.push((loc.clone(), file));
-        }
-    }
+        let files = tree::list(&loc)?.files;
+        Ok((loc, files))
+    })?;
+    let jobs: Vec<(Location, TreeFile)> = listed
+        .into_iter()
+        .flat_map(|(loc, files)| files.into_iter().map(move |f| (loc.clone(), f)))
+        .collect();
     let bytes = jobs.iter().map(|(_, f)| f.info.size).sum();
     let progress = ctx.bars(jobs.len(), bytes);
     let results = tree::parallel(&jobs, ctx.transfers, |(loc, file)| {
@@ -315,7 +317,8 @@ pub(super) fn hashsum(ctx: &mut Ctx, args: &HashsumArgs) -> Outcome {
     });
     progress.finish();
     let mut sums = Vec::new();
-    let mut failed = Vec::new();
+    // Locations that failed whole, then files that failed.
+    let total = failed.len() + jobs.len();
     for ((loc, file), result) in jobs.iter().zip(results) {
         match result {
             Ok(digest) => sums.push(Sum {
@@ -337,7 +340,7 @@ pub(super) fn hashsum(ctx: &mut Ctx, args: &HashsumArgs) -> Outcome {
             writeln!(out, "{}  {}", sum.digest, sum.path)?;
         }
     }
-    Failure::of_batch(jobs.len(), &failed)
+    Failure::of_batch(total, &failed)
 }
 
 /// One line of `ping`.

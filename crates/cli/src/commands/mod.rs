@@ -12,7 +12,7 @@ use remote_store::Error;
 use serde::Serialize;
 
 use crate::cli::{Cli, Command, ConfigCommand};
-use crate::exit::Outcome;
+use crate::exit::{Failure, Outcome};
 use crate::location::{Location, Resolver};
 use crate::progress::{self, Progress};
 
@@ -98,6 +98,28 @@ pub(crate) fn run(cli: &Cli, ctx: &mut Ctx) -> Outcome {
         Command::Config(ConfigCommand::Path) => config::path(ctx),
         Command::Completions(args) => config::completions(args.shell),
     }
+}
+
+/// Runs `one` for each location of a multi-location command (`rm`, `cat`, `du`,
+/// `hashsum`). With one location, its error is the command's; with several, an error is
+/// reported on its own line and the other locations still run. Returns what succeeded and
+/// the kinds of what failed (for [`Failure::of_batch`]); a closed stdout ends it at once.
+pub(super) fn each_location<T>(
+    texts: &[String],
+    mut one: impl FnMut(&str) -> Outcome<T>,
+) -> Outcome<(Vec<T>, Vec<remote_store::ErrorKind>)> {
+    let (mut done, mut failed) = (Vec::new(), Vec::new());
+    for text in texts {
+        match one(text) {
+            Ok(v) => done.push(v),
+            Err(Failure::Error(e)) if texts.len() > 1 => {
+                Ctx::report(&Progress::hidden(), &e);
+                failed.push(e.kind());
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok((done, failed))
 }
 
 /// A time as RFC 3339 (UTC, seconds).

@@ -486,24 +486,10 @@ fn remove_if_empty(src: &Location, key: &str) -> Outcome<bool> {
 
 /// `rm`: files, or folders with `-r`.
 pub(super) fn rm(ctx: &mut Ctx, args: &RmArgs) -> Outcome {
-    let mut failed = Vec::new();
-    let progress = Progress::hidden();
-    for text in &args.locations {
-        let r = ctx
-            .resolve(text)
-            .and_then(|loc| rm_one(&loc, args.recursive, args.missing_ok));
-        match r {
-            Ok(()) => {}
-            Err(Failure::Error(e)) => {
-                if args.locations.len() == 1 {
-                    return Err(e.into());
-                }
-                Ctx::report(&progress, &e);
-                failed.push(e.kind());
-            }
-            Err(other) => return Err(other),
-        }
-    }
+    let (_, failed) = super::each_location(&args.locations, |text| {
+        let loc = ctx.resolve(text)?;
+        rm_one(&loc, args.recursive, args.missing_ok)
+    })?;
     Failure::of_batch(args.locations.len(), &failed)
 }
 
