@@ -600,6 +600,14 @@ fn one_place_written_two_ways_is_never_destroyed() {
             run.stderr
         );
     }
+    // The refusal says what was asked.
+    let run = env.run(&["mv", "-r", "a:t", "a:t/sub"]);
+    run.code(2);
+    assert!(
+        run.stderr.contains("cannot be moved into itself"),
+        "{}",
+        run.stderr
+    );
     let run = env.run(&["sync", "--delete", "a:t/d1", "inner:"]);
     run.code(2);
     assert!(

@@ -247,9 +247,10 @@ fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode)
     match src.relation(&src.key, dst, &dst.key) {
         Relation::Same | Relation::Contains => {
             return Err(invalid(format!(
-                "{} is inside {}: a tree cannot be copied into itself",
+                "{} is inside {}: a tree cannot be {} into itself",
                 dst.shown(),
-                src.shown()
+                src.shown(),
+                mode.past()
             )));
         }
         // Into a folder that holds the source, the copies land on the source's own files
