@@ -44,6 +44,9 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_max_level(level)
         .with_writer(std::io::stderr)
+        // Plain text, also when another crate of a build turns on the subscriber's `ansi`
+        // feature (a workspace test build does): stderr is read by scripts and tests.
+        .with_ansi(false)
         .init();
     // Only the commands that write stop cleanly; the others (listings, reads, deletes of
     // single objects) keep the default: Ctrl-C ends them at once, which loses nothing.
