@@ -203,13 +203,13 @@ fn done(
     mode: Mode,
     files: usize,
     bytes: u64,
-    failed: Tally,
+    missed: Tally,
     tree: bool,
 ) -> Outcome {
     let Tally {
         failed,
         interrupted,
-    } = failed;
+    } = missed;
     if ctx.json {
         return ctx.print_json(&Copied {
             files,
@@ -238,6 +238,28 @@ fn done(
 struct Tally {
     failed: usize,
     interrupted: usize,
+}
+
+impl Tally {
+    /// `interrupted` of the `failed` kinds were the interrupt's doing.
+    fn of(failed: &[ErrorKind], interrupted: usize) -> Tally {
+        Tally {
+            failed: failed.len() - interrupted,
+            interrupted,
+        }
+    }
+}
+
+/// Whether the copy or move that ended with `r` was stopped by Ctrl-C: a file that fails
+/// once the command is interrupted was (its reader's error, whatever the store made of
+/// it), as the transfer crate counts it. Any other error is reported here.
+fn stopped_by_interrupt<T>(progress: &Progress, r: &Result<T, Error>) -> bool {
+    let Err(e) = r else { return false };
+    let stopped = crate::interrupt::interrupted();
+    if !stopped {
+        Ctx::report(progress, e);
+    }
+    stopped
 }
 
 /// Copies or moves every file of `tree` (below `src`) to the same relative path below
@@ -307,16 +329,10 @@ fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode)
             Mode::Move => tree::move_file(src, from, dst, &to, size, overwrite, &progress),
         };
         progress.file_done();
-        // A file that fails once the command is interrupted was stopped by it (its
-        // reader's error, whatever the store made of it), as the transfer crate counts it.
-        let stopped = r.is_err() && crate::interrupt::interrupted();
-        match &r {
-            Ok(bytes) => {
-                tracing::info!(from = %src.show(from), to = %dst.show(&to), bytes, "{}", mode.past())
-            }
-            Err(e) if !stopped => Ctx::report(&progress, e),
-            Err(_) => {}
+        if let Ok(bytes) = &r {
+            tracing::info!(from = %src.show(from), to = %dst.show(&to), bytes, "{}", mode.past());
         }
+        let stopped = stopped_by_interrupt(&progress, &r);
         (r, stopped)
     });
     progress.finish();
@@ -329,19 +345,9 @@ fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode)
         remove_emptied(src, tree)?;
     }
     let interrupted = results.iter().filter(|(_, stopped)| *stopped).count();
-    let tally = Tally {
-        failed: failed.len() - interrupted,
-        interrupted,
-    };
-    done(
-        ctx,
-        &progress,
-        mode,
-        results.len() - failed.len(),
-        bytes,
-        tally,
-        true,
-    )?;
+    let ok = results.len() - failed.len();
+    let missed = Tally::of(&failed, interrupted);
+    done(ctx, &progress, mode, ok, bytes, missed, true)?;
     Failure::of_batch(results.len(), &failed)
 }
 
@@ -399,11 +405,8 @@ fn copy_tree_between(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location) -> 
             _ => {}
         }
     }
-    let tally = Tally {
-        failed: failed.len() - interrupted,
-        interrupted,
-    };
-    done(ctx, &progress, Mode::Copy, copied, bytes, tally, true)?;
+    let missed = Tally::of(&failed, interrupted);
+    done(ctx, &progress, Mode::Copy, copied, bytes, missed, true)?;
     Failure::of_batch(total, &failed)
 }
 
@@ -757,13 +760,7 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
                 &progress,
             );
             progress.file_done();
-            // Failed once interrupted: stopped by the interrupt, counted, not reported.
-            let stopped = r.is_err() && crate::interrupt::interrupted();
-            if let Err(e) = &r
-                && !stopped
-            {
-                Ctx::report(&progress, e);
-            }
+            let stopped = stopped_by_interrupt(&progress, &r);
             (r, stopped)
         });
         progress.finish();

@@ -48,21 +48,30 @@ where
     }
 }
 
-/// Moves the bytes of one file with `copy` unless the transfer was cancelled first; a file
-/// stopped by the cancel flag fails with whatever its store made of the meter's error, so
-/// it is reported as the cancellation it was (as `sync::run` does).
-async fn moved(
+/// One file of a run, as `sync::run` does it: settled without I/O where the plan allows,
+/// else its bytes moved by `copy` unless the transfer was cancelled first; a file stopped
+/// by the cancel flag fails with whatever its store made of the meter's error, so it is
+/// reported as the cancellation it was. (`copy` is a future: it does nothing unless
+/// awaited.)
+async fn run_file(
     file: &PlannedFile,
     tracker: &Tracker,
     copy: impl std::future::Future<Output = Done>,
 ) -> Done {
-    let stopped = || cancelled().with_path(file.destination.clone());
-    if tracker.cancelled() {
-        return Err(stopped());
-    }
-    tracker.file_started(&file.relative, file.size);
-    copy.await
-        .map_err(|e| if tracker.cancelled() { stopped() } else { e })
+    let done = match without_io(file) {
+        Some(done) => done,
+        None => {
+            let stopped = || cancelled().with_path(file.destination.clone());
+            if tracker.cancelled() {
+                Err(stopped())
+            } else {
+                tracker.file_started(&file.relative, file.size);
+                copy.await
+                    .map_err(|e| if tracker.cancelled() { stopped() } else { e })
+            }
+        }
+    };
+    finish(tracker, file, done)
 }
 
 /// Runs blocking local file-system work on tokio's blocking pool.
@@ -463,20 +472,11 @@ pub async fn upload_with(
     let tracker = tracker(&plan, opts);
     let results = run_stream(&plan, opts.files_in_flight, opts.stop_on_error, |file| {
         let (local, tracker) = (&local, &tracker);
-        async move {
-            let done = match without_io(file) {
-                Some(d) => d,
-                None => {
-                    moved(
-                        file,
-                        tracker,
-                        upload_file(local, store, file, opts, tracker),
-                    )
-                    .await
-                }
-            };
-            finish(tracker, file, done)
-        }
+        run_file(
+            file,
+            tracker,
+            upload_file(local, store, file, opts, tracker),
+        )
     })
     .await;
     Ok(report(plan, results, &tracker))
@@ -533,20 +533,11 @@ pub async fn download_with(
     let tracker = tracker(&plan, opts);
     let results = run_stream(&plan, opts.files_in_flight, opts.stop_on_error, |file| {
         let (local, tracker) = (&local, &tracker);
-        async move {
-            let done = match without_io(file) {
-                Some(d) => d,
-                None => {
-                    moved(
-                        file,
-                        tracker,
-                        download_file(store, local, file, opts, tracker),
-                    )
-                    .await
-                }
-            };
-            finish(tracker, file, done)
-        }
+        run_file(
+            file,
+            tracker,
+            download_file(store, local, file, opts, tracker),
+        )
     })
     .await;
     Ok(report(plan, results, &tracker))
@@ -599,20 +590,11 @@ pub async fn copy_between_with(
     let tracker = tracker(&plan, opts);
     let results = run_stream(&plan, opts.files_in_flight, opts.stop_on_error, |file| {
         let tracker = &tracker;
-        async move {
-            let done = match without_io(file) {
-                Some(d) => d,
-                None => {
-                    moved(
-                        file,
-                        tracker,
-                        between_file(src_store, dst_store, file, opts, tracker),
-                    )
-                    .await
-                }
-            };
-            finish(tracker, file, done)
-        }
+        run_file(
+            file,
+            tracker,
+            between_file(src_store, dst_store, file, opts, tracker),
+        )
     })
     .await;
     Ok(report(plan, results, &tracker))
