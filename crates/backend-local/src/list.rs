@@ -195,6 +195,16 @@ impl Walker {
             FileType::Directory if self.want.folders() => {
                 Step::Yield(Entry::Folder(FolderEntry::new(key)))
             }
+            // A recursive listing never walks into a link (no loops, nothing counted
+            // twice), so the files below this one are not in it: said, not left silently.
+            FileType::Directory if self.want.descend() => {
+                skipped_entry(
+                    &key,
+                    "a link to a folder, which recursive listings do not follow (the files \
+                     below it are not listed)",
+                );
+                Step::Skip
+            }
             FileType::RegularFile | FileType::Directory => Step::Skip,
             _ => {
                 if self.want.files() {

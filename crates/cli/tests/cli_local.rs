@@ -722,12 +722,25 @@ fn a_store_name_without_a_config_is_no_local_file() {
 /// Ctrl-C stops a copy cleanly: the write in flight is abandoned (no object, no temp
 /// file), and the tool says so and exits 130. The source is a pipe the test feeds, so the
 /// signal surely lands mid-copy.
+///
+/// With `--json` the summary still comes, the file counted as interrupted.
 #[test]
 fn ctrl_c_abandons_the_copy_in_flight() {
+    for json in [false, true] {
+        abandon_a_piped_put(json);
+    }
+}
+
+fn abandon_a_piped_put(json: bool) {
     let env = Env::new("");
+    let mut args = vec!["put", "/dev/stdin", "a:big.bin"];
+    if json {
+        args.insert(0, "--json");
+    }
     let mut child = env
-        .cmd(&["put", "/dev/stdin", "a:big.bin"])
+        .cmd(&args)
         .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -754,6 +767,33 @@ fn ctrl_c_abandons_the_copy_in_flight() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert!(left.is_empty(), "nothing kept: {left:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if json {
+        let summary: serde_json::Value = serde_json::from_str(&stdout).expect(&stdout);
+        assert_eq!(summary["files"], 0, "{stdout}");
+        assert_eq!(summary["interrupted"], 1, "{stdout}");
+        assert_eq!(summary["failed"], 0, "{stdout}");
+    } else {
+        assert!(stdout.is_empty(), "{stdout}");
+    }
+}
+
+/// A copy of one file that fails (here: the target exists, no `--overwrite`) still gives
+/// its JSON summary on stdout, with the error on stderr and the kind's exit code.
+#[test]
+fn a_failed_single_copy_still_prints_its_json() {
+    let env = Env::new("");
+    std::fs::write(env.path("x.txt"), "one").unwrap();
+    let x = env.path("x.txt");
+    let x = x.to_str().unwrap();
+    let first = env.ok(&["--json", "put", x, "a:x.txt"]).json();
+    assert_eq!(first["files"], 1);
+    let again = env.run(&["--json", "put", x, "a:x.txt"]);
+    again.code(4);
+    let summary = again.json();
+    assert_eq!(summary["files"], 0, "{}", again.stdout);
+    assert_eq!(summary["failed"], 1, "{}", again.stdout);
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
 }
 
 /// Ctrl-C during a tree copy or move: the files done stay, the rest is counted in one line
@@ -959,6 +999,34 @@ fn ping_never_echoes_a_url_query() {
     }
 }
 
+/// Without credentials, `ping` of an S3 URL says so in one line: the SDK's own warnings
+/// (one per credential source it tried, with the raw IMDS reply) stay out of it unless
+/// asked for with `-vv`.
+#[test]
+fn ping_without_credentials_is_one_clear_line() {
+    let env = Env::new("");
+    let url = "s3://b/?endpoint=http://127.0.0.1:9";
+    let run = env
+        .cmd(&["ping", url])
+        .env("HOME", env.path("no-home"))
+        .env("AWS_CONFIG_FILE", env.path("no-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", env.path("no-credentials"))
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9")
+        .env("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "1")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_EC2_METADATA_DISABLED")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("no usable AWS credentials"), "{stderr}");
+    assert!(!stderr.contains("aws_config"), "SDK noise: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
 /// A missing location among several fails alone: `cat`, `du` and `hashsum` still give the
 /// others, report the missing one and exit 7 (partial failure); with only missing ones,
 /// the kind's code (3, not found).
@@ -1022,12 +1090,19 @@ fn files_left_out_of_a_tree_are_named() {
     std::os::unix::fs::symlink("nowhere", env.path("special/broken")).unwrap();
     std::os::unix::fs::symlink("../odd/normal.txt", env.path("special/out")).unwrap();
     std::os::unix::fs::symlink("pipe", env.path("special/to-pipe")).unwrap();
+    std::fs::create_dir(env.path("special/dir")).unwrap();
+    std::fs::write(env.path("special/dir/in.txt"), "i").unwrap();
+    std::os::unix::fs::symlink("dir", env.path("special/to-dir")).unwrap();
     let run = env.ok(&["cp", "-r", "special", "a:special"]);
     for (name, why) in [
         ("pipe", "not a regular file or folder"),
         ("broken", "broken or points outside"),
         ("out", "broken or points outside"),
         ("to-pipe", "a link to something that is not a regular file"),
+        (
+            "to-dir",
+            "a link to a folder, which recursive listings do not follow",
+        ),
     ] {
         assert!(
             run.stderr
@@ -1038,6 +1113,11 @@ fn files_left_out_of_a_tree_are_named() {
         );
     }
     assert!(env.path("a/special/plain.txt").exists());
+    assert!(env.path("a/special/dir/in.txt").exists());
+    assert!(
+        !env.path("a/special/to-dir").exists(),
+        "links are not walked"
+    );
 
     // A move of such a tree moves what it can and never deletes what it left: the
     // emptied folders go, the one still holding the unmoved file stays, with a warning.

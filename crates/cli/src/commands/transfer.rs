@@ -102,7 +102,8 @@ fn put_stream(ctx: &Ctx, dst: &Location, source: impl io::Read + Send) -> Outcom
         )));
     }
     let source = crate::interrupt::Checked(source);
-    let written = tree::write(dst, &dst.key, Content::reader(source), ctx.overwrite)?;
+    let written = tree::write(dst, &dst.key, Content::reader(source), ctx.overwrite);
+    let written = single_result(ctx, Mode::Copy, written)?;
     tracing::info!(to = %dst.shown(), bytes = written, "wrote a stream");
     done(
         ctx,
@@ -190,9 +191,28 @@ fn one_file(ctx: &Ctx, src: &Location, dst: &Location, mode: Mode) -> Outcome {
     };
     progress.file_done();
     progress.finish();
-    let bytes = result?;
+    let bytes = single_result(ctx, mode, result)?;
     tracing::info!(from = %src.shown(), to = %dst.show(&dst_key), bytes, "{}", mode.past());
     done(ctx, &progress, mode, 1, bytes, Tally::default(), false)
+}
+
+/// The result of a copy of one file. With `--json`, one that failed or was stopped by
+/// Ctrl-C still prints its summary (`failed` or `interrupted` 1), as a tree copy does, so
+/// a script always gets its JSON value; the error then goes to stderr as usual.
+fn single_result(ctx: &Ctx, mode: Mode, result: Result<u64, Error>) -> Outcome<u64> {
+    let e = match result {
+        Ok(bytes) => return Ok(bytes),
+        Err(e) => e,
+    };
+    if ctx.json {
+        let interrupted = usize::from(crate::interrupt::interrupted());
+        let missed = Tally {
+            failed: 1 - interrupted,
+            interrupted,
+        };
+        done(ctx, &Progress::hidden(), mode, 0, 0, missed, false)?;
+    }
+    Err(e.into())
 }
 
 /// The summary of a copy: JSON on stdout, or a line on stderr — for a tree always (also
