@@ -1,6 +1,7 @@
 //! Azure-specific behaviour beyond the shared contract: paginated and lazy listings, the
 //! blocking backend inside tokio runtimes, failed streamed writes that commit nothing,
-//! server-side copies, block-staged writes, and the MD5 digests of single and staged writes.
+//! server-side copies, block-staged writes, the MD5 digests of single and staged writes,
+//! and the warning for blobs a listing leaves out.
 #![cfg(feature = "azure")]
 
 mod azure_support;
@@ -465,4 +466,76 @@ async fn folder_checks_in_strict_and_flat_mode() {
     assert!(flat_store.is_file("d").await.unwrap() && flat_store.is_folder("d").await.unwrap());
     assert_eq!(&flat_store.read_bytes("d").await.unwrap()[..], b"y");
     assert_eq!(&flat_store.read_bytes("d/x.txt").await.unwrap()[..], b"x");
+}
+
+/// A blob whose name cannot be a store path (here: an empty segment) is
+/// left out of a listing with a WARN event naming it, so a tree copied through the store
+/// never loses it without a word; a folder marker (`a/`) is skipped silently.
+#[tokio::test]
+async fn listing_names_the_blobs_it_leaves_out() {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let Some(az) = azurite() else { return };
+    let store = AsyncStore::new(async_backend(&az, "oddnames", 100).await, "").unwrap();
+    store
+        .write("odd/ok.txt", Bytes::from_static(b"ok"))
+        .await
+        .unwrap();
+    let client: &BlobContainerClient = store.native::<BlobContainerClient>().unwrap();
+    let odd = ["odd//double.txt", "odd/deep//er.txt", "odd/marker/"];
+    for name in odd {
+        client
+            .blob_client(name)
+            .block_blob_client()
+            .upload(Bytes::from_static(b"x").into(), None)
+            .await
+            .unwrap();
+    }
+    let warnings = Warnings::default();
+    let subscriber = tracing_subscriber::registry().with(warnings.clone());
+    let listed: Vec<String> = {
+        let _guard = tracing::subscriber::set_default(subscriber);
+        store
+            .list_files_with("odd", ListOptions::subtree())
+            .unwrap()
+            .map(|f| f.unwrap().path.as_str().to_owned())
+            .collect()
+            .await
+    };
+    assert_eq!(listed, ["odd/ok.txt"]);
+    let warnings = warnings.0.lock().unwrap();
+    for name in &odd[..2] {
+        let shown = name.escape_debug().to_string();
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains(&shown) && w.contains("left out of the listing")),
+            "{name:?} not named: {warnings:?}"
+        );
+    }
+    assert_eq!(warnings.len(), 2, "the marker is no warning: {warnings:?}");
+}
+
+/// The WARN events of the `remote_store` target, each as its fields joined into a line.
+#[derive(Clone, Default)]
+struct Warnings(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Warnings {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Line(String);
+        impl tracing::field::Visit for Line {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                self.0.push_str(&format!(" {}={value:?}", field.name()));
+            }
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                self.0.push_str(&format!(" {}={value}", field.name()));
+            }
+        }
+        let meta = event.metadata();
+        if *meta.level() == tracing::Level::WARN && meta.target() == "remote_store" {
+            let mut line = Line(String::new());
+            event.record(&mut line);
+            self.0.lock().unwrap().push(line.0);
+        }
+    }
 }
