@@ -810,6 +810,43 @@ fn ctrl_c_during_a_tree_copy_counts_what_was_not_copied() {
     interrupt_tree(&env, "a/m", &within, "a/n", "moved");
 }
 
+/// A move stopped by Ctrl-C part-way still removes the source folders it emptied; the
+/// ones holding a file it did not move stay, and are not reported as left behind.
+#[test]
+fn an_interrupted_move_removes_the_folders_it_emptied() {
+    const FOLDERS: usize = 40;
+    const FILES: usize = 50;
+    let env = Env::new("");
+    for d in 0..FOLDERS {
+        std::fs::create_dir_all(env.path(&format!("a/m/d{d:02}"))).unwrap();
+        for f in 0..FILES {
+            let file = env.path(&format!("a/m/d{d:02}/f{f:02}.txt"));
+            std::fs::write(file, vec![b'x'; 4096]).unwrap();
+        }
+    }
+    let count = |d: &str| std::fs::read_dir(env.path(d)).map_or(0, |e| e.count());
+    // Files move in listing order: once the third folder has started, two are empty.
+    let args = ["mv", "-r", "--transfers", "1", "a:m", "a:n"];
+    let stderr = interrupt_when(&env, &args, || count("a/n") >= 3);
+    let (mut gone, mut kept) = (0, 0);
+    for d in 0..FOLDERS {
+        let folder = env.path(&format!("a/m/d{d:02}"));
+        match std::fs::read_dir(&folder) {
+            Ok(entries) => {
+                assert!(entries.count() > 0, "{folder:?}: emptied but left");
+                kept += 1;
+            }
+            Err(_) => gone += 1,
+        }
+    }
+    assert!(gone >= 2 && kept > 0, "gone {gone}, kept {kept}: {stderr}");
+    assert!(!stderr.contains("was not removed"), "{stderr}");
+    assert!(
+        env.path("a/m").is_dir(),
+        "the moved folder still holds files"
+    );
+}
+
 /// Ctrl-C during `sync --delete`: while it copies, the files not copied are counted, not
 /// reported one by one, and nothing is deleted; while it deletes, it stops between rounds
 /// of deletes. Both exit 130.

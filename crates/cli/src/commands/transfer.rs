@@ -361,13 +361,24 @@ fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode)
         .iter()
         .filter_map(|(r, _)| r.as_ref().err().map(Error::kind))
         .collect();
-    if mode == Mode::Move && failed.is_empty() {
-        remove_emptied(src, tree)?;
+    let mut cleaned = Ok(());
+    if mode == Mode::Move {
+        // Also after failures and Ctrl-C: the folders whose files all moved go, the ones
+        // still holding a file that did not move stay (and are not reported: that file's
+        // error or the interrupt already says why).
+        let unmoved = tree
+            .files
+            .iter()
+            .zip(&results)
+            .filter(|(_, (r, _))| r.is_err());
+        let unmoved: Vec<&str> = unmoved.map(|(f, _)| f.rel.as_str()).collect();
+        cleaned = remove_emptied(src, tree, &unmoved);
     }
     let interrupted = results.iter().filter(|(_, stopped)| *stopped).count();
     let ok = results.len() - failed.len();
     let missed = Tally::of(&failed, interrupted);
     done(ctx, &progress, mode, ok, bytes, missed, true)?;
+    cleaned?;
     Failure::of_batch(results.len(), &failed)
 }
 
@@ -451,17 +462,18 @@ fn existing_tree(dst: &Location, container_may_be_missing: bool) -> Outcome<Tree
 /// local file whose name is not UTF-8, a FIFO, a broken link), and such a file was not
 /// moved, so it must not be deleted either; its folder stays, with a warning. Folders are
 /// taken from the moved files, not listed, so a link to a folder is never walked into.
-fn remove_emptied(src: &Location, tree: &Tree) -> Outcome {
+fn remove_emptied(src: &Location, tree: &Tree, unmoved: &[&str]) -> Outcome {
     // The source folder itself, unless it is the store's root (a local folder given by its
-    // path is one): that stays, the folders below it go.
-    let mut folders: Vec<&str> = if src.key.is_empty() { vec![] } else { vec![""] };
-    for file in &tree.files {
-        let mut rel = file.rel.as_str();
-        while let Some((parent, _)) = rel.rsplit_once('/') {
-            folders.push(parent);
-            rel = parent;
-        }
+    // path is one): that stays, the folders below it go — but not the ones holding a file
+    // that did not move.
+    let mut held: std::collections::HashSet<&str> =
+        unmoved.iter().flat_map(|rel| ancestors(rel)).collect();
+    if !unmoved.is_empty() {
+        held.insert("");
     }
+    let mut folders: Vec<&str> = if src.key.is_empty() { vec![] } else { vec![""] };
+    folders.extend(tree.files.iter().flat_map(|f| ancestors(&f.rel)));
+    folders.retain(|f| !held.contains(f));
     folders.sort_unstable();
     folders.dedup();
     // Deepest first: a folder is empty only once the folders below it are gone.
@@ -491,6 +503,13 @@ fn remove_emptied(src: &Location, tree: &Tree) -> Outcome {
         }
     }
     Ok(())
+}
+
+/// The folders above the relative path `rel`, nearest first (`a/b/c` → `a/b`, `a`).
+fn ancestors(rel: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(rel.rsplit_once('/').map(|(p, _)| p), |p| {
+        p.rsplit_once('/').map(|(p, _)| p)
+    })
 }
 
 /// Removes the folder `key` of `src` if it is empty (or gone); `false` when something is
