@@ -178,6 +178,12 @@ impl Location {
         }
     }
 
+    /// True for a local folder given by its path (or a `file://` URL): the location is
+    /// then the root of the store opened on it.
+    pub(crate) fn is_local_folder(&self) -> bool {
+        matches!(self.origin, Origin::Local(_)) && self.key.is_empty()
+    }
+
     /// The location itself as a user reads it.
     pub(crate) fn shown(&self) -> String {
         self.show(&self.key)
@@ -412,6 +418,37 @@ impl Resolver {
             return Err(Error::invalid_argument("an empty path"));
         }
         self.local(Path::new(text), text.ends_with('/'))
+    }
+
+    /// The local path `text` as an entry of the folder that holds it — a store on the
+    /// parent, the last name as the key — so that the folder itself can be deleted, not
+    /// only what is below it. Links in the parent's path are resolved, the last name is
+    /// not: a link is the link, never its target. `.`, `..` and `/` are refused, as
+    /// `rm -r` refuses them.
+    pub(crate) fn resolve_local_entry(&mut self, text: &str) -> Result<Location> {
+        let trimmed = text.trim_end_matches('/');
+        let last = trimmed.rsplit('/').next().unwrap_or(trimmed);
+        if matches!(last, "" | "." | "..") {
+            return Err(Error::invalid_path(
+                text,
+                "refusing to delete `.`, `..` or `/`: name the folder itself",
+            ));
+        }
+        let abs = std::path::absolute(trimmed).map_err(Error::from_io)?;
+        let (Some(parent), Some(name)) = (abs.parent(), abs.file_name()) else {
+            return Err(Error::invalid_path(text, "refusing to delete `/`"));
+        };
+        let Some(name) = name.to_str() else {
+            return Err(Error::invalid_path(text, "the path is not valid UTF-8"));
+        };
+        let mut loc = self.local(parent, true)?;
+        let key = normalise(name).map_err(|e| e.map_path(|_| text.to_owned()))?;
+        loc.key = if loc.key.is_empty() {
+            key
+        } else {
+            format!("{}/{key}", loc.key)
+        };
+        Ok(loc)
     }
 
     /// A URL: the store is the URL without its path (the bucket, the container, the SFTP

@@ -335,6 +335,47 @@ fn mv_and_rm() {
     assert!(!env.path("b/moved.txt").exists());
 }
 
+/// `rm -r` of a local folder given by its path deletes that folder (it is the root of the
+/// store opened on it, which `rm` never deletes, so it goes as an entry of its parent); a
+/// link is removed as a link, its target untouched; `.`, `..` and `/` are refused.
+#[test]
+fn rm_r_of_a_local_folder_path_deletes_the_folder() {
+    let env = Env::new("");
+    std::fs::create_dir_all(env.path("loose/sub")).unwrap();
+    std::fs::write(env.path("loose/sub/f.txt"), "f").unwrap();
+    std::fs::create_dir_all(env.path("kept")).unwrap();
+    std::fs::write(env.path("kept/x.txt"), "x").unwrap();
+    std::os::unix::fs::symlink("../kept", env.path("loose/to-kept")).unwrap();
+    std::os::unix::fs::symlink("loose/sub", env.path("ln")).unwrap();
+
+    let folder = env.run(&["rm", "loose"]);
+    folder.code(2);
+    assert!(folder.stderr.contains("use -r"), "{}", folder.stderr);
+    for refused in [".", "loose/..", "./", "/"] {
+        let run = env.run(&["rm", "-r", refused]);
+        run.code(2);
+        assert!(run.stderr.contains("refusing to delete"), "{}", run.stderr);
+    }
+    assert!(env.path("loose/sub/f.txt").exists());
+
+    env.ok(&["rm", "-r", "ln"]);
+    assert!(
+        std::fs::symlink_metadata(env.path("ln")).is_err(),
+        "the link goes"
+    );
+    assert!(env.path("loose/sub/f.txt").exists(), "its target stays");
+
+    let abs = env.path("loose/");
+    env.ok(&["rm", "-r", abs.to_str().unwrap()]);
+    assert!(!env.path("loose").exists(), "the folder itself is deleted");
+    assert_eq!(
+        std::fs::read_to_string(env.path("kept/x.txt")).unwrap(),
+        "x",
+        "a link inside was not followed"
+    );
+    env.ok(&["rm", "-r", "--missing-ok", "loose"]);
+}
+
 #[test]
 fn exit_codes_by_kind() {
     let env = Env::new("");

@@ -530,7 +530,12 @@ fn remove_if_empty(src: &Location, key: &str) -> Outcome<bool> {
 /// `rm`: files, or folders with `-r`.
 pub(super) fn rm(ctx: &mut Ctx, args: &RmArgs) -> Outcome {
     let (_, failed) = super::each_location(&args.locations, |text| {
-        let loc = ctx.resolve(text)?;
+        let mut loc = ctx.resolve(text)?;
+        // A local folder given by its path is the root of the store opened on it, which is
+        // never deleted: it goes as an entry of its parent folder instead.
+        if loc.is_local_folder() && !text.contains("://") {
+            loc = ctx.resolver.resolve_local_entry(text)?;
+        }
         rm_one(&loc, args.recursive, args.missing_ok)
     })?;
     Failure::of_batch(args.locations.len(), &failed)
