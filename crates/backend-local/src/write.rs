@@ -2,21 +2,23 @@
 //! target or a temp file), [`Pending::write`] / [`Pending::copy_from`] (the body), and
 //! [`Pending::finish`] (fsync, promote, report).
 //!
-//! - A plain write opens the target itself: `O_CREAT | O_EXCL` without overwrite (so two
-//!   racing creators cannot both win), `O_CREAT` then a truncate with it. If the body
-//!   fails, a file this write created is removed again; an overwritten file is left as far
-//!   as it got (use `write_atomic` to keep the old content).
-//! - An overwriting plain write onto a file with more than one hard link never writes into
-//!   that shared inode — another link may lie outside the root (ADR 0008). It replaces the
-//!   name instead, exactly like an atomic write; the other links keep the old content.
+//! - A plain write of a new file opens the target itself with `O_CREAT | O_EXCL` (so two
+//!   racing creators cannot both win). If the body fails, or the write is dropped, the
+//!   file this write created is removed again.
+//! - A plain write over an existing file (`overwrite`) never writes into it: it fills a
+//!   temp file beside the target and renames it over the name at the end, like an atomic
+//!   write (ADR 0018). A body that fails, or a write that is dropped, leaves the old file
+//!   exactly as it was — no truncated or half-written object — and no write changes a
+//!   file through a hard link (ADR 0008). Unlike an atomic write it is fsynced per the
+//!   plain-write policy (by default not at all).
 //! - An atomic write fills a [`TempFile`] next to the target and promotes it at the end
 //!   (see [`crate::atomic`]): readers see the old content or the new, never a mix, and any
 //!   failure (or a drop) removes the temp file.
 //!
-//! The common case costs what `std::fs::write` costs: one `openat2`, the writes, one
-//! `fstat` for the write result; an overwrite adds one `fstat` (the link count) and, when
-//! the old file had content, one `ftruncate`. Folders are only created, and errors only diagnosed,
-//! when the first attempt fails.
+//! A new file costs what `std::fs::write` costs: one `openat2`, the writes, one `fstat`
+//! for the write result. An overwrite adds the failed exclusive open, the temp file's
+//! creation and a rename. Folders are only created, and errors only diagnosed, when the
+//! first attempt fails.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -62,12 +64,18 @@ impl std::fmt::Debug for Pending {
 
 #[derive(Debug)]
 enum Target {
-    /// Writing the target in place; `created`: the identity (device, inode) of the file
-    /// when this write created it, so that a failed write removes that file and never one
-    /// another writer has put at the name since.
-    Plain { created: Option<(u64, u64)> },
-    /// Writing a temp file that replaces (or creates) the target at the end.
-    Atomic { temp: TempFile, overwrite: bool },
+    /// Writing a new file this write created at the target; `created`: its identity
+    /// (device, inode), so that a failed write removes that file and never one another
+    /// writer has put at the name since.
+    Plain { created: (u64, u64) },
+    /// Writing a temp file that replaces (or creates) the target at the end; `durable`:
+    /// fsynced per the atomic-write policy (`write_atomic`), else per the plain-write one
+    /// (a plain overwrite, which replaces the name too).
+    Atomic {
+        temp: TempFile,
+        overwrite: bool,
+        durable: bool,
+    },
 }
 
 /// Starts a write of `key`: checks the target, creates missing parent folders and opens
@@ -85,23 +93,29 @@ pub(crate) fn begin(
     let rel = Rel::new(key)?;
     let (file, target) = if atomic {
         let (temp, file) = begin_atomic(root, rel, key, overwrite)?;
-        (file, Target::Atomic { temp, overwrite })
-    } else if let Some((file, created)) = open_plain(root, rel, key, overwrite)? {
-        let created = if created {
-            let st = rustix::fs::fstat(&file).map_err(|e| error::map(e.into(), key))?;
-            Some(root::identity(&st))
-        } else {
-            None
-        };
-        (file, Target::Plain { created })
-    } else {
-        // The target is hard-linked: replace its name, never write into the shared inode.
-        let (temp, file) = begin_atomic(root, rel, key, true)?;
+        let durable = true;
         (
             file,
             Target::Atomic {
                 temp,
-                overwrite: true,
+                overwrite,
+                durable,
+            },
+        )
+    } else if let Some(file) = open_plain(root, rel, key, overwrite)? {
+        let st = rustix::fs::fstat(&file).map_err(|e| error::map(e.into(), key))?;
+        let created = root::identity(&st);
+        (file, Target::Plain { created })
+    } else {
+        // An existing target: replace its name, never write into the old file.
+        let (temp, file) = begin_atomic(root, rel, key, true)?;
+        let (overwrite, durable) = (true, false);
+        (
+            file,
+            Target::Atomic {
+                temp,
+                overwrite,
+                durable,
             },
         )
     };
@@ -114,26 +128,22 @@ pub(crate) fn begin(
     })
 }
 
-/// Opens the target of a plain write, creating it (and its parents) if needed; an
-/// overwritten file is truncated. Returns the file and whether this call created it (a
-/// write that fails then removes it, so a failed write leaves no partial new file, with
-/// or without `overwrite`). `None` when `overwrite` finds a file with more than one hard
-/// link: it is left untouched (not even truncated) and the caller must replace the name
-/// instead of writing through the inode.
+/// Creates the target of a plain write (and its missing parents), exclusively: a write
+/// that fails then removes the file it made. `None` when something is at the name and
+/// `overwrite` is on: the caller replaces the name instead of writing into the old file
+/// (what is there — a file, a link, a folder, a FIFO — is judged by [`begin_atomic`]).
 fn open_plain(
     root: &Root,
     rel: Rel<'_>,
     key: &RemotePath,
     overwrite: bool,
-) -> Result<Option<(File, bool)>> {
+) -> Result<Option<File>> {
     let create = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL;
     let mut made_parents = false;
     loop {
         match root.open_at(rel, create, FILE_MODE) {
-            Ok(fd) => return Ok(Some((File::from(fd), true))),
-            Err(e) if overwrite && error::is(&e, Errno::EXIST) => {
-                return open_existing(root, rel, key).map(|f| f.map(|f| (f, false)));
-            }
+            Ok(fd) => return Ok(Some(File::from(fd))),
+            Err(e) if overwrite && error::is(&e, Errno::EXIST) => return Ok(None),
             Err(e) if error::is(&e, Errno::NOENT) && !made_parents => {
                 made_parents = true;
                 if let Some(parent) = rel.parent() {
@@ -144,35 +154,6 @@ fn open_plain(
             Err(e) => return Err(target_error(root, rel, key, e)),
         }
     }
-}
-
-/// Opens an existing target to overwrite it: refuses anything but a regular file,
-/// truncates it; `None` for a file with more than one hard link (see [`open_plain`]).
-fn open_existing(root: &Root, rel: Rel<'_>, key: &RemotePath) -> Result<Option<File>> {
-    // Never `O_TRUNC`: it would truncate a hard-linked file before its links are seen.
-    // `O_NONBLOCK`: opening a FIFO planted in the tree must not hang (it fails with
-    // `ENXIO` with no reader, or is refused below); it changes nothing for regular files.
-    // `O_CREAT` still: a link inside the root whose target is missing is written through,
-    // as an overwrite always did. `O_NOCTTY`: a terminal device planted in the tree (it
-    // is refused below) never becomes this process's controlling terminal.
-    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::NONBLOCK | OFlags::NOCTTY;
-    let fd = match root.open_at(rel, flags, FILE_MODE) {
-        Ok(fd) => fd,
-        Err(e) if error::is(&e, Errno::NXIO) => return Err(invalid(key, "not a regular file")),
-        Err(e) => return Err(target_error(root, rel, key, e)),
-    };
-    let failed = |e: Errno| error::map(e.into(), key);
-    let st = rustix::fs::fstat(&fd).map_err(failed)?;
-    if root::file_type(&st) != FileType::RegularFile {
-        return Err(invalid(key, "not a regular file"));
-    }
-    if root::links(&st) > 1 {
-        return Ok(None);
-    }
-    if root::size(&st) > 0 {
-        rustix::fs::ftruncate(&fd, 0).map_err(failed)?;
-    }
-    Ok(Some(File::from(fd)))
 }
 
 fn begin_atomic(
@@ -298,10 +279,11 @@ impl Pending {
         self.file.as_mut().expect("open until finished")
     }
 
-    /// Whether [`finish`](Self::finish) will fsync (per policy and the kind of write this
-    /// turned out to be: a plain overwrite of a hard-linked file is an atomic one).
+    /// Whether [`finish`](Self::finish) will fsync: per the atomic-write policy for
+    /// `write_atomic`, per the plain-write one for plain writes (also those that replace
+    /// an existing file's name).
     pub(crate) fn syncs(&self) -> bool {
-        let atomic = matches!(self.target, Some(Target::Atomic { .. }));
+        let atomic = matches!(self.target, Some(Target::Atomic { durable: true, .. }));
         self.root.fsync().syncs(atomic)
     }
 
@@ -319,7 +301,10 @@ impl Pending {
         }
         let st = rustix::fs::fstat(&file).map_err(|e| error::map(e.into(), &self.key))?;
         drop(file);
-        if let Some(Target::Atomic { temp, overwrite }) = self.target.take() {
+        if let Some(Target::Atomic {
+            temp, overwrite, ..
+        }) = self.target.take()
+        {
             let rel = Rel::new(&self.key)?;
             temp.promote(rel.name(), overwrite)
                 .map_err(|e| target_error(&self.root, rel, &self.key, e))?;
@@ -342,7 +327,7 @@ impl Drop for Pending {
         // file removes itself (`TempFile`'s own drop).
         // Only if the name still holds that file: another writer may have replaced it
         // meanwhile (an overwriting atomic write), and its file must stay.
-        if let Some(Target::Plain { created: Some(id) }) = self.target {
+        if let Some(Target::Plain { created: id }) = self.target {
             self.file = None;
             let Ok(rel) = Rel::new(&self.key) else {
                 return;

@@ -429,7 +429,8 @@ impl AsyncSftpBackend {
         listing::walk(self.inner.clone(), dir.clone(), want)
     }
 
-    /// A plain write: straight into the target (create + exclusive without `overwrite`).
+    /// A plain write of a new file: straight into the target, created exclusively (an
+    /// overwrite goes through [`write_via_temp`](Self::write_via_temp)).
     async fn write_in_place(
         &self,
         path: &RemotePath,
@@ -437,19 +438,14 @@ impl AsyncSftpBackend {
         opts: &WriteOptions,
     ) -> Result<WriteResult> {
         let lease = Arc::new(self.lease().await?);
-        let flags = OpenFlags::WRITE
-            | OpenFlags::CREATE
-            | if opts.overwrite {
-                OpenFlags::TRUNCATE
-            } else {
-                OpenFlags::EXCLUDE
-            };
+        let flags = OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE;
         let native = self.native(path);
         let (size, attrs) = self.write_to(&lease, &native, path, flags, content).await?;
         Ok(Self::result(path, size, attrs, opts))
     }
 
-    /// An atomic write: upload to a temp name beside the target, then promote it.
+    /// An atomic write, or a plain overwrite: upload to a temp name beside the target,
+    /// then promote it.
     async fn write_via_temp(
         &self,
         path: &RemotePath,
@@ -586,6 +582,9 @@ impl AsyncBackend for AsyncSftpBackend {
     ) -> Result<WriteResult> {
         match mode {
             WriteMode::Atomic => self.write_via_temp(path, content, opts).await,
+            // An overwrite never writes into the old file (ADR 0018): a body that fails
+            // part-way, or a dropped write, leaves it whole, as on every backend.
+            _ if opts.overwrite => self.write_via_temp(path, content, opts).await,
             _ => self.write_in_place(path, content, opts).await,
         }
     }

@@ -77,6 +77,18 @@ cases! {
         assert_eq!(aw!(content(&s, "o.txt")), b"short");
     }
 
+    /// An overwrite whose source fails part-way is an error and changes nothing: the old
+    /// content stays whole (never truncated, half-written or deleted) and nothing else is
+    /// left beside it (no temp file, no listing entry).
+    fn write_failing_overwrite_keeps_old_content(s, f) [Write, Read, List] {
+        aw!(put(&s, "d/a.txt", "old"));
+        let failing = failing_after(pattern(1 << 20, 21));
+        expect_err(aw!(s.write_with("d/a.txt", failing, overwrite())));
+        let want = vec![("d/a.txt".to_owned(), true)];
+        assert_eq!(aw!(settled_children(&s, "d", &want)), want, "a failed overwrite left something behind");
+        assert_eq!(aw!(content(&s, "d/a.txt")), b"old", "a failed overwrite changed the old content");
+    }
+
     /// Overwrite of a missing file simply creates it.
     fn write_overwrite_creates_missing(s, f) [Write, Read] {
         ok(aw!(s.write_with("fresh.txt", "x", overwrite())), "write");

@@ -1,6 +1,6 @@
 //! Streaming writers (`writer`, `atomic_writer`) and the seekable reader: what a writer
 //! commits equals what was written; a dropped or aborted writer leaves no object, no
-//! listing entry and no temp file (an atomic one keeps the old content); errors surface at
+//! listing entry and no temp file (an overwriting one keeps the old content); errors surface at
 //! the latest on `finish` and stay.
 
 use std::io::SeekFrom;
@@ -86,6 +86,21 @@ cases! {
         let want = expected(&["d/a.txt"]);
         assert_eq!(aw!(settled_children(&s, "d", &want)), want, "an unfinished atomic writer left something behind");
         assert_eq!(aw!(content(&s, "d/a.txt")), b"old");
+    }
+
+    /// A plain writer with `overwrite`, dropped or aborted over an existing file, changes
+    /// nothing either: the old content stays whole and nothing is left beside it.
+    fn writer_dropped_overwrite_keeps_old_content(s, f) [Write, Read, List] {
+        aw!(put(&s, "d/a.txt", "old"));
+        let mut w = ok(s.writer_with("d/a.txt", overwrite()), "writer");
+        ok(aw!(feed(&mut w, &pattern(1 << 20, 19), 65_536)), "write");
+        drop(w);
+        let mut w = ok(s.writer_with("d/a.txt", overwrite()), "writer");
+        ok(aw!(feed(&mut w, &pattern(1 << 20, 20), 65_536)), "write");
+        aw!(w.abort());
+        let want = expected(&["d/a.txt"]);
+        assert_eq!(aw!(settled_children(&s, "d", &want)), want, "an unfinished writer left something behind");
+        assert_eq!(aw!(content(&s, "d/a.txt")), b"old", "an unfinished overwrite changed the old content");
     }
 
     /// Without `overwrite`, a writer onto an existing file fails with `AlreadyExists` at the
