@@ -10,6 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 #[cfg(feature = "sync")]
 use std::sync::{Condvar, Mutex, PoisonError};
+#[cfg(feature = "sync")]
+use std::time::Duration;
 
 #[cfg(feature = "async")]
 mod r#async;
@@ -32,8 +34,15 @@ mod sync;
 /// The blocking and the async halves count separately: a backend that serves both through
 /// one `ConcurrencyLimit` value allows `limit` calls in each.
 ///
-/// A caller that holds `limit` open streams and then starts another call on the same
-/// backend waits forever; drain or drop streams first, or choose a larger limit.
+/// **Choose the limit above the streams a caller holds at once.** A caller that holds
+/// `limit` open streams (readers, listings it is walking) and then starts another call on
+/// the same backend waits forever: nothing it waits for can end. The usual shapes: a loop
+/// that reads or stats each file of a listing it is still walking needs a limit of at
+/// least 2; a copy from one backend to itself (`copy_between` with both stores over the
+/// same `ConcurrencyLimit`) holds a read stream while it waits for its write, so it needs
+/// a limit above its files in flight. A blocking caller that has waited
+/// [`PATIENCE`](Self::PATIENCE) for a permit logs a WARN (target `remote_store`) saying
+/// so, once per wait.
 ///
 /// ```
 /// # #[cfg(feature = "sync")]
@@ -54,6 +63,10 @@ pub struct ConcurrencyLimit<B> {
 }
 
 impl<B> ConcurrencyLimit<B> {
+    /// How long a blocking caller waits for a permit before it logs a WARN that it is
+    /// still waiting (and may wait forever if it holds the streams that hold them all).
+    pub const PATIENCE: Duration = Duration::from_secs(10);
+
     /// Allows at most `limit` operations on `inner` at once (`0` is read as `1`).
     pub fn new(inner: B, limit: usize) -> Self {
         let limit = limit.clamp(1, MAX_PERMITS);
@@ -95,6 +108,7 @@ impl<B: fmt::Debug> fmt::Debug for ConcurrencyLimit<B> {
 /// and waits on the condition variable, and only a release that sees a waiter wakes one.
 #[cfg(feature = "sync")]
 pub(crate) struct Gate {
+    permits: usize,
     free: AtomicUsize,
     waiters: AtomicUsize,
     lock: Mutex<()>,
@@ -105,6 +119,7 @@ pub(crate) struct Gate {
 impl Gate {
     fn new(permits: usize) -> Self {
         Gate {
+            permits,
             free: AtomicUsize::new(permits),
             waiters: AtomicUsize::new(0),
             lock: Mutex::new(()),
@@ -124,19 +139,42 @@ impl Gate {
     #[inline]
     fn take(&self) {
         if !self.try_take() {
-            let mut guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
-            // Announced before the last look: a release either sees this waiter (and
-            // notifies, under the lock, so after the wait below began) or freed its
-            // permit before that look (which then takes it).
-            self.waiters.fetch_add(1, Ordering::SeqCst);
-            while !self.try_take() {
-                guard = self
-                    .freed
-                    .wait(guard)
-                    .unwrap_or_else(PoisonError::into_inner);
-            }
-            self.waiters.fetch_sub(1, Ordering::SeqCst);
+            self.wait_for_one(ConcurrencyLimit::<()>::PATIENCE);
         }
+    }
+
+    /// The slow path of [`take`](Self::take): waits on the condition variable, and says
+    /// so once if that takes longer than `patience`. True when it did.
+    #[cold]
+    fn wait_for_one(&self, patience: Duration) -> bool {
+        let mut guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        // Announced before the last look: a release either sees this waiter (and
+        // notifies, under the lock, so after the wait below began) or freed its
+        // permit before that look (which then takes it).
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let mut warned = false;
+        while !self.try_take() {
+            let (g, waited) = self
+                .freed
+                .wait_timeout(guard, patience)
+                .unwrap_or_else(PoisonError::into_inner);
+            guard = g;
+            if waited.timed_out() && !warned {
+                warned = true;
+                tracing::warn!(
+                    target: "remote_store",
+                    limit = self.permits,
+                    waited = ?patience,
+                    "ConcurrencyLimit: still waiting for a permit; all of them are held. If \
+                     this thread holds the open streams or listings that hold them (a read \
+                     left open while writing, a listing walked while reading each file), \
+                     it will wait forever: end or drop them first, or raise the limit \
+                     above the streams held at once"
+                );
+            }
+        }
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        warned
     }
 
     /// Frees a permit and wakes one waiter, if any.
@@ -215,6 +253,35 @@ mod tests {
         }
         assert_eq!(peak.load(Ordering::SeqCst), 3);
         assert_eq!(gate.free.load(Ordering::SeqCst), 3);
+        assert_eq!(gate.waiters.load(Ordering::SeqCst), 0);
+    }
+
+    /// A wait longer than the patience is reported (once), and still ends with the permit
+    /// once one is freed.
+    #[test]
+    fn a_long_wait_is_reported() {
+        let gate = Arc::new(Gate::new(1));
+        let held = gate.acquire_owned();
+        let waiter = {
+            let gate = Arc::clone(&gate);
+            std::thread::spawn(move || {
+                let warned = gate.wait_for_one(Duration::from_millis(20));
+                (warned, gate.free.load(Ordering::SeqCst))
+            })
+        };
+        std::thread::sleep(Duration::from_millis(300));
+        drop(held);
+        assert_eq!(
+            waiter.join().unwrap(),
+            (true, 0),
+            "warned, and took the permit"
+        );
+        gate.release();
+        assert!(
+            !gate.wait_for_one(Duration::from_secs(60)),
+            "a free permit: no wait"
+        );
+        assert_eq!(gate.free.load(Ordering::SeqCst), 0);
         assert_eq!(gate.waiters.load(Ordering::SeqCst), 0);
     }
 }
