@@ -202,3 +202,10 @@ pub struct ReadmeDoctests;
 ))]
 #[doc = include_str!("../../../docs/transfer.md")]
 pub struct TransferDoctests;
+
+/// `docs/layers.md`'s and `docs/observability.md`'s examples, compiled and run as doc
+/// tests so they cannot drift.
+#[cfg(all(doctest, feature = "sync", feature = "memory", feature = "tracing"))]
+#[doc = include_str!("../../../docs/layers.md")]
+#[doc = include_str!("../../../docs/observability.md")]
+pub struct LayersDoctests;
