@@ -44,9 +44,11 @@ pub(crate) fn feature_off(type_name: &str, place: &Place) -> Error {
     ))
 }
 
-/// Deserialises a resolved table into `T`, rewording serde's unknown-key errors. A value
-/// that came from a placeholder may be a secret: serde quotes offending values
-/// (`invalid type: string "..."`), so each such value is masked in the message.
+/// Deserialises a resolved table into `T`, rewording serde's unknown-key errors and naming
+/// the key of a value of the wrong type (`key "part_size": invalid type: ...`). serde
+/// quotes offending values (`invalid type: string "..."`), and a value that came from a
+/// placeholder may be a secret put in the wrong key, so each such value is masked in the
+/// message, as is every credential written literally.
 pub(crate) fn typed<T: DeserializeOwned>(
     table: Map<String, Value>,
     refs: &References,

@@ -40,6 +40,7 @@ impl<'de> Deserializer<'de> for Lenient {
             Value::Object(map) => visitor.visit_map(Entries {
                 iter: map.into_iter(),
                 value: None,
+                key: String::new(),
             }),
             other => other.deserialize_any(visitor),
         }
@@ -112,6 +113,26 @@ impl<'de> SeqAccess<'de> for Seq {
 struct Entries {
     iter: <Map<String, Value> as IntoIterator>::IntoIter,
     value: Option<Value>,
+    /// The key of `value`, for errors.
+    key: String,
+}
+
+/// The marker a value's error starts with once it names its key: `` at `a.b`: ``.
+const AT: &str = "at `";
+
+/// `error`, raised by the value of `key`, as an error naming the key path (nested tables
+/// add their keys in front: `retry.max_attempts`). [`split_at`] takes it apart again.
+fn at(key: &str, error: Error) -> Error {
+    let text = error.to_string();
+    match split_at(&text) {
+        Some((inner, message)) => de::Error::custom(format!("{AT}{key}.{inner}`: {message}")),
+        None => de::Error::custom(format!("{AT}{key}`: {text}")),
+    }
+}
+
+/// The key path and the message of an error made by [`at`]; `None` for any other.
+pub(crate) fn split_at(text: &str) -> Option<(&str, &str)> {
+    text.strip_prefix(AT)?.split_once("`: ")
 }
 
 impl<'de> MapAccess<'de> for Entries {
@@ -124,6 +145,7 @@ impl<'de> MapAccess<'de> for Entries {
         match self.iter.next() {
             Some((key, value)) => {
                 self.value = Some(value);
+                self.key.clone_from(&key);
                 seed.deserialize(key.into_deserializer()).map(Some)
             }
             None => Ok(None),
@@ -136,6 +158,7 @@ impl<'de> MapAccess<'de> for Entries {
             .take()
             .ok_or_else(|| de::Error::custom("a value asked for before its key"))?;
         seed.deserialize(Lenient(value))
+            .map_err(|e| at(&self.key, e))
     }
 }
 

@@ -86,6 +86,15 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 /// as `unknown key "x" (did you mean "a"?)`; any other message is kept as it is.
 pub(crate) fn serde_message(error: &serde_json::Error) -> String {
     let text = error.to_string();
+    // Raised below a key: name the key (its path in nested tables) in front.
+    if let Some((path, message)) = crate::de::split_at(&text) {
+        return format!("key {path:?}: {}", reworded(message.to_owned()));
+    }
+    reworded(text)
+}
+
+/// serde's message for an unknown or missing key or value, in this crate's words.
+fn reworded(text: String) -> String {
     for (prefix, what) in [("unknown field `", "key"), ("unknown variant `", "value")] {
         let Some(rest) = text.strip_prefix(prefix) else {
             continue;

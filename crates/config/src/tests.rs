@@ -871,3 +871,61 @@ fn errors_never_repeat_a_value_from_the_environment() {
     assert!(!text.contains("hunter2-secret"), "{text}");
     assert!(text.contains("***"), "{text}");
 }
+
+/// A value of the wrong type names its key — the dotted path in a nested table — in a
+/// file and in a URL's query alike.
+#[test]
+fn a_wrongly_typed_value_names_its_key() {
+    let toml = "[backends.m]\ntype = \"local\"\nroot = \"/d\"\ncreate_root = \"yes please\"\n";
+    fails(
+        loader(&[]).toml_str(toml),
+        &["[backends.m]", "key \"create_root\"", "expected a boolean"],
+    );
+    #[cfg(feature = "s3")]
+    {
+        let toml = "[backends.s]\ntype = \"s3\"\nbucket = \"b\"\nregion = \"eu-west-1\"\n\
+                    retry = { max_attempts = \"many\" }\n";
+        fails(
+            loader(&[]).toml_str(toml),
+            &["key \"retry.max_attempts\"", "\"many\""],
+        );
+        fails(
+            crate::open_url("s3://b/x?region=eu-west-1&force_path_style=yes"),
+            &["key \"force_path_style\"", "expected a boolean"],
+        );
+    }
+}
+
+/// A URL path with a `.`, `..` or empty segment is refused: URL parsing would resolve it
+/// (`s3://b/../etc` is `s3://b/etc`) or drop it without a word. A trailing `/` is fine.
+#[test]
+fn urls_with_dot_or_empty_segments_are_refused() {
+    for (url, what) in [
+        ("memory:///a/../../b", "`..`"),
+        ("memory:///a/./b", "`.`"),
+        ("memory:///a//b", "empty"),
+        ("memory:///a/%2e%2e/b", "`..`"),
+    ] {
+        fails(
+            crate::open_url(url),
+            &[what, "write the path it should name"],
+        );
+    }
+    crate::open_url("memory:///a/b/").unwrap();
+    // A path is no URL, and the error says what one looks like.
+    fails(
+        crate::open_url("/tmp/some/path"),
+        &["not a URL", "file:///absolute/path"],
+    );
+    #[cfg(feature = "s3")]
+    {
+        fails(
+            crate::open_url("s3://bucket/../etc?region=eu-west-1"),
+            &["`..`"],
+        );
+        fails(
+            crate::open_url("s3://bucket//double?region=eu-west-1"),
+            &["empty"],
+        );
+    }
+}

@@ -36,9 +36,23 @@ impl Loader {
     {
         let parsed = Url::parse(url).map_err(|e| {
             // Not parsed: nothing of it is shown, it may hold a credential.
-            Place::new("URL", "").error(format!("not a URL: {e}"))
+            let hint = if url.contains("://") {
+                ""
+            } else {
+                " (a URL starts with its scheme: memory://, file:///absolute/path, \
+                 s3://bucket/prefix, az://account/container/prefix, sftp://user@host/path)"
+            };
+            Place::new("URL", "").error(format!("not a URL: {e}{hint}"))
         })?;
         let place = Place::new(&format!("URL {:?}", shown(&parsed)), "");
+        if parsed.scheme() != "file"
+            && let Some(segment) = odd_segment(url)
+        {
+            return Err(place.error(format!(
+                "the URL's path has {segment} segment, which URL parsing resolves or drops \
+                 without a word (s3://b/x/../y names s3://b/y): write the path it should name"
+            )));
+        }
         if parsed.password().is_some() {
             return Err(place.error(
                 "a password in the URL is refused: credentials come from the config, the \
@@ -288,6 +302,28 @@ fn shown(url: &Url) -> String {
     url.set_query(None);
     url.set_fragment(None);
     url.to_string()
+}
+
+/// A `.`, `..` or empty segment in the path of the URL text `url` (described for a
+/// message), which parsing would resolve (`a/../b` is `b`) or keep as an empty key part;
+/// `None` when there is none. A trailing `/` is no empty segment.
+fn odd_segment(url: &str) -> Option<&'static str> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    let (_, path) = rest.split_once('/')?;
+    let path = path.strip_suffix('/').unwrap_or(path);
+    if path.is_empty() {
+        return None;
+    }
+    path.split('/').find_map(|segment| {
+        let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+        match decoded.as_ref() {
+            "" => Some("an empty (`//`)"),
+            "." => Some("a `.`"),
+            ".." => Some("a `..`"),
+            _ => None,
+        }
+    })
 }
 
 /// The URL's host, required.
