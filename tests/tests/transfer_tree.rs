@@ -362,3 +362,46 @@ async fn a_file_is_never_copied_onto_itself() {
     assert!(r.is_success(), "{:?}", r.files);
     assert_eq!(std::fs::read(dir.path().join("other.bin")).unwrap(), big);
 }
+
+/// A one-file transfer to a destination that cannot be a file says so, in both halves: a
+/// local path below a regular file, a store path that is a folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destinations_that_cannot_be_files_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("afile");
+    std::fs::write(&file, "x").unwrap();
+    let below = file.join("sub");
+    let memory = Store::new(MemoryBackend::new(), "").unwrap();
+    memory.write("one.txt", "1").unwrap();
+    memory.write("up/inside.txt", "2").unwrap();
+    let amemory = AsyncStore::new(AsyncMemoryBackend::new(), "").unwrap();
+    amemory.write("one.txt", "1").await.unwrap();
+    amemory.write("up/inside.txt", "2").await.unwrap();
+
+    let below_file = |e: remote_store_core::Error| {
+        assert_eq!(e.kind(), ErrorKind::InvalidPath, "{e}");
+        assert!(
+            e.to_string().contains("a parent of this path is a file"),
+            "{e}"
+        );
+    };
+    below_file(sync::download(&memory, "one.txt", &below).unwrap_err());
+    below_file(
+        aio::download(&amemory, "one.txt", &below)
+            .await
+            .unwrap_err(),
+    );
+
+    let a_folder = |e: remote_store_core::Error| {
+        assert_eq!(e.kind(), ErrorKind::InvalidPath, "{e}");
+        let text = e.to_string();
+        assert!(
+            text.contains("destination of a one-file transfer is a folder"),
+            "{text}"
+        );
+        assert!(!text.contains("get_file_info"), "{text}");
+    };
+    a_folder(sync::upload(&file, &memory, "up").unwrap_err());
+    a_folder(aio::upload(&file, &amemory, "up").await.unwrap_err());
+    assert_eq!(memory.read_text("up/inside.txt").unwrap(), "2");
+}

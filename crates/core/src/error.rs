@@ -385,7 +385,12 @@ impl Error {
             | K::TimedOut
             | K::UnexpectedEof
             | K::NotConnected => Error::unavailable("connection failed").with_source(err),
-            _ => Error::other(err),
+            // The OS's own words ("Not a directory (os error 20)"): an `Other` error with
+            // no message would say nothing at all.
+            _ => {
+                let text = err.to_string();
+                Error::other(err).with_message(text)
+            }
         }
     }
 }

@@ -18,10 +18,11 @@ use tokio_util::io::ReaderStream;
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
     TransferReport, WrittenCheck, cancelled, chunk_hint, copied, download_target, dry_report,
-    finish, first_part_error, io_error, local_existing, local_kind, local_path, make_plan,
-    may_be_same_file, may_range, missing_source, normalize, open_in_place, parent_of,
-    part_complete, part_error, part_ranges, part_size, persist, refuse_same_file, relative_to,
-    report, store_key, temp_beside, tracker, walk_local, without_io, write_at, write_local,
+    file_destination_error, finish, first_part_error, io_error, local_existing, local_kind,
+    local_path, make_plan, may_be_same_file, may_range, missing_source, normalize, open_in_place,
+    parent_of, part_complete, part_error, part_ranges, part_size, persist, refuse_same_file,
+    relative_to, report, store_key, temp_beside, tracker, walk_local, without_io, write_at,
+    write_local,
 };
 use crate::batch::r#async::run_stream;
 use crate::integrity::r#async::digest;
@@ -114,7 +115,7 @@ async fn store_existing(
                 out.insert(String::new(), Meta::of(&info));
             }
             Err(e) if absent(&e) => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(file_destination_error(e, dst)),
         }
         return Ok(out);
     }

@@ -665,15 +665,37 @@ pub(crate) fn local_existing(path: &Path, tree: bool) -> Result<HashMap<String, 
 
 /// An I/O error on a local path, as a store error naming it.
 pub(crate) fn io_error(e: std::io::Error, path: &Path) -> Error {
+    use std::io::ErrorKind as K;
     let shown = path.display().to_string();
     match e.kind() {
-        std::io::ErrorKind::NotFound => Error::not_found(shown).with_source(e),
-        std::io::ErrorKind::AlreadyExists => Error::already_exists(shown).with_source(e),
-        std::io::ErrorKind::PermissionDenied => Error::new(ErrorKind::PermissionDenied)
+        K::NotFound => Error::not_found(shown).with_source(e),
+        K::AlreadyExists => Error::already_exists(shown).with_source(e),
+        K::PermissionDenied => Error::new(ErrorKind::PermissionDenied)
             .with_path(shown)
             .with_source(e),
+        K::NotADirectory => Error::invalid_path(
+            shown,
+            "a file is in the way: a parent of this path is a file",
+        )
+        .with_source(e),
+        K::IsADirectory => Error::invalid_path(shown, "is a folder").with_source(e),
         _ => Error::from_io(e).with_path(shown),
     }
+}
+
+/// The error of the probe of a one-file transfer's store destination, when that
+/// destination cannot be a file (a folder is there, or a file above it): said as such,
+/// not as the probe (`get_file_info`) that found it.
+pub(crate) fn file_destination_error(e: Error, dst: &str) -> Error {
+    if e.kind() != ErrorKind::InvalidPath {
+        return e;
+    }
+    Error::invalid_path(
+        dst,
+        "the destination of a one-file transfer is a folder, or lies below a file: give the \
+         path of the file to write",
+    )
+    .with_source(e)
 }
 
 /// Whether the copy of `file` may be a file onto itself and must be checked with

@@ -14,10 +14,11 @@ use remote_store_sync::{Content, Store};
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
     TransferReport, WrittenCheck, cancelled, chunk_hint, copied, download_target, dry_report,
-    finish, first_part_error, io_error, local_existing, local_kind, local_path, make_plan,
-    may_be_same_file, may_range, missing_source, normalize, open_in_place, parent_of,
-    part_complete, part_error, part_ranges, part_size, persist, refuse_same_file, relative_to,
-    report, store_key, temp_beside, tracker, walk_local, without_io, write_at, write_local,
+    file_destination_error, finish, first_part_error, io_error, local_existing, local_kind,
+    local_path, make_plan, may_be_same_file, may_range, missing_source, normalize, open_in_place,
+    parent_of, part_complete, part_error, part_ranges, part_size, persist, refuse_same_file,
+    relative_to, report, store_key, temp_beside, tracker, walk_local, without_io, write_at,
+    write_local,
 };
 use crate::batch::sync::run_pool;
 use crate::integrity::sync::digest;
@@ -58,7 +59,7 @@ fn store_existing(store: &Store, dst: &str, tree: bool) -> Result<HashMap<String
                 out.insert(String::new(), Meta::of(&info));
             }
             Err(e) if e.kind() == ErrorKind::NotFound && !e.is_container_not_found() => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(file_destination_error(e, dst)),
         }
         return Ok(out);
     }
