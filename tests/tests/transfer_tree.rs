@@ -405,3 +405,73 @@ async fn destinations_that_cannot_be_files_say_so() {
     a_folder(aio::upload(&file, &amemory, "up").await.unwrap_err());
     assert_eq!(memory.read_text("up/inside.txt").unwrap(), "2");
 }
+
+/// A `copy_between` within one store goes as the store's own `copy_file`, one call per
+/// file: it completes behind a `ConcurrencyLimit` of 1, where a streamed copy holds a read
+/// while it waits for its write and never ends (black-box finding); existing files follow
+/// the policy, and a verified copy still streams (its digest needs the bytes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_within_one_store_is_the_store_s_own_copy() {
+    use remote_store_layers::ConcurrencyLimit;
+    use std::time::Duration;
+
+    let files = ["t/a.txt", "t/sub/b.txt", "t/sub/deeper/c.txt"];
+    let store = Store::new(ConcurrencyLimit::new(MemoryBackend::new(), 1), "").unwrap();
+    for f in files {
+        store.write(f, f.as_bytes().to_vec()).unwrap();
+    }
+    store.write("u/sub/b.txt", "old").unwrap();
+    let (done, got) = std::sync::mpsc::channel();
+    let copier = store.clone();
+    std::thread::spawn(move || {
+        let _ = done.send(sync::copy_between(&copier, "t", &copier.clone(), "u"));
+    });
+    let report = got
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the copy never ended")
+        .unwrap();
+    let failed: Vec<_> = report
+        .failed()
+        .map(|(f, e)| (f.relative.clone(), e.kind()))
+        .collect();
+    assert_eq!(failed, [("sub/b.txt".to_owned(), ErrorKind::AlreadyExists)]);
+    assert_eq!(store.read_text("u/a.txt").unwrap(), "t/a.txt");
+    assert_eq!(store.read_text("u/sub/b.txt").unwrap(), "old");
+    assert_eq!(
+        store.read_text("u/sub/deeper/c.txt").unwrap(),
+        "t/sub/deeper/c.txt"
+    );
+    assert_eq!(
+        report.totals.bytes_done,
+        ("t/a.txt".len() + "t/sub/deeper/c.txt".len()) as u64
+    );
+
+    let astore = AsyncStore::new(ConcurrencyLimit::new(AsyncMemoryBackend::new(), 1), "").unwrap();
+    for f in files {
+        astore.write(f, f.as_bytes().to_vec()).await.unwrap();
+    }
+    let over = TransferOptions::new().if_exists(IfExists::Overwrite);
+    let copy = aio::copy_between_with(&astore, "t", &astore, "u", &over);
+    let report = tokio::time::timeout(Duration::from_secs(30), copy)
+        .await
+        .expect("the copy never ended")
+        .unwrap();
+    assert!(report.is_success());
+    for f in files {
+        let copy = f.replacen("t/", "u/", 1);
+        assert_eq!(astore.read_text(&copy).await.unwrap(), f);
+    }
+
+    // Verified: streamed, so behind a limit it needs a permit for the read and the write.
+    let roomy = Store::new(ConcurrencyLimit::new(MemoryBackend::new(), 2), "").unwrap();
+    roomy.write("t/a.txt", "a").unwrap();
+    let verified = TransferOptions::new().verify(ChecksumAlgorithm::Sha256);
+    let report = sync::copy_between_with(&roomy, "t", &roomy, "v", &verified).unwrap();
+    let FileStatus::Copied { digest, .. } = &report.files[0].status else {
+        panic!("{:?}", report.files[0].status)
+    };
+    assert!(
+        digest.is_some(),
+        "a verified copy computes the digest from the bytes"
+    );
+}
