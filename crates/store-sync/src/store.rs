@@ -68,13 +68,6 @@ impl Store {
         self.plan.root()
     }
 
-    /// True when `other` is this store: the same backend object (a clone of this store, or
-    /// a [`child`](Self::child) of the same store) at the same root. A copy between the two
-    /// can then be the backend's own `copy_file` (server-side where the service has one).
-    pub fn is_same_store(&self, other: &Store) -> bool {
-        Arc::ptr_eq(&self.backend, &other.backend) && self.root() == other.root()
-    }
-
     /// The backend's capabilities.
     pub fn capabilities(&self) -> CapabilitySet {
         self.plan.capabilities()

@@ -17,12 +17,12 @@ use tokio_util::io::ReaderStream;
 
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
-    TransferReport, WrittenCheck, cancelled, chunk_hint, copied, copies_in_place, copy_options,
-    download_target, dry_report, file_destination_error, finish, first_part_error, io_error,
-    local_existing, local_kind, local_path, make_plan, may_be_same_file, may_range, missing_source,
-    normalize, open_in_place, parent_of, part_complete, part_error, part_ranges, part_size,
-    persist, refuse_same_file, relative_to, report, store_key, temp_beside, tracker, walk_local,
-    without_io, write_at, write_local,
+    TransferReport, WrittenCheck, cancelled, chunk_hint, copied, download_target, dry_report,
+    file_destination_error, finish, first_part_error, io_error, local_existing, local_kind,
+    local_path, make_plan, may_be_same_file, may_range, missing_source, normalize, open_in_place,
+    parent_of, part_complete, part_error, part_ranges, part_size, persist, refuse_same_file,
+    relative_to, report, store_key, temp_beside, tracker, walk_local, without_io, write_at,
+    write_local,
 };
 use crate::batch::r#async::run_stream;
 use crate::integrity::r#async::digest;
@@ -406,12 +406,6 @@ async fn between_file(
         let native = dst.native_path(&file.destination);
         let file = file.clone();
         blocking(move || refuse_same_file(native, &source, &file)).await?;
-    }
-    if copies_in_place(src.is_same_store(dst), opts) {
-        dst.copy_file_with(&file.source, &file.destination, copy_options(file))
-            .await?;
-        tracker.bytes(&file.relative, file.size);
-        return copied(file.size, None, None, &file.destination);
     }
     let reader = src.read(&file.source).await?;
     let mut meter = Meter::new(reader, tracker, &file.relative, opts.verify);

@@ -33,8 +33,7 @@ use std::sync::atomic::AtomicBool;
 use std::ops::Range;
 
 use remote_store_core::{
-    Capability, ContentDigest, CopyOptions, Error, ErrorKind, FileInfo, ReadOptions, RemotePath,
-    Result,
+    Capability, ContentDigest, Error, ErrorKind, FileInfo, ReadOptions, RemotePath, Result,
 };
 
 use crate::integrity::{Hasher, same_digest};
@@ -933,20 +932,6 @@ pub(crate) fn copied(
         bytes,
         digest: source,
     })
-}
-
-/// Whether a copy between two stores goes as the store's own `copy_file` (server-side
-/// where the service has one): both are the same store, and no verification is asked for
-/// (its digest is computed from the bytes as they pass, and none pass). One call per file
-/// — so one permit of a `ConcurrencyLimit`, where a streamed copy holds a read while it
-/// waits for its write — and no bytes through this process.
-pub(crate) fn copies_in_place(same_store: bool, opts: &TransferOptions) -> bool {
-    same_store && opts.verify.is_none()
-}
-
-/// The options of that `copy_file`: it replaces the destination only when the plan says so.
-pub(crate) fn copy_options(file: &PlannedFile) -> CopyOptions {
-    CopyOptions::new().overwrite(file.action == Action::Overwrite)
 }
 
 /// A store path as the listings return it (`""` for the root).

@@ -13,12 +13,12 @@ use remote_store_sync::{Content, Store};
 
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
-    TransferReport, WrittenCheck, cancelled, chunk_hint, copied, copies_in_place, copy_options,
-    download_target, dry_report, file_destination_error, finish, first_part_error, io_error,
-    local_existing, local_kind, local_path, make_plan, may_be_same_file, may_range, missing_source,
-    normalize, open_in_place, parent_of, part_complete, part_error, part_ranges, part_size,
-    persist, refuse_same_file, relative_to, report, store_key, temp_beside, tracker, walk_local,
-    without_io, write_at, write_local,
+    TransferReport, WrittenCheck, cancelled, chunk_hint, copied, download_target, dry_report,
+    file_destination_error, finish, first_part_error, io_error, local_existing, local_kind,
+    local_path, make_plan, may_be_same_file, may_range, missing_source, normalize, open_in_place,
+    parent_of, part_complete, part_error, part_ranges, part_size, persist, refuse_same_file,
+    relative_to, report, store_key, temp_beside, tracker, walk_local, without_io, write_at,
+    write_local,
 };
 use crate::batch::sync::run_pool;
 use crate::integrity::sync::digest;
@@ -308,11 +308,6 @@ fn between_file(
     if may_be_same_file(file, dst.name()) && src.name() == dst.name() {
         let source = src.native_path(&file.source)?;
         refuse_same_file(dst.native_path(&file.destination), Path::new(&source), file)?;
-    }
-    if copies_in_place(src.is_same_store(dst), opts) {
-        dst.copy_file_with(&file.source, &file.destination, copy_options(file))?;
-        tracker.bytes(&file.relative, file.size);
-        return copied(file.size, None, None, &file.destination);
     }
     let reader = src.read(&file.source)?;
     let mut meter = Meter::new(reader, tracker, &file.relative, opts.verify);
