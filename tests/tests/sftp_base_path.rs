@@ -132,3 +132,29 @@ async fn listings_leave_out_what_cannot_be_a_file() {
     .unwrap();
     assert_eq!(listed, want, "sync");
 }
+
+/// An overwrite, plain or atomic, replaces the file through a temp file (ADR 0018) and
+/// keeps the replaced file's permission bits: a 0640 file does not come back 0644.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_overwrite_keeps_the_permission_bits() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(sshd) = Sshd::from_env() else { return };
+    let config = sshd.config("modes").create_base_path(true);
+    let base = std::path::PathBuf::from(&config.base_path);
+    let store = AsyncStore::new(AsyncSftpBackend::new(config).unwrap(), "").unwrap();
+    let opts = remote_store_core::WriteOptions::overwriting();
+    for (name, atomic) in [("plain.txt", false), ("atomic.txt", true)] {
+        store.write(name, "old").await.unwrap();
+        let file = base.join(name);
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let written = if atomic {
+            store.write_atomic_with(name, "new", opts.clone()).await
+        } else {
+            store.write_with(name, "new", opts.clone()).await
+        };
+        written.unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "new");
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o640, "{name}: {mode:o}");
+    }
+}

@@ -178,16 +178,22 @@ impl AsyncSftpBackend {
     }
 
     /// Opens `native` (the target or a temp file for `key`) for writing with `flags`,
-    /// creating missing parents. Errors name `key`.
+    /// creating missing parents; a file it creates gets the permission bits `mode` (the
+    /// server's default when `None`). Errors name `key`.
     async fn open_for_write(
         &self,
         lease: &Lease,
         native: &str,
         key: &RemotePath,
         flags: OpenFlags,
+        mode: Option<u32>,
     ) -> Result<String> {
         let raw = lease.raw().clone();
-        let open = || lease.run(raw.open(native.to_owned(), flags, FileAttributes::empty()));
+        let attrs = || FileAttributes {
+            permissions: mode,
+            ..FileAttributes::empty()
+        };
+        let open = || lease.run(raw.open(native.to_owned(), flags, attrs()));
         match open().await {
             Ok(h) => return Ok(h.handle),
             Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) => {}
@@ -268,18 +274,20 @@ impl AsyncSftpBackend {
         }
     }
 
-    /// Shared body of `write` and `write_atomic` once the file to write is chosen.
+    /// Shared body of `write` and `write_atomic` once the file to write is chosen (`mode`:
+    /// see [`open_for_write`](Self::open_for_write)).
     async fn write_to(
         &self,
         lease: &Arc<Lease>,
         native: &str,
         key: &RemotePath,
         flags: OpenFlags,
+        mode: Option<u32>,
         content: AsyncContent<'_>,
     ) -> Result<(u64, Option<FileAttributes>)> {
         let raw = lease.raw().clone();
         let permit = lease.handle_permit().await?;
-        let handle = self.open_for_write(lease, native, key, flags).await?;
+        let handle = self.open_for_write(lease, native, key, flags, mode).await?;
         // Closes the handle even if this future is dropped mid-upload.
         let guard = transfer::OpenHandle::new(lease.clone(), handle.clone(), permit);
         if let AsyncContent::Bytes(bytes) = &content
@@ -440,7 +448,9 @@ impl AsyncSftpBackend {
         let lease = Arc::new(self.lease().await?);
         let flags = OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE;
         let native = self.native(path);
-        let (size, attrs) = self.write_to(&lease, &native, path, flags, content).await?;
+        let (size, attrs) = self
+            .write_to(&lease, &native, path, flags, None, content)
+            .await?;
         Ok(Self::result(path, size, attrs, opts))
     }
 
@@ -454,15 +464,19 @@ impl AsyncSftpBackend {
     ) -> Result<WriteResult> {
         let lease = Arc::new(self.lease().await?);
         // Refuse early what the promotion would refuse, before uploading anything.
-        match self.stat(&lease, path).await? {
+        let mode = match self.stat(&lease, path).await? {
             Some(a) if kind(&a) == Kind::Dir => {
                 return Err(Error::invalid_path(path.as_str(), "is a folder"));
             }
             Some(_) if !opts.overwrite => {
                 return Err(Error::already_exists(path.as_str()));
             }
-            _ => {}
-        }
+            // The replacement keeps the replaced file's permission bits: a 0600 file must
+            // not come back readable by everyone (the server's umask can only take bits
+            // away).
+            Some(a) => a.permissions.map(|p| p & 0o7777),
+            None => None,
+        };
         let native = self.native(path);
         let temp = self.inner.paths.temp_for(path);
         let mut guard = TempGuard {
@@ -470,7 +484,9 @@ impl AsyncSftpBackend {
             path: temp.clone(),
         };
         let flags = OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE;
-        let written = self.write_to(&lease, &temp, path, flags, content).await;
+        let written = self
+            .write_to(&lease, &temp, path, flags, mode, content)
+            .await;
         let (size, attrs) = match written {
             Ok(done) => done,
             Err(e) => {
@@ -754,7 +770,9 @@ impl AsyncBackend for AsyncSftpBackend {
                 OpenFlags::EXCLUDE
             };
         let native_dst = self.native(dst);
-        let to_handle = self.open_for_write(&lease, &native_dst, dst, flags).await?;
+        let to_handle = self
+            .open_for_write(&lease, &native_dst, dst, flags, None)
+            .await?;
         let to = transfer::OpenHandle::new(lease.clone(), to_handle, permit);
         let copied = lease.copy_data(from.handle(), to.handle()).await;
         let (_, closed) = futures::join!(from.close(), to.close());
