@@ -460,6 +460,12 @@ impl Resolver {
                 .err()
                 .unwrap_or_else(|| Error::invalid_argument("not a URL")));
         };
+        // Parsing resolved `..` and `.` and kept `//`: `rm -r s3://b/data/tmp/..` must not
+        // become `rm -r s3://b/data`. (A file URL's path is a local path, as given.)
+        if url.scheme() != "file" {
+            remote_store::config::check_url_path(text)
+                .map_err(|e| e.with_path(without_query(text)))?;
+        }
         let path = percent_decode_str(url.path())
             .decode_utf8()
             .map_err(|_| Error::invalid_argument("the URL's path is not UTF-8"))?

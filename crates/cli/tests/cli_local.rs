@@ -1105,6 +1105,25 @@ fn ping_without_credentials_is_one_clear_line() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
+/// A URL whose path has a `..`, `.` or empty segment is refused before anything is
+/// opened: parsing would resolve `s3://b/data/tmp/..` to `s3://b/data`, and `rm -r` would
+/// then delete the parent folder.
+#[test]
+fn urls_with_dot_segments_are_refused() {
+    let env = Env::new("");
+    for args in [
+        ["rm", "-r", "s3://b/data/tmp/..?endpoint=http://127.0.0.1:9"],
+        ["rm", "-r", "s3://b/data/%2e%2e?endpoint=http://127.0.0.1:9"],
+        ["ls", "-r", "memory:///a/./b"],
+        ["ls", "-r", "s3://b/a//b?endpoint=http://127.0.0.1:9"],
+    ] {
+        let run = env.run(&args);
+        run.code(2);
+        assert!(run.stderr.contains("segment"), "{args:?}: {}", run.stderr);
+        assert!(!run.stderr.contains("endpoint="), "{}", run.stderr);
+    }
+}
+
 /// A missing location among several fails alone: `cat`, `du` and `hashsum` still give the
 /// others, report the missing one and exit 7 (partial failure); with only missing ones,
 /// the kind's code (3, not found).

@@ -71,7 +71,7 @@ pub use env::Env;
 pub use load::Loader;
 pub use model::{BackendConfig, RegistryConfig, StoreProfile};
 pub use registry::Registry;
-pub use urls::{open_url, open_url_async, open_url_async_opts, open_url_opts};
+pub use urls::{check_url_path, open_url, open_url_async, open_url_async_opts, open_url_opts};
 
 // The unit tests use the memory and local backends (the default features).
 #[cfg(all(test, feature = "memory", feature = "local"))]

@@ -2,7 +2,7 @@
 //! `az://account/container/prefix` (or `azure://`), `sftp://user@host:port/path`.
 
 use remote_store_async::AsyncStore;
-use remote_store_core::Result;
+use remote_store_core::{Error, Result};
 use remote_store_sync::Store;
 use serde_json::{Map, Value};
 use url::Url;
@@ -45,13 +45,8 @@ impl Loader {
             Place::new("URL", "").error(format!("not a URL: {e}{hint}"))
         })?;
         let place = Place::new(&format!("URL {:?}", shown(&parsed)), "");
-        if parsed.scheme() != "file"
-            && let Some(segment) = odd_segment(url)
-        {
-            return Err(place.error(format!(
-                "the URL's path has {segment} segment, which URL parsing resolves or drops \
-                 without a word (s3://b/x/../y names s3://b/y): write the path it should name"
-            )));
+        if parsed.scheme() != "file" {
+            check_url_path(url).map_err(|e| place.error(e.message().unwrap_or_default()))?;
         }
         if parsed.password().is_some() {
             return Err(place.error(
@@ -302,6 +297,28 @@ fn shown(url: &Url) -> String {
     url.set_query(None);
     url.set_fragment(None);
     url.to_string()
+}
+
+/// Refuses the URL text `url` when its path has a `.`, `..` or empty (`//`) segment:
+/// URL parsing resolves those without a word (`s3://b/x/../y` names `s3://b/y`), so a
+/// tool that splits a URL into a store and a key must check the text before it parses
+/// it — [`open_url`] does. A trailing `/` is fine.
+///
+/// ```
+/// assert!(remote_store_config::check_url_path("s3://b/x/y/").is_ok());
+/// assert!(remote_store_config::check_url_path("s3://b/x/../y").is_err());
+/// ```
+///
+/// # Errors
+/// `InvalidArgument` naming the kind of segment.
+pub fn check_url_path(url: &str) -> Result<()> {
+    match odd_segment(url) {
+        None => Ok(()),
+        Some(segment) => Err(Error::invalid_argument(format!(
+            "the URL's path has {segment} segment, which URL parsing resolves or drops \
+             without a word (s3://b/x/../y names s3://b/y): write the path it should name"
+        ))),
+    }
 }
 
 /// A `.`, `..` or empty segment in the path of the URL text `url` (described for a
