@@ -157,14 +157,9 @@ impl AsyncLocalBackend {
             && self.inline(bytes.len() as u64)
             && !self.root.fsync().syncs(atomic)
         {
-            let pending = write::begin(&self.root, path, opts.overwrite, atomic)?;
-            if pending.syncs() {
-                // A plain overwrite of a hard-linked file became an atomic write, which
-                // fsyncs under this policy: the rest goes to the pool.
-                let (bytes, opts) = (bytes.clone(), opts.clone());
-                return blocking(move || pending.commit(&bytes, &opts)).await;
-            }
-            return pending.commit(bytes, opts);
+            // A plain overwrite replaces the name (ADR 0018) with the plain-write fsync
+            // policy too, so nothing of it fsyncs here either.
+            return write::begin(&self.root, path, opts.overwrite, atomic)?.commit(bytes, opts);
         }
         let (key, opts) = (path.clone(), opts.clone());
         let chunks = match content {

@@ -84,8 +84,15 @@ impl TempFile {
 
     /// Moves the temp file to `target` in the same folder: replacing an existing file when
     /// `overwrite`, else failing with `EEXIST` if anything holds the name — atomically in
-    /// both cases. On success the guard is disarmed.
-    pub(crate) fn promote(mut self, target: &str, overwrite: bool) -> io::Result<()> {
+    /// both cases — then fsyncs the folder when `sync_dir` (the write's fsync policy: a
+    /// durable rename of a file whose data was not fsynced would only make an empty file
+    /// durable). On success the guard is disarmed.
+    pub(crate) fn promote(
+        mut self,
+        target: &str,
+        overwrite: bool,
+        sync_dir: bool,
+    ) -> io::Result<()> {
         let dir = self.root.fd(&self.parent);
         if overwrite {
             rustix::fs::renameat(dir, self.name.as_str(), dir, target)?;
@@ -93,7 +100,7 @@ impl TempFile {
             promote_no_replace(&self.root, &self.parent, &self.name, &self.parent, target)?;
         }
         self.armed = false;
-        if self.root.fsync().atomic() {
+        if sync_dir {
             crate::root::sync_dir(dir)?;
         }
         Ok(())
@@ -205,13 +212,13 @@ mod tests {
         std::fs::write(dir.path().join("t"), "old").unwrap();
         let (guard, mut file) = TempFile::create(&root, None, "t", FILE_MODE).unwrap();
         file.write_all(b"new").unwrap();
-        let e = guard.promote("t", false).unwrap_err();
+        let e = guard.promote("t", false, true).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(names(dir.path()), ["t"]);
         assert_eq!(std::fs::read(dir.path().join("t")).unwrap(), b"old");
         let (guard, mut file) = TempFile::create(&root, None, "t", FILE_MODE).unwrap();
         file.write_all(b"new").unwrap();
-        guard.promote("t", true).unwrap();
+        guard.promote("t", true, true).unwrap();
         assert_eq!(names(dir.path()), ["t"]);
         assert_eq!(std::fs::read(dir.path().join("t")).unwrap(), b"new");
     }

@@ -82,8 +82,8 @@ pub struct LocalConfig {
     /// `read_bytes` of a file of at most this many bytes, and a streamed read's chunk once
     /// at most this many bytes of the file are left (a small file is one inline chunk);
     /// writes of in-memory content of at most this many bytes that do not fsync under the
-    /// [`fsync`](Self::fsync) policy (a plain overwrite of a hard-linked file is an atomic
-    /// replace and fsyncs under the default policy, so it finishes on the pool). That saves
+    /// [`fsync`](Self::fsync) policy (a plain overwrite, which replaces the name, follows
+    /// the plain-write policy: inline under the default one). That saves
     /// the two cross-thread wake-ups of a pool trip (15–18 µs on the development VM, more
     /// than the call itself on a fast disk) and **blocks the runtime thread for the call's
     /// length**: other tasks on that thread wait meanwhile. Turn it on only for a folder on

@@ -296,7 +296,8 @@ impl Pending {
     /// failed atomic write is removed, and so is a file a failed plain write created.
     pub(crate) fn finish(mut self, opts: &WriteOptions) -> Result<WriteResult> {
         let file = self.file.take().expect("open until finished");
-        if self.syncs() {
+        let durable = self.syncs();
+        if durable {
             root::sync(&file).map_err(|e| error::map(e, &self.key))?;
         }
         let st = rustix::fs::fstat(&file).map_err(|e| error::map(e.into(), &self.key))?;
@@ -306,7 +307,7 @@ impl Pending {
         }) = self.target.take()
         {
             let rel = Rel::new(&self.key)?;
-            temp.promote(rel.name(), overwrite)
+            temp.promote(rel.name(), overwrite, durable)
                 .map_err(|e| target_error(&self.root, rel, &self.key, e))?;
         }
         let modified = root::modified(&st);
