@@ -396,7 +396,7 @@ async fn destinations_that_cannot_be_files_say_so() {
         assert_eq!(e.kind(), ErrorKind::InvalidPath, "{e}");
         let text = e.to_string();
         assert!(
-            text.contains("destination of a one-file transfer is a folder"),
+            text.contains("destination of a one-file transfer must be a file path: is a folder"),
             "{text}"
         );
         assert!(!text.contains("get_file_info"), "{text}");

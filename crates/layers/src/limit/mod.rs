@@ -161,6 +161,9 @@ impl Gate {
             guard = g;
             if waited.timed_out() && !warned {
                 warned = true;
+                // Not under the lock: a release that finds a waiter must not wait for a
+                // log line (whose subscriber might even use this backend).
+                drop(guard);
                 tracing::warn!(
                     target: "remote_store",
                     limit = self.permits,
@@ -171,6 +174,7 @@ impl Gate {
                      it will wait forever: end or drop them first, or raise the limit \
                      above the streams held at once"
                 );
+                guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
             }
         }
         self.waiters.fetch_sub(1, Ordering::SeqCst);

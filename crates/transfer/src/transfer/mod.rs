@@ -690,10 +690,12 @@ pub(crate) fn file_destination_error(e: Error, dst: &str) -> Error {
     if e.kind() != ErrorKind::InvalidPath {
         return e;
     }
+    // The probe's own reason stays in the message: "is a folder", a file above it, a link
+    // that loops, a name too long.
+    let why = e.message().unwrap_or("not a file path").to_owned();
     Error::invalid_path(
         dst,
-        "the destination of a one-file transfer is a folder, or lies below a file: give the \
-         path of the file to write",
+        format!("the destination of a one-file transfer must be a file path: {why}"),
     )
     .with_source(e)
 }
