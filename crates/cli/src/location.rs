@@ -181,7 +181,12 @@ impl Location {
     /// True for a local folder given by its path (or a `file://` URL): the location is
     /// then the root of the store opened on it.
     pub(crate) fn is_local_folder(&self) -> bool {
-        matches!(self.origin, Origin::Local(_)) && self.key.is_empty()
+        self.is_local() && self.key.is_empty()
+    }
+
+    /// True for a location on the local disk, given by its path or a `file://` URL.
+    pub(crate) fn is_local(&self) -> bool {
+        matches!(self.origin, Origin::Local(_))
     }
 
     /// The location itself as a user reads it.

@@ -364,6 +364,18 @@ fn rm_r_of_a_local_folder_path_deletes_the_folder() {
         "the link goes"
     );
     assert!(env.path("loose/sub/f.txt").exists(), "its target stays");
+    // Also a link that leads out of its folder, with or without -r, even with a `/`.
+    std::os::unix::fs::symlink(env.path("kept"), env.path("loose/sub/out")).unwrap();
+    let out_file = env.path("loose/sub/out-file");
+    std::os::unix::fs::symlink(env.path("kept/x.txt"), &out_file).unwrap();
+    env.ok(&["rm", "-r", "loose/sub/out/"]);
+    env.ok(&["rm", "loose/sub/out-file"]);
+    assert!(std::fs::symlink_metadata(env.path("loose/sub/out")).is_err());
+    assert!(std::fs::symlink_metadata(&out_file).is_err());
+    assert_eq!(
+        std::fs::read_to_string(env.path("kept/x.txt")).unwrap(),
+        "x"
+    );
 
     let abs = env.path("loose/");
     env.ok(&["rm", "-r", abs.to_str().unwrap()]);

@@ -531,9 +531,23 @@ fn remove_if_empty(src: &Location, key: &str) -> Outcome<bool> {
 pub(super) fn rm(ctx: &mut Ctx, args: &RmArgs) -> Outcome {
     let (_, failed) = super::each_location(&args.locations, |text| {
         let mut loc = ctx.resolve(text)?;
+        let plain_path = loc.is_local() && !text.contains("://");
+        // A symbolic link given by its path is removed as the link, wherever it leads (the
+        // store opened on its folder would refuse a link out of it): `rm` of a link never
+        // touches its target.
+        let trimmed = text.trim_end_matches('/');
+        if plain_path
+            && !trimmed.is_empty()
+            && std::fs::symlink_metadata(trimmed).is_ok_and(|m| m.file_type().is_symlink())
+        {
+            std::fs::remove_file(trimmed)
+                .map_err(|e| Error::from_io(e).with_path(trimmed.to_owned()))?;
+            tracing::info!(path = %trimmed, "deleted the link");
+            return Ok(());
+        }
         // A local folder given by its path is the root of the store opened on it, which is
         // never deleted: it goes as an entry of its parent folder instead.
-        if loc.is_local_folder() && !text.contains("://") {
+        if plain_path && loc.is_local_folder() {
             loc = ctx.resolver.resolve_local_entry(text)?;
         }
         rm_one(&loc, args.recursive, args.missing_ok)
