@@ -133,8 +133,9 @@ async fn listings_leave_out_what_cannot_be_a_file() {
     assert_eq!(listed, want, "sync");
 }
 
-/// An overwrite, plain or atomic, replaces the file through a temp file (ADR 0018) and
-/// keeps the replaced file's permission bits: a 0640 file does not come back 0644.
+/// An overwrite — plain, atomic, or a server-side copy — replaces the file through a temp
+/// file (ADR 0018) and keeps the replaced file's permission bits: a 0640 file does not
+/// come back 0644.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_overwrite_keeps_the_permission_bits() {
     use std::os::unix::fs::PermissionsExt;
@@ -143,18 +144,30 @@ async fn an_overwrite_keeps_the_permission_bits() {
     let base = std::path::PathBuf::from(&config.base_path);
     let store = AsyncStore::new(AsyncSftpBackend::new(config).unwrap(), "").unwrap();
     let opts = remote_store_core::WriteOptions::overwriting();
-    for (name, atomic) in [("plain.txt", false), ("atomic.txt", true)] {
+    store.write("source.txt", "new").await.unwrap();
+    for (name, how) in [("plain.txt", 0), ("atomic.txt", 1), ("copied.txt", 2)] {
         store.write(name, "old").await.unwrap();
         let file = base.join(name);
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
-        let written = if atomic {
-            store.write_atomic_with(name, "new", opts.clone()).await
-        } else {
-            store.write_with(name, "new", opts.clone()).await
-        };
-        written.unwrap();
+        let old_inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&file).unwrap());
+        match how {
+            0 => store.write_with(name, "new", opts.clone()).await.map(drop),
+            1 => store
+                .write_atomic_with(name, "new", opts.clone())
+                .await
+                .map(drop),
+            _ => {
+                let copy = remote_store_core::CopyOptions::new().overwrite(true);
+                store.copy_file_with("source.txt", name, copy).await
+            }
+        }
+        .unwrap();
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "new");
-        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o7777;
+        let meta = std::fs::metadata(&file).unwrap();
+        let mode = meta.permissions().mode() & 0o7777;
         assert_eq!(mode, 0o640, "{name}: {mode:o}");
+        // A new file took the name: the old one was never written into.
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        assert_ne!(inode, old_inode, "{name} was written in place");
     }
 }

@@ -740,6 +740,7 @@ impl AsyncBackend for AsyncSftpBackend {
         if src == dst {
             return Ok(());
         }
+        let mut mode = None;
         if let Some(a) = self.stat(&lease, dst).await? {
             if kind(&a) == Kind::Dir {
                 return Err(Error::invalid_path(
@@ -750,6 +751,7 @@ impl AsyncBackend for AsyncSftpBackend {
             if !overwrite {
                 return Err(Error::already_exists(dst.as_str()));
             }
+            mode = a.permissions.map(|p| p & 0o7777);
         }
         // Server-side copy between two handles on this channel.
         let raw = lease.raw().clone();
@@ -762,27 +764,44 @@ impl AsyncBackend for AsyncSftpBackend {
             Err(e) => return Err(self.explain_read(&lease, src, e).await),
         };
         let permit = lease.handle_permit().await?;
-        let flags = OpenFlags::WRITE
-            | OpenFlags::CREATE
-            | if overwrite {
-                OpenFlags::TRUNCATE
-            } else {
-                OpenFlags::EXCLUDE
-            };
+        // A new file is created exclusively; an overwrite never writes into the old file
+        // (ADR 0018): the copy goes to a temp sibling, renamed over the name at the end.
+        let flags = OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE;
         let native_dst = self.native(dst);
-        let to_handle = self
-            .open_for_write(&lease, &native_dst, dst, flags, None)
-            .await?;
+        let target = if overwrite {
+            self.inner.paths.temp_for(dst)
+        } else {
+            native_dst.clone()
+        };
+        let mut guard = TempGuard {
+            lease: Some(lease.clone()),
+            path: target.clone(),
+        };
+        let to_handle = match self.open_for_write(&lease, &target, dst, flags, mode).await {
+            Ok(h) => h,
+            Err(e) => {
+                guard.disarm();
+                return Err(e);
+            }
+        };
         let to = transfer::OpenHandle::new(lease.clone(), to_handle, permit);
         let copied = lease.copy_data(from.handle(), to.handle()).await;
         let (_, closed) = futures::join!(from.close(), to.close());
-        match copied.and(closed) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                let _ = lease.run(raw.remove(native_dst)).await;
-                Err(map_sftp(e, dst.as_str()))
-            }
+        if let Err(e) = copied.and(closed) {
+            let _ = lease.run(raw.remove(target)).await;
+            guard.disarm();
+            return Err(map_sftp(e, dst.as_str()));
         }
+        if overwrite {
+            let renamed = self.rename(&lease, &target, &native_dst, dst, true).await;
+            if renamed.is_err() {
+                let _ = lease.run(raw.remove(target)).await;
+            }
+            guard.disarm();
+            return renamed;
+        }
+        guard.disarm();
+        Ok(())
     }
 
     async fn move_file(
