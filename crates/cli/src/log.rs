@@ -49,9 +49,11 @@ pub(crate) fn init(quiet: bool, verbose: u8) {
         .init();
 }
 
-/// Drops a warning that was already shown: a command may list one tree twice (a tree
-/// copy between two stores checks it, then the transfer plans it), and each entry the
-/// listing leaves out would be named twice.
+/// Drops a warning about a path that was already shown: a command may list one tree twice
+/// (a tree copy between two stores checks it, then the transfer plans it), and each entry
+/// the listing leaves out would be named twice. Only warnings that name an entry (a
+/// `path`, `blob`, `key`, `folder` or `name` field) are folded; any other is shown each
+/// time, since it may say that something happened again.
 #[derive(Default)]
 struct Once(Mutex<HashSet<String>>);
 
@@ -60,8 +62,11 @@ impl<S: Subscriber> Layer<S> for Once {
         if *event.metadata().level() != Level::WARN {
             return true;
         }
-        let mut line = Line(event.metadata().target().to_owned());
+        let mut line = Line(event.metadata().target().to_owned(), false);
         event.record(&mut line);
+        if !line.1 {
+            return true;
+        }
         let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if seen.len() >= REMEMBERED {
             return !seen.contains(&line.0);
@@ -70,11 +75,12 @@ impl<S: Subscriber> Layer<S> for Once {
     }
 }
 
-/// An event's fields as one string.
-struct Line(String);
+/// An event's fields as one string, and whether one of them names an entry.
+struct Line(String, bool);
 
 impl Visit for Line {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         let _ = write!(self.0, " {}={value:?}", field.name());
+        self.1 |= matches!(field.name(), "path" | "blob" | "key" | "folder" | "name");
     }
 }
