@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 #[cfg(feature = "sync")]
 use std::sync::{Condvar, Mutex, PoisonError};
-#[cfg(feature = "sync")]
 use std::time::Duration;
 
 #[cfg(feature = "async")]
