@@ -134,8 +134,8 @@ async fn listings_leave_out_what_cannot_be_a_file() {
 }
 
 /// An overwrite — plain, atomic, or a server-side copy — replaces the file through a temp
-/// file (ADR 0018) and keeps the replaced file's permission bits: a 0640 file does not
-/// come back 0644.
+/// file (ADR 0018) and keeps the replaced file's permission bits exactly: a 0664 file
+/// comes back neither 0644 (the server's umask) nor with bits it did not have.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_overwrite_keeps_the_permission_bits() {
     use std::os::unix::fs::PermissionsExt;
@@ -148,7 +148,7 @@ async fn an_overwrite_keeps_the_permission_bits() {
     for (name, how) in [("plain.txt", 0), ("atomic.txt", 1), ("copied.txt", 2)] {
         store.write(name, "old").await.unwrap();
         let file = base.join(name);
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o664)).unwrap();
         let old_inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&file).unwrap());
         match how {
             0 => store.write_with(name, "new", opts.clone()).await.map(drop),
@@ -165,7 +165,7 @@ async fn an_overwrite_keeps_the_permission_bits() {
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "new");
         let meta = std::fs::metadata(&file).unwrap();
         let mode = meta.permissions().mode() & 0o7777;
-        assert_eq!(mode, 0o640, "{name}: {mode:o}");
+        assert_eq!(mode, 0o664, "{name}: {mode:o}");
         // A new file took the name: the old one was never written into.
         let inode = std::os::unix::fs::MetadataExt::ino(&meta);
         assert_ne!(inode, old_inode, "{name} was written in place");

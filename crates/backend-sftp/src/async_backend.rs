@@ -194,19 +194,27 @@ impl AsyncSftpBackend {
             ..FileAttributes::empty()
         };
         let open = || lease.run(raw.open(native.to_owned(), flags, attrs()));
-        match open().await {
-            Ok(h) => return Ok(h.handle),
-            Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) => {}
+        let handle = match open().await {
+            Ok(h) => h.handle,
+            Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) => {
+                // A missing parent, or a file where a parent should be.
+                if let Some(parent) = native_parent(native) {
+                    self.make_dirs(lease, &parent, key).await?;
+                }
+                match open().await {
+                    Ok(h) => h.handle,
+                    Err(e) => return Err(self.explain(lease, key, e).await),
+                }
+            }
             Err(e) => return Err(self.explain(lease, key, e).await),
+        };
+        if mode.is_some() {
+            // The server's umask applied to the mode given at the open (so the file was
+            // never more open than asked); set it exactly now (best effort: the content
+            // matters more).
+            let _ = lease.run(raw.fsetstat(handle.clone(), attrs())).await;
         }
-        // A missing parent, or a file where a parent should be.
-        if let Some(parent) = native_parent(native) {
-            self.make_dirs(lease, &parent, key).await?;
-        }
-        match open().await {
-            Ok(h) => Ok(h.handle),
-            Err(e) => Err(self.explain(lease, key, e).await),
-        }
+        Ok(handle)
     }
 
     /// Opens `key` for reading and reads the first chunk of `range` in the same round trip.
@@ -474,7 +482,7 @@ impl AsyncSftpBackend {
             // The replacement keeps the replaced file's permission bits: a 0600 file must
             // not come back readable by everyone (the server's umask can only take bits
             // away).
-            Some(a) => a.permissions.map(|p| p & 0o7777),
+            Some(a) => a.permissions.map(|p| p & 0o777),
             None => None,
         };
         let native = self.native(path);
@@ -495,6 +503,9 @@ impl AsyncSftpBackend {
                 return Err(e);
             }
         };
+        if opts.overwrite {
+            keep_temp_while_replacing(&lease, &mut guard);
+        }
         match self
             .rename(&lease, &temp, &native, path, opts.overwrite)
             .await
@@ -520,6 +531,16 @@ async fn stat_native(lease: &Lease, native: &str, key: &str) -> Result<Option<Fi
         Ok(a) => Ok(Some(a.attrs)),
         Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) => Ok(None),
         Err(e) => Err(map_sftp(e, key)),
+    }
+}
+
+/// Disarms `guard` before a replacing rename on a server without posix-rename: there the
+/// rename removes the target first, and a write dropped between that and the rename must
+/// leave the temp file, by then the only copy of either version (an error still removes
+/// it, as the caller decides).
+fn keep_temp_while_replacing(lease: &Lease, guard: &mut TempGuard) {
+    if !lease.conn().has_extension(POSIX_RENAME, "1") {
+        guard.disarm();
     }
 }
 
@@ -751,7 +772,7 @@ impl AsyncBackend for AsyncSftpBackend {
             if !overwrite {
                 return Err(Error::already_exists(dst.as_str()));
             }
-            mode = a.permissions.map(|p| p & 0o7777);
+            mode = a.permissions.map(|p| p & 0o777);
         }
         // Server-side copy between two handles on this channel.
         let raw = lease.raw().clone();
@@ -773,16 +794,13 @@ impl AsyncBackend for AsyncSftpBackend {
         } else {
             native_dst.clone()
         };
+        let to_handle = self
+            .open_for_write(&lease, &target, dst, flags, mode)
+            .await?;
+        // Only once the exclusive create succeeded is the file this copy's to remove.
         let mut guard = TempGuard {
             lease: Some(lease.clone()),
             path: target.clone(),
-        };
-        let to_handle = match self.open_for_write(&lease, &target, dst, flags, mode).await {
-            Ok(h) => h,
-            Err(e) => {
-                guard.disarm();
-                return Err(e);
-            }
         };
         let to = transfer::OpenHandle::new(lease.clone(), to_handle, permit);
         let copied = lease.copy_data(from.handle(), to.handle()).await;
@@ -793,6 +811,7 @@ impl AsyncBackend for AsyncSftpBackend {
             return Err(map_sftp(e, dst.as_str()));
         }
         if overwrite {
+            keep_temp_while_replacing(&lease, &mut guard);
             let renamed = self.rename(&lease, &target, &native_dst, dst, true).await;
             if renamed.is_err() {
                 let _ = lease.run(raw.remove(target)).await;

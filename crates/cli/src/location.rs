@@ -465,8 +465,9 @@ impl Resolver {
                 .err()
                 .unwrap_or_else(|| Error::invalid_argument("not a URL")));
         };
-        // Parsing resolved `..` and `.` and kept `//`: `rm -r s3://b/data/tmp/..` must not
-        // become `rm -r s3://b/data`. (A file URL's path is a local path, as given.)
+        // Parsing resolves `..` and `.` and keeps `//`: `rm -r s3://b/data/tmp/..` must not
+        // become `rm -r s3://b/data`. (A file URL names a local folder, which is a store
+        // root here and never deleted.)
         if url.scheme() != "file" {
             remote_store::config::check_url_path(text)
                 .map_err(|e| e.with_path(without_query(text)))?;

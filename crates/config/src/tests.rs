@@ -912,6 +912,12 @@ fn urls_with_dot_or_empty_segments_are_refused() {
         );
     }
     crate::open_url("memory:///a/b/").unwrap();
+    // The parser drops tabs and line breaks: `.\t.` would become `..` after the check.
+    fails(
+        crate::open_url("memory:///a/.\t./b"),
+        &["tab or line break"],
+    );
+    fails(crate::open_url("memory:///a/b\n"), &["tab or line break"]);
     // A path is no URL, and the error says what one looks like.
     fails(
         crate::open_url("/tmp/some/path"),

@@ -312,6 +312,14 @@ fn shown(url: &Url) -> String {
 /// # Errors
 /// `InvalidArgument` naming the kind of segment.
 pub fn check_url_path(url: &str) -> Result<()> {
+    // The parser drops these wherever they are (`.\t.` becomes `..`), so the check below
+    // could not see what the URL names.
+    if url.contains(['\t', '\r', '\n']) {
+        return Err(Error::invalid_argument(
+            "a tab or line break in a URL, which URL parsing drops without a word: write \
+             the URL without it (`%09`, `%0D`, `%0A` in a name)",
+        ));
+    }
     match odd_segment(url) {
         None => Ok(()),
         Some(segment) => Err(Error::invalid_argument(format!(
