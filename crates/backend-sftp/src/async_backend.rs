@@ -282,20 +282,28 @@ impl AsyncSftpBackend {
         }
     }
 
-    /// Shared body of `write` and `write_atomic` once the file to write is chosen (`mode`:
-    /// see [`open_for_write`](Self::open_for_write)).
+    /// Shared body of `write` and `write_atomic` once the file to write is chosen (the
+    /// flags and mode to open it with: see [`open_for_write`](Self::open_for_write)).
+    /// `created`, when given, is armed with the file's path once the open created it, so
+    /// that a write dropped from then on has the file removed; the caller disarms it when
+    /// this returns.
     async fn write_to(
         &self,
         lease: &Arc<Lease>,
         native: &str,
         key: &RemotePath,
-        flags: OpenFlags,
-        mode: Option<u32>,
+        (flags, mode): (OpenFlags, Option<u32>),
         content: AsyncContent<'_>,
+        created: Option<&mut TempGuard>,
     ) -> Result<(u64, Option<FileAttributes>)> {
         let raw = lease.raw().clone();
         let permit = lease.handle_permit().await?;
         let handle = self.open_for_write(lease, native, key, flags, mode).await?;
+        if let Some(guard) = created {
+            // Only now: before the exclusive create succeeded, the name may be another
+            // writer's file.
+            guard.arm(lease, native);
+        }
         // Closes the handle even if this future is dropped mid-upload.
         let guard = transfer::OpenHandle::new(lease.clone(), handle.clone(), permit);
         if let AsyncContent::Bytes(bytes) = &content
@@ -446,7 +454,9 @@ impl AsyncSftpBackend {
     }
 
     /// A plain write of a new file: straight into the target, created exclusively (an
-    /// overwrite goes through [`write_via_temp`](Self::write_via_temp)).
+    /// overwrite goes through [`write_via_temp`](Self::write_via_temp)). A failure removes
+    /// the partial file, and so does a background task if the write is dropped after the
+    /// create.
     async fn write_in_place(
         &self,
         path: &RemotePath,
@@ -456,9 +466,20 @@ impl AsyncSftpBackend {
         let lease = Arc::new(self.lease().await?);
         let flags = OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE;
         let native = self.native(path);
-        let (size, attrs) = self
-            .write_to(&lease, &native, path, flags, None, content)
-            .await?;
+        let mut guard = TempGuard::disarmed();
+        let written = self
+            .write_to(
+                &lease,
+                &native,
+                path,
+                (flags, None),
+                content,
+                Some(&mut guard),
+            )
+            .await;
+        // Finished, either way: a failure already removed what it created.
+        guard.disarm();
+        let (size, attrs) = written?;
         Ok(Self::result(path, size, attrs, opts))
     }
 
@@ -493,7 +514,7 @@ impl AsyncSftpBackend {
         };
         let flags = OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE;
         let written = self
-            .write_to(&lease, &temp, path, flags, mode, content)
+            .write_to(&lease, &temp, path, (flags, mode), content, None)
             .await;
         let (size, attrs) = match written {
             Ok(done) => done,
@@ -544,13 +565,27 @@ fn keep_temp_while_replacing(lease: &Lease, guard: &mut TempGuard) {
     }
 }
 
-/// Removes a temp file if the write that owns it is dropped before it finishes.
+/// Removes a file a write created (a temp file, or a new file written in place) if the
+/// write that owns it is dropped before it finishes.
 struct TempGuard {
     lease: Option<Arc<Lease>>,
     path: String,
 }
 
 impl TempGuard {
+    /// A guard that removes nothing until [`arm`](Self::arm)ed.
+    fn disarmed() -> Self {
+        TempGuard {
+            lease: None,
+            path: String::new(),
+        }
+    }
+
+    fn arm(&mut self, lease: &Arc<Lease>, path: &str) {
+        self.lease = Some(lease.clone());
+        path.clone_into(&mut self.path);
+    }
+
     fn disarm(&mut self) {
         self.lease = None;
     }

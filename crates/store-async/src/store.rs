@@ -478,10 +478,12 @@ impl AsyncStore {
     /// [`WriteOptions`] (an existing file is `AlreadyExists`).
     ///
     /// # Cancel safety
-    /// Dropping the future never leaves a partial object where the backend writes whole
-    /// objects (memory, S3, Azure); where it writes in place (local, SFTP) a dropped write
-    /// can leave a partial file — use [`write_atomic`](Self::write_atomic). A write that was
-    /// already sent may still take effect.
+    /// Dropping the future leaves no partial object: memory, S3 and Azure write whole
+    /// objects, and local and SFTP remove the new file a dropped write created (SFTP in a
+    /// background task). Where the backend writes in place (local, SFTP) readers can see
+    /// the file grow meanwhile, and a killed process or a cut connection can leave a partial
+    /// file — use [`write_atomic`](Self::write_atomic) when readers must never see one. A
+    /// write that was already sent may still take effect.
     ///
     /// # Errors
     /// As `Store::write`.

@@ -245,9 +245,10 @@ impl Store {
     /// [`WriteOptions`]: an existing file is `AlreadyExists`. Missing parent folders are
     /// created; the result reports the true size, also for streamed input.
     ///
-    /// Where the backend writes in place (local, SFTP), a write that fails or is interrupted
-    /// half-way can leave a partial file at `p`; use [`write_atomic`](Self::write_atomic)
-    /// when readers must never see one.
+    /// A write that fails removes the new file it created. Where the backend writes in
+    /// place (local, SFTP), readers can see the file grow meanwhile, and a killed process or
+    /// a cut connection can leave a partial file at `p`; use
+    /// [`write_atomic`](Self::write_atomic) when readers must never see one.
     ///
     /// # Errors
     /// `InvalidPath` (root, a folder at `p`, a file above it), `AlreadyExists`, or the

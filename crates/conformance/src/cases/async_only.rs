@@ -46,6 +46,14 @@ pub(crate) const CASES: &[AsyncCase] = &[
         run: |s, f| Box::pin(atomic_cancelled_leaves_nothing(s, f)),
     },
     CaseDef {
+        name: "write_cancelled_leaves_nothing",
+        requires: &[Capability::Write, Capability::List],
+        lacks: &[],
+        when: always,
+        when_text: "",
+        run: |s, f| Box::pin(write_cancelled_leaves_nothing(s, f)),
+    },
+    CaseDef {
         name: "seekable_reader_refuses_bad_seeks",
         requires: &[Capability::Write, Capability::Read, Capability::Metadata],
         lacks: &[],
@@ -132,19 +140,37 @@ async fn read_large_arrives_in_chunks(s: AsyncStore, _: Features) {
     assert_eq!(&first[..], &data[..first.len()]);
 }
 
-/// A never-ending source; dropping the write (a timeout) must leave no object and no temp.
+/// A never-ending source; dropping the atomic write (a timeout) must leave no object and
+/// no temp.
 async fn atomic_cancelled_leaves_nothing(s: AsyncStore, _: Features) {
-    put(&s, "d/keep.txt", "k").await;
-    put(&s, "d/old.txt", "old").await;
+    cancelled_writes_leave_nothing(&s, true).await;
+}
+
+/// A never-ending source; dropping the plain write (a timeout) must leave no object (no
+/// partial new file) and the old content of an overwritten one whole.
+async fn write_cancelled_leaves_nothing(s: AsyncStore, _: Features) {
+    cancelled_writes_leave_nothing(&s, false).await;
+}
+
+/// Starts a write of a new file and an overwrite of an old one from never-ending sources,
+/// drops both after a timeout, and checks that nothing changed.
+async fn cancelled_writes_leave_nothing(s: &AsyncStore, atomic: bool) {
+    put(s, "d/keep.txt", "k").await;
+    put(s, "d/old.txt", "old").await;
     for (target, opts) in [
         ("d/new.bin", WriteOptions::new()),
         ("d/old.txt", WriteOptions::new().overwrite(true)),
     ] {
         let first =
             futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from(pattern(100_000, 2)))]);
-        let endless = first.chain(futures::stream::pending());
-        let write = s.write_atomic_with(target, AsyncContent::chunks(endless), opts);
-        let outcome = tokio::time::timeout(Duration::from_millis(300), write).await;
+        let endless = AsyncContent::chunks(first.chain(futures::stream::pending()));
+        let outcome = if atomic {
+            let write = s.write_atomic_with(target, endless, opts);
+            tokio::time::timeout(Duration::from_millis(300), write).await
+        } else {
+            let write = s.write_with(target, endless, opts);
+            tokio::time::timeout(Duration::from_millis(300), write).await
+        };
         assert!(
             outcome.is_err(),
             "a write from an endless source finished: {outcome:?}"
@@ -152,16 +178,21 @@ async fn atomic_cancelled_leaves_nothing(s: AsyncStore, _: Features) {
     }
     // Give a backend that finishes work in the background the chance to misbehave.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let entries = ok(children(&s, "d").await, "iter_children");
+    let entries = ok(children(s, "d").await, "iter_children");
+    let kind = if atomic { "atomic" } else { "plain" };
     assert_eq!(
         entry_paths(&entries),
         [
             ("d/keep.txt".to_owned(), true),
             ("d/old.txt".to_owned(), true)
         ],
-        "a cancelled atomic write left something behind"
+        "a cancelled {kind} write left something behind"
     );
-    assert_eq!(content(&s, "d/old.txt").await, b"old");
+    assert_eq!(
+        content(s, "d/old.txt").await,
+        b"old",
+        "a cancelled {kind} overwrite"
+    );
 }
 
 /// The seekable reader refuses a seek before the start or past the end (the position
