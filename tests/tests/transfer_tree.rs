@@ -258,8 +258,9 @@ async fn async_verify_after_copy() {
 }
 
 /// An atomic download lands with the mode a plain create gets (`0o666` less the umask),
-/// like a non-atomic one, not its temp file's private `0o600`: small, streamed and ranged
-/// files alike, in both halves.
+/// like a non-atomic one, not its temp file's private `0o600`; one that replaces a file
+/// keeps the replaced file's mode (a `0o600` file stays private): small, streamed and
+/// ranged files alike, in both halves.
 #[cfg(unix)]
 #[test]
 fn atomic_downloads_get_the_mode_of_a_plain_create() {
@@ -285,6 +286,11 @@ fn atomic_downloads_get_the_mode_of_a_plain_create() {
                 .is_success()
         );
         assert_eq!(mode(&target), want, "sync {name}");
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let again = opts.clone().if_exists(IfExists::Overwrite);
+        let report = sync::download_with(&memory, name, &target, &again).unwrap();
+        assert_eq!(report.copied().count(), 1, "{report:?}");
+        assert_eq!(mode(&target), 0o600, "sync {name} over a private file");
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -304,6 +310,13 @@ fn atomic_downloads_get_the_mode_of_a_plain_create() {
                 .unwrap();
             assert!(report.is_success());
             assert_eq!(mode(&target), want, "async {name}");
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+            let again = opts.clone().if_exists(IfExists::Overwrite);
+            let report = aio::download_with(&memory, name, &target, &again)
+                .await
+                .unwrap();
+            assert_eq!(report.copied().count(), 1, "{report:?}");
+            assert_eq!(mode(&target), 0o600, "async {name} over a private file");
         }
     });
 }

@@ -677,6 +677,9 @@ fn one_place_written_two_ways_is_never_destroyed() {
         &["mv", "-r", "--overwrite", "a:m/a", "a:m"][..],
         &["mv", "-r", "--overwrite", "a:m/a", "a2:m"],
         &["cp", "-r", "--overwrite", "a:m/a", "a2:m"],
+        // A sync's updates are overwriting copies too.
+        &["sync", "a:m/a", "a:m"],
+        &["sync", "a:m/a", "a2:m"],
     ] {
         let run = env.run(args);
         run.code(2);

@@ -759,15 +759,22 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
                 src.shown()
             )));
         }
-        // The source's own files would be "extra" files of the mirror.
-        Relation::Inside if args.delete => {
+        // The source's own files would be "extra" files of the mirror, and its updates land
+        // on source files (`t/a/a/1` onto `t/a/1`) that later updates may still read.
+        Relation::Inside => {
             return Err(invalid(format!(
-                "{} is inside {}: sync --delete would delete the source itself",
+                "{} is inside {}: {} would land on its own source files; sync it to a folder \
+                 outside it",
                 src.shown(),
-                dst.shown()
+                dst.shown(),
+                if args.delete {
+                    "sync --delete would delete the source itself, and its updates"
+                } else {
+                    "its updates"
+                }
             )));
         }
-        Relation::Inside | Relation::Apart => {}
+        Relation::Apart => {}
     }
     let theirs = existing_tree(&dst, true)?;
     if args.delete && ours.files.is_empty() && !theirs.files.is_empty() {

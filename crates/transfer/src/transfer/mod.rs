@@ -1072,11 +1072,32 @@ impl WrittenCheck {
 /// The rename's error, naming `target`.
 pub(crate) fn persist(temp: tempfile::TempPath, target: &Path, overwrite: bool) -> Result<()> {
     let persisted = if overwrite {
+        keep_permissions(&temp, target);
         temp.persist(target)
     } else {
         temp.persist_noclobber(target)
     };
     persisted.map_err(|e| io_error(e.error, target))
+}
+
+/// Gives the temp file that is about to replace `target` the replaced file's permission
+/// bits (a `0600` file must not come back readable by everyone), as the local backend's
+/// own replacements do. Best effort: a target that is missing, or whose bits cannot be
+/// read or set, leaves the temp file's (`0666` less the umask).
+fn keep_permissions(temp: &Path, target: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // Through a link, as the file a reader opens by the name.
+        if let Ok(old) = std::fs::metadata(target)
+            && old.is_file()
+        {
+            let bits = old.permissions().mode() & 0o777;
+            let _ = std::fs::set_permissions(temp, std::fs::Permissions::from_mode(bits));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (temp, target);
 }
 
 /// Whether a download of `file` may go in ranged parts: the store (asked through
