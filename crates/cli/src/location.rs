@@ -67,6 +67,29 @@ fn native_folder(native: &str) -> &str {
     }
 }
 
+/// A local path with its links resolved: the deepest part of it that exists, made real
+/// (`std::fs::canonicalize`), followed by the rest, which does not exist yet. A path that
+/// cannot be resolved at all is kept as it is.
+fn real_path(native: &str) -> String {
+    let path = Path::new(native);
+    let mut rest = Vec::new();
+    let mut existing = path;
+    loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            let mut out = real;
+            out.extend(rest.iter().rev());
+            return out.to_string_lossy().into_owned();
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name);
+                existing = parent;
+            }
+            _ => return native.to_owned(),
+        }
+    }
+}
+
 /// Whether two local paths are one existing file (same device and inode: a hard link or a
 /// path through a symbolic link counts).
 fn same_local_file(a: &str, b: &str) -> bool {
@@ -219,6 +242,12 @@ impl Location {
         if local && same_local_file(&a, &b) {
             return Relation::Same;
         }
+        // Through links: `lk/current` (a link to `rel`) is the folder `lk/rel`.
+        let (a, b) = if local {
+            (real_path(&a), real_path(&b))
+        } else {
+            (a, b)
+        };
         let (a, b) = (native_folder(&a), native_folder(&b));
         if a == b {
             Relation::Same

@@ -697,6 +697,36 @@ fn one_place_written_two_ways_is_never_destroyed() {
     assert_eq!(read_tree(&env.path("a/t")), want, "nothing lost");
 }
 
+/// A folder reached through a symbolic link is the folder it leads to: `sync --delete`
+/// of `rel/app` into `current` (a link to `rel`), or of `current/app` into `rel`, would
+/// delete its own source, and is refused as the plain-path form is.
+#[cfg(unix)]
+#[test]
+fn a_link_does_not_hide_that_a_source_is_inside_its_destination() {
+    let env = Env::new("");
+    std::fs::create_dir_all(env.path("a/lk/rel/app")).unwrap();
+    std::fs::write(env.path("a/lk/rel/app/a.txt"), "1").unwrap();
+    std::fs::write(env.path("a/lk/rel/notes.txt"), "3").unwrap();
+    std::os::unix::fs::symlink("rel", env.path("a/lk/current")).unwrap();
+    for args in [
+        &["sync", "--delete", "a:lk/rel/app", "a:lk/current"][..],
+        &["sync", "--delete", "a:lk/current/app", "a:lk/rel"],
+        &["mv", "-r", "--overwrite", "a:lk/current/app", "a:lk/rel"],
+    ] {
+        let run = env.run(args);
+        run.code(2);
+        assert!(run.stderr.contains("is inside"), "{args:?}: {}", run.stderr);
+    }
+    assert_eq!(
+        std::fs::read_to_string(env.path("a/lk/rel/app/a.txt")).unwrap(),
+        "1"
+    );
+    assert_eq!(
+        std::fs::read_to_string(env.path("a/lk/rel/notes.txt")).unwrap(),
+        "3"
+    );
+}
+
 /// A store whose root folder does not exist is not an empty folder (a typo'd `root` must
 /// not make `sync --delete` wipe the mirror), and an empty source never deletes a whole
 /// mirror.
