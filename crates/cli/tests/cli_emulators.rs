@@ -328,6 +328,26 @@ fn one_s3_object_through_two_stores_is_never_moved_onto_itself() {
     let kept = self::run(&env, &vars, &["cat", "s3:p.txt"]);
     kept.code(0);
     assert_eq!(kept.stdout, "keep me");
+    // A trailing '/' means "into a folder": onto a file it is refused, where S3 would
+    // write below the file and leave a name that is both.
+    let local = env.path("l.txt");
+    std::fs::write(&local, "l").unwrap();
+    let local = local.display().to_string();
+    for args in [
+        &["cp", &local, "s3:p.txt/"][..],
+        &["put", &local, "s3:p.txt/"],
+    ] {
+        let refused = self::run(&env, &vars, args);
+        refused.code(2);
+        assert!(
+            refused.stderr.contains("is a file"),
+            "{args:?}: {}",
+            refused.stderr
+        );
+    }
+    let listed = self::run(&env, &vars, &["ls", "s3:"]);
+    listed.code(0);
+    assert_eq!(listed.lines(), ["p.txt"], "{}", listed.stdout);
 }
 
 /// Objects whose keys cannot be store paths (`a//b`, a backslash) are left out of listings,

@@ -118,7 +118,21 @@ fn put_stream(ctx: &Ctx, dst: &Location, source: impl io::Read + Send) -> Outcom
 
 /// Whether `dst` is a folder to put a file into. A missing bucket or container is no
 /// folder: the write creates it where the store has `create_if_missing`, else reports it.
+/// A trailing `/` says "into a folder", so it is refused where a file is (S3 and Azure
+/// would otherwise write below the file, leaving a name that is both).
 fn folder_target(dst: &Location) -> Outcome<bool> {
+    let is_file = || match dst.is_file() {
+        Err(e) if e.is_container_not_found() => Ok(false),
+        other => other,
+    };
+    if dst.dir_hint && !dst.key.is_empty() && is_file()? {
+        return Err(invalid(format!(
+            "{}/ names a folder, but {} is a file: drop the trailing '/' to write to the \
+             file itself (with --overwrite to replace it)",
+            dst.shown(),
+            dst.shown()
+        )));
+    }
     match dst.is_folder() {
         Err(e) if e.is_container_not_found() => Ok(false),
         other => Ok(other?),
