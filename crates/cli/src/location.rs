@@ -100,17 +100,43 @@ fn same_local_file(a: &str, b: &str) -> bool {
     }
 }
 
+/// The error for a config file the user named that does not exist.
+fn missing_config(path: &Path) -> Error {
+    Error::not_found(path.display().to_string()).with_message(format!(
+        "no such config file (named by --config or {CONFIG_VAR}): check the path"
+    ))
+}
+
+/// Checks that a config file exists and is well-formed JSON (a `.json` file) or TOML,
+/// without resolving anything in it.
+///
+/// # Errors
+/// `NotFound` for a missing file, `InvalidArgument` naming the file for a malformed one.
+fn check_config_file(path: &Path) -> Result<()> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing_config(path)),
+        Err(e) => return Err(Error::from_io(e).with_path(path.display().to_string())),
+    };
+    let malformed = |what: &str, e: &dyn std::fmt::Display| {
+        Error::invalid_argument(format!("config {}: not valid {what}: {e}", path.display()))
+    };
+    if path.extension().is_some_and(|e| e == "json") {
+        serde_json::from_str::<serde_json::Value>(&text).map_err(|e| malformed("JSON", &e))?;
+    } else {
+        text.parse::<toml::Table>()
+            .map_err(|e| malformed("TOML", &e))?;
+    }
+    Ok(())
+}
+
 /// Loads the registry of a config file: JSON for a `.json` file, TOML otherwise.
 ///
 /// # Errors
 /// `NotFound` for a missing file; the config crate's `InvalidArgument` for a bad one.
 pub(crate) fn load_registry(path: &Path) -> Result<Registry> {
     if !path.exists() {
-        return Err(
-            Error::not_found(path.display().to_string()).with_message(format!(
-                "no config file (give --config FILE or set {CONFIG_VAR})"
-            )),
-        );
+        return Err(missing_config(path));
     }
     let loader = Loader::new();
     let config = if path.extension().is_some_and(|e| e == "json") {
@@ -330,6 +356,8 @@ pub(crate) struct Resolver {
     config: Option<ConfigPath>,
     registry: OnceCell<Option<Registry>>,
     opened: HashMap<String, Store>,
+    /// Whether the config file named by the user was checked (`resolve`).
+    checked: bool,
 }
 
 impl std::fmt::Debug for Resolver {
@@ -347,6 +375,7 @@ impl Resolver {
             config,
             registry: OnceCell::new(),
             opened: HashMap::new(),
+            checked: false,
         }
     }
 
@@ -379,6 +408,16 @@ impl Resolver {
     pub(crate) fn resolve(&mut self, text: &str) -> Result<Location> {
         if text.is_empty() {
             return Err(Error::invalid_argument("an empty location"));
+        }
+        // A config file the user named is checked even when no location needs it, so that
+        // a wrong path or a broken file is reported rather than silently unused. Only its
+        // syntax: placeholders are resolved when a store of it is used, so that an unset
+        // variable of some store does not stop a command that uses none.
+        if !self.checked {
+            self.checked = true;
+            if let Some(c) = self.config.as_ref().filter(|c| c.explicit) {
+                check_config_file(&c.path)?;
+            }
         }
         let dir_hint = text.ends_with('/');
         if text.contains("://") {

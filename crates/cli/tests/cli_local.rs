@@ -727,6 +727,25 @@ fn a_link_does_not_hide_that_a_source_is_inside_its_destination() {
     );
 }
 
+/// A config file the user names (`--config`) must exist and parse even when no location
+/// needs it: a wrong path or a broken file is reported, not silently unused.
+#[test]
+fn a_named_config_file_is_read_even_for_local_paths() {
+    let env = Env::new("");
+    std::fs::write(env.path("f.txt"), "x").unwrap();
+    let file = env.path("f.txt").display().to_string();
+    let missing = env.path("missing.toml").display().to_string();
+    let run = env.run(&["--config", &missing, "ls", &file]);
+    run.code(3);
+    assert!(run.stderr.contains("no such config file"), "{}", run.stderr);
+    assert!(run.stderr.contains("missing.toml"), "{}", run.stderr);
+    std::fs::write(env.path("broken.toml"), "[backends\n").unwrap();
+    let broken = env.path("broken.toml").display().to_string();
+    let run = env.run(&["--config", &broken, "ls", &file]);
+    run.code(2);
+    assert!(run.stderr.contains("broken.toml"), "{}", run.stderr);
+}
+
 /// A store whose root folder does not exist is not an empty folder (a typo'd `root` must
 /// not make `sync --delete` wipe the mirror), and an empty source never deletes a whole
 /// mirror.
