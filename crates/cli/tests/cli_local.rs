@@ -756,6 +756,17 @@ fn a_missing_or_empty_source_never_empties_the_mirror() {
     let want = read_tree(&env.path("b/m"));
     env.run(&["sync", "--delete", "typo:", "b:m"]).code(3);
     env.run(&["ls", "typo:"]).code(3);
+    // `ping` and `config check` say so too, rather than "ok".
+    let run = env.run(&["ping", "typo:"]);
+    run.code(3);
+    assert!(
+        run.stderr.contains("root folder does not exist"),
+        "{}",
+        run.stderr
+    );
+    let run = env.run(&["config", "check"]);
+    run.code(7);
+    assert!(run.stdout.contains("FAIL  typo"), "{}", run.stdout);
     std::fs::create_dir(env.path("a/empty")).unwrap();
     let run = env.run(&["sync", "--delete", "a:empty", "b:m"]);
     run.code(2);

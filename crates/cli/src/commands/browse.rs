@@ -367,6 +367,14 @@ pub(super) fn ping_all(
     let results = tree::parallel(stores, ctx.transfers, |(label, loc)| {
         let start = Instant::now();
         let (error, kind) = match loc {
+            // A local store answers a ping without its root folder; that folder missing is
+            // a typo'd `root`, which every listing then reports as not found.
+            Ok(loc) if !loc.root_exists() => {
+                let e = loc.context(
+                    Error::not_found("").with_message("the store's root folder does not exist"),
+                );
+                (Some(e.to_string()), Some(e.kind()))
+            }
             Ok(loc) => match loc.store.ping() {
                 Ok(()) => (None, None),
                 Err(e) => {
