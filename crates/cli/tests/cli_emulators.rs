@@ -290,6 +290,12 @@ fn a_failed_sftp_ping_names_its_store() {
     let out = run(&env, &[], &["ping", "sftpbox:"]);
     out.code(5);
     assert!(out.stderr.contains("sftpbox:"), "{}", out.stderr);
+    // At -vv the SSH stack's own events (it logs through the `log` crate) are shown, as
+    // the HTTP stack's are: what an operator debugging a login needs.
+    let out = run(&env, &[], &["-vv", "ping", "sftpbox:"]);
+    out.code(5);
+    assert!(out.stderr.contains(" russh::"), "{}", out.stderr);
+    assert!(!out.stderr.contains("BEGIN OPENSSH"), "{}", out.stderr);
 }
 
 /// Two stores of the config over one S3 backend are one place for the keys they share:
