@@ -272,6 +272,12 @@ fn sync_dry_run_then_delete() {
         plan.lines(),
         "the sync did what the dry run planned"
     );
+    assert!(
+        done.stderr
+            .contains("1 copied, 1 updated, 1 deleted, 11 unchanged"),
+        "{}",
+        done.stderr
+    );
     assert_eq!(
         read_tree(&env.path("a/mirror")),
         read_tree(&env.path("src"))
@@ -296,6 +302,27 @@ fn sync_dry_run_then_delete() {
     );
     env.ok(&["sync", "--checksum", "src", "a:mirror"]);
     env.ok(&["check", "src", "a:mirror"]);
+    // A copy that fails (a folder where the file goes) holds the deletes back, and the
+    // summary says what was done, not what was planned.
+    std::fs::write(env.path("src/x"), "x").unwrap();
+    std::fs::create_dir_all(env.path("a/mirror/x")).unwrap();
+    std::fs::write(env.path("a/mirror/x/inner"), "i").unwrap();
+    let run = env.run(&["sync", "--delete", "src", "a:mirror"]);
+    run.code(7);
+    assert!(
+        run.stderr
+            .contains("0 copied, 0 updated, 0 deleted, 13 unchanged; 1 failed; 1 not deleted"),
+        "{}",
+        run.stderr
+    );
+    let json = env.run(&["sync", "--delete", "--json", "src", "a:mirror"]);
+    json.code(7);
+    let json = json.json();
+    assert_eq!(
+        (json["failed"].as_u64(), json["held_back"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(std::fs::read(env.path("a/mirror/x/inner")).unwrap(), b"i");
 }
 
 #[test]

@@ -746,6 +746,9 @@ struct SyncReport {
     /// Copies and deletes not done because Ctrl-C stopped the command (not in `failed`).
     #[serde(skip_serializing_if = "is_zero")]
     interrupted: usize,
+    /// Deletes held back because some copies failed (not in `failed`).
+    #[serde(skip_serializing_if = "is_zero")]
+    held_back: usize,
 }
 
 /// Keys a `sync --delete` deletes between two looks at the interrupt flag: one S3
@@ -817,7 +820,7 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
     copied.extend(plan.update.iter().map(|f| ("update", f)));
     let mut failed = Vec::new();
     // Of the copies and deletes not done: failed (each reported) and stopped by Ctrl-C.
-    let (mut reported, mut interrupted) = (0, 0);
+    let (mut reported, mut interrupted, mut held_back) = (0, 0, 0);
     let mut done_copy = Vec::new();
     let mut done_delete = Vec::new();
     if args.dry_run {
@@ -894,7 +897,8 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
                 failed.push(ErrorKind::Other);
                 "interrupted"
             } else {
-                "some copies failed"
+                held_back = not_deleted;
+                "some copies failed; fix what stopped them (the errors above) and sync again"
             };
             ctx.note(
                 &progress,
@@ -918,6 +922,7 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
             unchanged: plan.unchanged,
             failed: reported,
             interrupted,
+            held_back,
         })?;
     } else {
         let mut out = io::stdout().lock();
@@ -933,21 +938,36 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
         } else {
             ""
         };
-        let stopped = if interrupted > 0 {
-            format!("; {interrupted} not done: interrupted")
-        } else {
-            String::new()
-        };
-        ctx.note(
-            &Progress::hidden(),
-            &format!(
-                "{} to copy, {} to update, {} to delete, {} unchanged{dry}{stopped}",
+        let mut missed = String::new();
+        if reported > 0 {
+            missed.push_str(&format!("; {reported} failed"));
+        }
+        if held_back > 0 {
+            missed.push_str(&format!("; {held_back} not deleted: some copies failed"));
+        }
+        if interrupted > 0 {
+            missed.push_str(&format!("; {interrupted} not done: interrupted"));
+        }
+        // A dry run tells the plan; a real one what it did.
+        let summary = if args.dry_run {
+            format!(
+                "{} to copy, {} to update, {} to delete, {} unchanged{dry}",
                 plan.copy.len(),
                 plan.update.len(),
                 plan.delete.len(),
                 plan.unchanged
-            ),
-        );
+            )
+        } else {
+            let did = |what: &str| done_copy.iter().filter(|(w, _)| *w == what).count();
+            format!(
+                "{} copied, {} updated, {} deleted, {} unchanged{missed}",
+                did("copy"),
+                did("update"),
+                done_delete.len(),
+                plan.unchanged
+            )
+        };
+        ctx.note(&Progress::hidden(), &summary);
     }
     let total = copied.len() + plan.delete.len();
     Failure::of_batch(total, &failed)
