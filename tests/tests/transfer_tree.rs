@@ -418,3 +418,50 @@ async fn destinations_that_cannot_be_files_say_so() {
     a_folder(aio::upload(&file, &amemory, "up").await.unwrap_err());
     assert_eq!(memory.read_text("up/inside.txt").unwrap(), "2");
 }
+
+/// Grows `b.txt` to 1 MiB when the upload of `a.txt` starts (one file in flight: `a.txt`
+/// goes first), after both were planned as small files.
+struct GrowB(std::path::PathBuf);
+
+impl remote_store_transfer::Progress for GrowB {
+    fn file_started(&self, file: &str, _: u64) {
+        if file == "a.txt" {
+            std::fs::write(self.0.join("b.txt"), transfer_support::pattern(1 << 20, 7)).unwrap();
+        }
+    }
+}
+
+/// A file planned as small that has grown by the time its upload starts is uploaded whole
+/// (streamed, not read into memory up to whatever size it reached), in both halves.
+#[test]
+fn a_small_file_that_grew_since_the_plan_is_uploaded_whole() {
+    let grown = transfer_support::pattern(1 << 20, 7);
+    for half in ["sync", "async"] {
+        let src = tempfile::tempdir().unwrap();
+        std::fs::write(src.path().join("a.txt"), "a").unwrap();
+        std::fs::write(src.path().join("b.txt"), "b").unwrap();
+        let opts = TransferOptions::new()
+            .files_in_flight(1)
+            .progress(GrowB(src.path().to_owned()));
+        let got = if half == "sync" {
+            let memory = Store::new(MemoryBackend::new(), "").unwrap();
+            let report = sync::upload_with(src.path(), &memory, "t", &opts).unwrap();
+            assert!(report.is_success(), "{report:?}");
+            memory.read_bytes("t/b.txt").unwrap()
+        } else {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let memory = AsyncStore::new(AsyncMemoryBackend::new(), "").unwrap();
+                let report = aio::upload_with(src.path(), &memory, "t", &opts)
+                    .await
+                    .unwrap();
+                assert!(report.is_success(), "{report:?}");
+                memory.read_bytes("t/b.txt").await.unwrap()
+            })
+        };
+        assert!(got[..] == grown[..], "{half}: b.txt is {} bytes", got.len());
+    }
+}

@@ -20,9 +20,9 @@ use super::{
     TransferReport, WrittenCheck, cancelled, chunk_hint, copied, download_target, dry_report,
     file_destination_error, finish, first_part_error, io_error, local_existing, local_kind,
     local_path, make_plan, may_be_same_file, may_range, missing_source, normalize, open_in_place,
-    parent_of, part_complete, part_error, part_ranges, part_size, persist, refuse_same_file,
-    relative_to, report, store_key, temp_beside, tracker, walk_local, without_io, write_at,
-    write_local,
+    parent_of, part_complete, part_error, part_ranges, part_size, persist, read_small,
+    refuse_same_file, relative_to, report, store_key, temp_beside, tracker, walk_local, without_io,
+    write_at, write_local,
 };
 use crate::batch::r#async::run_stream;
 use crate::integrity::r#async::digest;
@@ -176,10 +176,15 @@ async fn upload_file(
         let file = file.clone();
         blocking(move || refuse_same_file(native, &local, &file)).await?;
     }
-    if file.size <= CHUNK as u64 {
-        // A small file: read whole in one blocking task, written as one body.
+    // A small file: read whole in one blocking task, written as one body — unless it has
+    // grown since it was listed.
+    let small = if file.size <= CHUNK as u64 {
         let p = path.clone();
-        let data = blocking(move || std::fs::read(&p).map_err(|e| io_error(e, &p))).await?;
+        blocking(move || read_small(&p)).await?
+    } else {
+        None
+    };
+    if let Some(data) = small {
         let data = Bytes::from(data);
         let mut meter = Meter::new((), tracker, &file.relative, opts.verify);
         meter.saw(&data);

@@ -986,6 +986,22 @@ pub(crate) fn temp_beside(dir: &Path) -> Result<tempfile::NamedTempFile> {
     builder.tempfile_in(dir).map_err(|e| io_error(e, dir))
 }
 
+/// Reads a file that was planned as small (at most [`CHUNK`]) whole, or `None` when it has
+/// grown past one chunk since it was listed: the caller then streams it, so memory stays
+/// bounded whatever the file became.
+///
+/// # Errors
+/// The file system's errors, naming the path.
+pub(crate) fn read_small(path: &Path) -> Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| io_error(e, path))?;
+    let mut data = Vec::new();
+    file.take(CHUNK as u64 + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| io_error(e, path))?;
+    Ok((data.len() <= CHUNK).then_some(data))
+}
+
 /// Writes a whole (small) downloaded file at `target` in one go: creates its folder, then
 /// either writes a temp file beside it and renames it into place (`atomic`; without
 /// `overwrite` the rename refuses an existing file) or writes the target directly. The

@@ -16,9 +16,9 @@ use super::{
     TransferReport, WrittenCheck, cancelled, chunk_hint, copied, download_target, dry_report,
     file_destination_error, finish, first_part_error, io_error, local_existing, local_kind,
     local_path, make_plan, may_be_same_file, may_range, missing_source, normalize, open_in_place,
-    parent_of, part_complete, part_error, part_ranges, part_size, persist, refuse_same_file,
-    relative_to, report, store_key, temp_beside, tracker, walk_local, without_io, write_at,
-    write_local,
+    parent_of, part_complete, part_error, part_ranges, part_size, persist, read_small,
+    refuse_same_file, relative_to, report, store_key, temp_beside, tracker, walk_local, without_io,
+    write_at, write_local,
 };
 use crate::batch::sync::run_pool;
 use crate::integrity::sync::digest;
@@ -136,9 +136,12 @@ fn upload_file(
     if may_be_same_file(file, store.name()) {
         refuse_same_file(store.native_path(&file.destination), &path, file)?;
     }
-    if file.size <= CHUNK as u64 {
-        // A small file: read whole, written as one body (as the async half does).
-        let data = Bytes::from(fs::read(&path).map_err(|e| io_error(e, &path))?);
+    // A small file: read whole, written as one body (as the async half does) — unless it
+    // has grown since it was listed.
+    if file.size <= CHUNK as u64
+        && let Some(data) = read_small(&path)?
+    {
+        let data = Bytes::from(data);
         let mut meter = Meter::new((), tracker, &file.relative, opts.verify);
         meter.saw(&data);
         store_write(store, file, Content::from(data), opts)?;
