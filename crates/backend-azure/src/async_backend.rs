@@ -104,7 +104,7 @@ fn version_of_reply(key: &RemotePath, got: &BlobClientDownloadResult) -> Option<
         None => props.content_length?,
     };
     let info = FileInfo::new(key.clone(), size, props.last_modified.map(SystemTime::from))
-        .with_etag(props.etag.as_ref().map(ToString::to_string))
+        .with_etag(props.etag.as_ref().map(crate::upload::etag_text))
         .with_version_id(props.version_id.clone());
     ObjectVersion::of(&info)
 }
@@ -291,7 +291,11 @@ impl AsyncAzureBackend {
         let modified = rsp.last_modified().map_err(bad)?.map(SystemTime::from);
         let metadata: Metadata = crate::meta::decode(rsp.metadata().map_err(bad)?);
         Ok(FileInfo::new(key.clone(), size, modified)
-            .with_etag(rsp.etag().map_err(bad)?.map(|e| e.to_string()))
+            .with_etag(
+                rsp.etag()
+                    .map_err(bad)?
+                    .map(|e| crate::upload::etag_text(&e)),
+            )
             .with_version_id(rsp.version_id().map_err(bad)?)
             .with_content_type(rsp.content_type().map_err(bad)?)
             .with_digest(crate::upload::stored_md5(rsp.content_md5().map_err(bad)?))

@@ -232,7 +232,7 @@ fn file_info(client: &Client, blob: BlobItem) -> Option<FileInfo> {
         .filter(|m: &Metadata| !m.is_empty());
     Some(
         FileInfo::new(key, props.content_length.unwrap_or(0), modified)
-            .with_etag(props.etag.map(|e| e.to_string()))
+            .with_etag(props.etag.map(|e| crate::upload::etag_text(&e)))
             .with_version_id(blob.version_id)
             .with_content_type(props.content_type)
             .with_digest(crate::upload::stored_md5(props.content_md5))

@@ -88,6 +88,18 @@ pub(crate) fn stored_md5(md5: Option<Vec<u8>>) -> Option<ContentDigest> {
         .map(|raw| ContentDigest::from_bytes(ChecksumAlgorithm::Md5, &raw))
 }
 
+/// An etag as this backend reports it: always in its quoted HTTP form (`"0x8D..."`). The
+/// service quotes it in headers but not in listings, so without this a listed file and
+/// the same file's `get_file_info` would report different etags for one version.
+pub(crate) fn etag_text(etag: &impl std::fmt::Display) -> String {
+    let text = etag.to_string();
+    if text.starts_with('"') || text.starts_with("W/\"") {
+        text
+    } else {
+        format!("\"{text}\"")
+    }
+}
+
 /// A conditional create can meet its own success: the pipeline retries a request whose
 /// response was lost (a reset connection, a 5xx after the service had stored the blob), and
 /// the retry's `If-None-Match: *` then fails. The blob carries the write's id, so an
@@ -121,7 +133,7 @@ pub(crate) async fn recognise_own_write(
     );
     Ok(OwnWrite {
         size: props.content_length().ok().flatten().unwrap_or(0),
-        etag: props.etag().ok().flatten().map(|e| e.to_string()),
+        etag: props.etag().ok().flatten().map(|e| etag_text(&e)),
         modified: props.last_modified().ok().flatten().map(SystemTime::from),
         md5: props.content_md5().ok().flatten(),
     })
@@ -258,7 +270,7 @@ async fn upload_with(
         )
         .await
         .map_err(|e| write_error(e, key, settings))?;
-    let etag = rsp.etag().ok().flatten().map(|e| e.to_string());
+    let etag = rsp.etag().ok().flatten().map(|e| etag_text(&e));
     let modified = rsp.last_modified().ok().flatten().map(SystemTime::from);
     Ok(
         WriteResult::native(key.clone(), total, etag, modified, opts)
@@ -291,7 +303,7 @@ async fn put_single(
         )
         .await
         .map_err(|e| write_error(e, key, settings))?;
-    let etag = rsp.etag.map(|e| e.to_string());
+    let etag = rsp.etag.map(|e| etag_text(&e));
     let modified = rsp.last_modified.map(SystemTime::from);
     // Put Blob: the service computes the MD5 of what it stored and returns it.
     Ok(WriteResult::native(key.clone(), size, etag, modified, opts)

@@ -56,6 +56,20 @@ cases! {
         }
     }
 
+    /// A listed file and the same file's `get_file_info` agree on its size and, where both
+    /// report one, its etag (one version, one etag: a caller compares them, e.g. to tell
+    /// whether a file changed since it was listed).
+    fn listed_info_agrees_with_get_file_info(s, f) [Write, List, Metadata] {
+        aw!(put(&s, "e/x.txt", "etag"));
+        let listed = ok(aw!(files(&s, "e", false)), "list_files");
+        let [listed] = &listed[..] else { panic!("one file listed: {listed:?}") };
+        let info = ok(aw!(s.get_file_info("e/x.txt")), "get_file_info");
+        assert_eq!(listed.size, info.size);
+        if let (Some(a), Some(b)) = (&listed.etag, &info.etag) {
+            assert_eq!(a, b, "the listing's etag and get_file_info's differ");
+        }
+    }
+
     /// A recursive listing has no duplicates.
     fn list_files_has_no_duplicates(s, f) [Write, List] {
         aw!(put_tree(&s));
