@@ -132,8 +132,8 @@ pub(crate) fn code_of(kind: ErrorKind) -> u8 {
         | ErrorKind::InvalidArgument
         | ErrorKind::CapabilityNotSupported
         | ErrorKind::DirectoryNotEmpty => INVALID,
-        // No command sends a condition (`if_match` and friends), so these never reach a
-        // user; they would be "any other error".
+        // No command sends a condition (`if_match` and friends); a move whose source
+        // changed during its copy (the source is kept) is "any other error".
         ErrorKind::PreconditionFailed | ErrorKind::NotModified => OTHER,
         _ => OTHER,
     }

@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 use remote_store::{
-    Capability, Content, CopyOptions, DeleteOptions, Error, FileInfo, ListOptions, MoveOptions,
-    Result, WriteOptions,
+    Capability, Content, CopyOptions, DeleteOptions, Error, ErrorKind, FileInfo, ListOptions,
+    MoveOptions, Result, WriteOptions,
 };
 
 use crate::cli::Algo;
@@ -213,13 +213,13 @@ pub(crate) fn write(
 /// As [`copy_file`]; a failed delete after the copy is reported with both paths.
 pub(crate) fn move_file(
     src: &Location,
-    src_key: &str,
+    listed: &FileInfo,
     dst: &Location,
     dst_key: &str,
-    size: u64,
     overwrite: bool,
     progress: &Progress,
 ) -> Result<u64> {
+    let (src_key, size) = (listed.path.as_str(), listed.size);
     // No new file starts once the tool is interrupted.
     if crate::interrupt::interrupted() {
         return Err(Error::from_io(crate::interrupt::error()));
@@ -233,6 +233,23 @@ pub(crate) fn move_file(
         return Ok(size);
     }
     let n = copy_file(src, src_key, dst, dst_key, size, overwrite, progress)?;
+    // The source is deleted only while it is still what was listed and copied: one that
+    // changed meanwhile (a file still being written, an object replaced, or the destination
+    // itself reached another way and just rewritten) keeps its content.
+    let now = src
+        .store
+        .get_file_info(src_key)
+        .map_err(|e| src.context(e))?;
+    if n != size || !same_version(listed, &now) {
+        let e = Error::new(ErrorKind::PreconditionFailed)
+            .with_path(src_key)
+            .with_message(format!(
+                "partial move: copied to {}, but the source changed during the copy, so it \
+                 was kept: compare the two and move it again",
+                dst.show(dst_key)
+            ));
+        return Err(src.context(e));
+    }
     src.store
         .delete_with(src_key, DeleteOptions::new())
         .map_err(|e| {
@@ -245,6 +262,23 @@ pub(crate) fn move_file(
             e.with_message(message)
         })?;
     Ok(n)
+}
+
+/// Whether `now` is still the version of a file that `then` described: the same size, and
+/// the same etag, modification time (to the second, what every backend keeps) and version
+/// where both report one.
+fn same_version(then: &FileInfo, now: &FileInfo) -> bool {
+    fn agree<T: PartialEq>(a: Option<T>, b: Option<T>) -> bool {
+        a.zip(b).is_none_or(|(a, b)| a == b)
+    }
+    let seconds = |t: Option<SystemTime>| {
+        t.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs())
+    };
+    then.size == now.size
+        && agree(then.etag.as_ref(), now.etag.as_ref())
+        && agree(seconds(then.modified), seconds(now.modified))
+        && agree(then.version_id.as_ref(), now.version_id.as_ref())
 }
 
 /// The hex digest of the file `key` of `loc`, read in full.
@@ -293,7 +327,8 @@ impl Difference {
 }
 
 /// Compares `a` (a file of `src`) with `b` (a file of `dst`): sizes first; then a digest
-/// both stores report with the same algorithm; then plain-MD5 ETags of two S3 stores
+/// both stores report with the same algorithm (an unequal pair only when neither is
+/// composite); then plain-MD5 ETags of two S3 stores
 /// (equal means same; unequal is not trusted, a multipart or encrypted object has another
 /// ETag); else both contents are read and digested.
 ///
@@ -316,7 +351,14 @@ pub(crate) fn compare(
     if let (Some(da), Some(db)) = (&a.digest, &b.digest)
         && da.algorithm == db.algorithm
     {
-        return Ok((da.value != db.value).then_some(Difference::Content));
+        if da.value == db.value {
+            return Ok(None);
+        }
+        // A composite digest (of part digests) differs from a whole-object one, or from
+        // one of other parts, for the same content: then only the contents can tell.
+        if !da.is_composite() && !db.is_composite() {
+            return Ok(Some(Difference::Content));
+        }
     }
     if src.store.name() == "s3"
         && dst.store.name() == "s3"

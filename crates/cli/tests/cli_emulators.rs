@@ -356,6 +356,37 @@ fn one_s3_object_through_two_stores_is_never_moved_onto_itself() {
     assert_eq!(listed.lines(), ["p.txt"], "{}", listed.stdout);
 }
 
+/// A move between two spellings of one object that the tool cannot tell apart (a URL and a
+/// configured store over the same bucket) copies the object onto itself; the source is
+/// then deleted only if it is still the version that was copied, so the object survives.
+#[test]
+fn a_move_onto_the_same_object_by_another_name_keeps_it() {
+    let Some(endpoint) = var("REMOTE_STORE_S3_MOTO_ENDPOINT") else {
+        return;
+    };
+    let bucket = unique("rstore-spell");
+    let env = Env::new(&s3_table(&endpoint, &bucket));
+    let vars = [
+        ("S3_KEY_ID", "testing"),
+        ("S3_SECRET", "testing"),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    std::fs::write(env.path("p.txt"), "keep me").unwrap();
+    run(&env, &vars, &["put", "p.txt", "s3:p.txt"]).code(0);
+    // The copy onto itself gets a later modification time (S3 keeps whole seconds).
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let url = format!(
+        "s3://{bucket}/cli/p.txt?endpoint={endpoint}&force_path_style=true&region=us-east-1"
+    );
+    let moved = run(&env, &vars, &["mv", "--overwrite", &url, "s3:p.txt"]);
+    moved.code(10);
+    assert!(moved.stderr.contains("source changed"), "{}", moved.stderr);
+    let kept = run(&env, &vars, &["cat", "s3:p.txt"]);
+    kept.code(0);
+    assert_eq!(kept.stdout, "keep me");
+}
+
 /// Objects whose keys cannot be store paths (`a//b`, a backslash) are left out of listings,
 /// so `mv -r` does not move them — and must not delete them either: the clean-up after
 /// the move removes only folders that are really empty, and names the one that is not.
@@ -395,9 +426,14 @@ else:
     };
     python("put");
     let moved = run(&env, &vars, &["mv", "-r", "s3:w1", "s3:w2"]);
-    moved.code(0);
+    moved.code(7);
     assert!(moved.stderr.contains("moved 1 file(s)"), "{}", moved.stderr);
     assert!(moved.stderr.contains("was not removed"), "{}", moved.stderr);
+    assert!(
+        moved.stderr.contains("1 folder(s) left in place"),
+        "{}",
+        moved.stderr
+    );
     // The listing named what it left out.
     for odd in ["cli/w1/win\\\\file.txt", "cli/w1/sub/a//b.txt"] {
         assert!(

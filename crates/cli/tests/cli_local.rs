@@ -1137,7 +1137,9 @@ fn moving_a_local_folder_removes_the_subfolders_it_emptied() {
     std::fs::write(env.path("src/sub/deep/a.txt"), "2").unwrap();
     std::fs::write(env.path("src/kept/odd/b.txt"), "3").unwrap();
     std::fs::write(env.path("src/kept/odd/back\\slash.txt"), "4").unwrap();
-    let run = env.ok(&["mv", "-r", "src", "a:moved"]);
+    let run = env.run(&["mv", "-r", "src", "a:moved"]);
+    // Left-behind folders make the move partial (exit 7).
+    run.code(7);
     assert!(
         run.stderr.contains("moved 3 file(s), 3 bytes"),
         "{}",
@@ -1323,7 +1325,9 @@ fn files_left_out_of_a_tree_are_named() {
     std::fs::create_dir_all(env.path("a/t/deep/er")).unwrap();
     std::fs::write(env.path("a/t/deep/keep\\me.txt"), "kept").unwrap();
     std::fs::write(env.path("a/t/deep/er/moved.txt"), "moved").unwrap();
-    let run = env.ok(&["mv", "-r", "a:t", "b:t"]);
+    let run = env.run(&["mv", "-r", "a:t", "b:t"]);
+    // Left-behind folders make the move partial (exit 7).
+    run.code(7);
     assert!(run.stderr.contains("was not removed"), "{}", run.stderr);
     assert_eq!(
         std::fs::read_to_string(env.path("a/t/deep/keep\\me.txt")).unwrap(),
@@ -1342,7 +1346,9 @@ fn files_left_out_of_a_tree_are_named() {
     std::fs::write(env.path("a/u/sub/f.txt"), "f").unwrap();
     std::os::unix::fs::symlink("../../other", env.path("a/u/sub/link")).unwrap();
     std::os::unix::fs::symlink("..", env.path("a/u/sub/up")).unwrap();
-    env.ok(&["mv", "-r", "a:u", "b:u"]);
+    // The links stay behind (with their folder): a partial move.
+    env.run(&["mv", "-r", "a:u", "b:u"]).code(7);
+    assert!(env.path("a/u/sub/link").is_symlink());
     assert!(
         env.path("a/other/empty").is_dir(),
         "outside the move: untouched"

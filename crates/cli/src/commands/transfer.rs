@@ -49,6 +49,10 @@ struct Copied {
     /// Files not copied because Ctrl-C stopped the command (not in `failed`).
     #[serde(skip_serializing_if = "is_zero")]
     interrupted: usize,
+    /// Folders a tree move left in place because they still hold entries it could not
+    /// list (each named in a warning).
+    #[serde(skip_serializing_if = "is_zero")]
+    left_behind: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -201,7 +205,7 @@ fn one_file(ctx: &Ctx, src: &Location, dst: &Location, mode: Mode) -> Outcome {
     let progress = ctx.bars(1, size);
     let result = match mode {
         Mode::Copy => tree::copy_file(src, &src.key, dst, &dst_key, size, ctx.overwrite, &progress),
-        Mode::Move => tree::move_file(src, &src.key, dst, &dst_key, size, ctx.overwrite, &progress),
+        Mode::Move => tree::move_file(src, &file.info, dst, &dst_key, ctx.overwrite, &progress),
     };
     progress.file_done();
     progress.finish();
@@ -223,6 +227,7 @@ fn single_result(ctx: &Ctx, mode: Mode, result: Result<u64, Error>) -> Outcome<u
         let missed = Tally {
             failed: 1 - interrupted,
             interrupted,
+            left_behind: 0,
         };
         done(ctx, &Progress::hidden(), mode, 0, 0, missed, false)?;
     }
@@ -243,6 +248,7 @@ fn done(
     let Tally {
         failed,
         interrupted,
+        left_behind,
     } = missed;
     if ctx.json {
         return ctx.print_json(&Copied {
@@ -250,6 +256,7 @@ fn done(
             bytes,
             failed,
             interrupted,
+            left_behind,
         });
     }
     if tree || files != 1 || failed != 0 || interrupted != 0 {
@@ -259,6 +266,12 @@ fn done(
         }
         if interrupted > 0 {
             line.push_str(&format!(", {interrupted} not {}: interrupted", mode.past()));
+        }
+        if left_behind > 0 {
+            line.push_str(&format!(
+                ", {left_behind} folder(s) left in place: they hold entries the move could \
+                 not list (see the warnings)"
+            ));
         }
         ctx.note(progress, &line);
     }
@@ -272,6 +285,8 @@ fn done(
 struct Tally {
     failed: usize,
     interrupted: usize,
+    /// Folders of a tree move left in place, holding entries the move could not list.
+    left_behind: usize,
 }
 
 impl Tally {
@@ -280,6 +295,7 @@ impl Tally {
         Tally {
             failed: failed.len() - interrupted,
             interrupted,
+            left_behind: 0,
         }
     }
 }
@@ -360,7 +376,7 @@ fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode)
         let size = file.info.size;
         let r = match mode {
             Mode::Copy => tree::copy_file(src, from, dst, &to, size, overwrite, &progress),
-            Mode::Move => tree::move_file(src, from, dst, &to, size, overwrite, &progress),
+            Mode::Move => tree::move_file(src, &file.info, dst, &to, overwrite, &progress),
         };
         progress.file_done();
         if let Ok(bytes) = &r {
@@ -375,7 +391,7 @@ fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode)
         .iter()
         .filter_map(|(r, _)| r.as_ref().err().map(Error::kind))
         .collect();
-    let mut cleaned = Ok(());
+    let mut cleaned = Ok(0);
     if mode == Mode::Move {
         // Also after failures and Ctrl-C: the folders whose files all moved go, the ones
         // still holding a file that did not move stay (and are not reported: that file's
@@ -390,9 +406,20 @@ fn copy_tree(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location, mode: Mode)
     }
     let interrupted = results.iter().filter(|(_, stopped)| *stopped).count();
     let ok = results.len() - failed.len();
-    let missed = Tally::of(&failed, interrupted);
+    let mut missed = Tally::of(&failed, interrupted);
+    // A folder the clean-up could not check still says what the move did first.
+    let left_behind = cleaned.as_ref().map_or(0, |n| *n);
+    missed.left_behind = left_behind;
     done(ctx, &progress, mode, ok, bytes, missed, true)?;
     cleaned?;
+    if failed.is_empty() && left_behind > 0 {
+        // A move that leaves part of its source behind did not finish.
+        return Err(Failure::Partial {
+            failed: left_behind,
+            total: results.len() + left_behind,
+            kind: None,
+        });
+    }
     Failure::of_batch(results.len(), &failed)
 }
 
@@ -476,7 +503,8 @@ fn existing_tree(dst: &Location, container_may_be_missing: bool) -> Outcome<Tree
 /// local file whose name is not UTF-8, a FIFO, a broken link), and such a file was not
 /// moved, so it must not be deleted either; its folder stays, with a warning. Folders are
 /// taken from the moved files, not listed, so a link to a folder is never walked into.
-fn remove_emptied(src: &Location, tree: &Tree, unmoved: &[&str]) -> Outcome {
+/// Returns how many folders were left in place for that (each named in a warning).
+fn remove_emptied(src: &Location, tree: &Tree, unmoved: &[&str]) -> Outcome<usize> {
     // The source folder itself, unless it is the store's root (a local folder given by its
     // path is one): that stays, the folders below it go — but not the ones holding a file
     // that did not move.
@@ -501,11 +529,13 @@ fn remove_emptied(src: &Location, tree: &Tree, unmoved: &[&str]) -> Outcome {
     // Each folder that stays keeps its parents too: only the ones holding what the move
     // left behind are named.
     let mut stayed: Vec<String> = Vec::new();
+    let mut named = 0;
     for rel in folders {
         let key = src.join(rel);
         if !remove_if_empty(src, &key)? {
             let below = |k: &String| key.is_empty() || k.starts_with(&format!("{key}/"));
             if !stayed.iter().any(below) {
+                named += 1;
                 tracing::warn!(
                     target: "remote_store",
                     folder = %src.show(&key),
@@ -516,7 +546,7 @@ fn remove_emptied(src: &Location, tree: &Tree, unmoved: &[&str]) -> Outcome {
             stayed.push(key);
         }
     }
-    Ok(())
+    Ok(named)
 }
 
 /// The folders above the relative path `rel`, nearest first (`a/b/c` → `a/b`, `a`).
