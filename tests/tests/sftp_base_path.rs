@@ -95,7 +95,9 @@ async fn a_file_as_base_is_invalid_argument() {
 
 /// Entries of the served folder that cannot be files of the store are left out of
 /// listings, in both halves: a name with a backslash (it was listed as `back/slash`, a
-/// file that does not exist, so a tree copy failed on it), a FIFO and a broken link.
+/// file that does not exist, so a tree copy failed on it), a FIFO and a broken link; and a
+/// recursive listing does not walk into a link to a folder (`sub/up` → `..` was walked
+/// again and again, `sub/up/sub/up/...`, until the server refused the path).
 #[tokio::test(flavor = "multi_thread")]
 async fn listings_leave_out_what_cannot_be_a_file() {
     let Some(sshd) = Sshd::from_env() else { return };
@@ -110,6 +112,7 @@ async fn listings_leave_out_what_cannot_be_a_file() {
         .unwrap();
     assert!(fifo.success());
     std::os::unix::fs::symlink("nowhere", base.join("sub/broken")).unwrap();
+    std::os::unix::fs::symlink("..", base.join("sub/up")).unwrap();
     let want = vec!["sub/plain.txt".to_owned()];
     let mut listed = Vec::new();
     let mut files = store

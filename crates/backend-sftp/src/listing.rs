@@ -162,8 +162,20 @@ impl Walk {
             };
             let mut attrs = file.attrs;
             if kind(&attrs) == Kind::Symlink {
-                // Follow links, as `stat` does for the probes.
+                // Follow links, as `stat` does for the probes — but a recursive walk does not
+                // enter a link to a folder (as on local): a link to an ancestor would never
+                // end, and a tree moved or deleted through the listing would reach the files
+                // the link leads to, outside the tree.
                 match lease.run(raw.stat(self.inner.paths.native(&key))).await {
+                    Ok(a) if self.want.recursive && kind(&a.attrs) == Kind::Dir => {
+                        skipped(
+                            dir.as_str(),
+                            &name,
+                            "a link to a folder, which recursive listings do not follow (the \
+                             files below it are not listed)",
+                        );
+                        continue;
+                    }
                     Ok(a) => attrs = a.attrs,
                     Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) => {
                         if self.want.files {
