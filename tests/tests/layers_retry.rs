@@ -341,6 +341,30 @@ fn a_cut_read_pinned_by_if_match_resumes_with_the_same_condition() {
     assert!(rest.is_empty(), "no byte of the new object was delivered");
 }
 
+/// `if_match("*")` ("only if it exists") pins no version: a cut read with it is not resumed
+/// (as any read with other conditions), so a replaced object fails the read with the cut's
+/// error instead of splicing the new version onto what was read.
+#[test]
+fn a_read_with_if_match_any_is_not_taken_as_pinned() {
+    let flaky = Flaky::new();
+    let s = sync_store(&flaky, 4);
+    s.write("big.bin", pattern(SIZE)).unwrap();
+    flaky.faults.cut_after.store(1000, Ordering::SeqCst);
+    set(&flaky.faults.cut_reads, 1);
+    let mut reader = s
+        .read_with("big.bin", ReadOptions::new().if_match("*"))
+        .unwrap();
+    let mut first = vec![0; 1000];
+    reader.read_exact(&mut first).unwrap();
+    s.write_with("big.bin", vec![7u8; SIZE], WriteOptions::overwriting())
+        .unwrap();
+    let mut rest = Vec::new();
+    let err = reader.read_to_end(&mut rest).unwrap_err();
+    let err = remote_store_core::Error::from_io(err);
+    assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err}");
+    assert!(rest.is_empty(), "no byte of the new object was delivered");
+}
+
 /// Opens a read of `big.bin` with `opts` and takes at least its first `n` bytes.
 async fn first_bytes(
     s: &AsyncStore,

@@ -169,7 +169,14 @@ impl RetryPolicy {
         } else {
             0.0
         };
-        let wait = full.mul_f64(1.0 - self.jitter * random);
+        // `jitter` is a public field: one set past `validate` (above 1, negative, NaN) must
+        // not make the multiplier negative, which would panic mid-request.
+        let jitter = if self.jitter.is_finite() {
+            self.jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let wait = full.mul_f64(1.0 - jitter * random);
         match self.deadline {
             Some(budget) if elapsed.saturating_add(wait) >= budget => None,
             _ => Some(wait),
@@ -297,5 +304,20 @@ mod tests {
         let err = serde_json::from_str::<RetryPolicy>(r#"{"max_attempt": 5}"#).unwrap_err();
         assert!(err.to_string().contains("max_attempt"), "{err}");
         assert!(serde_json::from_str::<RetryPolicy>(r#"{"deadline": "soon"}"#).is_err());
+    }
+    #[test]
+    fn an_unvalidated_jitter_never_panics() {
+        for jitter in [1.5, -2.0, f64::NAN, f64::INFINITY] {
+            let policy = RetryPolicy {
+                jitter,
+                ..RetryPolicy::default()
+            };
+            for random in [0.0, 0.5, 0.999] {
+                let wait = policy
+                    .delay(1, Duration::ZERO, random)
+                    .expect("a first retry");
+                assert!(wait <= policy.backoff(1), "{jitter} {random}: {wait:?}");
+            }
+        }
     }
 }

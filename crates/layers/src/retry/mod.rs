@@ -239,8 +239,11 @@ pub(crate) fn pinned_etag(opts: &ReadOptions, caps: CapabilitySet) -> Option<&st
     let only_if_match = opts.if_none_match.is_none()
         && opts.if_modified_since.is_none()
         && opts.if_unmodified_since.is_none();
+    // `*` matches any version ("only if it exists"): it pins nothing, and a resume with it
+    // would splice the replacement onto what was read.
     opts.if_match
         .as_deref()
+        .filter(|etag| etag.trim() != "*")
         .filter(|_| only_if_match && caps.supports(Capability::ConditionalRead))
 }
 
