@@ -73,6 +73,21 @@ async fn encrypted_key_needs_its_passphrase() {
     }
 }
 
+/// A key file that cannot be read says why (here: it does not exist), not only that it
+/// could not be read.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_key_file_says_why() {
+    let Some(sshd) = Sshd::from_env() else { return };
+    let missing = Path::new(&sshd.key).with_file_name("no-such-key");
+    let err = round_trip(with_auth(&sshd, Auth::key_file(&missing)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    let text = err.to_string();
+    assert!(text.contains("no-such-key"), "{text}");
+    assert!(text.contains("No such file"), "{text}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn unknown_key_is_permission_denied() {
     let Some(sshd) = Sshd::from_env() else { return };

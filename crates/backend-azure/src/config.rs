@@ -331,6 +331,12 @@ impl AzureConfig {
         if self.container.is_empty() {
             return Err(Error::invalid_argument("azure: `container` is empty"));
         }
+        if let Err(why) = check_container_name(&self.container) {
+            return Err(Error::invalid_argument(format!(
+                "azure: `container` {:?} is not a valid container name: {why}",
+                self.container
+            )));
+        }
         if !(1..=MAX_PART_SIZE).contains(&self.part_size) {
             return Err(Error::invalid_argument(
                 "azure: `part_size` must be between 1 byte and 4000 MiB",
@@ -547,6 +553,29 @@ impl ConnectionString {
     }
 }
 
+/// The service's rule for container names, checked before any request so that a typo is
+/// named with the rule instead of the service's bare `InvalidResourceName`: 3 to 63
+/// characters, lowercase letters, digits and single hyphens, starting and ending with a
+/// letter or digit; or one of the special containers `$root`, `$web` and `$logs`.
+fn check_container_name(name: &str) -> std::result::Result<(), &'static str> {
+    if matches!(name, "$root" | "$web" | "$logs") {
+        return Ok(());
+    }
+    if !(3..=63).contains(&name.len()) {
+        return Err("it must be 3 to 63 characters long");
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err("only lowercase letters, digits and hyphens are allowed");
+    }
+    if name.starts_with('-') || name.ends_with('-') || name.contains("--") {
+        return Err("it must start and end with a letter or digit, with no two hyphens in a row");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -597,11 +626,11 @@ mod tests {
     #[test]
     fn config_rejects_unknown_fields_and_parses_durations() {
         let bad = serde_json::from_str::<AzureConfig>(
-            r#"{"container":"c","auth":{"type":"anonymous"},"endpoint":"http://x","nope":1}"#,
+            r#"{"container":"box","auth":{"type":"anonymous"},"endpoint":"http://x","nope":1}"#,
         );
         assert!(bad.is_err());
         let ok: AzureConfig = serde_json::from_str(
-            r#"{"container":"c","auth":{"type":"anonymous"},"endpoint":"http://x",
+            r#"{"container":"box","auth":{"type":"anonymous"},"endpoint":"http://x",
                 "connect_timeout":"250ms","request_timeout":2,"read_timeout":"1m"}"#,
         )
         .unwrap();
@@ -612,7 +641,7 @@ mod tests {
 
     #[test]
     fn retry_serde_and_defaults() {
-        let base = r#""container":"c","auth":{"type":"anonymous"},"endpoint":"http://x""#;
+        let base = r#""container":"box","auth":{"type":"anonymous"},"endpoint":"http://x""#;
         let cfg: AzureConfig = serde_json::from_str(&format!("{{{base}}}")).unwrap();
         assert_eq!(cfg.retry, default_retry());
         assert_eq!(cfg.retry.max_attempts, 3, "2 retries, as before");
@@ -640,7 +669,7 @@ mod tests {
 
     #[test]
     fn resolve_checks_values() {
-        let mut cfg = AzureConfig::new("c", AzureAuth::Anonymous);
+        let mut cfg = AzureConfig::new("box", AzureAuth::Anonymous);
         assert!(cfg.resolve().is_err(), "anonymous needs an endpoint");
         cfg.endpoint = Some("http://127.0.0.1:1/acc".into());
         let r = cfg.resolve().unwrap();
@@ -655,14 +684,14 @@ mod tests {
 
     #[test]
     fn folder_checks_are_on_by_default() {
-        let cfg = AzureConfig::new("c", AzureAuth::Anonymous);
+        let cfg = AzureConfig::new("box", AzureAuth::Anonymous);
         assert!(cfg.check_folder_targets);
         assert!(!cfg.check_folder_targets(false).check_folder_targets);
         let cfg: AzureConfig =
-            serde_json::from_str(r#"{"container": "c", "auth": {"type": "anonymous"}}"#).unwrap();
+            serde_json::from_str(r#"{"container": "box", "auth": {"type": "anonymous"}}"#).unwrap();
         assert!(cfg.check_folder_targets);
         let cfg: AzureConfig = serde_json::from_str(
-            r#"{"container": "c", "auth": {"type": "anonymous"}, "check_folder_targets": false}"#,
+            r#"{"container": "box", "auth": {"type": "anonymous"}, "check_folder_targets": false}"#,
         )
         .unwrap();
         assert!(!cfg.check_folder_targets);
@@ -670,13 +699,44 @@ mod tests {
 
     #[test]
     fn create_if_missing_is_opt_in() {
-        let cfg = AzureConfig::new("c", AzureAuth::Anonymous);
+        let cfg = AzureConfig::new("box", AzureAuth::Anonymous);
         assert!(!cfg.create_if_missing);
         assert!(cfg.create_if_missing(true).create_if_missing);
         let cfg: AzureConfig = serde_json::from_str(
-            r#"{"container": "c", "auth": {"type": "anonymous"}, "create_if_missing": true}"#,
+            r#"{"container": "box", "auth": {"type": "anonymous"}, "create_if_missing": true}"#,
         )
         .unwrap();
         assert!(cfg.create_if_missing);
+    }
+    #[test]
+    fn container_names_follow_the_service_rule() {
+        for good in [
+            "box",
+            "a-b-c",
+            "0day",
+            &"x".repeat(63),
+            "$root",
+            "$web",
+            "$logs",
+        ] {
+            assert!(check_container_name(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "ab",
+            "Box",
+            "a_b",
+            "-ab",
+            "ab-",
+            "a--b",
+            &"x".repeat(64),
+            "$other",
+        ] {
+            assert!(check_container_name(bad).is_err(), "{bad}");
+        }
+        let e = AzureConfig::new("My_Box", AzureAuth::Anonymous)
+            .validate()
+            .unwrap_err();
+        assert!(e.to_string().contains("My_Box"), "{e}");
+        assert!(e.to_string().contains("lowercase"), "{e}");
     }
 }

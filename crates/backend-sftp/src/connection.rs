@@ -531,7 +531,8 @@ async fn authenticate(handle: &mut client::Handle<Handler>, config: &SftpConfig)
             let key = match key {
                 PrivateKeySource::File(path) => {
                     let text = tokio::fs::read_to_string(path).await.map_err(|e| {
-                        map_io(e, &format!("cannot read private key {}", path.display()))
+                        let why = format!("cannot read private key {}: {e}", path.display());
+                        map_io(e, &why)
                     })?;
                     decode_key(&text, passphrase).map_err(|why| {
                         Error::invalid_argument(format!("private key {}: {why}", path.display()))

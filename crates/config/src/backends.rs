@@ -198,6 +198,14 @@ fn azure(
             Some(auth) => {
                 raw.insert("auth".into(), auth);
             }
+            // An az://account/container URL already names the account.
+            None if fallbacks.azure_account.is_some() => {
+                return Err(place.error(
+                    "missing key \"auth\": set AZURE_STORAGE_KEY (the URL names the \
+                     account), AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_SAS_TOKEN, \
+                     or give an `auth` option",
+                ));
+            }
             None => {
                 return Err(place.error(
                     "missing key \"auth\": give an `auth` table, or set \

@@ -669,10 +669,15 @@ mod azure {
             fails(l.parse_url(bad), &["not an Azure storage account name"]);
         }
 
-        fails(
+        let text = fails(
             loader(&[]).parse_url("az://acct/box"),
-            &["missing key \"auth\"", "AZURE_STORAGE_KEY"],
+            &[
+                "missing key \"auth\"",
+                "AZURE_STORAGE_KEY",
+                "the URL names the account",
+            ],
         );
+        assert!(!text.contains("AZURE_STORAGE_ACCOUNT"), "{text}");
         fails(
             loader(&[("AZURE_STORAGE_KEY", "k")]).parse_url("az://acct/"),
             &["no container"],
