@@ -497,11 +497,19 @@ impl ConnectionString {
                 | "TableEndpoint"
                 | "FileEndpoint"
                 | "DevelopmentStorageProxyUri" => {}
-                other => {
+                // Named only when it looks like a key name: a bare account key or token
+                // given as the connection string has `=` padding, and everything before it
+                // would be echoed.
+                other if looks_like_key_name(other) => {
                     return Err(Error::invalid_argument(format!(
-                        "azure: unknown connection string key `{}`",
-                        other.escape_debug()
+                        "azure: unknown connection string key `{other}`"
                     )));
+                }
+                _ => {
+                    return Err(Error::invalid_argument(
+                        "azure: malformed connection string (a part is not `Name=value`; is \
+                         this an account key or a SAS token rather than a connection string?)",
+                    ));
                 }
             }
         }
@@ -551,6 +559,12 @@ impl ConnectionString {
             account,
         })
     }
+}
+
+/// Whether `name` can be a connection string's key name (`AccountName`, `BlobEndpoint`):
+/// ASCII letters only, and short.
+fn looks_like_key_name(name: &str) -> bool {
+    (1..=40).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphabetic())
 }
 
 /// The service's rule for container names, checked before any request so that a typo is
@@ -738,5 +752,16 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("My_Box"), "{e}");
         assert!(e.to_string().contains("lowercase"), "{e}");
+    }
+    #[test]
+    fn a_key_given_as_a_connection_string_is_not_echoed() {
+        let key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+        let e = ConnectionString::parse(key).err().expect("refused");
+        assert!(!e.to_string().contains("Eby8vdM02x"), "{e}");
+        assert!(e.to_string().contains("account key"), "{e}");
+        let e = ConnectionString::parse("AccountName=a;Colour=blue")
+            .err()
+            .expect("refused");
+        assert!(e.to_string().contains("`Colour`"), "{e}");
     }
 }

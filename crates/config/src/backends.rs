@@ -59,14 +59,29 @@ pub(crate) fn typed<T: DeserializeOwned>(
     crate::de::from_value(Value::Object(table)).map_err(|e| {
         let mut text = hint::serde_message(&e);
         for reference in refs.values().filter(|r| !r.value.is_empty()) {
-            text = text.replace(&reference.value, "***");
+            text = mask(&text, &reference.value);
         }
         // Literal credentials too (`secret_access_key = 12345678` of the wrong type).
         for value in &credentials {
-            text = text.replace(value.as_str(), "***");
+            text = mask(&text, value);
         }
         place.error(text)
     })
+}
+
+/// `text` with every occurrence of `secret` replaced by `***`: as it is, and as the
+/// messages quote it escaped (a private key's line breaks as `\n`, a `"` as `\"`), which
+/// a plain search for the raw value would miss.
+fn mask(text: &str, secret: &str) -> String {
+    let debug = format!("{secret:?}");
+    let debug = &debug[1..debug.len() - 1];
+    let mut text = text.replace(secret, "***");
+    for form in [secret.escape_debug().to_string(), debug.to_owned()] {
+        if form != secret {
+            text = text.replace(&form, "***");
+        }
+    }
+    text
 }
 
 /// The keys whose values are credentials (`Secret` fields of the backend configs).
@@ -101,10 +116,14 @@ fn credential_values(table: &Map<String, Value>, inside: bool, out: &mut Vec<Str
     out.retain(|v| v.len() >= 4);
 }
 
-/// Replaces `secret` by one that remembers the placeholder text it came from, if it did.
+/// Replaces `secret` by one that remembers the placeholder text it came from, if it came
+/// from exactly one placeholder: `${PW:-dev-secret}` or `pre${PW}` hold literal secret
+/// text, so such a secret stays one that refuses to serialise.
 #[allow(dead_code)]
 fn keep_reference(secret: &mut Secret, refs: &References, path: &str) {
-    if let Some(reference) = refs.get(path) {
+    if let Some(reference) = refs.get(path)
+        && crate::env::is_bare_placeholder(&reference.raw)
+    {
         *secret = Secret::from_reference(reference.raw.clone(), secret.expose());
     }
 }

@@ -151,6 +151,16 @@ pub(crate) fn resolve(text: &str, env: &Env) -> Result<Resolved, PlaceholderErro
     })
 }
 
+/// Whether `text` is one placeholder and nothing else (`${NAME}`, or `${NAME:-}` with an
+/// empty default): the only raw text a secret may serialise back as, since anything else
+/// (a default, text around the placeholder) may hold the secret itself.
+pub(crate) fn is_bare_placeholder(text: &str) -> bool {
+    text.strip_prefix("${")
+        .and_then(|t| t.strip_suffix('}'))
+        .map(|inner| inner.strip_suffix(":-").unwrap_or(inner))
+        .is_some_and(is_var_name)
+}
+
 fn is_var_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')

@@ -525,6 +525,30 @@ mod s3 {
             .unwrap();
         let e = toml::to_string(&config).unwrap_err().to_string();
         assert!(!e.contains("literal-pw") && e.contains("${VAR}"), "{e}");
+        // A default or text around the placeholder is literal secret text too.
+        for raw in ["${PW:-dev-secret}", "dev-secret${PW}"] {
+            let config = loader(&[("PW", "pw-value")])
+                .toml_str(&format!(
+                    "[backends.l]\ntype = \"s3\"\nbucket = \"b\"\naccess_key_id = \"A\"\nsecret_access_key = \"{raw}\"\n"
+                ))
+                .unwrap();
+            let e = toml::to_string(&config).unwrap_err().to_string();
+            assert!(
+                !e.contains("dev-secret") && !e.contains("pw-value"),
+                "{raw}: {e}"
+            );
+        }
+        // One placeholder alone serialises back as itself.
+        let config = loader(&[("PW", "pw-value")])
+            .toml_str(
+                "[backends.l]\ntype = \"s3\"\nbucket = \"b\"\naccess_key_id = \"A\"\nsecret_access_key = \"${PW:-}\"\n",
+            )
+            .unwrap();
+        let written = toml::to_string(&config).unwrap();
+        assert!(
+            written.contains("${PW:-}") && !written.contains("pw-value"),
+            "{written}"
+        );
     }
 
     #[test]
@@ -875,6 +899,23 @@ fn errors_never_repeat_a_value_from_the_environment() {
     );
     assert!(!text.contains("hunter2-secret"), "{text}");
     assert!(text.contains("***"), "{text}");
+}
+
+/// A secret with line breaks or quotes (a private key's PEM, a connection string read
+/// from a file with its newline) is masked also where the message quotes it escaped.
+#[test]
+fn errors_never_repeat_an_escaped_secret() {
+    let pem = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n\"x\"\n-----END OPENSSH PRIVATE KEY-----\n";
+    let toml = "[backends.m]\ntype = \"local\"\nroot = \"/d\"\ncreate_root = \"${PW}\"\n";
+    let text = fails(loader(&[("PW", pem)]).toml_str(toml), &["[backends.m]"]);
+    assert!(!text.contains("b3BlbnNzaC1rZXktdjE"), "{text}");
+    #[cfg(feature = "sftp")]
+    {
+        let toml = "[backends.box]\ntype = \"sftp\"\nhost = \"h\"\nusername = \"u\"\n\
+                    [backends.box.auth]\nmethod = \"private_key\"\nkey = \"${PW}\"\n";
+        let text = fails(loader(&[("PW", pem)]).toml_str(toml), &["[backends.box]"]);
+        assert!(!text.contains("b3BlbnNzaC1rZXktdjE"), "{text}");
+    }
 }
 
 /// A value of the wrong type names its key — the dotted path in a nested table — in a
