@@ -167,13 +167,23 @@ enum Origin {
 }
 
 /// `text` as it may be shown: a URL (`scheme://...`) without its query and fragment, which
-/// may carry a credential (`?secret_access_key=...`); anything else unchanged.
-pub(crate) fn without_query(text: &str) -> &str {
-    if text.contains("://") {
-        text.split(['?', '#']).next().unwrap_or(text)
-    } else {
-        text
-    }
+/// may carry a credential (`?secret_access_key=...`), and with the password of its
+/// `user:password@` masked; anything else unchanged. Works on the text as written (not a
+/// parsed URL, which would resolve the `..` an error is about).
+pub(crate) fn redacted(text: &str) -> String {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return text.to_owned();
+    };
+    let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{user}:***@{host}")
+        }
+        _ => authority.to_owned(),
+    };
+    format!("{scheme}://{authority}{path}")
 }
 
 /// A resolved location: a store and a key in it (`""` is the store's root).
@@ -537,8 +547,7 @@ impl Resolver {
         // become `rm -r s3://b/data`. (A file URL names a local folder, which is a store
         // root here and never deleted.)
         if url.scheme() != "file" {
-            remote_store::config::check_url_path(text)
-                .map_err(|e| e.with_path(without_query(text)))?;
+            remote_store::config::check_url_path(text).map_err(|e| e.with_path(redacted(text)))?;
         }
         let path = percent_decode_str(url.path())
             .decode_utf8()
@@ -732,5 +741,15 @@ mod tests {
         let loc = r.resolve("memory://").unwrap();
         assert_eq!(loc.key, "");
         assert!(r.resolve("nope://x/y").is_err());
+    }
+    #[test]
+    fn a_shown_url_has_no_password_and_no_query() {
+        assert_eq!(
+            redacted("sftp://u:hunter2@h:22/a/../b?x=1#f"),
+            "sftp://u:***@h:22/a/../b"
+        );
+        assert_eq!(redacted("s3://b/k?secret_access_key=s"), "s3://b/k");
+        assert_eq!(redacted("sftp://u@h/p"), "sftp://u@h/p");
+        assert_eq!(redacted("./local:x"), "./local:x");
     }
 }

@@ -1220,11 +1220,13 @@ fn urls_with_dot_segments_are_refused() {
         ["rm", "-r", "s3://b/data/%2e%2e?endpoint=http://127.0.0.1:9"],
         ["ls", "-r", "memory:///a/./b"],
         ["ls", "-r", "s3://b/a//b?endpoint=http://127.0.0.1:9"],
+        ["rm", "-r", "sftp://u:hunter2@127.0.0.1:9/a/../b"],
     ] {
         let run = env.run(&args);
         run.code(2);
         assert!(run.stderr.contains("segment"), "{args:?}: {}", run.stderr);
         assert!(!run.stderr.contains("endpoint="), "{}", run.stderr);
+        assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
     }
 }
 

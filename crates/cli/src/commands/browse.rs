@@ -425,7 +425,7 @@ pub(super) fn ping(ctx: &mut Ctx, texts: &[String]) -> Outcome {
     let mut stores = Vec::new();
     for text in texts {
         // Labelled as written, but a URL without its query: it may hold a credential.
-        let label = crate::location::without_query(text).to_owned();
+        let label = crate::location::redacted(text);
         stores.push((label, ctx.resolver.resolve(text)));
     }
     let failed = ping_all(ctx, &stores)?;
