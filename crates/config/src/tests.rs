@@ -958,6 +958,14 @@ fn urls_with_dot_or_empty_segments_are_refused() {
         );
     }
     crate::open_url("memory:///a/b/").unwrap();
+    // An encoded separator would split a segment after the check (`in%2F..%2Fetc`).
+    for url in [
+        "memory:///srv/in%2F..%2F..%2Fetc",
+        "memory:///a%2fb",
+        "memory:///a%5C..",
+    ] {
+        fails(crate::open_url(url), &["encoded `/`"]);
+    }
     // The parser drops tabs and line breaks: `.\t.` would become `..` after the check.
     fails(
         crate::open_url("memory:///a/.\t./b"),

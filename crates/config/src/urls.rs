@@ -322,6 +322,11 @@ pub fn check_url_path(url: &str) -> Result<()> {
     }
     match odd_segment(url) {
         None => Ok(()),
+        Some("separator") => Err(Error::invalid_argument(
+            "the URL's path has an encoded `/` or `\\` (`%2F`, `%5C`) in a segment, which \
+             would split it into other segments once decoded (`a%2F..` becomes `a/..`): \
+             write the path with plain `/`",
+        )),
         Some(segment) => Err(Error::invalid_argument(format!(
             "the URL's path has {segment} segment, which URL parsing resolves or drops \
              without a word (s3://b/x/../y names s3://b/y): write the path it should name"
@@ -330,8 +335,9 @@ pub fn check_url_path(url: &str) -> Result<()> {
 }
 
 /// A `.`, `..` or empty segment in the path of the URL text `url` (described for a
-/// message), which parsing would resolve (`a/../b` is `b`) or keep as an empty key part;
-/// `None` when there is none. A trailing `/` is no empty segment.
+/// message), which parsing would resolve (`a/../b` is `b`) or keep as an empty key part,
+/// or `"separator"` for a segment holding an encoded `/` or `\\`; `None` when there is
+/// none. A trailing `/` is no empty segment.
 fn odd_segment(url: &str) -> Option<&'static str> {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let rest = rest.split(['?', '#']).next().unwrap_or("");
@@ -346,6 +352,8 @@ fn odd_segment(url: &str) -> Option<&'static str> {
             "" => Some("an empty (`//`)"),
             "." => Some("a `.`"),
             ".." => Some("a `..`"),
+            // Decoded later into more segments, past this check (`in%2F..%2Fetc`).
+            d if d.contains(['/', '\\']) => Some("separator"),
             _ => None,
         }
     })
