@@ -394,6 +394,27 @@ impl S3Config {
                 .with_backend("s3")
             })?;
         }
+        // An empty value (`${AWS_ACCESS_KEY_ID:-}`, a variable set to "") would be sent as
+        // a static credential and skip the default chain: every request would then be
+        // refused with a 403 that names nothing.
+        let empty = [
+            ("access_key_id", self.access_key_id.as_deref()),
+            (
+                "secret_access_key",
+                self.secret_access_key.as_ref().map(Secret::expose),
+            ),
+            (
+                "session_token",
+                self.session_token.as_ref().map(Secret::expose),
+            ),
+        ];
+        if let Some((field, _)) = empty.iter().find(|(_, v)| v.is_some_and(str::is_empty)) {
+            return bad(
+                field,
+                "is empty; give a value, or leave access_key_id, secret_access_key and \
+                 session_token out to use the default credential chain",
+            );
+        }
         if self.access_key_id.is_some() != self.secret_access_key.is_some() {
             return bad(
                 "access_key_id",
@@ -703,6 +724,18 @@ mod tests {
                 "request_timeout",
             ),
             (S3Config::new("b").endpoint("not a url"), "endpoint"),
+            (
+                S3Config::new("b").credentials("", "s"),
+                "access_key_id: is empty",
+            ),
+            (
+                S3Config::new("b").credentials("a", ""),
+                "secret_access_key: is empty",
+            ),
+            (
+                S3Config::new("b").credentials("a", "s").session_token(""),
+                "session_token: is empty",
+            ),
             (
                 S3Config::new("b").retry(
                     RetryPolicy::new()
