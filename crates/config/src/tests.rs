@@ -958,6 +958,23 @@ fn urls_with_dot_or_empty_segments_are_refused() {
         );
     }
     crate::open_url("memory:///a/b/").unwrap();
+    // Nothing in a URL is dropped or overridden without a word: a query key given twice,
+    // or an option that says otherwise than the URL itself.
+    fails(
+        crate::open_url("memory:///a?x=1&x=2"),
+        &["\"x\" is given twice in the URL's query"],
+    );
+    #[cfg(feature = "s3")]
+    {
+        fails(
+            crate::open_url("s3://b/x?region=eu-west-1&bucket=c"),
+            &["\"bucket\" is given twice"],
+        );
+        fails(
+            crate::open_url_opts("s3://b/x?region=eu-west-1", [("bucket", "c")]),
+            &["\"bucket\" is given twice"],
+        );
+    }
     // An encoded separator would split a segment after the check (`in%2F..%2Fetc`).
     for url in [
         "memory:///srv/in%2F..%2F..%2Fetc",

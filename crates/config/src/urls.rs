@@ -55,7 +55,13 @@ impl Loader {
             ));
         }
         let mut table = Map::new();
+        let mut seen = std::collections::HashSet::new();
         for (key, value) in parsed.query_pairs() {
+            if !seen.insert(key.clone()) {
+                return Err(place.error(format!(
+                    "option {key:?} is given twice in the URL's query: give it once"
+                )));
+            }
             if CREDENTIAL_KEYS.contains(&key.as_ref()) || key == "auth" || key.starts_with("auth.")
             {
                 return Err(place.error(format!(
@@ -106,12 +112,12 @@ impl Loader {
                 let dir = parsed.to_file_path().map_err(|()| {
                     place.error("a file URL needs an absolute path: file:///absolute/path")
                 })?;
-                table.insert("root".into(), literal(&dir.to_string_lossy()));
+                from_url(&mut table, "root", literal(&dir.to_string_lossy()), &place)?;
                 "local"
             }
             "s3" => {
                 let bucket = host(&parsed, &place, "s3://bucket/prefix")?;
-                table.insert("bucket".into(), literal(&bucket));
+                from_url(&mut table, "bucket", literal(&bucket), &place)?;
                 from_path(&mut table, "prefix", path.trim_matches('/'), &place)?;
                 "s3"
             }
@@ -130,7 +136,7 @@ impl Loader {
                 if container.is_empty() {
                     return Err(place.error("no container: expected az://account/container/prefix"));
                 }
-                table.insert("container".into(), literal(container));
+                from_url(&mut table, "container", literal(container), &place)?;
                 let prefix = parts.next().unwrap_or("").trim_matches('/');
                 from_path(&mut table, "prefix", prefix, &place)?;
                 fallbacks.azure_account = Some(account);
@@ -138,17 +144,15 @@ impl Loader {
             }
             "sftp" => {
                 let host_name = host(&parsed, &place, "sftp://user@host:port/path")?;
-                table.insert("host".into(), literal(&host_name));
+                from_url(&mut table, "host", literal(&host_name), &place)?;
                 if let Some(port) = parsed.port() {
-                    table.insert("port".into(), Value::from(port));
+                    from_url(&mut table, "port", Value::from(port), &place)?;
                 }
                 if parsed.username().is_empty() {
                     return Err(place.error("no user name: expected sftp://user@host:port/path"));
                 }
-                table.insert(
-                    "username".into(),
-                    literal(&percent_decode(parsed.username(), &place)?),
-                );
+                let user = literal(&percent_decode(parsed.username(), &place)?);
+                from_url(&mut table, "username", user, &place)?;
                 let base = if path == "/" { "" } else { path.as_str() };
                 from_path(&mut table, "base_path", base, &place)?;
                 table.entry("base_path").or_insert_with(|| literal(&path));
@@ -368,6 +372,19 @@ fn host(url: &Url, place: &Place, shape: &str) -> Result<String> {
         Some(url::Host::Domain(h)) if !h.is_empty() => percent_decode(h, place),
         _ => Err(place.error(format!("no host: expected {shape}"))),
     }
+}
+
+/// Sets `key` to what the URL itself says (its bucket, container, host, port, user or
+/// folder), refusing an option or query value that says otherwise: it would be dropped or
+/// would silently win.
+fn from_url(table: &mut Map<String, Value>, key: &str, value: Value, place: &Place) -> Result<()> {
+    if table.contains_key(key) {
+        return Err(place.error(format!(
+            "{key:?} is given twice, by the URL itself and as an option: give it once"
+        )));
+    }
+    table.insert(key.into(), value);
+    Ok(())
 }
 
 /// Puts the part of the URL's path that names `key` into `table`, unless it is empty; a
