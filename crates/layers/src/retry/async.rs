@@ -496,18 +496,16 @@ async fn reopen<B: AsyncBackend>(
             return (resume, Err(cause));
         };
         tokio::time::sleep(wait).await;
-        if !resume.pinned {
-            let now = match (*backend).get_file_info(&path).await {
-                Ok(now) => now,
-                Err(e) if e.is_retryable() => {
-                    cause = e;
-                    continue;
-                }
-                Err(e) => return (resume, Err(e)),
-            };
-            if let Err(changed) = resume.check_unchanged(&now, path.as_str()) {
-                return (resume, Err(changed.with_source(cause)));
+        let now = match (*backend).get_file_info(&path).await {
+            Ok(now) => now,
+            Err(e) if e.is_retryable() => {
+                cause = e;
+                continue;
             }
+            Err(e) => return (resume, Err(e)),
+        };
+        if let Err(changed) = resume.check_unchanged(&now, path.as_str()) {
+            return (resume, Err(changed.with_source(cause)));
         }
         // With `conditional_read`, the reopen also carries `if_match`: a replacement
         // between the check and the read is refused by the service too.

@@ -300,18 +300,16 @@ impl<B: Backend> ResumingReader<B> {
                 return Err(cause);
             };
             std::thread::sleep(wait);
-            if !self.resume.pinned {
-                let now = match (*self.backend).get_file_info(&path) {
-                    Ok(now) => now,
-                    Err(e) if e.is_retryable() => {
-                        cause = e;
-                        continue;
-                    }
-                    Err(e) => return Err(e),
-                };
-                if let Err(changed) = self.resume.check_unchanged(&now, self.path.as_str()) {
-                    return Err(changed.with_source(cause));
+            let now = match (*self.backend).get_file_info(&path) {
+                Ok(now) => now,
+                Err(e) if e.is_retryable() => {
+                    cause = e;
+                    continue;
                 }
+                Err(e) => return Err(e),
+            };
+            if let Err(changed) = self.resume.check_unchanged(&now, self.path.as_str()) {
+                return Err(changed.with_source(cause));
             }
             // With `conditional_read`, the reopen also carries `if_match`: a replacement
             // between the check and the read is refused by the service too.
