@@ -398,7 +398,12 @@ where
         let item = std::task::ready!(this.inner.poll_next_unpin(cx));
         match &item {
             Some(Ok(v)) => this.tracker.item(v),
-            Some(Err(e)) => this.tracker.error(e.kind(), || e.to_string()),
+            Some(Err(e)) => {
+                this.tracker.error(e.kind(), || e.to_string());
+                if T::ENDS_AT_ERROR {
+                    this.tracker.end();
+                }
+            }
             None => this.tracker.end(),
         }
         Poll::Ready(item)

@@ -365,10 +365,16 @@ impl Tally {
 
 /// How a stream's or listing's item adds to the tally.
 pub(crate) trait Measure {
+    /// Whether the first error ends the stream's event (a byte stream's does; a listing
+    /// may go on past an entry's error).
+    const ENDS_AT_ERROR: bool = false;
+
     fn measure(&self, tally: &mut Tally);
 }
 
 impl Measure for Bytes {
+    const ENDS_AT_ERROR: bool = true;
+
     fn measure(&self, tally: &mut Tally) {
         tally.bytes_read += self.len() as u64;
     }

@@ -372,7 +372,7 @@ struct RetryingIter<T> {
     yielded: bool,
 }
 
-impl<T> Iterator for RetryingIter<T> {
+impl<T: 'static> Iterator for RetryingIter<T> {
     type Item = Result<T>;
 
     fn next(&mut self) -> Option<Result<T>> {
@@ -380,6 +380,9 @@ impl<T> Iterator for RetryingIter<T> {
             match self.current.next() {
                 Some(Err(e)) if !self.yielded => match self.attempts.next_wait(&e) {
                     Some(wait) => {
+                        // Drop the failed listing first: it may hold a permit of an inner
+                        // limit, which the wait must not keep from other callers.
+                        self.current = Box::new(std::iter::empty());
                         std::thread::sleep(wait);
                         self.current = (self.reopen)();
                     }
