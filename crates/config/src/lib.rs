@@ -65,6 +65,7 @@ mod hint;
 mod load;
 mod model;
 mod registry;
+mod unique;
 mod urls;
 
 pub use env::Env;

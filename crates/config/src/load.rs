@@ -111,7 +111,7 @@ impl Loader {
         deserializer: D,
         origin: &str,
     ) -> Result<RegistryConfig> {
-        let value = <Value as serde::Deserialize>::deserialize(deserializer)
+        let crate::unique::Unique(value) = serde::Deserialize::deserialize(deserializer)
             .map_err(|e| Place::new(origin, "").error(format!("not a config: {e}")))?;
         self.value(value, origin)
     }
@@ -132,7 +132,7 @@ impl Loader {
     }
 
     fn json(&self, text: &str, origin: &str) -> Result<RegistryConfig> {
-        let value: Value = serde_json::from_str(text)
+        let crate::unique::Unique(value) = serde_json::from_str(text)
             .map_err(|e| Place::new(origin, "").error(format!("not valid JSON: {e}")))?;
         self.value(value, origin)
     }

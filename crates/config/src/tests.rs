@@ -918,6 +918,14 @@ fn errors_never_repeat_an_escaped_secret() {
     }
 }
 
+/// A key given twice in a JSON table is refused (serde_json would keep the last), as TOML
+/// refuses it.
+#[test]
+fn a_json_key_given_twice_is_refused() {
+    let json = r#"{"backends": {"m": {"type": "memory", "type": "local"}}}"#;
+    fails(loader(&[]).json_str(json), &["\"type\" is given twice"]);
+}
+
 /// A value of the wrong type names its key — the dotted path in a nested table — in a
 /// file and in a URL's query alike.
 #[test]
