@@ -387,6 +387,29 @@ fn a_move_onto_the_same_object_by_another_name_keeps_it() {
     assert_eq!(kept.stdout, "keep me");
 }
 
+/// On S3 a key can be both an object and a folder (`both` and `both/x`, written by other
+/// tools): `cp -r s3:both/` copies the folder's tree, not the object of the same name.
+#[test]
+fn a_tree_copy_of_a_folder_that_is_also_an_object_copies_the_tree() {
+    let Some(endpoint) = var("REMOTE_STORE_S3_MOTO_ENDPOINT") else {
+        return;
+    };
+    let env = Env::new(&s3_table(&endpoint, &unique("rstore-both")));
+    let vars = [("S3_KEY_ID", "testing"), ("S3_SECRET", "testing")];
+    std::fs::write(env.path("x.txt"), "in the folder").unwrap();
+    std::fs::write(env.path("o.txt"), "the object").unwrap();
+    // The object first: a strict store refuses a file where a folder is, not the reverse
+    // (S3 does not check the ancestors of a key by default).
+    run(&env, &vars, &["put", "o.txt", "s3:both"]).code(0);
+    run(&env, &vars, &["put", "x.txt", "s3:both/x.txt"]).code(0);
+    let out = env.path("out").display().to_string();
+    run(&env, &vars, &["cp", "-r", "s3:both/", &out]).code(0);
+    assert_eq!(
+        std::fs::read_to_string(env.path("out/x.txt")).unwrap(),
+        "in the folder"
+    );
+}
+
 /// Objects whose keys cannot be store paths (`a//b`, a backslash) are left out of listings,
 /// so `mv -r` does not move them — and must not delete them either: the clean-up after
 /// the move removes only folders that are really empty, and names the one that is not.

@@ -439,7 +439,10 @@ fn copy_tree_between(ctx: &Ctx, src: &Location, tree: &Tree, dst: &Location) -> 
         .files_in_flight(ctx.transfers)
         .progress(TransferBars::new(Arc::clone(&progress)))
         .cancel_on(crate::interrupt::flag());
-    let report = copy_between_with(&src.store, &src.key, &dst.store, &dst.key, &opts);
+    // Spelled as a folder: the tree the command listed, also where the store holds a
+    // file of the folder's name (an object store can hold both `a` and `a/x`).
+    let folder = format!("{}/", src.key);
+    let report = copy_between_with(&src.store, &folder, &dst.store, &dst.key, &opts);
     progress.finish();
     let report = report.map_err(|e| {
         if e.is_container_not_found() {

@@ -18,11 +18,11 @@ use tokio_util::io::ReaderStream;
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
     TransferReport, WrittenCheck, cancelled, chunk_hint, copied, download_target, dry_report,
-    file_destination_error, finish, first_part_error, io_error, local_existing, local_kind,
-    local_path, make_plan, may_be_same_file, may_range, missing_source, normalize, open_in_place,
-    parent_of, part_complete, part_error, part_ranges, part_size, persist, read_small,
-    refuse_same_file, relative_to, report, store_key, temp_beside, tracker, walk_local, without_io,
-    write_at, write_local,
+    file_destination_error, finish, first_part_error, io_error, is_folder_spelling, local_existing,
+    local_kind, local_path, make_plan, may_be_same_file, may_range, missing_source, normalize,
+    open_in_place, parent_of, part_complete, part_error, part_ranges, part_size, persist,
+    read_small, refuse_same_file, relative_to, report, store_key, temp_beside, tracker, walk_local,
+    without_io, write_at, write_local,
 };
 use crate::batch::r#async::run_stream;
 use crate::integrity::r#async::digest;
@@ -83,9 +83,14 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
     })?
 }
 
-/// The files under a store path (a tree) or the file at it.
-async fn store_sources(store: &AsyncStore, src: &str) -> Result<(bool, Vec<(String, Meta)>)> {
-    if !src.is_empty() && store.is_file(src).await? {
+/// The files under a store path (a tree) or the file at it; with `folder` (the caller wrote
+/// `src/`) always the tree, also where a file has the same name as the folder.
+async fn store_sources(
+    store: &AsyncStore,
+    src: &str,
+    folder: bool,
+) -> Result<(bool, Vec<(String, Meta)>)> {
+    if !folder && !src.is_empty() && store.is_file(src).await? {
         let info = store.get_file_info(src).await?;
         return Ok((false, vec![(String::new(), Meta::of(&info))]));
     }
@@ -522,8 +527,9 @@ pub async fn download_with(
     opts: &TransferOptions,
 ) -> Result<TransferReport> {
     let local = local.as_ref().to_path_buf();
+    let folder = is_folder_spelling(src.as_ref());
     let src = normalize(src.as_ref())?;
-    let (tree, sources) = store_sources(store, &src).await?;
+    let (tree, sources) = store_sources(store, &src, folder).await?;
     let root = local.clone();
     let existing = blocking(move || local_existing(&root, tree)).await?;
     let plan = make_plan(
@@ -579,9 +585,10 @@ pub async fn copy_between_with(
     dst: impl AsRef<str>,
     opts: &TransferOptions,
 ) -> Result<TransferReport> {
+    let folder = is_folder_spelling(src.as_ref());
     let src = normalize(src.as_ref())?;
     let dst = normalize(dst.as_ref())?;
-    let (tree, sources) = store_sources(src_store, &src).await?;
+    let (tree, sources) = store_sources(src_store, &src, folder).await?;
     let existing = store_existing(dst_store, &dst, tree).await?;
     let plan = make_plan(
         sources,

@@ -936,6 +936,13 @@ pub(crate) fn copied(
     })
 }
 
+/// Whether a source path is spelled as a folder (`logs/`): its tree is meant, also where
+/// the store holds a file of the same name (an object store can hold both `logs` and
+/// `logs/x`).
+pub(crate) fn is_folder_spelling(p: &str) -> bool {
+    p.ends_with('/')
+}
+
 /// A store path as the listings return it (`""` for the root).
 ///
 /// # Errors

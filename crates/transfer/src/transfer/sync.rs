@@ -14,11 +14,11 @@ use remote_store_sync::{Content, Store};
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
     TransferReport, WrittenCheck, cancelled, chunk_hint, copied, download_target, dry_report,
-    file_destination_error, finish, first_part_error, io_error, local_existing, local_kind,
-    local_path, make_plan, may_be_same_file, may_range, missing_source, normalize, open_in_place,
-    parent_of, part_complete, part_error, part_ranges, part_size, persist, read_small,
-    refuse_same_file, relative_to, report, store_key, temp_beside, tracker, walk_local, without_io,
-    write_at, write_local,
+    file_destination_error, finish, first_part_error, io_error, is_folder_spelling, local_existing,
+    local_kind, local_path, make_plan, may_be_same_file, may_range, missing_source, normalize,
+    open_in_place, parent_of, part_complete, part_error, part_ranges, part_size, persist,
+    read_small, refuse_same_file, relative_to, report, store_key, temp_beside, tracker, walk_local,
+    without_io, write_at, write_local,
 };
 use crate::batch::sync::run_pool;
 use crate::integrity::sync::digest;
@@ -33,9 +33,10 @@ impl<R: Read> Read for Meter<'_, R> {
     }
 }
 
-/// The files under a store path (a tree) or the file at it.
-fn store_sources(store: &Store, src: &str) -> Result<(bool, Vec<(String, Meta)>)> {
-    if !src.is_empty() && store.is_file(src)? {
+/// The files under a store path (a tree) or the file at it; with `folder` (the caller wrote
+/// `src/`) always the tree, also where a file has the same name as the folder.
+fn store_sources(store: &Store, src: &str, folder: bool) -> Result<(bool, Vec<(String, Meta)>)> {
+    if !folder && !src.is_empty() && store.is_file(src)? {
         let info = store.get_file_info(src)?;
         return Ok((false, vec![(String::new(), Meta::of(&info))]));
     }
@@ -434,8 +435,9 @@ pub fn download_with(
     opts: &TransferOptions,
 ) -> Result<TransferReport> {
     let local = local.as_ref();
+    let folder = is_folder_spelling(src.as_ref());
     let src = normalize(src.as_ref())?;
-    let (tree, sources) = store_sources(store, &src)?;
+    let (tree, sources) = store_sources(store, &src, folder)?;
     let existing = local_existing(local, tree)?;
     let plan = make_plan(
         sources,
@@ -477,9 +479,10 @@ pub fn copy_between_with(
     dst: impl AsRef<str>,
     opts: &TransferOptions,
 ) -> Result<TransferReport> {
+    let folder = is_folder_spelling(src.as_ref());
     let src = normalize(src.as_ref())?;
     let dst = normalize(dst.as_ref())?;
-    let (tree, sources) = store_sources(src_store, &src)?;
+    let (tree, sources) = store_sources(src_store, &src, folder)?;
     let existing = store_existing(dst_store, &dst, tree)?;
     let plan = make_plan(
         sources,
