@@ -134,6 +134,35 @@ fn one_event_per_operation_with_true_counts() {
     assert_eq!(events, want);
 }
 
+/// A seekable reader may seek back and read on after reaching its end: its event fires at
+/// its drop, with every byte it read, not at its first end.
+#[test]
+fn a_seekable_read_reports_at_its_drop_with_every_byte() {
+    use std::io::{Seek, SeekFrom};
+    let rec = Arc::new(Recorder::default());
+    let s = Store::new(Observe::with_shared(MemoryBackend::new(), rec.clone()), "").unwrap();
+    s.write("f.bin", vec![1u8; 1000]).unwrap();
+    rec.take();
+    let mut r = s.read_seekable("f.bin").unwrap();
+    r.seek(SeekFrom::Start(900)).unwrap();
+    let mut got = Vec::new();
+    r.read_to_end(&mut got).unwrap();
+    assert_eq!(got.len(), 100);
+    assert!(rec.take().is_empty(), "no event while the reader is in use");
+    r.seek(SeekFrom::Start(0)).unwrap();
+    got.clear();
+    r.read_to_end(&mut got).unwrap();
+    assert_eq!(got.len(), 1000);
+    drop(r);
+    assert_eq!(
+        rec.take(),
+        vec![Seen {
+            bytes_read: 1100,
+            ..seen(Operation::ReadSeekable, "f.bin")
+        }]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn one_event_per_operation_with_true_counts_async() {
     let rec = Arc::new(Recorder::default());

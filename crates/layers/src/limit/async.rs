@@ -63,6 +63,7 @@ impl<B: AsyncBackend> ConcurrencyLimit<B> {
         Ok(ByteStream::new(Held {
             inner,
             permit: Some(permit),
+            release_on_error: true,
         }))
     }
 
@@ -76,9 +77,12 @@ impl<B: AsyncBackend> ConcurrencyLimit<B> {
         let semaphore = Arc::clone(&self.semaphore);
         futures::stream::once(async move {
             match acquire(&semaphore).await {
+                // A listing may go on past an entry's error: it keeps its permit until it
+                // ends or is dropped, as in the blocking half.
                 Ok(permit) => Held {
                     inner,
                     permit: Some(permit),
+                    release_on_error: false,
                 }
                 .boxed(),
                 Err(e) => futures::stream::iter([Err(e)]).boxed(),
@@ -253,10 +257,12 @@ impl<B: AsyncBackend> AsyncBackend for ConcurrencyLimit<B> {
     }
 }
 
-/// A stream holding a permit until its end, its first error or its drop.
+/// A stream holding a permit until its end or its drop, or (a byte stream, which ends at
+/// its first error) its first error.
 struct Held<S> {
     inner: S,
     permit: Option<OwnedSemaphorePermit>,
+    release_on_error: bool,
 }
 
 impl<T, S: Stream<Item = Result<T>> + Unpin> Stream for Held<S> {
@@ -264,7 +270,12 @@ impl<T, S: Stream<Item = Result<T>> + Unpin> Stream for Held<S> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
         let item = std::task::ready!(self.inner.poll_next_unpin(cx));
-        if matches!(item, None | Some(Err(_))) {
+        let ended = match &item {
+            None => true,
+            Some(Err(_)) => self.release_on_error,
+            Some(Ok(_)) => false,
+        };
+        if ended {
             self.permit = None;
         }
         Poll::Ready(item)

@@ -75,6 +75,9 @@ impl<B: Backend, O: Observer + ?Sized> Observe<B, O> {
             Ok(inner) => Ok(boxed(ObservedRead {
                 inner,
                 tracker: Tracker::new(Arc::clone(&self.observer), pending, path.as_str()),
+                // A seekable reader may seek back and read on after reaching the end.
+                until_drop: op == Operation::ReadSeekable,
+                reached_end: false,
             })),
             Err(e) => {
                 pending.fail(&*self.observer, path.as_str(), None, &e);
@@ -328,15 +331,31 @@ impl<B: Backend, O: Observer + ?Sized> Backend for Observe<B, O> {
     }
 }
 
-/// A reader whose event fires at its end, first error or drop.
+/// A reader whose event fires at its end, first error or drop (a seekable one's at its
+/// first error or drop: its end is not the end of its use).
 pub(super) struct ObservedRead<R, O: Observer + ?Sized> {
     inner: R,
     tracker: Tracker<O>,
+    until_drop: bool,
+    /// A seekable reader read to its end at least once: its drop is then a success.
+    reached_end: bool,
+}
+
+impl<R, O: Observer + ?Sized> Drop for ObservedRead<R, O> {
+    fn drop(&mut self) {
+        if self.reached_end {
+            self.tracker.end();
+        }
+    }
 }
 
 impl<R: Read, O: Observer + ?Sized> Read for ObservedRead<R, O> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self.inner.read(buf) {
+            Ok(0) if !buf.is_empty() && self.until_drop => {
+                self.reached_end = true;
+                Ok(0)
+            }
             Ok(0) if !buf.is_empty() => {
                 self.tracker.end();
                 Ok(0)
