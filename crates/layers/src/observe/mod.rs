@@ -366,7 +366,9 @@ impl Tally {
 /// How a stream's or listing's item adds to the tally.
 pub(crate) trait Measure {
     /// Whether the first error ends the stream's event (a byte stream's does; a listing
-    /// may go on past an entry's error).
+    /// may go on past an entry's error). Only the async half's streams ask: a blocking
+    /// reader's event ends at its drop whatever it returned.
+    #[cfg_attr(not(feature = "async"), allow(dead_code))]
     const ENDS_AT_ERROR: bool = false;
 
     fn measure(&self, tally: &mut Tally);
@@ -515,7 +517,8 @@ pub(crate) struct PendingBatch(Vec<Pending>);
 
 impl PendingBatch {
     /// Starts one operation per path; `None` when the observer does not want them (asked
-    /// once for the whole batch).
+    /// once for the whole batch). The async half asks first and then [`begin`s](Self::begin).
+    #[cfg_attr(not(feature = "sync"), allow(dead_code))]
     pub(crate) fn start<O: Observer + ?Sized>(
         observer: &O,
         operation: Operation,
