@@ -128,6 +128,28 @@ fn keep_reference(secret: &mut Secret, refs: &References, path: &str) {
     }
 }
 
+/// Escapes `${` as `$${` in every string of a serialised config (`value`), except the
+/// placeholders that secrets serialise as (a bare `${NAME}` under a credential key;
+/// `inside`: `value` is below one): read back, the text is the same literal again. Unset
+/// options (`null`) are left out, as the types write them (TOML has no null).
+pub(crate) fn escape_literals(value: &mut Value, inside: bool) {
+    match value {
+        Value::String(text) if !(inside && crate::env::is_bare_placeholder(text)) => {
+            if text.contains("${") {
+                *text = text.replace("${", "$${");
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| escape_literals(v, inside)),
+        Value::Object(table) => {
+            table.retain(|_, v| !v.is_null());
+            for (key, v) in table.iter_mut() {
+                escape_literals(v, inside || CREDENTIAL_FIELDS.contains(&key.as_str()));
+            }
+        }
+        _ => {}
+    }
+}
+
 /// A literal value inserted into a raw table: `${` escaped so it is not taken for a
 /// placeholder.
 #[allow(dead_code)]

@@ -27,7 +27,11 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(config.stores["reports"].root, "reports");
 /// # Ok::<(), remote_store_core::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, Serialize)]
+///
+/// Serialising it writes a file that loads back to the same config: a secret as the
+/// placeholder it came from (a secret without one refuses to serialise), and every other
+/// text with `${` escaped as `$${`, so a literal `${` is not read back as a placeholder.
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct RegistryConfig {
     /// Backends by name: each is one connection (client, SSH session, ...) shared by every
@@ -36,8 +40,25 @@ pub struct RegistryConfig {
     /// Stores by name.
     pub stores: BTreeMap<String, StoreProfile>,
     /// Where the config came from (a file name), for error messages.
-    #[serde(skip)]
     pub(crate) origin: Option<String>,
+}
+
+impl Serialize for RegistryConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// The fields as they are (a secret already writes its placeholder).
+        #[derive(Serialize)]
+        struct Fields<'a> {
+            backends: &'a BTreeMap<String, BackendConfig>,
+            stores: &'a BTreeMap<String, StoreProfile>,
+        }
+        let fields = Fields {
+            backends: &self.backends,
+            stores: &self.stores,
+        };
+        let mut value = serde_json::to_value(fields).map_err(serde::ser::Error::custom)?;
+        crate::backends::escape_literals(&mut value, false);
+        value.serialize(s)
+    }
 }
 
 impl RegistryConfig {

@@ -50,6 +50,13 @@ fn loads_toml_and_json_with_placeholders() {
     );
     assert_eq!(config.stores["cache"].root, "price${not-a-var}");
     assert_eq!(config.origin(), "TOML text");
+    // Serialised, a literal `${` is escaped again: the text loads back to the same config,
+    // not to a placeholder (which would fail here, or read a variable).
+    let written = toml::to_string(&config).unwrap();
+    assert!(written.contains("price$${not-a-var}"), "{written}");
+    let again = loader(&[]).toml_str(&written).unwrap();
+    assert_eq!(again.stores["cache"].root, "price${not-a-var}");
+    assert_eq!(again.stores["reports"], config.stores["reports"]);
 
     let json = format!(
         r#"{{"backends": {{"disk": {{"type": "local", "root": {data:?}}}}},
