@@ -135,9 +135,7 @@ fn keep_reference(secret: &mut Secret, refs: &References, path: &str) {
 pub(crate) fn escape_literals(value: &mut Value, inside: bool) {
     match value {
         Value::String(text) if !(inside && crate::env::is_bare_placeholder(text)) => {
-            if text.contains("${") {
-                *text = text.replace("${", "$${");
-            }
+            *text = text.replace("${", "$${");
         }
         Value::Array(items) => items.iter_mut().for_each(|v| escape_literals(v, inside)),
         Value::Object(table) => {
