@@ -9,7 +9,7 @@ mod transfer_support;
 use std::sync::Arc;
 
 use remote_store_async::AsyncStore;
-use remote_store_core::ErrorKind;
+use remote_store_core::{ErrorKind, RemotePath, Result};
 use remote_store_local::{AsyncLocalBackend, LocalBackend};
 use remote_store_memory::{AsyncMemoryBackend, MemoryBackend};
 use remote_store_sync::Store;
@@ -464,4 +464,103 @@ fn a_small_file_that_grew_since_the_plan_is_uploaded_whole() {
         };
         assert!(got[..] == grown[..], "{half}: b.txt is {} bytes", got.len());
     }
+}
+
+/// A memory backend whose every file listing starts with the `NotFound` of a folder that
+/// vanished while being listed, then lists the rest.
+#[derive(Debug)]
+struct VanishedFolder(MemoryBackend);
+
+impl remote_store_sync::Backend for VanishedFolder {
+    fn name(&self) -> &'static str {
+        "vanished-folder"
+    }
+    fn capabilities(&self) -> remote_store_core::CapabilitySet {
+        self.0.capabilities()
+    }
+    fn is_file(&self, path: &RemotePath) -> Result<bool> {
+        self.0.is_file(path)
+    }
+    fn is_folder(&self, path: &RemotePath) -> Result<bool> {
+        self.0.is_folder(path)
+    }
+    fn read(&self, path: &RemotePath) -> Result<remote_store_sync::Reader> {
+        self.0.read(path)
+    }
+    fn write(
+        &self,
+        path: &RemotePath,
+        content: remote_store_sync::Content<'_>,
+        mode: remote_store_core::WriteMode,
+        opts: &remote_store_core::WriteOptions,
+    ) -> Result<remote_store_core::WriteResult> {
+        self.0.write(path, content, mode, opts)
+    }
+    fn delete(&self, path: &RemotePath, opts: &remote_store_core::DeleteOptions) -> Result<()> {
+        self.0.delete(path, opts)
+    }
+    fn delete_folder(
+        &self,
+        path: &RemotePath,
+        opts: &remote_store_core::DeleteFolderOptions,
+    ) -> Result<()> {
+        self.0.delete_folder(path, opts)
+    }
+    fn list_files(
+        &self,
+        path: &RemotePath,
+        opts: &remote_store_core::ListOptions,
+    ) -> remote_store_sync::FileIter {
+        let gone = remote_store_core::Error::not_found(format!("{path}/gone"));
+        Box::new(std::iter::once(Err(gone)).chain(self.0.list_files(path, opts)))
+    }
+    fn list_folders(&self, path: &RemotePath) -> remote_store_sync::FolderIter {
+        self.0.list_folders(path)
+    }
+    fn iter_children(&self, path: &RemotePath) -> remote_store_sync::EntryIter {
+        self.0.iter_children(path)
+    }
+    fn get_file_info(&self, path: &RemotePath) -> Result<remote_store_core::FileInfo> {
+        self.0.get_file_info(path)
+    }
+}
+
+/// A folder of the destination that vanishes while the destination is listed does not hide
+/// the files listed after it: they are compared (and skipped as the same), not taken for
+/// absent and written again over existing files (which failed each one), in both halves.
+#[test]
+fn a_vanished_destination_folder_hides_no_other_file() {
+    // (Clones of a memory backend share its files.)
+    let (sources, existing) = (MemoryBackend::new(), MemoryBackend::new());
+    let source = Store::new(sources.clone(), "").unwrap();
+    for name in ["a.txt", "b.txt"] {
+        source.write_text(name, name).unwrap();
+        let seed = Store::new(existing.clone(), "").unwrap();
+        seed.write_text(format!("t/{name}"), name).unwrap();
+    }
+    let same = TransferOptions::new().if_exists(IfExists::SkipIfSame);
+    let check = |half: &str, report: remote_store_transfer::TransferReport| {
+        assert!(
+            report.is_success(),
+            "{half}: {:?}",
+            report.failed().collect::<Vec<_>>()
+        );
+        assert_eq!(report.skipped().count(), 2, "{half}: {report:?}");
+        assert_eq!(report.copied().count(), 0, "{half}: {report:?}");
+    };
+    let dst = Store::new(VanishedFolder(existing.clone()), "").unwrap();
+    check(
+        "sync",
+        sync::copy_between_with(&source, "", &dst, "t", &same).unwrap(),
+    );
+    let asource = AsyncStore::from_blocking(sources, "").unwrap();
+    let adst = AsyncStore::from_blocking(VanishedFolder(existing), "").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = rt
+        .block_on(aio::copy_between_with(&asource, "", &adst, "t", &same))
+        .unwrap();
+    check("async", report);
 }

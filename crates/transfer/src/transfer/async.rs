@@ -18,11 +18,11 @@ use tokio_util::io::ReaderStream;
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
     TransferReport, WrittenCheck, cancelled, chunk_hint, copied, download_target, dry_report,
-    file_destination_error, finish, first_part_error, io_error, is_folder_spelling, local_existing,
-    local_kind, local_path, make_plan, may_be_same_file, may_range, missing_source, normalize,
-    open_in_place, parent_of, part_complete, part_error, part_ranges, part_size, persist,
-    read_small, refuse_same_file, relative_to, report, store_key, temp_beside, tracker, walk_local,
-    without_io, write_at, write_local,
+    file_destination_error, finish, first_part_error, io_error, is_absent, is_folder_spelling,
+    local_existing, local_kind, local_path, make_plan, may_be_same_file, may_range, missing_source,
+    normalize, open_in_place, parent_of, part_complete, part_error, part_ranges, part_size,
+    persist, read_small, refuse_same_file, relative_to, report, store_key, temp_beside, tracker,
+    walk_local, without_io, write_at, write_local,
 };
 use crate::batch::r#async::run_stream;
 use crate::integrity::r#async::digest;
@@ -113,26 +113,27 @@ async fn store_existing(
     tree: bool,
 ) -> Result<HashMap<String, Meta>> {
     let mut out = HashMap::new();
-    let absent = |e: &Error| e.kind() == ErrorKind::NotFound && !e.is_container_not_found();
     if !tree {
         match store.get_file_info(dst).await {
             Ok(info) => {
                 out.insert(String::new(), Meta::of(&info));
             }
-            Err(e) if absent(&e) => {}
+            Err(e) if is_absent(&e) => {}
             Err(e) => return Err(file_destination_error(e, dst)),
         }
         return Ok(out);
     }
     let mut listing = match store.list_files_with(dst, ListOptions::subtree()) {
         Ok(l) => l,
-        Err(e) if absent(&e) => return Ok(out),
+        Err(e) if is_absent(&e) => return Ok(out),
         Err(e) => return Err(e),
     };
     while let Some(info) = listing.next().await {
         let info = match info {
             Ok(i) => i,
-            Err(e) if absent(&e) => break,
+            // A folder that vanished while being listed holds nothing; the rest of the
+            // listing still counts (stopping here took every later file for absent).
+            Err(e) if is_absent(&e) => continue,
             Err(e) => return Err(e),
         };
         out.insert(relative_to(dst, &info.path), Meta::of(&info));

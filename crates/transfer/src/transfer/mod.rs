@@ -683,6 +683,13 @@ pub(crate) fn io_error(e: std::io::Error, path: &Path) -> Error {
     }
 }
 
+/// Whether `e`, from the listing or probe of a store destination, says only that nothing is
+/// there (its folder is absent, or vanished while being listed): not that the container
+/// is missing.
+pub(crate) fn is_absent(e: &Error) -> bool {
+    e.kind() == ErrorKind::NotFound && !e.is_container_not_found()
+}
+
 /// The error of the probe of a one-file transfer's store destination, when that
 /// destination cannot be a file (a folder is there, or a file above it): said as such,
 /// not as the probe (`get_file_info`) that found it.

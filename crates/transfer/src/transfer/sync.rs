@@ -8,17 +8,17 @@ use std::ops::Range;
 use std::path::Path;
 
 use bytes::Bytes;
-use remote_store_core::{Error, ErrorKind, ListOptions, Result, WriteOptions};
+use remote_store_core::{Error, ListOptions, Result, WriteOptions};
 use remote_store_sync::{Content, Store};
 
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
     TransferReport, WrittenCheck, cancelled, chunk_hint, copied, download_target, dry_report,
-    file_destination_error, finish, first_part_error, io_error, is_folder_spelling, local_existing,
-    local_kind, local_path, make_plan, may_be_same_file, may_range, missing_source, normalize,
-    open_in_place, parent_of, part_complete, part_error, part_ranges, part_size, persist,
-    read_small, refuse_same_file, relative_to, report, store_key, temp_beside, tracker, walk_local,
-    without_io, write_at, write_local,
+    file_destination_error, finish, first_part_error, io_error, is_absent, is_folder_spelling,
+    local_existing, local_kind, local_path, make_plan, may_be_same_file, may_range, missing_source,
+    normalize, open_in_place, parent_of, part_complete, part_error, part_ranges, part_size,
+    persist, read_small, refuse_same_file, relative_to, report, store_key, temp_beside, tracker,
+    walk_local, without_io, write_at, write_local,
 };
 use crate::batch::sync::run_pool;
 use crate::integrity::sync::digest;
@@ -59,22 +59,22 @@ fn store_existing(store: &Store, dst: &str, tree: bool) -> Result<HashMap<String
             Ok(info) => {
                 out.insert(String::new(), Meta::of(&info));
             }
-            Err(e) if e.kind() == ErrorKind::NotFound && !e.is_container_not_found() => {}
+            Err(e) if is_absent(&e) => {}
             Err(e) => return Err(file_destination_error(e, dst)),
         }
         return Ok(out);
     }
     let listing = match store.list_files_with(dst, ListOptions::subtree()) {
         Ok(l) => l,
-        Err(e) if e.kind() == ErrorKind::NotFound && !e.is_container_not_found() => {
-            return Ok(out);
-        }
+        Err(e) if is_absent(&e) => return Ok(out),
         Err(e) => return Err(e),
     };
     for info in listing {
         let info = match info {
             Ok(i) => i,
-            Err(e) if e.kind() == ErrorKind::NotFound && !e.is_container_not_found() => break,
+            // A folder that vanished while being listed holds nothing; the rest of the
+            // listing still counts (stopping here took every later file for absent).
+            Err(e) if is_absent(&e) => continue,
             Err(e) => return Err(e),
         };
         out.insert(relative_to(dst, &info.path), Meta::of(&info));
