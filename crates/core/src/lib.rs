@@ -46,7 +46,7 @@ pub use list::ListOptions;
 pub use metadata::{MAX_METADATA_BYTES, Metadata};
 pub use operation::Operation;
 pub use path::{RESERVED_PREFIX, RemotePath};
-pub use read::{ObjectVersion, ReadOptions};
+pub use read::{ObjectVersion, ReadOptions, etag_matches};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use transfer::{CopyOptions, MoveOptions};

@@ -207,9 +207,18 @@ impl ReadOptions {
     }
 }
 
-/// Whether the etag `current` satisfies the condition `wanted`: `"*"` matches any etag;
-/// otherwise the two are compared with surrounding quotes and a weak `W/` prefix removed.
-pub(crate) fn etag_matches(current: &str, wanted: &str) -> bool {
+/// Whether the etag `current` satisfies the condition `wanted` (an `if_match`): `"*"`
+/// matches any etag; otherwise the two are compared with surrounding quotes and a weak
+/// `W/` prefix removed, since services differ in how they quote the same etag.
+///
+/// ```
+/// use remote_store_core::etag_matches;
+/// assert!(etag_matches("\"abc\"", "abc"));
+/// assert!(etag_matches("W/\"abc\"", "\"abc\""));
+/// assert!(etag_matches("\"abc\"", "*"));
+/// assert!(!etag_matches("\"abc\"", "abd"));
+/// ```
+pub fn etag_matches(current: &str, wanted: &str) -> bool {
     let bare = |e: &str| {
         let e = e.trim();
         let e = e.strip_prefix("W/").unwrap_or(e);

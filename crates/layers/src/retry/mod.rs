@@ -359,9 +359,13 @@ impl Resume {
     pub(crate) fn check_unchanged(&self, now: &FileInfo, path: &str) -> Result<(), Error> {
         if self.pinned {
             // As the service answers a failed `if_match`: `PreconditionFailed`.
+            // (Never `*`: that pins nothing, and such a read is not pinned.)
             let wanted = self.identity.etag.as_deref().unwrap_or_default();
-            let bare = |e: &str| e.trim_start_matches("W/").trim_matches('"').to_owned();
-            if now.etag.as_deref().is_some_and(|e| bare(e) == bare(wanted)) {
+            if now
+                .etag
+                .as_deref()
+                .is_some_and(|e| remote_store_core::etag_matches(e, wanted))
+            {
                 return Ok(());
             }
             return Err(Error::new(ErrorKind::PreconditionFailed)
