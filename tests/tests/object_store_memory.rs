@@ -145,3 +145,181 @@ async fn get_ranges_reads_the_right_bytes() {
         .unwrap_err();
     assert!(matches!(err, object_store::Error::NotFound { .. }), "{err}");
 }
+
+/// object_store accepts a list of etags in `if_match`; the adapter checks the caller's
+/// conditions itself and holds the read to the checked version, so a list that names the
+/// current etag reads (it failed with `Precondition`: the list went on as one etag). A copy
+/// from a folder finds no object there (`NotFound`, as in a flat namespace).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn etag_lists_read_and_a_folder_is_no_object() {
+    let os = adapter();
+    let p = Path::from("e.txt");
+    os.put(&p, "etag".into()).await.unwrap();
+    let etag = os.head(&p).await.unwrap().e_tag.expect("an etag");
+    let opts = object_store::GetOptions {
+        if_match: Some(format!("\"not-it\", {etag}")),
+        ..Default::default()
+    };
+    let got = os.get_opts(&p, opts).await.unwrap().bytes().await.unwrap();
+    assert_eq!(&got[..], b"etag");
+    let opts = object_store::GetOptions {
+        if_match: Some("\"not-it\", \"nor-this\"".into()),
+        ..Default::default()
+    };
+    let err = os.get_opts(&p, opts).await.unwrap_err();
+    assert!(
+        matches!(err, object_store::Error::Precondition { .. }),
+        "{err}"
+    );
+
+    os.put(&Path::from("dir/x"), "x".into()).await.unwrap();
+    let err = os
+        .copy(&Path::from("dir"), &Path::from("y"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, object_store::Error::NotFound { .. }), "{err}");
+}
+
+/// A memory backend without conditional reads whose reads first replace the file with a
+/// longer (`grow`) or shorter version: the replacement a reader meets between the adapter's
+/// `head` and its read.
+#[derive(Debug)]
+struct ReplacedOnRead {
+    inner: remote_store_memory::MemoryBackend,
+    grow: bool,
+}
+
+impl ReplacedOnRead {
+    fn replace(&self, path: &remote_store_core::RemotePath) {
+        let len = if self.grow { 300 } else { 30 };
+        remote_store_sync::Store::new(self.inner.clone(), "")
+            .unwrap()
+            .write_with(
+                path.as_str(),
+                vec![b'n'; len],
+                remote_store_core::WriteOptions::new().overwrite(true),
+            )
+            .unwrap();
+    }
+}
+
+impl remote_store_sync::Backend for ReplacedOnRead {
+    fn name(&self) -> &'static str {
+        "replaced-on-read"
+    }
+    fn capabilities(&self) -> remote_store_core::CapabilitySet {
+        self.inner
+            .capabilities()
+            .without(remote_store_core::Capability::ConditionalRead)
+    }
+    fn is_file(&self, path: &remote_store_core::RemotePath) -> remote_store_core::Result<bool> {
+        self.inner.is_file(path)
+    }
+    fn is_folder(&self, path: &remote_store_core::RemotePath) -> remote_store_core::Result<bool> {
+        self.inner.is_folder(path)
+    }
+    fn read(
+        &self,
+        path: &remote_store_core::RemotePath,
+    ) -> remote_store_core::Result<remote_store_sync::Reader> {
+        self.replace(path);
+        self.inner.read(path)
+    }
+    fn read_range(
+        &self,
+        path: &remote_store_core::RemotePath,
+        range: std::ops::Range<u64>,
+    ) -> remote_store_core::Result<remote_store_sync::Reader> {
+        self.replace(path);
+        self.inner.read_range(path, range)
+    }
+    fn write(
+        &self,
+        path: &remote_store_core::RemotePath,
+        content: remote_store_sync::Content<'_>,
+        mode: remote_store_core::WriteMode,
+        opts: &remote_store_core::WriteOptions,
+    ) -> remote_store_core::Result<remote_store_core::WriteResult> {
+        self.inner.write(path, content, mode, opts)
+    }
+    fn delete(
+        &self,
+        path: &remote_store_core::RemotePath,
+        opts: &remote_store_core::DeleteOptions,
+    ) -> remote_store_core::Result<()> {
+        self.inner.delete(path, opts)
+    }
+    fn delete_folder(
+        &self,
+        path: &remote_store_core::RemotePath,
+        opts: &remote_store_core::DeleteFolderOptions,
+    ) -> remote_store_core::Result<()> {
+        self.inner.delete_folder(path, opts)
+    }
+    fn list_files(
+        &self,
+        path: &remote_store_core::RemotePath,
+        opts: &remote_store_core::ListOptions,
+    ) -> remote_store_sync::FileIter {
+        self.inner.list_files(path, opts)
+    }
+    fn list_folders(&self, path: &remote_store_core::RemotePath) -> remote_store_sync::FolderIter {
+        self.inner.list_folders(path)
+    }
+    fn iter_children(&self, path: &remote_store_core::RemotePath) -> remote_store_sync::EntryIter {
+        self.inner.iter_children(path)
+    }
+    fn get_file_info(
+        &self,
+        path: &remote_store_core::RemotePath,
+    ) -> remote_store_core::Result<remote_store_core::FileInfo> {
+        self.inner.get_file_info(path)
+    }
+}
+
+/// An object replaced between the adapter's `head` and its read, by a longer or a shorter
+/// version, fails the get (whole, ranged, or `get_ranges`) instead of handing back the new
+/// version's bytes under the old version's size and range.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replacement_during_a_get_fails_it() {
+    for grow in [true, false] {
+        let inner = remote_store_memory::MemoryBackend::new();
+        let seed = remote_store_sync::Store::new(inner.clone(), "").unwrap();
+        // The 100-byte version each get starts from (its read replaces it).
+        let reset = || {
+            seed.write_with(
+                "o.bin",
+                vec![b'o'; 100],
+                remote_store_core::WriteOptions::new().overwrite(true),
+            )
+            .unwrap()
+        };
+        let store = AsyncStore::from_blocking(ReplacedOnRead { inner, grow }, "").unwrap();
+        let os = ObjectStoreAdapter::new(store);
+        let p = Path::from("o.bin");
+        let changed = |what: &str, err: object_store::Error| {
+            let text = err.to_string();
+            assert!(text.contains("changed while being read"), "{what}: {text}");
+        };
+        reset();
+        let whole = os.get(&p).await.unwrap().bytes().await;
+        changed(
+            "whole get",
+            whole.expect_err("a whole get of a replaced object"),
+        );
+        reset();
+        let ranged = os.get_range(&p, 10..60).await;
+        if grow {
+            // The longer version has bytes 10..60 too: a range read cannot tell.
+            assert_eq!(&ranged.unwrap()[..], &[b'n'; 50][..]);
+        } else {
+            changed("get_range", ranged.expect_err("a range past the new end"));
+            reset();
+            let err = os.get_ranges(&p, &[0..10, 90..100]).await;
+            changed(
+                "get_ranges",
+                err.expect_err("get_ranges of a shrunk object"),
+            );
+        }
+    }
+}

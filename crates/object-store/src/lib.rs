@@ -65,6 +65,12 @@ use crate::upload::StoreUpload;
 /// (each runs its own deletes concurrently, or is one bulk request on S3).
 const DELETE_CHUNKS_IN_FLIGHT: usize = 2;
 
+/// How many times `get_opts` looks when the object is replaced between its `head` and its
+/// read (each look is a `head` and a read held to the version it found). Generous: a look
+/// costs two small requests, and object_store's own race test rewrites an object from five
+/// tasks while reading it.
+const GET_ATTEMPTS: u32 = 10;
+
 /// An [`ObjectStore`] over an [`AsyncStore`].
 ///
 /// Cheap to clone (an `Arc` inside); safe to share between tasks. Register it with a query
@@ -204,6 +210,76 @@ impl ObjectStoreAdapter {
         Ok(opts)
     }
 
+    /// One `get_opts`: the metadata, the caller's conditions checked against it, and the
+    /// read held to that version (`Precondition` when it was replaced in between; the
+    /// caller's own conditions fail in the check, before any read).
+    async fn get_once(&self, location: &Path, options: &GetOptions) -> Result<GetResult> {
+        let info = self.head_info(location).await?;
+        let attributes = attributes_of(&info);
+        let size = info.size;
+        let mut meta = object_meta(info.clone())?;
+        // The listed path is the store's spelling of `location`, which is the same string.
+        meta.location = location.clone();
+        options.check_preconditions(&meta)?;
+        let range: Range<u64> = match &options.range {
+            None => 0..size,
+            Some(r) => r.as_range(size).map_err(generic)?,
+        };
+        let payload: BoxStream<'static, Result<Bytes>> = if options.head {
+            futures::stream::empty().boxed()
+        } else {
+            let key = to_key(location)?;
+            let mut ropts = pinned(self.store(), &info);
+            if range != (0..size) {
+                ropts = ropts.range(range.clone());
+            }
+            let body = self.store().read_with(key, ropts).await;
+            let body = body.map_err(|e| map_object(e, location))?;
+            let at = location.clone();
+            let body = body.map_err(move |e| map(e, &at)).boxed();
+            exact_length(body, range.end - range.start, location.clone())
+        };
+        Ok(GetResult {
+            payload: GetResultPayload::Stream(payload),
+            meta,
+            range,
+            attributes,
+        })
+    }
+
+    /// One look of `get_ranges` (see there).
+    async fn get_ranges_once(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
+        let info = self.head_info(location).await?;
+        let size = info.size;
+        for r in ranges {
+            GetRange::Bounded(r.clone())
+                .as_range(size)
+                .map_err(generic)?;
+        }
+        let key = to_key(location)?;
+        let store = self.store().clone();
+        let pin = pinned(&store, &info);
+        coalesce_ranges(
+            ranges,
+            |r| {
+                let range = r.start..r.end.min(size);
+                let read = store.read_with(key.clone(), pin.clone().range(range.clone()));
+                let at = location.clone();
+                async move {
+                    let body = read.await.map_err(|e| map_object(e, &at))?;
+                    let body = body.map_err(|e| map(e, &at)).boxed();
+                    let chunks: Vec<Bytes> =
+                        exact_length(body, range.end - range.start, at.clone())
+                            .try_collect()
+                            .await?;
+                    Ok::<_, object_store::Error>(chunks.concat().into())
+                }
+            },
+            OBJECT_STORE_COALESCE_DEFAULT,
+        )
+        .await
+    }
+
     async fn head_info(&self, location: &Path) -> Result<FileInfo> {
         let key = to_key(location)?;
         self.store()
@@ -286,6 +362,7 @@ impl ObjectStoreAdapter {
             )));
         }
         let (src, dst) = (to_key(from)?, to_key(to)?);
+        let source = src.clone();
         let done = if rename {
             self.store()
                 .move_file_with(src, dst, MoveOptions::new().overwrite(!create))
@@ -297,6 +374,8 @@ impl ObjectStoreAdapter {
         done.map_err(|e| match e.kind() {
             ErrorKind::AlreadyExists => map(e, to),
             ErrorKind::NotFound => map(e, from),
+            // A folder at the source: in object_store's flat namespace no object is there.
+            ErrorKind::InvalidPath if e.path() == Some(source.as_str()) => map_object(e, from),
             _ => map(e, to),
         })
     }
@@ -354,22 +433,63 @@ fn object_meta(info: FileInfo) -> Result<ObjectMeta> {
     })
 }
 
-/// The conditions of `options` as remote-store read options (no range yet).
-fn read_options(options: &GetOptions) -> ReadOptions {
-    let mut ropts = ReadOptions::new();
-    if let Some(etag) = &options.if_match {
-        ropts = ropts.if_match(etag.clone());
+/// The read options that hold a read to the version `info` describes (whose metadata
+/// the caller gets, and against which its conditions were checked): `if_match` its etag,
+/// where the backend has one and evaluates the condition with the read itself; else none
+/// (a condition the backend only emulates would cost a second `head`, and the length
+/// check of [`exact_length`] still catches a replacement that changed the size). The
+/// caller's own conditions are never forwarded: object_store accepts a list of etags and
+/// the derived etag of a backend without one, which a backend would compare as one
+/// literal etag.
+fn pinned(store: &AsyncStore, info: &FileInfo) -> ReadOptions {
+    match &info.etag {
+        Some(etag) if store.capabilities().supports(Capability::ConditionalRead) => {
+            ReadOptions::new().if_match(etag.clone())
+        }
+        _ => ReadOptions::new(),
     }
-    if let Some(etag) = &options.if_none_match {
-        ropts = ropts.if_none_match(etag.clone());
-    }
-    if let Some(time) = options.if_modified_since {
-        ropts = ropts.if_modified_since(time.into());
-    }
-    if let Some(time) = options.if_unmodified_since {
-        ropts = ropts.if_unmodified_since(time.into());
-    }
-    ropts
+}
+
+/// `body` as it is, but ending in an error when it delivers other than `expected` bytes:
+/// the object was replaced between the `head` whose metadata (size, range) the caller got
+/// and the read, and a silent short or long body would hand a Parquet reader another
+/// version's bytes under this one's metadata.
+fn exact_length<'a>(
+    body: BoxStream<'a, Result<Bytes>>,
+    expected: u64,
+    location: Path,
+) -> BoxStream<'a, Result<Bytes>> {
+    let wrong = move |got: u64, location: &Path| {
+        generic(format!(
+            "{location} changed while being read: its body had {} {got} bytes where {expected} \
+             were expected (read it again)",
+            if got < expected { "only" } else { "at least" },
+        ))
+    };
+    futures::stream::unfold((body, 0u64, false), move |(mut body, seen, done)| {
+        let location = location.clone();
+        async move {
+            if done {
+                return None;
+            }
+            match body.next().await {
+                Some(Ok(chunk)) => {
+                    let seen = seen + chunk.len() as u64;
+                    if seen > expected {
+                        Some((Err(wrong(seen, &location)), (body, seen, true)))
+                    } else {
+                        Some((Ok(chunk), (body, seen, false)))
+                    }
+                }
+                Some(Err(e)) => Some((Err(e), (body, seen, true))),
+                None if seen < expected => Some((Err(wrong(seen, &location)), (body, seen, true))),
+                None => None,
+            }
+        }
+    })
+    // (Polled again after its end by some consumers: it stays ended.)
+    .fuse()
+    .boxed()
 }
 
 fn attributes_of(info: &FileInfo) -> Attributes {
@@ -471,68 +591,37 @@ impl ObjectStore for ObjectStoreAdapter {
         if options.version.is_some() {
             return Err(not_implemented("get_opts with a version"));
         }
-        let info = self.head_info(location).await?;
-        let attributes = attributes_of(&info);
-        let size = info.size;
-        let mut meta = object_meta(info)?;
-        // The listed path is the store's spelling of `location`, which is the same string.
-        meta.location = location.clone();
-        // Not atomic with the read below: checked against the metadata just fetched.
-        options.check_preconditions(&meta)?;
-        let range: Range<u64> = match &options.range {
-            None => 0..size,
-            Some(r) => r.as_range(size).map_err(generic)?,
-        };
-        let payload: BoxStream<'static, Result<Bytes>> = if options.head {
-            futures::stream::empty().boxed()
-        } else {
-            let key = to_key(location)?;
-            let mut ropts = read_options(&options);
-            if range != (0..size) {
-                ropts = ropts.range(range.clone());
+        let mut attempt = 1;
+        loop {
+            match self.get_once(location, &options).await {
+                // The read is held to the version just checked (`pinned`); a replacement
+                // in between fails it before any byte: look again, as one GET of an HTTP
+                // store would have returned whichever version was there.
+                Err(object_store::Error::Precondition { .. }) if attempt < GET_ATTEMPTS => {
+                    attempt += 1;
+                }
+                done => return done,
             }
-            let body = self.store().read_with(key, ropts).await;
-            let body = body.map_err(|e| map_object(e, location))?;
-            let at = location.clone();
-            body.map_err(move |e| map(e, &at)).boxed()
-        };
-        Ok(GetResult {
-            payload: GetResultPayload::Stream(payload),
-            meta,
-            range,
-            attributes,
-        })
+        }
     }
 
     /// One `get_file_info` for the whole batch (not one per range, as the default's
     /// `get_range` calls would do), then the ranges coalesced the way object_store's default
-    /// does and read with `read_range`.
+    /// does and read held to that version; looked at again, as `get_opts` does, when the
+    /// object was replaced in between.
     async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
         if ranges.is_empty() {
             return Ok(Vec::new());
         }
-        let size = self.head_info(location).await?.size;
-        for r in ranges {
-            GetRange::Bounded(r.clone())
-                .as_range(size)
-                .map_err(generic)?;
-        }
-        let key = to_key(location)?;
-        let store = self.store().clone();
-        coalesce_ranges(
-            ranges,
-            |r| {
-                let read = store.read_range(key.clone(), r.start..r.end.min(size));
-                let at = location.clone();
-                async move {
-                    let body = read.await.map_err(|e| map_object(e, &at))?;
-                    let chunks: Vec<Bytes> = body.map_err(|e| map(e, &at)).try_collect().await?;
-                    Ok::<_, object_store::Error>(chunks.concat().into())
+        let mut attempt = 1;
+        loop {
+            match self.get_ranges_once(location, ranges).await {
+                Err(object_store::Error::Precondition { .. }) if attempt < GET_ATTEMPTS => {
+                    attempt += 1;
                 }
-            },
-            OBJECT_STORE_COALESCE_DEFAULT,
-        )
-        .await
+                done => return done,
+            }
+        }
     }
 
     fn delete_stream(
