@@ -177,6 +177,23 @@ fn links_inside_the_root_are_followed_for_data_and_acted_on_as_links() {
     );
     store.delete("moved-link").unwrap();
     assert!(root.join("data/file.txt").exists());
+    // A link moved onto the file it leads to leaves that file with its content (renaming
+    // the link over it made it a link to itself); the link's name is gone.
+    symlink("file.txt", root.join("data/alias")).unwrap();
+    store
+        .move_file_with(
+            "data/alias",
+            "data/file.txt",
+            MoveOptions::new().overwrite(true),
+        )
+        .unwrap();
+    assert!(std::fs::symlink_metadata(root.join("data/alias")).is_err());
+    assert!(
+        !std::fs::symlink_metadata(root.join("data/file.txt"))
+            .unwrap()
+            .is_symlink()
+    );
+    assert_eq!(store.read_text("data/file.txt").unwrap(), "target");
     store
         .delete_folder_with("dlink", DeleteFolderOptions::new().recursive(true))
         .unwrap();

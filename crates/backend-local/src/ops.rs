@@ -450,6 +450,14 @@ pub(crate) fn rename(
     }
     let dst_parent = transfer_destination(root, dst_rel, dst, overwrite)?;
     let (from, to) = (root.fd(&src_parent), root.fd(&dst_parent));
+    // A link moved onto the very file it leads to: renaming it would put the link in the
+    // file's place (a link to itself) and lose the content. The destination already
+    // holds what the source reads as, so the move is removing the source's name.
+    if overwrite && leads_to(root, &src_parent, src_rel, &dst_parent, dst_rel.name()) {
+        // (Not fsynced: after a crash the link may be back, leading to the moved file.)
+        return rustix::fs::unlinkat(from, src_rel.name(), AtFlags::empty())
+            .map_err(|e| error::map(e.into(), src));
+    }
     let outcome = if overwrite {
         rustix::fs::renameat(from, src_rel.name(), to, dst_rel.name()).map_err(io::Error::from)
     } else {
@@ -464,11 +472,17 @@ pub(crate) fn rename(
     match outcome {
         // `rename(2)` does nothing when both names are links to one file: the source
         // name is removed here, as a move must (the destination already holds the data).
+        // Only when they are two entries: on a case- or normalisation-insensitive file
+        // system (`a.txt` to `A.txt`) both names find the one entry, which removing the
+        // source name would delete.
         Ok(()) if overwrite => {
             if let (Ok(a), Ok(b)) = (
                 root.lstat_in(&src_parent, src_rel.name()),
                 root.lstat_in(&dst_parent, dst_rel.name()),
             ) && root::identity(&a) == root::identity(&b)
+                && a.st_nlink >= 2
+                && has_exact_entry(root, &src_parent, src_rel.name())
+                && has_exact_entry(root, &dst_parent, dst_rel.name())
             {
                 rustix::fs::unlinkat(from, src_rel.name(), AtFlags::empty())
                     .map_err(|e| error::map(e.into(), src))?;
@@ -494,6 +508,44 @@ pub(crate) fn rename(
         root::sync_dir(to).map_err(|e| error::map(e, dst))?;
     }
     Ok(())
+}
+
+/// Whether `src` (in `src_parent`) is a link that leads to the file `dst_name` of
+/// `dst_parent` itself.
+fn leads_to(
+    root: &Root,
+    src_parent: &Parent,
+    src: Rel<'_>,
+    dst_parent: &Parent,
+    dst_name: &str,
+) -> bool {
+    let is_link = root
+        .lstat_in(src_parent, src.name())
+        .is_ok_and(|st| root::file_type(&st) == FileType::Symlink);
+    is_link
+        && match (root.stat(src), root.lstat_in(dst_parent, dst_name)) {
+            (Ok(target), Ok(dst)) => root::identity(&target) == root::identity(&dst),
+            _ => false,
+        }
+}
+
+/// Whether the folder `parent` lists an entry named exactly `name`, byte for byte (a
+/// lookup by another spelling finds it too on a case- or normalisation-insensitive file
+/// system; a listing tells the spellings apart). `false` when it cannot be listed.
+fn has_exact_entry(root: &Root, parent: &Parent, name: &str) -> bool {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let Ok(fd) = rustix::fs::openat(root.fd(parent), c".", flags, rustix::fs::Mode::empty()) else {
+        return false;
+    };
+    let Ok(mut dir) = rustix::fs::Dir::new(fd) else {
+        return false;
+    };
+    while let Some(Ok(entry)) = dir.read() {
+        if entry.file_name().to_bytes() == name.as_bytes() {
+            return true;
+        }
+    }
+    false
 }
 
 /// The cross-filesystem move: an atomic copy, then deleting the source. A failed delete
