@@ -12,6 +12,40 @@ use remote_store_core::{ErrorKind, WriteOptions};
 use remote_store_local::{AsyncLocalBackend, FsyncPolicy, LocalBackend, LocalConfig};
 use remote_store_sync::Store;
 
+/// A root folder removed after the backend opened it is reported as a missing root by
+/// every call that finds its path missing, in both halves: never as an empty store.
+#[test]
+fn a_removed_root_is_said_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    std::fs::write(root.join("a.txt"), "a").unwrap();
+    let store = Store::new(LocalBackend::new(&root).unwrap(), "").unwrap();
+    let astore =
+        remote_store_async::AsyncStore::new(AsyncLocalBackend::new(&root).unwrap(), "").unwrap();
+    std::fs::remove_dir_all(&root).unwrap();
+    let gone = |what: &str, e: remote_store_core::Error| {
+        assert!(e.is_container_not_found(), "{what}: {e:?}");
+        assert!(e.to_string().contains("was removed"), "{what}: {e}");
+    };
+    gone("exists", store.exists("a.txt").unwrap_err());
+    gone("is_folder", store.is_folder("sub").unwrap_err());
+    gone("read", store.read_bytes("a.txt").unwrap_err());
+    gone(
+        "list",
+        store.list_files("").unwrap().next().unwrap().unwrap_err(),
+    );
+    gone("folder info", store.get_folder_info("").unwrap_err());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        gone("async exists", astore.exists("a.txt").await.unwrap_err());
+        gone("async read", astore.read_bytes("a.txt").await.unwrap_err());
+    });
+}
+
 #[test]
 fn construction_checks_the_root() {
     let dir = tempfile::tempdir().unwrap();

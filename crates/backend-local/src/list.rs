@@ -101,12 +101,20 @@ impl Walker {
         let Ok(rel) = Rel::new(&key) else {
             return Ok(None);
         };
+        if rel.is_root() {
+            // A removed root still opens (this backend holds it open) and lists nothing.
+            crate::ops::ping(&self.root)?;
+        }
         match self.root.open_dir(rel, DirAccess::Read) {
             Ok(fd) => {
                 let dir = Dir::new(fd).map_err(|e| error::map(e.into(), &key))?;
                 Ok(Some(Level { dir, key }))
             }
-            Err(e) if error::is(&e, Errno::NOENT) || error::is(&e, Errno::NOTDIR) => Ok(None),
+            Err(e) if error::is(&e, Errno::NOENT) || error::is(&e, Errno::NOTDIR) => {
+                // A removed root is an error, never an empty listing (ADR 0010).
+                crate::ops::ping(&self.root)?;
+                Ok(None)
+            }
             Err(e) => Err(error::map(e, &key)),
         }
     }

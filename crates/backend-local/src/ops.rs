@@ -70,7 +70,12 @@ pub(crate) fn kind(root: &Root, key: &RemotePath) -> Result<Kind> {
     let rel = Rel::new(key)?;
     match root.stat(rel) {
         Ok(st) => Ok(kind_of(&st)),
-        Err(e) if error::is(&e, Errno::NOENT) || error::is(&e, Errno::NOTDIR) => Ok(Kind::Missing),
+        Err(e) if error::is(&e, Errno::NOENT) || error::is(&e, Errno::NOTDIR) => {
+            // Everything is missing once the root itself was removed: that is said as
+            // such, not answered as an empty store (ADR 0010).
+            ping(root)?;
+            Ok(Kind::Missing)
+        }
         Err(e) => Err(error::map(e, key)),
     }
 }
@@ -89,6 +94,7 @@ pub(crate) fn open_read(root: &Root, key: &RemotePath) -> Result<(File, u64)> {
     let fd = match root.open_at(rel, flags, 0) {
         Ok(fd) => fd,
         Err(e) if error::is(&e, Errno::NOENT) || error::is(&e, Errno::NOTDIR) => {
+            ping(root)?;
             return Err(not_found(key));
         }
         Err(e) => return Err(error::map(e, key)),
@@ -560,10 +566,11 @@ pub(crate) fn move_across_filesystems(
     delete(root, src, false).map_err(|e| error::partial_move(e, src, dst))
 }
 
-/// The cheapest probe: the root folder still exists.
+/// The cheapest probe: the root folder still exists. Also asked whenever a path turns out
+/// missing, so that a removed root is reported as such.
 ///
 /// # Errors
-/// `NotFound` once the root folder was removed.
+/// `NotFound` (a missing container) once the root folder was removed.
 pub(crate) fn ping(root: &Root) -> Result<()> {
     let st = root.stat_root().map_err(|e| error::map_str(e, ""))?;
     if root::links(&st) == 0 {
