@@ -106,12 +106,13 @@ impl Root {
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
         )?;
+        let beneath = AtomicBool::new(openat2_works(&fd));
         Ok(Root {
             given,
             canonical,
             fd,
             fsync: config.fsync,
-            beneath: AtomicBool::new(cfg!(any(target_os = "linux", target_os = "android"))),
+            beneath,
         })
     }
 
@@ -382,6 +383,24 @@ pub(crate) fn links(st: &Stat) -> u64 {
 /// The type of a status.
 pub(crate) fn file_type(st: &Stat) -> FileType {
     FileType::from_raw_mode(st.st_mode)
+}
+
+/// Whether `openat2` serves this process: probed once per root by opening the root itself
+/// through it. A kernel without it says `ENOSYS` (also seen at any later call), but a
+/// seccomp filter (older container runtimes, a service's system-call filter) may say
+/// `EPERM` instead, which would otherwise fail every call as a permission error.
+fn openat2_works(root: &OwnedFd) -> bool {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::fs::ResolveFlags;
+        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        rustix::fs::openat2(root, ".", flags, Mode::empty(), ResolveFlags::BENEATH).is_ok()
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = root;
+        false
+    }
 }
 
 /// The identity of a file: its device and inode numbers.
