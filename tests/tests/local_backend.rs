@@ -228,6 +228,11 @@ fn links_inside_the_root_are_followed_for_data_and_acted_on_as_links() {
             .is_symlink()
     );
     assert_eq!(store.read_text("data/file.txt").unwrap(), "target");
+    // Not recursive, a link to a folder with files goes as that folder would: not at all
+    // (removing it made the files listed under it vanish from the store).
+    let e = store.delete_folder("dlink").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::DirectoryNotEmpty, "{e}");
+    assert!(std::fs::symlink_metadata(root.join("dlink")).is_ok());
     store
         .delete_folder_with("dlink", DeleteFolderOptions::new().recursive(true))
         .unwrap();

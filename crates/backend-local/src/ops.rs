@@ -304,7 +304,12 @@ pub(crate) fn delete_folder(
     }
     let dir = root.fd(&parent);
     if link {
-        // A link to a folder inside the root: remove the link, keep the folder it names.
+        // A link to a folder inside the root: remove the link, keep the folder it names;
+        // not recursive, only as a folder would go: when what it lists is empty (else
+        // the files listed under it would vanish from the store by a non-recursive call).
+        if !recursive && !folder_is_empty(root, rel).map_err(|e| error::map(e, key))? {
+            return Err(Error::directory_not_empty(key.as_str()));
+        }
         return rustix::fs::unlinkat(dir, rel.name(), AtFlags::empty())
             .map_err(|e| error::map(e.into(), key));
     }
@@ -317,6 +322,18 @@ pub(crate) fn delete_folder(
         Err(Errno::NOTEMPTY | Errno::EXIST) => Err(Error::directory_not_empty(key.as_str())),
         Err(e) => Err(error::map(e.into(), key)),
     }
+}
+
+/// Whether the folder `rel` (following contained links) has no entry.
+fn folder_is_empty(root: &Root, rel: Rel<'_>) -> io::Result<bool> {
+    let mut dir = rustix::fs::Dir::new(root.open_dir(rel, DirAccess::Read)?)?;
+    while let Some(entry) = dir.read() {
+        let name = entry?.file_name().to_bytes().to_vec();
+        if name != b"." && name != b".." {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Removes everything inside the folder `name` of `dir`, depth first, without recursion
