@@ -180,18 +180,24 @@ async fn etag_lists_read_and_a_folder_is_no_object() {
     assert!(matches!(err, object_store::Error::NotFound { .. }), "{err}");
 }
 
-/// A memory backend without conditional reads whose reads first replace the file with a
-/// longer (`grow`) or shorter version: the replacement a reader meets between the adapter's
-/// `head` and its read.
-#[derive(Debug)]
-struct ReplacedOnRead {
+/// A memory backend without conditional reads, tampered with: with `replace_with`, its
+/// reads first replace the file by that many bytes of `n` (the replacement a reader meets
+/// between the adapter's `head` and its read); with `hide_modified`, it reports no
+/// modification times; with `refuse_writes`, its writes fail with `PermissionDenied` after
+/// their first bytes.
+#[derive(Debug, Default)]
+struct Tampered {
     inner: remote_store_memory::MemoryBackend,
-    grow: bool,
+    replace_with: Option<usize>,
+    hide_modified: bool,
+    refuse_writes: bool,
 }
 
-impl ReplacedOnRead {
+impl Tampered {
     fn replace(&self, path: &remote_store_core::RemotePath) {
-        let len = if self.grow { 300 } else { 30 };
+        let Some(len) = self.replace_with else {
+            return;
+        };
         remote_store_sync::Store::new(self.inner.clone(), "")
             .unwrap()
             .write_with(
@@ -203,9 +209,9 @@ impl ReplacedOnRead {
     }
 }
 
-impl remote_store_sync::Backend for ReplacedOnRead {
+impl remote_store_sync::Backend for Tampered {
     fn name(&self) -> &'static str {
-        "replaced-on-read"
+        "tampered"
     }
     fn capabilities(&self) -> remote_store_core::CapabilitySet {
         self.inner
@@ -240,6 +246,14 @@ impl remote_store_sync::Backend for ReplacedOnRead {
         mode: remote_store_core::WriteMode,
         opts: &remote_store_core::WriteOptions,
     ) -> remote_store_core::Result<remote_store_core::WriteResult> {
+        if self.refuse_writes {
+            let mut first = [0u8; 1];
+            let _ = std::io::Read::read(&mut content.into_reader(), &mut first);
+            return Err(remote_store_core::Error::new(
+                remote_store_core::ErrorKind::PermissionDenied,
+            )
+            .with_path(path.as_str()));
+        }
         self.inner.write(path, content, mode, opts)
     }
     fn delete(
@@ -273,7 +287,11 @@ impl remote_store_sync::Backend for ReplacedOnRead {
         &self,
         path: &remote_store_core::RemotePath,
     ) -> remote_store_core::Result<remote_store_core::FileInfo> {
-        self.inner.get_file_info(path)
+        let mut info = self.inner.get_file_info(path)?;
+        if self.hide_modified {
+            info.modified = None;
+        }
+        Ok(info)
     }
 }
 
@@ -294,7 +312,12 @@ async fn a_replacement_during_a_get_fails_it() {
             )
             .unwrap()
         };
-        let store = AsyncStore::from_blocking(ReplacedOnRead { inner, grow }, "").unwrap();
+        let tampered = Tampered {
+            inner,
+            replace_with: Some(if grow { 300 } else { 30 }),
+            ..Tampered::default()
+        };
+        let store = AsyncStore::from_blocking(tampered, "").unwrap();
         let os = ObjectStoreAdapter::new(store);
         let p = Path::from("o.bin");
         let changed = |what: &str, err: object_store::Error| {
@@ -322,4 +345,60 @@ async fn a_replacement_during_a_get_fails_it() {
             );
         }
     }
+}
+
+/// Without a modification time (`last_modified` shows the epoch) the time conditions are
+/// ignored, as HTTP says: every `if_modified_since` was `NotModified` against the epoch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn time_conditions_without_a_modification_time_are_ignored() {
+    let tampered = Tampered {
+        hide_modified: true,
+        ..Tampered::default()
+    };
+    let os = ObjectStoreAdapter::new(AsyncStore::from_blocking(tampered, "").unwrap());
+    let p = Path::from("t.txt");
+    os.put(&p, "timeless".into()).await.unwrap();
+    let yesterday = chrono::DateTime::<chrono::Utc>::from(
+        std::time::SystemTime::now() - std::time::Duration::from_secs(86_400),
+    );
+    for opts in [
+        object_store::GetOptions {
+            if_modified_since: Some(yesterday),
+            ..Default::default()
+        },
+        object_store::GetOptions {
+            if_unmodified_since: Some(yesterday),
+            ..Default::default()
+        },
+    ] {
+        let got = os.get_opts(&p, opts).await.unwrap().bytes().await.unwrap();
+        assert_eq!(&got[..], b"timeless");
+    }
+}
+
+/// A part that cannot be delivered because the write failed reports the write's error,
+/// not a placeholder: object_store's `WriteMultipart` stops at the first failed part and
+/// never calls `complete`, so the part's error is all its caller sees.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_multipart_write_reports_its_cause_through_the_parts() {
+    let tampered = Tampered {
+        refuse_writes: true,
+        ..Tampered::default()
+    };
+    let os = ObjectStoreAdapter::new(AsyncStore::from_blocking(tampered, "").unwrap());
+    let upload = os.put_multipart(&Path::from("refused")).await.unwrap();
+    let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, 1024);
+    let mut err = None;
+    for _ in 0..256 {
+        writer.write(&[7u8; 1024]);
+        if let Err(e) = writer.wait_for_capacity(1).await {
+            err = Some(e);
+            break;
+        }
+    }
+    let err = err.expect("a part fails once the write has failed");
+    assert!(
+        matches!(err, object_store::Error::PermissionDenied { .. }),
+        "{err}"
+    );
 }

@@ -220,7 +220,17 @@ impl ObjectStoreAdapter {
         let mut meta = object_meta(info.clone())?;
         // The listed path is the store's spelling of `location`, which is the same string.
         meta.location = location.clone();
-        options.check_preconditions(&meta)?;
+        if info.modified.is_none() {
+            // No modification time (`last_modified` shows the epoch): the time conditions
+            // are ignored, as HTTP says for a resource without one (RFC 9110 13.1.3-4);
+            // compared with the epoch, every `if_modified_since` was `NotModified`.
+            let mut untimed = options.clone();
+            untimed.if_modified_since = None;
+            untimed.if_unmodified_since = None;
+            untimed.check_preconditions(&meta)?;
+        } else {
+            options.check_preconditions(&meta)?;
+        }
         let range: Range<u64> = match &options.range {
             None => 0..size,
             Some(r) => r.as_range(size).map_err(generic)?,
@@ -383,27 +393,24 @@ impl ObjectStoreAdapter {
 
 /// A `PutResult` for a completed write: the backend's etag from the write, or else from a
 /// `head`.
-pub(crate) async fn put_result(
-    store: &AsyncStore,
-    result: WriteResult,
-    location: &Path,
-) -> Result<PutResult> {
+pub(crate) async fn put_result(store: &AsyncStore, result: WriteResult) -> PutResult {
     // Without the backend's etag in the result, the one `get_file_info` reports (which a
-    // later `PutMode::Update` or `if_match` is compared with).
+    // later `PutMode::Update` or `if_match` is compared with). The write is committed
+    // whatever that look says: if it fails (a concurrent delete, a transient error), the
+    // put still succeeded, without an etag (an error here made a caller retry a
+    // `PutMode::Create` into `AlreadyExists` against its own object).
     let e_tag = match result.etag {
         Some(etag) => Some(etag),
-        None => {
-            let info = store
-                .get_file_info(result.path.as_str())
-                .await
-                .map_err(|e| map(e, location))?;
-            etag_of(&info)
-        }
+        None => store
+            .get_file_info(result.path.as_str())
+            .await
+            .ok()
+            .and_then(|info| etag_of(&info)),
     };
-    Ok(PutResult {
+    PutResult {
         e_tag,
         version: None,
-    })
+    }
 }
 
 /// An etag for backends without one: the modification time in nanoseconds and the size.
@@ -571,7 +578,7 @@ impl ObjectStore for ObjectStoreAdapter {
             .write_atomic_with(key, content, wopts)
             .await
             .map_err(|e| map(e, location))?;
-        put_result(self.store(), result, location).await
+        Ok(put_result(self.store(), result).await)
     }
 
     async fn put_multipart_opts(

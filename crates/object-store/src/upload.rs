@@ -26,8 +26,8 @@ use futures::StreamExt;
 use object_store::path::Path;
 use object_store::{MultipartUpload, PutPayload, PutResult, Result, UploadPart};
 use remote_store_async::{AsyncContent, AsyncStore};
-use remote_store_core::{WriteOptions, WriteResult};
-use tokio::sync::{mpsc, oneshot};
+use remote_store_core::{ErrorKind, WriteOptions, WriteResult};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::error::{generic, map};
@@ -91,6 +91,10 @@ pub(crate) struct StoreUpload {
     tx: Option<mpsc::UnboundedSender<Msg>>,
     task: Option<JoinHandle<remote_store_core::Result<WriteResult>>>,
     store: AsyncStore,
+    /// How the write ended, once it has: `None` for success, else its error's kind and
+    /// text (a part that could not be delivered reports it, so object_store's
+    /// `WriteMultipart`, which stops at the first failed part, sees the real error).
+    ended: watch::Receiver<Option<Option<(ErrorKind, String)>>>,
 }
 
 impl StoreUpload {
@@ -114,11 +118,19 @@ impl StoreUpload {
             feed.next().await.map(|item| (item, feed))
         });
         let write = store.write_atomic_with(key, AsyncContent::chunks(content.boxed()), opts);
+        let (end, ended) = watch::channel(None);
+        let write = async move {
+            let result = write.await;
+            let how = result.as_ref().err().map(|e| (e.kind(), e.to_string()));
+            end.send_replace(Some(how));
+            result
+        };
         Ok(StoreUpload {
             location,
             tx: Some(tx),
             task: Some(runtime.spawn(write)),
             store: store.clone(),
+            ended,
         })
     }
 
@@ -146,11 +158,24 @@ impl MultipartUpload for StoreUpload {
             .as_ref()
             .is_some_and(|tx| tx.send(Msg::Part(data, ack)).is_ok());
         let failed = self.finished();
+        let mut ended = self.ended.clone();
+        let location = self.location.clone();
         Box::pin(async move {
             if sent && acked.await.is_ok() {
-                Ok(())
-            } else {
-                Err(failed)
+                return Ok(());
+            }
+            // Not delivered: the write has ended (or is ending); its error, if it failed.
+            match ended
+                .wait_for(Option::is_some)
+                .await
+                .ok()
+                .and_then(|how| how.clone())
+            {
+                Some(Some((kind, text))) => {
+                    let e = remote_store_core::Error::new(kind).with_message(text);
+                    Err(map(e, &location))
+                }
+                _ => Err(failed),
             }
         })
     }
@@ -162,7 +187,7 @@ impl MultipartUpload for StoreUpload {
         let _ = tx.send(Msg::Finish);
         drop(tx);
         match self.join().await {
-            Some(Ok(result)) => crate::put_result(&self.store, result, &self.location).await,
+            Some(Ok(result)) => Ok(crate::put_result(&self.store, result).await),
             Some(Err(e)) => Err(map(e, &self.location)),
             None => Err(self.finished()),
         }
