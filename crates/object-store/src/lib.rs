@@ -344,13 +344,16 @@ impl ObjectStoreAdapter {
             // The raw path is the store key (see `paths`), so byte order is the same.
             opts = opts.start_after(offset.as_ref());
         }
+        let start = key.clone();
         match self.store().list_files_with(key, opts) {
             Ok(files) => files
                 .filter_map(move |item| {
                     futures::future::ready(match item {
                         Ok(info) => Some(object_meta(info)),
-                        // The prefix is a file: object_store lists nothing below it.
-                        Err(e) if e.kind() == ErrorKind::InvalidPath => None,
+                        // The prefix is a file: object_store lists nothing below it. (Any
+                        // other entry's error is one: dropping it made a listing look
+                        // complete that was not.)
+                        Err(e) if is_the_prefix(&e, &start) => None,
                         Err(e) => Some(Err(map(e, &prefix_path))),
                     })
                 })
@@ -389,6 +392,12 @@ impl ObjectStoreAdapter {
             _ => map(e, to),
         })
     }
+}
+
+/// Whether `e`, from a listing of `prefix`, says the prefix itself cannot be listed
+/// (`InvalidPath` about it: it is a file), which object_store lists as empty.
+fn is_the_prefix(e: &remote_store_core::Error, prefix: &str) -> bool {
+    e.kind() == ErrorKind::InvalidPath && e.path().is_none_or(|p| p == prefix)
 }
 
 /// A `PutResult` for a completed write: the backend's etag from the write, or else from a
@@ -663,7 +672,7 @@ impl ObjectStore for ObjectStoreAdapter {
             common_prefixes: Vec::new(),
             objects: Vec::new(),
         };
-        let mut children = match self.store().iter_children(key) {
+        let mut children = match self.store().iter_children(key.clone()) {
             Ok(children) => children,
             Err(e) if e.kind() == ErrorKind::InvalidPath => return Ok(result),
             Err(e) => return Err(map(e, &prefix_path)),
@@ -672,7 +681,8 @@ impl ObjectStore for ObjectStoreAdapter {
             match entry {
                 Ok(Entry::File(info)) => result.objects.push(object_meta(info)?),
                 Ok(Entry::Folder(folder)) => result.common_prefixes.push(from_key(&folder.path)?),
-                Err(e) if e.kind() == ErrorKind::InvalidPath => {
+                // The prefix is a file (any other entry's error is one, as in `list`).
+                Err(e) if is_the_prefix(&e, &key) => {
                     return Ok(ListResult {
                         common_prefixes: Vec::new(),
                         objects: Vec::new(),
