@@ -9,7 +9,7 @@ mod sftp_support;
 
 use futures::StreamExt;
 use remote_store_async::AsyncStore;
-use remote_store_core::{Error, ErrorKind};
+use remote_store_core::{DeleteFolderOptions, Error, ErrorKind};
 use remote_store_sftp::{AsyncSftpBackend, SftpBackend};
 use remote_store_sync::Store;
 use sftp_support::Sshd;
@@ -134,6 +134,43 @@ async fn listings_leave_out_what_cannot_be_a_file() {
     .await
     .unwrap();
     assert_eq!(listed, want, "sync");
+}
+
+/// `delete_folder` of a link to a folder removes the link and never what it leads to, in
+/// both halves: recursively it emptied the folder it named (which could be outside the
+/// base path) and then left the link; not recursive, it goes only when that folder is
+/// empty (`DirectoryNotEmpty` otherwise, as for the folder itself).
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_a_link_to_a_folder_keeps_the_folder() {
+    let Some(sshd) = Sshd::from_env() else { return };
+    let config = sshd.config("folder-links").create_base_path(true);
+    let base = std::path::PathBuf::from(&config.base_path);
+    let store = AsyncStore::new(AsyncSftpBackend::new(config.clone()).unwrap(), "").unwrap();
+    store.write("victim/keep.txt", "kept").await.unwrap();
+    std::os::unix::fs::symlink("victim", base.join("alias")).unwrap();
+    std::os::unix::fs::symlink("victim", base.join("alias2")).unwrap();
+    let e = store.delete_folder("alias").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::DirectoryNotEmpty, "{e}");
+    store
+        .delete_folder_with("alias", DeleteFolderOptions::new().recursive(true))
+        .await
+        .unwrap();
+    assert!(
+        std::fs::symlink_metadata(base.join("alias")).is_err(),
+        "the link is gone"
+    );
+    assert_eq!(store.read_text("victim/keep.txt").await.unwrap(), "kept");
+    let config = config.create_base_path(false);
+    tokio::task::spawn_blocking(move || {
+        let store = Store::new(SftpBackend::new(config).unwrap(), "").unwrap();
+        store
+            .delete_folder_with("alias2", DeleteFolderOptions::new().recursive(true))
+            .unwrap();
+        assert_eq!(store.read_text("victim/keep.txt").unwrap(), "kept");
+    })
+    .await
+    .unwrap();
+    assert!(std::fs::symlink_metadata(base.join("alias2")).is_err());
 }
 
 /// An overwrite — plain, atomic, or a server-side copy — replaces the file through a temp

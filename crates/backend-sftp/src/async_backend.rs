@@ -699,10 +699,32 @@ impl AsyncBackend for AsyncSftpBackend {
             Some(_) => {}
         }
         let native = self.native(path);
+        let raw = lease.raw().clone();
+        let linked = lease
+            .run(raw.lstat(native.clone()))
+            .await
+            .is_ok_and(|a| kind(&a.attrs) == Kind::Symlink);
+        if linked {
+            // A link to a folder: the link goes, never what it leads to (a recursive
+            // removal through it emptied the folder it named, which may be outside the
+            // base path, and then could not remove the link). Not recursive, only as
+            // that folder would go: when it is empty.
+            if !recursive
+                && !listing::read_all(&lease, &native, path.as_str())
+                    .await?
+                    .is_empty()
+            {
+                return Err(Error::directory_not_empty(path.as_str()));
+            }
+            return lease
+                .run(raw.remove(native))
+                .await
+                .map(drop)
+                .map_err(|e| map_sftp(e, path.as_str()));
+        }
         if recursive {
             return self.remove_tree(&lease, native, path).await;
         }
-        let raw = lease.raw().clone();
         match lease.run(raw.rmdir(native)).await {
             Ok(_) => Ok(()),
             Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) && missing_ok => Ok(()),

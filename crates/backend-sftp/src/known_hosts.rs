@@ -97,8 +97,10 @@ impl KnownHosts {
 
     /// The verdict for `key` presented by `host:port`.
     pub(crate) fn check(&self, host: &str, port: u16, key: &PublicKey) -> Verdict {
-        let name = lookup_name(host, port);
+        // Host names are looked up lowercased, as OpenSSH writes (and hashes) them.
+        let name = lookup_name(&host.to_ascii_lowercase(), port);
         let mut changed = None;
+        let mut other_type = None;
         let mut known = false;
         for entry in self
             .entries
@@ -113,10 +115,16 @@ impl KnownHosts {
                 Marker::None if entry.key.algorithm() == key.algorithm() => {
                     changed.get_or_insert_with(|| fingerprint(&entry.key));
                 }
+                Marker::None => {
+                    other_type.get_or_insert_with(|| fingerprint(&entry.key));
+                }
                 _ => {}
             }
         }
-        match (known, changed) {
+        // A host known by a key of another type is not new: a server that presents a type
+        // nobody recorded is as suspect as one that presents another key of the recorded
+        // type (accepted as new, a man in the middle only had to pick another type).
+        match (known, changed.or(other_type)) {
             (true, _) => Verdict::Known,
             (false, Some(old)) => Verdict::Changed(old),
             (false, None) => Verdict::Unknown,
@@ -146,7 +154,8 @@ pub(crate) fn line_for(host: &str, port: u16, key: &PublicKey) -> String {
     let mut key = key.clone();
     key.set_comment("");
     let text = key.to_openssh().unwrap_or_default();
-    format!("{} {}\n", lookup_name(host, port), text.trim_end())
+    let host = host.to_ascii_lowercase();
+    format!("{} {}\n", lookup_name(&host, port), text.trim_end())
 }
 
 /// The key's SHA256 fingerprint as OpenSSH prints it (`SHA256:...`).
@@ -239,6 +248,25 @@ mod tests {
         ));
         assert_eq!(k.check("other.com", 22, &key(KEY_A)), Verdict::Unknown);
         assert_eq!(k.check("example.com", 2223, &key(KEY_A)), Verdict::Unknown);
+    }
+
+    /// An ECDSA key: a type other than the entries' Ed25519.
+    const KEY_ECDSA: &str = "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBMAPHls1uSDrxa8f2nSF8brhqvlVMiaH74n6F05cqkafQW8t4nvvbsz1kop6DOkhWqRUQUqBSrWSJgVQlahNOBw=";
+
+    #[test]
+    fn a_key_of_another_type_for_a_known_host_is_a_change() {
+        let mut k = KnownHosts::default();
+        k.add_text(&format!("example.com ssh-ed25519 {KEY_A}\n"));
+        // Accepted as new (trust on first use), a man in the middle only had to present a
+        // type nobody recorded.
+        assert!(matches!(
+            k.check("example.com", 22, &key(KEY_ECDSA)),
+            Verdict::Changed(_)
+        ));
+        assert_eq!(k.check("other.com", 22, &key(KEY_ECDSA)), Verdict::Unknown);
+        // Host names match whatever their case, as OpenSSH lowercases them.
+        assert_eq!(k.check("Example.COM", 22, &key(KEY_A)), Verdict::Known);
+        assert!(line_for("Example.COM", 2022, &key(KEY_A)).starts_with("[example.com]:2022 "));
     }
 
     #[test]
