@@ -137,6 +137,10 @@ async fn multipart_copy(
         .await
         .map_err(|e| inner.sdk_error(e, dst.as_str()))?;
     let upload_id = created.upload_id().unwrap_or_default().to_owned();
+    // Every part is copied from the version the head saw: a source replaced meanwhile
+    // fails its next part (412) instead of splicing two versions into the destination
+    // (which a move would then complete by deleting the source).
+    let pinned = head.e_tag().map(str::to_owned);
     let ranges: Vec<(i32, u64, u64)> = (0..size.div_ceil(COPY_PART_SIZE))
         .map(|i| {
             let start = i * COPY_PART_SIZE;
@@ -154,6 +158,7 @@ async fn multipart_copy(
                 .upload_id(&upload_id)
                 .part_number(number)
                 .copy_source(source)
+                .set_copy_source_if_match(pinned.clone())
                 .copy_source_range(format!("bytes={start}-{end}"));
             async move {
                 let out = request
