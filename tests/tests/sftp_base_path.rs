@@ -95,7 +95,8 @@ async fn a_file_as_base_is_invalid_argument() {
 
 /// Entries of the served folder that cannot be files of the store are left out of
 /// listings, in both halves: a name with a backslash (it was listed as `back/slash`, a
-/// file that does not exist, so a tree copy failed on it), a FIFO and a broken link; and a
+/// file that does not exist, so a tree copy failed on it), a name that is not UTF-8, a FIFO
+/// and a broken link; and a
 /// recursive listing does not walk into a link to a folder (`sub/up` → `..` was walked
 /// again and again, `sub/up/sub/up/...`, until the server refused the path).
 #[tokio::test(flavor = "multi_thread")]
@@ -106,6 +107,10 @@ async fn listings_leave_out_what_cannot_be_a_file() {
     let store = AsyncStore::new(AsyncSftpBackend::new(config.clone()).unwrap(), "").unwrap();
     store.write("sub/plain.txt", "p").await.unwrap();
     std::fs::write(base.join("sub/back\\slash"), "b").unwrap();
+    // Not UTF-8: listed as `caf\u{FFFD}`, a key that names no file.
+    use std::os::unix::ffi::OsStrExt;
+    let latin1 = std::ffi::OsStr::from_bytes(b"caf\xe9");
+    std::fs::write(base.join("sub").join(latin1), "l").unwrap();
     let fifo = std::process::Command::new("mkfifo")
         .arg(base.join("sub/pipe"))
         .status()
@@ -134,6 +139,81 @@ async fn listings_leave_out_what_cannot_be_a_file() {
     .await
     .unwrap();
     assert_eq!(listed, want, "sync");
+}
+
+/// A base directory removed after the backend checked it is reported as missing (a
+/// missing container) by listings and writes, in both halves: a listing answered an
+/// empty store and a write made the base again, `mkdir -p` style.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_removed_base_is_said_as_such() {
+    let Some(sshd) = Sshd::from_env() else { return };
+    let config = sshd.config("removed-base").create_base_path(true);
+    let base = std::path::PathBuf::from(&config.base_path);
+    let store = AsyncStore::new(AsyncSftpBackend::new(config.clone()).unwrap(), "").unwrap();
+    store.write("a.txt", "a").await.unwrap();
+    let config = config.create_base_path(false);
+    let sync_store = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || {
+            let store = Store::new(SftpBackend::new(config).unwrap(), "").unwrap();
+            assert!(store.exists("a.txt").unwrap());
+            store
+        })
+        .await
+        .unwrap()
+    };
+    let store = AsyncStore::new(AsyncSftpBackend::new(config).unwrap(), "").unwrap();
+    assert!(store.exists("a.txt").await.unwrap());
+    std::fs::remove_dir_all(&base).unwrap();
+    let gone = |what: &str, e: Error| assert!(e.is_container_not_found(), "{what}: {e:?}");
+    let mut files = store.list_files("").unwrap();
+    gone("listing", files.next().await.unwrap().unwrap_err());
+    gone("write", store.write("sub/b.txt", "b").await.unwrap_err());
+    assert!(!base.exists(), "a write made the removed base again");
+    tokio::task::spawn_blocking(move || {
+        let mut files = sync_store.list_files("").unwrap();
+        gone("sync listing", files.next().unwrap().unwrap_err());
+        gone(
+            "sync write",
+            sync_store.write("sub/c.txt", "c").unwrap_err(),
+        );
+    })
+    .await
+    .unwrap();
+    assert!(!base.exists(), "a write made the removed base again");
+}
+
+/// A server-side copy of a file bigger than one `copy-data` piece (32 MiB; each piece is
+/// one request under the request timeout, where the whole copy used to be one) copies every
+/// byte, into a new file and over an existing one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_big_server_side_copy_goes_in_pieces() {
+    let Some(sshd) = Sshd::from_env() else { return };
+    let config = sshd.config("big-copy").create_base_path(true);
+    let store = AsyncStore::new(AsyncSftpBackend::new(config).unwrap(), "").unwrap();
+    let len = (32 << 20) + (5 << 20) + 7;
+    let data: Vec<u8> = (0..len)
+        .map(|i| (i % 251) as u8 ^ (i >> 20) as u8)
+        .collect();
+    store.write("big.bin", data.clone()).await.unwrap();
+    store.write("old.bin", "old").await.unwrap();
+    store.copy_file("big.bin", "new.bin").await.unwrap();
+    store
+        .copy_file_with(
+            "big.bin",
+            "old.bin",
+            remote_store_core::CopyOptions::new().overwrite(true),
+        )
+        .await
+        .unwrap();
+    for name in ["new.bin", "old.bin"] {
+        let got = store.read_bytes(name).await.unwrap();
+        assert!(
+            got.len() == data.len() && got[..] == data[..],
+            "{name}: {} bytes",
+            got.len()
+        );
+    }
 }
 
 /// `delete_folder` of a link to a folder removes the link and never what it leads to, in

@@ -127,8 +127,19 @@ impl AsyncSftpBackend {
         stat_native(lease, &self.native(key), key.as_str()).await
     }
 
-    /// Explains a failed open/rename/mkdir on `key` by what is there now.
-    async fn explain(&self, lease: &Lease, key: &RemotePath, err: SftpError) -> Error {
+    /// Explains a failed open/rename/mkdir on `key` by what is there now (SFTP v3's
+    /// `FAILURE` says nothing more). `refuses_existing`: the call was one that fails on an
+    /// existing `key` (an exclusive create of it, a rename that does not replace), so a
+    /// file there is why it failed; any other call (a temp file's create, a replacing
+    /// rename) failed for another reason, a full disk or a read-only file system, which is
+    /// not `AlreadyExists` because the name happens to be taken.
+    async fn explain(
+        &self,
+        lease: &Lease,
+        key: &RemotePath,
+        err: SftpError,
+        refuses_existing: bool,
+    ) -> Error {
         if status_of(&err) != Some(StatusCode::Failure) {
             return map_sftp(err, key.as_str());
         }
@@ -136,7 +147,7 @@ impl AsyncSftpBackend {
             Ok(Some(a)) if kind(&a) == Kind::Dir => {
                 Error::invalid_path(key.as_str(), "is a folder")
             }
-            Ok(Some(_)) => Error::already_exists(key.as_str()),
+            Ok(Some(_)) if refuses_existing => Error::already_exists(key.as_str()),
             _ => map_sftp(err, key.as_str()),
         }
     }
@@ -145,6 +156,7 @@ impl AsyncSftpBackend {
     /// `key` names the write in errors: a file in the way is `InvalidPath`.
     async fn make_dirs(&self, lease: &Lease, dir: &str, key: &RemotePath) -> Result<()> {
         let raw = lease.raw().clone();
+        let base = self.native(&RemotePath::ROOT);
         let mut missing = Vec::new();
         let mut current = Some(dir.to_owned());
         while let Some(path) = current {
@@ -152,6 +164,11 @@ impl AsyncSftpBackend {
                 Some(a) if kind(&a) == Kind::Dir => break,
                 Some(_) => {
                     return Err(Error::invalid_path(key.as_str(), "a parent is a file"));
+                }
+                // The base itself was removed after it was checked: said as such, never
+                // made again by a write (unless `create_base_path` asks for that).
+                None if path == base && !self.inner.client.config.create_base_path => {
+                    return Err(self.inner.missing_base());
                 }
                 None => {
                     current = native_parent(&path);
@@ -194,6 +211,7 @@ impl AsyncSftpBackend {
             ..FileAttributes::empty()
         };
         let open = || lease.run(raw.open(native.to_owned(), flags, attrs()));
+        let refuses_existing = flags.contains(OpenFlags::EXCLUDE) && native == self.native(key);
         let handle = match open().await {
             Ok(h) => h.handle,
             Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) => {
@@ -203,10 +221,10 @@ impl AsyncSftpBackend {
                 }
                 match open().await {
                     Ok(h) => h.handle,
-                    Err(e) => return Err(self.explain(lease, key, e).await),
+                    Err(e) => return Err(self.explain(lease, key, e, refuses_existing).await),
                 }
             }
-            Err(e) => return Err(self.explain(lease, key, e).await),
+            Err(e) => return Err(self.explain(lease, key, e, refuses_existing).await),
         };
         if mode.is_some() {
             // The server's umask applied to the mode given at the open (so the file was
@@ -274,12 +292,7 @@ impl AsyncSftpBackend {
     }
 
     async fn explain_read(&self, lease: &Lease, key: &RemotePath, err: SftpError) -> Error {
-        match self.explain(lease, key, err).await {
-            e if e.kind() == ErrorKind::AlreadyExists => {
-                Error::new(ErrorKind::Other).with_path(key.as_str())
-            }
-            e => e,
-        }
+        self.explain(lease, key, err, false).await
     }
 
     /// Shared body of `write` and `write_atomic` once the file to write is chosen (the
@@ -336,7 +349,12 @@ impl AsyncSftpBackend {
                 // Ask for the final attributes and close in one round trip.
                 let (attrs, closed) =
                     futures::join!(lease.run(raw.fstat(handle.clone())), guard.close());
-                closed.map_err(|e| map_sftp(e, key.as_str()))?;
+                if let Err(e) = closed {
+                    // The server may not have stored every byte (a CLOSE reports a failed
+                    // final flush): removed, as a failed small write is.
+                    let _ = lease.run(raw.remove(native.to_owned())).await;
+                    return Err(map_sftp(e, key.as_str()));
+                }
                 Ok((size, attrs.ok().map(|a| a.attrs)))
             }
             Err(failure) => {
@@ -398,7 +416,7 @@ impl AsyncSftpBackend {
         };
         match result {
             Ok(()) => Ok(()),
-            Err(e) => Err(self.explain(lease, key, e).await),
+            Err(e) => Err(self.explain(lease, key, e, !replace).await),
         }
     }
 
@@ -546,6 +564,39 @@ impl AsyncSftpBackend {
 }
 
 /// `stat` of a server path; `None` when missing (or under a file).
+/// The most one `copy-data` request copies: the server does the whole request before it
+/// answers, and each request is held to the request timeout (30 s by default), so a big
+/// file is copied in pieces that a slow disk still finishes well within it.
+const COPY_PIECE: u64 = 32 << 20;
+
+/// Copies all of the open `from` (its size as the server reports it now) into `to` with
+/// `copy-data` requests of at most [`COPY_PIECE`] bytes, one after the other.
+async fn copy_in_pieces(
+    lease: &Lease,
+    from: &transfer::OpenHandle,
+    to: &transfer::OpenHandle,
+) -> std::result::Result<(), russh_sftp::client::error::Error> {
+    let raw = lease.raw().clone();
+    let size = lease
+        .run(raw.fstat(from.handle().to_owned()))
+        .await?
+        .attrs
+        .size;
+    let Some(size) = size else {
+        // No size from the server: one request to the end (length 0), as before.
+        return lease.copy_data(from.handle(), to.handle(), 0, 0).await;
+    };
+    let mut offset = 0;
+    while offset < size {
+        let len = COPY_PIECE.min(size - offset);
+        lease
+            .copy_data(from.handle(), to.handle(), offset, len)
+            .await?;
+        offset += len;
+    }
+    Ok(())
+}
+
 async fn stat_native(lease: &Lease, native: &str, key: &str) -> Result<Option<FileAttributes>> {
     let raw = lease.raw().clone();
     match lease.run(raw.stat(native.to_owned())).await {
@@ -729,9 +780,11 @@ impl AsyncBackend for AsyncSftpBackend {
             Ok(_) => Ok(()),
             Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) && missing_ok => Ok(()),
             Err(e) if status_of(&e) == Some(StatusCode::Failure) => {
-                // ENOTEMPTY; confirm by what is there rather than by the message.
-                match self.stat(&lease, path).await? {
-                    Some(a) if kind(&a) == Kind::Dir => {
+                // ENOTEMPTY? Confirmed by what is there rather than by the message: a
+                // folder with entries (a busy or read-only one failed for another reason).
+                let native = self.native(path);
+                match listing::read_all(&lease, &native, path.as_str()).await {
+                    Ok(names) if !names.is_empty() => {
                         Err(Error::directory_not_empty(path.as_str()))
                     }
                     _ => Err(map_sftp(e, path.as_str())),
@@ -860,7 +913,7 @@ impl AsyncBackend for AsyncSftpBackend {
             path: target.clone(),
         };
         let to = transfer::OpenHandle::new(lease.clone(), to_handle, permit);
-        let copied = lease.copy_data(from.handle(), to.handle()).await;
+        let copied = copy_in_pieces(&lease, &from, &to).await;
         let (_, closed) = futures::join!(from.close(), to.close());
         if let Err(e) = copied.and(closed) {
             let _ = lease.run(raw.remove(target)).await;

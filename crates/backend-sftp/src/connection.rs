@@ -470,21 +470,25 @@ impl Lease {
         self.extended_status(POSIX_RENAME, data).await
     }
 
-    /// `copy-data`: copies all of the open `from` handle into the open `to` handle on the
-    /// server, from offset 0.
+    /// `copy-data`: copies `len` bytes at `offset` of the open `from` handle to the same
+    /// offset of the open `to` handle, on the server (fewer at the source's end). One
+    /// request, held to the request timeout like any other: callers copy big files in
+    /// pieces.
     pub(crate) async fn copy_data(
         &self,
         from: &str,
         to: &str,
+        offset: u64,
+        len: u64,
     ) -> std::result::Result<(), SftpError> {
         let mut data = Vec::with_capacity(32 + from.len() + to.len());
         data.extend_from_slice(&(from.len() as u32).to_be_bytes());
         data.extend_from_slice(from.as_bytes());
-        data.extend_from_slice(&0u64.to_be_bytes()); // read offset
-        data.extend_from_slice(&0u64.to_be_bytes()); // length: 0 = to the end
+        data.extend_from_slice(&offset.to_be_bytes()); // read offset
+        data.extend_from_slice(&len.to_be_bytes()); // length (0 would be: to the end)
         data.extend_from_slice(&(to.len() as u32).to_be_bytes());
         data.extend_from_slice(to.as_bytes());
-        data.extend_from_slice(&0u64.to_be_bytes()); // write offset
+        data.extend_from_slice(&offset.to_be_bytes()); // write offset
         self.extended_status(COPY_DATA, data).await
     }
 

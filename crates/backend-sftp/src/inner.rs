@@ -61,6 +61,17 @@ impl Inner {
         }
     }
 
+    /// `Err(missing_base)` when the base directory no longer exists (removed after it was
+    /// checked): asked when a path turns out missing, so that a removed base is never
+    /// answered as an empty store.
+    pub(crate) async fn check_base_still_there(&self, lease: &Lease) -> Result<()> {
+        let base = self.paths.native(&RemotePath::ROOT);
+        match stat(lease, &base).await? {
+            Some(a) if is_dir(&a) => Ok(()),
+            _ => Err(self.missing_base()),
+        }
+    }
+
     /// The error for a base directory that does not exist.
     pub(crate) fn missing_base(&self) -> Error {
         Error::container_not_found(

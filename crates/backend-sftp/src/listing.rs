@@ -125,8 +125,12 @@ impl Walk {
                     self.current = Some((dir, h.handle));
                     self.permit = Some(permit);
                 }
-                // Missing, or not a folder (ENOTDIR maps to NoSuchFile): lists as empty.
-                Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) => {}
+                // Missing, or not a folder (ENOTDIR maps to NoSuchFile): lists as empty;
+                // unless the base itself is gone (removed after it was checked), which is
+                // an error, never an empty store.
+                Err(e) if status_of(&e) == Some(StatusCode::NoSuchFile) => {
+                    self.inner.check_base_still_there(&lease).await?;
+                }
                 Err(e) => return Err(map_sftp(e, dir.as_str())),
             }
             return Ok(());
@@ -147,14 +151,17 @@ impl Walk {
             }
             // A backslash would be read as a separator (`a\b` listed as `a/b`, a file that
             // does not exist); control characters and the like are refused by `join`.
+            // A name that is not UTF-8 arrives decoded lossily (U+FFFD in place of its
+            // bytes): a key that names no file, and two names may collapse into one.
             let key = match dir.join(&name) {
-                Ok(key) if !name.contains(['\\', '/']) => key,
+                Ok(key) if !name.contains(['\\', '/', char::REPLACEMENT_CHARACTER]) => key,
                 _ => {
                     if self.want.files {
                         skipped(
                             dir.as_str(),
                             &name,
-                            "its name cannot be a store key (a backslash or a control character)",
+                            "its name cannot be a store key (a backslash, a control character, \
+                             or bytes that are not UTF-8)",
                         );
                     }
                     continue;
