@@ -269,6 +269,23 @@ async fn delete_chunk(inner: &Inner, chunk: &[RemotePath], missing_ok: bool) -> 
             continue;
         }
         let Some(at) = failed.key().and_then(|k| position.get(k)) else {
+            // An error for a key this request did not name (or none): which key failed is
+            // unknown, so no key of the chunk is reported deleted on trust (a delete is
+            // safe to ask again).
+            let unknown = format!(
+                "S3 DeleteObjects reported {} for a key it did not name as asked ({:?}): \
+                 whether this key was deleted is unknown",
+                code.unwrap_or("an error"),
+                failed.key().unwrap_or_default()
+            );
+            for (i, outcome) in outcomes.iter_mut().enumerate() {
+                if outcome.is_ok() {
+                    *outcome = Err(error::finish(
+                        Error::new(ErrorKind::Other).with_message(unknown.clone()),
+                        chunk[i].as_str(),
+                    ));
+                }
+            }
             continue;
         };
         for &i in at {

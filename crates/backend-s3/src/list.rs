@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::stream::{self, BoxStream, StreamExt};
-use remote_store_core::{Entry, FileInfo, FolderEntry, RemotePath, Result};
+use remote_store_core::{Entry, Error, FileInfo, FolderEntry, RemotePath, Result};
 
 use crate::inner::{Inner, to_system_time};
 
@@ -20,6 +20,8 @@ pub(crate) struct Page {
 enum Cursor {
     First,
     Next(String),
+    /// The last page said more follow but gave no token to ask for them: an error next.
+    Cut,
     Done,
 }
 
@@ -46,6 +48,14 @@ pub(crate) fn pages(
             let token = match cursor {
                 Cursor::First => None,
                 Cursor::Next(token) => Some(token),
+                Cursor::Cut => {
+                    let e = Error::unavailable(
+                        "S3 ListObjectsV2 said the listing is truncated but gave no \
+                         continuation token: the rest cannot be listed",
+                    )
+                    .with_path(path.as_str());
+                    return Some((Err(e), Cursor::Done));
+                }
                 Cursor::Done => return None,
             };
             let out = match inner
@@ -82,8 +92,10 @@ pub(crate) fn pages(
                     page.folders.push(FolderEntry::new(folder));
                 }
             }
-            let next = match out.next_continuation_token() {
-                Some(token) if out.is_truncated() == Some(true) => Cursor::Next(token.to_owned()),
+            let next = match (out.is_truncated(), out.next_continuation_token()) {
+                (Some(true), Some(token)) if !token.is_empty() => Cursor::Next(token.to_owned()),
+                // Never a silently truncated listing.
+                (Some(true), _) => Cursor::Cut,
                 _ => Cursor::Done,
             };
             Some((Ok(page), next))

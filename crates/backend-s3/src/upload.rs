@@ -621,11 +621,14 @@ impl Upload {
     /// Stops the part uploads and aborts the multipart upload (best effort: the error that
     /// caused the abort is what the caller sees).
     async fn abort(&mut self) {
-        self.finished = true;
         for task in self.in_flight.drain(..) {
             task.abort();
         }
         let result = abort_request(&self.inner, &self.key, &self.upload_id).await;
+        // Finished only once the abort was sent and answered: a caller that drops this
+        // future during the request leaves the abort to `Drop` (it was marked finished
+        // first, and the upload stayed behind with its parts).
+        self.finished = true;
         if let Err(e) = result {
             tracing::warn!(key = %self.key, error = %e, "aborting a multipart upload failed");
         }
