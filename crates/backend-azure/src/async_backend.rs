@@ -773,10 +773,35 @@ impl AsyncBackend for AsyncAzureBackend {
         if src == dst {
             return self.properties(src).await.map(drop);
         }
+        // The source is deleted only if it is still the version seen before the copy
+        // (`If-Match` its etag): a source replaced during the move is kept, never deleted
+        // unread. (Replaced before the copy, the copy holds the new version and the source
+        // is kept too: nothing is lost either way.)
+        let seen = self.properties(src).await?.etag;
         self.copy_file(src, dst, &opts.as_copy()).await?;
-        self.delete(src, &DeleteOptions::new())
-            .await
-            .map_err(|e| remote_store_sync::fallback::partial_move(e, src, dst))
+        let options = BlobClientDeleteOptions {
+            if_match: seen.map(Etag::from),
+            ..Default::default()
+        };
+        match self.client.blob(src).delete(Some(options)).await {
+            Ok(_) => Ok(()),
+            // Removed meanwhile by someone else: the copy is what is left, as asked.
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) if error::is_precondition_failed(&e) => {
+                let changed = Error::new(ErrorKind::PreconditionFailed)
+                    .with_path(src.as_str())
+                    .with_message(
+                        "the source changed during the move: the copy holds the version \
+                         read, and the source (a newer version) was kept",
+                    );
+                Err(remote_store_sync::fallback::partial_move(changed, src, dst))
+            }
+            Err(e) => Err(remote_store_sync::fallback::partial_move(
+                map_at(e, src.as_str()),
+                src,
+                dst,
+            )),
+        }
     }
 
     /// `Get Container Properties`: a missing container is `NotFound` naming it.
