@@ -308,6 +308,36 @@ async fn copy_is_server_side() {
     );
 }
 
+/// A blob under another client's lease refuses writes and deletes with a 412 whose code
+/// names the lease: `PermissionDenied` saying so, not `AlreadyExists` (an overwrite that
+/// "already exists" sent its caller looking for the wrong problem).
+#[tokio::test]
+async fn a_leased_blob_is_permission_denied() {
+    let Some(az) = azurite() else { return };
+    let store = AsyncStore::new(async_backend(&az, "leased", 100).await, "").unwrap();
+    store.write("held.txt", "held").await.unwrap();
+    let client: &BlobContainerClient = store.native::<BlobContainerClient>().unwrap();
+    client
+        .blob_client("held.txt")
+        .acquire_lease(-1, None)
+        .await
+        .unwrap();
+    let refused = |what: &str, e: remote_store_core::Error| {
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{what}: {e}");
+        assert!(e.to_string().contains("Lease"), "{what}: {e}");
+    };
+    let overwrite = WriteOptions::default().overwrite(true);
+    refused(
+        "write",
+        store
+            .write_with("held.txt", "new", overwrite.clone())
+            .await
+            .unwrap_err(),
+    );
+    refused("delete", store.delete("held.txt").await.unwrap_err());
+    assert_eq!(store.read_text("held.txt").await.unwrap(), "held");
+}
+
 /// 100 staged-block writes dropped at random points never leave a partial blob: each
 /// name is absent or holds the complete body (a dropped write may or may not have taken
 /// effect — the contract — but never half).

@@ -133,6 +133,9 @@ fn classify(status: u16, code: Option<&str>) -> (ErrorKind, bool) {
         (409, Some("BlobAlreadyExists" | "ContainerAlreadyExists")) => {
             (ErrorKind::AlreadyExists, false)
         }
+        // A blob under another client's lease (`LeaseIdMissing`, `LeaseIdMismatch...`,
+        // `LeaseNotPresent...`): refused until the lease ends, not a condition of ours.
+        (412, Some(code)) if code.starts_with("Lease") => (ErrorKind::PermissionDenied, false),
         // Conditions are `If-None-Match: *` (overwrite = false); the one `If-Match` (undoing
         // a refused write) is recognised by `is_precondition_failed` before mapping.
         (412, _) => (ErrorKind::AlreadyExists, false),
