@@ -137,6 +137,13 @@ async fn multipart_copy(
         .await
         .map_err(|e| inner.sdk_error(e, dst.as_str()))?;
     let upload_id = created.upload_id().unwrap_or_default().to_owned();
+    // A copy dropped from here on (a timeout, a `select!`) must not leave the upload and
+    // its copied parts behind, billed and invisible.
+    let mut pending = AbortOnDrop {
+        inner: Some(Arc::clone(inner)),
+        key: key.clone(),
+        upload_id: upload_id.clone(),
+    };
     // Every part is copied from the version the head saw: a source replaced meanwhile
     // fails its next part (412) instead of splicing two versions into the destination
     // (which a move would then complete by deleting the source).
@@ -200,16 +207,39 @@ async fn multipart_copy(
         Err(e) => Err(e),
     };
     if completed.is_err() {
-        let _ = inner
-            .client
-            .abort_multipart_upload()
-            .bucket(inner.bucket())
-            .key(&key)
-            .upload_id(&upload_id)
-            .send()
-            .await;
+        let _ = crate::upload::abort_request(inner, &key, &upload_id).await;
     }
+    pending.inner = None;
     completed
+}
+
+/// Aborts a multipart copy's upload when dropped before it completed or was aborted
+/// (`inner` is taken then), on the runtime it ran on.
+struct AbortOnDrop {
+    inner: Option<Arc<Inner>>,
+    key: String,
+    upload_id: String,
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        let Some(inner) = self.inner.take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!(key = %self.key, "a dropped multipart copy could not be aborted: no runtime");
+            return;
+        };
+        let (key, upload_id) = (
+            std::mem::take(&mut self.key),
+            std::mem::take(&mut self.upload_id),
+        );
+        runtime.spawn(async move {
+            if let Err(e) = crate::upload::abort_request(&inner, &key, &upload_id).await {
+                tracing::warn!(%key, error = %e, "aborting a dropped multipart copy failed");
+            }
+        });
+    }
 }
 
 /// The `x-amz-copy-source` value: `bucket/key`, percent-encoded except `/` and the

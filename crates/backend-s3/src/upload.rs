@@ -19,7 +19,8 @@ use bytes::{Bytes, BytesMut};
 use futures::stream::{BoxStream, FuturesUnordered, StreamExt};
 use remote_store_async::{AsyncContent, PartBuffers};
 use remote_store_core::{
-    ChecksumAlgorithm, ContentDigest, Error, RemotePath, Result, WriteOptions, WriteResult,
+    ChecksumAlgorithm, ContentDigest, Error, ErrorKind, RemotePath, Result, WriteOptions,
+    WriteResult,
 };
 use tokio::runtime::Handle;
 use tokio::task::{AbortHandle, JoinHandle};
@@ -557,6 +558,17 @@ impl Upload {
                 source.recycle(body);
             }
             number += 1;
+            if number > MAX_PARTS {
+                // S3 takes at most 10,000 parts: refused here, before a part the service
+                // would refuse, with what to change (the upload is aborted by the caller).
+                return Err(Error::new(ErrorKind::InvalidArgument)
+                    .with_path(path.as_str())
+                    .with_message(format!(
+                        "the object is larger than S3's {MAX_PARTS} parts of {} bytes: set a \
+                         larger `part_size` (up to 5 GiB) for objects this big",
+                        part.len()
+                    )));
+            }
             size += part.len() as u64;
             let task = self.handle.spawn(upload_part(
                 Arc::clone(&self.inner),
@@ -654,7 +666,10 @@ impl Drop for Upload {
     }
 }
 
-async fn abort_request(inner: &Inner, key: &str, upload_id: &str) -> Result<()> {
+/// The most parts one S3 multipart upload may have.
+const MAX_PARTS: i32 = 10_000;
+
+pub(crate) async fn abort_request(inner: &Inner, key: &str, upload_id: &str) -> Result<()> {
     inner
         .client
         .abort_multipart_upload()
