@@ -216,6 +216,45 @@ async fn a_big_server_side_copy_goes_in_pieces() {
     }
 }
 
+/// A plain write of a new file that fails after another writer has overwritten the name
+/// leaves that writer's file alone (ADR 0019): it used to stream into the name and then
+/// remove "its" file by name, which by then was the other writer's committed overwrite.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_new_file_write_never_removes_another_writers_file() {
+    let Some(sshd) = Sshd::from_env() else { return };
+    let config = sshd.config("new-file-race").create_base_path(true);
+    let store = AsyncStore::new(AsyncSftpBackend::new(config).unwrap(), "").unwrap();
+    let (fail, failed) = tokio::sync::oneshot::channel::<()>();
+    let first = futures::stream::iter([Ok(bytes::Bytes::from_static(b"first writer, part 1"))]);
+    let then_fail = futures::stream::once(async move {
+        let _ = failed.await;
+        Err(std::io::Error::other("the first writer's source failed"))
+    });
+    let content = remote_store_async::AsyncContent::chunks(first.chain(then_fail));
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move { store.write("race.txt", content).await })
+    };
+    // The first writer has started (its first part is on its way); the second overwrites.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    store
+        .write_with(
+            "race.txt",
+            "second writer",
+            remote_store_core::WriteOptions::overwriting(),
+        )
+        .await
+        .unwrap();
+    // (Had the first writer not started yet, it finds the name taken: also a failure.)
+    let _ = fail.send(());
+    let e = writer.await.unwrap().unwrap_err();
+    assert!(
+        e.to_string().contains("source failed") || e.kind() == ErrorKind::AlreadyExists,
+        "{e}"
+    );
+    assert_eq!(store.read_text("race.txt").await.unwrap(), "second writer");
+}
+
 /// `delete_folder` of a link to a folder removes the link and never what it leads to, in
 /// both halves: recursively it emptied the folder it named (which could be outside the
 /// base path) and then left the link; not recursive, it goes only when that folder is

@@ -297,9 +297,6 @@ impl AsyncSftpBackend {
 
     /// Shared body of `write` and `write_atomic` once the file to write is chosen (the
     /// flags and mode to open it with: see [`open_for_write`](Self::open_for_write)).
-    /// `created`, when given, is armed with the file's path once the open created it, so
-    /// that a write dropped from then on has the file removed; the caller disarms it when
-    /// this returns.
     async fn write_to(
         &self,
         lease: &Arc<Lease>,
@@ -307,16 +304,10 @@ impl AsyncSftpBackend {
         key: &RemotePath,
         (flags, mode): (OpenFlags, Option<u32>),
         content: AsyncContent<'_>,
-        created: Option<&mut TempGuard>,
     ) -> Result<(u64, Option<FileAttributes>)> {
         let raw = lease.raw().clone();
         let permit = lease.handle_permit().await?;
         let handle = self.open_for_write(lease, native, key, flags, mode).await?;
-        if let Some(guard) = created {
-            // Only now: before the exclusive create succeeded, the name may be another
-            // writer's file.
-            guard.arm(lease, native);
-        }
         // Closes the handle even if this future is dropped mid-upload.
         let guard = transfer::OpenHandle::new(lease.clone(), handle.clone(), permit);
         if let AsyncContent::Bytes(bytes) = &content
@@ -471,38 +462,8 @@ impl AsyncSftpBackend {
         listing::walk(self.inner.clone(), dir.clone(), want)
     }
 
-    /// A plain write of a new file: straight into the target, created exclusively (an
-    /// overwrite goes through [`write_via_temp`](Self::write_via_temp)). A failure removes
-    /// the partial file, and so does a background task if the write is dropped after the
-    /// create.
-    async fn write_in_place(
-        &self,
-        path: &RemotePath,
-        content: AsyncContent<'_>,
-        opts: &WriteOptions,
-    ) -> Result<WriteResult> {
-        let lease = Arc::new(self.lease().await?);
-        let flags = OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE;
-        let native = self.native(path);
-        let mut guard = TempGuard::disarmed();
-        let written = self
-            .write_to(
-                &lease,
-                &native,
-                path,
-                (flags, None),
-                content,
-                Some(&mut guard),
-            )
-            .await;
-        // Finished, either way: a failure already removed what it created.
-        guard.disarm();
-        let (size, attrs) = written?;
-        Ok(Self::result(path, size, attrs, opts))
-    }
-
-    /// An atomic write, or a plain overwrite: upload to a temp name beside the target,
-    /// then promote it.
+    /// Every write: upload to a temp name beside the target, then promote it (replacing
+    /// the target with `overwrite`, else refusing an existing one).
     async fn write_via_temp(
         &self,
         path: &RemotePath,
@@ -532,7 +493,7 @@ impl AsyncSftpBackend {
         };
         let flags = OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE;
         let written = self
-            .write_to(&lease, &temp, path, (flags, mode), content, None)
+            .write_to(&lease, &temp, path, (flags, mode), content)
             .await;
         let (size, attrs) = match written {
             Ok(done) => done,
@@ -563,7 +524,6 @@ impl AsyncSftpBackend {
     }
 }
 
-/// `stat` of a server path; `None` when missing (or under a file).
 /// The most one `copy-data` request copies: the server does the whole request before it
 /// answers, and each request is held to the request timeout (30 s by default), so a big
 /// file is copied in pieces that a slow disk still finishes well within it.
@@ -597,6 +557,7 @@ async fn copy_in_pieces(
     Ok(())
 }
 
+/// `stat` of a server path; `None` when missing (or under a file).
 async fn stat_native(lease: &Lease, native: &str, key: &str) -> Result<Option<FileAttributes>> {
     let raw = lease.raw().clone();
     match lease.run(raw.stat(native.to_owned())).await {
@@ -616,27 +577,14 @@ fn keep_temp_while_replacing(lease: &Lease, guard: &mut TempGuard) {
     }
 }
 
-/// Removes a file a write created (a temp file, or a new file written in place) if the
-/// write that owns it is dropped before it finishes.
+/// Removes the temp file a write or copy created if the call that owns it is dropped
+/// before it finishes.
 struct TempGuard {
     lease: Option<Arc<Lease>>,
     path: String,
 }
 
 impl TempGuard {
-    /// A guard that removes nothing until [`arm`](Self::arm)ed.
-    fn disarmed() -> Self {
-        TempGuard {
-            lease: None,
-            path: String::new(),
-        }
-    }
-
-    fn arm(&mut self, lease: &Arc<Lease>, path: &str) {
-        self.lease = Some(lease.clone());
-        path.clone_into(&mut self.path);
-    }
-
     fn disarm(&mut self) {
         self.lease = None;
     }
@@ -700,16 +648,15 @@ impl AsyncBackend for AsyncSftpBackend {
         &self,
         path: &RemotePath,
         content: AsyncContent<'_>,
-        mode: WriteMode,
+        _mode: WriteMode,
         opts: &WriteOptions,
     ) -> Result<WriteResult> {
-        match mode {
-            WriteMode::Atomic => self.write_via_temp(path, content, opts).await,
-            // An overwrite never writes into the old file (ADR 0018): a body that fails
-            // part-way, or a dropped write, leaves it whole, as on every backend.
-            _ if opts.overwrite => self.write_via_temp(path, content, opts).await,
-            _ => self.write_in_place(path, content, opts).await,
-        }
+        // Every write goes through a temp name, atomic or not. An overwrite never writes
+        // into the old file (ADR 0018): a body that fails part-way, or a dropped write,
+        // leaves it whole. A new file is promoted with the non-replacing `RENAME` (ADR
+        // 0019): written in place, its clean-up after a failure or a drop removed it *by
+        // name*, which by then could be another writer's committed overwrite.
+        self.write_via_temp(path, content, opts).await
     }
 
     async fn delete(&self, path: &RemotePath, opts: &DeleteOptions) -> Result<()> {

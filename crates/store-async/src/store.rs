@@ -35,7 +35,7 @@ use crate::{
 /// # Cancel safety
 /// Dropping any future or stream cancels its request. Dropping a `write_atomic` future
 /// never leaves a partial file visible; dropping a plain `write` may leave the target
-/// absent or partial where the backend streams into place (local, SFTP). Dropping an
+/// absent or partial where the backend streams into place (local). Dropping an
 /// unfinished [`AsyncWriter`] fails its write instead (see its docs), so it leaves nothing.
 #[derive(Clone)]
 pub struct AsyncStore {
@@ -479,10 +479,11 @@ impl AsyncStore {
     ///
     /// # Cancel safety
     /// Dropping the future leaves no partial object: memory, S3 and Azure write whole
-    /// objects, and local and SFTP remove the new file a dropped write created (SFTP in a
-    /// background task). Where the backend writes in place (local, SFTP) readers can see
-    /// the file grow meanwhile, and a killed process or a cut connection can leave a partial
-    /// file — use [`write_atomic`](Self::write_atomic) when readers must never see one. A
+    /// objects, SFTP writes through a temp name (removed in a background task), and local
+    /// removes the new file a dropped write created. Where the backend writes in place
+    /// (local) readers can see the file grow meanwhile, and a killed process can leave a
+    /// partial file — use [`write_atomic`](Self::write_atomic) when readers must never see
+    /// one. A
     /// write that was already sent may still take effect.
     ///
     /// # Errors

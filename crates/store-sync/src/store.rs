@@ -246,8 +246,8 @@ impl Store {
     /// created; the result reports the true size, also for streamed input.
     ///
     /// A write that fails removes the new file it created. Where the backend writes in
-    /// place (local, SFTP), readers can see the file grow meanwhile, and a killed process or
-    /// a cut connection can leave a partial file at `p`; use
+    /// place (local), readers can see the file grow meanwhile, and a killed process can
+    /// leave a partial file at `p`; use
     /// [`write_atomic`](Self::write_atomic) when readers must never see one.
     ///
     /// # Errors
