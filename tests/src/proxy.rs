@@ -78,6 +78,7 @@ pub enum Fault {
 pub struct FaultProxy {
     addr: SocketAddr,
     fault: Arc<Mutex<Fault>>,
+    once: Arc<Mutex<Option<Fault>>>,
     generation: watch::Sender<u64>,
     connections: Arc<AtomicU64>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -100,10 +101,15 @@ impl FaultProxy {
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
         let fault = Arc::new(Mutex::new(Fault::None));
+        let once = Arc::new(Mutex::new(None));
         let (generation, gen_rx) = watch::channel(0u64);
         let connections = Arc::new(AtomicU64::new(0));
         let (shutdown, mut shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-        let (fault2, conns2) = (Arc::clone(&fault), Arc::clone(&connections));
+        let (fault2, once2, conns2) = (
+            Arc::clone(&fault),
+            Arc::clone(&once),
+            Arc::clone(&connections),
+        );
         let thread = std::thread::Builder::new()
             .name("fault-proxy".into())
             .spawn(move || {
@@ -117,7 +123,10 @@ impl FaultProxy {
                             accepted = listener.accept() => {
                                 let Ok((client, _)) = accepted else { continue };
                                 let _ = client.set_nodelay(true);
-                                let fault = *fault2.lock().unwrap_or_else(|p| p.into_inner());
+                                let first = once2.lock().unwrap_or_else(|p| p.into_inner()).take();
+                                let fault = first.unwrap_or_else(|| {
+                                    *fault2.lock().unwrap_or_else(|p| p.into_inner())
+                                });
                                 conns2.fetch_add(1, Ordering::SeqCst);
                                 tokio::spawn(serve(client, upstream, fault, gen_rx.clone()));
                             }
@@ -129,6 +138,7 @@ impl FaultProxy {
         Ok(FaultProxy {
             addr,
             fault,
+            once,
             generation,
             connections,
             shutdown: Some(shutdown),
@@ -149,6 +159,13 @@ impl FaultProxy {
     /// Sets the fault for connections opened from now on.
     pub fn set_fault(&self, fault: Fault) {
         *self.fault.lock().unwrap_or_else(|p| p.into_inner()) = fault;
+    }
+
+    /// Sets the fault for the next connection opened, only; later ones get the fault of
+    /// [`set_fault`](Self::set_fault). For a request whose retry must get through (a
+    /// response lost after the server acted on the request).
+    pub fn set_fault_once(&self, fault: Fault) {
+        *self.once.lock().unwrap_or_else(|p| p.into_inner()) = Some(fault);
     }
 
     /// Drops every live connection (new ones are accepted as usual).

@@ -1,7 +1,8 @@
 //! Fault injection between the Azure backend and Azurite, with the shared TCP proxy, in
 //! both halves: a connection cut in the middle of `write_atomic` leaves the old blob intact;
 //! a cut in the middle of a read surfaces `BackendUnavailable`; a stalled server fails the
-//! call within the configured timeouts.
+//! call within the configured timeouts; a conditional create whose first response is lost
+//! and retried is the write's own success, not `AlreadyExists`.
 #![cfg(feature = "azure")]
 
 mod azure_support;
@@ -255,4 +256,80 @@ async fn async_stall_fails_within_timeout() {
     let err = proxied.get_file_info("big.bin").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err}");
     assert!(started.elapsed() < DEADLINE, "took {:?}", started.elapsed());
+}
+
+// A conditional create whose response is lost: the pipeline's retry meets the blob the
+// first attempt stored, which carries this write's id, so the write succeeds.
+
+/// Through the proxy with three attempts and no folder check, so that a new backend's
+/// first connection carries the upload itself; that connection is cut as the response
+/// starts (the blob is stored by then).
+fn losing_first_response(setup: &Setup) -> AzureConfig {
+    setup.proxy.set_fault_once(Fault::CutAfter {
+        bytes: 1,
+        direction: Direction::Download,
+    });
+    setup
+        .proxied()
+        .retry(
+            remote_store_core::RetryPolicy::new()
+                .max_attempts(3)
+                .initial_backoff(Duration::from_millis(10)),
+        )
+        .check_folder_targets(false)
+}
+
+#[test]
+fn sync_create_whose_response_was_lost_succeeds() {
+    let Some(az) = azurite() else { return };
+    let setup = Setup::new(az, "lost-s");
+    let direct = direct_sync(&setup);
+    let before = setup.proxy.connections();
+    let store = Store::new(
+        AzureBackend::new(losing_first_response(&setup)).unwrap(),
+        "",
+    )
+    .unwrap();
+    let written = store
+        .write_with("new.txt", "created once", WriteOptions::default())
+        .expect("the retried create met its own blob: a success");
+    assert_eq!(written.size, 12);
+    assert!(
+        setup.proxy.connections() >= before + 2,
+        "the first attempt was cut and retried"
+    );
+    assert_eq!(direct.read_text("new.txt").unwrap(), "created once");
+    let err = store
+        .write_with("new.txt", "second", WriteOptions::default())
+        .expect_err("the blob exists");
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err:?}");
+}
+
+#[tokio::test]
+async fn async_create_whose_response_was_lost_succeeds() {
+    let Some(az) = azurite() else { return };
+    let setup = Setup::new(az, "lost-a");
+    let direct = direct_async(&setup).await;
+    let before = setup.proxy.connections();
+    let store = AsyncStore::new(
+        AsyncAzureBackend::new(losing_first_response(&setup)).unwrap(),
+        "",
+    )
+    .unwrap();
+    let written = store
+        .write_with("new.txt", "created once", WriteOptions::default())
+        .await
+        .expect("the retried create met its own blob: a success");
+    assert_eq!(written.size, 12);
+    assert!(written.etag.is_some(), "{written:?}");
+    assert!(
+        setup.proxy.connections() >= before + 2,
+        "the first attempt was cut and retried"
+    );
+    assert_eq!(direct.read_text("new.txt").await.unwrap(), "created once");
+    let err = store
+        .write_with("new.txt", "second", WriteOptions::default())
+        .await
+        .expect_err("the blob exists");
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err:?}");
 }

@@ -7,7 +7,9 @@
 //! - a connection cut in the middle of a read body surfaces `BackendUnavailable` from the
 //!   stream, never a short success;
 //! - a stalled server (before the response head, mid-body, mid-upload) fails the call
-//!   within the configured timeouts.
+//!   within the configured timeouts;
+//! - a conditional create whose first response is lost, retried by the SDK, is the write's
+//!   own success, not `AlreadyExists` (servers that enforce `If-None-Match: *`: moto).
 #![cfg(feature = "s3")]
 
 mod s3_support;
@@ -319,5 +321,103 @@ async fn stalled_server_fails_within_timeouts_async() {
             .write_with("up.bin", pattern(4 * MIB, 8), WriteOptions::overwriting())
             .await;
         assert_timed_out("write", started, result);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A conditional create whose response is lost: the SDK's retry meets the object the first
+// attempt stored.
+
+/// Through the proxy with the SDK retrying (three attempts) and no folder check, so that a
+/// new backend's first connection carries the `PutObject` itself.
+fn retrying(setup: &Setup, prefix: &str) -> S3Config {
+    setup
+        .proxied(prefix)
+        .retry(
+            remote_store_core::RetryPolicy::new()
+                .max_attempts(3)
+                .initial_backoff(Duration::from_millis(10)),
+        )
+        .check_folder_targets(false)
+}
+
+/// The first connection is cut as the response starts (the server has stored the object);
+/// the retry's `If-None-Match: *` then fails against that very object.
+fn lose_first_response(setup: &Setup) {
+    setup.proxy.set_fault_once(Fault::CutAfter {
+        bytes: 1,
+        direction: Direction::Download,
+    });
+}
+
+#[test]
+fn a_create_whose_response_was_lost_succeeds_sync() {
+    for server in servers() {
+        let setup = block_on(Setup::new(server));
+        if !block_on(setup.server.enforces_if_none_match(&setup.bucket)) {
+            continue;
+        }
+        let prefix = unique_name("lost-create-s");
+        lose_first_response(&setup);
+        let before = setup.proxy.connections();
+        let store = Store::new(S3Backend::new(retrying(&setup, &prefix)).unwrap(), "").unwrap();
+        let written = store
+            .write_with("new.txt", "created once", WriteOptions::default())
+            .expect("the retried create met its own object: a success");
+        assert_eq!(written.size, 12);
+        assert!(
+            setup.proxy.connections() >= before + 2,
+            "the first attempt was cut and retried"
+        );
+        assert_eq!(store.read_text("new.txt").unwrap(), "created once");
+        // Another writer's object is still refused.
+        let err = store
+            .write_with("new.txt", "second", WriteOptions::default())
+            .expect_err("the key exists");
+        assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err:?}");
+        assert_eq!(
+            store.get_file_info("new.txt").unwrap().metadata,
+            None,
+            "the write's id is not user metadata"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_whose_response_was_lost_succeeds_async() {
+    for server in servers() {
+        let setup = Setup::new(server).await;
+        if !setup.server.enforces_if_none_match(&setup.bucket).await {
+            continue;
+        }
+        let prefix = unique_name("lost-create-a");
+        lose_first_response(&setup);
+        let before = setup.proxy.connections();
+        let store =
+            AsyncStore::new(AsyncS3Backend::new(retrying(&setup, &prefix)).unwrap(), "").unwrap();
+        let opts = WriteOptions::new().metadata([("owner", "me")].into_iter().collect());
+        let written = store
+            .write_with("new.txt", "created once", opts)
+            .await
+            .expect("the retried create met its own object: a success");
+        assert_eq!(written.size, 12);
+        assert!(written.etag.is_some(), "{written:?}");
+        assert!(
+            setup.proxy.connections() >= before + 2,
+            "the first attempt was cut and retried"
+        );
+        assert_eq!(store.read_text("new.txt").await.unwrap(), "created once");
+        let err = store
+            .write_with("new.txt", "second", WriteOptions::default())
+            .await
+            .expect_err("the key exists");
+        assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err:?}");
+        let info = store.get_file_info("new.txt").await.unwrap();
+        let metadata = info.metadata.expect("the user's metadata");
+        assert_eq!(
+            metadata.iter().collect::<Vec<_>>(),
+            vec![("owner", "me")],
+            "only the user's metadata, not the write's id"
+        );
     }
 }

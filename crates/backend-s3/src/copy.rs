@@ -132,7 +132,7 @@ async fn multipart_copy(
         .bucket(inner.bucket())
         .key(&key)
         .set_content_type(head.content_type().map(str::to_owned))
-        .set_metadata(metadata.as_ref().map(keys::metadata_to_s3))
+        .set_metadata(keys::metadata_to_s3(metadata.as_ref(), None))
         .send()
         .await
         .map_err(|e| inner.sdk_error(e, dst.as_str()))?;

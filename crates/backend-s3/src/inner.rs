@@ -251,7 +251,7 @@ impl Inner {
 
     /// [`head`](Self::head), asking for the object's checksums with `checksums`
     /// (`x-amz-checksum-mode: ENABLED`).
-    async fn head_with(
+    pub(crate) async fn head_with(
         &self,
         path: &RemotePath,
         checksums: bool,

@@ -123,22 +123,63 @@ pub(crate) fn decode_value(value: &str) -> String {
         .unwrap_or_else(|| value.to_owned())
 }
 
-/// User metadata as S3 `x-amz-meta-*` entries.
-pub(crate) fn metadata_to_s3(metadata: &Metadata) -> HashMap<String, String> {
-    metadata
-        .iter()
-        .map(|(k, v)| (k.to_owned(), encode_value(v)))
-        .collect()
+/// An internal entry, not user metadata: the id of the conditional create (`overwrite =
+/// false`) that stored the object, so that a retried create meeting its own earlier
+/// success can recognise it. Never returned as user metadata; a user key of this name is
+/// refused ([`check_user_metadata`]).
+pub(crate) const WRITE_ID_KEY: &str = "rsk-write-id";
+
+/// A fresh id for one conditional create.
+pub(crate) fn new_write_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
-/// User metadata from S3 (`None` when empty).
+/// Refuses user metadata that uses the name this backend keeps for itself
+/// ([`WRITE_ID_KEY`]; S3 metadata names are case-insensitive).
+pub(crate) fn check_user_metadata(metadata: Option<&Metadata>) -> Result<()> {
+    match metadata.and_then(|m| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(WRITE_ID_KEY))) {
+        Some((key, _)) => Err(Error::invalid_argument(format!(
+            "metadata key {key:?} is reserved by the S3 backend (it marks the write that \
+             created an object); use another name"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// User metadata as S3 `x-amz-meta-*` entries, with the id of a conditional create.
+pub(crate) fn metadata_to_s3(
+    metadata: Option<&Metadata>,
+    write_id: Option<&str>,
+) -> Option<HashMap<String, String>> {
+    let mut entries: Option<HashMap<String, String>> = metadata.map(|m| {
+        m.iter()
+            .map(|(k, v)| (k.to_owned(), encode_value(v)))
+            .collect()
+    });
+    if let Some(id) = write_id {
+        entries
+            .get_or_insert_default()
+            .insert(WRITE_ID_KEY.to_owned(), id.to_owned());
+    }
+    entries
+}
+
+/// User metadata from S3 (`None` when empty), without this backend's own entries.
 pub(crate) fn metadata_from_s3(map: Option<&HashMap<String, String>>) -> Option<Metadata> {
     let map = map.filter(|m| !m.is_empty())?;
-    Some(
-        map.iter()
-            .map(|(k, v)| (k.clone(), decode_value(v)))
-            .collect(),
-    )
+    let user: Metadata = map
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case(WRITE_ID_KEY))
+        .map(|(k, v)| (k.clone(), decode_value(v)))
+        .collect();
+    (!user.is_empty()).then_some(user)
+}
+
+/// The conditional-create id an object carries ([`WRITE_ID_KEY`]).
+pub(crate) fn write_id_of(map: Option<&HashMap<String, String>>) -> Option<&str> {
+    map?.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(WRITE_ID_KEY))
+        .map(|(_, v)| v.as_str())
 }
 
 #[cfg(test)]
@@ -202,5 +243,27 @@ mod tests {
             assert_eq!(decode_value(&enc), v);
         }
         assert_eq!(encode_value("plain"), "plain");
+    }
+
+    #[test]
+    fn the_write_id_travels_with_the_metadata_but_is_not_user_metadata() {
+        let user: Metadata = [("owner", "me")].into_iter().collect();
+        let wire = metadata_to_s3(Some(&user), Some("abc")).unwrap();
+        assert_eq!(wire.len(), 2);
+        assert_eq!(write_id_of(Some(&wire)), Some("abc"));
+        assert_eq!(metadata_from_s3(Some(&wire)), Some(user.clone()));
+        // Names come back in any case.
+        let only_id: HashMap<String, String> = [("RSK-Write-Id".to_owned(), "x".to_owned())].into();
+        assert_eq!(write_id_of(Some(&only_id)), Some("x"));
+        assert_eq!(metadata_from_s3(Some(&only_id)), None);
+        assert_eq!(metadata_to_s3(None, None), None);
+        assert_eq!(metadata_to_s3(None, Some("i")).unwrap().len(), 1);
+
+        assert!(check_user_metadata(Some(&user)).is_ok());
+        let reserved: Metadata = [("RSK-WRITE-ID", "mine")].into_iter().collect();
+        let err = check_user_metadata(Some(&reserved)).unwrap_err();
+        assert_eq!(err.kind(), remote_store_core::ErrorKind::InvalidArgument);
+        assert!(err.to_string().contains("reserved"), "{err}");
+        assert_ne!(new_write_id(), new_write_id());
     }
 }

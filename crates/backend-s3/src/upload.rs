@@ -74,6 +74,7 @@ pub(crate) async fn write(
     opts: &WriteOptions,
 ) -> Result<WriteResult> {
     // The store validated `opts` (metadata shape, capability) before calling.
+    keys::check_user_metadata(opts.user_metadata()).map_err(|e| error::finish(e, path.as_str()))?;
     let part_size = usize::try_from(inner.config.part_size).unwrap_or(usize::MAX);
     // For a small overwrite=false write the folder check goes out with the put (ADR 0014);
     // until the content is known to fit one put, it has not run yet.
@@ -123,6 +124,7 @@ async fn put_single(
     part: Part,
 ) -> Result<WriteResult> {
     let size = part.len() as u64;
+    let write_id = if_none_match(inner, opts).map(|_| keys::new_write_id());
     // Queued like every other single request (`Inner::turn`): the request is built only
     // once this write's turn comes, and the turn ends with the send.
     let turn = inner.turn().await;
@@ -142,8 +144,8 @@ async fn put_single(
     if let Some(content_type) = &opts.content_type {
         request = request.content_type(content_type);
     }
-    if let Some(metadata) = opts.user_metadata() {
-        request = request.set_metadata(Some(keys::metadata_to_s3(metadata)));
+    if let Some(metadata) = keys::metadata_to_s3(opts.user_metadata(), write_id.as_deref()) {
+        request = request.set_metadata(Some(metadata));
     }
     if let Some(condition) = if_none_match(inner, opts) {
         request = request.if_none_match(condition);
@@ -174,10 +176,62 @@ async fn put_single(
             },
         ))),
         Err(e) if !opts.overwrite && Failure::of(&e).is_precondition_failed() => {
-            Err(inner.already_exists(path))
+            // Boxed: rare, and inline it would enlarge every write future.
+            match Box::pin(own_write(inner, path, write_id.as_deref(), opts)).await {
+                Some(result) => Ok(result),
+                None => Err(inner.already_exists(path)),
+            }
         }
         Err(e) => Err(write_error(inner, e, path, opts)),
     }
+}
+
+/// A conditional create can meet its own success: the SDK retries a `PutObject` or
+/// `CompleteMultipartUpload` whose response was lost (a cut connection, a 5xx sent after
+/// the object was stored), and the retry's `If-None-Match: *` then fails against the
+/// object the first attempt stored. Every conditional create carries a fresh id in its
+/// metadata ([`keys::WRITE_ID_KEY`]); when the object at `path` carries *this* write's
+/// id, the refusal is that success, described by a `HeadObject`. `None`: not ours (or
+/// not known), and the refusal stands.
+async fn own_write(
+    inner: &Inner,
+    path: &RemotePath,
+    write_id: Option<&str>,
+    opts: &WriteOptions,
+) -> Option<WriteResult> {
+    let write_id = write_id?;
+    let head = inner
+        .head_with(path, opts.checksum.is_some())
+        .await
+        .ok()??;
+    if keys::write_id_of(head.metadata()) != Some(write_id) {
+        return None;
+    }
+    tracing::debug!(
+        key = path.as_str(),
+        "a retried conditional write met its own success"
+    );
+    let size = head
+        .content_length()
+        .map_or(0, |n| u64::try_from(n).unwrap_or(0));
+    Some(
+        WriteResult::native(
+            path.clone(),
+            size,
+            head.e_tag().map(str::to_owned),
+            None,
+            opts,
+        )
+        .with_version_id(head.version_id().map(str::to_owned))
+        .with_digest(service_digest(
+            opts,
+            Reported {
+                crc32c: head.checksum_crc32_c(),
+                sha256: head.checksum_sha256(),
+                crc64nvme: head.checksum_crc64_nvme(),
+            },
+        )),
+    )
 }
 
 /// One conditional `PutObject` (`If-None-Match: *`) sent together with the folder check
@@ -437,12 +491,14 @@ async fn multipart(
             path.as_str(),
         )
     })?;
-    let upload_id = create_upload(inner, &handle, &key, path, opts).await?;
+    let write_id = if_none_match(inner, opts).map(|_| keys::new_write_id());
+    let upload_id = create_upload(inner, &handle, &key, path, opts, write_id.as_deref()).await?;
     let mut upload = Upload {
         inner: Arc::clone(inner),
         handle,
         key,
         upload_id,
+        write_id,
         in_flight: Vec::new(),
         finished: false,
     };
@@ -467,6 +523,7 @@ async fn create_upload(
     key: &str,
     path: &RemotePath,
     opts: &WriteOptions,
+    write_id: Option<&str>,
 ) -> Result<String> {
     let request = inner
         .client
@@ -474,7 +531,7 @@ async fn create_upload(
         .bucket(inner.bucket())
         .key(key)
         .set_content_type(opts.content_type.clone())
-        .set_metadata(opts.user_metadata().map(keys::metadata_to_s3))
+        .set_metadata(keys::metadata_to_s3(opts.user_metadata(), write_id))
         .set_checksum_algorithm(sdk_checksum(opts));
     let (tx, rx) = tokio::sync::oneshot::channel::<Result<String>>();
     let task_inner = Arc::clone(inner);
@@ -514,6 +571,8 @@ struct Upload {
     handle: Handle,
     key: String,
     upload_id: String,
+    /// The id of a conditional create, in the object's metadata ([`own_write`]).
+    write_id: Option<String>,
     in_flight: Vec<AbortHandle>,
     finished: bool,
 }
@@ -624,7 +683,17 @@ impl Upload {
                 .or_else(|| full_crc64_of_parts(opts, &done, &sizes)),
             )),
             Err(e) if !opts.overwrite && Failure::of(&e).is_precondition_failed() => {
-                Err(self.inner.already_exists(path))
+                match own_write(&self.inner, path, self.write_id.as_deref(), opts).await {
+                    Some(result) => Ok(result),
+                    None => Err(self.inner.already_exists(path)),
+                }
+            }
+            // A retried completion of an upload the lost first attempt completed.
+            Err(e) if Failure::of(&e).is_not_found() && !Failure::of(&e).is_missing_bucket() => {
+                match own_write(&self.inner, path, self.write_id.as_deref(), opts).await {
+                    Some(result) => Ok(result),
+                    None => Err(write_error(&self.inner, e, path, opts)),
+                }
             }
             Err(e) => Err(write_error(&self.inner, e, path, opts)),
         }
