@@ -1079,3 +1079,162 @@ async fn single_requests_wait_for_a_turn_before_the_sdk_starts_them() {
         );
     }
 }
+
+/// A move deletes its source only as it copied it (`If-Match` with the source's ETag): a
+/// source that another writer replaces between the copy and the delete is kept, and the
+/// move reports a partial `PreconditionFailed`; before, the new content was deleted unseen.
+/// On servers that honour `If-Match` on `DeleteObject` (moto; probed, and moto must run it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_source_replaced_during_a_move_is_kept() {
+    let mut ran = 0;
+    for server in servers() {
+        let bucket = server.fresh_bucket("mv-race").await;
+        let prefix = unique_name("mv-race");
+        let client = server.client();
+        if !deletes_honour_if_match(&client, &bucket).await {
+            eprintln!("{}: DeleteObject ignores If-Match; skipped", server.name);
+            continue;
+        }
+        ran += 1;
+        let replace = std::sync::Arc::new(replace::ReplaceBeforeDelete {
+            client: client.clone(),
+            bucket: bucket.clone(),
+            key: format!("{prefix}/src.txt"),
+            armed: std::sync::atomic::AtomicBool::new(true),
+        });
+        let (backend, _) = server.recorded_backend_with(
+            server.config(&bucket).prefix(prefix.as_str()),
+            [replace::Shared(std::sync::Arc::clone(&replace))],
+        );
+        let store = AsyncStore::new(backend, "").unwrap();
+        store.write("src.txt", "the original").await.unwrap();
+
+        let err = store
+            .move_file("src.txt", "dst.txt")
+            .await
+            .expect_err("the source changed after the copy");
+        assert_eq!(
+            err.kind(),
+            ErrorKind::PreconditionFailed,
+            "{}: {err:?}",
+            server.name
+        );
+        assert!(err.to_string().contains("partial move"), "{err}");
+        assert!(
+            !replace.armed.load(std::sync::atomic::Ordering::SeqCst),
+            "the source was replaced before the delete"
+        );
+        assert_eq!(
+            store.read_text("src.txt").await.unwrap(),
+            "replaced meanwhile"
+        );
+        assert_eq!(store.read_text("dst.txt").await.unwrap(), "the original");
+
+        // Without a race the move completes.
+        store.move_file("src.txt", "again.txt").await.unwrap();
+        assert!(!store.exists("src.txt").await.unwrap());
+        assert_eq!(
+            store.read_text("again.txt").await.unwrap(),
+            "replaced meanwhile"
+        );
+    }
+    if Server::moto().is_some() {
+        assert!(ran > 0, "moto honours If-Match on DeleteObject");
+    }
+}
+
+/// Whether `DeleteObject` with a wrong `If-Match` is refused (the object kept).
+async fn deletes_honour_if_match(
+    client: &remote_store_s3::aws_sdk_s3::Client,
+    bucket: &str,
+) -> bool {
+    let key = unique_name("probe-delete-if-match");
+    client
+        .put_object()
+        .bucket(bucket)
+        .key(&key)
+        .body(Bytes::from_static(b"probe").into())
+        .send()
+        .await
+        .expect("probe put");
+    let refused = client
+        .delete_object()
+        .bucket(bucket)
+        .key(&key)
+        .if_match("\"not-the-etag\"")
+        .send()
+        .await
+        .is_err();
+    let kept = client
+        .head_object()
+        .bucket(bucket)
+        .key(&key)
+        .send()
+        .await
+        .is_ok();
+    refused && kept
+}
+
+mod replace {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use remote_store_s3::aws_sdk_s3::Client;
+    use remote_store_s3::aws_sdk_s3::config::interceptors::BeforeSerializationInterceptorContextRef;
+    use remote_store_s3::aws_sdk_s3::config::{ConfigBag, Intercept};
+    use remote_store_s3::aws_sdk_s3::error::BoxError;
+    use remote_store_s3::aws_sdk_s3::operation::delete_object::DeleteObjectInput;
+
+    /// Before the first `DeleteObject` of `key` goes out, another writer (a direct client,
+    /// on its own thread and runtime) replaces the object.
+    #[derive(Debug)]
+    pub(crate) struct ReplaceBeforeDelete {
+        pub(crate) client: Client,
+        pub(crate) bucket: String,
+        pub(crate) key: String,
+        pub(crate) armed: AtomicBool,
+    }
+
+    #[derive(Debug)]
+    pub(crate) struct Shared(pub(crate) Arc<ReplaceBeforeDelete>);
+
+    impl Intercept for Shared {
+        fn name(&self) -> &'static str {
+            "ReplaceBeforeDelete"
+        }
+
+        fn read_before_execution(
+            &self,
+            context: &BeforeSerializationInterceptorContextRef<'_>,
+            _cfg: &mut ConfigBag,
+        ) -> Result<(), BoxError> {
+            let ours = context
+                .input()
+                .downcast_ref::<DeleteObjectInput>()
+                .is_some_and(|d| d.key() == Some(self.0.key.as_str()));
+            if !ours || !self.0.armed.swap(false, Ordering::SeqCst) {
+                return Ok(());
+            }
+            let this = Arc::clone(&self.0);
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime
+                    .block_on(
+                        this.client
+                            .put_object()
+                            .bucket(&this.bucket)
+                            .key(&this.key)
+                            .body(bytes::Bytes::from_static(b"replaced meanwhile").into())
+                            .send(),
+                    )
+                    .expect("replace the source");
+            })
+            .join()
+            .expect("the replacing thread");
+            Ok(())
+        }
+    }
+}

@@ -430,11 +430,15 @@ impl AsyncBackend for AsyncS3Backend {
         opts: &CopyOptions,
     ) -> Result<()> {
         let overwrite = opts.overwrite;
-        copy::copy(&self.inner, src, dst, overwrite).await
+        copy::copy(&self.inner, src, dst, overwrite).await.map(drop)
     }
 
     /// `CopyObject` then `DeleteObject`: not atomic; a failed delete is reported as a
-    /// partial failure (the copy exists, the source too).
+    /// partial failure (the copy exists, the source too). The delete carries `If-Match`
+    /// with the ETag the source had before the copy, so a source replaced meanwhile by
+    /// another writer is kept (`PreconditionFailed`, partial) instead of deleted unseen; a
+    /// source deleted meanwhile is the move's end state. Servers that ignore or refuse
+    /// the header get a plain delete ([`Inner::delete_object_if_match`]).
     async fn move_file(
         &self,
         src: &RemotePath,
@@ -445,11 +449,40 @@ impl AsyncBackend for AsyncS3Backend {
         if src == dst {
             return self.inner.file_info(src).await.map(drop);
         }
-        copy::copy(&self.inner, src, dst, overwrite).await?;
-        self.inner
-            .delete_object(src)
-            .await
-            .map_err(|e| partial_move(self.inner.sdk_error(e, src.as_str()), src, dst))
+        let etag = copy::copy(&self.inner, src, dst, overwrite).await?;
+        let deleted = match &etag {
+            Some(etag) => self.inner.delete_object_if_match(src, etag).await,
+            None => self.inner.delete_object(src).await,
+        };
+        match deleted {
+            Ok(()) => Ok(()),
+            // Deleted by someone else after the copy: the source is gone, as a move leaves it.
+            Err(e)
+                if etag.is_some()
+                    && Failure::of(&e).is_not_found()
+                    && !Failure::of(&e).is_missing_bucket() =>
+            {
+                Ok(())
+            }
+            Err(e) if Failure::of(&e).is_precondition_failed() => Err(partial_move(
+                error::finish(
+                    Error::precondition_failed(
+                        src.as_str(),
+                        "the source was replaced by another writer after it was copied; \
+                         the new source is kept and the destination holds the copied content",
+                    ),
+                    src.as_str(),
+                )
+                .with_source(e),
+                src,
+                dst,
+            )),
+            Err(e) => Err(partial_move(
+                self.inner.sdk_error(e, src.as_str()),
+                src,
+                dst,
+            )),
+        }
     }
 
     /// `HeadBucket`: bad credentials are `PermissionDenied`, a missing bucket `NotFound`

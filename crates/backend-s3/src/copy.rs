@@ -16,18 +16,20 @@ use crate::keys;
 /// Parts of a multipart copy.
 const COPY_PART_SIZE: u64 = 1024 * 1024 * 1024;
 
-/// Copies `src` to `dst` with every precondition of the contract.
+/// Copies `src` to `dst` with every precondition of the contract. Returns the ETag the
+/// source had when the copy began (its `HeadObject`), for a move to delete only that.
 pub(crate) async fn copy(
     inner: &Arc<Inner>,
     src: &RemotePath,
     dst: &RemotePath,
     overwrite: bool,
-) -> Result<()> {
+) -> Result<Option<String>> {
     let Some(head) = inner.head(src).await? else {
         return Err(inner.missing(src).await);
     };
+    let etag = head.e_tag().map(str::to_owned);
     if src == dst {
-        return Ok(());
+        return Ok(etag);
     }
     // The existence check is a HEAD; where the server enforces `If-None-Match: *` on
     // copies (`conditional_copy`), the copy carries it too and a racing creator wins.
@@ -93,7 +95,7 @@ pub(crate) async fn copy(
         // Where the server refuses folder targets itself, its refusal is told apart here
         // (boxed: rare, and inline it would enlarge every copy's future).
         Err(e) => Err(Box::pin(inner.refused_target(dst, e)).await),
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(etag),
     }
 }
 

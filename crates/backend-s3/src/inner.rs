@@ -79,15 +79,41 @@ impl Inner {
         &self,
         path: &RemotePath,
     ) -> std::result::Result<(), SdkError<DeleteObjectError>> {
-        self.queued(|| {
-            self.client
-                .delete_object()
-                .bucket(self.bucket())
-                .key(self.keys.object(path))
-                .send()
-        })
-        .await
-        .map(drop)
+        self.queued(|| self.delete_request(path).send())
+            .await
+            .map(drop)
+    }
+
+    /// A `DeleteObject` request for `path`, to be given conditions and sent.
+    pub(crate) fn delete_request(
+        &self,
+        path: &RemotePath,
+    ) -> aws_sdk_s3::operation::delete_object::builders::DeleteObjectFluentBuilder {
+        self.client
+            .delete_object()
+            .bucket(self.bucket())
+            .key(self.keys.object(path))
+    }
+
+    /// `DeleteObject` of `path` only while it still has `etag` (`If-Match`): a `412` when it
+    /// has changed, a `404` when it is gone. A server that refuses the header itself
+    /// (`400`, `501`: S3-compatible servers without conditional deletes) gets one
+    /// unconditional delete instead, as does every server that ignores it.
+    pub(crate) async fn delete_object_if_match(
+        &self,
+        path: &RemotePath,
+        etag: &str,
+    ) -> std::result::Result<(), SdkError<DeleteObjectError>> {
+        let result = self
+            .queued(|| self.delete_request(path).if_match(etag).send())
+            .await
+            .map(drop);
+        match result {
+            Err(e) if matches!(Failure::of(&e).status, Some(400 | 501)) => {
+                self.delete_object(path).await
+            }
+            other => other,
+        }
     }
 
     /// One queued `ListObjectsV2` page of the keys below `prefix`: grouped at `/` into

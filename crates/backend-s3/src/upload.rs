@@ -265,35 +265,23 @@ async fn put_single_checked(
 }
 
 /// Deletes the object a refused write created — the version it returned, or the key only
-/// while it still carries the write's etag — and returns `refusal`, which says so when the
-/// delete failed (the object then stays, next to the folder). A server that refuses the
-/// `If-Match` header itself (`400`, `501`: S3-compatible servers without conditional
-/// deletes) gets one unconditional delete instead.
+/// while it still carries the write's etag ([`Inner::delete_object_if_match`]) — and
+/// returns `refusal`, which says so when the delete failed (the object then stays, next
+/// to the folder).
 async fn undo_create(
     inner: &Inner,
     path: &RemotePath,
     created: &WriteResult,
     refusal: Error,
 ) -> Error {
-    let request = || {
-        inner
-            .client
-            .delete_object()
-            .bucket(inner.bucket())
-            .key(inner.keys.object(path))
+    let result = match (&created.version_id, &created.etag) {
+        (Some(version), _) => inner
+            .queued(|| inner.delete_request(path).version_id(version).send())
+            .await
+            .map(drop),
+        (None, Some(etag)) => inner.delete_object_if_match(path, etag).await,
+        (None, None) => inner.delete_object(path).await,
     };
-    let mut result = match (&created.version_id, &created.etag) {
-        (Some(version), _) => inner.queued(|| request().version_id(version).send()).await,
-        (None, Some(etag)) => inner.queued(|| request().if_match(etag).send()).await,
-        (None, None) => inner.queued(|| request().send()).await,
-    };
-    if created.version_id.is_none()
-        && created.etag.is_some()
-        && let Err(e) = &result
-        && matches!(Failure::of(e).status, Some(400 | 501))
-    {
-        result = inner.queued(|| request().send()).await;
-    }
     match result {
         Ok(_) => refusal,
         // Replaced since by another writer: no longer ours to remove.
