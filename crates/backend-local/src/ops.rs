@@ -529,6 +529,14 @@ pub(crate) fn rename(
     }
     if root.fsync().atomic() {
         root::sync_dir(to).map_err(|e| error::map(e, dst))?;
+        // The source's folder lost the name: made durable too, or a crash could bring the
+        // moved file back at its old name.
+        if src_rel.parent().map(Rel::key) != dst_rel.parent().map(Rel::key) {
+            let from = root
+                .parent(src_rel, DirAccess::Read, false)
+                .map_err(|e| error::map(e, src))?;
+            root::sync_dir(root.fd(&from)).map_err(|e| error::map(e, src))?;
+        }
     }
     Ok(())
 }

@@ -209,7 +209,8 @@ impl Root {
     }
 
     /// The folder containing `rel`, opened with `access` (`None` for the root). With
-    /// `create`, missing folders are created first.
+    /// `create`, missing folders are created first, durably under the `atomic` fsync
+    /// policy (this is how atomic writes, copies and moves make their destination folder).
     pub(crate) fn parent(
         &self,
         rel: Rel<'_>,
@@ -221,7 +222,7 @@ impl Root {
         };
         match self.open_dir(parent, access) {
             Err(e) if create && error::is(&e, Errno::NOENT) => {
-                self.create_dirs(parent)?;
+                self.create_dirs(parent, self.fsync.atomic())?;
                 self.open_dir(parent, access).map(Some)
             }
             other => other.map(Some),
@@ -229,16 +230,24 @@ impl Root {
     }
 
     /// Creates the folder `rel` and its missing ancestors, each inside its resolved parent.
-    /// `ENOTDIR` means a file is in the way.
-    pub(crate) fn create_dirs(&self, rel: Rel<'_>) -> io::Result<()> {
+    /// `ENOTDIR` means a file is in the way. With `durable`, the parent of each folder
+    /// created is fsynced after it, so that a file fsynced into a new folder does not lose
+    /// its folder in a crash.
+    pub(crate) fn create_dirs(&self, rel: Rel<'_>, durable: bool) -> io::Result<()> {
+        let access = if durable {
+            DirAccess::Read
+        } else {
+            DirAccess::Path
+        };
         for dir in rel.ancestors().chain(std::iter::once(rel)) {
             match self.open_dir(dir, DirAccess::Path) {
                 Ok(_) => continue,
                 Err(e) if error::is(&e, Errno::NOENT) => {}
                 Err(e) => return Err(e),
             }
-            let parent = self.parent(dir, DirAccess::Path, false)?;
+            let parent = self.parent(dir, access, false)?;
             match rustix::fs::mkdirat(self.fd(&parent), dir.name(), Mode::from_raw_mode(DIR_MODE)) {
+                Ok(()) if durable => sync_dir(self.fd(&parent))?,
                 Ok(()) | Err(Errno::EXIST) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -520,7 +529,9 @@ mod tests {
                 &root.open_at(rel(&k), flags, FILE_MODE).unwrap_err()
             ));
             let k = RemotePath::new("sib/x/y").unwrap();
-            assert!(error::is_escape(&root.create_dirs(rel(&k)).unwrap_err()));
+            assert!(error::is_escape(
+                &root.create_dirs(rel(&k), false).unwrap_err()
+            ));
             // O_EXCL on a dangling link does not create the link's target.
             let k = RemotePath::new("dangling").unwrap();
             assert!(error::is(

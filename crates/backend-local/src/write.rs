@@ -147,7 +147,8 @@ fn open_plain(
             Err(e) if error::is(&e, Errno::NOENT) && !made_parents => {
                 made_parents = true;
                 if let Some(parent) = rel.parent() {
-                    root.create_dirs(parent)
+                    // Durable only where plain writes fsync their file.
+                    root.create_dirs(parent, root.fsync().plain())
                         .map_err(|e| target_error(root, rel, key, e))?;
                 }
             }
