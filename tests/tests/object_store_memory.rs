@@ -4,6 +4,7 @@
 #![cfg(feature = "memory")]
 
 mod object_store_support;
+mod tamper_support;
 
 use futures::TryStreamExt;
 use object_store::path::Path;
@@ -11,6 +12,8 @@ use object_store::{ObjectStore, ObjectStoreExt};
 use remote_store_async::AsyncStore;
 use remote_store_memory::AsyncMemoryBackend;
 use remote_store_object_store::ObjectStoreAdapter;
+use remote_store_sync::Backend as _;
+use tamper_support::{Tamper, Tampered};
 
 fn adapter() -> ObjectStoreAdapter {
     let store = AsyncStore::new(AsyncMemoryBackend::new(), "").expect("a memory store");
@@ -180,20 +183,20 @@ async fn etag_lists_read_and_a_folder_is_no_object() {
     assert!(matches!(err, object_store::Error::NotFound { .. }), "{err}");
 }
 
-/// A memory backend without conditional reads, tampered with: with `replace_with`, its
+/// A memory backend without conditional reads, tampered with ([`Tampered`]): with `replace_with`, its
 /// reads first replace the file by that many bytes of `n` (the replacement a reader meets
 /// between the adapter's `head` and its read); with `hide_modified`, it reports no
 /// modification times; with `refuse_writes`, its writes fail with `PermissionDenied` after
 /// their first bytes.
 #[derive(Debug, Default)]
-struct Tampered {
+struct Tampering {
     inner: remote_store_memory::MemoryBackend,
     replace_with: Option<usize>,
     hide_modified: bool,
     refuse_writes: bool,
 }
 
-impl Tampered {
+impl Tampering {
     fn replace(&self, path: &remote_store_core::RemotePath) {
         let Some(len) = self.replace_with else {
             return;
@@ -209,20 +212,14 @@ impl Tampered {
     }
 }
 
-impl remote_store_sync::Backend for Tampered {
-    fn name(&self) -> &'static str {
-        "tampered"
+impl Tamper for Tampering {
+    fn inner(&self) -> &remote_store_memory::MemoryBackend {
+        &self.inner
     }
     fn capabilities(&self) -> remote_store_core::CapabilitySet {
         self.inner
             .capabilities()
             .without(remote_store_core::Capability::ConditionalRead)
-    }
-    fn is_file(&self, path: &remote_store_core::RemotePath) -> remote_store_core::Result<bool> {
-        self.inner.is_file(path)
-    }
-    fn is_folder(&self, path: &remote_store_core::RemotePath) -> remote_store_core::Result<bool> {
-        self.inner.is_folder(path)
     }
     fn read(
         &self,
@@ -256,33 +253,6 @@ impl remote_store_sync::Backend for Tampered {
         }
         self.inner.write(path, content, mode, opts)
     }
-    fn delete(
-        &self,
-        path: &remote_store_core::RemotePath,
-        opts: &remote_store_core::DeleteOptions,
-    ) -> remote_store_core::Result<()> {
-        self.inner.delete(path, opts)
-    }
-    fn delete_folder(
-        &self,
-        path: &remote_store_core::RemotePath,
-        opts: &remote_store_core::DeleteFolderOptions,
-    ) -> remote_store_core::Result<()> {
-        self.inner.delete_folder(path, opts)
-    }
-    fn list_files(
-        &self,
-        path: &remote_store_core::RemotePath,
-        opts: &remote_store_core::ListOptions,
-    ) -> remote_store_sync::FileIter {
-        self.inner.list_files(path, opts)
-    }
-    fn list_folders(&self, path: &remote_store_core::RemotePath) -> remote_store_sync::FolderIter {
-        self.inner.list_folders(path)
-    }
-    fn iter_children(&self, path: &remote_store_core::RemotePath) -> remote_store_sync::EntryIter {
-        self.inner.iter_children(path)
-    }
     fn get_file_info(
         &self,
         path: &remote_store_core::RemotePath,
@@ -312,11 +282,11 @@ async fn a_replacement_during_a_get_fails_it() {
             )
             .unwrap()
         };
-        let tampered = Tampered {
+        let tampered = Tampered(Tampering {
             inner,
             replace_with: Some(if grow { 300 } else { 30 }),
-            ..Tampered::default()
-        };
+            ..Tampering::default()
+        });
         let store = AsyncStore::from_blocking(tampered, "").unwrap();
         let os = ObjectStoreAdapter::new(store);
         let p = Path::from("o.bin");
@@ -351,10 +321,10 @@ async fn a_replacement_during_a_get_fails_it() {
 /// ignored, as HTTP says: every `if_modified_since` was `NotModified` against the epoch.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn time_conditions_without_a_modification_time_are_ignored() {
-    let tampered = Tampered {
+    let tampered = Tampered(Tampering {
         hide_modified: true,
-        ..Tampered::default()
-    };
+        ..Tampering::default()
+    });
     let os = ObjectStoreAdapter::new(AsyncStore::from_blocking(tampered, "").unwrap());
     let p = Path::from("t.txt");
     os.put(&p, "timeless".into()).await.unwrap();
@@ -381,10 +351,10 @@ async fn time_conditions_without_a_modification_time_are_ignored() {
 /// never calls `complete`, so the part's error is all its caller sees.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_multipart_write_reports_its_cause_through_the_parts() {
-    let tampered = Tampered {
+    let tampered = Tampered(Tampering {
         refuse_writes: true,
-        ..Tampered::default()
-    };
+        ..Tampering::default()
+    });
     let os = ObjectStoreAdapter::new(AsyncStore::from_blocking(tampered, "").unwrap());
     let upload = os.put_multipart(&Path::from("refused")).await.unwrap();
     let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, 1024);

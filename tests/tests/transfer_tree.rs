@@ -4,18 +4,20 @@
 //! skip-if-same re-run copies nothing; a dry run changes nothing; progress totals match.
 #![cfg(all(feature = "memory", feature = "local"))]
 
+mod tamper_support;
 mod transfer_support;
 
 use std::sync::Arc;
 
 use remote_store_async::AsyncStore;
-use remote_store_core::{ErrorKind, RemotePath, Result};
+use remote_store_core::{ErrorKind, RemotePath};
 use remote_store_local::{AsyncLocalBackend, LocalBackend};
 use remote_store_memory::{AsyncMemoryBackend, MemoryBackend};
-use remote_store_sync::Store;
+use remote_store_sync::{Backend as _, Store};
 use remote_store_transfer::{
     Action, ChecksumAlgorithm, FileStatus, IfExists, SkipReason, TransferOptions, aio, sync,
 };
+use tamper_support::{Tamper, Tampered};
 use transfer_support::{
     Counting, TREE_FILES, assert_same_tree, read_tree, temp_files, total_bytes, write_tree,
 };
@@ -471,40 +473,9 @@ fn a_small_file_that_grew_since_the_plan_is_uploaded_whole() {
 #[derive(Debug)]
 struct VanishedFolder(MemoryBackend);
 
-impl remote_store_sync::Backend for VanishedFolder {
-    fn name(&self) -> &'static str {
-        "vanished-folder"
-    }
-    fn capabilities(&self) -> remote_store_core::CapabilitySet {
-        self.0.capabilities()
-    }
-    fn is_file(&self, path: &RemotePath) -> Result<bool> {
-        self.0.is_file(path)
-    }
-    fn is_folder(&self, path: &RemotePath) -> Result<bool> {
-        self.0.is_folder(path)
-    }
-    fn read(&self, path: &RemotePath) -> Result<remote_store_sync::Reader> {
-        self.0.read(path)
-    }
-    fn write(
-        &self,
-        path: &RemotePath,
-        content: remote_store_sync::Content<'_>,
-        mode: remote_store_core::WriteMode,
-        opts: &remote_store_core::WriteOptions,
-    ) -> Result<remote_store_core::WriteResult> {
-        self.0.write(path, content, mode, opts)
-    }
-    fn delete(&self, path: &RemotePath, opts: &remote_store_core::DeleteOptions) -> Result<()> {
-        self.0.delete(path, opts)
-    }
-    fn delete_folder(
-        &self,
-        path: &RemotePath,
-        opts: &remote_store_core::DeleteFolderOptions,
-    ) -> Result<()> {
-        self.0.delete_folder(path, opts)
+impl Tamper for VanishedFolder {
+    fn inner(&self) -> &MemoryBackend {
+        &self.0
     }
     fn list_files(
         &self,
@@ -513,15 +484,6 @@ impl remote_store_sync::Backend for VanishedFolder {
     ) -> remote_store_sync::FileIter {
         let gone = remote_store_core::Error::not_found(format!("{path}/gone"));
         Box::new(std::iter::once(Err(gone)).chain(self.0.list_files(path, opts)))
-    }
-    fn list_folders(&self, path: &RemotePath) -> remote_store_sync::FolderIter {
-        self.0.list_folders(path)
-    }
-    fn iter_children(&self, path: &RemotePath) -> remote_store_sync::EntryIter {
-        self.0.iter_children(path)
-    }
-    fn get_file_info(&self, path: &RemotePath) -> Result<remote_store_core::FileInfo> {
-        self.0.get_file_info(path)
     }
 }
 
@@ -548,13 +510,13 @@ fn a_vanished_destination_folder_hides_no_other_file() {
         assert_eq!(report.skipped().count(), 2, "{half}: {report:?}");
         assert_eq!(report.copied().count(), 0, "{half}: {report:?}");
     };
-    let dst = Store::new(VanishedFolder(existing.clone()), "").unwrap();
+    let dst = Store::new(Tampered(VanishedFolder(existing.clone())), "").unwrap();
     check(
         "sync",
         sync::copy_between_with(&source, "", &dst, "t", &same).unwrap(),
     );
     let asource = AsyncStore::from_blocking(sources, "").unwrap();
-    let adst = AsyncStore::from_blocking(VanishedFolder(existing), "").unwrap();
+    let adst = AsyncStore::from_blocking(Tampered(VanishedFolder(existing)), "").unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

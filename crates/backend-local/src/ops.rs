@@ -326,14 +326,23 @@ pub(crate) fn delete_folder(
 
 /// Whether the folder `rel` (following contained links) has no entry.
 fn folder_is_empty(root: &Root, rel: Rel<'_>) -> io::Result<bool> {
-    let mut dir = rustix::fs::Dir::new(root.open_dir(rel, DirAccess::Read)?)?;
+    let dir = root.open_dir(rel, DirAccess::Read)?;
+    Ok(!lists_entry(dir, |name| name != b"." && name != b"..")?)
+}
+
+/// Whether the folder open at `dir` lists an entry whose name satisfies `wanted`; stops at
+/// the first.
+fn lists_entry(
+    dir: rustix::fd::OwnedFd,
+    mut wanted: impl FnMut(&[u8]) -> bool,
+) -> io::Result<bool> {
+    let mut dir = rustix::fs::Dir::new(dir)?;
     while let Some(entry) = dir.read() {
-        let name = entry?.file_name().to_bytes().to_vec();
-        if name != b"." && name != b".." {
-            return Ok(false);
+        if wanted(entry?.file_name().to_bytes()) {
+            return Ok(true);
         }
     }
-    Ok(true)
+    Ok(false)
 }
 
 /// Removes everything inside the folder `name` of `dir`, depth first, without recursion
@@ -565,18 +574,10 @@ fn leads_to(
 /// system; a listing tells the spellings apart). `false` when it cannot be listed.
 fn has_exact_entry(root: &Root, parent: &Parent, name: &str) -> bool {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-    let Ok(fd) = rustix::fs::openat(root.fd(parent), c".", flags, rustix::fs::Mode::empty()) else {
-        return false;
-    };
-    let Ok(mut dir) = rustix::fs::Dir::new(fd) else {
-        return false;
-    };
-    while let Some(Ok(entry)) = dir.read() {
-        if entry.file_name().to_bytes() == name.as_bytes() {
-            return true;
-        }
-    }
-    false
+    rustix::fs::openat(root.fd(parent), c".", flags, rustix::fs::Mode::empty())
+        .map_err(io::Error::from)
+        .and_then(|dir| lists_entry(dir, |entry| entry == name.as_bytes()))
+        .unwrap_or(false)
 }
 
 /// The cross-filesystem move: an atomic copy, then deleting the source. A failed delete

@@ -71,6 +71,25 @@ const DELETE_CHUNKS_IN_FLIGHT: usize = 2;
 /// tasks while reading it.
 const GET_ATTEMPTS: u32 = 10;
 
+/// Runs `look` (a `head`, then a read held to the version it found: `pinned`) until it is
+/// not refused by a replacement in between, at most [`GET_ATTEMPTS`] times: one GET of an
+/// HTTP store would have returned whichever version was there.
+async fn looking_again<T, F, Fut>(mut look: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut attempt = 1;
+    loop {
+        match look().await {
+            Err(object_store::Error::Precondition { .. }) if attempt < GET_ATTEMPTS => {
+                attempt += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
 /// An [`ObjectStore`] over an [`AsyncStore`].
 ///
 /// Cheap to clone (an `Arc` inside); safe to share between tasks. Register it with a query
@@ -607,18 +626,7 @@ impl ObjectStore for ObjectStoreAdapter {
         if options.version.is_some() {
             return Err(not_implemented("get_opts with a version"));
         }
-        let mut attempt = 1;
-        loop {
-            match self.get_once(location, &options).await {
-                // The read is held to the version just checked (`pinned`); a replacement
-                // in between fails it before any byte: look again, as one GET of an HTTP
-                // store would have returned whichever version was there.
-                Err(object_store::Error::Precondition { .. }) if attempt < GET_ATTEMPTS => {
-                    attempt += 1;
-                }
-                done => return done,
-            }
-        }
+        looking_again(|| self.get_once(location, &options)).await
     }
 
     /// One `get_file_info` for the whole batch (not one per range, as the default's
@@ -629,15 +637,7 @@ impl ObjectStore for ObjectStoreAdapter {
         if ranges.is_empty() {
             return Ok(Vec::new());
         }
-        let mut attempt = 1;
-        loop {
-            match self.get_ranges_once(location, ranges).await {
-                Err(object_store::Error::Precondition { .. }) if attempt < GET_ATTEMPTS => {
-                    attempt += 1;
-                }
-                done => return done,
-            }
-        }
+        looking_again(|| self.get_ranges_once(location, ranges)).await
     }
 
     fn delete_stream(
