@@ -326,22 +326,33 @@ fn a_cut_read_pinned_by_if_match_resumes_with_the_same_condition() {
         "the injected failure was met"
     );
 
-    flaky.faults.cut_after.store(1000, Ordering::SeqCst);
-    set(&flaky.faults.cut_reads, 1);
-    let mut reader = s.read_with("big.bin", pinned(0..SIZE as u64)).unwrap();
-    let mut first = vec![0; 1000];
-    reader.read_exact(&mut first).unwrap();
+    let (first, err) = cut_then_replaced(&flaky, &s, pinned(0..SIZE as u64));
     assert_eq!(first, &data[..1000]);
-    s.write_with("big.bin", vec![7u8; SIZE], WriteOptions::overwriting())
-        .unwrap();
-    let mut rest = Vec::new();
-    let err = reader.read_to_end(&mut rest).unwrap_err();
-    let err = remote_store_core::Error::from_io(err);
     assert_eq!(err.kind(), ErrorKind::PreconditionFailed, "{err}");
     // Found by the layer's own etag check before the reopen, not left to the server
     // (which may skip `if_match` on a ranged read).
     assert!(err.to_string().contains("the etag is no longer"), "{err}");
+}
+
+/// Reads `big.bin` with `opts` through a connection cut after 1000 bytes, replaces the
+/// object once those bytes are in, and reads on: the first 1000 bytes and the error that
+/// ends the read (no byte of the new object may follow them).
+fn cut_then_replaced(
+    flaky: &Flaky,
+    s: &Store,
+    opts: ReadOptions,
+) -> (Vec<u8>, remote_store_core::Error) {
+    flaky.faults.cut_after.store(1000, Ordering::SeqCst);
+    set(&flaky.faults.cut_reads, 1);
+    let mut reader = s.read_with("big.bin", opts).unwrap();
+    let mut first = vec![0; 1000];
+    reader.read_exact(&mut first).unwrap();
+    s.write_with("big.bin", vec![7u8; SIZE], WriteOptions::overwriting())
+        .unwrap();
+    let mut rest = Vec::new();
+    let err = reader.read_to_end(&mut rest).unwrap_err();
     assert!(rest.is_empty(), "no byte of the new object was delivered");
+    (first, remote_store_core::Error::from_io(err))
 }
 
 /// `if_match("*")` ("only if it exists") pins no version: a cut read with it is not resumed
@@ -352,20 +363,8 @@ fn a_read_with_if_match_any_is_not_taken_as_pinned() {
     let flaky = Flaky::new();
     let s = sync_store(&flaky, 4);
     s.write("big.bin", pattern(SIZE)).unwrap();
-    flaky.faults.cut_after.store(1000, Ordering::SeqCst);
-    set(&flaky.faults.cut_reads, 1);
-    let mut reader = s
-        .read_with("big.bin", ReadOptions::new().if_match("*"))
-        .unwrap();
-    let mut first = vec![0; 1000];
-    reader.read_exact(&mut first).unwrap();
-    s.write_with("big.bin", vec![7u8; SIZE], WriteOptions::overwriting())
-        .unwrap();
-    let mut rest = Vec::new();
-    let err = reader.read_to_end(&mut rest).unwrap_err();
-    let err = remote_store_core::Error::from_io(err);
+    let (_, err) = cut_then_replaced(&flaky, &s, ReadOptions::new().if_match("*"));
     assert_eq!(err.kind(), ErrorKind::BackendUnavailable, "{err}");
-    assert!(rest.is_empty(), "no byte of the new object was delivered");
 }
 
 /// Opens a read of `big.bin` with `opts` and takes at least its first `n` bytes.
