@@ -438,7 +438,7 @@ impl AsyncBackend for AsyncS3Backend {
     /// with the ETag the source had before the copy, so a source replaced meanwhile by
     /// another writer is kept (`PreconditionFailed`, partial) instead of deleted unseen; a
     /// source deleted meanwhile is the move's end state. Servers that ignore or refuse
-    /// the header get a plain delete ([`Inner::delete_object_if_match`]).
+    /// the header get a plain delete.
     async fn move_file(
         &self,
         src: &RemotePath,
