@@ -122,10 +122,10 @@ fn check_config_file(path: &Path) -> Result<()> {
         Error::invalid_argument(format!("config {}: not valid {what}: {e}", path.display()))
     };
     if path.extension().is_some_and(|e| e == "json") {
+        // serde_json's message names the line and column, never the text there.
         serde_json::from_str::<serde_json::Value>(&text).map_err(|e| malformed("JSON", &e))?;
     } else {
-        text.parse::<toml::Table>()
-            .map_err(|e| malformed("TOML", &e))?;
+        Loader::new().check_toml_syntax(&text, &path.display().to_string())?;
     }
     Ok(())
 }
@@ -459,10 +459,9 @@ impl Resolver {
         let Some((name, _)) = text.split_once(':') else {
             return Ok(());
         };
-        let looks_like_name = !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        // Store names are any TOML key (`[stores."eu.prod"]`), so anything before the
+        // colon that is not a path (no `/`) may be one.
+        let looks_like_name = !name.is_empty() && !name.contains('/');
         if !looks_like_name || Path::new(text).exists() {
             return Ok(());
         }
@@ -544,10 +543,16 @@ impl Resolver {
                 .unwrap_or_else(|| Error::invalid_argument("not a URL")));
         };
         // Parsing resolves `..` and `.` and keeps `//`: `rm -r s3://b/data/tmp/..` must not
-        // become `rm -r s3://b/data`. (A file URL names a local folder, which is a store
-        // root here and never deleted.)
-        if url.scheme() != "file" {
-            remote_store::config::check_url_path(text).map_err(|e| e.with_path(redacted(text)))?;
+        // become `rm -r s3://b/data`, nor `rm file:///d/x/../keep` delete `/d/keep`.
+        remote_store::config::check_url_path(text).map_err(|e| e.with_path(redacted(text)))?;
+        // A file path has no query or fragment: `file:///d/q3#draft` would name `/d/q3`.
+        if url.scheme() == "file" && (url.query().is_some() || url.fragment().is_some()) {
+            return Err(Error::invalid_path(
+                text,
+                "a file URL has no `?query` or `#fragment`, and its path would name another \
+                 file without them: write `%3F` for `?` and `%23` for `#` in a name, or give \
+                 the path itself",
+            ));
         }
         let path = percent_decode_str(url.path())
             .decode_utf8()

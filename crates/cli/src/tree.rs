@@ -403,6 +403,10 @@ pub(crate) struct SyncPlan {
     pub(crate) update: Vec<TreeFile>,
     /// Files only at the destination: deleted with `--delete`.
     pub(crate) delete: Vec<TreeFile>,
+    /// Files only at the destination by the source's listing, which the source has all
+    /// the same, or cannot say it lacks (below a link the listing does not follow): never
+    /// deleted.
+    pub(crate) kept: Vec<TreeFile>,
     /// Files at both, unchanged.
     pub(crate) unchanged: usize,
 }
@@ -453,12 +457,29 @@ pub(crate) fn plan_sync(
     }
     if delete {
         let ours = src_tree.by_rel();
-        plan.delete = dst_tree
+        let extra: Vec<&TreeFile> = dst_tree
             .files
             .iter()
             .filter(|f| !ours.contains_key(f.rel.as_str()))
-            .cloned()
             .collect();
+        // A local or SFTP listing leaves out what lies below a link to a folder (and says
+        // so in a warning): a file missing from it may still be at the source. Each extra
+        // file is looked up there before it is planned for deletion. (Object stores list
+        // every key they can name, so their listing is the answer.)
+        let present = if matches!(src.store.name(), "local" | "sftp") {
+            parallel(&extra, workers, |f| src.store.exists(src.join(&f.rel)))
+        } else {
+            extra.iter().map(|_| Ok(false)).collect()
+        };
+        for (file, present) in extra.into_iter().zip(present) {
+            // Deleted only when the source says it has no such file; an error (a link that
+            // leaves the source's root, a permission) keeps it too.
+            if matches!(present, Ok(false)) {
+                plan.delete.push(file.clone());
+            } else {
+                plan.kept.push(file.clone());
+            }
+        }
     }
     Ok(plan)
 }

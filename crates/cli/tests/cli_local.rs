@@ -143,6 +143,38 @@ fn put_ls_stat_cat_get() {
     assert_eq!(env.ok(&["cat", &url]).stdout, "from stdin");
 }
 
+/// A file URL names exactly the path it spells: a `?query` or `#fragment` (which the path
+/// would silently lose) and `..` or `.` segments (which URL parsing resolves, even through
+/// folders that do not exist) are refused, and nothing is deleted or written.
+#[test]
+fn a_file_url_names_no_other_file() {
+    let env = Env::new("");
+    std::fs::write(env.path("a/q3"), "keep").unwrap();
+    std::fs::write(env.path("a/q3#draft"), "draft").unwrap();
+    std::fs::write(env.path("a/keep.txt"), "keep").unwrap();
+    std::fs::write(env.path("f.txt"), "new").unwrap();
+    let at = |rest: &str| format!("file://{}/{rest}", env.path("a").display());
+    for url in [
+        at("q3#draft"),
+        at("q3?v=2"),
+        at("nothing/../keep.txt"),
+        at("./keep.txt"),
+    ] {
+        let run = env.run(&["rm", &url]);
+        run.code(2);
+        assert!(run.stderr.contains("URL"), "{url}: {}", run.stderr);
+        let run = env.run(&["--overwrite", "put", "f.txt", &url]);
+        run.code(2);
+    }
+    assert_eq!(std::fs::read(env.path("a/q3")).unwrap(), b"keep");
+    assert_eq!(std::fs::read(env.path("a/keep.txt")).unwrap(), b"keep");
+    assert_eq!(std::fs::read(env.path("a/q3#draft")).unwrap(), b"draft");
+    // `%23` names the file with a `#`
+    env.ok(&["rm", &at("q3%23draft")]);
+    assert!(!env.path("a/q3#draft").exists());
+    assert!(env.path("a/q3").exists());
+}
+
 #[test]
 fn cp_tree_check_hashsum_du() {
     let env = Env::new("");
@@ -454,6 +486,65 @@ fn exit_codes_by_kind() {
         .code(3);
 }
 
+/// Store names are any TOML key: a mistyped name with a `.` is refused like any other
+/// typo, never taken for a local file to write.
+#[test]
+fn a_mistyped_dotted_store_name_is_refused() {
+    let env = Env::new("[stores.\"eu.prod\"]\nbackend = \"disk_a\"\n");
+    std::fs::write(env.path("f.txt"), "x").unwrap();
+    env.ok(&["put", "f.txt", "eu.prod:f.txt"]);
+    assert!(env.path("a/f.txt").exists());
+    let typo = env.run(&["put", "f.txt", "eu.prd:f.txt"]);
+    typo.code(2);
+    assert!(
+        typo.stderr.contains("no store named \"eu.prd\""),
+        "{}",
+        typo.stderr
+    );
+    assert!(!env.path("eu.prd:f.txt").exists());
+    // a local file of that spelling is still reachable as ./NAME
+    env.ok(&["put", "f.txt", "./eu.prd:f.txt"]);
+    assert!(env.path("eu.prd:f.txt").exists());
+}
+
+/// `sync --delete` deletes a mirror's extra file only when the source has no such file:
+/// a local listing does not follow a link to a folder, so what lies below one is missing
+/// from it, yet at the source. Those files are kept and the sync ends partial (7).
+#[test]
+fn sync_delete_keeps_what_the_source_listing_left_out() {
+    let env = Env::new("");
+    std::fs::create_dir_all(env.path("a/shared")).unwrap();
+    std::fs::write(env.path("a/shared/logo.png"), "L").unwrap();
+    std::fs::create_dir_all(env.path("a/site")).unwrap();
+    std::fs::write(env.path("a/site/index.html"), "i").unwrap();
+    std::os::unix::fs::symlink("../shared", env.path("a/site/assets")).unwrap();
+    std::fs::create_dir_all(env.path("b/m/assets")).unwrap();
+    std::fs::write(env.path("b/m/assets/logo.png"), "L").unwrap();
+    std::fs::write(env.path("b/m/old.txt"), "o").unwrap();
+
+    let dry = env.ok(&["sync", "--dry-run", "--delete", "a:site", "b:m"]);
+    assert!(dry.stdout.contains("delete  old.txt"), "{}", dry.stdout);
+    assert!(!dry.stdout.contains("logo"), "{}", dry.stdout);
+    assert!(
+        dry.stderr.contains("1 file(s) not deleted"),
+        "{}",
+        dry.stderr
+    );
+    let run = env.run(&["--json", "sync", "--delete", "a:site", "b:m"]);
+    run.code(7);
+    assert!(env.path("b/m/assets/logo.png").exists(), "{}", run.stderr);
+    assert!(!env.path("b/m/old.txt").exists(), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read(env.path("b/m/index.html")).unwrap(),
+        b"i",
+        "{}",
+        run.stderr
+    );
+    let report = run.json();
+    assert_eq!(report["kept"][0], "assets/logo.png", "{report}");
+    assert_eq!(report["delete"][0], "old.txt", "{report}");
+}
+
 #[test]
 fn permission_denied_is_5() {
     let env = Env::new("");
@@ -544,6 +635,28 @@ fn config_check_path_and_bad_configs() {
     let bad = good.run(&["config", "check"]);
     bad.code(2);
     assert!(!bad.stderr.contains("sEcReT"), "{}", bad.stderr);
+    // nor in one that is not even TOML, for any command (toml's own message quotes the
+    // line): the file, the position and the reason only
+    std::fs::write(
+        &good.config,
+        "[backends.s]\ntype = \"s3\"\nsecret_access_key = \"sEcReT-broken-77\" x\n",
+    )
+    .unwrap();
+    for args in [
+        &["config", "check"][..],
+        &["ls", "a:"][..],
+        &["ls", "."][..],
+    ] {
+        let bad = good.run(args);
+        bad.code(2);
+        assert!(!bad.stderr.contains("sEcReT"), "{}", bad.stderr);
+        assert!(bad.stderr.contains("line 3"), "{}", bad.stderr);
+        assert!(
+            bad.stderr.contains(&good.config.display().to_string()),
+            "{}",
+            bad.stderr
+        );
+    }
 }
 
 #[test]

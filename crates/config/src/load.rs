@@ -117,18 +117,19 @@ impl Loader {
     }
 
     fn toml(&self, text: &str, origin: &str) -> Result<RegistryConfig> {
-        let table: toml::Table = toml::from_str(text).map_err(|e| {
-            // toml's own message quotes the offending line, which may hold a credential:
-            // only its position and the reason are shown.
-            let at = e.span().map_or_else(String::new, |span| {
-                let before = &text[..span.start.min(text.len())];
-                let line = before.matches('\n').count() + 1;
-                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-                format!(" at line {line}, column {column}")
-            });
-            Place::new(origin, "").error(format!("not valid TOML{at}: {}", e.message()))
-        })?;
+        let table = parse_toml(text, origin)?;
         self.value(toml_to_json(toml::Value::Table(table)), origin)
+    }
+
+    /// Checks that `text` is well-formed TOML, without reading it as a config (no
+    /// placeholder is resolved, no backend checked): for a tool that wants a broken config
+    /// file reported before it knows whether it needs the file. The error names the line,
+    /// the column and the reason, never the text there (which may hold a credential).
+    ///
+    /// # Errors
+    /// `InvalidArgument` naming `origin` (the file, for the message) and the position.
+    pub fn check_toml_syntax(&self, text: &str, origin: &str) -> Result<()> {
+        parse_toml(text, origin).map(drop)
     }
 
     fn json(&self, text: &str, origin: &str) -> Result<RegistryConfig> {
@@ -291,6 +292,20 @@ fn resolve_string(raw: &str, env: &Env, place: &Place, key: &str) -> Result<env:
         PlaceholderError::Malformed(why) => {
             place.error(format!("bad placeholder in key {key:?}: {why}"))
         }
+    })
+}
+
+/// `text` as a TOML table. toml's own message quotes the offending line, which may hold a
+/// credential: only its position and the reason are shown.
+fn parse_toml(text: &str, origin: &str) -> Result<toml::Table> {
+    toml::from_str(text).map_err(|e| {
+        let at = e.span().map_or_else(String::new, |span| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!(" at line {line}, column {column}")
+        });
+        Place::new(origin, "").error(format!("not valid TOML{at}: {}", e.message()))
     })
 }
 

@@ -782,6 +782,10 @@ struct SyncReport {
     /// Deletes held back because some copies failed (not in `failed`).
     #[serde(skip_serializing_if = "is_zero")]
     held_back: usize,
+    /// Extra files not deleted because the source has them, below a link its listing
+    /// does not follow.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    kept: Vec<String>,
 }
 
 /// Keys a `sync --delete` deletes between two looks at the interrupt flag: one S3
@@ -848,6 +852,21 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
         ctx.transfers,
         &Progress::hidden(),
     )?;
+    if !plan.kept.is_empty() {
+        let some: Vec<&str> = plan.kept.iter().take(3).map(|f| f.rel.as_str()).collect();
+        ctx.note(
+            &Progress::hidden(),
+            &format!(
+                "{} file(s) not deleted: the listing of {} does not show them, but the source \
+                 has them or cannot say it has not (they lie below a link, which listings do \
+                 not follow), e.g. {}; make that a real folder at the source, or delete them \
+                 with rm",
+                plan.kept.len(),
+                src.shown(),
+                some.join(", ")
+            ),
+        );
+    }
     let mut copied: Vec<(&'static str, &TreeFile)> = Vec::new();
     copied.extend(plan.copy.iter().map(|f| ("copy", f)));
     copied.extend(plan.update.iter().map(|f| ("update", f)));
@@ -956,6 +975,7 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
             failed: reported,
             interrupted,
             held_back,
+            kept: plan.kept.iter().map(|f| f.rel.clone()).collect(),
         })?;
     } else {
         let mut out = io::stdout().lock();
@@ -1002,6 +1022,10 @@ pub(super) fn sync(ctx: &mut Ctx, args: &SyncArgs) -> Outcome {
         };
         ctx.note(&Progress::hidden(), &summary);
     }
-    let total = copied.len() + plan.delete.len();
+    // Files kept because the source has them: the mirror is not what was asked.
+    if !args.dry_run {
+        failed.extend(plan.kept.iter().map(|_| ErrorKind::Other));
+    }
+    let total = copied.len() + plan.delete.len() + plan.kept.len();
     Failure::of_batch(total, &failed)
 }
