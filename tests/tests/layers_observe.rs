@@ -12,7 +12,8 @@ use futures::StreamExt;
 use remote_store_async::AsyncStore;
 use remote_store_core::{ErrorKind, Operation};
 use remote_store_layers::{
-    Event, MetricsObserver, Observe, Observer, Outcome, Scope, TracingObserver, correlation,
+    ConcurrencyLimit, Event, MetricsObserver, Observe, Observer, Outcome, Scope, TracingObserver,
+    correlation,
 };
 use remote_store_memory::{AsyncMemoryBackend, MemoryBackend};
 use remote_store_sync::Store;
@@ -732,4 +733,43 @@ fn delete_many_is_one_event_per_path() {
     assert!(out.iter().all(Result::is_ok));
     let paths: Vec<String> = rec.take().into_iter().map(|e| e.path).collect();
     assert_eq!(paths, ["x", "y"]);
+}
+
+/// An async call dropped before it ends (a timeout, a `select!`) is still finished, once,
+/// as `Dropped`: here an `exists` waiting for the permit an open read holds.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_dropped_before_it_ends_is_reported_dropped_async() {
+    let rec = Arc::new(Recorder::default());
+    let s = AsyncStore::new(
+        Observe::with_shared(
+            ConcurrencyLimit::new(AsyncMemoryBackend::new(), 1),
+            rec.clone(),
+        ),
+        "",
+    )
+    .unwrap();
+    s.write("a.txt", "hello").await.unwrap();
+    let body = s.read("a.txt").await.unwrap();
+    let waited = tokio::time::timeout(std::time::Duration::from_millis(50), s.exists("a.txt"));
+    assert!(waited.await.is_err(), "exists waits for the read's permit");
+    drop(body);
+    assert!(s.exists("a.txt").await.unwrap());
+
+    let events = rec.take();
+    let want = vec![
+        Seen {
+            bytes_written: 5,
+            ..seen(Operation::Write, "a.txt")
+        },
+        Seen {
+            outcome: Outcome::Dropped,
+            ..seen(Operation::Exists, "a.txt")
+        },
+        Seen {
+            outcome: Outcome::Dropped,
+            ..seen(Operation::Read, "a.txt")
+        },
+        seen(Operation::Exists, "a.txt"),
+    ];
+    assert_eq!(events, want);
 }

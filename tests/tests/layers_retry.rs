@@ -282,6 +282,112 @@ async fn a_read_of_a_replaced_object_fails_instead_of_splicing_async() {
     assert_eq!(count(&flaky.faults.ranged_opens), 0);
 }
 
+/// Without conditional reads (SFTP, local), the check before a resume cannot see a
+/// replacement made between it and the reopen: the object is looked at again once the
+/// reopened body is open, so the two versions are never spliced. A read that ended with an
+/// error stays ended (it used to reopen again on the next `read`).
+#[test]
+fn a_replacement_between_the_check_and_the_reopen_is_not_spliced() {
+    let flaky = Flaky::new();
+    flaky
+        .faults
+        .no_conditional_read
+        .store(true, Ordering::SeqCst);
+    let s = sync_store(&flaky, 4);
+    s.write("big.bin", pattern(SIZE)).unwrap();
+    flaky.faults.cut_after.store(1000, Ordering::SeqCst);
+    set(&flaky.faults.cut_reads, 1);
+    *flaky.faults.replace_on_ranged_open.lock().unwrap() = Some(vec![7u8; SIZE]);
+    let mut reader = s.read("big.bin").unwrap();
+    let mut got = Vec::new();
+    let err = remote_store_core::Error::from_io(reader.read_to_end(&mut got).unwrap_err());
+    assert_eq!(err.kind(), ErrorKind::Other, "{err}");
+    assert!(
+        err.to_string().contains("changed while being read"),
+        "{err}"
+    );
+    assert_eq!(got, &pattern(SIZE)[..1000], "only the old version's bytes");
+    assert_eq!(count(&flaky.faults.ranged_opens), 1, "one reopen");
+    let infos = count(&flaky.faults.infos);
+    assert_eq!(
+        reader.read(&mut [0u8; 64]).unwrap(),
+        0,
+        "the read stays ended"
+    );
+    assert_eq!(
+        count(&flaky.faults.infos),
+        infos,
+        "and looks at nothing more"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replacement_between_the_check_and_the_reopen_is_not_spliced_async() {
+    let flaky = Flaky::new();
+    flaky
+        .faults
+        .no_conditional_read
+        .store(true, Ordering::SeqCst);
+    let s = async_store(&flaky, 4);
+    s.write("big.bin", pattern(SIZE)).await.unwrap();
+    flaky.faults.cut_after.store(1000, Ordering::SeqCst);
+    set(&flaky.faults.cut_reads, 1);
+    *flaky.faults.replace_on_ranged_open.lock().unwrap() = Some(vec![7u8; SIZE]);
+    let mut body = s.read("big.bin").await.unwrap();
+    let mut got = Vec::new();
+    let err = loop {
+        match body.next().await.expect("an error before the end") {
+            Ok(chunk) => got.extend_from_slice(&chunk),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err.kind(), ErrorKind::Other, "{err}");
+    assert!(
+        err.to_string().contains("changed while being read"),
+        "{err}"
+    );
+    assert_eq!(got, &pattern(SIZE)[..1000], "only the old version's bytes");
+    assert_eq!(count(&flaky.faults.ranged_opens), 1, "one reopen");
+    assert!(
+        body.next().await.is_none(),
+        "the stream ends after the error"
+    );
+}
+
+/// A listing waiting out its backoff holds no permit of a limit inside the retry layer
+/// (the order the docs recommend): other calls go on meanwhile.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_listing_waiting_to_retry_holds_no_inner_permit_async() {
+    let flaky = Flaky::new();
+    let second = std::time::Duration::from_secs(1);
+    let policy = fast_policy(2).initial_backoff(second).max_backoff(second);
+    let s = AsyncStore::new(
+        Retry::new(
+            ConcurrencyLimit::new(SyncBackendAdapter::new(flaky.clone()), 1),
+            policy,
+        ),
+        "",
+    )
+    .unwrap();
+    s.write("a.txt", "a").await.unwrap();
+    set(&flaky.faults.fail_listings, 1);
+    let listing = {
+        let s = s.clone();
+        tokio::spawn(async move { s.list_files("").unwrap().next().await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let probe = tokio::time::timeout(std::time::Duration::from_millis(500), s.exists("a.txt"));
+    assert!(
+        probe
+            .await
+            .expect("not kept waiting by the backoff")
+            .unwrap(),
+        "a.txt exists"
+    );
+    let first = listing.await.unwrap().expect("an item").unwrap();
+    assert_eq!(first.path.as_str(), "a.txt");
+}
+
 /// A read conditioned on the object's etag alone (`if_match`, as a transfer's ranged
 /// parts are) resumes at the byte it reached with the same `if_match`; a replacement
 /// between the cut and the resume fails it with the service's `PreconditionFailed`.

@@ -42,6 +42,12 @@ pub struct Faults {
     /// Calls in flight in `is_file` (which sleeps), and the most seen at once.
     pub in_flight: AtomicUsize,
     pub peak: AtomicUsize,
+    /// Declare no `conditional_read` (as SFTP and local): a resumed read reopens with a
+    /// plain `read_range`.
+    pub no_conditional_read: AtomicBool,
+    /// The next ranged open first replaces the file by these bytes (another writer,
+    /// between a resume's check and its reopen).
+    pub replace_on_ranged_open: std::sync::Mutex<Option<Vec<u8>>>,
 }
 
 fn take(counter: &AtomicU32) -> bool {
@@ -118,12 +124,14 @@ impl Backend for Flaky {
     }
 
     fn capabilities(&self) -> CapabilitySet {
-        let caps = self.inner.capabilities();
+        let mut caps = self.inner.capabilities();
         if self.faults.bulk.load(Ordering::SeqCst) {
-            caps.with(Capability::BulkDelete)
-        } else {
-            caps
+            caps = caps.with(Capability::BulkDelete);
         }
+        if self.faults.no_conditional_read.load(Ordering::SeqCst) {
+            caps = caps.without(Capability::ConditionalRead);
+        }
+        caps
     }
 
     fn is_file(&self, path: &RemotePath) -> Result<bool> {
@@ -157,6 +165,13 @@ impl Backend for Flaky {
     fn read_range(&self, path: &RemotePath, range: Range<u64>) -> Result<Reader> {
         self.faults.ranged_opens.fetch_add(1, Ordering::SeqCst);
         self.injected()?;
+        let replacement = self.faults.replace_on_ranged_open.lock().unwrap().take();
+        if let Some(bytes) = replacement {
+            remote_store_sync::Store::new(self.inner.clone(), "")
+                .unwrap()
+                .write_with(path.as_str(), bytes, WriteOptions::overwriting())
+                .unwrap();
+        }
         Ok(self.maybe_cut(self.inner.read_range(path, range)?))
     }
 

@@ -19,13 +19,24 @@ use remote_store_core::{
     Result, WriteMode, WriteOptions, WriteResult,
 };
 
-use super::{Measure, Observe, Observer, Pending, PendingBatch, Tally, Tracker};
+use super::{Measure, Observe, Observer, Pending, PendingBatch, Tally, Tracker, Unfinished};
 
 /// The key of operations without a path (`ping`, `close`), borrowed by their futures.
 static ROOT: RemotePath = RemotePath::ROOT;
 
 /// The future every `AsyncBackend` method returns (`async_trait`'s boxed future).
 type Fut<'a, T> = BoxFuture<'a, Result<T>>;
+
+/// Runs `fut` inside the observer's scope of the single operation `call`.
+async fn instrumented<O: Observer + ?Sized, T>(
+    call: &Unfinished<'_, O>,
+    fut: impl Future<Output = T>,
+) -> T {
+    match call.scope() {
+        Some(scope) => scope.instrument(fut).await,
+        None => fut.await,
+    }
+}
 
 // The I/O methods are written out rather than as `async fn`s: the observer is asked when
 // the call is made, and when it does not want the operation (`NoopObserver`, tracing with
@@ -51,8 +62,9 @@ impl<B: AsyncBackend, O: Observer + ?Sized> Observe<B, O> {
         }
         Box::pin(async move {
             let pending = self.begin_async(op, path.as_str(), None);
-            let result = pending.scope().instrument(fut).await;
-            pending.finish_call(&*self.observer, path.as_str(), None, &result, tally);
+            let call = Unfinished::one(&*self.observer, pending, path.as_str(), None);
+            let result = instrumented(&call, fut).await;
+            call.finish_call(&result, tally);
             result
         })
     }
@@ -70,14 +82,9 @@ impl<B: AsyncBackend, O: Observer + ?Sized> Observe<B, O> {
         }
         Box::pin(async move {
             let pending = self.begin_async(op, src.as_str(), Some(dst.as_str()));
-            let result = pending.scope().instrument(fut).await;
-            pending.finish_call(
-                &*self.observer,
-                src.as_str(),
-                Some(dst.as_str()),
-                &result,
-                |_| Tally::default(),
-            );
+            let call = Unfinished::one(&*self.observer, pending, src.as_str(), Some(dst.as_str()));
+            let result = instrumented(&call, fut).await;
+            call.finish_call(&result, |_| Tally::default());
             result
         })
     }
@@ -104,13 +111,17 @@ impl<B: AsyncBackend, O: Observer + ?Sized> Observe<B, O> {
         fut: impl Future<Output = Result<ByteStream>>,
     ) -> Result<ByteStream> {
         let pending = self.begin_async(op, path.as_str(), None);
-        match pending.scope().instrument(fut).await {
-            Ok(inner) => Ok(ByteStream::new(ObservedStream {
-                inner,
-                tracker: Tracker::new(Arc::clone(&self.observer), pending, path.as_str()),
-            })),
+        let call = Unfinished::one(&*self.observer, pending, path.as_str(), None);
+        match instrumented(&call, fut).await {
+            Ok(inner) => match call.into_pending() {
+                Some(pending) => Ok(ByteStream::new(ObservedStream {
+                    inner,
+                    tracker: Tracker::new(Arc::clone(&self.observer), pending, path.as_str()),
+                })),
+                None => Ok(inner),
+            },
             Err(e) => {
-                pending.fail(&*self.observer, path.as_str(), None, &e);
+                call.fail(&e);
                 Err(e)
             }
         }
@@ -273,8 +284,9 @@ impl<B: AsyncBackend, O: Observer + ?Sized> AsyncBackend for Observe<B, O> {
             Box::pin(async move {
                 let name = self.inner.name();
                 let batch = PendingBatch::begin(&*self.observer, Operation::Delete, name, paths);
+                let call = Unfinished::batch(&*self.observer, batch, paths);
                 let outcomes = fut.await;
-                batch.finish(&*self.observer, paths, &outcomes);
+                call.finish_batch(&outcomes);
                 outcomes
             })
         }

@@ -558,6 +558,120 @@ impl PendingBatch {
     }
 }
 
+/// A started call of the async half, whose future may be dropped before the call ends (a
+/// timeout, a `select!`): it is then reported as [`Outcome::Dropped`], so that every
+/// started operation is finished exactly once. (A blocking call cannot be interrupted.)
+#[cfg_attr(not(feature = "async"), allow(dead_code))]
+pub(crate) struct Unfinished<'a, O: Observer + ?Sized> {
+    observer: &'a O,
+    held: Option<Held<'a>>,
+}
+
+/// What an [`Unfinished`] call reports.
+enum Held<'a> {
+    One {
+        pending: Pending,
+        path: &'a str,
+        to: Option<&'a str>,
+    },
+    Batch {
+        batch: PendingBatch,
+        paths: &'a [RemotePath],
+    },
+}
+
+#[cfg_attr(not(feature = "async"), allow(dead_code))]
+impl<'a, O: Observer + ?Sized> Unfinished<'a, O> {
+    /// One operation on `path` (and `to`, for a copy or move).
+    pub(crate) fn one(
+        observer: &'a O,
+        pending: Pending,
+        path: &'a str,
+        to: Option<&'a str>,
+    ) -> Self {
+        Unfinished {
+            observer,
+            held: Some(Held::One { pending, path, to }),
+        }
+    }
+
+    /// One operation per path of a bulk call.
+    pub(crate) fn batch(observer: &'a O, batch: PendingBatch, paths: &'a [RemotePath]) -> Self {
+        Unfinished {
+            observer,
+            held: Some(Held::Batch { batch, paths }),
+        }
+    }
+
+    /// The scope to run a single operation in (none for a batch).
+    pub(crate) fn scope(&self) -> Option<&Scope> {
+        match &self.held {
+            Some(Held::One { pending, .. }) => Some(&pending.scope),
+            _ => None,
+        }
+    }
+
+    /// The single operation, handed on (to a stream's tracker, or to be finished).
+    pub(crate) fn into_pending(mut self) -> Option<Pending> {
+        match self.held.take() {
+            Some(Held::One { pending, .. }) => Some(pending),
+            other => {
+                self.held = other;
+                None
+            }
+        }
+    }
+
+    /// Reports a single call that returned `result`.
+    pub(crate) fn finish_call<T>(
+        mut self,
+        result: &Result<T, Error>,
+        tally: impl FnOnce(&T) -> Tally,
+    ) {
+        if let Some(Held::One { pending, path, to }) = self.held.take() {
+            pending.finish_call(self.observer, path, to, result, tally);
+        }
+    }
+
+    /// Reports a single call that failed with `error`.
+    pub(crate) fn fail(mut self, error: &Error) {
+        if let Some(Held::One { pending, path, to }) = self.held.take() {
+            pending.fail(self.observer, path, to, error);
+        }
+    }
+
+    /// Reports a bulk call, each item with its outcome.
+    pub(crate) fn finish_batch(mut self, outcomes: &[Result<(), Error>]) {
+        if let Some(Held::Batch { batch, paths }) = self.held.take() {
+            batch.finish(self.observer, paths, outcomes);
+        }
+    }
+}
+
+impl<O: Observer + ?Sized> Drop for Unfinished<'_, O> {
+    fn drop(&mut self) {
+        let dropped = |pending: Pending, path: &str, to: Option<&str>| {
+            pending.finish(
+                self.observer,
+                path,
+                to,
+                Tally::default(),
+                Outcome::Dropped,
+                None,
+            );
+        };
+        match self.held.take() {
+            Some(Held::One { pending, path, to }) => dropped(pending, path, to),
+            Some(Held::Batch { batch, paths }) => {
+                for (pending, path) in batch.0.into_iter().zip(paths) {
+                    dropped(pending, path.as_str(), None);
+                }
+            }
+            None => {}
+        }
+    }
+}
+
 /// The observation of a stream or listing: counts what the caller receives and reports
 /// once, at the end, at the first error of a read, or when dropped.
 pub(crate) struct Tracker<O: Observer + ?Sized> {

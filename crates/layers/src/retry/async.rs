@@ -153,6 +153,12 @@ impl<B: AsyncBackend> Retry<B> {
                     match current.next().await {
                         Some(Err(e)) if !yielded => match attempts.next_wait(&e) {
                             Some(wait) => {
+                                // Drop the failed listing first: it may hold a permit of an
+                                // inner limit, which the wait must not keep from others.
+                                drop(std::mem::replace(
+                                    &mut current,
+                                    futures::stream::empty().boxed(),
+                                ));
                                 tokio::time::sleep(wait).await;
                                 current = reopen();
                             }
@@ -509,12 +515,27 @@ async fn reopen<B: AsyncBackend>(
         }
         // With `conditional_read`, the reopen also carries `if_match`: a replacement
         // between the check and the read is refused by the service too.
-        let reopened = match resume.conditional_reopen((*backend).capabilities()) {
+        let conditional = resume.conditional_reopen((*backend).capabilities());
+        let checked_by_service = conditional.is_some();
+        let reopened = match conditional {
             Some(opts) => (*backend).read_with(&path, &opts).await,
             None => (*backend).read_range(&path, resume.remaining()).await,
         };
         match reopened {
-            Ok(body) => return (resume, Ok(body)),
+            Ok(body) if checked_by_service => return (resume, Ok(body)),
+            // Without a conditional read, a replacement between the check and the open
+            // would be read on from here: looked at again once the body is open (an open
+            // body keeps the version it opened, as files replaced by rename do).
+            Ok(body) => match (*backend).get_file_info(&path).await {
+                Ok(now) => {
+                    if let Err(changed) = resume.check_unchanged(&now, path.as_str()) {
+                        return (resume, Err(changed.with_source(cause)));
+                    }
+                    return (resume, Ok(body));
+                }
+                Err(e) if e.is_retryable() => cause = e,
+                Err(e) => return (resume, Err(e)),
+            },
             // The caller's own `if_match` failed: its error, as at the open. (Any other
             // failure of the reopen is judged below, as for an unpinned read.)
             Err(e) if resume.pinned && e.kind() == ErrorKind::PreconditionFailed => {

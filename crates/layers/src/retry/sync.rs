@@ -67,6 +67,7 @@ impl<B: Backend> Retry<B> {
             path: KeptPath::new(path.as_str()),
             resume: Resume::new(identity, range, &self.policy),
             current: reader,
+            ended: false,
         });
         Ok((reader, version))
     }
@@ -147,6 +148,7 @@ impl<B: Backend> Backend for Retry<B> {
                 path: KeptPath::new(path.as_str()),
                 resume: Resume::pinned(etag, opts.range.clone(), &self.policy),
                 current: reader,
+                ended: false,
             }));
         }
         if opts.has_conditions() {
@@ -286,6 +288,9 @@ struct ResumingReader<B> {
     path: KeptPath,
     resume: Resume,
     current: Reader,
+    /// Ended by an error: later reads end at once (as the async stream does), instead of
+    /// reopening again — without the permit an inner limit took back at the error.
+    ended: bool,
 }
 
 impl<B: Backend> ResumingReader<B> {
@@ -313,18 +318,34 @@ impl<B: Backend> ResumingReader<B> {
             }
             // With `conditional_read`, the reopen also carries `if_match`: a replacement
             // between the check and the read is refused by the service too.
-            let reopened = match self
+            let conditional = self
                 .resume
-                .conditional_reopen((*self.backend).capabilities())
-            {
+                .conditional_reopen((*self.backend).capabilities());
+            let checked_by_service = conditional.is_some();
+            let reopened = match conditional {
                 Some(opts) => (*self.backend).read_with(&path, &opts),
                 None => (*self.backend).read_range(&path, self.resume.remaining()),
             };
             match reopened {
-                Ok(reader) => {
+                Ok(reader) if checked_by_service => {
                     self.current = reader;
                     return Ok(());
                 }
+                // Without a conditional read, a replacement between the check and the open
+                // would be read on from here: looked at again once the reader is open (an
+                // open reader keeps the version it opened, as files replaced by rename do).
+                Ok(reader) => match (*self.backend).get_file_info(&path) {
+                    Ok(now) => {
+                        if let Err(changed) = self.resume.check_unchanged(&now, self.path.as_str())
+                        {
+                            return Err(changed.with_source(cause));
+                        }
+                        self.current = reader;
+                        return Ok(());
+                    }
+                    Err(e) if e.is_retryable() => cause = e,
+                    Err(e) => return Err(e),
+                },
                 // The caller's own `if_match` failed: its error, as at the open. (Any other
                 // failure of the reopen is judged below, as for an unpinned read.)
                 Err(e) if self.resume.pinned && e.kind() == ErrorKind::PreconditionFailed => {
@@ -345,7 +366,7 @@ impl<B: Backend> ResumingReader<B> {
 
 impl<B: Backend> Read for ResumingReader<B> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if buf.is_empty() {
+        if buf.is_empty() || self.ended {
             return Ok(0);
         }
         loop {
@@ -359,7 +380,10 @@ impl<B: Backend> Read for ResumingReader<B> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => Error::from_io(e),
             };
-            self.reopen(cause).map_err(Error::into_io)?;
+            if let Err(e) = self.reopen(cause) {
+                self.ended = true;
+                return Err(e.into_io());
+            }
         }
     }
 }
