@@ -7,6 +7,7 @@
 //! mid-file (a fast disk can otherwise finish inside one poll).
 #![cfg(all(feature = "memory", feature = "local"))]
 
+mod tamper_support;
 mod transfer_support;
 
 use std::sync::Arc;
@@ -290,4 +291,76 @@ async fn a_cancelled_async_transfer_leaves_nothing() {
             "nothing left in the download folder: {left:?}"
         );
     }
+}
+
+/// A memory store that refuses every write.
+#[derive(Debug)]
+struct Refusing(MemoryBackend);
+
+impl tamper_support::Tamper for Refusing {
+    fn inner(&self) -> &MemoryBackend {
+        &self.0
+    }
+    fn write(
+        &self,
+        path: &remote_store_core::RemotePath,
+        _content: remote_store_sync::Content<'_>,
+        _mode: remote_store_core::WriteMode,
+        _opts: &remote_store_core::WriteOptions,
+    ) -> remote_store_core::Result<remote_store_core::WriteResult> {
+        Err(
+            remote_store_core::Error::new(remote_store_core::ErrorKind::PermissionDenied)
+                .with_path(path.as_str()),
+        )
+    }
+}
+
+/// Sets the cancel flag as each file starts.
+struct CancelOnStart(Arc<AtomicBool>);
+
+impl Progress for CancelOnStart {
+    fn file_started(&self, _file: &str, _size: u64) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// A file in flight when the flag is set keeps its own error when the flag did not cause
+/// it (here its store refused the write): only a failure the flag caused is reported as
+/// the cancellation. Both halves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_the_flag_did_not_cause_keeps_its_error() {
+    use remote_store_transfer::{FileStatus, is_cancelled, sync};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("small.txt");
+    std::fs::write(&file, "a small file").unwrap();
+    let flag = Arc::new(AtomicBool::new(false));
+    let opts = || {
+        flag.store(false, Ordering::SeqCst);
+        TransferOptions::new()
+            .progress(CancelOnStart(Arc::clone(&flag)))
+            .cancel_on(Arc::clone(&flag))
+    };
+    let refused = |report: remote_store_transfer::TransferReport| {
+        let FileStatus::Failed(e) = &report.files[0].status else {
+            panic!("{:?}", report.files[0].status)
+        };
+        assert_eq!(
+            e.kind(),
+            remote_store_core::ErrorKind::PermissionDenied,
+            "{e}"
+        );
+        assert!(!is_cancelled(e), "{e}");
+    };
+    let store =
+        remote_store_sync::Store::new(tamper_support::Tampered(Refusing(MemoryBackend::new())), "")
+            .unwrap();
+    refused(sync::upload_with(&file, &store, "up.txt", &opts()).unwrap());
+    let astore =
+        AsyncStore::from_blocking(tamper_support::Tampered(Refusing(MemoryBackend::new())), "")
+            .unwrap();
+    refused(
+        aio::upload_with(&file, &astore, "up.txt", &opts())
+            .await
+            .unwrap(),
+    );
 }

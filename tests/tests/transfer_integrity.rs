@@ -87,6 +87,16 @@ fn sync_write_with_digest_and_verify() {
             value: "00".into(),
         };
         assert!(sync::verify(store, "d/other.bin", &unknown).is_err());
+        // A composite digest (of a multipart upload's parts) equals no whole-content
+        // digest: refused, not taken for a difference.
+        let whole = sync::digest(store, "d/other.bin", ChecksumAlgorithm::Crc32c).unwrap();
+        let err = sync::verify(store, "d/other.bin", &whole.with_parts(2)).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            remote_store_core::ErrorKind::InvalidArgument,
+            "{err}"
+        );
+        assert!(err.to_string().contains("composite"), "{err}");
     }
 }
 
@@ -132,6 +142,14 @@ async fn async_write_with_digest_and_verify() {
             .await
             .unwrap();
         assert!(!aio::verify(store, "d/file.bin", &digest).await.unwrap());
+        let err = aio::verify(store, "d/file.bin", &digest.clone().with_parts(3))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.kind(),
+            remote_store_core::ErrorKind::InvalidArgument,
+            "{err}"
+        );
 
         // HashingStream over a store read.
         let mut s = HashingStream::new(

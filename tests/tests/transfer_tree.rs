@@ -526,3 +526,85 @@ fn a_vanished_destination_folder_hides_no_other_file() {
         .unwrap();
     check("async", report);
 }
+
+/// A source written as a folder (`report.csv/`) where the store holds only a file of that
+/// name is an error that says so, not an empty success; a device (or FIFO) is no upload
+/// source: `/dev/null` was uploaded as an empty file, `/dev/zero` never ended. Both halves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_named_as_a_folder_and_a_device_are_refused() {
+    let memory = MemoryBackend::new();
+    let store = Store::new(memory.clone(), "").unwrap();
+    store.write_text("report.csv", "a,b").unwrap();
+    let astore = AsyncStore::from_blocking(memory, "").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let only_a_file = |err: remote_store_core::Error| {
+        assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+        assert!(err.to_string().contains("only a file"), "{err}");
+    };
+    only_a_file(sync::download(&store, "report.csv/", out.path().join("x")).unwrap_err());
+    only_a_file(sync::copy_between(&store, "report.csv/", &store, "copy").unwrap_err());
+    only_a_file(
+        aio::download(&astore, "report.csv/", out.path().join("y"))
+            .await
+            .unwrap_err(),
+    );
+    only_a_file(
+        aio::copy_between(&astore, "report.csv/", &astore, "copy")
+            .await
+            .unwrap_err(),
+    );
+    // A folder that does not exist is still just missing.
+    let err = sync::download(&store, "nothing/", out.path().join("z")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    assert!(!err.to_string().contains("only a file"), "{err}");
+    sync::download(&store, "report.csv", out.path().join("r.csv")).unwrap();
+    assert_eq!(std::fs::read(out.path().join("r.csv")).unwrap(), b"a,b");
+
+    let device = std::path::Path::new("/dev/null");
+    for err in [
+        sync::upload(device, &store, "null").unwrap_err(),
+        aio::upload(device, &astore, "null").await.unwrap_err(),
+    ] {
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+    }
+    assert!(!store.exists("null").unwrap());
+}
+
+/// A download's destination is looked up file by file, links followed as the writes follow
+/// them: a file already there behind a link to a folder is seen (skipped with `Skip`,
+/// instead of failing `AlreadyExists`), and an unrelated entry the walk could not read (a
+/// name that is not UTF-8) does not fail the download. Both halves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_looks_up_only_its_own_files_through_links() {
+    use std::os::unix::ffi::OsStrExt;
+    let memory = MemoryBackend::new();
+    let store = Store::new(memory.clone(), "").unwrap();
+    store.write_text("t/linked/a.txt", "a").unwrap();
+    store.write_text("t/b.txt", "b").unwrap();
+    let astore = AsyncStore::from_blocking(memory, "").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(dir.path().join("real")).unwrap();
+    std::fs::write(dir.path().join("real/a.txt"), "a").unwrap();
+    std::fs::create_dir_all(&out).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("real"), out.join("linked")).unwrap();
+    std::fs::write(out.join(std::ffi::OsStr::from_bytes(b"odd-\xff")), "x").unwrap();
+    let skip = TransferOptions::new().if_exists(IfExists::Skip);
+
+    let check = |half: &str, report: remote_store_transfer::TransferReport| {
+        assert!(report.is_success(), "{half}: {report:?}");
+        assert_eq!(report.skipped().count(), 1, "{half}: {report:?}");
+        assert_eq!(report.copied().count(), 1, "{half}: {report:?}");
+    };
+    check(
+        "sync",
+        sync::download_with(&store, "t", &out, &skip).unwrap(),
+    );
+    std::fs::remove_file(out.join("b.txt")).unwrap();
+    check(
+        "async",
+        aio::download_with(&astore, "t", &out, &skip).await.unwrap(),
+    );
+    assert_eq!(std::fs::read(out.join("b.txt")).unwrap(), b"b");
+}

@@ -148,7 +148,8 @@ pub async fn digest(
 /// Async version of `sync::verify`.
 ///
 /// # Errors
-/// As [`digest`].
+/// `InvalidArgument` for an algorithm this crate does not implement or a composite digest
+/// (`-N`, of a multipart upload's parts); as [`digest`].
 ///
 /// # Cancel safety
 /// Read-only: dropping it only stops the read.

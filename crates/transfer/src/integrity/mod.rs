@@ -127,8 +127,17 @@ fn hex(bytes: &[u8]) -> String {
         })
 }
 
-/// The algorithm of `expected`, or `InvalidArgument`.
+/// The algorithm of `expected`, or `InvalidArgument`; also for a composite digest (S3's
+/// digest of a multipart upload's part digests, `-N`), which no digest of the whole content
+/// can equal: `verify` would call every such object different.
 pub(crate) fn algorithm_of(expected: &ContentDigest) -> Result<ChecksumAlgorithm> {
+    if expected.is_composite() {
+        return Err(Error::invalid_argument(format!(
+            "the {} digest {} is composite (a digest of the parts of a multipart upload), \
+             which no digest of the whole content equals: compare a whole-content digest",
+            expected.algorithm, expected.value
+        )));
+    }
     ChecksumAlgorithm::from_name(&expected.algorithm)
 }
 

@@ -117,7 +117,8 @@ pub fn digest(
 /// `Ok(true)` when they agree, `Ok(false)` when they differ.
 ///
 /// # Errors
-/// `InvalidArgument` for an algorithm this crate does not implement; as `Store::read`.
+/// `InvalidArgument` for an algorithm this crate does not implement or a composite digest
+/// (`-N`, of a multipart upload's parts); as `Store::read`.
 pub fn verify(store: &Store, p: impl AsRef<str>, expected: &ContentDigest) -> Result<bool> {
     let actual = digest(store, p, algorithm_of(expected)?)?;
     Ok(same_digest(expected, &actual))

@@ -17,12 +17,13 @@ use tokio_util::io::ReaderStream;
 
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
-    TransferReport, WrittenCheck, cancelled, chunk_hint, copied, download_target, dry_report,
-    file_destination_error, finish, first_part_error, io_error, is_absent, is_folder_spelling,
-    local_existing, local_kind, local_path, make_plan, may_be_same_file, may_range, missing_source,
-    normalize, open_in_place, parent_of, part_complete, part_error, part_ranges, part_size,
-    persist, read_small, refuse_same_file, relative_to, report, store_key, temp_beside, tracker,
-    walk_local, without_io, write_at, write_local,
+    TransferReport, WrittenCheck, cancelled, caused_by_cancel, chunk_hint, copied, download_target,
+    dry_report, file_destination_error, file_not_folder, finish, first_part_error, io_error,
+    is_absent, is_folder_spelling, local_existing, local_kind, local_path, make_plan,
+    may_be_same_file, may_range, missing_source, normalize, open_in_place, parent_of,
+    part_complete, part_error, part_ranges, part_size, persist, read_small, refuse_same_file,
+    relative_to, report, special_source, store_key, temp_beside, tracker, walk_local, without_io,
+    write_at, write_local,
 };
 use crate::batch::r#async::run_stream;
 use crate::integrity::r#async::digest;
@@ -68,7 +69,7 @@ async fn run_file(
             } else {
                 tracker.file_started(&file.relative, file.size);
                 copy.await
-                    .map_err(|e| if tracker.cancelled() { stopped() } else { e })
+                    .map_err(|e| if caused_by_cancel(&e) { stopped() } else { e })
             }
         }
     };
@@ -100,8 +101,14 @@ async fn store_sources(
         let info = info?;
         files.push((relative_to(src, &info.path), Meta::of(&info)));
     }
-    if files.is_empty() && !store.exists(src).await? {
-        return Err(missing_source(src));
+    // (`src/` naming a file lists nothing: that is no folder, not an empty one.)
+    if files.is_empty() && !store.is_folder(src).await? {
+        let file = folder && !src.is_empty() && store.is_file(src).await?;
+        return Err(if file {
+            file_not_folder(src)
+        } else {
+            missing_source(src)
+        });
     }
     Ok((true, files))
 }
@@ -467,6 +474,7 @@ pub async fn upload_with(
             LocalKind::File(len) => (false, vec![(String::new(), Meta::local(len))]),
             LocalKind::Dir => (true, walk_local(&root)?),
             LocalKind::Missing => return Err(missing_source(&root.display().to_string())),
+            LocalKind::Special => return Err(special_source(&root)),
         })
     })
     .await?;
@@ -532,7 +540,9 @@ pub async fn download_with(
     let src = normalize(src.as_ref())?;
     let (tree, sources) = store_sources(store, &src, folder).await?;
     let root = local.clone();
-    let existing = blocking(move || local_existing(&root, tree)).await?;
+    let rels: Vec<String> = sources.iter().map(|(rel, _)| rel.clone()).collect();
+    let existing =
+        blocking(move || local_existing(&root, tree, rels.iter().map(String::as_str))).await?;
     let plan = make_plan(
         sources,
         &existing,

@@ -625,29 +625,70 @@ pub(crate) fn walk_local(root: &Path) -> Result<Vec<(String, Meta)>> {
     Ok(out)
 }
 
-/// What lies at a local path: a file (its size), a directory, or nothing.
+/// What lies at a local path (links followed): a regular file (its size), a directory,
+/// something else (a device, FIFO or socket), or nothing.
 pub(crate) enum LocalKind {
     File(u64),
     Dir,
+    Special,
     Missing,
 }
 
 pub(crate) fn local_kind(path: &Path) -> Result<LocalKind> {
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => Ok(LocalKind::Dir),
-        Ok(m) => Ok(LocalKind::File(m.len())),
+        Ok(m) if m.is_file() => Ok(LocalKind::File(m.len())),
+        Ok(_) => Ok(LocalKind::Special),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(LocalKind::Missing),
         Err(e) => Err(io_error(e, path)),
     }
 }
 
-/// The destination side of a download: the files already under `path` (a directory) or
-/// at it (a file), by relative path.
-pub(crate) fn local_existing(path: &Path, tree: bool) -> Result<HashMap<String, Meta>> {
+/// An upload source that is neither a regular file nor a folder: `/dev/zero` never ends,
+/// a FIFO waits for a writer.
+pub(crate) fn special_source(path: &Path) -> Error {
+    Error::invalid_argument(format!(
+        "{} is not a regular file (a device, FIFO or socket): only regular files and folders \
+         are uploaded",
+        path.display()
+    ))
+}
+
+/// The destination side of a download: of the files `rels` the download will write below
+/// `path` (a directory), those already there — looked up one by one, links followed as the
+/// writes follow them, so nothing else below `path` (an unreadable folder, a name that is
+/// not UTF-8) is read — or the file at `path`.
+pub(crate) fn local_existing<'r>(
+    path: &Path,
+    tree: bool,
+    rels: impl IntoIterator<Item = &'r str>,
+) -> Result<HashMap<String, Meta>> {
     Ok(match local_kind(path)? {
         LocalKind::Missing => HashMap::new(),
         LocalKind::File(len) if !tree => HashMap::from([(String::new(), Meta::local(len))]),
-        LocalKind::Dir if tree => walk_local(path)?.into_iter().collect(),
+        LocalKind::Dir if tree => {
+            let mut out = HashMap::new();
+            for rel in rels {
+                // A key no file here can be named after fails at its own write.
+                let Ok(at) = download_target(path, rel) else {
+                    continue;
+                };
+                match std::fs::metadata(&at) {
+                    Ok(m) if m.is_file() => {
+                        out.insert(rel.to_owned(), Meta::local(m.len()));
+                    }
+                    // A folder or a device in the way: the write says so.
+                    Ok(_) => {}
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                        ) => {}
+                    Err(e) => return Err(io_error(e, &at)),
+                }
+            }
+            out
+        }
         LocalKind::File(_) => {
             return Err(Error::invalid_path(
                 path.display().to_string(),
@@ -658,6 +699,12 @@ pub(crate) fn local_existing(path: &Path, tree: bool) -> Result<HashMap<String, 
             return Err(Error::invalid_path(
                 path.display().to_string(),
                 "a folder is in the way of the destination file",
+            ));
+        }
+        LocalKind::Special => {
+            return Err(Error::invalid_path(
+                path.display().to_string(),
+                "not a regular file (a device, FIFO or socket) is in the way of the destination",
             ));
         }
     })
@@ -791,9 +838,39 @@ pub fn is_cancelled(error: &Error) -> bool {
     std::error::Error::source(error).is_some_and(|s| s.is::<Cancelled>())
 }
 
+/// Whether the cancel flag's error is anywhere in the causes of `error`: a file stopped by
+/// the flag fails with whatever its store made of the reader's error (often the flag's own
+/// error back, sometimes wrapped). Only such an error is reported as the cancellation; any
+/// other failure of a file in flight when the flag was set keeps its own error.
+pub(crate) fn caused_by_cancel(error: &Error) -> bool {
+    fn walk(error: &(dyn std::error::Error + 'static)) -> bool {
+        if error.is::<Cancelled>() {
+            return true;
+        }
+        // An `io::Error` reports its inner error's source, skipping the inner error.
+        if let Some(inner) = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            && walk(inner)
+        {
+            return true;
+        }
+        error.source().is_some_and(walk)
+    }
+    walk(error)
+}
+
 /// A not-found source.
 pub(crate) fn missing_source(what: &str) -> Error {
     Error::not_found(what.to_owned()).with_message("the transfer source does not exist")
+}
+
+/// A source named as a folder (`src/`) where there is only a file.
+pub(crate) fn file_not_folder(what: &str) -> Error {
+    Error::not_found(what.to_owned()).with_message(
+        "no folder of this name, only a file: name it without the trailing `/` to transfer \
+         the file",
+    )
 }
 
 /// The bytes the plan will move.

@@ -13,12 +13,13 @@ use remote_store_sync::{Content, Store};
 
 use super::{
     Action, CHUNK, Done, LocalKind, Meta, Meter, Pinned, PlannedFile, TransferOptions,
-    TransferReport, WrittenCheck, cancelled, chunk_hint, copied, download_target, dry_report,
-    file_destination_error, finish, first_part_error, io_error, is_absent, is_folder_spelling,
-    local_existing, local_kind, local_path, make_plan, may_be_same_file, may_range, missing_source,
-    normalize, open_in_place, parent_of, part_complete, part_error, part_ranges, part_size,
-    persist, read_small, refuse_same_file, relative_to, report, store_key, temp_beside, tracker,
-    walk_local, without_io, write_at, write_local,
+    TransferReport, WrittenCheck, cancelled, caused_by_cancel, chunk_hint, copied, download_target,
+    dry_report, file_destination_error, file_not_folder, finish, first_part_error, io_error,
+    is_absent, is_folder_spelling, local_existing, local_kind, local_path, make_plan,
+    may_be_same_file, may_range, missing_source, normalize, open_in_place, parent_of,
+    part_complete, part_error, part_ranges, part_size, persist, read_small, refuse_same_file,
+    relative_to, report, special_source, store_key, temp_beside, tracker, walk_local, without_io,
+    write_at, write_local,
 };
 use crate::batch::sync::run_pool;
 use crate::integrity::sync::digest;
@@ -45,8 +46,14 @@ fn store_sources(store: &Store, src: &str, folder: bool) -> Result<(bool, Vec<(S
         let info = info?;
         files.push((relative_to(src, &info.path), Meta::of(&info)));
     }
-    if files.is_empty() && !store.exists(src)? {
-        return Err(missing_source(src));
+    // (`src/` naming a file lists nothing: that is no folder, not an empty one.)
+    if files.is_empty() && !store.is_folder(src)? {
+        let file = folder && !src.is_empty() && store.is_file(src)?;
+        return Err(if file {
+            file_not_folder(src)
+        } else {
+            missing_source(src)
+        });
     }
     Ok((true, files))
 }
@@ -339,7 +346,7 @@ fn run(
             tracker.file_started(&file.relative, file.size);
             // A file stopped by the flag fails with whatever its store made of the
             // reader's error: reported as the cancellation it was.
-            one(file, &tracker).map_err(|e| if tracker.cancelled() { stopped() } else { e })
+            one(file, &tracker).map_err(|e| if caused_by_cancel(&e) { stopped() } else { e })
         });
         finish(&tracker, file, done)
     });
@@ -382,6 +389,7 @@ pub fn upload_with(
         LocalKind::File(len) => (false, vec![(String::new(), Meta::local(len))]),
         LocalKind::Dir => (true, walk_local(local)?),
         LocalKind::Missing => return Err(missing_source(&local.display().to_string())),
+        LocalKind::Special => return Err(special_source(local)),
     };
     let existing = store_existing(store, &dst, tree)?;
     let plan = make_plan(
@@ -438,7 +446,7 @@ pub fn download_with(
     let folder = is_folder_spelling(src.as_ref());
     let src = normalize(src.as_ref())?;
     let (tree, sources) = store_sources(store, &src, folder)?;
-    let existing = local_existing(local, tree)?;
+    let existing = local_existing(local, tree, sources.iter().map(|(rel, _)| rel.as_str()))?;
     let plan = make_plan(
         sources,
         &existing,
