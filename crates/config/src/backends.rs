@@ -219,6 +219,19 @@ fn azure(
                 "connection_string": "${AZURE_STORAGE_CONNECTION_STRING}",
             }))
         } else if env.non_empty("AZURE_STORAGE_KEY").is_some() {
+            // The key belongs to AZURE_STORAGE_ACCOUNT's account when that is set: another
+            // account named by the URL would fail every request with a 403.
+            if let (Some(url_account), Some(env_account)) = (
+                &fallbacks.azure_account,
+                env.non_empty("AZURE_STORAGE_ACCOUNT"),
+            ) && *url_account != env_account
+            {
+                return Err(place.error(format!(
+                    "the URL names account {url_account:?} but AZURE_STORAGE_KEY goes with \
+                     AZURE_STORAGE_ACCOUNT {env_account:?}: use a URL with that account, or \
+                     set both variables for {url_account:?}"
+                )));
+            }
             let Some(account) = account else {
                 return Err(place.error(
                     "AZURE_STORAGE_KEY is set but no account is named: set \
@@ -274,6 +287,18 @@ fn azure(
     {
         check_connection_string_account(connection_string.expose(), account, place)?;
     }
+    // An `endpoint` beside an az://account URL (its query, or an option) must be that
+    // account's: the credentials go wherever the endpoint points.
+    if let (Some(account), Some(endpoint)) = (&fallbacks.azure_account, &config.endpoint)
+        && !endpoint_names_account(endpoint, account)
+    {
+        return Err(place.error(format!(
+            "the endpoint {endpoint:?} is not account {account:?}'s (the URL's), and the \
+             credentials would go there: give an endpoint whose host starts with \
+             \"{account}.\" (or whose path starts with /{account} on an emulator), or leave \
+             it out"
+        )));
+    }
     match &mut config.auth {
         AzureAuth::ConnectionString { connection_string } => {
             keep_reference(connection_string, &refs, "auth.connection_string");
@@ -286,6 +311,21 @@ fn azure(
         _ => {}
     }
     Ok(BackendConfig::Azure(config))
+}
+
+/// Whether the Blob endpoint `url` is `account`'s: the account is the first label of the
+/// host (`acct.blob.core.windows.net`) or, on emulators, the first path segment
+/// (`http://127.0.0.1:10000/acct`).
+#[cfg(feature = "azure")]
+fn endpoint_names_account(url: &str, account: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| {
+        u.host_str()
+            .and_then(|h| h.split('.').next())
+            .is_some_and(|label| label == account)
+            || u.path_segments()
+                .and_then(|mut segments| segments.next())
+                .is_some_and(|first| first == account)
+    })
 }
 
 /// A connection string brings its own account and endpoint, so the account of an
@@ -306,22 +346,10 @@ fn check_connection_string_account(text: &str, account: &str, place: &Place) -> 
             _ => {}
         }
     }
-    // Without an AccountName, a SAS connection string names its account in its endpoint:
-    // as the first label of the host (`acct.blob.core.windows.net`) or, on emulators, as
-    // the first path segment (`http://127.0.0.1:10000/acct`).
-    let endpoint_names = |url: &str| {
-        url::Url::parse(url).is_ok_and(|u| {
-            u.host_str()
-                .and_then(|h| h.split('.').next())
-                .is_some_and(|label| label == account)
-                || u.path_segments()
-                    .and_then(|mut segments| segments.next())
-                    .is_some_and(|first| first == account)
-        })
-    };
+    // Without an AccountName, a SAS connection string names its account in its endpoint.
     let same = match (&named, &endpoint) {
         (Some(named), _) => named == account,
-        (None, Some(url)) => endpoint_names(url),
+        (None, Some(url)) => endpoint_names_account(url, account),
         (None, None) => false,
     };
     if same {
@@ -359,7 +387,9 @@ fn sftp(mut raw: Map<String, Value>, env: &Env, place: &Place) -> Result<Backend
                 .find(|p| p.is_file())
         });
         let auth = if env.non_empty("SSH_AUTH_SOCK").is_some() {
-            serde_json::json!({ "method": "agent" })
+            // The socket of the environment the config was loaded with (which may not be
+            // the process's), written in as a placeholder.
+            serde_json::json!({ "method": "agent", "socket": "${SSH_AUTH_SOCK}" })
         } else if let Some(file) = key_file {
             serde_json::json!({
                 "method": "private_key",

@@ -113,6 +113,13 @@ impl Registry {
                         .parse_url(&url)
                         .map_err(|e| at.error(format!("store {name:?}: {}", message(&e))))?;
                     let slot = format!("{name} (url)");
+                    // A configured backend of that very name would be replaced unseen.
+                    if backends.contains_key(&slot) {
+                        return Err(at.error(format!(
+                            "store {name:?} opens its URL as backend {slot:?}, which the \
+                             config also names as a backend: rename that backend"
+                        )));
+                    }
                     url_backends.push((slot.clone(), backend));
                     Entry {
                         backend: slot,

@@ -184,6 +184,22 @@ fn a_store_naming_a_missing_backend_names_both() {
     );
 }
 
+/// A URL store's backend never replaces a configured backend of the same slot name.
+#[test]
+fn a_url_store_does_not_replace_a_configured_backend() {
+    let config = loader(&[])
+        .toml_str(
+            "[backends.\"archive (url)\"]\ntype = \"memory\"\n\
+             [stores.keep]\nbackend = \"archive (url)\"\n\
+             [stores.archive]\nurl = \"memory://\"\n",
+        )
+        .unwrap();
+    fails(
+        Registry::new(config),
+        &["store \"archive\"", "\"archive (url)\"", "rename"],
+    );
+}
+
 #[test]
 fn an_invalid_root_is_named() {
     let config = loader(&[])
@@ -604,10 +620,14 @@ mod s3 {
             loader(&[]).parse_url("s3://localhost:9000/bucket"),
             &["a port in a s3:// URL is refused", "endpoint"],
         );
-        fails(
+        let text = fails(
             loader(&[]).parse_url("s3://user@acme/x"),
             &["a user name in a s3:// URL is refused"],
         );
+        assert!(!text.contains("user@"), "not shown: {text}");
+        // A token pasted as the user part is not echoed.
+        let text = fails(loader(&[]).parse_url("s3://sv=2024&sig=SECRET@acme/x"), &[]);
+        assert!(!text.contains("SECRET"), "{text}");
         fails(
             loader(&[]).parse_url("s3://acme/reports#2024"),
             &["fragment", "%23"],
@@ -630,6 +650,14 @@ mod s3 {
             panic!("not s3")
         };
         assert_eq!(c.prefix, "a#b");
+        // A `+` in a query value stays a `+` (form decoding would make it a space).
+        let (config, _) = loader(&[])
+            .parse_url("s3://acme?prefix=c%2B%2B/x%20y+z")
+            .unwrap();
+        let BackendConfig::S3(c) = config else {
+            panic!("not s3")
+        };
+        assert_eq!(c.prefix, "c++/x y+z");
         crate::open_url("s3://acme/x?region=eu-west-1").unwrap();
         crate::open_url_async("s3://acme/x?region=eu-west-1").unwrap();
     }
@@ -688,6 +716,37 @@ mod azure {
         let l = loader(&[("AZURE_STORAGE_CONNECTION_STRING", sas)]);
         l.parse_url("az://acct/box").unwrap();
         fails(l.parse_url("az://other/box"), &["names no account"]);
+
+        // An endpoint beside an az://account URL must be that account's: the credentials
+        // go wherever it points.
+        let l = loader(&[("AZURE_STORAGE_SAS_TOKEN", "sv=1&sig=c2lnbmF0dXJl")]);
+        let text = fails(
+            l.parse_url("az://acct/box?endpoint=https://collector.example"),
+            &["endpoint", "\"acct\""],
+        );
+        assert!(!text.contains("c2lnbmF0dXJl"), "{text}");
+        l.parse_url("az://acct/box?endpoint=https://acct.blob.core.windows.net")
+            .unwrap();
+        l.parse_url("az://devstoreaccount1/box?endpoint=http://127.0.0.1:10000/devstoreaccount1")
+            .unwrap();
+        let l = loader(&[(
+            "AZURE_STORAGE_CONNECTION_STRING",
+            "AccountName=acct;AccountKey=c2VjcmV0LWtleQ==",
+        )]);
+        fails(
+            l.parse_url("az://acct/box?endpoint=http://elsewhere.example/acct2"),
+            &["endpoint"],
+        );
+        // The environment's key goes with the environment's account.
+        let l = loader(&[
+            ("AZURE_STORAGE_ACCOUNT", "prodacct"),
+            ("AZURE_STORAGE_KEY", "a2V5"),
+        ]);
+        fails(
+            l.parse_url("az://devacct/box"),
+            &["\"devacct\"", "AZURE_STORAGE_ACCOUNT \"prodacct\""],
+        );
+        l.parse_url("az://prodacct/box").unwrap();
 
         // The account becomes a host name: only a real account name is taken.
         let l = loader(&[("AZURE_STORAGE_KEY", "a2V5")]);
@@ -816,7 +875,13 @@ mod sftp {
             ("files.example.com", 2222, "deploy")
         );
         assert_eq!(c.base_path, "/srv/data");
-        assert!(matches!(c.auth, Auth::Agent { .. }));
+        // The agent of the environment the config was loaded with, not the process's.
+        assert_eq!(
+            c.auth,
+            Auth::Agent {
+                socket: Some("/tmp/agent.sock".into())
+            }
+        );
         assert_eq!(c.host_key_policy, HostKeyPolicy::Strict);
 
         let text = fails(

@@ -5,6 +5,8 @@ use remote_store_async::AsyncStore;
 use remote_store_core::{Error, Result};
 use remote_store_sync::Store;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
+
 use url::Url;
 
 use crate::backends::{self, literal};
@@ -56,7 +58,7 @@ impl Loader {
         }
         let mut table = Map::new();
         let mut seen = std::collections::HashSet::new();
-        for (key, value) in parsed.query_pairs() {
+        for (key, value) in query_pairs(&parsed) {
             if !seen.insert(key.clone()) {
                 return Err(place.error(format!(
                     "option {key:?} is given twice in the URL's query: give it once"
@@ -291,12 +293,32 @@ where
     Loader::new().open_url_async_opts(url, options)
 }
 
+/// The `key=value` pairs of the URL's query, percent-decoded as its path is: a `+` stays a
+/// `+` (form decoding, `Url::query_pairs`, would make it a space, so `prefix=c++` would
+/// open `c  `).
+fn query_pairs(url: &Url) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
+    url.query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |text| percent_encoding::percent_decode_str(text).decode_utf8_lossy();
+            (decode(key), decode(value))
+        })
+}
+
 /// The URL as error messages show it: no password, no query (either may hold a
-/// credential; the offending key is named in the message itself).
+/// credential; the offending key is named in the message itself), and a user name only for
+/// `sftp://`, where it is the login (anywhere else it has no use, and a pasted token lands
+/// there: `s3://sv=..&sig=..@bucket`).
 fn shown(url: &Url) -> String {
     let mut url = url.clone();
     if url.password().is_some() {
         let _ = url.set_password(Some("***"));
+    }
+    if url.scheme() != "sftp" && !url.username().is_empty() {
+        let _ = url.set_username("***");
     }
     url.set_query(None);
     url.set_fragment(None);
