@@ -4,6 +4,8 @@
 //! both hand back errors unchanged and never deliver a result to the wrong caller.
 #![cfg(feature = "memory")]
 
+mod tamper_support;
+
 use std::io::{self, Read};
 use std::time::Duration;
 
@@ -249,4 +251,161 @@ fn sync_adapter_outside_a_runtime_errs_instead_of_panicking() {
     let store = adapted_store();
     let e = futures::executor::block_on(store.read_bytes("x")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::BackendUnavailable);
+}
+
+/// A seekable reader is held to the version it opened: after the file is replaced by one
+/// of the same size, a seek and a read fail (`PreconditionFailed`) instead of handing back
+/// the new version's bytes after the old one's; where reads cannot be held to a version, a
+/// file that shrank fails the read instead of ending early. Through `BlockingAdapter` (the blocking S3, Azure and SFTP stores) and
+/// `AsyncStore`, under a store root, errors name the store's path.
+#[test]
+fn blocking_seekable_reads_never_mix_two_versions() {
+    use std::io::{Seek, SeekFrom};
+    let store = Store::new(BlockingAdapter::new(AsyncMemoryBackend::new()), "base").unwrap();
+    store.write("f.bin", vec![b'a'; 100_000]).unwrap();
+    let mut r = store.read_seekable("f.bin").unwrap();
+    let mut first = [0u8; 10];
+    r.read_exact(&mut first).unwrap();
+    assert_eq!(first, [b'a'; 10]);
+    store
+        .write_with("f.bin", vec![b'b'; 100_000], WriteOptions::overwriting())
+        .unwrap();
+    r.seek(SeekFrom::Start(0)).unwrap();
+    let err = remote_store_core::Error::from_io(r.read(&mut first).unwrap_err());
+    assert_eq!(err.kind(), ErrorKind::PreconditionFailed, "{err}");
+    assert_eq!(err.path(), Some("f.bin"), "{err:?}");
+    assert!(err.to_string().contains("replaced"), "{err}");
+
+    // A file that shrinks under a reader where reads cannot be held to a version (no
+    // etag, no conditional reads): an error, not a short read.
+    let store = Store::new(
+        BlockingAdapter::new(remote_store_async::SyncBackendAdapter::new(
+            tamper_support::Tampered(NoEtags(MemoryBackend::new())),
+        )),
+        "base",
+    )
+    .unwrap();
+    store.write("g.bin", vec![b'a'; 1000]).unwrap();
+    let mut r = store.read_seekable("g.bin").unwrap();
+    store
+        .write_with("g.bin", vec![b'b'; 10], WriteOptions::overwriting())
+        .unwrap();
+    let mut all = Vec::new();
+    assert!(r.read_to_end(&mut all).is_err(), "read {} bytes", all.len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn async_seekable_reads_never_mix_two_versions() {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    let store = AsyncStore::new(AsyncMemoryBackend::new(), "base").unwrap();
+    store.write("f.bin", vec![b'a'; 100_000]).await.unwrap();
+    let mut r = store.read_seekable("f.bin").await.unwrap();
+    let mut first = [0u8; 10];
+    r.read_exact(&mut first).await.unwrap();
+    store
+        .write_with("f.bin", vec![b'b'; 100_000], WriteOptions::overwriting())
+        .await
+        .unwrap();
+    r.seek(std::io::SeekFrom::Start(0)).await.unwrap();
+    let err = remote_store_core::Error::from_io(r.read(&mut first).await.unwrap_err());
+    assert_eq!(err.kind(), ErrorKind::PreconditionFailed, "{err}");
+    assert_eq!(err.path(), Some("f.bin"), "{err:?}");
+
+    let store = AsyncStore::from_blocking(
+        tamper_support::Tampered(NoEtags(MemoryBackend::new())),
+        "base",
+    )
+    .unwrap();
+    store.write("g.bin", vec![b'a'; 1000]).await.unwrap();
+    let mut r = store.read_seekable("g.bin").await.unwrap();
+    store
+        .write_with("g.bin", vec![b'b'; 10], WriteOptions::overwriting())
+        .await
+        .unwrap();
+    let mut all = Vec::new();
+    let err = remote_store_core::Error::from_io(r.read_to_end(&mut all).await.unwrap_err());
+    assert!(
+        !err.is_retryable(),
+        "a changed file is no transient fault: {err}"
+    );
+    assert_eq!(err.path(), Some("g.bin"), "{err:?}");
+    assert!(err.to_string().contains("changed"), "{err}");
+}
+
+/// A failed `if_match` check names the store's path, not the backend's key below the
+/// store root, in both halves.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_if_match_failure_names_the_store_path() {
+    let stale = || WriteOptions::new().if_match("\"stale\"");
+    let store = Store::new(MemoryBackend::new(), "base").unwrap();
+    store.write("c.txt", "x").unwrap();
+    let err = store.write_with("c.txt", "y", stale()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PreconditionFailed, "{err}");
+    assert_eq!(err.path(), Some("c.txt"), "{err:?}");
+    let store = AsyncStore::new(AsyncMemoryBackend::new(), "base").unwrap();
+    store.write("c.txt", "x").await.unwrap();
+    let err = store.write_with("c.txt", "y", stale()).await.unwrap_err();
+    assert_eq!(err.path(), Some("c.txt"), "{err:?}");
+}
+
+/// A memory backend that reports no etags (as an SFTP server that sends no size or time)
+/// and enforces no write conditions itself.
+#[derive(Debug)]
+struct NoEtags(MemoryBackend);
+
+impl tamper_support::Tamper for NoEtags {
+    fn inner(&self) -> &MemoryBackend {
+        &self.0
+    }
+    fn capabilities(&self) -> remote_store_core::CapabilitySet {
+        use remote_store_sync::Backend as _;
+        self.0
+            .capabilities()
+            .without(remote_store_core::Capability::ConditionalWrite)
+            .without(remote_store_core::Capability::ConditionalRead)
+    }
+    fn get_file_info(
+        &self,
+        path: &remote_store_core::RemotePath,
+    ) -> remote_store_core::Result<remote_store_core::FileInfo> {
+        use remote_store_sync::Backend as _;
+        let mut info = self.0.get_file_info(path)?;
+        info.etag = None;
+        Ok(info)
+    }
+}
+
+/// `if_match("*")` ("it exists") holds for an existing file whose backend reports no etag
+/// (it failed as "the file does not exist"); a specific etag cannot be confirmed there
+/// and fails saying so; a missing file still fails.
+#[test]
+fn if_match_any_holds_for_a_file_without_an_etag() {
+    let store = Store::new(tamper_support::Tampered(NoEtags(MemoryBackend::new())), "").unwrap();
+    store.write("a", "x").unwrap();
+    store
+        .write_with("a", "y", WriteOptions::new().if_match("*"))
+        .unwrap();
+    assert_eq!(store.read_text("a").unwrap(), "y");
+    let err = store
+        .write_with("a", "z", WriteOptions::new().if_match("\"v1\""))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PreconditionFailed, "{err}");
+    assert!(err.to_string().contains("no etag"), "{err}");
+    let err = store
+        .write_with("missing", "z", WriteOptions::new().if_match("*"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PreconditionFailed, "{err}");
+    // Reads: `*` matches an existing file without an etag; `if_none_match("*")` does not
+    // let it through.
+    let any = remote_store_core::ReadOptions::new().if_match("*");
+    let mut text = String::new();
+    store
+        .read_with("a", any)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(text, "y");
+    let none = remote_store_core::ReadOptions::new().if_none_match("*");
+    let err = store.read_with("a", none).err().expect("not modified");
+    assert_eq!(err.kind(), ErrorKind::NotModified, "{err}");
 }

@@ -168,6 +168,17 @@ impl Plan {
         current: Result<FileInfo>,
     ) -> Result<Option<WriteOptions>> {
         let etag = match current {
+            // A file whose backend reports no etag (an SFTP server that sends no size or
+            // time) exists: `*` holds, and any other etag cannot be confirmed.
+            Ok(info) if info.etag.is_none() => {
+                return match opts.if_match.as_deref() {
+                    Some(wanted) if wanted.trim() != "*" => Err(Error::precondition_failed(
+                        key.as_str(),
+                        format!("if_match {wanted} but the file has no etag to compare"),
+                    )),
+                    _ => Ok(None),
+                };
+            }
             Ok(info) => info.etag,
             Err(e) if e.kind() == ErrorKind::NotFound && !e.is_container_not_found() => None,
             Err(e) => return Err(e),

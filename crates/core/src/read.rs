@@ -169,7 +169,9 @@ impl ReadOptions {
     /// `PreconditionFailed` or `NotModified`, naming the condition.
     pub fn check(&self, path: &str, info: &FileInfo) -> Result<()> {
         let etag = info.etag.as_deref();
-        let matches = |wanted: &str| etag.is_some_and(|e| etag_matches(e, wanted));
+        // `*` is any version of an existing file, also one whose backend reports no etag.
+        let matches =
+            |wanted: &str| wanted.trim() == "*" || etag.is_some_and(|e| etag_matches(e, wanted));
         if let Some(wanted) = self.if_match.as_deref() {
             if !matches(wanted) {
                 return Err(Error::precondition_failed(

@@ -12,8 +12,8 @@ use bytes::Bytes;
 use futures::FutureExt;
 use remote_store_core::{
     Capability, CapabilitySet, CopyOptions, DeleteFolderOptions, DeleteOptions, Entry, Error,
-    FileInfo, FolderEntry, FolderInfo, GlobPattern, ListOptions, MoveOptions, ReadOptions,
-    RemotePath, Result, WriteMode, WriteOptions, WriteResult,
+    ErrorKind, FileInfo, FolderEntry, FolderInfo, GlobPattern, ListOptions, MoveOptions,
+    ReadOptions, RemotePath, Result, WriteMode, WriteOptions, WriteResult,
 };
 use remote_store_sync::{
     Backend, Content, EntryIter, FileIter, FolderIter, Reader, SeekReader, fallback,
@@ -327,6 +327,8 @@ struct RangedSeekReader<B: AsyncBackend> {
     shared: Arc<Shared<B>>,
     path: RemotePath,
     size: u64,
+    /// The version opened, which every ranged read is held to (`pinned_range`).
+    etag: Option<String>,
     pos: u64,
     body: Option<Reader>,
 }
@@ -339,14 +341,36 @@ impl<B: AsyncBackend> Read for RangedSeekReader<B> {
         if self.body.is_none() {
             let range = self.pos..self.size;
             let path = self.path.clone();
+            let pinned = crate::seek::pinned_range(
+                self.shared.inner.capabilities(),
+                self.etag.as_deref(),
+                range.clone(),
+            );
             let body = self
                 .shared
-                .call(|b| async move { b.read_range(&path, range).await })
+                .call(|b| async move {
+                    match pinned {
+                        Some(opts) => b.read_with(&path, &opts).await,
+                        None => b.read_range(&path, range).await,
+                    }
+                })
                 .and_then(|body| self.shared.blocking_reader(body))
+                .map_err(|e| crate::seek::changed_under_reader(e, self.path.as_str()))
                 .map_err(Error::into_io)?;
             self.body = Some(body);
         }
         let n = self.body.as_mut().map_or(Ok(0), |b| b.read(buf))?;
+        if n == 0 {
+            // Short of the size it was opened with: the object changed meanwhile.
+            self.body = None;
+            return Err(Error::new(ErrorKind::Other)
+                .with_path(self.path.as_str())
+                .with_message(format!(
+                    "the object ended at byte {} of {}: it changed since it was opened",
+                    self.pos, self.size
+                ))
+                .into_io());
+        }
         self.pos += n as u64;
         Ok(n)
     }
@@ -445,12 +469,13 @@ impl<B: AsyncBackend> Backend for BlockingAdapter<B> {
         if !self.capabilities().supports(Capability::SeekableRead) {
             return fallback::spool_to_temp(self.read(path)?, path);
         }
-        let size = self.get_file_info(path)?.size;
+        let info = self.get_file_info(path)?;
         let shared = Arc::clone(&self.shared);
         Ok(Box::new(RangedSeekReader {
             shared,
             path: path.clone(),
-            size,
+            size: info.size,
+            etag: info.etag,
             pos: 0,
             body: None,
         }))

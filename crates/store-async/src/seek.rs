@@ -9,10 +9,38 @@ use std::task::{Context, Poll, ready};
 
 use futures::future::BoxFuture;
 use remote_store_core::plan::Plan;
-use remote_store_core::{Error, ErrorKind, Operation, Result};
+use remote_store_core::{
+    Capability, CapabilitySet, Error, ErrorKind, Operation, ReadOptions, Result,
+};
 use tokio::io::{AsyncRead, AsyncSeek, ReadBuf};
 
 use crate::ByteStream;
+
+/// The ranged read of a seekable reader held to the version it opened (`if_match` of the
+/// etag it saw), where the backend evaluates read conditions (`conditional_read`): each
+/// seek opens a new read, and without the pin a replacement in between would hand back the
+/// new version's bytes after the old one's. `None`: a plain `read_range` (no etag, or no
+/// conditional reads; a shorter replacement is still caught by the size).
+pub(crate) fn pinned_range(
+    capabilities: CapabilitySet,
+    etag: Option<&str>,
+    range: Range<u64>,
+) -> Option<ReadOptions> {
+    let etag = etag.filter(|_| capabilities.supports(Capability::ConditionalRead))?;
+    Some(ReadOptions::new().range(range).if_match(etag))
+}
+
+/// The error of a seekable reader's pinned read refused because the object was replaced.
+pub(crate) fn changed_under_reader(e: Error, path: &str) -> Error {
+    if e.kind() != ErrorKind::PreconditionFailed {
+        return e;
+    }
+    Error::precondition_failed(
+        path,
+        "the file was replaced since the seekable reader opened it; open it again",
+    )
+    .with_source(e)
+}
 
 /// Opens a ranged read of the object (errors carry the store's context).
 pub(crate) type OpenRange =
@@ -36,7 +64,10 @@ enum State {
 /// the backend has `range_read`, else its read-and-skip). Seeking to the end is allowed
 /// (reads then return 0 bytes); seeking before the start or past the end is an
 /// `InvalidInput` error that leaves the position unchanged. An object that became shorter
-/// since it was opened fails the read with `UnexpectedEof` instead of ending early.
+/// since it was opened fails the read ("it changed since it was opened") instead of ending
+/// early; where the backend has `conditional_read`, every read is held to the version the
+/// reader opened (`if_match` of its etag), so a replacement fails it with
+/// `PreconditionFailed` instead of mixing two versions' bytes.
 ///
 /// ```
 /// # async fn demo(store: remote_store_async::AsyncStore) -> remote_store_core::Result<()> {
@@ -122,10 +153,7 @@ impl AsyncRead for AsyncSeekReader {
                             "the object ended at byte {} of {}: it changed since it was opened",
                             this.pos, this.size
                         );
-                        return Poll::Ready(Err(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            this.io_error(ErrorKind::Other, message),
-                        )));
+                        return Poll::Ready(Err(this.io_error(ErrorKind::Other, message)));
                     }
                     this.pos += n;
                     return Poll::Ready(Ok(()));

@@ -385,11 +385,19 @@ impl AsyncStore {
                 .await
                 .map_err(self.ctx())?;
             let this = self.detached();
+            let etag: Option<Arc<str>> = info.etag.as_deref().map(Arc::from);
             let open: OpenRange = Arc::new(move |range| {
-                let (this, key) = (this.clone(), key.clone());
+                let (this, key, etag) = (this.clone(), key.clone(), etag.clone());
                 Box::pin(async move {
-                    let body = this.backend().read_range(&key, range).await;
-                    let body = body.map_err(|e| this.plan.stamp(op, this.plan.context(e)))?;
+                    let caps = this.backend().capabilities();
+                    let body = match crate::seek::pinned_range(caps, etag.as_deref(), range.clone())
+                    {
+                        Some(opts) => this.backend().read_with(&key, &opts).await,
+                        None => this.backend().read_range(&key, range).await,
+                    };
+                    let body = body
+                        .map_err(|e| crate::seek::changed_under_reader(e, key.as_str()))
+                        .map_err(|e| this.plan.stamp(op, this.plan.context(e)))?;
                     Ok(this.rebase_body(op, body))
                 })
             });
@@ -647,7 +655,9 @@ impl AsyncStore {
             let key = self.plan.write(p, mode, opts)?;
             let resolved = if self.plan.checks_if_match(opts) {
                 let current = self.backend().get_file_info(&key).await;
-                self.plan.check_if_match(&key, opts, current)?
+                self.plan
+                    .check_if_match(&key, opts, current)
+                    .map_err(self.ctx())?
             } else {
                 None
             };

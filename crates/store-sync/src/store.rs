@@ -237,7 +237,12 @@ impl Store {
     pub fn read_seekable(&self, p: impl AsRef<str>) -> Result<SeekReader> {
         self.run_op(Operation::ReadSeekable, || {
             let key = self.plan.file(p.as_ref(), Capability::Read)?;
-            self.backend().read_seekable(&key).map_err(self.ctx())
+            let body = self.backend().read_seekable(&key).map_err(self.ctx())?;
+            Ok(Box::new(ContextReader {
+                body,
+                op: Operation::ReadSeekable,
+                plan: Arc::clone(&self.plan),
+            }) as SeekReader)
         })
     }
 
@@ -399,7 +404,9 @@ impl Store {
             let key = self.plan.write(p, mode, opts)?;
             let resolved = if self.plan.checks_if_match(opts) {
                 let current = self.backend().get_file_info(&key);
-                self.plan.check_if_match(&key, opts, current)?
+                self.plan
+                    .check_if_match(&key, opts, current)
+                    .map_err(self.ctx())?
             } else {
                 None
             };
@@ -735,18 +742,36 @@ impl Store {
     }
 }
 
-/// A read stream whose errors carry the store's context, like the async twin's.
-struct ContextReader {
-    body: Reader,
+/// A read stream (or a seekable one) whose errors carry the store's context, like the
+/// async twin's.
+struct ContextReader<R> {
+    body: R,
     op: Operation,
     plan: Arc<Plan>,
 }
 
-impl std::io::Read for ContextReader {
+impl<R> ContextReader<R> {
+    fn context(&self, e: std::io::Error) -> std::io::Error {
+        let e = self.plan.context(Error::from_io(e));
+        self.plan.stamp(self.op, e).into_io()
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for ContextReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.body.read(buf).map_err(|e| {
-            let e = self.plan.context(Error::from_io(e));
-            self.plan.stamp(self.op, e).into_io()
+        self.body.read(buf).map_err(|e| self.context(e))
+    }
+}
+
+impl<R: std::io::Seek> std::io::Seek for ContextReader<R> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        // A position before the start is the caller's `InvalidInput`, kept as it is.
+        self.body.seek(to).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                e
+            } else {
+                self.context(e)
+            }
         })
     }
 }
