@@ -142,8 +142,8 @@ async fn listings_leave_out_what_cannot_be_a_file() {
 }
 
 /// A base directory removed after the backend checked it is reported as missing (a
-/// missing container) by listings and writes, in both halves: a listing answered an
-/// empty store and a write made the base again, `mkdir -p` style.
+/// missing container) by listings, writes and probes, in both halves: a listing answered
+/// an empty store, a write made the base again, `mkdir -p` style, and `exists` said false.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_removed_base_is_said_as_such() {
     let Some(sshd) = Sshd::from_env() else { return };
@@ -169,8 +169,14 @@ async fn a_removed_base_is_said_as_such() {
     let mut files = store.list_files("").unwrap();
     gone("listing", files.next().await.unwrap().unwrap_err());
     gone("write", store.write("sub/b.txt", "b").await.unwrap_err());
+    // The probes too: "no such file" would describe an empty store.
+    gone("exists", store.exists("a.txt").await.unwrap_err());
+    gone("is_file", store.is_file("a.txt").await.unwrap_err());
+    gone("is_folder", store.is_folder("sub").await.unwrap_err());
+    gone("info", store.get_file_info("a.txt").await.unwrap_err());
     assert!(!base.exists(), "a write made the removed base again");
     tokio::task::spawn_blocking(move || {
+        gone("sync exists", sync_store.exists("a.txt").unwrap_err());
         let mut files = sync_store.list_files("").unwrap();
         gone("sync listing", files.next().unwrap().unwrap_err());
         gone(

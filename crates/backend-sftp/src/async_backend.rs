@@ -127,6 +127,18 @@ impl AsyncSftpBackend {
         stat_native(lease, &self.native(key), key.as_str()).await
     }
 
+    /// [`stat`](Self::stat) for the public probes (`is_file`, `is_folder`, `exists`,
+    /// `get_file_info`): a missing path is answered only once the base is known to be
+    /// there (one more round trip), so a removed base is the missing-container error, not
+    /// "no such file" on an empty store.
+    async fn probe_stat(&self, lease: &Lease, key: &RemotePath) -> Result<Option<FileAttributes>> {
+        let found = self.stat(lease, key).await?;
+        if found.is_none() {
+            self.inner.check_base_still_there(lease).await?;
+        }
+        Ok(found)
+    }
+
     /// Explains a failed open/rename/mkdir on `key` by what is there now (SFTP v3's
     /// `FAILURE` says nothing more). `refuses_existing`: the call was one that fails on an
     /// existing `key` (an exclusive create of it, a rename that does not replace), so a
@@ -620,7 +632,7 @@ impl AsyncBackend for AsyncSftpBackend {
         }
         let lease = self.lease().await?;
         Ok(self
-            .stat(&lease, path)
+            .probe_stat(&lease, path)
             .await?
             .is_some_and(|a| kind(&a) == Kind::File))
     }
@@ -631,7 +643,7 @@ impl AsyncBackend for AsyncSftpBackend {
         }
         let lease = self.lease().await?;
         Ok(self
-            .stat(&lease, path)
+            .probe_stat(&lease, path)
             .await?
             .is_some_and(|a| kind(&a) == Kind::Dir))
     }
@@ -787,7 +799,7 @@ impl AsyncBackend for AsyncSftpBackend {
 
     async fn get_file_info(&self, path: &RemotePath) -> Result<FileInfo> {
         let lease = self.lease().await?;
-        match self.stat(&lease, path).await? {
+        match self.probe_stat(&lease, path).await? {
             None => Err(Error::not_found(path.as_str())),
             Some(a) if kind(&a) == Kind::Dir => {
                 Err(Error::invalid_path(path.as_str(), "is a folder"))
