@@ -352,11 +352,15 @@ fn lose_first_response(setup: &Setup) {
 
 #[test]
 fn a_create_whose_response_was_lost_succeeds_sync() {
+    let mut ran = 0;
     for server in servers() {
-        let setup = block_on(Setup::new(server));
-        if !block_on(setup.server.enforces_if_none_match(&setup.bucket)) {
+        // s3s-fs checks `If-None-Match: *` before the body arrives and the tests' config
+        // turns `conditional_create` off there: no conditional create to lose.
+        if server.name == "s3s-fs" {
             continue;
         }
+        ran += 1;
+        let setup = block_on(Setup::new(server));
         let prefix = unique_name("lost-create-s");
         lose_first_response(&setup);
         let before = setup.proxy.connections();
@@ -381,15 +385,20 @@ fn a_create_whose_response_was_lost_succeeds_sync() {
             "the write's id is not user metadata"
         );
     }
+    if Server::moto().is_some() {
+        assert!(ran > 0, "moto runs it");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_whose_response_was_lost_succeeds_async() {
+    let mut ran = 0;
     for server in servers() {
-        let setup = Setup::new(server).await;
-        if !setup.server.enforces_if_none_match(&setup.bucket).await {
+        if server.name == "s3s-fs" {
             continue;
         }
+        ran += 1;
+        let setup = Setup::new(server).await;
         let prefix = unique_name("lost-create-a");
         lose_first_response(&setup);
         let before = setup.proxy.connections();
@@ -419,5 +428,8 @@ async fn a_create_whose_response_was_lost_succeeds_async() {
             vec![("owner", "me")],
             "only the user's metadata, not the write's id"
         );
+    }
+    if Server::moto().is_some() {
+        assert!(ran > 0, "moto runs it");
     }
 }

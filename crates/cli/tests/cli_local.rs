@@ -553,13 +553,29 @@ fn permission_denied_is_5() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(env.path("a/locked"), std::fs::Permissions::from_mode(0o000)).unwrap();
     let denied = std::fs::read_dir(env.path("a/locked")).is_err();
-    let run = env.run(&["cat", "a:locked/f"]);
-    std::fs::set_permissions(env.path("a/locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
-    if denied {
-        run.code(5);
+    let args = ["cat", "a:locked/f"];
+    let run = if denied {
+        env.run(&args)
     } else {
-        eprintln!("SKIP: running as root, permissions are not enforced");
-    }
+        // Root reads anything (as in CI): the same call as an unprivileged user, with a copy
+        // of the binary that user can reach.
+        std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let binary = env.path("rstore");
+        std::fs::copy(env!("CARGO_BIN_EXE_rstore"), &binary).unwrap();
+        let out = std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&binary)
+            .args(args)
+            .current_dir(env.dir.path())
+            .env("REMOTE_STORE_CONFIG", &env.config)
+            .env_remove("RSTORE_PROGRESS")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("setpriv (util-linux) runs the binary as another user");
+        Run::of(out, &args)
+    };
+    std::fs::set_permissions(env.path("a/locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    run.code(5);
 }
 
 /// An S3 store nothing answers for (port 1), with a literal secret: the store `down`.

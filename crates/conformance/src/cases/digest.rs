@@ -31,48 +31,13 @@ cases! {
             }
         }
 
-        /// A multi-part-sized write asking for `alg`: the digest is either the content's
-        /// or, on services that combine part checksums, a composite one (`-N`, N ≥ 2).
-        fn digest_of_big_write(s: &S, alg: ChecksumAlgorithm) {
-            let len = 12 << 20;
-            let result = ok(aw!(s.write_with("big/digest.bin", big_stream(len, 8), opts().checksum(alg).overwrite(true))), "12 MiB write");
-            let digest = result.digest.unwrap_or_else(|| panic!("no {alg} digest for a 12 MiB write"));
-            assert_eq!(digest.algorithm, alg.as_str());
-            if digest.is_composite() {
-                let parts = digest.value.rsplit_once('-').and_then(|(_, n)| n.parse::<usize>().ok());
-                assert!(parts.is_some_and(|n| n >= 2), "composite digest {} should name ≥ 2 parts", digest.value);
-            } else {
-                assert_eq!(digest.value, local_digest(alg, &pattern(len, 8)), "12 MiB: {alg}");
+        /// `get_file_info` reports the checksum a write asked for (the content's, or the
+        /// same composite one), and a copy's describes the same bytes (where the backend
+        /// has `metadata`).
+        fn digest_reported_by_file_info(s: &S, alg: ChecksumAlgorithm) {
+            if !s.supports(Capability::Metadata) {
+                return;
             }
-        }
-    }
-
-    /// `digest_crc32c`: the returned CRC-32C equals the content's.
-    fn digest_crc32c_matches_content(s, f) [Write, DigestCrc32c] {
-        aw!(digest_matches(&s, ChecksumAlgorithm::Crc32c));
-    }
-
-    /// `digest_sha256`: the returned SHA-256 equals the content's.
-    fn digest_sha256_matches_content(s, f) [Write, DigestSha256] {
-        aw!(digest_matches(&s, ChecksumAlgorithm::Sha256));
-    }
-
-    /// `digest_md5`: the returned MD5 equals the content's.
-    fn digest_md5_matches_content(s, f) [Write, DigestMd5] {
-        aw!(digest_matches(&s, ChecksumAlgorithm::Md5));
-    }
-
-    /// `digest_crc64nvme`: the returned CRC-64/NVME equals the content's (checked against
-    /// a plain bitwise CRC-64/NVME computed here).
-    fn digest_crc64nvme_matches_content(s, f) [Write, DigestCrc64Nvme] {
-        aw!(digest_matches(&s, ChecksumAlgorithm::Crc64Nvme));
-    }
-
-    /// `get_file_info` reports the checksum a write asked for: for every declared
-    /// algorithm, `FileInfo.digest` equals the write's digest (the content's, or the same
-    /// composite one), and survives a copy.
-    fn digest_reported_by_file_info(s, f) [Write, Metadata] {
-        for alg in ChecksumAlgorithm::ALL.iter().copied().filter(|a| s.supports(a.capability())) {
             let p = format!("info/{alg}.bin");
             let data = pattern(5000, 9);
             let written = ok(aw!(s.write_with(&p, data.clone(), opts().checksum(alg))), "write");
@@ -89,12 +54,61 @@ cases! {
                 }
             }
         }
+
+        /// A multi-part-sized write asking for `alg`: the digest is either the content's
+        /// or, on services that combine part checksums, a composite one (`-N`, N ≥ 2).
+        fn digest_of_big_write(s: &S, alg: ChecksumAlgorithm) {
+            let len = 12 << 20;
+            let result = ok(aw!(s.write_with("big/digest.bin", big_stream(len, 8), opts().checksum(alg).overwrite(true))), "12 MiB write");
+            let digest = result.digest.unwrap_or_else(|| panic!("no {alg} digest for a 12 MiB write"));
+            assert_eq!(digest.algorithm, alg.as_str());
+            if digest.is_composite() {
+                let parts = digest.value.rsplit_once('-').and_then(|(_, n)| n.parse::<usize>().ok());
+                assert!(parts.is_some_and(|n| n >= 2), "composite digest {} should name ≥ 2 parts", digest.value);
+            } else {
+                assert_eq!(digest.value, local_digest(alg, &pattern(len, 8)), "12 MiB: {alg}");
+            }
+        }
     }
 
-    /// Every declared checksum for a multi-part-sized write.
-    fn digest_of_multipart_write(s, f) [Write] if (f.big_writes) {
-        for alg in ChecksumAlgorithm::ALL.iter().copied().filter(|a| s.supports(a.capability())) {
-            aw!(digest_of_big_write(&s, alg));
+    // Each declared algorithm is one case (skipped, not passed empty, where it is not
+    // declared): the digest of small, streamed and atomic writes, the one `get_file_info`
+    // reports, and (with `big_writes`) a multi-part-sized write's.
+
+    /// `digest_crc32c`: the returned CRC-32C equals the content's.
+    fn digest_crc32c_matches_content(s, f) [Write, DigestCrc32c] {
+        aw!(digest_matches(&s, ChecksumAlgorithm::Crc32c));
+        aw!(digest_reported_by_file_info(&s, ChecksumAlgorithm::Crc32c));
+        if f.big_writes {
+            aw!(digest_of_big_write(&s, ChecksumAlgorithm::Crc32c));
+        }
+    }
+
+    /// `digest_sha256`: the returned SHA-256 equals the content's.
+    fn digest_sha256_matches_content(s, f) [Write, DigestSha256] {
+        aw!(digest_matches(&s, ChecksumAlgorithm::Sha256));
+        aw!(digest_reported_by_file_info(&s, ChecksumAlgorithm::Sha256));
+        if f.big_writes {
+            aw!(digest_of_big_write(&s, ChecksumAlgorithm::Sha256));
+        }
+    }
+
+    /// `digest_md5`: the returned MD5 equals the content's.
+    fn digest_md5_matches_content(s, f) [Write, DigestMd5] {
+        aw!(digest_matches(&s, ChecksumAlgorithm::Md5));
+        aw!(digest_reported_by_file_info(&s, ChecksumAlgorithm::Md5));
+        if f.big_writes {
+            aw!(digest_of_big_write(&s, ChecksumAlgorithm::Md5));
+        }
+    }
+
+    /// `digest_crc64nvme`: the returned CRC-64/NVME equals the content's (checked against
+    /// a plain bitwise CRC-64/NVME computed here).
+    fn digest_crc64nvme_matches_content(s, f) [Write, DigestCrc64Nvme] {
+        aw!(digest_matches(&s, ChecksumAlgorithm::Crc64Nvme));
+        aw!(digest_reported_by_file_info(&s, ChecksumAlgorithm::Crc64Nvme));
+        if f.big_writes {
+            aw!(digest_of_big_write(&s, ChecksumAlgorithm::Crc64Nvme));
         }
     }
 
