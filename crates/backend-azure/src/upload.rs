@@ -395,7 +395,7 @@ impl Blocks<'_> {
                 self.pending = chunk;
                 Ok(true)
             }
-            Some(Err(e)) => Err(Error::from_io(e)
+            Some(Err(e)) => Err(Error::from_content_io(e)
                 .with_path(key.as_str())
                 .with_message("the source of the write failed; nothing was committed")),
         }

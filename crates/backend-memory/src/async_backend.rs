@@ -71,7 +71,7 @@ impl AsyncMemoryBackend {
         let data = content
             .into_bytes()
             .await
-            .map_err(|e| Error::from_io(e).or_path(|| path.as_str().to_owned()))?;
+            .map_err(|e| Error::from_content_io(e).or_path(|| path.as_str().to_owned()))?;
         // Hashed before taking the lock (a no-op unless the write asked for a checksum).
         let digest = crate::identity::digest(opts, &data);
         self.tree

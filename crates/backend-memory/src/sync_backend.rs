@@ -69,7 +69,7 @@ impl MemoryBackend {
         }
         let data = content
             .into_bytes()
-            .map_err(|e| Error::from_io(e).or_path(|| path.as_str().to_owned()))?;
+            .map_err(|e| Error::from_content_io(e).or_path(|| path.as_str().to_owned()))?;
         // Hashed before taking the lock (a no-op unless the write asked for a checksum).
         let digest = crate::identity::digest(opts, &data);
         self.tree
@@ -265,6 +265,23 @@ mod tests {
             Ok(Bytes::from_static(good)),
             Err(io::Error::other("source broke")),
         ])
+    }
+
+    /// A caller's content that fails as a cut connection would (`UnexpectedEof`) is the
+    /// caller's input failing: not `BackendUnavailable`, so not retryable and no unknown
+    /// outcome (nothing was stored).
+    #[test]
+    fn a_failing_source_is_not_the_backend_failing() {
+        let s = store();
+        for kind in [io::ErrorKind::UnexpectedEof, io::ErrorKind::ConnectionReset] {
+            let content = Content::chunks([Err(io::Error::from(kind))]);
+            let e = s.write("f", content).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Other, "{e}");
+            assert!(!e.is_retryable() && !e.is_outcome_unknown(), "{e:?}");
+            assert!(e.to_string().contains("content"), "{e}");
+            assert_eq!(e.path(), Some("f"), "{e:?}");
+        }
+        assert!(!s.exists("f").unwrap());
     }
 
     #[test]

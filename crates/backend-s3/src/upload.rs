@@ -898,7 +898,7 @@ fn joined(
 
 /// A failure of the caller's content stream.
 fn source_error(e: io::Error, path: &RemotePath) -> Error {
-    Error::from_io(e).or_path(|| path.as_str().to_owned())
+    Error::from_content_io(e).or_path(|| path.as_str().to_owned())
 }
 
 /// Chunks at least this long are gathered into a part as they are; shorter ones are copied

@@ -364,7 +364,9 @@ impl AsyncSftpBackend {
                 let _ = guard.close().await;
                 let _ = lease.run(raw.remove(native.to_owned())).await;
                 Err(match failure {
-                    UploadError::Source(e) => Error::from_io(e).or_path(|| key.as_str().to_owned()),
+                    UploadError::Source(e) => {
+                        Error::from_content_io(e).or_path(|| key.as_str().to_owned())
+                    }
                     UploadError::Sftp(e) => map_sftp(e, key.as_str()),
                 })
             }

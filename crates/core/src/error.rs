@@ -369,6 +369,29 @@ impl Error {
         std::io::Error::new(kind, self)
     }
 
+    /// The error of a write whose *content* — the caller's reader or stream — failed: the
+    /// caller's input, not the backend, so never `BackendUnavailable` (which would tell a
+    /// caller or a retry layer to retry, and that the write's outcome is unknown) but
+    /// `Other`, naming the cause. An [`Error`] the content carried (a store read feeding a
+    /// copy, a transfer's cancellation) comes back as it was.
+    ///
+    /// ```
+    /// use remote_store_core::{Error, ErrorKind};
+    /// let cut = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
+    /// let e = Error::from_content_io(cut);
+    /// assert_eq!(e.kind(), ErrorKind::Other);
+    /// assert!(!e.is_retryable());
+    /// ```
+    pub fn from_content_io(err: std::io::Error) -> Self {
+        if err.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+            return Self::from_io(err);
+        }
+        let text = err.to_string();
+        Error::new(ErrorKind::Other)
+            .with_message(format!("the content to write failed: {text}"))
+            .with_source(err)
+    }
+
     /// Recovers an [`Error`] wrapped by [`into_io`](Self::into_io); any other I/O error
     /// becomes `Other` (or `BackendUnavailable` for connection-type kinds) with its source kept.
     pub fn from_io(err: std::io::Error) -> Self {
