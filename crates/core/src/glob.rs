@@ -86,11 +86,16 @@ impl GlobPattern {
         if base.is_root() {
             return Ok(self.clone());
         }
-        Self::new(&format!(
+        let mut rooted = Self::new(&format!(
             "{}/{}",
             globset_escape(base.as_str()),
             self.source
-        ))
+        ))?;
+        // The base is literal even where it holds glob characters (escaped above, which
+        // the prefix scan of `new` cannot see through): listing starts below it, not at
+        // the first segment with a `[`.
+        rooted.prefix = base.join_path(&self.prefix);
+        Ok(rooted)
     }
 }
 
@@ -144,6 +149,19 @@ mod tests {
             .unwrap();
         assert!(g.matches(&p("we[ird]/x/a.txt")));
         assert!(!g.matches(&p("wei/x/a.txt")));
+        // Listing starts below the literal base, not at the backend's root.
+        assert_eq!(g.literal_prefix().as_str(), "we[ird]/x");
+        let deeper = GlobPattern::new("d/*.txt")
+            .unwrap()
+            .rooted_at(&p("we[ird]"))
+            .unwrap();
+        assert_eq!(deeper.literal_prefix().as_str(), "we[ird]/d");
+        assert!(deeper.matches(&p("we[ird]/d/a.txt")));
+        let plain = GlobPattern::new("**/a.txt")
+            .unwrap()
+            .rooted_at(&p("b/c"))
+            .unwrap();
+        assert_eq!(plain.literal_prefix().as_str(), "b/c");
     }
 
     #[test]
