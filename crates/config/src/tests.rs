@@ -87,7 +87,8 @@ fn an_unknown_type_lists_the_known_ones() {
 }
 
 /// The error a `type` whose feature is off gets (checked end to end below in builds where
-/// a feature is off; `cargo test --all-features` has none, so the message is checked here).
+/// a feature is off — `cargo xtask test` runs these tests again with `memory,local` only —
+/// and here for `cargo test --all-features`, which has none).
 #[test]
 fn the_feature_off_error_names_the_feature() {
     let place = crate::hint::Place::new("registry.toml", "backends.box");
